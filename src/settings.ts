@@ -1,0 +1,95 @@
+// Every tunable of Berth, read once from BERTH_* environment variables.
+// Defaults are Heroku's own values wherever Heroku has one; the rest are Berth's (DESIGN.md "Ports").
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Settings {
+  /** Where the store, the API key, the CA, slugs and caches live. */
+  readonly dataDir: string;
+  /** Every listener binds here; Berth never listens beyond loopback by default. */
+  readonly bindHost: string;
+  readonly apiPort: number;
+  readonly apiTlsPort: number;
+  readonly rendezvousPort: number;
+  readonly routerPort: number;
+  readonly routerTlsPort: number;
+  /** The single local account (`GET /account`, `by user <email>` in app[api] lines). */
+  readonly accountEmail: string;
+  readonly accountId: string;
+  /** The Docker engine to use; unset means DOCKER_HOST or /var/run/docker.sock. */
+  readonly dockerHost: string | undefined;
+  /** Stack images for heroku-24 (DESIGN.md "Stack images"). */
+  readonly stack: string;
+  readonly stackRunImage: string;
+  readonly stackBuildImage: string;
+  /** Debian suite the offline stack images are bootstrapped from. */
+  readonly stackSuite: string;
+  /** Debian mirror for debootstrap; unset means the host's apt sources. */
+  readonly debianMirror: string | undefined;
+  /** Lines of history logplex keeps per app (Heroku: 1,500). */
+  readonly logHistoryLines: number;
+  /** Maximum size of one config var value in bytes (Heroku caps the whole set at 64 kB). */
+  readonly configVarsMaxBytes: number;
+  /** The first push to an unknown app creates it (Dokku does this; Heroku does not). */
+  readonly autoCreateApps: boolean;
+  /** Daemon log level for pino. */
+  readonly logLevel: string;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+function int(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+function str(env: Env, name: string, fallback: string): string {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? fallback : raw;
+}
+
+export function loadSettings(env: Env = process.env): Settings {
+  return {
+    dataDir: str(env, 'BERTH_DATA', join(homedir(), '.local', 'share', 'berth')),
+    bindHost: str(env, 'BERTH_BIND_HOST', '127.0.0.1'),
+    apiPort: int(env, 'BERTH_API_PORT', 5100),
+    apiTlsPort: int(env, 'BERTH_API_TLS_PORT', 5101),
+    rendezvousPort: int(env, 'BERTH_RENDEZVOUS_PORT', 5102),
+    routerPort: int(env, 'BERTH_ROUTER_PORT', 5000),
+    routerTlsPort: int(env, 'BERTH_ROUTER_TLS_PORT', 5443),
+    accountEmail: str(env, 'BERTH_ACCOUNT_EMAIL', 'developer@berth.localhost'),
+    accountId: str(env, 'BERTH_ACCOUNT_ID', '5b1f1e2a-6c1d-4d8e-9b0a-000000000001'),
+    dockerHost: env['BERTH_DOCKER_HOST'] || env['DOCKER_HOST'] || undefined,
+    stack: 'heroku-24',
+    stackRunImage: str(env, 'BERTH_STACK_RUN_IMAGE', 'berth/heroku-24:run'),
+    stackBuildImage: str(env, 'BERTH_STACK_BUILD_IMAGE', 'berth/heroku-24:build'),
+    stackSuite: str(env, 'BERTH_STACK_SUITE', 'trixie'),
+    debianMirror: env['BERTH_DEBIAN_MIRROR'] || undefined,
+    logHistoryLines: int(env, 'BERTH_LOG_HISTORY_LINES', 1500),
+    configVarsMaxBytes: int(env, 'BERTH_CONFIG_VARS_MAX_BYTES', 64 * 1024),
+    autoCreateApps: bool(env, 'BERTH_AUTO_CREATE_APPS', true),
+    logLevel: str(env, 'BERTH_LOG_LEVEL', 'info'),
+  };
+}
+
+/** URLs derived from the settings, used by the CLI's `env` and `up` output and by the API's `web_url`. */
+export function apiUrl(s: Settings): string {
+  return `http://${s.bindHost}:${s.apiPort}`;
+}
+export function gitHost(s: Settings): string {
+  return `${s.bindHost}:${s.apiTlsPort}`;
+}
+export function webUrl(s: Settings, app: string): string {
+  return `http://${app}.localhost:${s.routerPort}/`;
+}
