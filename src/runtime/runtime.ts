@@ -1,0 +1,247 @@
+// The narrow seam between Berth and its container engine (DESIGN.md "One seam for the engine"):
+// images, run-to-completion, start, stop, list by label, remove. Nothing Docker-shaped leaks out,
+// so a Swarm or Kubernetes backend can implement the same methods later.
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import type Docker from 'dockerode';
+import type { Settings } from '../settings.js';
+import { answers, describeEndpoint, dockerFor, endpointOf } from './connection.js';
+import { fromDockerLabels, labelFilters, toDockerLabels, type BerthLabels } from './labels.js';
+
+export interface ImageInfo {
+  readonly id: string;
+  readonly ref: string;
+  readonly sizeBytes: number;
+  readonly created: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface ContainerSpec {
+  readonly image: string;
+  readonly cmd: readonly string[];
+  readonly labels: BerthLabels;
+  readonly env?: Readonly<Record<string, string>>;
+  /** `host:container[:ro]` bind mounts. */
+  readonly binds?: readonly string[];
+  readonly workingDir?: string;
+  readonly user?: string;
+  readonly name?: string;
+  /** Memory limit in bytes (dyno sizes). */
+  readonly memoryBytes?: number;
+}
+
+export interface RunSpec extends ContainerSpec {
+  /** Receives the container's stdout; stderr goes to `stderr` if given, else here too. */
+  readonly stdout?: Writable;
+  readonly stderr?: Writable;
+  /** Aborting kills and removes the container; `run` then resolves with the kill's exit code. */
+  readonly signal?: AbortSignal;
+}
+
+export interface ContainerSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly image: string;
+  /** Docker's state word: created, running, exited, ... */
+  readonly state: string;
+  readonly labels: BerthLabels;
+}
+
+export interface ImportOptions {
+  /** Dockerfile instructions applied on import (ENV, WORKDIR, CMD, LABEL, USER, ...). */
+  readonly changes?: readonly string[];
+}
+
+export class EngineUnavailableError extends Error {
+  constructor(where: string) {
+    super(`The Docker engine at ${where} does not answer. Run \`berth setup\` (npm test runs it first) to install and start one.`);
+    this.name = 'EngineUnavailableError';
+  }
+}
+
+export class Runtime {
+  constructor(private readonly docker: Docker) {}
+
+  /** A Runtime on the engine the settings name; fails clearly when it does not answer. */
+  static async connect(settings: Pick<Settings, 'dockerHost'>): Promise<Runtime> {
+    const endpoint = endpointOf(settings);
+    const docker = dockerFor(endpoint);
+    if (!(await answers(docker))) throw new EngineUnavailableError(describeEndpoint(endpoint));
+    return new Runtime(docker);
+  }
+
+  async ping(): Promise<boolean> {
+    return answers(this.docker);
+  }
+
+  async imageInfo(ref: string): Promise<ImageInfo | undefined> {
+    try {
+      const info = await this.docker.getImage(ref).inspect();
+      return {
+        id: info.Id,
+        ref,
+        sizeBytes: info.Size,
+        created: info.Created,
+        labels: info.Config?.Labels ?? {},
+      };
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    return (await this.imageInfo(ref)) !== undefined;
+  }
+
+  /** `docker import`: a root filesystem tarball becomes a one-layer image named `ref`. */
+  async importRootfs(tar: Readable, ref: string, options: ImportOptions = {}): Promise<ImageInfo> {
+    const { repo, tag } = splitRef(ref);
+    const opts: Record<string, unknown> = { repo, tag };
+    if (options.changes !== undefined && options.changes.length > 0) opts['changes'] = [...options.changes];
+    const response = await this.docker.importImage(tar, opts);
+    await this.followProgress(response);
+    const info = await this.imageInfo(ref);
+    if (info === undefined) throw new Error(`docker import finished but image ${ref} is missing`);
+    return info;
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    try {
+      await this.docker.getImage(ref).remove({ force: true });
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+    }
+  }
+
+  /**
+   * Runs a container to completion: create (host network, labels), stream output, wait, remove.
+   * Resolves with the exit code; the container is gone afterwards whatever happened.
+   */
+  async run(spec: RunSpec): Promise<number> {
+    const container = await this.docker.createContainer(createOptions(spec, { attach: true }));
+    const onAbort = (): void => {
+      container.kill().catch(() => undefined);
+    };
+    try {
+      const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+      const out = spec.stdout ?? new PassThrough().resume();
+      const err = spec.stderr ?? spec.stdout ?? new PassThrough().resume();
+      const ended = new Promise<void>((resolve) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', () => resolve());
+      });
+      // Demux into fresh streams so ending the attach stream never ends the caller's writables.
+      const demuxOut = new PassThrough();
+      const demuxErr = new PassThrough();
+      demuxOut.on('data', (chunk: Buffer) => out.write(chunk));
+      demuxErr.on('data', (chunk: Buffer) => err.write(chunk));
+      this.docker.modem.demuxStream(stream, demuxOut, demuxErr);
+      if (spec.signal?.aborted) throw new Error('run aborted before start');
+      spec.signal?.addEventListener('abort', onAbort, { once: true });
+      await container.start();
+      const result = (await container.wait()) as { StatusCode: number };
+      await ended;
+      return result.StatusCode;
+    } finally {
+      spec.signal?.removeEventListener('abort', onAbort);
+      await container.remove({ force: true }).catch((e: unknown) => {
+        if (statusOf(e) !== 404) throw e;
+      });
+    }
+  }
+
+  /** Creates and starts a long-running container (dynos); returns its id. */
+  async start(spec: ContainerSpec): Promise<string> {
+    const container = await this.docker.createContainer(createOptions(spec, { attach: false }));
+    try {
+      await container.start();
+    } catch (err) {
+      await container.remove({ force: true }).catch(() => undefined);
+      throw err;
+    }
+    return container.id;
+  }
+
+  /** SIGTERM, then SIGKILL after the grace period (Heroku: 30 s). */
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: graceSeconds });
+    } catch (err) {
+      // 304: already stopped; 404: already gone.
+      const status = statusOf(err);
+      if (status !== 304 && status !== 404) throw err;
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true });
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+    }
+  }
+
+  /** Berth's containers (running or not) whose labels match every given value. */
+  async listByLabel(match: Partial<BerthLabels>): Promise<ContainerSummary[]> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: labelFilters(match) } });
+    const out: ContainerSummary[] = [];
+    for (const c of list) {
+      const labels = fromDockerLabels(c.Labels);
+      if (labels === undefined) continue;
+      out.push({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), image: c.Image, state: c.State, labels });
+    }
+    return out;
+  }
+
+  private followProgress(stream: NodeJS.ReadableStream): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (err: Error | null, events: Array<{ error?: string; errorDetail?: { message?: string } }>) => {
+          if (err) return reject(err);
+          const failed = events.find((e) => e.error !== undefined);
+          if (failed) return reject(new Error(failed.errorDetail?.message ?? failed.error));
+          resolve();
+        },
+      );
+    });
+  }
+}
+
+function createOptions(spec: ContainerSpec, { attach }: { attach: boolean }): Docker.ContainerCreateOptions {
+  return {
+    Image: spec.image,
+    Cmd: [...spec.cmd],
+    Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    Labels: toDockerLabels(spec.labels),
+    ...(spec.name !== undefined ? { name: spec.name } : {}),
+    ...(spec.workingDir !== undefined ? { WorkingDir: spec.workingDir } : {}),
+    ...(spec.user !== undefined ? { User: spec.user } : {}),
+    AttachStdout: attach,
+    AttachStderr: attach,
+    Tty: false,
+    HostConfig: {
+      // DESIGN.md "Networking: host network": dynos listen on loopback ports the router proxies to.
+      NetworkMode: 'host',
+      Binds: [...(spec.binds ?? [])],
+      ...(spec.memoryBytes !== undefined ? { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes } : {}),
+    },
+  };
+}
+
+/** `registry:5000/berth/heroku-24:run` → repo `registry:5000/berth/heroku-24`, tag `run`. */
+export function splitRef(ref: string): { repo: string; tag: string } {
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  if (colon > slash) return { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+  return { repo: ref, tag: 'latest' };
+}
+
+function statusOf(err: unknown): number | undefined {
+  if (typeof err === 'object' && err !== null && 'statusCode' in err) {
+    const code = (err as { statusCode: unknown }).statusCode;
+    return typeof code === 'number' ? code : undefined;
+  }
+  return undefined;
+}
