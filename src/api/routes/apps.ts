@@ -1,0 +1,66 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppRecord } from '../../contracts/records.js';
+import type { ApiServices } from '../context.js';
+import { sendPage } from '../paging.js';
+import { appShape } from '../shapes.js';
+
+type AppParams = { app: string };
+type Body = Record<string, unknown> | undefined;
+
+const APP_RANGE_FIELDS = ['id', 'name', 'created_at', 'updated_at'] as const;
+
+function appField(app: AppRecord, field: string): string {
+  switch (field) {
+    case 'name':
+      return app.name;
+    case 'created_at':
+      return app.createdAt;
+    case 'updated_at':
+      return app.updatedAt;
+    default:
+      return app.id;
+  }
+}
+
+export const appsRoutes: FastifyPluginAsync<ApiServices> = async (api, services) => {
+  const listApps = async (request: FastifyRequest, reply: FastifyReply) => {
+    const ctx = services.shapes();
+    return sendPage(request, reply, services.apps.list(), APP_RANGE_FIELDS, appField, (app) => appShape(app, ctx));
+  };
+  api.get('/apps', listApps);
+  api.get('/users/~/apps', listApps);
+
+  api.post('/apps', async (request, reply) => {
+    const body = (request.body as Body) ?? {};
+    const app = services.apps.create({ name: body['name'], region: body['region'], stack: body['stack'] });
+    void reply.code(201);
+    return appShape(app, services.shapes());
+  });
+
+  api.get<{ Params: AppParams }>('/apps/:app', async (request) => appShape(services.apps.get(request.params.app), services.shapes()));
+
+  api.patch<{ Params: AppParams }>('/apps/:app', async (request) => {
+    const body = (request.body as Body) ?? {};
+    const app = services.apps.update(request.params.app, {
+      name: body['name'],
+      maintenance: body['maintenance'],
+      build_stack: body['build_stack'],
+    });
+    return appShape(app, services.shapes());
+  });
+
+  api.delete<{ Params: AppParams }>('/apps/:app', async (request) => {
+    const ctx = services.shapes();
+    return appShape(services.apps.destroy(request.params.app), ctx);
+  });
+
+  // Add-ons and collaborators come with later issues; until then an app has none.
+  api.get<{ Params: AppParams }>('/apps/:app/addons', async (request, reply) => {
+    services.apps.get(request.params.app);
+    return sendPage(request, reply, [] as string[], ['id', 'name'], (x) => x, (x) => x);
+  });
+  api.get<{ Params: AppParams }>('/apps/:app/collaborators', async (request, reply) => {
+    services.apps.get(request.params.app);
+    return sendPage(request, reply, [] as string[], ['id', 'email'], (x) => x, (x) => x);
+  });
+};

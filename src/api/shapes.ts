@@ -1,0 +1,92 @@
+// Platform API v3 shapes (snake_case, as in the schema) built from Berth's records.
+import type { Account, AppRecord, ReleaseRecord } from '../contracts/records.js';
+
+export interface ShapeContext {
+  readonly account: Account;
+  /** `https://<git host>/<app>.git`, the remote the heroku CLI writes. */
+  gitUrl(app: string): string;
+  webUrl(app: string): string;
+}
+
+// Stable ids for the fixed catalogue entries Berth answers with (one stack, two regions, one generation).
+const STACK_IDS: Readonly<Record<string, string>> = { 'heroku-24': 'ae1d1b9c-0a6e-4f64-9b2c-24b0e7f0c024' };
+const REGION_IDS: Readonly<Record<string, string>> = {
+  us: '59accabd-516d-4f0e-83e6-6e3757701145',
+  eu: 'ed30241c-ed8c-4bb6-9714-61953675d0b4',
+};
+const CEDAR = { id: '1d7a2d5a-7c42-4f2e-8f8a-4d1b5d8c0cda', name: 'cedar' } as const;
+
+function stackRef(name: string): { id: string; name: string } {
+  return { id: STACK_IDS[name] ?? '00000000-0000-4000-8000-000000000000', name };
+}
+
+export function accountShape(account: Account) {
+  return {
+    allow_tracking: false,
+    beta: false,
+    created_at: account.createdAt,
+    email: account.email,
+    federated: false,
+    id: account.id,
+    identity_provider: null,
+    last_login: account.createdAt,
+    name: account.name,
+    sms_number: null,
+    suspended_at: null,
+    delinquent_at: null,
+    two_factor_authentication: false,
+    updated_at: account.createdAt,
+    verified: true,
+    country_of_residence: null,
+    default_organization: null,
+    default_team: null,
+  };
+}
+
+export function appShape(app: AppRecord, ctx: ShapeContext) {
+  return {
+    acm: false,
+    archived_at: null,
+    buildpack_provided_description: app.buildpackProvidedDescription,
+    build_stack: stackRef(app.buildStack),
+    created_at: app.createdAt,
+    create_status: 'complete',
+    generation: CEDAR,
+    git_url: ctx.gitUrl(app.name),
+    id: app.id,
+    internal_routing: null,
+    maintenance: app.maintenance,
+    name: app.name,
+    owner: { email: ctx.account.email, id: ctx.account.id },
+    organization: null,
+    team: null,
+    region: { id: REGION_IDS[app.region] ?? REGION_IDS['us'], name: app.region },
+    released_at: app.releasedAt,
+    // The CLI prints `repo_size: null` as "0 B"; a missing field would make it throw.
+    repo_size: null,
+    slug_size: app.slugSize,
+    space: null,
+    stack: stackRef(app.stack),
+    updated_at: app.updatedAt,
+    web_url: ctx.webUrl(app.name),
+  };
+}
+
+export function releaseShape(release: ReleaseRecord, app: AppRecord) {
+  return {
+    addon_plan_names: release.addonPlanNames,
+    artifacts: release.artifact ? [{ type: release.artifact.type, id: release.artifact.id }] : [],
+    app: { id: app.id, name: app.name },
+    created_at: release.createdAt,
+    description: release.description,
+    id: release.id,
+    updated_at: release.updatedAt,
+    slug: release.artifact?.type === 'slug' ? { id: release.artifact.id } : null,
+    status: release.status,
+    user: { id: release.userId, email: release.userEmail },
+    version: release.version,
+    current: release.current,
+    output_stream_url: release.outputStreamUrl,
+    eligible_for_rollback: release.status === 'succeeded',
+  };
+}

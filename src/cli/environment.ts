@@ -1,0 +1,32 @@
+// The `export` lines that point the heroku CLI at this Berth (reference: heroku-cli-and-api.md §0).
+// Nothing here changes the user's HOME.
+import { ensureApiKey } from '../credentials.js';
+import { apiUrl, gitHost, type Settings } from '../settings.js';
+import { ensureCa, ensureCaBundle } from '../tls/index.js';
+
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+export async function cliEnvironment(settings: Settings): Promise<Array<[string, string]>> {
+  const key = await ensureApiKey(settings.dataDir);
+  const ca = await ensureCa(settings.dataDir);
+  const bundle = await ensureCaBundle(settings.dataDir, ca);
+  return [
+    ['HEROKU_HOST', apiUrl(settings)],
+    ['HEROKU_API_KEY', key],
+    // Without it the CLI also asks particleboard.heroku.com for the account, with retries.
+    ['HEROKU_PARTICLEBOARD_URL', apiUrl(settings)],
+    ['HEROKU_GIT_HOST', gitHost(settings)],
+    // The local CA (plus any CAs already trusted this way): `heroku run` verifies the rendezvous certificate.
+    ['NODE_EXTRA_CA_CERTS', bundle],
+    ['DISABLE_TELEMETRY', 'true'],
+    ['HEROKU_SKIP_ANALYTICS', '1'],
+    ['HEROKU_DISABLE_AUTOUPDATE', '1'],
+    ['HEROKU_SKIP_NEW_VERSION_CHECK', 'true'],
+  ];
+}
+
+export function exportLines(vars: ReadonlyArray<[string, string]>): string {
+  return vars.map(([name, value]) => `export ${name}=${shellQuote(value)}`).join('\n');
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// The `berth` command.
+import { Command } from 'commander';
+import { startDaemon } from '../daemon.js';
+import { apiUrl, gitHost, loadSettings } from '../settings.js';
+import { cliEnvironment, exportLines } from './environment.js';
+import { terminalProgress } from './progress.js';
+import { setup } from './setup.js';
+
+const program = new Command();
+program
+  .name('berth')
+  .description('A Heroku-compatible PaaS on one machine: git push, classic buildpacks in Docker, the Platform API v3.')
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `
+Settings come from BERTH_* environment variables (BERTH_DATA, BERTH_API_PORT, ...); see README.md.
+
+Point the heroku CLI at Berth:
+  eval "$(berth env)"`,
+  );
+
+program
+  .command('setup')
+  .description('install and start a Docker engine if none answers, build the heroku-24 stack images, create the local CA')
+  .action(async () => {
+    await setup(loadSettings(), terminalProgress());
+  });
+
+program
+  .command('up')
+  .description('run setup, then the Berth daemon in the foreground (what `npm start` runs)')
+  .option('--no-setup', 'skip setup (the engine and stack images must already be there)')
+  .action(async (options: { setup: boolean }) => {
+    const settings = loadSettings();
+    if (options.setup) await setup(settings, terminalProgress());
+    const daemon = await startDaemon(settings);
+    const env = await cliEnvironment(settings);
+    process.stderr.write(
+      [
+        '',
+        'Berth is up.',
+        `  API:     ${apiUrl(settings)}   (HTTPS and git: https://${gitHost(settings)})`,
+        `  Router:  http://<app>.localhost:${settings.routerPort}/`,
+        `  Data:    ${settings.dataDir}`,
+        '',
+        'Point the heroku CLI at it (or run: eval "$(berth env)"):',
+        exportLines(env),
+        '',
+      ].join('\n') + '\n',
+    );
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      daemon.logger.info({ signal }, 'stopping');
+      daemon.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          daemon.logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+
+program
+  .command('env')
+  .description('print the export lines that point the heroku CLI at Berth, for eval "$(berth env)"')
+  .action(async () => {
+    process.stdout.write(`${exportLines(await cliEnvironment(loadSettings()))}\n`);
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(` !     ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

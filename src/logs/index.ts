@@ -1,0 +1,2 @@
+export { Logplex, matchesFilter, type LogFilter, type LogSubscriber } from './logplex.js';
+export { formatLogLine, logTimestamp } from './format.js';

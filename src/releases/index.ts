@@ -1,0 +1,1 @@
+export { ReleasesService, type NewReleaseRequest } from './service.js';

@@ -1,0 +1,69 @@
+// The store: the only room that writes SQL. Repositories are typed; `transaction` makes a multi-step
+// change all-or-nothing (an app with its first releases, a config change with its release and log lines).
+import { openDatabase, type Db } from './database.js';
+import { AccountRepository } from './account-repository.js';
+import { AppsRepository } from './apps-repository.js';
+import { LogRepository } from './log-repository.js';
+import { ReleasesRepository } from './releases-repository.js';
+
+export type { StoredLogLine } from './log-repository.js';
+export type { AppChanges, NewApp } from './apps-repository.js';
+export type { NewRelease } from './releases-repository.js';
+
+export interface StoreOptions {
+  /** Path of the SQLite file, or `:memory:` for unit tests. */
+  file: string;
+  logHistoryLines: number;
+}
+
+export class Store {
+  readonly #db: Db;
+  readonly account: AccountRepository;
+  readonly apps: AppsRepository;
+  readonly releases: ReleasesRepository;
+  readonly logs: LogRepository;
+
+  constructor(options: StoreOptions) {
+    this.#db = openDatabase(options.file);
+    this.account = new AccountRepository(this.#db);
+    this.apps = new AppsRepository(this.#db);
+    this.releases = new ReleasesRepository(this.#db);
+    this.logs = new LogRepository(this.#db, options.logHistoryLines);
+  }
+
+  #depth = 0;
+  #afterCommit: Array<() => void> = [];
+
+  /** Runs `work` in one IMMEDIATE transaction: it commits whole or not at all. Nested calls join the outer one. */
+  transaction<T>(work: () => T): T {
+    this.#depth++;
+    let result: T;
+    try {
+      result = this.#db.transaction(work).immediate();
+    } catch (error) {
+      this.#depth--;
+      if (this.#depth === 0) this.#afterCommit = [];
+      throw error;
+    }
+    this.#depth--;
+    if (this.#depth === 0) {
+      const callbacks = this.#afterCommit;
+      this.#afterCommit = [];
+      for (const callback of callbacks) callback();
+    }
+    return result;
+  }
+
+  /**
+   * Runs `callback` once the outermost transaction commits, or at once outside one. Events are announced this way,
+   * so no room hears of a change that was rolled back.
+   */
+  afterCommit(callback: () => void): void {
+    if (this.#depth === 0) callback();
+    else this.#afterCommit.push(callback);
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+}

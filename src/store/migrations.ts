@@ -1,0 +1,54 @@
+// Schema migrations, applied in order; PRAGMA user_version records how many ran.
+// Never edit a shipped migration: append a new one.
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE account (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE apps (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    released_at TEXT,
+    maintenance INTEGER NOT NULL DEFAULT 0,
+    stack TEXT NOT NULL,
+    build_stack TEXT NOT NULL,
+    region TEXT NOT NULL,
+    config TEXT NOT NULL DEFAULT '{}',
+    slug_size INTEGER,
+    buildpack_provided_description TEXT
+  );
+  CREATE TABLE releases (
+    id TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    description TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    artifact_type TEXT,
+    artifact_id TEXT,
+    config TEXT NOT NULL,
+    addon_plan_names TEXT NOT NULL DEFAULT '[]',
+    user_id TEXT NOT NULL,
+    user_email TEXT NOT NULL,
+    output_stream_url TEXT,
+    current INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (app_id, version)
+  );
+  CREATE INDEX releases_by_app ON releases(app_id, version);
+  CREATE TABLE log_lines (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    ts TEXT NOT NULL,
+    source TEXT NOT NULL,
+    dyno TEXT NOT NULL,
+    message TEXT NOT NULL
+  );
+  CREATE INDEX log_lines_by_app ON log_lines(app_id, seq);
+  `,
+];
