@@ -1,0 +1,31 @@
+// Test naming convention (every room follows it):
+//   test/<room>/*.test.ts      unit tests: fast and pure; no Docker, no network beyond loopback sockets they open.
+//   test/**/*.int.test.ts      integration tests: the real Docker engine, real containers, real git/CLI.
+//                              They run one file at a time (2 cores, one engine) with long timeouts,
+//                              after test/global-setup.ts has ensured the engine and the stack images.
+// `npm test` runs both projects; `npm run test:unit` only the unit one.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/**/*.int.test.ts', 'node_modules/**'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/**/*.int.test.ts'],
+          globalSetup: ['test/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
+    ],
+  },
+});
