@@ -54,7 +54,7 @@ export async function withFileLock<T>(path: string, options: LockOptions, fn: ()
       continue;
     }
     if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for lock ${path} (held by pid ${pid ?? 'unknown'})`);
+      throw new Error(`Timed out after ${options.timeoutMs / 1000} s waiting for lock ${path} (held by pid ${pid ?? 'unknown'})`);
     }
     if (!warned) {
       warned = true;
