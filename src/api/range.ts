@@ -104,5 +104,6 @@ export function paginate<T>(all: readonly T[], range: Range, valueOf: (item: T, 
   const last = items[items.length - 1];
   if (inRange.length <= range.max || last === undefined) return { items, nextRange: undefined };
   const orderPart = range.order === 'desc' ? ', order=desc' : '';
-  return { items, nextRange: `${range.field} ]${String(valueOf(last, range.field))}..; max=${range.max}${orderPart}` };
+  const endPart = range.end === undefined ? '' : range.end;
+  return { items, nextRange: `${range.field} ]${String(valueOf(last, range.field))}..${endPart}; max=${range.max}${orderPart}` };
 }

@@ -65,6 +65,14 @@ describe('paginate', () => {
     expect(page.items.map(valueOf)).toEqual([10, 11, 12]);
   });
 
+  it('keeps the end of the range in Next-Range', () => {
+    const first = paginate(items, parseRange('version 1..4; max=2', RELEASE_FIELDS), valueOf);
+    expect(first.nextRange).toBe('version ]2..4; max=2');
+    const second = paginate(items, parseRange(first.nextRange, RELEASE_FIELDS), valueOf);
+    expect(second.items.map(valueOf)).toEqual([3, 4]);
+    expect(second.nextRange).toBeUndefined();
+  });
+
   it('bounds by an inclusive start and end', () => {
     const page = paginate(items, parseRange('version 2..4', RELEASE_FIELDS), valueOf);
     expect(page.items.map(valueOf)).toEqual([2, 3, 4]);
