@@ -61,3 +61,51 @@ export interface LogLine {
   readonly dyno: string;
   readonly message: string;
 }
+
+export type ProcessTypes = Readonly<Record<string, string>>;
+
+export interface SlugRecord {
+  readonly id: string;
+  readonly appId: string;
+  readonly createdAt: string;
+  /** `SHA256:<hex>` of the `.tgz`, as the Platform API writes it. */
+  readonly checksum: string;
+  readonly size: number;
+  readonly processTypes: ProcessTypes;
+  readonly commit: string | null;
+  readonly commitDescription: string | null;
+  readonly stack: string;
+  readonly buildpackProvidedDescription: string | null;
+  /** Where the `.tgz` lives on this machine. */
+  readonly blobPath: string;
+  /** The image the slug was materialised as (run image plus the slug at /app); dynos start from it. */
+  readonly image: string | null;
+}
+
+export type BuildStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface BuildpackRef {
+  readonly url: string;
+  readonly name: string;
+}
+
+export interface BuildRecord {
+  readonly id: string;
+  readonly appId: string;
+  readonly status: BuildStatus;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly sourceUrl: string;
+  readonly sourceVersion: string | null;
+  readonly sourceChecksum: string | null;
+  readonly sourceVersionDescription: string | null;
+  /** The buildpacks asked for or used; null while auto-detection has not run. */
+  readonly buildpacks: readonly BuildpackRef[] | null;
+  readonly slugId: string | null;
+  readonly releaseId: string | null;
+  /** The secret in `output_stream_url`, which clients GET without auth. */
+  readonly outputSecret: string;
+  readonly userId: string;
+  readonly userEmail: string;
+  readonly stack: string;
+}

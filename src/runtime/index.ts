@@ -9,6 +9,8 @@ export {
   type ContainerSummary,
   type ImageInfo,
   type ImportOptions,
+  type ExecSpec,
+  type CommitOptions,
 } from './runtime.js';
 export { LABEL, type BerthLabels, type ContainerRole } from './labels.js';
 export { withFileLock, type LockOptions } from './lock.js';

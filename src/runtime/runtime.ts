@@ -46,6 +46,19 @@ export interface ContainerSummary {
   readonly labels: BerthLabels;
 }
 
+export interface ExecSpec {
+  readonly cmd: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  readonly workingDir?: string;
+  readonly stdout?: Writable;
+  readonly stderr?: Writable;
+}
+
+export interface CommitOptions {
+  /** Dockerfile instructions for the new image (ENV, WORKDIR, LABEL, ...). */
+  readonly changes?: readonly string[];
+}
+
 export interface ImportOptions {
   /** Dockerfile instructions applied on import (ENV, WORKDIR, CMD, LABEL, USER, ...). */
   readonly changes?: readonly string[];
@@ -180,6 +193,100 @@ export class Runtime {
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
     }
+  }
+
+  /** Creates a container without starting it (a slug is put into one, then committed as an image). */
+  async create(spec: ContainerSpec): Promise<string> {
+    const container = await this.docker.createContainer(createOptions(spec, { attach: false }));
+    return container.id;
+  }
+
+  /**
+   * Runs a command in a running container and resolves with its exit code. Output is demultiplexed into
+   * `stdout`/`stderr` (stderr falls back to stdout), which stay open afterwards.
+   */
+  async exec(id: string, spec: ExecSpec): Promise<number> {
+    const exec = await this.docker.getContainer(id).exec({
+      Cmd: [...spec.cmd],
+      Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      ...(spec.workingDir !== undefined ? { WorkingDir: spec.workingDir } : {}),
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+    });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const out = spec.stdout ?? new PassThrough().resume();
+    const err = spec.stderr ?? spec.stdout ?? new PassThrough().resume();
+    const demuxOut = new PassThrough();
+    const demuxErr = new PassThrough();
+    demuxOut.on('data', (chunk: Buffer) => out.write(chunk));
+    demuxErr.on('data', (chunk: Buffer) => err.write(chunk));
+    this.docker.modem.demuxStream(stream, demuxOut, demuxErr);
+    await new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', () => resolve());
+    });
+    const info = await exec.inspect();
+    return info.ExitCode ?? -1;
+  }
+
+  /** Unpacks a tar stream into the container at `path` (which must exist). */
+  async putArchive(id: string, path: string, tar: Readable): Promise<void> {
+    await this.docker.getContainer(id).putArchive(tar, { path });
+  }
+
+  /** A tar stream of `path` inside the container; entries are named after the path's last segment. */
+  async getArchive(id: string, path: string): Promise<Readable> {
+    return (await this.docker.getContainer(id).getArchive({ path })) as unknown as Readable;
+  }
+
+  /** Saves a container's filesystem as an image `ref` (one new layer on its image). */
+  async commit(id: string, ref: string, options: CommitOptions = {}): Promise<ImageInfo> {
+    const { repo, tag } = splitRef(ref);
+    await this.docker.getContainer(id).commit({
+      repo,
+      tag,
+      ...(options.changes !== undefined && options.changes.length > 0 ? { changes: [...options.changes] } : {}),
+    });
+    const info = await this.imageInfo(ref);
+    if (info === undefined) throw new Error(`docker commit finished but image ${ref} is missing`);
+    return info;
+  }
+
+  /** Images carrying every given label (`key=value`, or `key` for any value). */
+  async listImages(labels: readonly string[]): Promise<ImageInfo[]> {
+    const list = await this.docker.listImages({ filters: { label: [...labels] } });
+    return list.map((image) => ({
+      id: image.Id,
+      ref: image.RepoTags?.[0] ?? image.Id,
+      sizeBytes: image.Size,
+      created: new Date(image.Created * 1000).toISOString(),
+      labels: image.Labels ?? {},
+    }));
+  }
+
+  /** A named volume (created once); volumes outlive containers: build caches live in them. */
+  async ensureVolume(name: string, labels: Readonly<Record<string, string>> = {}): Promise<void> {
+    try {
+      await this.docker.getVolume(name).inspect();
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+      await this.docker.createVolume({ Name: name, Labels: { ...labels } });
+    }
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    try {
+      await this.docker.getVolume(name).remove({ force: true });
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+    }
+  }
+
+  async listVolumes(labels: readonly string[]): Promise<string[]> {
+    const result = await this.docker.listVolumes({ filters: { label: [...labels] } });
+    return (result.Volumes ?? []).map((v) => v.Name);
   }
 
   /** Berth's containers (running or not) whose labels match every given value. */

@@ -3,12 +3,16 @@
 import { openDatabase, type Db } from './database.js';
 import { AccountRepository } from './account-repository.js';
 import { AppsRepository } from './apps-repository.js';
+import { BuildsRepository } from './builds-repository.js';
+import { SourcesRepository } from './sources-repository.js';
 import { LogRepository } from './log-repository.js';
 import { ReleasesRepository } from './releases-repository.js';
 
 export type { StoredLogLine } from './log-repository.js';
 export type { AppChanges, NewApp } from './apps-repository.js';
 export type { NewRelease } from './releases-repository.js';
+export type { NewBuild } from './builds-repository.js';
+export type { SourceRecord } from './sources-repository.js';
 
 export interface StoreOptions {
   /** Path of the SQLite file, or `:memory:` for unit tests. */
@@ -22,6 +26,8 @@ export class Store {
   readonly apps: AppsRepository;
   readonly releases: ReleasesRepository;
   readonly logs: LogRepository;
+  readonly builds: BuildsRepository;
+  readonly sources: SourcesRepository;
 
   constructor(options: StoreOptions) {
     this.#db = openDatabase(options.file);
@@ -29,6 +35,8 @@ export class Store {
     this.apps = new AppsRepository(this.#db);
     this.releases = new ReleasesRepository(this.#db);
     this.logs = new LogRepository(this.#db, options.logHistoryLines);
+    this.builds = new BuildsRepository(this.#db);
+    this.sources = new SourcesRepository(this.#db);
   }
 
   #depth = 0;

@@ -51,4 +51,52 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX log_lines_by_app ON log_lines(app_id, seq);
   `,
+  `
+  CREATE TABLE slugs (
+    id TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    checksum TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    process_types TEXT NOT NULL,
+    commit_sha TEXT,
+    commit_description TEXT,
+    stack TEXT NOT NULL,
+    buildpack_provided_description TEXT,
+    blob_path TEXT NOT NULL,
+    image TEXT
+  );
+  CREATE TABLE builds (
+    id TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    source_url TEXT NOT NULL,
+    source_version TEXT,
+    source_checksum TEXT,
+    source_version_description TEXT,
+    buildpacks TEXT,
+    slug_id TEXT,
+    release_id TEXT,
+    output_secret TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    user_email TEXT NOT NULL,
+    stack TEXT NOT NULL
+  );
+  CREATE INDEX builds_by_app ON builds(app_id, created_at);
+  CREATE TABLE buildpack_installations (
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (app_id, ordinal)
+  );
+  CREATE TABLE sources (
+    id TEXT PRIMARY KEY,
+    secret TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    size INTEGER
+  );
+  `,
 ];

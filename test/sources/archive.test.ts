@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { extract, pack, type Header } from 'tar-stream';
-import { inspectSource, repackSource, SourceArchiveError } from '../../src/build/source-archive.js';
+import { inspectSource, repackSource, SourceArchiveError } from '../../src/sources/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-source-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,0 +1,127 @@
+// The build container: one per build, from the build stack image, laid out as Heroku's slug compiler lays it out
+// (DESIGN.md "Builds as on Heroku"): the source at /tmp/build_<id>, a per-app cache volume at /tmp/cache, config
+// vars one file each in /tmp/env, writable copies of the buildpacks under /tmp/buildpacks, and an empty /app.
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { pack as packDir } from 'tar-fs';
+import { pack } from 'tar-stream';
+import type { ConfigVars } from '../contracts/records.js';
+import type { ResolvedBuildpack } from '../buildpacks/index.js';
+import type { Runtime } from '../runtime/index.js';
+
+export const CACHE_DIR = '/tmp/cache';
+export const ENV_DIR = '/tmp/env';
+export const BUILDPACKS_DIR = '/tmp/buildpacks';
+/** Host-wide downloads (Node.js binaries and package managers), shared by every build of every app. */
+export const NODE_DIST_CACHE = '/var/cache/berth/node';
+export const NODE_DIST_VOLUME = 'berth-node-dist';
+
+export function cacheVolume(appId: string): string {
+  return `berth-cache-${appId}`;
+}
+
+export interface WorkspaceSpec {
+  readonly runtime: Runtime;
+  readonly image: string;
+  readonly appId: string;
+  readonly buildId: string;
+  /** Extra binds (the host CA bundle). */
+  readonly binds: readonly string[];
+}
+
+export interface InstalledBuildpack extends ResolvedBuildpack {
+  /** Where the writable copy sits inside the container. */
+  readonly path: string;
+}
+
+export class Workspace {
+  readonly buildDir: string;
+  readonly #runtime: Runtime;
+  readonly #id: string;
+
+  private constructor(runtime: Runtime, id: string, buildId: string) {
+    this.#runtime = runtime;
+    this.#id = id;
+    this.buildDir = `/tmp/build_${buildId}`;
+  }
+
+  static async open(spec: WorkspaceSpec): Promise<Workspace> {
+    const volume = cacheVolume(spec.appId);
+    await spec.runtime.ensureVolume(volume, { 'berth.app': spec.appId, 'berth.cache': 'build' });
+    await spec.runtime.ensureVolume(NODE_DIST_VOLUME, { 'berth.cache': 'node-dist' });
+    const id = await spec.runtime.start({
+      image: spec.image,
+      // The container only hosts the phases, each run with exec; it never does anything itself.
+      cmd: ['sleep', 'infinity'],
+      labels: { app: spec.appId, role: 'build', release: spec.buildId },
+      binds: [`${volume}:${CACHE_DIR}`, `${NODE_DIST_VOLUME}:${NODE_DIST_CACHE}`, ...spec.binds],
+    });
+    const workspace = new Workspace(spec.runtime, id, spec.buildId);
+    const code = await workspace.exec(['mkdir', '-p', '/app', ENV_DIR, BUILDPACKS_DIR]);
+    if (code !== 0) throw new Error('could not prepare the build container');
+    return workspace;
+  }
+
+  get containerId(): string {
+    return this.#id;
+  }
+
+  exec(cmd: readonly string[], options: { env?: Readonly<Record<string, string>>; stdout?: Writable; stderr?: Writable } = {}): Promise<number> {
+    return this.#runtime.exec(this.#id, { cmd, ...options });
+  }
+
+  /** Runs a command and collects its stdout (stderr goes to `stderr` when given). */
+  async capture(cmd: readonly string[], options: { env?: Readonly<Record<string, string>>; stderr?: Writable } = {}): Promise<{ code: number; stdout: string }> {
+    const chunks: Buffer[] = [];
+    const sink = new PassThrough();
+    sink.on('data', (c: Buffer) => chunks.push(c));
+    const code = await this.exec(cmd, { ...options, stdout: sink, stderr: options.stderr ?? new PassThrough().resume() });
+    return { code, stdout: Buffer.concat(chunks).toString('utf8') };
+  }
+
+  /** Unpacks a tar whose entries start with `build_<id>/` into /tmp. */
+  async putSource(tar: Readable): Promise<void> {
+    await this.#runtime.putArchive(this.#id, '/tmp', tar);
+  }
+
+  /** ENV_DIR: one file per config var, named after it, holding its value (the classic buildpack API). */
+  async putEnv(config: ConfigVars): Promise<void> {
+    const tar = pack();
+    for (const [name, value] of Object.entries(config)) tar.entry({ name: `env/${name}`, mode: 0o644 }, value);
+    tar.finalize();
+    await this.#runtime.putArchive(this.#id, '/tmp', tar as unknown as Readable);
+  }
+
+  /** Copies each buildpack in, writable, as /tmp/buildpacks/<n>-<name>, keeping file modes. */
+  async putBuildpacks(buildpacks: readonly ResolvedBuildpack[]): Promise<InstalledBuildpack[]> {
+    const tar = pack();
+    const installed: InstalledBuildpack[] = [];
+    for (const [index, buildpack] of buildpacks.entries()) {
+      const slug = buildpack.name.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(-40) || 'buildpack';
+      const folder = `${String(index + 1).padStart(2, '0')}-${slug}`;
+      installed.push({ ...buildpack, path: `${BUILDPACKS_DIR}/${folder}` });
+      await new Promise<void>((resolve, reject) => {
+        const stream = packDir(buildpack.dir, {
+          pack: tar as never,
+          finalize: false,
+          // A fetched git buildpack's history is of no use to the build.
+          ignore: (name) => name.includes('/.git/') || name.endsWith('/.git'),
+          map: (header) => ({ ...header, name: `buildpacks/${folder}/${header.name}`, uid: 0, gid: 0 }),
+          finish: () => resolve(),
+        });
+        (stream as unknown as Readable).on('error', reject);
+      });
+    }
+    tar.finalize();
+    await this.#runtime.putArchive(this.#id, '/tmp', tar as unknown as Readable);
+    return installed;
+  }
+
+  /** A tar of the compiled build directory, entries named `build_<id>/...`. */
+  getBuildDir(): Promise<Readable> {
+    return this.#runtime.getArchive(this.#id, this.buildDir);
+  }
+
+  async close(): Promise<void> {
+    await this.#runtime.remove(this.#id);
+  }
+}
