@@ -1,17 +1,15 @@
 // The composition root: settings, store, services, servers, wiring, shutdown.
-import { apiTimestamp } from './clock.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { buildApi, type ApiServices } from './api/index.js';
-import { AppsService } from './apps/index.js';
-import type { Account } from './contracts/records.js';
+import { buildApi } from './api/index.js';
 import { ensureApiKey } from './credentials.js';
-import { EventBus } from './events.js';
-import { Logplex } from './logs/index.js';
-import { ReleasesService } from './releases/index.js';
-import { apiUrl, gitHost, webUrl, type Settings } from './settings.js';
+import type { EventBus } from './events.js';
+import type { Logplex } from './logs/index.js';
+import { Runtime } from './runtime/index.js';
+import { createServices } from './services.js';
+import { apiUrl, gitHost, type Settings } from './settings.js';
 import { Store } from './store/index.js';
 import { ensureCa } from './tls/index.js';
 
@@ -38,29 +36,18 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
   const ca = await ensureCa(settings.dataDir);
 
   const store = new Store({ file: join(settings.dataDir, 'berth.db'), logHistoryLines: settings.logHistoryLines });
-  const account: Account = store.account.ensure(settings.accountId, settings.accountEmail, 'Berth Developer', apiTimestamp());
-  const events = new EventBus((event, error) => logger.error({ err: error, event }, 'event listener failed'));
-  const logplex = new Logplex(store);
-  const releases = new ReleasesService(store, logplex, events, () => account);
-  const apps = new AppsService(store, releases, events, {
-    stack: settings.stack,
-    configVarsMaxBytes: settings.configVarsMaxBytes,
+  const runtime = await Runtime.connect(settings).catch((error: unknown) => {
+    store.close();
+    throw error;
   });
-
-  const services: ApiServices = {
-    apps,
-    releases,
-    account: () => account,
-    shapes: () => ({
-      account,
-      gitUrl: (app) => `https://${gitHost(settings)}/${app}.git`,
-      webUrl: (app) => webUrl(settings, app),
-    }),
-  };
+  const services = createServices({ settings, store, runtime, logger, publicUrl: apiUrl(settings) });
+  const { events, logplex } = services;
+  await services.builds.recover();
 
   const servers: FastifyInstance[] = [];
   const close = async (): Promise<void> => {
     await Promise.allSettled(servers.map((server) => server.close()));
+    await services.builds.shutdown();
     await events.settled();
     store.close();
   };

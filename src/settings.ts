@@ -32,6 +32,15 @@ export interface Settings {
   readonly configVarsMaxBytes: number;
   /** The first push to an unknown app creates it (Dokku does this; Heroku does not). */
   readonly autoCreateApps: boolean;
+  /** Build timeout: Heroku's compile limit is 25 minutes. */
+  readonly buildTimeoutSeconds: number;
+  /** Largest compressed slug (Heroku: 1 GB since 2026). */
+  readonly slugMaxBytes: number;
+  /** gzip level of slug tarballs: lower is faster, higher is smaller. */
+  readonly slugCompressionLevel: number;
+  /** Largest source tarball, uncompressed (Heroku: 1 GB repo checkout). */
+  readonly sourceMaxBytes: number;
+  readonly sourceMaxEntries: number;
   /** Daemon log level for pino. */
   readonly logLevel: string;
 }
@@ -79,6 +88,11 @@ export function loadSettings(env: Env = process.env): Settings {
     logHistoryLines: int(env, 'BERTH_LOG_HISTORY_LINES', 1500),
     configVarsMaxBytes: int(env, 'BERTH_CONFIG_VARS_MAX_BYTES', 64 * 1024),
     autoCreateApps: bool(env, 'BERTH_AUTO_CREATE_APPS', true),
+    buildTimeoutSeconds: int(env, 'BERTH_BUILD_TIMEOUT', 25 * 60),
+    slugMaxBytes: int(env, 'BERTH_SLUG_MAX_BYTES', 1024 * 1024 * 1024),
+    slugCompressionLevel: Math.min(9, int(env, 'BERTH_SLUG_COMPRESSION_LEVEL', 6)),
+    sourceMaxBytes: int(env, 'BERTH_SOURCE_MAX_BYTES', 1024 * 1024 * 1024),
+    sourceMaxEntries: int(env, 'BERTH_SOURCE_MAX_ENTRIES', 200_000),
     logLevel: str(env, 'BERTH_LOG_LEVEL', 'info'),
   };
 }

@@ -1,12 +1,21 @@
 // What the API routes may use: services only (DESIGN.md), plus the shape context.
 import type { AppsService } from '../apps/index.js';
+import type { BuildsService } from '../build/index.js';
 import type { Account } from '../contracts/records.js';
 import type { ReleasesService } from '../releases/index.js';
+import type { SourcesService } from '../sources/index.js';
 import type { ShapeContext } from './shapes.js';
 
 export interface ApiServices {
   readonly apps: AppsService;
   readonly releases: ReleasesService;
+  readonly builds: BuildsService;
+  readonly sources: SourcesService;
   readonly account: () => Account;
   readonly shapes: () => ShapeContext;
+  /** Public URLs (a secret in the path, no auth) of blobs and streams. */
+  readonly urls: {
+    sourceBlob(id: string, secret: string): string;
+    buildOutput(buildId: string, secret: string): string;
+  };
 }

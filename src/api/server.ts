@@ -11,6 +11,8 @@ import { accountRoutes } from './routes/account.js';
 import { appsRoutes } from './routes/apps.js';
 import { configVarsRoutes } from './routes/config-vars.js';
 import { releasesRoutes } from './routes/releases.js';
+import { buildsRoutes } from './routes/builds.js';
+import { sourcesRoutes } from './routes/sources.js';
 
 export interface ApiOptions {
   readonly apiKey: string;
@@ -57,6 +59,8 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
 
   api.addHook('onRequest', async (request, reply) => {
     void reply.header('Request-Id', request.id);
+    // Blob and stream URLs carry their own secret, as Heroku's presigned URLs do.
+    if ((request.routeOptions.config as { public?: boolean } | undefined)?.public === true) return;
     if (!isAuthorized(request.headers.authorization, options.apiKey)) throw errors.unauthorized();
   });
 
@@ -81,5 +85,7 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   await api.register(appsRoutes, services);
   await api.register(configVarsRoutes, services);
   await api.register(releasesRoutes, services);
+  await api.register(buildsRoutes, services);
+  await api.register(sourcesRoutes, services);
   return api;
 }

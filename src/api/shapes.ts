@@ -1,5 +1,5 @@
 // Platform API v3 shapes (snake_case, as in the schema) built from Berth's records.
-import type { Account, AppRecord, ReleaseRecord } from '../contracts/records.js';
+import type { Account, AppRecord, BuildpackRef, BuildRecord, ReleaseRecord, SlugRecord } from '../contracts/records.js';
 
 export interface ShapeContext {
   readonly account: Account;
@@ -89,4 +89,47 @@ export function releaseShape(release: ReleaseRecord, app: AppRecord) {
     output_stream_url: release.outputStreamUrl,
     eligible_for_rollback: release.status === 'succeeded',
   };
+}
+
+export function buildShape(build: BuildRecord, outputUrl: string) {
+  return {
+    app: { id: build.appId },
+    buildpacks: build.buildpacks ? build.buildpacks.map((bp) => ({ url: bp.url, name: bp.name })) : null,
+    created_at: build.createdAt,
+    generation: CEDAR,
+    id: build.id,
+    output_stream_url: outputUrl,
+    source_blob: {
+      checksum: build.sourceChecksum,
+      url: build.sourceUrl,
+      version: build.sourceVersion,
+      version_description: build.sourceVersionDescription,
+    },
+    release: build.releaseId ? { id: build.releaseId } : null,
+    slug: build.slugId ? { id: build.slugId } : null,
+    stack: build.stack,
+    status: build.status,
+    updated_at: build.updatedAt,
+    user: { id: build.userId, email: build.userEmail },
+  };
+}
+
+export function slugShape(slug: SlugRecord) {
+  return {
+    blob: { method: 'get', url: `file://${slug.blobPath}` },
+    buildpack_provided_description: slug.buildpackProvidedDescription,
+    checksum: slug.checksum,
+    commit: slug.commit,
+    commit_description: slug.commitDescription,
+    created_at: slug.createdAt,
+    id: slug.id,
+    process_types: slug.processTypes,
+    size: slug.size,
+    stack: stackRef(slug.stack),
+    updated_at: slug.createdAt,
+  };
+}
+
+export function buildpackInstallationShape(buildpack: BuildpackRef, ordinal: number) {
+  return { buildpack: { url: buildpack.url, name: buildpack.name }, ordinal };
 }

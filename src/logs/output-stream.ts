@@ -5,6 +5,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EventEmitter } from 'node:events';
+import { Writable } from 'node:stream';
 
 export class OutputStream {
   readonly path: string;
@@ -42,6 +43,16 @@ export class OutputStream {
           });
         }),
     );
+  }
+
+  /** A Node Writable onto this stream, for container output; ending it does not end the stream. */
+  writable(): Writable {
+    return new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        this.write(chunk);
+        done();
+      },
+    });
   }
 
   /** Writes `line` plus a newline. */

@@ -14,3 +14,4 @@ export {
 } from './runtime.js';
 export { LABEL, type BerthLabels, type ContainerRole } from './labels.js';
 export { withFileLock, type LockOptions } from './lock.js';
+export { hostTrust, type ContainerTrust } from './host-ca.js';

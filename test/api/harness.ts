@@ -3,10 +3,12 @@
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/index.js';
-import { AppsService } from '../../src/apps/index.js';
-import { EventBus, type EventName } from '../../src/events.js';
-import { Logplex } from '../../src/logs/index.js';
-import { ReleasesService } from '../../src/releases/index.js';
+import Docker from 'dockerode';
+import type { EventBus, EventName } from '../../src/events.js';
+import type { Logplex } from '../../src/logs/index.js';
+import { Runtime } from '../../src/runtime/index.js';
+import { createServices } from '../../src/services.js';
+import { loadSettings } from '../../src/settings.js';
 import { Store } from '../../src/store/index.js';
 
 export const API_KEY = 'test-key-0123456789';
@@ -27,26 +29,30 @@ export interface Harness {
 
 export async function harness(options: { logHistoryLines?: number; configVarsMaxBytes?: number } = {}): Promise<Harness> {
   const store = new Store({ file: ':memory:', logHistoryLines: options.logHistoryLines ?? 1500 });
-  const account = store.account.ensure('11111111-2222-4333-8444-555555555555', 'dev@example.test', 'Dev', '2026-01-01T00:00:00Z');
-  const events = new EventBus((event, error) => {
-    throw new Error(`listener for ${event} failed: ${String(error)}`);
+  const settings = loadSettings({
+    BERTH_DATA: '/nonexistent/berth-api-tests',
+    BERTH_ACCOUNT_EMAIL: 'dev@example.test',
+    BERTH_ACCOUNT_ID: '11111111-2222-4333-8444-555555555555',
+    BERTH_CONFIG_VARS_MAX_BYTES: String(options.configVarsMaxBytes ?? 65536),
   });
+  // These tests never build, so the engine is never asked anything: a socket that is not there is fine.
+  const runtime = new Runtime(new Docker({ socketPath: '/nonexistent/docker.sock' }));
+  const services = createServices({
+    settings,
+    store,
+    runtime,
+    logger: pino({ level: 'silent' }),
+    publicUrl: 'http://127.0.0.1:5100',
+    // app.destroyed also asks the engine to remove containers and images; without one that part fails, which these
+    // tests (about the API and the store) do not look at.
+    onEventError: () => undefined,
+  });
+  const { events, logplex } = services;
   const emitted: Harness['emitted'] = [];
   for (const event of ['release.current', 'dyno.changed', 'app.destroyed'] as const) {
     events.on(event, (payload) => void emitted.push({ event, payload }));
   }
-  const logplex = new Logplex(store);
-  const releases = new ReleasesService(store, logplex, events, () => account);
-  const apps = new AppsService(store, releases, events, { stack: 'heroku-24', configVarsMaxBytes: options.configVarsMaxBytes ?? 65536 });
-  const api = await buildApi(
-    {
-      apps,
-      releases,
-      account: () => account,
-      shapes: () => ({ account, gitUrl: (a) => `https://127.0.0.1:5101/${a}.git`, webUrl: (a) => `http://${a}.localhost:5000/` }),
-    },
-    { apiKey: API_KEY, logger: pino({ level: 'silent' }) },
-  );
+  const api = await buildApi(services, { apiKey: API_KEY, logger: pino({ level: 'silent' }) });
   return {
     api,
     store,

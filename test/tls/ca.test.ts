@@ -214,9 +214,10 @@ describe('ensureCaBundle', () => {
     expect(text.startsWith(ca.certPem.trim())).toBe(true);
     expect(text).toContain(other.certPem.trim());
 
-    // Pointing NODE_EXTRA_CA_CERTS at the bundle itself does not nest it.
+    // Pointing NODE_EXTRA_CA_CERTS at the bundle itself (a shell that ran `eval "$(berth env)"`) neither nests it
+    // nor drops the extra CAs it already holds.
     await ensureCaBundle(dataDir, ca, { NODE_EXTRA_CA_CERTS: bundle });
-    expect(await readFile(bundle, 'utf8')).toBe(`${ca.certPem.trim()}\n`);
+    expect(await readFile(bundle, 'utf8')).toBe(text);
 
     await ensureCaBundle(dataDir, ca, {});
     expect(await readFile(bundle, 'utf8')).toBe(`${ca.certPem.trim()}\n`);

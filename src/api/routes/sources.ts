@@ -1,0 +1,31 @@
+// Source blobs. `POST /sources` needs the API key; the blob URLs it answers carry a secret instead, as Heroku's
+// presigned S3 URLs do (the heroku-builds flow PUTs the tarball with no auth and `Content-Type: ''`).
+import type { FastifyPluginAsync } from 'fastify';
+import type { Readable } from 'node:stream';
+import type { ApiServices } from '../context.js';
+
+type BlobParams = { id: string; secret: string };
+
+export const sourcesRoutes: FastifyPluginAsync<ApiServices> = async (api, services) => {
+  // Inside this plugin only: any body, any content type, is the raw upload stream.
+  api.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+
+  api.post('/sources', async (_request, reply) => {
+    const blob = services.sources.create();
+    const url = services.urls.sourceBlob(blob.id, blob.secret);
+    void reply.code(201);
+    return { source_blob: { get_url: url, put_url: url } };
+  });
+
+  api.put<{ Params: BlobParams }>('/sources/:id/:secret', { config: { public: true } }, async (request, reply) => {
+    const body = (request.body as Readable | undefined) ?? request.raw;
+    await services.sources.upload(request.params.id, request.params.secret, body);
+    return reply.code(200).send();
+  });
+
+  api.get<{ Params: BlobParams }>('/sources/:id/:secret', { config: { public: true } }, async (request, reply) => {
+    const file = await services.sources.file(request.params.id, request.params.secret);
+    const { createReadStream } = await import('node:fs');
+    return reply.type('application/octet-stream').send(createReadStream(file));
+  });
+};

@@ -1,0 +1,184 @@
+// The slug compiler: detect → compile → release → slug, each a phase with explicit inputs and outputs (the CNB
+// lifecycle's shape), run in one build container. It knows nothing of apps' releases or dynos: it turns a source
+// tarball into a slug and reports what it printed.
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import type { ConfigVars, ProcessTypes } from '../contracts/records.js';
+import { bundledBuildpacks, BuildpackError, resolveBuildpack, type ResolvedBuildpack } from '../buildpacks/index.js';
+import type { ContainerTrust, Runtime } from '../runtime/index.js';
+import { inspectSource, repackSource, SourceArchiveError, type SourceLimits } from '../sources/index.js';
+import { compile } from './compile.js';
+import { detectAuto, detectExplicit, parseBuildpacksFile, type DetectedBuildpack } from './detect.js';
+import { BuildFailure } from './failure.js';
+import { discoverProcessTypes } from './process-types.js';
+import { makeSlug, slugSizeText } from './slug.js';
+import { Workspace } from './workspace.js';
+
+export interface CompilerOptions {
+  readonly runtime: Runtime;
+  readonly stack: string;
+  readonly buildImage: string;
+  readonly runImage: string;
+  readonly trust: ContainerTrust;
+  readonly buildpackCacheDir: string;
+  readonly slugDir: string;
+  readonly slugMaxBytes: number;
+  readonly compressionLevel: number;
+  readonly sourceLimits: SourceLimits;
+}
+
+export interface CompileJob {
+  readonly appId: string;
+  readonly buildId: string;
+  /** The source tarball on this machine. */
+  readonly sourceFile: string;
+  readonly sourceVersion: string | null;
+  readonly config: ConfigVars;
+  /** Buildpacks the app or the build request names; empty means `.buildpacks`, BUILDPACK_URL, then auto-detect. */
+  readonly buildpacks: readonly string[];
+  readonly signal: AbortSignal;
+}
+
+export interface CompiledSlug {
+  readonly slugId: string;
+  readonly blobPath: string;
+  readonly checksum: string;
+  readonly size: number;
+  readonly image: string;
+  readonly processTypes: ProcessTypes;
+  readonly buildpacks: readonly DetectedBuildpack[];
+  readonly addons: readonly string[];
+}
+
+function stackTitle(stack: string): string {
+  return stack.replace(/^heroku/, 'Heroku');
+}
+
+export class SlugCompiler {
+  readonly #options: CompilerOptions;
+
+  constructor(options: CompilerOptions) {
+    this.#options = options;
+  }
+
+  /** Throws BuildFailure (its lines are for the user) or, on a platform fault, any other error. */
+  async compile(job: CompileJob, out: Writable): Promise<CompiledSlug> {
+    const options = this.#options;
+    const inspection = await inspectSource(job.sourceFile, options.sourceLimits).catch((error: unknown) => {
+      if (error instanceof SourceArchiveError) throw new BuildFailure([error.message]);
+      throw error;
+    });
+    out.write(`-----> Building on the ${stackTitle(options.stack)} stack\n`);
+
+    const workspace = await Workspace.open({
+      runtime: options.runtime,
+      image: options.buildImage,
+      appId: job.appId,
+      buildId: job.buildId,
+      binds: options.trust.binds,
+    });
+    // A timeout removes the container under the running phase, which then fails; the catch below says why.
+    const abort = () => void workspace.close().catch(() => undefined);
+    let language = 'app';
+    job.signal.addEventListener('abort', abort, { once: true });
+    try {
+      const prefix = workspace.buildDir.slice('/tmp/'.length);
+      await workspace.putSource(repackSource(job.sourceFile, { prefix, inspection, limits: options.sourceLimits }));
+      await workspace.putEnv(job.config);
+
+      const references = await this.#references(job, workspace);
+      const resolved = await this.#resolve(references, out);
+      const installed = await workspace.putBuildpacks(resolved);
+      let detected: DetectedBuildpack[];
+      if (references.length === 0) {
+        out.write('-----> Determining which buildpack to use for this app\n');
+        detected = [await detectAuto(workspace, installed, out)];
+      } else {
+        if (installed.length === 1) out.write(`-----> Using buildpack: ${installed[0]?.name}\n`);
+        else {
+          out.write('-----> Using buildpacks:\n');
+          installed.forEach((bp, i) => out.write(`       ${i + 1}. ${bp.name}\n`));
+        }
+        detected = await detectExplicit(workspace, installed, out);
+      }
+      language = `${detected[0]?.language ?? 'app'} app`;
+      out.write(`-----> ${detected[0]?.language} app detected\n`);
+
+      await compile(workspace, detected, this.#compileEnv(job), out);
+      const { processTypes, release } = await discoverProcessTypes(workspace, detected, out);
+
+      out.write('-----> Compressing...\n');
+      const slugId = randomUUID();
+      const blobPath = `${options.slugDir}/${job.appId}/${slugId}.tgz`;
+      const artifact = await makeSlug({
+        runtime: options.runtime,
+        buildDirTar: await workspace.getBuildDir(),
+        blobPath,
+        runImage: options.runImage,
+        image: `berth/slug:${slugId}`,
+        appId: job.appId,
+        slugId,
+        compressionLevel: options.compressionLevel,
+      });
+      if (artifact.size > options.slugMaxBytes) {
+        await rm(blobPath, { force: true });
+        await options.runtime.removeImage(artifact.image);
+        throw new BuildFailure([
+          `Compiled slug size: ${slugSizeText(artifact.size)} is too large (max is ${slugSizeText(options.slugMaxBytes)}).`,
+          'See: http://devcenter.heroku.com/articles/slug-size',
+        ]);
+      }
+      out.write(`       Done: ${slugSizeText(artifact.size)}\n`);
+      return { slugId, blobPath, ...artifact, processTypes, buildpacks: detected, addons: release.addons };
+    } catch (error) {
+      if (job.signal.aborted) {
+        const reason: unknown = job.signal.reason;
+        throw reason instanceof BuildFailure ? reason : new BuildFailure([`Timed out compiling ${language} (${String(reason)})`]);
+      }
+      throw error;
+    } finally {
+      job.signal.removeEventListener('abort', abort);
+      await workspace.close();
+    }
+  }
+
+  async #references(job: CompileJob, workspace: Workspace): Promise<string[]> {
+    if (job.buildpacks.length > 0) return [...job.buildpacks];
+    const file = await workspace.capture(['bash', '-c', 'if [ -f "$1/.buildpacks" ]; then cat "$1/.buildpacks"; fi', 'bp', workspace.buildDir]);
+    const listed = parseBuildpacksFile(file.stdout);
+    if (listed.length > 0) return listed;
+    const url = job.config['BUILDPACK_URL'];
+    return url ? [url] : [];
+  }
+
+  async #resolve(references: readonly string[], out: Writable): Promise<ResolvedBuildpack[]> {
+    if (references.length === 0) return bundledBuildpacks();
+    const resolved: ResolvedBuildpack[] = [];
+    for (const reference of references) {
+      try {
+        resolved.push(await resolveBuildpack(reference, { cacheDir: this.#options.buildpackCacheDir }));
+      } catch (error) {
+        if (error instanceof BuildpackError) {
+          out.write(`-----> ${error.message}\n`);
+          throw new BuildFailure([error.message]);
+        }
+        throw error;
+      }
+    }
+    return resolved;
+  }
+
+  #compileEnv(job: CompileJob): Record<string, string> {
+    return {
+      ...this.#options.trust.env,
+      STACK: this.#options.stack,
+      SOURCE_VERSION: job.sourceVersion ?? '',
+      HOME: '/app',
+      REQUEST_ID: job.buildId,
+      BERTH_NODE_DIST_CACHE: '/var/cache/berth/node',
+      CURL_CONNECT_TIMEOUT: '30',
+      CURL_TIMEOUT: '180',
+    };
+  }
+}

@@ -1,0 +1,299 @@
+// Builds as the Platform API exposes them: created `pending`, run through the app's queue, streamed live on
+// `output_stream_url`, and turned into a release (`Deploy <sha>`) when the slug compiler succeeds. A failed build
+// leaves the app's slug and releases as they were.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { apiTimestamp } from '../clock.js';
+import type { Account, AppRecord, BuildpackRef, BuildRecord, SlugRecord } from '../contracts/records.js';
+import { errors } from '../errors.js';
+import { OutputStream, replayFile, type Logplex } from '../logs/index.js';
+import type { AppQueues } from '../queue.js';
+import type { ReleasesService } from '../releases/index.js';
+import type { Runtime } from '../runtime/index.js';
+import { SourceFetchError, type SourcesService } from '../sources/index.js';
+import type { Store } from '../store/index.js';
+import type { SlugCompiler } from './compiler.js';
+import { BuildFailure } from './failure.js';
+import { cacheVolume } from './workspace.js';
+
+export interface BuildsOptions {
+  readonly dataDir: string;
+  readonly stack: string;
+  readonly buildTimeoutSeconds: number;
+  readonly outputUrl: (buildId: string, secret: string) => string;
+  readonly webUrl: (appName: string) => string;
+}
+
+export interface BuildsDeps {
+  readonly store: Store;
+  readonly logplex: Logplex;
+  readonly releases: ReleasesService;
+  readonly queues: AppQueues;
+  readonly compiler: SlugCompiler;
+  readonly sources: SourcesService;
+  readonly runtime: Runtime;
+  readonly account: () => Account;
+  readonly logger: Logger;
+}
+
+export interface CreateBuildRequest {
+  readonly sourceUrl: string;
+  readonly sourceVersion: string | null;
+  readonly sourceChecksum: string | null;
+  readonly buildpacks: readonly string[] | null;
+}
+
+/** `Deploy 1a2b3c4d`: Heroku shows 8 hex digits of a commit, and other versions as they are. */
+export function deployDescription(version: string | null, slugId: string): string {
+  if (version && /^[0-9a-f]{9,40}$/i.test(version)) return `Deploy ${version.slice(0, 8)}`;
+  if (version) return `Deploy ${version}`;
+  return `Deploy ${slugId.slice(0, 8)}`;
+}
+
+export class BuildsService {
+  readonly #deps: BuildsDeps;
+  readonly #options: BuildsOptions;
+  readonly #live = new Map<string, OutputStream>();
+  readonly #running = new Set<Promise<void>>();
+  readonly #controllers = new Set<AbortController>();
+
+  constructor(deps: BuildsDeps, options: BuildsOptions) {
+    this.#deps = deps;
+    this.#options = options;
+  }
+
+  #outputPath(appId: string, buildId: string): string {
+    return join(this.#options.dataDir, 'builds', appId, `${buildId}.log`);
+  }
+
+  slugDir(appId: string): string {
+    return join(this.#options.dataDir, 'slugs', appId);
+  }
+
+  /** Records the build and starts it in the app's queue; answers at once, as Heroku does, with status pending. */
+  create(app: AppRecord, request: CreateBuildRequest): BuildRecord {
+    const { store } = this.#deps;
+    const user = this.#deps.account();
+    const requested = request.buildpacks ?? store.builds.buildpackInstallations(app.id).map((bp) => bp.url);
+    const build = store.transaction(() => {
+      const record = store.builds.insert({
+        id: randomUUID(),
+        appId: app.id,
+        createdAt: apiTimestamp(),
+        sourceUrl: request.sourceUrl,
+        sourceVersion: request.sourceVersion,
+        sourceChecksum: request.sourceChecksum,
+        sourceVersionDescription: null,
+        buildpacks: requested.length > 0 ? requested.map((url) => ({ url, name: url })) : null,
+        outputSecret: randomBytes(24).toString('hex'),
+        userId: user.id,
+        userEmail: user.email,
+        stack: app.buildStack,
+      });
+      this.#deps.logplex.write(app.id, 'app', 'api', `Build started by user ${user.email}`);
+      return record;
+    });
+    const output = new OutputStream(this.#outputPath(app.id, build.id));
+    this.#live.set(build.id, output);
+    const run = this.#deps.queues
+      .run(app.id, `build ${build.id}`, () => this.#run(app.id, build, requested, output), () =>
+        output.line(`-----> Waiting for another build or change of ${app.name} to finish...`),
+      )
+      .catch((error: unknown) => this.#deps.logger.error({ err: error, build: build.id }, 'build crashed'))
+      .finally(() => {
+        this.#running.delete(run);
+        // Followers that started before the end keep their own reference; new ones replay the file.
+        setTimeout(() => this.#live.delete(build.id), 60_000).unref();
+      });
+    this.#running.add(run);
+    return build;
+  }
+
+  async #run(appId: string, build: BuildRecord, buildpacks: readonly string[], output: OutputStream): Promise<void> {
+    const { store, logplex, releases, compiler } = this.#deps;
+    const user = this.#deps.account();
+    const controller = new AbortController();
+    this.#controllers.add(controller);
+    const minutes = Math.round(this.#options.buildTimeoutSeconds / 60);
+    const timer = setTimeout(() => controller.abort(`${minutes} minutes`), this.#options.buildTimeoutSeconds * 1000);
+    const sourceFile = join(this.#options.dataDir, 'builds', appId, `${build.id}.source`);
+    try {
+      const app = store.apps.getById(appId);
+      if (!app) throw new BuildFailure(['The app was destroyed before its build started.']);
+      await mkdir(join(this.#options.dataDir, 'builds', appId), { recursive: true });
+      await this.#deps.sources.fetchTo(build.sourceUrl, sourceFile);
+      if (build.sourceChecksum) await verifyChecksum(sourceFile, build.sourceChecksum);
+      await mkdir(this.slugDir(appId), { recursive: true });
+      const compiled = await compiler.compile(
+        {
+          appId,
+          buildId: build.id,
+          sourceFile,
+          sourceVersion: build.sourceVersion,
+          config: app.config,
+          buildpacks,
+          signal: controller.signal,
+        },
+        output.writable(),
+      );
+      const description = compiled.buildpacks[compiled.buildpacks.length - 1]?.language ?? null;
+      const used: BuildpackRef[] = compiled.buildpacks.map((bp) => ({ url: bp.url, name: bp.name }));
+      output.line('-----> Launching...');
+      const release = store.transaction(() => {
+        const current = store.apps.getById(appId);
+        if (!current) throw new BuildFailure(['The app was destroyed during its build.']);
+        const slug: SlugRecord = store.builds.insertSlug({
+          id: compiled.slugId,
+          appId,
+          createdAt: apiTimestamp(),
+          checksum: compiled.checksum,
+          size: compiled.size,
+          processTypes: compiled.processTypes,
+          commit: build.sourceVersion,
+          commitDescription: null,
+          stack: this.#options.stack,
+          buildpackProvidedDescription: description,
+          blobPath: compiled.blobPath,
+          image: compiled.image,
+        });
+        store.apps.update(appId, { slugSize: slug.size, buildpackProvidedDescription: description }, apiTimestamp());
+        const made = releases.create({
+          app: current,
+          description: deployDescription(build.sourceVersion, slug.id),
+          config: current.config,
+          artifact: { type: 'slug', id: slug.id },
+        });
+        store.builds.finish(build.id, { status: 'succeeded', slugId: slug.id, releaseId: made.id, buildpacks: used }, apiTimestamp());
+        logplex.write(appId, 'app', 'api', 'Build succeeded');
+        return made;
+      });
+      const app2 = store.apps.getById(appId);
+      output.line(`       Released v${release.version}`);
+      output.line(`       ${this.#options.webUrl(app2?.name ?? '')} deployed to Berth`);
+    } catch (error) {
+      const failure =
+        error instanceof BuildFailure
+          ? error
+          : error instanceof SourceFetchError
+            ? new BuildFailure([error.message])
+            : undefined;
+      if (!failure) this.#deps.logger.error({ err: error, build: build.id }, 'build failed on a platform fault');
+      const lines = failure?.lines ?? [`Build failed on an internal error: ${(error as Error).message}`];
+      for (const line of lines) output.line(` !     ${line}`);
+      for (const line of failure?.raw ?? []) output.line(line);
+      output.line();
+      output.line(' !     Push failed');
+      store.transaction(() => {
+        if (!store.builds.get(build.id)) return;
+        store.builds.finish(build.id, { status: 'failed' }, apiTimestamp());
+        if (store.apps.getById(appId)) {
+          logplex.write(appId, 'app', 'api', `Build failed -- check your build output: ${this.#options.outputUrl(build.id, build.outputSecret)}`);
+        }
+      });
+      void user;
+    } finally {
+      this.#controllers.delete(controller);
+      clearTimeout(timer);
+      await rm(sourceFile, { force: true });
+      await output.end();
+    }
+  }
+
+  list(app: AppRecord): BuildRecord[] {
+    return this.#deps.store.builds.listByApp(app.id);
+  }
+
+  get(app: AppRecord, id: string): BuildRecord {
+    const build = this.#deps.store.builds.get(id);
+    if (!build || build.appId !== app.id) throw errors.notFound('build');
+    return build;
+  }
+
+  /** Every byte of a build's output: live while it runs, replayed from its file afterwards. */
+  output(buildId: string, secret: string, signal?: AbortSignal): AsyncIterable<Buffer> {
+    const build = this.#deps.store.builds.get(buildId);
+    if (!build || build.outputSecret !== secret) throw errors.notFound('build');
+    const live = this.#live.get(buildId);
+    if (live) return live.follow(signal);
+    return replayFile(this.#outputPath(build.appId, buildId));
+  }
+
+  slug(app: AppRecord, id: string): SlugRecord {
+    const slug = this.#deps.store.builds.getSlug(id);
+    if (!slug || slug.appId !== app.id) throw errors.notFound('slug');
+    return slug;
+  }
+
+  buildpackInstallations(app: AppRecord): BuildpackRef[] {
+    return this.#deps.store.builds.buildpackInstallations(app.id);
+  }
+
+  setBuildpackInstallations(app: AppRecord, updates: readonly string[]): BuildpackRef[] {
+    const refs = updates.map((url) => ({ url, name: url }));
+    this.#deps.store.transaction(() => this.#deps.store.builds.replaceBuildpackInstallations(app.id, refs));
+    return refs;
+  }
+
+  /** `DELETE /apps/{app}/build-cache`: waits for the app's running build, then drops its cache volume. */
+  async purgeCache(app: AppRecord): Promise<void> {
+    await this.#deps.queues.run(app.id, 'build cache purge', () => this.#deps.runtime.removeVolume(cacheVolume(app.id)));
+  }
+
+  /** On start: builds a killed daemon left pending are failed, and their containers removed. */
+  async recover(): Promise<void> {
+    const { store, runtime } = this.#deps;
+    for (const build of store.builds.listPending()) {
+      store.transaction(() => {
+        store.builds.finish(build.id, { status: 'failed' }, apiTimestamp());
+        this.#deps.logplex.write(build.appId, 'app', 'api', `Build failed -- check your build output: ${this.#options.outputUrl(build.id, build.outputSecret)}`);
+      });
+      const output = new OutputStream(this.#outputPath(build.appId, build.id));
+      // Keep what the build printed before the daemon stopped, then say why it ended.
+      const previous: Buffer[] = [];
+      for await (const chunk of replayFile(this.#outputPath(build.appId, build.id))) previous.push(chunk);
+      output.write(Buffer.concat(previous));
+      output.line(' !     The Berth daemon stopped during this build; it did not finish.');
+      output.line();
+      output.line(' !     Push failed');
+      await output.end();
+    }
+    for (const container of await runtime.listByLabel({ role: 'build' })) await runtime.remove(container.id);
+  }
+
+  /** app.destroyed: builds' containers, slug images and files, the cache volume, output logs. */
+  async removeApp(appId: string): Promise<void> {
+    const { runtime } = this.#deps;
+    for (const container of await runtime.listByLabel({ app: appId, role: 'build' })) await runtime.remove(container.id);
+    for (const image of await runtime.listImages([`berth.app=${appId}`])) await runtime.removeImage(image.id);
+    await runtime.removeVolume(cacheVolume(appId));
+    await rm(this.slugDir(appId), { recursive: true, force: true });
+    await rm(join(this.#options.dataDir, 'builds', appId), { recursive: true, force: true });
+  }
+
+  /** Daemon shutdown: running builds stop now and fail with a line saying why, rather than hold the stop up. */
+  async shutdown(): Promise<void> {
+    for (const controller of this.#controllers) {
+      controller.abort(new BuildFailure(['The Berth daemon is stopping; this build was cancelled.']));
+    }
+    await this.settled();
+  }
+
+  /** Resolves when every build started so far has finished (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+  }
+}
+
+async function verifyChecksum(file: string, expected: string): Promise<void> {
+  const match = /^SHA256:([0-9a-f]{64})$/i.exec(expected);
+  if (!match) throw new BuildFailure([`The source checksum ${expected} is not of the form SHA256:<64 hex digits>.`]);
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  const actual = hash.digest('hex');
+  if (actual !== match[1]?.toLowerCase()) {
+    throw new BuildFailure([`The source does not match its checksum: expected ${expected}, got SHA256:${actual}.`]);
+  }
+}

@@ -1,0 +1,90 @@
+// Builds every service over a store and an engine: the daemon's wiring, shared with the API tests so they exercise
+// exactly the objects the daemon serves.
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { ApiServices } from './api/index.js';
+import { AppsService } from './apps/index.js';
+import { BuildsService, SlugCompiler } from './build/index.js';
+import type { Account } from './contracts/records.js';
+import { EventBus } from './events.js';
+import { Logplex } from './logs/index.js';
+import { AppQueues } from './queue.js';
+import { ReleasesService } from './releases/index.js';
+import { hostTrust, type Runtime } from './runtime/index.js';
+import { gitHost, webUrl, type Settings } from './settings.js';
+import { SourcesService } from './sources/index.js';
+import type { Store } from './store/index.js';
+
+export interface Services extends ApiServices {
+  readonly events: EventBus;
+  readonly logplex: Logplex;
+  readonly queues: AppQueues;
+}
+
+export interface ServiceDeps {
+  readonly settings: Settings;
+  readonly store: Store;
+  readonly runtime: Runtime;
+  readonly logger: Logger;
+  /** Where the daemon answers over HTTP (`http://127.0.0.1:5100`), for blob and stream URLs. */
+  readonly publicUrl: string;
+  readonly onEventError?: (event: string, error: unknown) => void;
+}
+
+export function createServices(deps: ServiceDeps): Services {
+  const { settings, store, runtime, logger } = deps;
+  const account: Account = store.account.ensure(settings.accountId, settings.accountEmail, 'Berth Developer', new Date().toISOString().slice(0, 19) + 'Z');
+  const events = new EventBus(deps.onEventError ?? ((event, error) => logger.error({ err: error, event }, 'event listener failed')));
+  const logplex = new Logplex(store);
+  const queues = new AppQueues();
+  const releases = new ReleasesService(store, logplex, events, () => account);
+  const apps = new AppsService(store, releases, events, { stack: settings.stack, configVarsMaxBytes: settings.configVarsMaxBytes });
+  const urls = {
+    sourceBlob: (id: string, secret: string) => `${deps.publicUrl}/sources/${id}/${secret}`,
+    buildOutput: (buildId: string, secret: string) => `${deps.publicUrl}/streams/builds/${buildId}/${secret}`,
+  };
+  const sources = new SourcesService(store, {
+    dataDir: settings.dataDir,
+    maxBytes: settings.sourceMaxBytes,
+    ownPrefixes: () => [`${deps.publicUrl}/sources/`, `https://${gitHost(settings)}/sources/`],
+  });
+  const compiler = new SlugCompiler({
+    runtime,
+    stack: settings.stack,
+    buildImage: settings.stackBuildImage,
+    runImage: settings.stackRunImage,
+    trust: hostTrust(),
+    buildpackCacheDir: join(settings.dataDir, 'buildpacks'),
+    slugDir: join(settings.dataDir, 'slugs'),
+    slugMaxBytes: settings.slugMaxBytes,
+    compressionLevel: settings.slugCompressionLevel,
+    sourceLimits: { maxBytes: settings.sourceMaxBytes, maxEntries: settings.sourceMaxEntries },
+  });
+  const builds = new BuildsService(
+    { store, logplex, releases, queues, compiler, sources, runtime, account: () => account, logger: logger.child({ module: 'build' }) },
+    {
+      dataDir: settings.dataDir,
+      stack: settings.stack,
+      buildTimeoutSeconds: settings.buildTimeoutSeconds,
+      outputUrl: urls.buildOutput,
+      webUrl: (app) => webUrl(settings, app),
+    },
+  );
+  events.on('app.destroyed', ({ appId }) => builds.removeApp(appId));
+  return {
+    apps,
+    releases,
+    builds,
+    sources,
+    events,
+    logplex,
+    queues,
+    urls,
+    account: () => account,
+    shapes: () => ({
+      account,
+      gitUrl: (app) => `https://${gitHost(settings)}/${app}.git`,
+      webUrl: (app) => webUrl(settings, app),
+    }),
+  };
+}
