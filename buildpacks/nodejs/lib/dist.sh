@@ -30,7 +30,7 @@ fetch_tarball() {
   fi
   local tmp
   tmp=$(mktemp "$DIST_DIR/tarballs/.download.XXXXXX")
-  if ! curl -fsSL --retry 3 --connect-timeout 20 -o "$tmp" "$url" 2>"$BOOT_TMP/curl.err"; then
+  if ! curl -fsSL --retry 3 --connect-timeout "${CURL_CONNECT_TIMEOUT:-30}" --max-time "${CURL_TIMEOUT:-600}" -o "$tmp" "$url" 2>"$BOOT_TMP/curl.err"; then
     rm -f "$tmp"
     warn "Could not download $name $version from $url" >&2
     warn "$(tail -n1 "$BOOT_TMP/curl.err")" >&2
