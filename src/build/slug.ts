@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { extract, pack } from 'tar-stream';
@@ -53,10 +53,21 @@ function toSlugLayout(source: Readable): Readable {
   input.on('error', (error: Error) => output.destroy(error));
   source.on('error', (error) => input.destroy(error));
   source.pipe(input as unknown as NodeJS.WritableStream);
-  return output as unknown as Readable;
+  // tar-stream's packs are streamx streams, which pipe to one destination only; a Node stream can feed two.
+  return Readable.from(output);
 }
 
 export async function makeSlug(spec: SlugSpec): Promise<SlugArtifact> {
+  try {
+    return await writeSlug(spec);
+  } catch (error) {
+    // An unread archive stream from the engine would keep the build container busy.
+    spec.buildDirTar.destroy();
+    throw error;
+  }
+}
+
+async function writeSlug(spec: SlugSpec): Promise<SlugArtifact> {
   const tar = toSlugLayout(spec.buildDirTar);
   const toBlob = new PassThrough({ highWaterMark: 1 << 20 });
   const toImage = new PassThrough({ highWaterMark: 1 << 20 });

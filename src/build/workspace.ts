@@ -94,25 +94,33 @@ export class Workspace {
   /** Copies each buildpack in, writable, as /tmp/buildpacks/<n>-<name>, keeping file modes. */
   async putBuildpacks(buildpacks: readonly ResolvedBuildpack[]): Promise<InstalledBuildpack[]> {
     const tar = pack();
+    // The engine reads the tar while it is being written: a pack that nobody drains stops at its buffer's size.
+    const unpacked = this.#runtime.putArchive(this.#id, '/tmp', tar as unknown as Readable);
     const installed: InstalledBuildpack[] = [];
-    for (const [index, buildpack] of buildpacks.entries()) {
-      const slug = buildpack.name.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(-40) || 'buildpack';
-      const folder = `${String(index + 1).padStart(2, '0')}-${slug}`;
-      installed.push({ ...buildpack, path: `${BUILDPACKS_DIR}/${folder}` });
-      await new Promise<void>((resolve, reject) => {
-        const stream = packDir(buildpack.dir, {
-          pack: tar as never,
-          finalize: false,
-          // A fetched git buildpack's history is of no use to the build.
-          ignore: (name) => name.includes('/.git/') || name.endsWith('/.git'),
-          map: (header) => ({ ...header, name: `buildpacks/${folder}/${header.name}`, uid: 0, gid: 0 }),
-          finish: () => resolve(),
+    try {
+      for (const [index, buildpack] of buildpacks.entries()) {
+        const slug = buildpack.name.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(-40) || 'buildpack';
+        const folder = `${String(index + 1).padStart(2, '0')}-${slug}`;
+        installed.push({ ...buildpack, path: `${BUILDPACKS_DIR}/${folder}` });
+        await new Promise<void>((resolve, reject) => {
+          const stream = packDir(buildpack.dir, {
+            pack: tar as never,
+            finalize: false,
+            // A fetched git buildpack's history is of no use to the build.
+            ignore: (name) => name.includes('/.git/') || name.endsWith('/.git'),
+            map: (header) => ({ ...header, name: `buildpacks/${folder}/${header.name}`, uid: 0, gid: 0 }),
+            finish: () => resolve(),
+          });
+          (stream as unknown as Readable).on('error', reject);
         });
-        (stream as unknown as Readable).on('error', reject);
-      });
+      }
+      tar.finalize();
+    } catch (error) {
+      tar.destroy(error as Error);
+      await unpacked.catch(() => undefined);
+      throw error;
     }
-    tar.finalize();
-    await this.#runtime.putArchive(this.#id, '/tmp', tar as unknown as Readable);
+    await unpacked;
     return installed;
   }
 

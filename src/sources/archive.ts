@@ -4,7 +4,7 @@
 // under the build directory's name, with `.slugignore` applied, for the engine to unpack.
 import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import ignore, { type Ignore } from 'ignore';
@@ -224,7 +224,7 @@ export function repackSource(file: string, options: RepackOptions): Readable {
     () => out.finalize(),
     (error: unknown) => out.destroy(error instanceof Error ? error : new Error(String(error))),
   );
-  return asNode(out);
+  return Readable.from(out);
 }
 
 export function formatBytes(bytes: number): string {
