@@ -1,0 +1,35 @@
+// The routing snapshot (DESIGN.md "The routing snapshot"): dynos/ publishes it, the router only reads it.
+// Every value is immutable; a change publishes a whole new table, which the router swaps in at once.
+
+export type DynoState = 'starting' | 'up' | 'crashed' | 'down' | 'idle';
+
+export interface RoutedDyno {
+  /** `web.1` */
+  readonly name: string;
+  readonly state: DynoState;
+  /** The dyno's `$PORT` on 127.0.0.1. */
+  readonly port: number;
+}
+
+export interface AppRoute {
+  readonly appId: string;
+  readonly appName: string;
+  /** Lower-case host names that reach this app: `<app>.localhost` and its custom domains. */
+  readonly hosts: readonly string[];
+  readonly maintenance: boolean;
+  /** The formation's web quantity (0 means H14, "no web dynos running"). */
+  readonly webQuantity: number;
+  /** The web dynos, in every state, so the router can tell H10 (all crashed) from H20 (still starting). */
+  readonly dynos: readonly RoutedDyno[];
+}
+
+export interface RoutingTable {
+  /** By lower-case host name, without port. */
+  readonly byHost: ReadonlyMap<string, AppRoute>;
+}
+
+export interface RoutingSource {
+  current(): RoutingTable;
+  /** Called with each new table; returns an unsubscribe function. */
+  subscribe(listener: (table: RoutingTable) => void): () => void;
+}
