@@ -52,11 +52,11 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     store.close();
   };
   try {
-    const http = await buildApi(services, { apiKey, logger });
+    const http = await buildApi(services, { apiKey, logger, git: services.git });
     servers.push(http);
     await http.listen({ host: settings.bindHost, port: settings.apiPort });
     const tlsCert = ca.issue({ ipAddresses: [...new Set([settings.bindHost, '127.0.0.1'])], dnsNames: ['localhost'] });
-    const https = await buildApi(services, { apiKey, logger, https: { key: tlsCert.keyPem, cert: tlsCert.certPem } });
+    const https = await buildApi(services, { apiKey, logger, git: services.git, https: { key: tlsCert.keyPem, cert: tlsCert.certPem } });
     servers.push(https);
     await https.listen({ host: settings.bindHost, port: settings.apiTlsPort });
   } catch (error) {

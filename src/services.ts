@@ -7,6 +7,7 @@ import { AppsService } from './apps/index.js';
 import { BuildsService, SlugCompiler } from './build/index.js';
 import type { Account } from './contracts/records.js';
 import { EventBus } from './events.js';
+import { GitService, INTERNAL_PUSH_PATH } from './git/index.js';
 import { Logplex } from './logs/index.js';
 import { AppQueues } from './queue.js';
 import { ReleasesService } from './releases/index.js';
@@ -19,6 +20,7 @@ export interface Services extends ApiServices {
   readonly events: EventBus;
   readonly logplex: Logplex;
   readonly queues: AppQueues;
+  readonly git: GitService;
 }
 
 export interface ServiceDeps {
@@ -71,7 +73,13 @@ export function createServices(deps: ServiceDeps): Services {
     },
   );
   events.on('app.destroyed', ({ appId }) => builds.removeApp(appId));
+  const git = new GitService(
+    { apps, builds, sources, sourceBlobUrl: urls.sourceBlob, logger: logger.child({ module: 'git' }) },
+    { dataDir: settings.dataDir, autoCreateApps: settings.autoCreateApps, internalUrl: `${deps.publicUrl}${INTERNAL_PUSH_PATH}` },
+  );
+  events.on('app.destroyed', ({ appId }) => git.removeApp(appId));
   return {
+    git,
     apps,
     releases,
     builds,

@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyHttpsOptions, type FastifyInstance,
 import type { Server as HttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import { BerthError, errors, isBerthError } from '../errors.js';
+import { gitRoutes, type GitService } from '../git/index.js';
 import { isAuthorized } from './auth.js';
 import type { ApiServices } from './context.js';
 import { accountRoutes } from './routes/account.js';
@@ -19,6 +20,8 @@ export interface ApiOptions {
   readonly logger: Logger;
   /** Key and certificate for the HTTPS instance; omitted for plain HTTP. */
   readonly https?: { key: string; cert: string };
+  /** Smart HTTP at `/<app>.git` and the pre-receive hook's internal endpoints. */
+  readonly git?: GitService;
 }
 
 /** Heroku's answer for a path it has no route for. */
@@ -87,5 +90,6 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   await api.register(releasesRoutes, services);
   await api.register(buildsRoutes, services);
   await api.register(sourcesRoutes, services);
+  if (options.git) await api.register(gitRoutes, { git: options.git, apiKey: options.apiKey });
   return api;
 }

@@ -1,0 +1,85 @@
+// The pre-receive hook installed in every repo (as CommonJS, run by the daemon's own node). The pushed objects are
+// quarantined until it exits, so the hook itself archives the new commit and streams it to the daemon, which builds
+// it and streams the output back; git shows what the hook prints as `remote:` lines, and a non-zero exit declines
+// the push. It is authorised by the per-push token the daemon put in the CGI environment (never the API key).
+
+export const HOOK_SCRIPT = String.raw`'use strict';
+// Installed by Berth; rewritten whenever the daemon touches this repo. Do not edit.
+const { spawn } = require('node:child_process');
+const http = require('node:http');
+const https = require('node:https');
+
+const base = process.env.BERTH_PUSH_URL;
+const token = process.env.BERTH_PUSH_TOKEN;
+
+function say(lines) {
+  for (const line of lines) process.stdout.write(line + '\n');
+}
+
+function request(path, headers, body) {
+  const url = new URL(base + path);
+  const client = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = client.request(url, { method: 'POST', headers: Object.assign({ 'x-berth-push-token': token }, headers) }, resolve);
+    req.on('error', reject);
+    if (typeof body === 'string') req.end(body);
+    else body(req);
+  });
+}
+
+function readAll(stream) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    stream.on('data', (c) => chunks.push(c));
+    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    stream.on('error', reject);
+  });
+}
+
+async function main() {
+  const input = await readAll(process.stdin);
+  if (!base || !token) {
+    say([' !     This repository deploys only through the Berth daemon (git push over its HTTP(S) endpoint).']);
+    return 1;
+  }
+  const planned = await request('/plan', { 'content-type': 'text/plain' }, input);
+  const planText = await readAll(planned);
+  if (planned.statusCode !== 200) {
+    say([' !     Push failed: the Berth daemon answered ' + planned.statusCode + ': ' + planText.trim()]);
+    return 1;
+  }
+  const plan = JSON.parse(planText);
+  say(plan.lines);
+  if (!plan.ok) return 1;
+  if (!plan.archive) return 0;
+
+  const git = spawn('git', ['archive', '--format=tar.gz', plan.archive], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let gitError = '';
+  git.stderr.on('data', (c) => (gitError += c));
+  const gitDone = new Promise((resolve) => git.on('close', (code) => resolve(code)));
+  const response = await request('/source', { 'content-type': 'application/gzip', 'transfer-encoding': 'chunked' }, (req) => {
+    git.stdout.pipe(req);
+  });
+  response.on('data', (chunk) => process.stdout.write(chunk));
+  await new Promise((resolve, reject) => {
+    response.on('end', resolve);
+    response.on('error', reject);
+  });
+  const archived = await gitDone;
+  if (archived !== 0) {
+    say([' !     git archive failed: ' + gitError.trim()]);
+    return 1;
+  }
+  return response.statusCode === 200 && response.trailers['x-berth-result'] === 'succeeded' ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    say([' !     Push failed: ' + (error && error.message ? error.message : String(error))]);
+    process.exitCode = 1;
+  },
+);
+`;
