@@ -46,9 +46,13 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
 
   const servers: FastifyInstance[] = [];
   const close = async (): Promise<void> => {
+    // Open log streams would keep the HTTP servers from closing.
+    services.logSessions.close();
     await Promise.allSettled(servers.map((server) => server.close()));
     await services.builds.shutdown();
     await events.settled();
+    services.logDrains.close();
+    logplex.flush();
     store.close();
   };
   try {

@@ -8,7 +8,7 @@ import { BuildsService, SlugCompiler } from './build/index.js';
 import type { Account } from './contracts/records.js';
 import { EventBus } from './events.js';
 import { GitService, INTERNAL_PUSH_PATH } from './git/index.js';
-import { Logplex } from './logs/index.js';
+import { drainTrust, LogDrains, Logplex, LogSessions } from './logs/index.js';
 import { AppQueues } from './queue.js';
 import { ReleasesService } from './releases/index.js';
 import { hostTrust, type Runtime } from './runtime/index.js';
@@ -38,6 +38,22 @@ export function createServices(deps: ServiceDeps): Services {
   const account: Account = store.account.ensure(settings.accountId, settings.accountEmail, 'Berth Developer', new Date().toISOString().slice(0, 19) + 'Z');
   const events = new EventBus(deps.onEventError ?? ((event, error) => logger.error({ err: error, event }, 'event listener failed')));
   const logplex = new Logplex(store);
+  const logSessions = new LogSessions(logplex, {
+    url: (id, secret) => `${deps.publicUrl}/streams/logs/${id}/${secret}`,
+    ttlMs: settings.logSessionTtlSeconds * 1000,
+    tailBufferMessages: settings.logTailBufferLines,
+  });
+  const logDrains = new LogDrains(store, logplex, {
+    maxPerApp: settings.logDrainsPerApp,
+    bufferMessages: settings.logDrainBufferLines,
+    ca: drainTrust([join(settings.dataDir, 'tls', 'ca.pem')]),
+    onError: (error) => logger.debug({ err: error }, 'log drain delivery failed'),
+  });
+  logDrains.start();
+  events.on('app.destroyed', ({ appId }) => {
+    logSessions.removeApp(appId);
+    logDrains.removeApp(appId);
+  });
   const queues = new AppQueues();
   const releases = new ReleasesService(store, logplex, events, () => account);
   const apps = new AppsService(store, releases, events, { stack: settings.stack, configVarsMaxBytes: settings.configVarsMaxBytes });
@@ -86,6 +102,8 @@ export function createServices(deps: ServiceDeps): Services {
     sources,
     events,
     logplex,
+    logSessions,
+    logDrains,
     queues,
     urls,
     account: () => account,

@@ -43,6 +43,14 @@ export interface Settings {
   readonly sourceMaxEntries: number;
   /** Daemon log level for pino. */
   readonly logLevel: string;
+  /** A log session's URL answers 404 ("Log stream timed out") this long after its last stream closed. */
+  readonly logSessionTtlSeconds: number;
+  /** Lines buffered for a `logs --tail` client that does not read, then the oldest are dropped (L11). */
+  readonly logTailBufferLines: number;
+  /** Lines buffered per log drain, then the oldest are dropped (L10; Heroku: 1,024). */
+  readonly logDrainBufferLines: number;
+  /** Log drains per app (Heroku: 5). */
+  readonly logDrainsPerApp: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -94,6 +102,10 @@ export function loadSettings(env: Env = process.env): Settings {
     sourceMaxBytes: int(env, 'BERTH_SOURCE_MAX_BYTES', 1024 * 1024 * 1024),
     sourceMaxEntries: int(env, 'BERTH_SOURCE_MAX_ENTRIES', 200_000),
     logLevel: str(env, 'BERTH_LOG_LEVEL', 'info'),
+    logSessionTtlSeconds: int(env, 'BERTH_LOG_SESSION_TTL', 300),
+    logTailBufferLines: int(env, 'BERTH_LOG_TAIL_BUFFER', 4096),
+    logDrainBufferLines: int(env, 'BERTH_LOG_DRAIN_BUFFER', 1024),
+    logDrainsPerApp: int(env, 'BERTH_LOG_DRAINS_PER_APP', 5),
   };
 }
 

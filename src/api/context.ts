@@ -1,6 +1,7 @@
 // What the API routes may use: services only (DESIGN.md), plus the shape context.
 import type { AppsService } from '../apps/index.js';
 import type { BuildsService } from '../build/index.js';
+import type { LogDrains, LogSessions } from '../logs/index.js';
 import type { Account } from '../contracts/records.js';
 import type { ReleasesService } from '../releases/index.js';
 import type { SourcesService } from '../sources/index.js';
@@ -11,6 +12,8 @@ export interface ApiServices {
   readonly releases: ReleasesService;
   readonly builds: BuildsService;
   readonly sources: SourcesService;
+  readonly logSessions: LogSessions;
+  readonly logDrains: LogDrains;
   readonly account: () => Account;
   readonly shapes: () => ShapeContext;
   /** Public URLs (a secret in the path, no auth) of blobs and streams. */

@@ -14,6 +14,7 @@ import { configVarsRoutes } from './routes/config-vars.js';
 import { releasesRoutes } from './routes/releases.js';
 import { buildsRoutes } from './routes/builds.js';
 import { sourcesRoutes } from './routes/sources.js';
+import { logsRoutes } from './routes/logs.js';
 
 export interface ApiOptions {
   readonly apiKey: string;
@@ -90,6 +91,7 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   await api.register(releasesRoutes, services);
   await api.register(buildsRoutes, services);
   await api.register(sourcesRoutes, services);
+  await api.register(logsRoutes, services);
   if (options.git) await api.register(gitRoutes, { git: options.git, apiKey: options.apiKey });
   return api;
 }

@@ -19,3 +19,72 @@ export function logTimestamp(now: number = performance.timeOrigin + performance.
   const fraction = String(micros % 1_000_000).padStart(6, '0');
   return `${iso.slice(0, 19)}.${fraction}+00:00`;
 }
+
+/** Heroku splits a dyno line longer than this many bytes into chunks of at most this many bytes (DC-limits). */
+export const MAX_LINE_BYTES = 10_000;
+
+/**
+ * Splits `message` into pieces of at most `maxBytes` UTF-8 bytes, as logplex submits an over-long line: each piece
+ * its own log line. A cut never falls inside a character, so a piece may be up to 3 bytes short.
+ */
+export function splitMessage(message: string, maxBytes: number = MAX_LINE_BYTES): string[] {
+  // Every UTF-16 unit is at most 3 bytes in UTF-8: short strings need no encoding at all.
+  if (message.length * 3 <= maxBytes) return [message];
+  const bytes = Buffer.from(message, 'utf8');
+  if (bytes.length <= maxBytes) return [message];
+  const pieces: string[] = [];
+  let start = 0;
+  while (start < bytes.length) {
+    let end = Math.min(start + maxBytes, bytes.length);
+    // Back up over continuation bytes (10xxxxxx) so the cut falls on a character boundary.
+    if (end < bytes.length) {
+      let cut = end;
+      while (cut > start && ((bytes[cut] as number) & 0xc0) === 0x80) cut--;
+      if (cut > start) end = cut;
+    }
+    pieces.push(bytes.toString('utf8', start, end));
+    start = end;
+  }
+  return pieces;
+}
+
+/** A time as the L-code lines write it: `2013-04-17T19:04:46+00:00`. */
+export function secondsTimestamp(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}+00:00`;
+}
+
+/** Heroku's L10 message (drain buffer overflow), written as `heroku[logplex]`. */
+export function l10Message(dropped: number, sinceMs: number): string {
+  return `Error L10 (output buffer overflow): ${dropped} messages dropped since ${secondsTimestamp(sinceMs)}.`;
+}
+
+/** Heroku's L11 message (tail session buffer overflow), written as `heroku[logplex]`. */
+export function l11Message(dropped: number, sinceMs: number): string {
+  return `Error L11 (Tail buffer overflow) -> This tail session dropped ${dropped} messages since ${secondsTimestamp(sinceMs)}.`;
+}
+
+/**
+ * The syslog PRI logplex puts on a line, as seen in real drains: the router `<158>` (local3.info), the dyno manager
+ * and logplex `<134>` (local0.info), the API `<133>` (local0.notice), app output `<190>` (local7.info).
+ */
+export function syslogPriority(line: LogLine): number {
+  if (line.source === 'heroku') return line.dyno === 'router' ? 158 : 134;
+  return line.dyno === 'api' ? 133 : 190;
+}
+
+/**
+ * One RFC 5424 message as logplex frames it. HTTPS drains: `<PRI>1 TS host app web.1 - MSG` (HOSTNAME `host`, no
+ * structured-data field). Syslog drains: `<PRI>1 TS d.<token> app web.1 - - MSG` (the token in HOSTNAME).
+ */
+export function rfc5424Message(line: LogLine, kind: 'http' | 'syslog', token = ''): string {
+  const head = `<${syslogPriority(line)}>1 ${line.ts}`;
+  return kind === 'http'
+    ? `${head} host ${line.source} ${line.dyno} - ${line.message}`
+    : `${head} ${token} ${line.source} ${line.dyno} - - ${line.message}`;
+}
+
+/** RFC 6587 octet counting: `<byte length> <message>`. */
+export function octetCounted(message: string): Buffer {
+  const body = Buffer.from(message, 'utf8');
+  return Buffer.concat([Buffer.from(`${body.length} `), body]);
+}

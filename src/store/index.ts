@@ -6,9 +6,11 @@ import { AppsRepository } from './apps-repository.js';
 import { BuildsRepository } from './builds-repository.js';
 import { SourcesRepository } from './sources-repository.js';
 import { LogRepository } from './log-repository.js';
+import { DrainsRepository } from './drains-repository.js';
 import { ReleasesRepository } from './releases-repository.js';
 
 export type { StoredLogLine } from './log-repository.js';
+export type { LogDrainRecord } from './drains-repository.js';
 export type { AppChanges, NewApp } from './apps-repository.js';
 export type { NewRelease } from './releases-repository.js';
 export type { NewBuild } from './builds-repository.js';
@@ -26,6 +28,7 @@ export class Store {
   readonly apps: AppsRepository;
   readonly releases: ReleasesRepository;
   readonly logs: LogRepository;
+  readonly drains: DrainsRepository;
   readonly builds: BuildsRepository;
   readonly sources: SourcesRepository;
 
@@ -35,6 +38,7 @@ export class Store {
     this.apps = new AppsRepository(this.#db);
     this.releases = new ReleasesRepository(this.#db);
     this.logs = new LogRepository(this.#db, options.logHistoryLines);
+    this.drains = new DrainsRepository(this.#db);
     this.builds = new BuildsRepository(this.#db);
     this.sources = new SourcesRepository(this.#db);
   }
@@ -72,6 +76,7 @@ export class Store {
   }
 
   close(): void {
+    if (this.#db.open) this.logs.flush();
     if (this.#db.open) this.#db.close();
   }
 }

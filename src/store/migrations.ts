@@ -99,4 +99,16 @@ export const MIGRATIONS: readonly string[] = [
     size INTEGER
   );
   `,
+  `
+  CREATE TABLE log_drains (
+    id TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    url TEXT NOT NULL,
+    token TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (app_id, url)
+  );
+  CREATE INDEX log_drains_by_app ON log_drains(app_id, created_at);
+  `,
 ];

@@ -51,6 +51,8 @@ describe('logplex', () => {
         throw new Error('no');
       }),
     ).toThrow();
+    expect(seen).toEqual([]); // stored (and announced) at the end of the tick, or on flush
+    logplex.flush();
     expect(seen).toEqual(['one']);
     expect(logplex.history('a1').map((l) => l.message)).toEqual(['one']);
     store.close();
