@@ -43,6 +43,8 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
   const services = createServices({ settings, store, runtime, logger, publicUrl: apiUrl(settings) });
   const { events, logplex } = services;
   await services.builds.recover();
+  services.releases.recover();
+  await services.dynos.recover();
 
   const servers: FastifyInstance[] = [];
   const close = async (): Promise<void> => {
@@ -50,6 +52,8 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     services.logSessions.close();
     await Promise.allSettled(servers.map((server) => server.close()));
     await services.builds.shutdown();
+    // Dynos keep running: the next daemon adopts them (DESIGN.md "Recovery on start").
+    services.dynos.detachAll();
     await events.settled();
     services.logDrains.close();
     logplex.flush();

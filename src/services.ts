@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ApiServices } from './api/index.js';
 import { AppsService } from './apps/index.js';
 import { BuildsService, SlugCompiler } from './build/index.js';
+import { DynoManager } from './dynos/index.js';
 import type { Account } from './contracts/records.js';
 import { EventBus } from './events.js';
 import { GitService, INTERNAL_PUSH_PATH } from './git/index.js';
@@ -38,6 +39,7 @@ export function createServices(deps: ServiceDeps): Services {
   const account: Account = store.account.ensure(settings.accountId, settings.accountEmail, 'Berth Developer', new Date().toISOString().slice(0, 19) + 'Z');
   const events = new EventBus(deps.onEventError ?? ((event, error) => logger.error({ err: error, event }, 'event listener failed')));
   const logplex = new Logplex(store);
+  const queues = new AppQueues();
   const logSessions = new LogSessions(logplex, {
     url: (id, secret) => `${deps.publicUrl}/streams/logs/${id}/${secret}`,
     ttlMs: settings.logSessionTtlSeconds * 1000,
@@ -54,12 +56,20 @@ export function createServices(deps: ServiceDeps): Services {
     logSessions.removeApp(appId);
     logDrains.removeApp(appId);
   });
-  const queues = new AppQueues();
-  const releases = new ReleasesService(store, logplex, events, () => account);
+  const releases = new ReleasesService(
+    store,
+    logplex,
+    events,
+    () => account,
+    { dataDir: settings.dataDir, outputUrl: (id, secret) => `${deps.publicUrl}/streams/releases/${id}/${secret}` },
+    queues,
+  );
   const apps = new AppsService(store, releases, events, { stack: settings.stack, configVarsMaxBytes: settings.configVarsMaxBytes });
   const urls = {
     sourceBlob: (id: string, secret: string) => `${deps.publicUrl}/sources/${id}/${secret}`,
     buildOutput: (buildId: string, secret: string) => `${deps.publicUrl}/streams/builds/${buildId}/${secret}`,
+    releaseOutput: (releaseId: string, secret: string) => `${deps.publicUrl}/streams/releases/${releaseId}/${secret}`,
+    rendezvous: (secret: string) => `rendezvous://${settings.bindHost}:${settings.rendezvousPort}/${secret}`,
   };
   const sources = new SourcesService(store, {
     dataDir: settings.dataDir,
@@ -89,6 +99,26 @@ export function createServices(deps: ServiceDeps): Services {
     },
   );
   events.on('app.destroyed', ({ appId }) => builds.removeApp(appId));
+  const dynos = new DynoManager({
+    runtime,
+    store,
+    logplex,
+    events,
+    queues,
+    trust: hostTrust(),
+    account: () => account,
+    timings: {
+      bootTimeoutSeconds: settings.bootTimeoutSeconds,
+      stopGraceSeconds: settings.stopGraceSeconds,
+      crashCooloffSeconds: settings.crashCooloffSeconds,
+      crashResetSeconds: settings.crashResetSeconds,
+      cycleSeconds: settings.cycleSeconds,
+      memorySampleSeconds: settings.memorySampleSeconds,
+    },
+    ports: { min: settings.dynoPortMin, max: settings.dynoPortMax },
+    releasePhaseTimeoutSeconds: settings.releasePhaseTimeoutSeconds,
+  });
+  releases.setReleasePhaseRunner((release, command, sink) => dynos.runReleasePhase(release, command, sink));
   const git = new GitService(
     { apps, builds, sources, sourceBlobUrl: urls.sourceBlob, logger: logger.child({ module: 'git' }) },
     { dataDir: settings.dataDir, autoCreateApps: settings.autoCreateApps, internalUrl: `${deps.publicUrl}${INTERNAL_PUSH_PATH}` },
@@ -99,6 +129,7 @@ export function createServices(deps: ServiceDeps): Services {
     apps,
     releases,
     builds,
+    dynos,
     sources,
     events,
     logplex,

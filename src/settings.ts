@@ -41,6 +41,23 @@ export interface Settings {
   /** Largest source tarball, uncompressed (Heroku: 1 GB repo checkout). */
   readonly sourceMaxBytes: number;
   readonly sourceMaxEntries: number;
+  /** R10: a web dyno must bind $PORT within this many seconds of launch (Heroku: 60). */
+  readonly bootTimeoutSeconds: number;
+  /** SIGTERM grace before R12 and SIGKILL (Heroku: 30). */
+  readonly stopGraceSeconds: number;
+  /** Crash cool-off ladder in seconds, after the first immediate restart (Heroku: 20, 40, 60, 180, 320 minutes). */
+  readonly crashCooloffSeconds: readonly number[];
+  /** A dyno up this long counts as started correctly: its cool-off ladder starts again. */
+  readonly crashResetSeconds: number;
+  /** Daily cycling period (Heroku: 24 h). */
+  readonly cycleSeconds: number;
+  /** How often dyno memory is sampled for R14/R15 (Heroku writes runtime metrics about every 20 s). */
+  readonly memorySampleSeconds: number;
+  /** Release-phase timeout (Heroku: 1 h). */
+  readonly releasePhaseTimeoutSeconds: number;
+  /** First and last port handed to dynos as $PORT (below the kernel's ephemeral range). */
+  readonly dynoPortMin: number;
+  readonly dynoPortMax: number;
   /** Daemon log level for pino. */
   readonly logLevel: string;
   /** A log session's URL answers 404 ("Log stream timed out") this long after its last stream closed. */
@@ -69,6 +86,17 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+/** A comma-separated list of non-negative integers, e.g. `BERTH_CRASH_COOLOFF=2,4,8`. */
+function list(env: Env, name: string, fallback: readonly number[]): readonly number[] {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const values = raw.split(',').map((part) => Number(part.trim()));
+  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < 0)) {
+    throw new Error(`${name} must be a comma-separated list of whole seconds, got "${raw}"`);
+  }
+  return values;
 }
 
 function str(env: Env, name: string, fallback: string): string {
@@ -101,6 +129,15 @@ export function loadSettings(env: Env = process.env): Settings {
     slugCompressionLevel: Math.min(9, int(env, 'BERTH_SLUG_COMPRESSION_LEVEL', 6)),
     sourceMaxBytes: int(env, 'BERTH_SOURCE_MAX_BYTES', 1024 * 1024 * 1024),
     sourceMaxEntries: int(env, 'BERTH_SOURCE_MAX_ENTRIES', 200_000),
+    bootTimeoutSeconds: int(env, 'BERTH_BOOT_TIMEOUT', 60),
+    stopGraceSeconds: int(env, 'BERTH_STOP_GRACE', 30),
+    crashCooloffSeconds: list(env, 'BERTH_CRASH_COOLOFF', [20, 40, 60, 180, 320].map((m) => m * 60)),
+    crashResetSeconds: int(env, 'BERTH_CRASH_RESET', 600),
+    cycleSeconds: int(env, 'BERTH_CYCLE_SECONDS', 24 * 60 * 60),
+    memorySampleSeconds: int(env, 'BERTH_MEMORY_SAMPLE_SECONDS', 20),
+    releasePhaseTimeoutSeconds: int(env, 'BERTH_RELEASE_TIMEOUT', 60 * 60),
+    dynoPortMin: int(env, 'BERTH_DYNO_PORT_MIN', 20000),
+    dynoPortMax: int(env, 'BERTH_DYNO_PORT_MAX', 29999),
     logLevel: str(env, 'BERTH_LOG_LEVEL', 'info'),
     logSessionTtlSeconds: int(env, 'BERTH_LOG_SESSION_TTL', 300),
     logTailBufferLines: int(env, 'BERTH_LOG_TAIL_BUFFER', 4096),

@@ -3,6 +3,7 @@ import type { AppsService } from '../apps/index.js';
 import type { BuildsService } from '../build/index.js';
 import type { LogDrains, LogSessions } from '../logs/index.js';
 import type { Account } from '../contracts/records.js';
+import type { DynoManager } from '../dynos/index.js';
 import type { ReleasesService } from '../releases/index.js';
 import type { SourcesService } from '../sources/index.js';
 import type { ShapeContext } from './shapes.js';
@@ -11,6 +12,7 @@ export interface ApiServices {
   readonly apps: AppsService;
   readonly releases: ReleasesService;
   readonly builds: BuildsService;
+  readonly dynos: DynoManager;
   readonly sources: SourcesService;
   readonly logSessions: LogSessions;
   readonly logDrains: LogDrains;
@@ -20,5 +22,7 @@ export interface ApiServices {
   readonly urls: {
     sourceBlob(id: string, secret: string): string;
     buildOutput(buildId: string, secret: string): string;
+    releaseOutput(releaseId: string, secret: string): string;
+    rendezvous(secret: string): string;
   };
 }

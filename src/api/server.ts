@@ -13,6 +13,7 @@ import { appsRoutes } from './routes/apps.js';
 import { configVarsRoutes } from './routes/config-vars.js';
 import { releasesRoutes } from './routes/releases.js';
 import { buildsRoutes } from './routes/builds.js';
+import { dynosRoutes } from './routes/dynos.js';
 import { sourcesRoutes } from './routes/sources.js';
 import { logsRoutes } from './routes/logs.js';
 
@@ -90,6 +91,7 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   await api.register(configVarsRoutes, services);
   await api.register(releasesRoutes, services);
   await api.register(buildsRoutes, services);
+  await api.register(dynosRoutes, services);
   await api.register(sourcesRoutes, services);
   await api.register(logsRoutes, services);
   if (options.git) await api.register(gitRoutes, { git: options.git, apiKey: options.apiKey });

@@ -1,5 +1,5 @@
 // Platform API v3 shapes (snake_case, as in the schema) built from Berth's records.
-import type { Account, AppRecord, BuildpackRef, BuildRecord, ReleaseRecord, SlugRecord } from '../contracts/records.js';
+import type { Account, AppRecord, BuildpackRef, BuildRecord, DynoRecord, FormationRecord, ReleaseRecord, SlugRecord } from '../contracts/records.js';
 
 export interface ShapeContext {
   readonly account: Account;
@@ -132,4 +132,34 @@ export function slugShape(slug: SlugRecord) {
 
 export function buildpackInstallationShape(buildpack: BuildpackRef, ordinal: number) {
   return { buildpack: { url: buildpack.url, name: buildpack.name }, ordinal };
+}
+
+export function formationShape(f: FormationRecord, app: AppRecord) {
+  return {
+    app: { id: app.id, name: app.name },
+    command: f.command,
+    created_at: f.createdAt,
+    dyno_size: { id: null, name: f.size },
+    id: f.id,
+    quantity: f.quantity,
+    size: f.size,
+    type: f.type,
+    updated_at: f.updatedAt,
+  };
+}
+
+export function dynoShape(d: DynoRecord, app: AppRecord, attachUrl: string | null) {
+  return {
+    app: { id: app.id, name: app.name },
+    attach_url: attachUrl,
+    command: d.command,
+    created_at: d.createdAt,
+    id: d.id,
+    name: d.name,
+    release: { id: d.releaseId, version: d.releaseVersion },
+    size: d.size,
+    state: d.state,
+    type: d.type,
+    updated_at: d.updatedAt,
+  };
 }

@@ -113,7 +113,9 @@ export class AppsService {
       if (Object.keys(change.set).length === 0 && change.unset.length === 0) return app.config;
       const config = applyConfigChange(app.config, change, this.#options.configVarsMaxBytes);
       const updated = this.#store.apps.update(app.id, { config }, apiTimestamp());
-      this.#releases.create({ app: updated, description: describeConfigChange(change), config });
+      const release = this.#releases.create({ app: updated, description: describeConfigChange(change), config });
+      // The release phase, if the slug has one, runs in the app's queue; the API answers now, as Heroku does.
+      this.#store.afterCommit(() => void this.#releases.startPhase(release));
       return config;
     });
   }

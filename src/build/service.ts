@@ -7,7 +7,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { apiTimestamp } from '../clock.js';
-import type { Account, AppRecord, BuildpackRef, BuildRecord, SlugRecord } from '../contracts/records.js';
+import type { Account, AppRecord, BuildpackRef, BuildRecord, ReleaseRecord, SlugRecord } from '../contracts/records.js';
 import { errors } from '../errors.js';
 import { OutputStream, replayFile, type Logplex } from '../logs/index.js';
 import type { AppQueues } from '../queue.js';
@@ -120,6 +120,7 @@ export class BuildsService {
     const minutes = Math.round(this.#options.buildTimeoutSeconds / 60);
     const timer = setTimeout(() => controller.abort(`${minutes} minutes`), this.#options.buildTimeoutSeconds * 1000);
     const sourceFile = join(this.#options.dataDir, 'builds', appId, `${build.id}.source`);
+    let pendingRelease: ReleaseRecord | undefined;
     try {
       const app = store.apps.getById(appId);
       if (!app) throw new BuildFailure(['The app was destroyed before its build started.']);
@@ -171,8 +172,12 @@ export class BuildsService {
         return made;
       });
       const app2 = store.apps.getById(appId);
+      if (release.status === 'pending') {
+        output.line(' !     Release command declared: this new release will not be available until the command succeeds.');
+      }
       output.line(`       Released v${release.version}`);
       output.line(`       ${this.#options.webUrl(app2?.name ?? '')} deployed to Berth`);
+      pendingRelease = release.status === 'pending' ? release : undefined;
     } catch (error) {
       const failure =
         error instanceof BuildFailure
@@ -200,6 +205,8 @@ export class BuildsService {
       await rm(sourceFile, { force: true });
       await output.end();
     }
+    // The release phase runs after the build's output ends, still in this build's turn of the app's queue.
+    if (pendingRelease) await releases.runPhase(pendingRelease);
   }
 
   list(app: AppRecord): BuildRecord[] {

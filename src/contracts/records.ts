@@ -109,3 +109,32 @@ export interface BuildRecord {
   readonly userEmail: string;
   readonly stack: string;
 }
+
+export interface FormationRecord {
+  readonly id: string;
+  readonly appId: string;
+  readonly type: string;
+  readonly quantity: number;
+  readonly size: string;
+  readonly command: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface DynoRecord {
+  readonly id: string;
+  readonly appId: string;
+  /** `web.1`, `run.4821`, `release.9768` */
+  readonly name: string;
+  readonly type: string;
+  readonly command: string;
+  readonly size: string;
+  readonly state: import('./routing.js').DynoState;
+  readonly releaseId: string;
+  readonly releaseVersion: number;
+  readonly containerId: string | null;
+  readonly port: number | null;
+  readonly attachSecret: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}

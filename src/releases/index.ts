@@ -1,1 +1,1 @@
-export { ReleasesService, type NewReleaseRequest } from './service.js';
+export { ReleasesService, type NewReleaseRequest, type ReleasePhaseRunner, type ReleasesOptions } from './service.js';

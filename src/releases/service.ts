@@ -1,11 +1,14 @@
-// Releases as Heroku keeps them: numbered per app, each pinning an artifact and the config, one current.
-// The release phase and rollback come with a later issue; this room already owns every release write.
+// Releases as Heroku keeps them: numbered per app, each pinning an artifact and the config, one current. A release
+// whose slug declares a `release` process runs the release phase first: it stays `pending` while the command runs,
+// becomes current when it succeeds, and `failed` (the previous release keeps running) when it does not.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { apiTimestamp } from '../clock.js';
-import { randomUUID } from 'node:crypto';
 import type { Account, AppRecord, ConfigVars, ReleaseArtifact, ReleaseRecord } from '../contracts/records.js';
 import { errors } from '../errors.js';
 import type { EventBus } from '../events.js';
-import type { Logplex } from '../logs/index.js';
+import { OutputStream, replayFile, type Logplex } from '../logs/index.js';
+import type { AppQueues } from '../queue.js';
 import type { Store } from '../store/index.js';
 
 export interface NewReleaseRequest {
@@ -16,59 +19,164 @@ export interface NewReleaseRequest {
   addonPlanNames?: readonly string[];
 }
 
+/** Runs a release command in a release dyno; resolves true on exit status 0. Implemented by the dyno manager. */
+export type ReleasePhaseRunner = (release: ReleaseRecord, command: string, sink: (text: string) => void) => Promise<boolean>;
+
+export interface ReleasesOptions {
+  readonly dataDir: string;
+  readonly outputUrl: (releaseId: string, secret: string) => string;
+}
+
 export class ReleasesService {
   readonly #store: Store;
   readonly #logplex: Logplex;
   readonly #events: EventBus;
   readonly #account: () => Account;
+  readonly #options: ReleasesOptions | undefined;
+  readonly #queues: AppQueues | undefined;
+  #runner: ReleasePhaseRunner | undefined;
+  readonly #live = new Map<string, OutputStream>();
 
-  constructor(store: Store, logplex: Logplex, events: EventBus, account: () => Account) {
+  constructor(store: Store, logplex: Logplex, events: EventBus, account: () => Account, options?: ReleasesOptions, queues?: AppQueues) {
     this.#store = store;
     this.#logplex = logplex;
     this.#events = events;
     this.#account = account;
+    this.#options = options;
+    this.#queues = queues;
+  }
+
+  /** The dyno manager plugs in here (it may not be used by this room directly: DESIGN.md's dependency rules). */
+  setReleasePhaseRunner(runner: ReleasePhaseRunner): void {
+    this.#runner = runner;
+  }
+
+  /** The `release` command of the artifact, if its slug declares one. */
+  #releaseCommand(artifact: ReleaseArtifact | null): string | undefined {
+    if (artifact?.type !== 'slug') return undefined;
+    return this.#store.builds.getSlug(artifact.id)?.processTypes['release'];
   }
 
   /**
-   * Creates a release that takes effect at once (no release phase), with Heroku's two app[api] lines:
-   * `<description> by user <email>` and `Release vN created by user <email>`.
+   * Creates a release with Heroku's app[api] lines. Without a release phase it takes effect at once
+   * (`Release vN created by user <email>`); with one it is `pending` (`Running release vN commands by user <email>`)
+   * until `runPhase` finishes it.
    */
   create(request: NewReleaseRequest): ReleaseRecord {
     const user = this.#account();
     return this.#store.transaction(() => {
       const now = apiTimestamp();
       const previous = this.#store.releases.current(request.app.id);
+      // A config change keeps running what the current release runs.
+      const artifact = request.artifact === undefined ? (previous?.artifact ?? null) : request.artifact;
+      const command = this.#runner && this.#options ? this.#releaseCommand(artifact) : undefined;
+      const id = randomUUID();
       const release = this.#store.releases.insert({
-        id: randomUUID(),
+        id,
         appId: request.app.id,
         description: request.description,
-        status: 'succeeded',
+        status: command === undefined ? 'succeeded' : 'pending',
         createdAt: now,
-        // A config change keeps running what the current release runs.
-        artifact: request.artifact === undefined ? (previous?.artifact ?? null) : request.artifact,
+        artifact,
         config: request.config,
         addonPlanNames: request.addonPlanNames ?? previous?.addonPlanNames ?? [],
         userId: user.id,
         userEmail: user.email,
-        outputStreamUrl: null,
+        outputStreamUrl: command === undefined || !this.#options ? null : this.#options.outputUrl(id, randomBytes(24).toString('hex')),
       });
-      this.#store.releases.makeCurrent(request.app.id, release.id, now);
-      this.#store.apps.update(request.app.id, { releasedAt: now }, now);
-      this.#logplex.write(request.app.id, 'app', 'api', [
-        `${request.description} by user ${user.email}`,
-        `Release v${release.version} created by user ${user.email}`,
-      ]);
-      const current = this.#store.releases.getById(request.app.id, release.id) as ReleaseRecord;
-      this.#store.afterCommit(() =>
-        this.#events.emit('release.current', {
-          appId: request.app.id,
-          appName: request.app.name,
-          releaseId: current.id,
-          version: current.version,
-        }),
-      );
-      return current;
+      this.#logplex.write(request.app.id, 'app', 'api', `${request.description} by user ${user.email}`);
+      if (command !== undefined) {
+        this.#logplex.write(request.app.id, 'app', 'api', `Running release v${release.version} commands by user ${user.email}`);
+        return release;
+      }
+      return this.#makeCurrent(request.app, release);
     });
+  }
+
+  #makeCurrent(app: AppRecord, release: ReleaseRecord): ReleaseRecord {
+    const user = this.#account();
+    const now = apiTimestamp();
+    this.#store.releases.makeCurrent(app.id, release.id, now);
+    this.#store.apps.update(app.id, { releasedAt: now }, now);
+    this.#logplex.write(app.id, 'app', 'api', `Release v${release.version} created by user ${user.email}`);
+    const current = this.#store.releases.getById(app.id, release.id) as ReleaseRecord;
+    this.#store.afterCommit(() =>
+      this.#events.emit('release.current', { appId: app.id, appName: app.name, releaseId: current.id, version: current.version }),
+    );
+    return current;
+  }
+
+  #outputPath(release: ReleaseRecord): string {
+    return join(this.#options?.dataDir ?? '.', 'releases', release.appId, `${release.id}.log`);
+  }
+
+  /** Runs a pending release's phase now (the caller holds the app's queue). Resolves with the final record. */
+  async runPhase(release: ReleaseRecord): Promise<ReleaseRecord> {
+    const command = this.#releaseCommand(release.artifact);
+    if (release.status !== 'pending' || command === undefined || !this.#runner) return release;
+    const output = new OutputStream(this.#outputPath(release));
+    this.#live.set(release.id, output);
+    let ok = false;
+    try {
+      ok = await this.#runner(release, command, (text) => output.write(text));
+    } catch {
+      ok = false;
+    } finally {
+      await output.end();
+      setTimeout(() => this.#live.delete(release.id), 60_000).unref();
+    }
+    const user = this.#account();
+    return this.#store.transaction(() => {
+      const app = this.#store.apps.getById(release.appId);
+      if (!app) return release;
+      if (ok) return this.#makeCurrent(app, release);
+      this.#store.releases.setStatus(app.id, release.id, 'failed', apiTimestamp());
+      this.#logplex.write(app.id, 'app', 'api', `Release v${release.version} command failed by user ${user.email}`);
+      return this.#store.releases.getById(app.id, release.id) as ReleaseRecord;
+    });
+  }
+
+  /** Runs a pending release's phase in the app's queue, after whatever is queued before it. */
+  startPhase(release: ReleaseRecord): Promise<ReleaseRecord> {
+    if (release.status !== 'pending' || !this.#queues) return Promise.resolve(release);
+    return this.#queues.run(release.appId, `release v${release.version}`, () => this.runPhase(release));
+  }
+
+  /** A release's output: live while the phase runs, replayed afterwards. */
+  output(app: AppRecord, releaseId: string, secret: string, signal?: AbortSignal): AsyncIterable<Buffer> {
+    const release = this.#store.releases.getById(app.id, releaseId);
+    if (!release?.outputStreamUrl?.endsWith(`/${secret}`)) throw errors.notFound('release');
+    const live = this.#live.get(releaseId);
+    if (live) return live.follow(signal);
+    return replayFile(this.#outputPath(release));
+  }
+
+  /** Looks a release up by id, for output streams. */
+  byId(releaseId: string): ReleaseRecord | undefined {
+    return this.#store.releases.byIdAnyApp(releaseId);
+  }
+
+  /**
+   * `POST /apps/{app}/releases`: `{slug}` releases a slug with the current config; `{release}` rolls back to that
+   * release's slug and config (`Rollback to v3`).
+   */
+  createFromApi(app: AppRecord, body: { slug?: unknown; release?: unknown; description?: unknown }): ReleaseRecord {
+    if (typeof body.release === 'string') {
+      const target = this.get(app, body.release);
+      if (target.status === 'expired') throw errors.invalidParams(`Cannot roll back to v${target.version}: its slug has expired.`);
+      if (target.status !== 'succeeded') throw errors.invalidParams(`Cannot roll back to v${target.version}: it did not succeed.`);
+      return this.#store.transaction(() => {
+        const updated = this.#store.apps.update(app.id, { config: target.config }, apiTimestamp());
+        return this.create({ app: updated, description: `Rollback to v${target.version}`, config: target.config, artifact: target.artifact });
+      });
+    }
+    if (typeof body.slug === 'string') {
+      const slug = this.#store.builds.getSlug(body.slug);
+      if (!slug || slug.appId !== app.id) throw errors.notFound('slug');
+      const description = typeof body.description === 'string' && body.description !== '' ? body.description : `Deploy ${slug.id.slice(0, 8)}`;
+      return this.create({ app, description, config: app.config, artifact: { type: 'slug', id: slug.id } });
+    }
+    throw errors.invalidParams('Give either slug (a slug id) or release (a release id or version to roll back to).');
   }
 
   list(app: AppRecord): ReleaseRecord[] {
@@ -87,5 +195,16 @@ export class ReleasesService {
 
   current(app: AppRecord): ReleaseRecord | undefined {
     return this.#store.releases.current(app.id);
+  }
+
+  /** On start: release phases a killed daemon left pending are failed (their containers are the dyno manager's). */
+  recover(): void {
+    const user = this.#account();
+    for (const release of this.#store.releases.listPending()) {
+      this.#store.transaction(() => {
+        this.#store.releases.setStatus(release.appId, release.id, 'failed', apiTimestamp());
+        this.#logplex.write(release.appId, 'app', 'api', `Release v${release.version} command failed by user ${user.email}`);
+      });
+    }
   }
 }

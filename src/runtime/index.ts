@@ -10,6 +10,7 @@ export {
   type ImageInfo,
   type ImportOptions,
   type ExecSpec,
+  type ContainerState,
   type CommitOptions,
 } from './runtime.js';
 export { LABEL, type BerthLabels, type ContainerRole } from './labels.js';

@@ -1,6 +1,7 @@
 // The narrow seam between Berth and its container engine (DESIGN.md "One seam for the engine"):
 // images, run-to-completion, start, stop, list by label, remove. Nothing Docker-shaped leaks out,
 // so a Swarm or Kubernetes backend can implement the same methods later.
+import { createHash } from 'node:crypto';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Settings } from '../settings.js';
@@ -27,6 +28,16 @@ export interface ContainerSpec {
   readonly name?: string;
   /** Memory limit in bytes (dyno sizes). */
   readonly memoryBytes?: number;
+  /** Labels beyond Berth's own (the instance scope). */
+  readonly extraLabels?: Readonly<Record<string, string>>;
+  /** Run a tiny init as PID 1 (Docker's `--init`), so the process gets default signal handling as on Heroku. */
+  readonly init?: boolean;
+}
+
+export interface ContainerState {
+  readonly running: boolean;
+  readonly exitCode: number;
+  readonly oomKilled: boolean;
 }
 
 export interface RunSpec extends ContainerSpec {
@@ -64,6 +75,8 @@ export interface ImportOptions {
   readonly changes?: readonly string[];
 }
 
+const INSTANCE_LABEL = 'berth.instance';
+
 export class EngineUnavailableError extends Error {
   constructor(where: string) {
     super(`The Docker engine at ${where} does not answer. Run \`berth setup\` (npm test runs it first) to install and start one.`);
@@ -72,14 +85,26 @@ export class EngineUnavailableError extends Error {
 }
 
 export class Runtime {
-  constructor(private readonly docker: Docker) {}
+  /**
+   * `instance` scopes every container this Runtime creates or lists (label `berth.instance`), so several Berths (a
+   * developer's and a test's) can share one engine without one's recovery removing the other's containers.
+   */
+  constructor(
+    private readonly docker: Docker,
+    private readonly instance?: string,
+  ) {}
 
   /** A Runtime on the engine the settings name; fails clearly when it does not answer. */
-  static async connect(settings: Pick<Settings, 'dockerHost'>): Promise<Runtime> {
+  static async connect(settings: Pick<Settings, 'dockerHost'> & Partial<Pick<Settings, 'dataDir'>>): Promise<Runtime> {
     const endpoint = endpointOf(settings);
     const docker = dockerFor(endpoint);
     if (!(await answers(docker))) throw new EngineUnavailableError(describeEndpoint(endpoint));
-    return new Runtime(docker);
+    const instance = settings.dataDir === undefined ? undefined : createHash('sha256').update(settings.dataDir).digest('hex').slice(0, 12);
+    return new Runtime(docker, instance);
+  }
+
+  #scoped(spec: ContainerSpec): ContainerSpec {
+    return this.instance === undefined ? spec : { ...spec, extraLabels: { ...spec.extraLabels, [INSTANCE_LABEL]: this.instance } };
   }
 
   async ping(): Promise<boolean> {
@@ -131,7 +156,7 @@ export class Runtime {
    * Resolves with the exit code; the container is gone afterwards whatever happened.
    */
   async run(spec: RunSpec): Promise<number> {
-    const container = await this.docker.createContainer(createOptions(spec, { attach: true }));
+    const container = await this.docker.createContainer(createOptions(this.#scoped(spec), { attach: true }));
     const onAbort = (): void => {
       container.kill().catch(() => undefined);
     };
@@ -166,7 +191,7 @@ export class Runtime {
 
   /** Creates and starts a long-running container (dynos); returns its id. */
   async start(spec: ContainerSpec): Promise<string> {
-    const container = await this.docker.createContainer(createOptions(spec, { attach: false }));
+    const container = await this.docker.createContainer(createOptions(this.#scoped(spec), { attach: false }));
     try {
       await container.start();
     } catch (err) {
@@ -197,7 +222,7 @@ export class Runtime {
 
   /** Creates a container without starting it (a slug is put into one, then committed as an image). */
   async create(spec: ContainerSpec): Promise<string> {
-    const container = await this.docker.createContainer(createOptions(spec, { attach: false }));
+    const container = await this.docker.createContainer(createOptions(this.#scoped(spec), { attach: false }));
     return container.id;
   }
 
@@ -289,9 +314,71 @@ export class Runtime {
     return (result.Volumes ?? []).map((v) => v.Name);
   }
 
+  /** Resolves when the container's main process exits. */
+  async wait(id: string): Promise<ContainerState> {
+    try {
+      await this.docker.getContainer(id).wait();
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+    }
+    return this.state(id);
+  }
+
+  async state(id: string): Promise<ContainerState> {
+    try {
+      const info = await this.docker.getContainer(id).inspect();
+      return { running: info.State.Running, exitCode: info.State.ExitCode, oomKilled: info.State.OOMKilled };
+    } catch (err) {
+      if (statusOf(err) === 404) return { running: false, exitCode: 137, oomKilled: false };
+      throw err;
+    }
+  }
+
+  /** Sends a signal to the container's PID 1 (its init forwards it). */
+  async signal(id: string, signal: 'SIGTERM' | 'SIGKILL' | 'SIGHUP' | 'SIGINT'): Promise<void> {
+    try {
+      await this.docker.getContainer(id).kill({ signal });
+    } catch (err) {
+      const status = statusOf(err);
+      if (status !== 404 && status !== 409 && status !== 304) throw err;
+    }
+  }
+
+  /** stdout and stderr interleaved, as a dyno's log shows them; live until the container stops. */
+  async follow(id: string, sinceSeconds = 0): Promise<Readable> {
+    const raw = (await this.docker.getContainer(id).logs({
+      follow: true,
+      stdout: true,
+      stderr: true,
+      since: sinceSeconds,
+    })) as unknown as Readable;
+    const merged = new PassThrough();
+    this.docker.modem.demuxStream(raw, merged, merged);
+    raw.on('end', () => merged.end());
+    raw.on('error', () => merged.end());
+    return merged;
+  }
+
+  /** Memory in use (RSS plus swap, cache excluded, as R15 counts it), or undefined when it can't be read. */
+  async memoryBytes(id: string): Promise<number | undefined> {
+    try {
+      const stats = (await this.docker.getContainer(id).stats({ stream: false, 'one-shot': true } as { stream: false })) as {
+        memory_stats?: { usage?: number; stats?: Record<string, number> };
+      };
+      const usage = stats.memory_stats?.usage;
+      if (usage === undefined) return undefined;
+      const cache = stats.memory_stats?.stats?.['total_inactive_file'] ?? stats.memory_stats?.stats?.['inactive_file'] ?? 0;
+      return Math.max(0, usage - cache);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Berth's containers (running or not) whose labels match every given value. */
   async listByLabel(match: Partial<BerthLabels>): Promise<ContainerSummary[]> {
-    const list = await this.docker.listContainers({ all: true, filters: { label: labelFilters(match) } });
+    const filters = labelFilters(match);
+    if (this.instance !== undefined) filters.push(`${INSTANCE_LABEL}=${this.instance}`);
+    const list = await this.docker.listContainers({ all: true, filters: { label: filters } });
     const out: ContainerSummary[] = [];
     for (const c of list) {
       const labels = fromDockerLabels(c.Labels);
@@ -321,7 +408,7 @@ function createOptions(spec: ContainerSpec, { attach }: { attach: boolean }): Do
     Image: spec.image,
     Cmd: [...spec.cmd],
     Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
-    Labels: toDockerLabels(spec.labels),
+    Labels: { ...toDockerLabels(spec.labels), ...spec.extraLabels },
     ...(spec.name !== undefined ? { name: spec.name } : {}),
     ...(spec.workingDir !== undefined ? { WorkingDir: spec.workingDir } : {}),
     ...(spec.user !== undefined ? { User: spec.user } : {}),
@@ -333,6 +420,7 @@ function createOptions(spec: ContainerSpec, { attach }: { attach: boolean }): Do
       NetworkMode: 'host',
       Binds: [...(spec.binds ?? [])],
       ...(spec.memoryBytes !== undefined ? { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes } : {}),
+      ...(spec.init === true ? { Init: true } : {}),
     },
   };
 }

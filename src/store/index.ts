@@ -4,6 +4,7 @@ import { openDatabase, type Db } from './database.js';
 import { AccountRepository } from './account-repository.js';
 import { AppsRepository } from './apps-repository.js';
 import { BuildsRepository } from './builds-repository.js';
+import { DynosRepository } from './dynos-repository.js';
 import { SourcesRepository } from './sources-repository.js';
 import { LogRepository } from './log-repository.js';
 import { DrainsRepository } from './drains-repository.js';
@@ -31,6 +32,7 @@ export class Store {
   readonly drains: DrainsRepository;
   readonly builds: BuildsRepository;
   readonly sources: SourcesRepository;
+  readonly dynos: DynosRepository;
 
   constructor(options: StoreOptions) {
     this.#db = openDatabase(options.file);
@@ -41,6 +43,7 @@ export class Store {
     this.drains = new DrainsRepository(this.#db);
     this.builds = new BuildsRepository(this.#db);
     this.sources = new SourcesRepository(this.#db);
+    this.dynos = new DynosRepository(this.#db);
   }
 
   #depth = 0;

@@ -100,6 +100,36 @@ export const MIGRATIONS: readonly string[] = [
   );
   `,
   `
+  CREATE TABLE formations (
+    id TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    quantity INTEGER NOT NULL,
+    size TEXT NOT NULL,
+    command TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (app_id, type)
+  );
+  CREATE TABLE dynos (
+    id TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    command TEXT NOT NULL,
+    size TEXT NOT NULL,
+    state TEXT NOT NULL,
+    release_id TEXT NOT NULL,
+    release_version INTEGER NOT NULL,
+    container_id TEXT,
+    port INTEGER,
+    attach_secret TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX dynos_by_app ON dynos(app_id, name);
+  `,
+  `
   CREATE TABLE log_drains (
     id TEXT PRIMARY KEY,
     app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,

@@ -93,6 +93,15 @@ export class ReleasesRepository {
     return row && toRecord(row);
   }
 
+  byIdAnyApp(id: string): ReleaseRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM releases WHERE id = ?').get(id) as ReleaseRow | undefined;
+    return row && toRecord(row);
+  }
+
+  listPending(): ReleaseRecord[] {
+    return (this.#db.prepare(`SELECT * FROM releases WHERE status = 'pending'`).all() as ReleaseRow[]).map(toRecord);
+  }
+
   current(appId: string): ReleaseRecord | undefined {
     const row = this.#db.prepare('SELECT * FROM releases WHERE app_id = ? AND current = 1').get(appId) as ReleaseRow | undefined;
     return row && toRecord(row);

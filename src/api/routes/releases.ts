@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { Readable } from 'node:stream';
 import type { ReleaseRecord } from '../../contracts/records.js';
+import { errors } from '../../errors.js';
 import type { ApiServices } from '../context.js';
 import { sendPage } from '../paging.js';
 import { releaseShape } from '../shapes.js';
@@ -31,5 +33,25 @@ export const releasesRoutes: FastifyPluginAsync<ApiServices> = async (api, servi
   api.get<{ Params: AppParams & { release: string } }>('/apps/:app/releases/:release', async (request) => {
     const app = services.apps.get(request.params.app);
     return releaseShape(services.releases.get(app, request.params.release), app);
+  });
+
+  // Release (`POST {slug}`) and rollback (`POST {release}`); a release phase, if any, runs in the app's queue.
+  api.post<{ Params: AppParams }>('/apps/:app/releases', async (request, reply) => {
+    const app = services.apps.get(request.params.app);
+    const release = services.releases.createFromApi(app, (request.body ?? {}) as Record<string, unknown>);
+    void services.releases.startPhase(release);
+    void reply.code(201);
+    return releaseShape(release, app);
+  });
+
+  // The release phase's output: a plain chunked GET with a secret in the URL, as `heroku releases:output` reads it.
+  api.get<{ Params: { release: string; secret: string } }>('/streams/releases/:release/:secret', { config: { public: true } }, async (request, reply) => {
+    const release = services.releases.byId(request.params.release);
+    if (!release) throw errors.notFound('release');
+    const app = services.apps.get(release.appId);
+    const abort = new AbortController();
+    request.raw.on('close', () => abort.abort());
+    const chunks = services.releases.output(app, release.id, request.params.secret, abort.signal);
+    return reply.type('text/plain; charset=utf-8').send(Readable.from(chunks));
   });
 };

@@ -1,0 +1,51 @@
+// How a process starts in a dyno (DESIGN.md "Dyno launch"): bash sources /app/.profile.d/*.sh, then /app/.profile,
+// then runs the Procfile command with `bash -c`, so `&&`, pipes and quotes work as on Heroku. Docker's init is PID 1,
+// so the process gets default signal handling (a plain `node server.js` dies on SIGTERM, as on Heroku).
+import type { ConfigVars } from '../contracts/records.js';
+import type { ContainerSpec, ContainerTrust } from '../runtime/index.js';
+
+const LAUNCH = [
+  'cd /app',
+  'for profile in /app/.profile.d/*.sh; do if [ -f "$profile" ]; then . "$profile"; fi; done',
+  'if [ -f /app/.profile ]; then . /app/.profile; fi',
+  'exec bash -c "$1"',
+].join('\n');
+
+export interface LaunchSpec {
+  readonly image: string;
+  readonly appId: string;
+  readonly releaseId: string;
+  readonly dyno: string;
+  readonly role: 'dyno' | 'release' | 'run';
+  readonly command: string;
+  readonly config: ConfigVars;
+  readonly port: number;
+  readonly memoryBytes: number;
+  readonly trust: ContainerTrust;
+  readonly extraEnv?: Readonly<Record<string, string>>;
+}
+
+export function launchSpec(spec: LaunchSpec): ContainerSpec {
+  return {
+    image: spec.image,
+    cmd: ['bash', '-c', LAUNCH, spec.dyno, spec.command],
+    labels: { app: spec.appId, role: spec.role, dyno: spec.dyno, release: spec.releaseId },
+    env: {
+      ...spec.trust.env,
+      ...spec.config,
+      ...spec.extraEnv,
+      PORT: String(spec.port),
+      DYNO: spec.dyno,
+      HOME: '/app',
+    },
+    binds: spec.trust.binds,
+    workingDir: '/app',
+    memoryBytes: spec.memoryBytes,
+    init: true,
+  };
+}
+
+/** The command as Heroku logs it: `$PORT` already substituted. */
+export function displayCommand(command: string, port: number): string {
+  return command.replace(/\$\{PORT\}|\$PORT\b/g, String(port));
+}

@@ -1,0 +1,101 @@
+// One-off dynos (`run.N`) and release-phase dynos (`release.N`): they run once, never restart, and end in the
+// log-only state `complete`. Their output goes to the app's log as app[run.N], and to a sink when one is given
+// (the release's output_stream_url).
+import { randomInt } from 'node:crypto';
+import type { ConfigVars } from '../contracts/records.js';
+import type { Logplex } from '../logs/index.js';
+import type { ContainerTrust, Runtime } from '../runtime/index.js';
+import { DynoContainer } from './container.js';
+import { displayCommand, launchSpec } from './launch.js';
+import type { PortPool } from './ports.js';
+import { dynoSize } from './sizes.js';
+
+export interface OneOffDeps {
+  readonly runtime: Runtime;
+  readonly logplex: Logplex;
+  readonly ports: PortPool;
+  readonly trust: ContainerTrust;
+}
+
+export interface OneOffSpec {
+  readonly appId: string;
+  readonly releaseId: string;
+  readonly image: string;
+  readonly config: ConfigVars;
+  readonly command: string;
+  readonly size: string;
+  readonly kind: 'run' | 'release';
+  readonly name?: string;
+  readonly extraEnv?: Readonly<Record<string, string>>;
+  /** Also receives the process's output, line by line. */
+  readonly sink?: (text: string) => void;
+  readonly timeoutSeconds?: number;
+  /** Called once the process is up. */
+  readonly onUp?: () => void;
+}
+
+export function oneOffName(kind: 'run' | 'release'): string {
+  return `${kind}.${randomInt(1000, 10000)}`;
+}
+
+export interface OneOffResult {
+  readonly name: string;
+  readonly exitCode: number;
+  readonly timedOut: boolean;
+}
+
+/** Runs the process to its end and writes Heroku's lines around it. */
+export async function runOneOff(deps: OneOffDeps, spec: OneOffSpec): Promise<OneOffResult> {
+  const name = spec.name ?? oneOffName(spec.kind);
+  const say = (line: string) => deps.logplex.write(spec.appId, 'heroku', name, line);
+  const port = await deps.ports.take();
+  const size = dynoSize(spec.size);
+  say(`Starting process with command \`${displayCommand(spec.command, port)}\``);
+  let container: DynoContainer;
+  try {
+    container = await DynoContainer.start(
+      { runtime: deps.runtime, logplex: deps.logplex, appId: spec.appId, dyno: name },
+      launchSpec({
+        image: spec.image,
+        appId: spec.appId,
+        releaseId: spec.releaseId,
+        dyno: name,
+        role: spec.kind,
+        command: spec.command,
+        config: spec.config,
+        port,
+        memoryBytes: size.r15Mb * 1024 * 1024,
+        trust: deps.trust,
+        ...(spec.extraEnv ? { extraEnv: spec.extraEnv } : {}),
+      }),
+      spec.sink,
+    );
+  } catch (error) {
+    deps.ports.release(port);
+    say(`Error launching process: ${(error as Error).message}`);
+    say('State changed from starting to complete');
+    return { name, exitCode: 1, timedOut: false };
+  }
+  say('State changed from starting to up');
+  spec.onUp?.();
+  let timedOut = false;
+  const timer =
+    spec.timeoutSeconds === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          void container.kill();
+        }, spec.timeoutSeconds * 1000);
+  const state = await container.exited;
+  if (timer) clearTimeout(timer);
+  if (state.oomKilled) {
+    say(`Process running mem=${size.r15Mb}M(${((size.r15Mb / size.memoryMb) * 100).toFixed(1)}%)`);
+    say('Error R15 (Memory quota vastly exceeded)');
+    say('Stopping process with SIGKILL');
+  }
+  say(`Process exited with status ${state.exitCode}`);
+  say('State changed from up to complete');
+  await container.remove();
+  deps.ports.release(port);
+  return { name, exitCode: state.exitCode, timedOut };
+}

@@ -1,0 +1,28 @@
+// Dyno sizes and their memory: the container limit sits at the R15 threshold, R14 fires above the quota.
+import { errors } from '../errors.js';
+
+export interface DynoSize {
+  readonly name: string;
+  readonly memoryMb: number;
+  /** RSS above this kills the dyno (R15): 2× the quota for these sizes (Dev Center, Oct 2024). */
+  readonly r15Mb: number;
+}
+
+const SIZES: readonly DynoSize[] = [
+  { name: 'Eco', memoryMb: 512, r15Mb: 1024 },
+  { name: 'Basic', memoryMb: 512, r15Mb: 1024 },
+  { name: 'Standard-1X', memoryMb: 512, r15Mb: 1024 },
+  { name: 'Standard-2X', memoryMb: 1024, r15Mb: 2048 },
+  { name: 'Performance-M', memoryMb: 2560, r15Mb: 5120 },
+  { name: 'Performance-L', memoryMb: 14336, r15Mb: 28672 },
+];
+
+export const DEFAULT_SIZE = 'Basic';
+
+/** Case-insensitive, as the CLI passes `standard-1x` or `Standard-1X`; `1X`/`2X` are old aliases. */
+export function dynoSize(name: string): DynoSize {
+  const wanted = name.toLowerCase().replace(/^(\d)x$/, 'standard-$1x');
+  const size = SIZES.find((s) => s.name.toLowerCase() === wanted);
+  if (!size) throw errors.invalidParams(`No such size as ${name}. Use ${SIZES.map((s) => s.name).join(', ')}.`);
+  return size;
+}
