@@ -1,0 +1,120 @@
+// What the router derives from each routing snapshot, once per snapshot (STYLE.md "Router hot path"): per host, the
+// app's route and its `up` web dynos with their keep-alive pools. A request then costs one Map lookup and a random pick.
+import { Pool } from 'undici';
+import type { AppRoute, RoutingTable } from '../contracts/routing.js';
+
+export interface Backend {
+  /** `web.1` */
+  readonly name: string;
+  readonly port: number;
+  readonly pool: Pool;
+}
+
+export interface Target {
+  readonly route: AppRoute;
+  /** The `up` web dynos. */
+  readonly up: readonly Backend[];
+  /** No dyno is up but one may come: a dyno is `starting` (or the formation's dynos are not there yet). */
+  readonly waiting: boolean;
+}
+
+export interface PoolOptions {
+  readonly connectMs: number;
+  readonly requestMs: number;
+  readonly idleMs: number;
+  readonly keepAliveMs: number;
+}
+
+/** `undefined`: dispatch to a dyno; `wait`: park until a dyno is up (H20 after the boot timeout); else the code. */
+export type Decision = undefined | 'wait' | 'H80' | 'H14' | 'H10';
+
+export function decide(target: Target): Decision {
+  const route = target.route;
+  if (route.maintenance) return 'H80';
+  if (route.webQuantity === 0) return 'H14';
+  if (target.up.length > 0) return undefined;
+  return target.waiting ? 'wait' : 'H10';
+}
+
+export function pick(up: readonly Backend[]): Backend {
+  return (up.length === 1 ? up[0] : up[Math.floor(Math.random() * up.length)]) as Backend;
+}
+
+/** Pools by dyno port, kept across snapshots while the port stays `up`; a port belongs to one dyno instance. */
+export class Pools {
+  readonly #byPort = new Map<number, Pool>();
+  readonly #options: PoolOptions;
+
+  constructor(options: PoolOptions) {
+    this.#options = options;
+  }
+
+  #pool(port: number): Pool {
+    let pool = this.#byPort.get(port);
+    if (pool === undefined) {
+      const o = this.#options;
+      pool = new Pool(`http://127.0.0.1:${port}`, {
+        connect: { timeout: o.connectMs },
+        headersTimeout: o.requestMs,
+        bodyTimeout: o.idleMs,
+        // Router 2.0 keeps idle connections to dynos for 90 s; a shorter Keep-Alive hint from the dyno still wins,
+        // which spares the H13s Heroku warns about when an app's own idle timeout is shorter.
+        keepAliveTimeout: o.keepAliveMs,
+        keepAliveMaxTimeout: o.keepAliveMs,
+        pipelining: 1,
+      });
+      this.#byPort.set(port, pool);
+    }
+    return pool;
+  }
+
+  /** Builds the host map of a snapshot and closes the pools of ports that are no longer up (after their requests). */
+  targets(table: RoutingTable): Map<string, Target> {
+    const byApp = new Map<string, Target>();
+    const byHost = new Map<string, Target>();
+    const live = new Set<number>();
+    for (const [host, route] of table.byHost) {
+      let target = byApp.get(route.appId);
+      if (target === undefined) {
+        const up: Backend[] = [];
+        let waiting = route.dynos.length === 0;
+        for (const dyno of route.dynos) {
+          if (dyno.state === 'up') {
+            up.push({ name: dyno.name, port: dyno.port, pool: this.#pool(dyno.port) });
+            live.add(dyno.port);
+          } else if (dyno.state === 'starting') {
+            waiting = true;
+          }
+        }
+        target = { route, up, waiting };
+        byApp.set(route.appId, target);
+      }
+      byHost.set(host, target);
+    }
+    for (const [port, pool] of this.#byPort) {
+      if (live.has(port)) continue;
+      this.#byPort.delete(port);
+      pool.close().catch(() => undefined);
+    }
+    return byHost;
+  }
+
+  /** Requests in flight or queued to dynos, and open connections (tests check nothing leaks). */
+  stats(): { running: number; queued: number; connected: number } {
+    let running = 0;
+    let queued = 0;
+    let connected = 0;
+    for (const pool of this.#byPort.values()) {
+      running += pool.stats.running;
+      queued += pool.stats.queued;
+      connected += pool.stats.connected;
+    }
+    return { running, queued, connected };
+  }
+
+  async destroy(): Promise<void> {
+    const pools = [...this.#byPort.values()];
+    this.#byPort.clear();
+    await Promise.allSettled(pools.map((pool) => pool.destroy()));
+  }
+}
