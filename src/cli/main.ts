@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { startDaemon } from '../daemon.js';
 import { apiUrl, gitHost, loadSettings } from '../settings.js';
+import { registerClientCommands, registerGitCommands } from './commands.js';
 import { cliEnvironment, exportLines } from './environment.js';
 import { terminalProgress } from './progress.js';
 import { setup } from './setup.js';
@@ -16,6 +17,10 @@ program
     'after',
     `
 Settings come from BERTH_* environment variables (BERTH_DATA, BERTH_API_PORT, ...); see README.md.
+
+Deploy with git (inside your app's repo):
+  berth apps:create <app>      (or: berth git:remote -a <app>) adds the remote "local"
+  git push local main
 
 Point the heroku CLI at Berth:
   eval "$(berth env)"`,
@@ -73,6 +78,9 @@ program
   .action(async () => {
     process.stdout.write(`${exportLines(await cliEnvironment(loadSettings()))}\n`);
   });
+
+registerGitCommands(program);
+registerClientCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(` !     ${error instanceof Error ? error.message : String(error)}\n`);
