@@ -262,7 +262,9 @@ export class LogSessions {
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
     });
-    res.socket?.setNoDelay(true);
+    // Real sockets only (fastify's inject has none that can).
+    const socket = res.socket as { setNoDelay?: (noDelay: boolean) => void } | null;
+    if (typeof socket?.setNoDelay === 'function') socket.setNoDelay(true);
     const stream = new TailStream(res, this.#options.tailBufferMessages, this.#options.tailBufferBytes, () => {
       state.streams.delete(stream);
       this.#streams.delete(stream);

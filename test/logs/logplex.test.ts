@@ -57,4 +57,75 @@ describe('logplex', () => {
     expect(logplex.history('a1').map((l) => l.message)).toEqual(['one']);
     store.close();
   });
+
+  it('stores lines in one batch per tick, in the order written, and announces each app once per batch', async () => {
+    const { logplex, store } = setup();
+    store.apps.insert({ id: 'a2', name: 'other', createdAt: 't', stack: 'heroku-24', region: 'us' });
+    const batches: Array<[string, number[]]> = [];
+    logplex.subscribe((app, lines) => batches.push([app, lines.map((l) => Number(l.message))]));
+    for (let i = 0; i < 1000; i++) logplex.write(i % 10 === 0 ? 'a2' : 'a1', 'app', 'web.1', String(i));
+    expect(store.logs.pending).toBe(1000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(store.logs.pending).toBe(0);
+    expect(batches.map(([app]) => app)).toEqual(['a2', 'a1']); // line 0 was a2's
+    expect(batches[1]?.[1]).toEqual(Array.from({ length: 1000 }, (_, i) => i).filter((i) => i % 10 !== 0));
+    const seqs = logplex.history('a1').map((l) => l.seq);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    store.close();
+  });
+
+  it('keeps the newest 1,500 lines per app however many are written', () => {
+    const { logplex, store } = setup();
+    for (let i = 0; i < 5000; i++) {
+      logplex.write('a1', 'app', 'web.1', `line ${i}`);
+      if (i % 37 === 0) logplex.flush();
+    }
+    const history = logplex.history('a1');
+    expect(history).toHaveLength(1500);
+    expect(history[0]?.message).toBe('line 3500');
+    expect(history.at(-1)?.message).toBe('line 4999');
+    expect(logplex.history('a1', { lines: 1500 })).toHaveLength(1500);
+    store.close();
+  });
+
+  it('splits a dyno line longer than 10,000 bytes into 10,000-byte lines', () => {
+    const { logplex, store } = setup();
+    logplex.write('a1', 'app', 'web.1', 'a'.repeat(10_000) + 'b'.repeat(10_000) + 'c');
+    expect(logplex.history('a1').map((l) => [l.message.length, l.message[0]])).toEqual([
+      [10_000, 'a'],
+      [10_000, 'b'],
+      [1, 'c'],
+    ]);
+    store.close();
+  });
+
+  it('drops queued lines of an app destroyed before they were stored, and keeps the others', () => {
+    const { logplex, store } = setup();
+    store.apps.insert({ id: 'a2', name: 'other', createdAt: 't', stack: 'heroku-24', region: 'us' });
+    logplex.write('a2', 'app', 'web.1', 'doomed');
+    logplex.write('a1', 'app', 'web.1', 'kept');
+    store.apps.delete('a2');
+    logplex.flush();
+    expect(logplex.history('a1').map((l) => l.message)).toEqual(['kept']);
+    expect(logplex.history('a2')).toEqual([]);
+    store.close();
+  });
+
+  it('stores what is queued when the store closes', () => {
+    const { logplex, store } = setup();
+    logplex.write('a1', 'app', 'web.1', 'last words');
+    expect(store.logs.pending).toBe(1);
+    store.close();
+    expect(store.logs.pending).toBe(0);
+  });
+
+  it('takes 10,000 lines in well under a second', () => {
+    const { logplex, store } = setup();
+    const started = performance.now();
+    for (let i = 0; i < 10_000; i++) logplex.write('a1', 'app', 'web.1', `GET /path/${i} 200 0.1ms`);
+    logplex.flush();
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(logplex.history('a1')).toHaveLength(1500);
+    store.close();
+  });
 });
