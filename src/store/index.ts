@@ -8,10 +8,12 @@ import { DynosRepository } from './dynos-repository.js';
 import { SourcesRepository } from './sources-repository.js';
 import { LogRepository } from './log-repository.js';
 import { DrainsRepository } from './drains-repository.js';
+import { DomainsRepository } from './domains-repository.js';
 import { ReleasesRepository } from './releases-repository.js';
 
 export type { StoredLogLine } from './log-repository.js';
 export type { LogDrainRecord } from './drains-repository.js';
+export type { DomainRecord } from './domains-repository.js';
 export type { AppChanges, NewApp } from './apps-repository.js';
 export type { NewRelease } from './releases-repository.js';
 export type { NewBuild } from './builds-repository.js';
@@ -33,6 +35,7 @@ export class Store {
   readonly builds: BuildsRepository;
   readonly sources: SourcesRepository;
   readonly dynos: DynosRepository;
+  readonly domains: DomainsRepository;
 
   constructor(options: StoreOptions) {
     this.#db = openDatabase(options.file);
@@ -44,6 +47,7 @@ export class Store {
     this.builds = new BuildsRepository(this.#db);
     this.sources = new SourcesRepository(this.#db);
     this.dynos = new DynosRepository(this.#db);
+    this.domains = new DomainsRepository(this.#db);
   }
 
   #depth = 0;

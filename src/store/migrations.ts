@@ -141,4 +141,16 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX log_drains_by_app ON log_drains(app_id, created_at);
   `,
+  `
+  CREATE TABLE domains (
+    id TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    hostname TEXT NOT NULL UNIQUE,
+    cname TEXT,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX domains_by_app ON domains(app_id, created_at);
+  `,
 ];
