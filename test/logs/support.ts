@@ -125,8 +125,8 @@ export interface HttpDrainReceiver {
   close(): Promise<void>;
 }
 
-/** An HTTP(S) drain receiver on loopback; give it a key and certificate for HTTPS. */
-export async function startHttpDrainReceiver(tls?: { key: string; cert: string }): Promise<HttpDrainReceiver> {
+/** An HTTP(S) drain receiver on loopback; give it a key and certificate (e.g. `LocalCa.issue(...)`) for HTTPS. */
+export async function startHttpDrainReceiver(tls?: { keyPem: string; certPem: string }): Promise<HttpDrainReceiver> {
   const frames: ReceivedFrame[] = [];
   const receiver = {
     status: 200,
@@ -144,7 +144,7 @@ export async function startHttpDrainReceiver(tls?: { key: string; cert: string }
       else answer();
     });
   };
-  const server: HttpServer = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, handler) : createHttpServer(handler);
+  const server: HttpServer = tls ? createHttpsServer({ key: tls.keyPem, cert: tls.certPem }, handler) : createHttpServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
