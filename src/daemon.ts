@@ -11,7 +11,8 @@ import { Runtime } from './runtime/index.js';
 import { createServices } from './services.js';
 import { apiUrl, gitHost, type Settings } from './settings.js';
 import { Store } from './store/index.js';
-import { ensureCa } from './tls/index.js';
+import { createSniHandler, ensureCa } from './tls/index.js';
+import { Router } from './router/index.js';
 
 export interface Daemon {
   readonly settings: Settings;
@@ -46,11 +47,26 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
   services.releases.recover();
   await services.dynos.recover();
 
+  const router = new Router({
+    source: services.dynos,
+    logplex,
+    logger: logger.child({ module: 'router' }),
+    timeouts: {
+      requestMs: settings.routerRequestTimeoutMs,
+      idleMs: settings.routerIdleTimeoutMs,
+      connectMs: settings.routerConnectTimeoutMs,
+      bootMs: settings.routerBootTimeoutMs,
+      dynoKeepAliveMs: settings.routerDynoKeepAliveMs,
+      clientKeepAliveMs: settings.routerClientKeepAliveMs,
+    },
+  });
   const servers: FastifyInstance[] = [];
   const close = async (): Promise<void> => {
     // Open log streams would keep the HTTP servers from closing.
     services.logSessions.close();
     await Promise.allSettled(servers.map((server) => server.close()));
+    // Before the store closes: the router flushes its last lines into logplex.
+    await router.close();
     await services.builds.shutdown();
     // Dynos keep running: the next daemon adopts them (DESIGN.md "Recovery on start").
     services.dynos.detachAll();
@@ -67,6 +83,11 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     const https = await buildApi(services, { apiKey, logger, git: services.git, https: { key: tlsCert.keyPem, cert: tlsCert.certPem } });
     servers.push(https);
     await https.listen({ host: settings.bindHost, port: settings.apiTlsPort });
+    await router.listen({ host: settings.bindHost, port: settings.routerPort });
+    // One certificate per host name, minted by the local CA on first use (Node rejects `*.localhost` wildcards).
+    const sni = createSniHandler(ca, { allow: (name) => router.routes(name) || name.endsWith('.localhost') });
+    const routerTls = { cert: sni.fallback.certPem, key: sni.fallback.keyPem, SNICallback: sni.SNICallback };
+    await router.listen({ host: settings.bindHost, port: settings.routerTlsPort, tls: routerTls });
   } catch (error) {
     await close();
     throw error;

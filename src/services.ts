@@ -7,6 +7,7 @@ import { AppsService } from './apps/index.js';
 import { BuildsService, SlugCompiler } from './build/index.js';
 import { DynoManager } from './dynos/index.js';
 import type { Account } from './contracts/records.js';
+import { DomainsService } from './domains/index.js';
 import { EventBus } from './events.js';
 import { GitService, INTERNAL_PUSH_PATH } from './git/index.js';
 import { drainTrust, LogDrains, Logplex, LogSessions } from './logs/index.js';
@@ -99,6 +100,8 @@ export function createServices(deps: ServiceDeps): Services {
     },
   );
   events.on('app.destroyed', ({ appId }) => builds.removeApp(appId));
+  // A custom domain added or removed changes the routing snapshot: the dyno manager rebuilds it.
+  const domains = new DomainsService(store, () => dynos.republish());
   const dynos = new DynoManager({
     runtime,
     store,
@@ -130,6 +133,7 @@ export function createServices(deps: ServiceDeps): Services {
     releases,
     builds,
     dynos,
+    domains,
     sources,
     events,
     logplex,

@@ -68,6 +68,18 @@ export interface Settings {
   readonly logDrainBufferLines: number;
   /** Log drains per app (Heroku: 5). */
   readonly logDrainsPerApp: number;
+  /** Router: H12, no first response byte within this many ms of forwarding (Heroku: 30 s). */
+  readonly routerRequestTimeoutMs: number;
+  /** Router: H15, a started response idle this long; also idle clients (Heroku: 55 s). */
+  readonly routerIdleTimeoutMs: number;
+  /** Router: H19, connecting to a dyno (Heroku: 5 s). */
+  readonly routerConnectTimeoutMs: number;
+  /** Router: H20, how long a request waits for a starting web dyno (Heroku: 75 s). */
+  readonly routerBootTimeoutMs: number;
+  /** Router: idle keep-alive connections to dynos (Router 2.0: 90 s). */
+  readonly routerDynoKeepAliveMs: number;
+  /** Router: idle keep-alive connections from clients. */
+  readonly routerClientKeepAliveMs: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -143,6 +155,12 @@ export function loadSettings(env: Env = process.env): Settings {
     logTailBufferLines: int(env, 'BERTH_LOG_TAIL_BUFFER', 4096),
     logDrainBufferLines: int(env, 'BERTH_LOG_DRAIN_BUFFER', 1024),
     logDrainsPerApp: int(env, 'BERTH_LOG_DRAINS_PER_APP', 5),
+    routerRequestTimeoutMs: int(env, 'BERTH_ROUTER_REQUEST_TIMEOUT_MS', 30_000),
+    routerIdleTimeoutMs: int(env, 'BERTH_ROUTER_IDLE_TIMEOUT_MS', 55_000),
+    routerConnectTimeoutMs: int(env, 'BERTH_ROUTER_CONNECT_TIMEOUT_MS', 5_000),
+    routerBootTimeoutMs: int(env, 'BERTH_ROUTER_BOOT_TIMEOUT_MS', 75_000),
+    routerDynoKeepAliveMs: int(env, 'BERTH_ROUTER_DYNO_KEEPALIVE_MS', 90_000),
+    routerClientKeepAliveMs: int(env, 'BERTH_ROUTER_CLIENT_KEEPALIVE_MS', 90_000),
   };
 }
 

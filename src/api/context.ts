@@ -4,6 +4,7 @@ import type { BuildsService } from '../build/index.js';
 import type { LogDrains, LogSessions } from '../logs/index.js';
 import type { Account } from '../contracts/records.js';
 import type { DynoManager } from '../dynos/index.js';
+import type { DomainsService } from '../domains/index.js';
 import type { ReleasesService } from '../releases/index.js';
 import type { SourcesService } from '../sources/index.js';
 import type { ShapeContext } from './shapes.js';
@@ -13,6 +14,7 @@ export interface ApiServices {
   readonly releases: ReleasesService;
   readonly builds: BuildsService;
   readonly dynos: DynoManager;
+  readonly domains: DomainsService;
   readonly sources: SourcesService;
   readonly logSessions: LogSessions;
   readonly logDrains: LogDrains;

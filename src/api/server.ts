@@ -16,6 +16,7 @@ import { buildsRoutes } from './routes/builds.js';
 import { dynosRoutes } from './routes/dynos.js';
 import { sourcesRoutes } from './routes/sources.js';
 import { logsRoutes } from './routes/logs.js';
+import { domainsRoutes } from './routes/domains.js';
 
 export interface ApiOptions {
   readonly apiKey: string;
@@ -94,6 +95,7 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   await api.register(dynosRoutes, services);
   await api.register(sourcesRoutes, services);
   await api.register(logsRoutes, services);
+  await api.register(domainsRoutes, services);
   if (options.git) await api.register(gitRoutes, { git: options.git, apiKey: options.apiKey });
   return api;
 }

@@ -1,0 +1,126 @@
+// Domains: the app's `<app>.localhost` (kind `heroku`, never stored: it follows the app's name) and its custom
+// domains (kind `custom`, stored). The dyno manager reads `customHostnames` when it builds the routing snapshot; a
+// change calls `onChange(appId)`, which the daemon wires to republishing that snapshot.
+import { createHash, randomUUID } from 'node:crypto';
+import { apiTimestamp } from '../clock.js';
+import type { AppRecord } from '../contracts/records.js';
+import { errors } from '../errors.js';
+import type { DomainRecord, Store } from '../store/index.js';
+import { normalizeHostname } from '../tls/index.js';
+
+/** The suffix of every app's heroku domain (Heroku: `.herokuapp.com`). */
+export const APP_DOMAIN_SUFFIX = '.localhost';
+
+export interface Domain {
+  readonly id: string;
+  readonly appId: string;
+  readonly appName: string;
+  readonly hostname: string;
+  readonly kind: 'heroku' | 'custom';
+  /** Where to point the name (Heroku: a `*.herokudns.com` target); null for the heroku domain. */
+  readonly cname: string | null;
+  /** `none` for the heroku domain; custom domains route at once, so `succeeded`. */
+  readonly status: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * A stable id for the heroku domain, derived from the app's id. It starts with zeros so that it sorts before every
+ * custom domain's random UUID: lists (ordered by id, as Range asks) show the heroku domain first, as Heroku does.
+ */
+export function herokuDomainId(appId: string): string {
+  const hash = createHash('sha256').update(appId).digest('hex');
+  return `00000000-0000-4000-8000-${hash.slice(0, 12)}`;
+}
+
+export class DomainsService {
+  readonly #store: Store;
+  readonly #onChange: (appId: string) => void;
+
+  constructor(store: Store, onChange: (appId: string) => void = () => undefined) {
+    this.#store = store;
+    this.#onChange = onChange;
+  }
+
+  /** Every host name that reaches the app: `<app>.localhost`, then its custom domains (lower case). */
+  hostsOf(appId: string): string[] {
+    const app = this.#store.apps.getById(appId);
+    if (app === undefined) return [];
+    return [`${app.name}${APP_DOMAIN_SUFFIX}`, ...this.customHostnames(appId)];
+  }
+
+  /** The app's custom domains only (the dyno manager's `extraHosts`). */
+  customHostnames(appId: string): string[] {
+    return this.#store.domains.hostnamesOf(appId);
+  }
+
+  list(app: AppRecord): Domain[] {
+    return [this.#herokuDomain(app), ...this.#store.domains.listByApp(app.id).map((d) => this.#custom(app, d))];
+  }
+
+  get(app: AppRecord, idOrHostname: string): Domain {
+    const wanted = idOrHostname.toLowerCase();
+    const found = this.list(app).find((d) => d.id === wanted || d.hostname === wanted);
+    if (found === undefined) throw errors.notFound('domain');
+    return found;
+  }
+
+  add(app: AppRecord, body: unknown): Domain {
+    const raw = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['hostname'] : undefined;
+    if (typeof raw !== 'string' || raw.trim() === '') throw errors.invalidParams('Hostname must be provided.');
+    if (raw.startsWith('*.')) throw errors.invalidParams('Wildcard domains are not supported by Berth.');
+    const hostname = normalizeHostname(raw.trim());
+    if (hostname === undefined) throw errors.invalidParams(`${raw} is not a valid hostname.`);
+    const record = this.#store.transaction(() => {
+      const taken = this.#store.domains.getByHostname(hostname);
+      if (taken !== undefined) {
+        throw errors.invalidParams(taken.appId === app.id ? 'Domain already added to this app.' : `${hostname} is currently in use by another app.`);
+      }
+      if (hostname.endsWith(APP_DOMAIN_SUFFIX) && this.#store.apps.getByName(hostname.slice(0, -APP_DOMAIN_SUFFIX.length)) !== undefined) {
+        throw errors.invalidParams(`${hostname} is currently in use by another app.`);
+      }
+      const now = apiTimestamp();
+      return this.#store.domains.insert({ id: randomUUID(), appId: app.id, hostname, cname: null, status: 'succeeded', createdAt: now, updatedAt: now });
+    });
+    this.#onChange(app.id);
+    return this.#custom(app, record);
+  }
+
+  remove(app: AppRecord, idOrHostname: string): Domain {
+    const domain = this.get(app, idOrHostname);
+    if (domain.kind === 'heroku') throw errors.invalidParams(`${domain.hostname} is the app's default domain and cannot be removed.`);
+    this.#store.domains.delete(domain.id);
+    this.#onChange(app.id);
+    return domain;
+  }
+
+  #herokuDomain(app: AppRecord): Domain {
+    return {
+      id: herokuDomainId(app.id),
+      appId: app.id,
+      appName: app.name,
+      hostname: `${app.name}${APP_DOMAIN_SUFFIX}`,
+      kind: 'heroku',
+      cname: null,
+      status: 'none',
+      createdAt: app.createdAt,
+      updatedAt: app.createdAt,
+    };
+  }
+
+  #custom(app: AppRecord, record: DomainRecord): Domain {
+    return {
+      id: record.id,
+      appId: app.id,
+      appName: app.name,
+      hostname: record.hostname,
+      kind: 'custom',
+      // Locally the DNS target of a custom domain is the app's own name (curl --resolve, /etc/hosts).
+      cname: `${app.name}${APP_DOMAIN_SUFFIX}`,
+      status: record.status,
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+    };
+  }
+}
