@@ -64,7 +64,7 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
   const close = async (): Promise<void> => {
     // Open log streams would keep the HTTP servers from closing.
     services.logSessions.close();
-    await Promise.allSettled(servers.map((server) => server.close()));
+    await Promise.allSettled([...servers.map((server) => server.close()), services.rendezvous.close()]);
     // Before the store closes: the router flushes its last lines into logplex.
     await router.close();
     await services.builds.shutdown();
@@ -88,6 +88,8 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     const sni = createSniHandler(ca, { allow: (name) => router.routes(name) || name.endsWith('.localhost') });
     const routerTls = { cert: sni.fallback.certPem, key: sni.fallback.keyPem, SNICallback: sni.SNICallback };
     await router.listen({ host: settings.bindHost, port: settings.routerTlsPort, tls: routerTls });
+    // `heroku run` verifies this certificate against NODE_EXTRA_CA_CERTS (the local CA), by IP.
+    await services.rendezvous.listen(settings.bindHost, settings.rendezvousPort, { key: tlsCert.keyPem, cert: tlsCert.certPem });
   } catch (error) {
     await close();
     throw error;

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { ApiServices } from './api/index.js';
 import { AppsService } from './apps/index.js';
 import { BuildsService, SlugCompiler } from './build/index.js';
-import { DynoManager } from './dynos/index.js';
+import { DynoManager, Rendezvous } from './dynos/index.js';
 import type { Account } from './contracts/records.js';
 import { DomainsService } from './domains/index.js';
 import { EventBus } from './events.js';
@@ -22,6 +22,7 @@ export interface Services extends ApiServices {
   readonly events: EventBus;
   readonly logplex: Logplex;
   readonly queues: AppQueues;
+  readonly rendezvous: Rendezvous;
   readonly git: GitService;
 }
 
@@ -100,9 +101,11 @@ export function createServices(deps: ServiceDeps): Services {
     },
   );
   events.on('app.destroyed', ({ appId }) => builds.removeApp(appId));
+  const rendezvous = new Rendezvous();
   // A custom domain added or removed changes the routing snapshot: the dyno manager rebuilds it.
   const domains = new DomainsService(store, () => dynos.republish());
   const dynos = new DynoManager({
+    rendezvous,
     runtime,
     store,
     logplex,
@@ -134,6 +137,7 @@ export function createServices(deps: ServiceDeps): Services {
     builds,
     dynos,
     domains,
+    rendezvous,
     sources,
     events,
     logplex,

@@ -11,7 +11,8 @@ import type { Logplex } from '../logs/index.js';
 import type { AppQueues } from '../queue.js';
 import type { ContainerTrust, Runtime } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
-import { oneOffName, runOneOff } from './one-off.js';
+import { oneOffName, runAttached, runOneOff } from './one-off.js';
+import type { Rendezvous } from './rendezvous.js';
 import { PortPool } from './ports.js';
 import { DEFAULT_SIZE, dynoSize } from './sizes.js';
 import { DynoSlot, type SlotRelease, type SlotTimings } from './slot.js';
@@ -27,6 +28,8 @@ export interface DynoManagerDeps {
   readonly timings: SlotTimings;
   readonly ports: { min: number; max: number };
   readonly releasePhaseTimeoutSeconds: number;
+  /** Where `heroku run` attaches; without it, attached runs are refused. */
+  readonly rendezvous?: Rendezvous;
   /** Host names of an app beyond `<app>.localhost` (custom domains). */
   readonly extraHosts?: (appId: string) => readonly string[];
 }
@@ -40,6 +43,7 @@ export interface FormationUpdate {
 export interface OneOffRequest {
   readonly command: string;
   readonly attach: boolean;
+  readonly forceNoTty?: boolean;
   readonly env: Readonly<Record<string, string>>;
   readonly size?: string;
 }
@@ -306,20 +310,45 @@ export class DynoManager implements RoutingSource {
     const running = this.#oneOffsOf(app.id);
     running.set(name, record);
     logplex.write(app.id, 'app', 'api', `Starting process with command \`${request.command}\` by user ${this.#deps.account().email}`);
-    void runOneOff(
-      { runtime: this.#deps.runtime, logplex, ports: this.#ports, trust: this.#deps.trust },
-      {
-        appId: app.id,
-        releaseId: release.id,
-        image: slug.image,
-        config: release.config,
-        command: request.command,
-        size,
-        kind: 'run',
-        name,
-        extraEnv: request.env,
-        onUp: () => running.set(name, { ...record, state: 'up', updatedAt: apiTimestamp() }),
-      },
+    const deps = { runtime: this.#deps.runtime, logplex, ports: this.#ports, trust: this.#deps.trust };
+    const spec = {
+      appId: app.id,
+      releaseId: release.id,
+      image: slug.image,
+      config: release.config,
+      command: request.command,
+      size,
+      kind: 'run' as const,
+      name,
+      extraEnv: request.env,
+      onUp: () => running.set(name, { ...record, state: 'up', updatedAt: apiTimestamp() }),
+    };
+    const rendezvous = this.#deps.rendezvous;
+    if (request.attach && record.attachSecret !== null && rendezvous) {
+      const secret = record.attachSecret;
+      logplex.write(app.id, 'heroku', name, 'Awaiting client');
+      void rendezvous
+        .expect(secret, 60)
+        .then((socket) => {
+          if (!socket) {
+            logplex.write(app.id, 'heroku', name, 'Error R13 (Attach error) -> Failed to attach to process');
+            logplex.write(app.id, 'heroku', name, 'State changed from starting to complete');
+            return;
+          }
+          const columns = Number(request.env['COLUMNS']);
+          const lines = Number(request.env['LINES']);
+          return runAttached(deps, {
+            ...spec,
+            socket,
+            tty: request.forceNoTty !== true,
+            ...(Number.isInteger(columns) && columns > 0 ? { columns } : {}),
+            ...(Number.isInteger(lines) && lines > 0 ? { lines } : {}),
+          });
+        })
+        .finally(() => running.delete(name));
+      return record;
+    }
+    void runOneOff(deps, spec
     ).finally(() => running.delete(name));
     return record;
   }

@@ -99,3 +99,76 @@ export async function runOneOff(deps: OneOffDeps, spec: OneOffSpec): Promise<One
   deps.ports.release(port);
   return { name, exitCode: state.exitCode, timedOut };
 }
+
+export interface AttachedSpec extends OneOffSpec {
+  readonly socket: import('node:tls').TLSSocket;
+  readonly tty: boolean;
+  readonly columns?: number;
+  readonly lines?: number;
+}
+
+/**
+ * `heroku run`: the process's terminal is the rendezvous socket. Without a TTY the CLI ends stdin with EOT (0x04),
+ * which closes the process's stdin here. Only the dyno's start and end reach the app's log, as on Heroku.
+ */
+export async function runAttached(deps: OneOffDeps, spec: AttachedSpec): Promise<OneOffResult> {
+  const name = spec.name ?? oneOffName('run');
+  const say = (line: string) => deps.logplex.write(spec.appId, 'heroku', name, line);
+  const port = await deps.ports.take();
+  const size = dynoSize(spec.size);
+  const { PassThrough } = await import('node:stream');
+  const stdin = new PassThrough();
+  spec.socket.on('data', (chunk: Buffer) => {
+    if (spec.tty) return void stdin.write(chunk);
+    const eot = chunk.indexOf(0x04);
+    if (eot === -1) return void stdin.write(chunk);
+    stdin.write(chunk.subarray(0, eot));
+    stdin.end();
+  });
+  spec.socket.on('end', () => stdin.end());
+  spec.socket.on('error', () => stdin.end());
+  // The rendezvous paused the socket while it read the secret.
+  spec.socket.resume();
+  // The CLI throws away the first chunk it reads: it must be this line alone.
+  spec.socket.write('rendezvous\r\n');
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  say(`Starting process with command \`${displayCommand(spec.command, port)}\``);
+  let exitCode = 1;
+  try {
+    exitCode = await deps.runtime.runAttached(
+      launchSpec({
+        image: spec.image,
+        appId: spec.appId,
+        releaseId: spec.releaseId,
+        dyno: name,
+        role: 'run',
+        command: spec.command,
+        config: spec.config,
+        port,
+        memoryBytes: size.r15Mb * 1024 * 1024,
+        trust: deps.trust,
+        ...(spec.extraEnv ? { extraEnv: spec.extraEnv } : {}),
+      }),
+      {
+        stdin,
+        output: spec.socket,
+        tty: spec.tty,
+        ...(spec.columns ? { columns: spec.columns } : {}),
+        ...(spec.lines ? { lines: spec.lines } : {}),
+        onStart: () => {
+          say('State changed from starting to up');
+          spec.onUp?.();
+        },
+      },
+    );
+  } catch (error) {
+    say(`Error R13 (Attach error) -> Failed to attach to process`);
+    spec.socket.write(`${(error as Error).message}\r\n`);
+  } finally {
+    deps.ports.release(port);
+  }
+  say(`Process exited with status ${exitCode}`);
+  say('State changed from up to complete');
+  spec.socket.end();
+  return { name, exitCode, timedOut: false };
+}

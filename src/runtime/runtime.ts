@@ -314,6 +314,49 @@ export class Runtime {
     return (result.Volumes ?? []).map((v) => v.Name);
   }
 
+  /**
+   * Runs a container attached to a terminal-like peer (`heroku run`): `stdin` feeds the process, its output goes
+   * to `output`. With `tty`, Docker allocates a pseudo-terminal of `columns` × `lines`. Resolves with the exit code;
+   * the container is removed.
+   */
+  async runAttached(
+    spec: ContainerSpec,
+    io: { stdin: Readable; output: Writable; tty: boolean; columns?: number; lines?: number; onStart?: () => void },
+  ): Promise<number> {
+    const options = createOptions(this.#scoped(spec), { attach: true });
+    const container = await this.docker.createContainer({
+      ...options,
+      Tty: io.tty,
+      OpenStdin: true,
+      StdinOnce: true,
+      AttachStdin: true,
+    });
+    try {
+      const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as NodeJS.ReadWriteStream;
+      const ended = new Promise<void>((resolve) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', () => resolve());
+      });
+      if (io.tty) stream.on('data', (chunk: Buffer) => io.output.write(chunk));
+      else {
+        const demux = new PassThrough();
+        demux.on('data', (chunk: Buffer) => io.output.write(chunk));
+        this.docker.modem.demuxStream(stream, demux, demux);
+      }
+      await container.start();
+      if (io.tty && io.columns && io.lines) await container.resize({ w: io.columns, h: io.lines }).catch(() => undefined);
+      io.onStart?.();
+      io.stdin.on('data', (chunk: Buffer) => stream.write(chunk));
+      io.stdin.on('end', () => (stream as unknown as { end(): void }).end());
+      const result = (await container.wait()) as { StatusCode: number };
+      await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 1000))]);
+      return result.StatusCode;
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
+    }
+  }
+
   /** Resolves when the container's main process exits. */
   async wait(id: string): Promise<ContainerState> {
     try {

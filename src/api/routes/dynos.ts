@@ -73,6 +73,7 @@ export const dynosRoutes: FastifyPluginAsync<ApiServices> = async (api, services
     const dyno = dynos.runOneOff(app, {
       command: body['command'],
       attach: body['attach'] === true,
+      forceNoTty: body['force_no_tty'] === true,
       env: Object.fromEntries(Object.entries(env as Record<string, unknown>).map(([k, v]) => [k, String(v)])),
       ...(size !== undefined ? { size } : {}),
     });
