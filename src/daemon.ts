@@ -9,6 +9,7 @@ import type { EventBus } from './events.js';
 import type { Logplex } from './logs/index.js';
 import { Runtime } from './runtime/index.js';
 import { createServices } from './services.js';
+import { sweepRetention } from './releases/index.js';
 import { apiUrl, gitHost, type Settings } from './settings.js';
 import { Store } from './store/index.js';
 import { createSniHandler, ensureCa } from './tls/index.js';
@@ -46,6 +47,12 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
   await services.builds.recover();
   services.releases.recover();
   await services.dynos.recover();
+  const retention = { keepReleases: settings.retentionReleases, keepDays: settings.retentionDays };
+  const sweep = () =>
+    sweepRetention(store, runtime, retention).catch((error: unknown) => logger.error({ err: error }, 'retention sweep failed'));
+  await sweep();
+  const sweeper = setInterval(() => void sweep(), 60 * 60 * 1000);
+  sweeper.unref();
 
   const router = new Router({
     source: services.dynos,
@@ -62,6 +69,7 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
   });
   const servers: FastifyInstance[] = [];
   const close = async (): Promise<void> => {
+    clearInterval(sweeper);
     // Open log streams would keep the HTTP servers from closing.
     services.logSessions.close();
     await Promise.allSettled([...servers.map((server) => server.close()), services.rendezvous.close()]);

@@ -58,6 +58,10 @@ export interface Settings {
   /** First and last port handed to dynos as $PORT (below the kernel's ephemeral range). */
   readonly dynoPortMin: number;
   readonly dynoPortMax: number;
+  /** Retention: slugs of releases more than this many back... (Heroku: 20) */
+  readonly retentionReleases: number;
+  /** ...and older than this many days are deleted, their releases `expired` (Heroku: 30). */
+  readonly retentionDays: number;
   /** Daemon log level for pino. */
   readonly logLevel: string;
   /** A log session's URL answers 404 ("Log stream timed out") this long after its last stream closed. */
@@ -150,6 +154,8 @@ export function loadSettings(env: Env = process.env): Settings {
     releasePhaseTimeoutSeconds: int(env, 'BERTH_RELEASE_TIMEOUT', 60 * 60),
     dynoPortMin: int(env, 'BERTH_DYNO_PORT_MIN', 20000),
     dynoPortMax: int(env, 'BERTH_DYNO_PORT_MAX', 29999),
+    retentionReleases: int(env, 'BERTH_RETENTION_RELEASES', 20),
+    retentionDays: int(env, 'BERTH_RETENTION_DAYS', 30),
     logLevel: str(env, 'BERTH_LOG_LEVEL', 'info'),
     logSessionTtlSeconds: int(env, 'BERTH_LOG_SESSION_TTL', 300),
     logTailBufferLines: int(env, 'BERTH_LOG_TAIL_BUFFER', 4096),

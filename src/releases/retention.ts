@@ -1,0 +1,54 @@
+// Heroku's retention since October 2025 (DESIGN.md "Retention"): a slug whose releases are all more than N releases
+// back and older than D days is deleted, with its image, and those releases become `expired` (no rollback to them).
+// Only what carries Berth's labels is ever removed.
+import { rm } from 'node:fs/promises';
+import { apiTimestamp } from '../clock.js';
+import type { Runtime } from '../runtime/index.js';
+import type { Store } from '../store/index.js';
+
+export interface RetentionPolicy {
+  /** Releases this many back or fewer are always kept (Heroku: 20). */
+  readonly keepReleases: number;
+  /** Releases younger than this are always kept (Heroku: 30 days). */
+  readonly keepDays: number;
+}
+
+/** The releases of one app that expire under the policy; pure, so it is unit-tested without an engine. */
+export function expiringReleases<R extends { id: string; version: number; createdAt: string; status: string; current: boolean }>(
+  releases: readonly R[],
+  policy: RetentionPolicy,
+  now: Date,
+): R[] {
+  const cutoff = now.getTime() - policy.keepDays * 24 * 60 * 60 * 1000;
+  const newestFirst = [...releases].sort((a, b) => b.version - a.version);
+  return newestFirst.filter(
+    (release, index) =>
+      index >= policy.keepReleases && !release.current && release.status !== 'expired' && Date.parse(release.createdAt) < cutoff,
+  );
+}
+
+export async function sweepRetention(store: Store, runtime: Runtime, policy: RetentionPolicy, now = new Date()): Promise<number> {
+  let expired = 0;
+  for (const app of store.apps.list()) {
+    const releases = store.releases.listByApp(app.id);
+    const expiring = new Set(expiringReleases(releases, policy, now).map((r) => r.id));
+    if (expiring.size === 0) continue;
+    // A slug goes only when no release that stays still runs it.
+    const kept = new Set(releases.filter((r) => !expiring.has(r.id) && r.status !== 'expired').map((r) => r.artifact?.id));
+    for (const release of releases) {
+      if (!expiring.has(release.id)) continue;
+      store.releases.setStatus(app.id, release.id, 'expired', apiTimestamp(now));
+      expired += 1;
+      const slugId = release.artifact?.type === 'slug' ? release.artifact.id : undefined;
+      if (slugId === undefined || kept.has(slugId)) continue;
+      const slug = store.builds.getSlug(slugId);
+      if (!slug) continue;
+      await rm(slug.blobPath, { force: true });
+      if (slug.image) {
+        const info = await runtime.imageInfo(slug.image);
+        if (info?.labels['berth.slug'] === slug.id) await runtime.removeImage(slug.image);
+      }
+    }
+  }
+  return expired;
+}
