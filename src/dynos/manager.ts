@@ -221,6 +221,7 @@ export class DynoManager implements RoutingSource {
     store.transaction(() => {
       const formation = new Map(store.dynos.formation(appId).map((f) => [f.type, f]));
       const first = formation.size === 0;
+      const created = first && Object.keys(slug.processTypes).some((type) => type !== 'release');
       const now = apiTimestamp();
       for (const [type, command] of Object.entries(slug.processTypes)) {
         if (type === 'release') continue;
@@ -237,6 +238,16 @@ export class DynoManager implements RoutingSource {
         });
       }
       for (const type of formation.keys()) if (!(type in slug.processTypes) || type === 'release') store.dynos.deleteFormation(appId, type);
+      // The first formation is a scale too: Heroku logs `Scaled to web@1:Basic worker@0:Basic by user ...`.
+      if (created) {
+        const all = store.dynos.formation(appId).sort(byWebFirst);
+        this.#deps.logplex.write(
+          appId,
+          'app',
+          'api',
+          `Scaled to ${all.map((f) => `${f.type}@${f.quantity}:${f.size}`).join(' ')} by user ${this.#deps.account().email}`,
+        );
+      }
     });
     const formation = store.dynos.formation(appId);
     const slots = this.#slotsOf(appId);
