@@ -203,6 +203,26 @@ describe('the real heroku CLI: heroku logs', () => {
     }
   });
 
+  it('drains:add, drains and drains:remove', async () => {
+    const receiver = await startSyslogReceiver();
+    try {
+      const added = await runHeroku(['drains:add', receiver.url, '-a', 'logs-demo'], env, { timeoutMs: 60_000 });
+      expect(added.code, added.stderr).toBe(0);
+      expect(added.stdout).toContain(`Successfully added drain ${receiver.url}`);
+      const listed = await runHeroku(['drains', '-a', 'logs-demo'], env, { timeoutMs: 60_000 });
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stdout).toMatch(new RegExp(`${receiver.url.replace(/[.+]/g, '\\$&')} \\(d\\.[0-9a-f-]{36}\\)`));
+      await api('PATCH', '/apps/logs-demo/config-vars', { VIA_CLI_DRAIN: '1' });
+      await receiver.waitFor((m) => m.some((x) => x.includes('Set VIA_CLI_DRAIN config vars')));
+      const removed = await runHeroku(['drains:remove', receiver.url, '-a', 'logs-demo'], env, { timeoutMs: 60_000 });
+      expect(removed.code, removed.stderr).toBe(0);
+      expect(removed.stdout).toContain(`Successfully removed drain ${receiver.url}`);
+      expect((await runHeroku(['drains', '-a', 'logs-demo'], env, { timeoutMs: 60_000 })).stdout).not.toContain(receiver.url);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('logs --tail ends with "Log stream timed out" when its session is gone (daemon restart)', async () => {
     const child = spawn(HEROKU_BIN, ['logs', '--tail', '-n', '1', '-a', 'logs-demo'], { env: { ...env, FORCE_COLOR: '0', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

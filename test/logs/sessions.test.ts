@@ -138,11 +138,11 @@ describe('log sessions over server-sent events', () => {
   });
 
   it('keeps a tail client that stops reading bounded: the oldest lines are dropped and L11 says how many', async () => {
-    const { logplex, sessions, origin } = await setup({ tailBufferMessages: 50 });
+    const { logplex, sessions } = await setup({ tailBufferMessages: 50 });
     const session = sessions.create('a1', { tail: true, lines: 0 });
     // A raw client that reads the headers, then nothing for a while.
     const response = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-      const req = httpRequest(session.url.replace(origin, origin), { headers: { Accept: 'text/event-stream' } }, resolve);
+      const req = httpRequest(session.url, { headers: { Accept: 'text/event-stream' } }, resolve);
       req.on('error', reject);
       req.end();
     });
@@ -157,8 +157,6 @@ describe('log sessions over server-sent events', () => {
       }
     }
     logplex.flush();
-    const memoryQueued = process.memoryUsage().heapUsed;
-    expect(memoryQueued).toBeLessThan(1024 * 1024 * 1024);
     // Read everything that arrives, then stop.
     const parser = new SseParser();
     const lines: string[] = [];
