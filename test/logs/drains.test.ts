@@ -131,3 +131,47 @@ describe('syslog drains', () => {
     expect(receiver.connections()).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('syslog+tls drains', () => {
+  it('verify the receiver against the given CA and stream the same frames', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const tls = await import('node:tls');
+    const { ensureCa } = await import('../../src/tls/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'berth-drain-tls-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const ca = await ensureCa(dir);
+    const cert = ca.issue({ ipAddresses: ['127.0.0.1'] });
+    const received: string[] = [];
+    const server = tls.createServer({ key: cert.keyPem, cert: cert.certPem }, (socket) => {
+      socket.setEncoding('utf8');
+      let pending = '';
+      socket.on('data', (chunk: string) => {
+        pending += chunk;
+        for (;;) {
+          const match = /^(\d+) /.exec(pending);
+          if (!match) break;
+          const length = Number(match[1]);
+          const start = (match[0] as string).length;
+          if (Buffer.byteLength(pending) < start + length) break;
+          received.push(pending.slice(start, start + length));
+          pending = pending.slice(start + length);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const errors: unknown[] = [];
+    const untrusted = outlet(new SyslogDrainOutlet(new URL(`syslog+tls://127.0.0.1:${port}`), 'd.tls', { retryDelayMs: 10_000, onError: (e) => errors.push(e) }));
+    untrusted.push(lines(1));
+    const trusted = outlet(new SyslogDrainOutlet(new URL(`syslog+tls://127.0.0.1:${port}`), 'd.tls', { ca: [ca.certPem] }));
+    trusted.push(lines(3));
+    const deadline = Date.now() + 5000;
+    while (received.length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(received).toEqual([0, 1, 2].map((i) => `<190>1 2026-11-26T06:33:52.203117+00:00 d.tls app web.1 - - line ${i}`));
+    expect(String(errors[0])).toMatch(/certificate/);
+  });
+});
