@@ -66,7 +66,12 @@ export function createServices(deps: ServiceDeps): Services {
     { dataDir: settings.dataDir, outputUrl: (id, secret) => `${deps.publicUrl}/streams/releases/${id}/${secret}` },
     queues,
   );
-  const apps = new AppsService(store, releases, events, { stack: settings.stack, configVarsMaxBytes: settings.configVarsMaxBytes });
+  const apps = new AppsService(store, releases, events, {
+    stack: settings.stack,
+    configVarsMaxBytes: settings.configVarsMaxBytes,
+    // `dynos` is made below; this runs only after start-up.
+    onRoutingChange: () => dynos.republish(),
+  });
   const urls = {
     sourceBlob: (id: string, secret: string) => `${deps.publicUrl}/sources/${id}/${secret}`,
     buildOutput: (buildId: string, secret: string) => `${deps.publicUrl}/streams/builds/${buildId}/${secret}`,
@@ -105,6 +110,7 @@ export function createServices(deps: ServiceDeps): Services {
   // A custom domain added or removed changes the routing snapshot: the dyno manager rebuilds it.
   const domains = new DomainsService(store, () => dynos.republish());
   const dynos = new DynoManager({
+    extraHosts: (appId) => domains.customHostnames(appId),
     rendezvous,
     runtime,
     store,

@@ -28,6 +28,8 @@ export interface UpdateAppRequest {
 export interface AppsOptions {
   stack: string;
   configVarsMaxBytes: number;
+  /** A rename or a maintenance switch changes what the router serves: the routing snapshot is rebuilt. */
+  onRoutingChange?: (appId: string) => void;
 }
 
 export class AppsService {
@@ -88,7 +90,11 @@ export class AppsService {
         changes.maintenance = request.maintenance;
       }
       if (request.build_stack !== undefined) changes.buildStack = this.#stack(request.build_stack);
-      return this.#store.apps.update(app.id, changes, apiTimestamp());
+      const updated = this.#store.apps.update(app.id, changes, apiTimestamp());
+      if (changes.name !== undefined || changes.maintenance !== undefined) {
+        this.#store.afterCommit(() => this.#options.onRoutingChange?.(app.id));
+      }
+      return updated;
     });
   }
 

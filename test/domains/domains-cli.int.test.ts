@@ -83,9 +83,7 @@ describe('heroku domains and maintenance against Berth', () => {
     expect(reply.body).toContain('no-such-app.html');
   });
 
-  // These need the dyno manager to republish the routing snapshot on a maintenance change and to take the custom
-  // domains as `extraHosts` (issue 5 wiring); enable them once it does.
-  it.skip('maintenance:on makes the router answer H80 with the maintenance page', async () => {
+  it('maintenance:on makes the router answer H80 with the maintenance page', async () => {
     expectCode(await heroku(['maintenance:on', '-a', 'dom']), 0);
     const reply = await viaRouter('dom.localhost');
     expect(reply.status).toBe(503);
@@ -93,7 +91,7 @@ describe('heroku domains and maintenance against Berth', () => {
     expectCode(await heroku(['maintenance:off', '-a', 'dom']), 0);
   });
 
-  it.skip('a custom domain routes to the app', async () => {
+  it('a custom domain routes to the app', async () => {
     expectCode(await heroku(['domains:add', 'api.example.test', '-a', 'dom']), 0);
     // No web dyno yet: H14 from the app's route rather than the no-such-app 404.
     expect((await viaRouter('api.example.test')).status).toBe(503);
