@@ -4,6 +4,7 @@
 //                              They run one file at a time (2 cores, one engine) with long timeouts,
 //                              after test/global-setup.ts has ensured the engine and the stack images.
 // `npm test` runs both projects; `npm run test:unit` only the unit one.
+// `npm run bench` runs test/bench/*.bench.ts once each, in the integration project (engine and stack images ready).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -14,12 +15,15 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.int.test.ts', 'node_modules/**'],
+          // Benchmarks run once, in the integration project below (real engine, one file at a time).
+          benchmark: { include: [] },
         },
       },
       {
         test: {
           name: 'integration',
           include: ['test/**/*.int.test.ts'],
+          benchmark: { include: ['test/bench/**/*.bench.ts'] },
           globalSetup: ['test/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 300_000,
