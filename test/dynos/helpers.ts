@@ -109,6 +109,10 @@ export async function waitForLines(
 export async function deploy(daemon: TestDaemon, app: string, dir: string): Promise<BuildRun> {
   const run = await buildDirectory(daemon, app, dir);
   expect(run.build.status, run.output).toBe('succeeded');
+  // The release phase runs after the build's output ends: wait for the release to leave `pending`, so that a
+  // config change made next is based on this release (see the report: a config release made while a deploy's
+  // release is pending carries the previous slug).
+  if (run.build.release) await waitForRelease(daemon, app, run.build.release.id);
   return run;
 }
 
