@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ensureApiKey } from '../credentials.js';
 import { gitHost, type Settings } from '../settings.js';
-import { ensureCa } from '../tls/index.js';
 import type { ApiClient, AppInfo } from './client.js';
 
 const exec = promisify(execFile);
@@ -23,8 +22,8 @@ function shellQuote(value: string): string {
 }
 
 /** The helper line: absolute node and CLI paths plus the data dir, so it works from any shell, PATH or not. */
-export function credentialHelper(settings: Settings, main: string = fileURLToPath(new URL('./main.js', import.meta.url))): string {
-  return `!BERTH_DATA=${shellQuote(settings.dataDir)} ${shellQuote(process.execPath)} ${shellQuote(main)} git:credentials --host ${shellQuote(gitHost(settings))}`;
+export function credentialHelper(settings: Settings, script: string = fileURLToPath(new URL('./credential-helper.js', import.meta.url))): string {
+  return `!BERTH_DATA=${shellQuote(settings.dataDir)} ${shellQuote(process.execPath)} ${shellQuote(script)} --host ${shellQuote(gitHost(settings))}`;
 }
 
 async function git(args: readonly string[], cwd: string): Promise<string> {
@@ -47,7 +46,8 @@ export async function configureRemote(settings: Settings, app: string, remote: s
   const existing = await git(['remote', 'get-url', remote], cwd).catch(() => undefined);
   if (existing === undefined) await git(['remote', 'add', remote, url], cwd);
   else if (existing !== url) await git(['remote', 'set-url', remote, url], cwd);
-  await ensureCa(settings.dataDir);
+  // Imported here so the credential helper, which shares this module, starts without the TLS code.
+  await (await import('../tls/ca.js')).ensureCa(settings.dataDir);
   await git(['config', `http.${url}.sslCAInfo`, join(settings.dataDir, 'tls', 'ca.pem')], cwd);
   await git(['config', `credential.${url}.helper`, credentialHelper(settings)], cwd);
   return url;

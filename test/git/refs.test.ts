@@ -59,8 +59,8 @@ describe('git credentials', () => {
   });
 
   it('the helper line carries the data dir, node and the host', () => {
-    const helper = credentialHelper(settings, '/opt/berth/dist/cli/main.js');
-    expect(helper).toBe(`!BERTH_DATA='/nonexistent/berth-data' '${process.execPath}' '/opt/berth/dist/cli/main.js' git:credentials --host '127.0.0.1:5101'`);
+    const helper = credentialHelper(settings, '/opt/berth/dist/cli/credential-helper.js');
+    expect(helper).toBe(`!BERTH_DATA='/nonexistent/berth-data' '${process.execPath}' '/opt/berth/dist/cli/credential-helper.js' --host '127.0.0.1:5101'`);
   });
 });
 
