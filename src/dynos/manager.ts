@@ -144,7 +144,9 @@ export class DynoManager implements RoutingSource {
       );
       return touched;
     });
-    await this.#deps.queues.run(app.id, 'formation change', () => this.converge(app.id));
+    // Not in the app's queue: a build and its release phase hold that queue for minutes, and Heroku scales at once.
+    // converge() is safe to run concurrently (slots are created and retired synchronously before any await).
+    await this.converge(app.id);
     return changed.map((f) => this.formationOf(app, f.type));
   }
 
