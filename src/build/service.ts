@@ -257,10 +257,11 @@ export class BuildsService {
         store.builds.finish(build.id, { status: 'failed' }, apiTimestamp());
         this.#deps.logplex.write(build.appId, 'app', 'api', `Build failed -- check your build output: ${this.#options.outputUrl(build.id, build.outputSecret)}`);
       });
-      const output = new OutputStream(this.#outputPath(build.appId, build.id));
-      // Keep what the build printed before the daemon stopped, then say why it ended.
+      // Keep what the build printed before the daemon stopped, then say why it ended. Read it before the
+      // OutputStream opens the file: that truncates it.
       const previous: Buffer[] = [];
       for await (const chunk of replayFile(this.#outputPath(build.appId, build.id))) previous.push(chunk);
+      const output = new OutputStream(this.#outputPath(build.appId, build.id));
       output.write(Buffer.concat(previous));
       output.line(' !     The Berth daemon stopped during this build; it did not finish.');
       output.line();
