@@ -9,7 +9,7 @@
 import { cpus } from 'node:os';
 import { bench, describe } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
-import { createApp, createBuild, finishedBuild, fixture, tarDirectory, uploadSource, volumeExists, type AppJson } from '../support/build.js';
+import { api, createApp, createBuild, finishedBuild, fixture, tarDirectory, uploadSource, volumeExists, type AppJson } from '../support/build.js';
 
 const once = { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 };
 
@@ -78,6 +78,21 @@ async function timedBuild(label: string, fixtureName: string, fresh: boolean): P
   const slug = /Done: (\S+)/.exec(output)?.[1] ?? '-';
   results.push({ label, seconds, status: build.status, slug, phases });
   if (build.status !== 'succeeded') console.log(`${label}: build ${build.status}\n${output}`);
+  await quiesce(app.name);
+}
+
+/**
+ * A release starts the app's web dyno; it would compete with the next build for the 2 cores. Scale it to zero
+ * and wait until no dyno runs, so each build is timed alone.
+ */
+async function quiesce(app: string): Promise<void> {
+  await api(daemon, 'PATCH', `/apps/${app}/formation/web`, { quantity: 0 }).catch(() => undefined);
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const dynos = await api<unknown[]>(daemon, 'GET', `/apps/${app}/dynos`).catch(() => []);
+    if (dynos.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 function report(): void {
