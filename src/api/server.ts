@@ -75,6 +75,8 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   });
 
   api.setErrorHandler(async (error, request, reply) => {
+    // A streaming route may have set text/plain before it failed; errors are always Heroku's JSON.
+    void reply.type('application/json; charset=utf-8');
     if (isBerthError(error)) return reply.code(error.status).send(errorBody(error));
     const status = (error as { statusCode?: number }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -18,9 +18,16 @@ export class OutputStream {
   constructor(path: string) {
     this.path = path;
     this.#events.setMaxListeners(0);
-    this.#ready = mkdir(dirname(path), { recursive: true }).then(() => {
-      this.#file = createWriteStream(path, { flags: 'w' });
-    });
+    // Followers open the file to read it: it must exist before anyone is told the stream is ready.
+    this.#ready = mkdir(dirname(path), { recursive: true }).then(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const file = createWriteStream(path, { flags: 'w' });
+          file.once('open', () => resolve());
+          file.once('error', reject);
+          this.#file = file;
+        }),
+    );
   }
 
   get ended(): boolean {

@@ -17,11 +17,21 @@ export const sourcesRoutes: FastifyPluginAsync<ApiServices> = async (api, servic
     return { source_blob: { get_url: url, put_url: url } };
   });
 
-  api.put<{ Params: BlobParams }>('/sources/:id/:secret', { config: { public: true } }, async (request, reply) => {
+  api.put<{ Params: BlobParams }>(
+    '/sources/:id/:secret',
+    {
+      config: { public: true },
+      // The heroku-builds flow sends `Content-Type: ''`, which no parser matches; without the header, '*' takes it.
+      onRequest: async (request) => {
+        if (request.headers['content-type'] === '') delete request.raw.headers['content-type'];
+      },
+    },
+    async (request, reply) => {
     const body = (request.body as Readable | undefined) ?? request.raw;
-    await services.sources.upload(request.params.id, request.params.secret, body);
-    return reply.code(200).send();
-  });
+      await services.sources.upload(request.params.id, request.params.secret, body);
+      return reply.code(200).send();
+    },
+  );
 
   api.get<{ Params: BlobParams }>('/sources/:id/:secret', { config: { public: true } }, async (request, reply) => {
     const file = await services.sources.file(request.params.id, request.params.secret);
