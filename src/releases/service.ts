@@ -2,6 +2,7 @@
 // whose slug declares a `release` process runs the release phase first: it stays `pending` while the command runs,
 // becomes current when it succeeds, and `failed` (the previous release keeps running) when it does not.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord, ConfigVars, ReleaseArtifact, ReleaseRecord } from '../contracts/records.js';
@@ -114,8 +115,7 @@ export class ReleasesService {
   async runPhase(release: ReleaseRecord): Promise<ReleaseRecord> {
     const command = this.#releaseCommand(release.artifact);
     if (release.status !== 'pending' || command === undefined || !this.#runner) return release;
-    const output = new OutputStream(this.#outputPath(release));
-    this.#live.set(release.id, output);
+    const output = this.#liveOutput(release);
     let ok = false;
     try {
       ok = await this.#runner(release, command, (text) => output.write(text));
@@ -136,6 +136,20 @@ export class ReleasesService {
     });
   }
 
+  /**
+   * The live output of a pending release. A follower may come before the phase starts (the CLI GETs
+   * output_stream_url right after POST /releases, while the phase waits its turn in the app's queue): it gets the
+   * stream the phase will write, rather than an empty replay of a file that does not exist yet.
+   */
+  #liveOutput(release: ReleaseRecord): OutputStream {
+    let output = this.#live.get(release.id);
+    if (!output) {
+      output = new OutputStream(this.#outputPath(release));
+      this.#live.set(release.id, output);
+    }
+    return output;
+  }
+
   /** Runs a pending release's phase in the app's queue, after whatever is queued before it. */
   startPhase(release: ReleaseRecord): Promise<ReleaseRecord> {
     if (release.status !== 'pending' || !this.#queues) return Promise.resolve(release);
@@ -146,8 +160,8 @@ export class ReleasesService {
   output(app: AppRecord, releaseId: string, secret: string, signal?: AbortSignal): AsyncIterable<Buffer> {
     const release = this.#store.releases.getById(app.id, releaseId);
     if (!release?.outputStreamUrl?.endsWith(`/${secret}`)) throw errors.notFound('release');
-    const live = this.#live.get(releaseId);
-    if (live) return live.follow(signal);
+    const live = this.#live.get(releaseId) ?? (release.status === 'pending' && this.#runner ? this.#liveOutput(release) : undefined);
+    if (live) return followOnceOpen(live, signal);
     return replayFile(this.#outputPath(release));
   }
 
@@ -207,4 +221,16 @@ export class ReleasesService {
       });
     }
   }
+}
+
+/**
+ * OutputStream opens its file asynchronously, so a follow() right after it was made meets ENOENT (a 500 on
+ * output_stream_url): wait until the file is there first (bounded; follow() reports whatever happens after).
+ */
+async function* followOnceOpen(output: OutputStream, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  for (let tries = 0; tries < 200; tries++) {
+    if (await stat(output.path).then(() => true, () => false)) break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  yield* output.follow(signal);
 }

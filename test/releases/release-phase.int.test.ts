@@ -107,6 +107,23 @@ describe('release phase', () => {
     );
   });
 
+  it('output_stream_url read before the phase started (queued behind another phase) follows the phase to its end', async () => {
+    await setConfig({ RELEASE_SLEEP_SECONDS: '4' });
+    const running = (await releases(daemon, app.name)).at(-1) as FullReleaseJson;
+    await setConfig({ GREETING: 'queued' });
+    const queued = (await releases(daemon, app.name)).at(-1) as FullReleaseJson;
+    expect(queued.version).toBe(running.version + 1);
+    expect(queued.status).toBe('pending');
+    // Read at once: the phase of `queued` has not started yet (the first one sleeps 4 s in the app's queue).
+    const output = await readOutput(queued.output_stream_url ?? '');
+    expect(output).toMatch(/release\.py ran for release\.\d{4} GREETING=queued\n/);
+    expect(output).toContain('release.py: done');
+    expect((await waitForRelease(daemon, app.name, queued.id)).status).toBe('succeeded');
+    expect((await waitForRelease(daemon, app.name, running.id)).status).toBe('succeeded');
+    await setConfig({ GREETING: 'two', RELEASE_SLEEP_SECONDS: null });
+    await waitForLines(daemon, app.id, [/^app\[web\.1\]: web\.py boot DYNO=web\.1 GREETING=two MARKER=\(none\) /], { afterSeq: logMark(daemon, app.id) });
+  });
+
   it('failure: Release vN command failed, status failed, and the previous release keeps running (no restart)', async () => {
     await waitForDynos(daemon, app.name, ['web.1'], 'up', { exact: true });
     const before = await appContainers(app.id, 'web.1');
