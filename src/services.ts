@@ -136,6 +136,15 @@ export function createServices(deps: ServiceDeps): Services {
     { dataDir: settings.dataDir, autoCreateApps: settings.autoCreateApps, internalUrl: `${deps.publicUrl}${INTERNAL_PUSH_PATH}` },
   );
   events.on('app.destroyed', ({ appId }) => git.removeApp(appId));
+  // A push whose release has a release phase shows its output after `Verifying deploy... done.`, as on Heroku.
+  git.setReleasePhaseReporter(async ({ releaseId, write, signal }) => {
+    const release = releases.byId(releaseId);
+    if (!release || release.status !== 'pending') return;
+    write('Running release command...\n');
+    for await (const chunk of releases.followPhase(releaseId, signal)) write(chunk.toString('utf8'));
+    const outcome = releases.byId(releaseId)?.status === 'succeeded' ? 'done' : 'failed';
+    write(`Waiting for release.... ${outcome}.\n`);
+  });
   return {
     git,
     apps,

@@ -275,6 +275,12 @@ export class BuildsService {
   async removeApp(appId: string): Promise<void> {
     const { runtime } = this.#deps;
     for (const container of await runtime.listByLabel({ app: appId, role: 'build' })) await runtime.remove(container.id);
+    // Dynos of the app are being stopped at the same time (another app.destroyed listener); an image still used by a
+    // container can't be removed, so wait for them to go first.
+    for (let waited = 0; waited < 120; waited++) {
+      if ((await runtime.listByLabel({ app: appId })).length === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
     for (const image of await runtime.listImages([`berth.app=${appId}`])) await runtime.removeImage(image.id);
     await runtime.removeVolume(cacheVolume(appId));
     await rm(this.slugDir(appId), { recursive: true, force: true });

@@ -165,6 +165,14 @@ export class ReleasesService {
     return replayFile(this.#outputPath(release));
   }
 
+  /** A release phase's output for a git push, which follows it without the URL's secret. */
+  followPhase(releaseId: string, signal?: AbortSignal): AsyncIterable<Buffer> {
+    const release = this.#store.releases.byIdAnyApp(releaseId);
+    if (!release) return replayFile('');
+    const live = this.#live.get(releaseId) ?? (release.status === 'pending' && this.#runner ? this.#liveOutput(release) : undefined);
+    return live ? followOnceOpen(live, signal) : replayFile(this.#outputPath(release));
+  }
+
   /** Looks a release up by id, for output streams. */
   byId(releaseId: string): ReleaseRecord | undefined {
     return this.#store.releases.byIdAnyApp(releaseId);

@@ -3,6 +3,7 @@
 // serving; apps:destroy leaves no repo, container or image. Everything goes through the real git, the `berth` CLI,
 // the daemon, Docker and the router.
 import { spawnSync } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,17 +20,32 @@ function berth(args: readonly string[], cwd: string) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** GET / through the router with the app's Host header (fetch may not set Host; node:http does). */
+function viaRouter(): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      { host: '127.0.0.1', port: daemon.ports.router, path: '/', headers: { host: `${APP}.localhost:${daemon.ports.router}` }, timeout: 5000 },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', reject);
+    request.end();
+  });
+}
+
 /** GET / through the router until `predicate(body)` holds (a restart takes a moment). */
 async function serves(predicate: (body: string) => boolean, timeoutMs = 60_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(`http://127.0.0.1:${daemon.ports.router}/`, {
-        headers: { host: `${APP}.localhost:${daemon.ports.router}` },
-        signal: AbortSignal.timeout(5000),
-      });
-      last = `${response.status} ${await response.text()}`;
+      const response = await viaRouter();
+      last = `${response.status} ${response.body}`;
       if (response.status === 200 && predicate(last)) return last;
     } catch (error) {
       last = String(error);
