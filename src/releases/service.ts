@@ -67,8 +67,9 @@ export class ReleasesService {
     const user = this.#account();
     return this.#store.transaction(() => {
       const now = apiTimestamp();
-      const previous = this.#store.releases.current(request.app.id);
-      // A config change keeps running what the current release runs.
+      // A config change keeps the code of the newest release: the current one, or a deploy whose release phase is
+      // still running (basing it on the current one would silently undo that deploy).
+      const previous = this.#store.releases.newestLive(request.app.id);
       const artifact = request.artifact === undefined ? (previous?.artifact ?? null) : request.artifact;
       const command = this.#runner && this.#options ? this.#releaseCommand(artifact) : undefined;
       const id = randomUUID();

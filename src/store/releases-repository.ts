@@ -98,6 +98,14 @@ export class ReleasesRepository {
     return row && toRecord(row);
   }
 
+  /** The newest release that runs or is about to run: the current one, or a pending one after it. */
+  newestLive(appId: string): ReleaseRecord | undefined {
+    const row = this.#db
+      .prepare(`SELECT * FROM releases WHERE app_id = ? AND (current = 1 OR status = 'pending') ORDER BY version DESC LIMIT 1`)
+      .get(appId) as ReleaseRow | undefined;
+    return row && toRecord(row);
+  }
+
   listPending(): ReleaseRecord[] {
     return (this.#db.prepare(`SELECT * FROM releases WHERE status = 'pending'`).all() as ReleaseRow[]).map(toRecord);
   }
