@@ -146,6 +146,7 @@ export class DynoManager implements RoutingSource {
     });
     // Not in the app's queue: a build and its release phase hold that queue for minutes, and Heroku scales at once.
     // converge() is safe to run concurrently (slots are created and retired synchronously before any await).
+    // The answer waits for the new dynos to boot and removed ones to stop, so a scripted `ps:scale` can rely on it.
     await this.converge(app.id);
     return changed.map((f) => this.formationOf(app, f.type));
   }
@@ -282,6 +283,7 @@ export class DynoManager implements RoutingSource {
       (slot) => (which.type === undefined || slot.type === which.type) && (which.name === undefined || slot.name === which.name),
     );
     if (which.name !== undefined && slots.length === 0) throw errors.notFound('dyno');
+    // Each slot starts its restart now; the caller may await the whole, the API does not (Heroku answers at once).
     await Promise.all(slots.map((slot) => slot.restart('Restarting')));
   }
 

@@ -84,30 +84,31 @@ export const dynosRoutes: FastifyPluginAsync<ApiServices> = async (api, services
   // Restarts: the body is ignored (the CLI sends one anyway).
   api.delete<{ Params: AppParams }>('/apps/:app/dynos', async (request, reply) => {
     const app = services.apps.get(request.params.app);
-    await dynos.restart(app);
+    void dynos.restart(app).catch(() => undefined);
     return reply.code(202).send({});
   });
   api.delete<{ Params: AppParams & { dyno: string } }>('/apps/:app/dynos/:dyno', async (request, reply) => {
     const app = services.apps.get(request.params.app);
-    await dynos.restart(app, { name: request.params.dyno });
+    dynos.dyno(app, request.params.dyno);
+    void dynos.restart(app, { name: request.params.dyno }).catch(() => undefined);
     return reply.code(202).send({});
   });
   api.delete<{ Params: AppParams & { type: string } }>('/apps/:app/formations/:type', async (request, reply) => {
     const app = services.apps.get(request.params.app);
     dynos.formationOf(app, request.params.type);
-    await dynos.restart(app, { type: request.params.type });
+    void dynos.restart(app, { type: request.params.type }).catch(() => undefined);
     return reply.code(202).send({});
   });
   api.post<{ Params: AppParams & { dyno: string } }>('/apps/:app/dynos/:dyno/actions/stop', async (request, reply) => {
     const app = services.apps.get(request.params.app);
     dynos.dyno(app, request.params.dyno);
-    await dynos.stop(app, { name: request.params.dyno });
+    void dynos.stop(app, { name: request.params.dyno }).catch(() => undefined);
     return reply.code(202).send({});
   });
   api.post<{ Params: AppParams & { type: string } }>('/apps/:app/formations/:type/actions/stop', async (request, reply) => {
     const app = services.apps.get(request.params.app);
     dynos.formationOf(app, request.params.type);
-    await dynos.stop(app, { type: request.params.type });
+    void dynos.stop(app, { type: request.params.type }).catch(() => undefined);
     return reply.code(202).send({});
   });
 };
