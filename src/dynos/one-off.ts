@@ -4,7 +4,7 @@
 import { randomInt } from 'node:crypto';
 import type { ConfigVars } from '../contracts/records.js';
 import type { Logplex } from '../logs/index.js';
-import type { ContainerTrust, Runtime } from '../runtime/index.js';
+import type { ContainerSpec, ContainerTrust, Runtime } from '../runtime/index.js';
 import { DynoContainer } from './container.js';
 import { displayCommand, launchSpec } from './launch.js';
 import type { PortPool } from './ports.js';
@@ -34,6 +34,23 @@ export interface OneOffSpec {
   readonly onUp?: () => void;
 }
 
+/** The container of a one-off or release dyno: the release's slug image and config, plus its own name and $PORT. */
+function oneOffContainer(deps: OneOffDeps, spec: OneOffSpec, name: string, port: number): ContainerSpec {
+  return launchSpec({
+    image: spec.image,
+    appId: spec.appId,
+    releaseId: spec.releaseId,
+    dyno: name,
+    role: spec.kind,
+    command: spec.command,
+    config: spec.config,
+    port,
+    memoryBytes: dynoSize(spec.size).r15Mb * 1024 * 1024,
+    trust: deps.trust,
+    ...(spec.extraEnv ? { extraEnv: spec.extraEnv } : {}),
+  });
+}
+
 export function oneOffName(kind: 'run' | 'release'): string {
   return `${kind}.${randomInt(1000, 10000)}`;
 }
@@ -55,19 +72,7 @@ export async function runOneOff(deps: OneOffDeps, spec: OneOffSpec): Promise<One
   try {
     container = await DynoContainer.start(
       { runtime: deps.runtime, logplex: deps.logplex, appId: spec.appId, dyno: name },
-      launchSpec({
-        image: spec.image,
-        appId: spec.appId,
-        releaseId: spec.releaseId,
-        dyno: name,
-        role: spec.kind,
-        command: spec.command,
-        config: spec.config,
-        port,
-        memoryBytes: size.r15Mb * 1024 * 1024,
-        trust: deps.trust,
-        ...(spec.extraEnv ? { extraEnv: spec.extraEnv } : {}),
-      }),
+      oneOffContainer(deps, spec, name, port),
       spec.sink,
     );
   } catch (error) {
@@ -115,7 +120,6 @@ export async function runAttached(deps: OneOffDeps, spec: AttachedSpec): Promise
   const name = spec.name ?? oneOffName('run');
   const say = (line: string) => deps.logplex.write(spec.appId, 'heroku', name, line);
   const port = await deps.ports.take();
-  const size = dynoSize(spec.size);
   const { PassThrough } = await import('node:stream');
   const stdin = new PassThrough();
   spec.socket.on('data', (chunk: Buffer) => {
@@ -136,19 +140,7 @@ export async function runAttached(deps: OneOffDeps, spec: AttachedSpec): Promise
   let exitCode = 1;
   try {
     exitCode = await deps.runtime.runAttached(
-      launchSpec({
-        image: spec.image,
-        appId: spec.appId,
-        releaseId: spec.releaseId,
-        dyno: name,
-        role: 'run',
-        command: spec.command,
-        config: spec.config,
-        port,
-        memoryBytes: size.r15Mb * 1024 * 1024,
-        trust: deps.trust,
-        ...(spec.extraEnv ? { extraEnv: spec.extraEnv } : {}),
-      }),
+      oneOffContainer(deps, { ...spec, kind: 'run' }, name, port),
       {
         stdin,
         output: spec.socket,
