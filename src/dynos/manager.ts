@@ -428,7 +428,8 @@ export class DynoManager implements RoutingSource {
         known.add(container.id);
         await slot.adopt(container.id, record.port);
       } else {
-        void slot.restart('Restarting');
+        if (container) await runtime.remove(container.id);
+        void slot.restartLost();
       }
     }
     for (const container of containers) {

@@ -317,6 +317,21 @@ export class DynoSlot {
     });
   }
 
+  /**
+   * A daemon restart found this dyno's container gone (it died while no daemon watched it): it counts as a crash,
+   * restarted at once, as a first crash is.
+   */
+  restartLost(): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#retired) return;
+      this.#update({ containerId: null, port: null });
+      if (this.#record.state !== 'crashed') this.#setState('crashed');
+      this.#crashes = 1;
+      this.#setState('starting');
+      await this.#boot();
+    });
+  }
+
   /** Daemon shutdown: leave the container running for the next daemon to adopt. */
   detach(): void {
     this.#retired = true;
