@@ -58,6 +58,10 @@ export const errors = {
   notFound(resource: string): BerthError {
     return new BerthError('not_found', `Couldn't find that ${RESOURCE_NOUN[resource] ?? resource}.`, resource);
   },
+  /** A not_found with Heroku's own wording for that case (`Couldn't find that process type (worker).`). */
+  notFoundWith(resource: string, message: string): BerthError {
+    return new BerthError('not_found', message, resource);
+  },
   invalidParams(message: string): BerthError {
     return new BerthError('invalid_params', message);
   },

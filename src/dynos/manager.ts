@@ -459,8 +459,7 @@ export class DynoManager implements RoutingSource {
 }
 
 function notFoundType(type: string) {
-  const error = errors.notFound('formation');
-  return Object.assign(error, { message: `Couldn't find that process type (${type}).` });
+  return errors.notFoundWith('formation', `Couldn't find that process type (${type}).`);
 }
 
 function byWebFirst(a: FormationRecord, b: FormationRecord): number {
