@@ -1,6 +1,8 @@
 // A real Berth daemon for one test file, run as a child process (`node dist/cli/main.js up --no-setup`) so tests
 // can stop and restart it. Fresh temp BERTH_DATA, free loopback ports, and helpers that run the real `heroku` CLI
 // in a sandbox pointed at it (reference: heroku-cli-and-api.md §0).
+import { createHash } from 'node:crypto';
+import Docker from 'dockerode';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -261,6 +263,8 @@ export async function startTestDaemon(options: StartDaemonOptions = {}): Promise
     },
     async dispose() {
       await stop();
+      // A stopped daemon leaves its dynos running for the next one to adopt; a test's daemon has no next one.
+      await removeInstanceContainers(dataDir);
       await rm(rootDir, { recursive: true, force: true });
     },
   };
@@ -333,4 +337,12 @@ export async function runHeroku(args: readonly string[], env: CliEnv, options: R
   const cwd = options.cwd ?? env['HOME'] ?? tmpdir();
   const result = await run(HEROKU_BIN, args, { FORCE_COLOR: '0', NO_COLOR: '1', ...env }, cwd, options.timeoutMs ?? 120_000);
   return { code: result.code, stdout: stripAnsi(result.stdout), stderr: stripAnsi(result.stderr) };
+}
+
+/** Removes every container of the Berth instance on `dataDir` (the `berth.instance` label the runtime adds). */
+async function removeInstanceContainers(dataDir: string): Promise<void> {
+  const instance = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
+  const docker = new Docker();
+  const containers = await docker.listContainers({ all: true, filters: { label: [`berth.instance=${instance}`] } }).catch(() => []);
+  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
 }
