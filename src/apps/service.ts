@@ -121,7 +121,7 @@ export class AppsService {
       const updated = this.#store.apps.update(app.id, { config }, apiTimestamp());
       const release = this.#releases.create({ app: updated, description: describeConfigChange(change), config });
       // The release phase, if the slug has one, runs in the app's queue; the API answers now, as Heroku does.
-      this.#store.afterCommit(() => void this.#releases.startPhase(release));
+      this.#store.afterCommit(() => void this.#releases.startPhase(release).catch(() => undefined));
       return config;
     });
   }

@@ -41,6 +41,9 @@ program
     const settings = loadSettings();
     if (options.setup) await setup(settings, terminalProgress());
     const daemon = await startDaemon(settings);
+    // A stray rejected promise in one room (a dyno's restart, a drain) must not take every app down with it: log it
+    // loudly and keep serving. An uncaught exception still stops the daemon, since its state may be broken.
+    process.on('unhandledRejection', (reason) => daemon.logger.error({ err: reason }, 'unhandled promise rejection'));
     const env = await cliEnvironment(settings);
     process.stderr.write(
       [

@@ -39,7 +39,7 @@ export const releasesRoutes: FastifyPluginAsync<ApiServices> = async (api, servi
   api.post<{ Params: AppParams }>('/apps/:app/releases', async (request, reply) => {
     const app = services.apps.get(request.params.app);
     const release = services.releases.createFromApi(app, (request.body ?? {}) as Record<string, unknown>);
-    void services.releases.startPhase(release);
+    void services.releases.startPhase(release).catch((error: unknown) => request.log.error({ err: error }, 'release phase failed'));
     void reply.code(201);
     return releaseShape(release, app);
   });
