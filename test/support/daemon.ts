@@ -3,10 +3,10 @@
 // in a sandbox pointed at it (reference: heroku-cli-and-api.md §0).
 import { createHash } from 'node:crypto';
 import Docker from 'dockerode';
+import { freePort } from './ports.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,17 +62,7 @@ export interface StartDaemonOptions {
 }
 
 /** A loopback port nobody listens on right now (the kernel picks it). */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export const freeLoopbackPort = freePort;
 
 async function distinctFreePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
