@@ -129,7 +129,11 @@ export class Workspace {
     return this.#runtime.getArchive(this.#id, this.buildDir);
   }
 
-  async close(): Promise<void> {
-    await this.#runtime.remove(this.#id);
+  #closed: Promise<void> | undefined;
+
+  /** Removes the container; safe to call more than once (a timeout and the phase's own cleanup both do). */
+  close(): Promise<void> {
+    this.#closed ??= this.#runtime.remove(this.#id);
+    return this.#closed;
   }
 }

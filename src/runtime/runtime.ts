@@ -216,7 +216,9 @@ export class Runtime {
     try {
       await this.docker.getContainer(id).remove({ force: true });
     } catch (err) {
-      if (statusOf(err) !== 404) throw err;
+      // 404: already gone; 409: another removal of it is under way (a timeout and a cleanup racing).
+      const status = statusOf(err);
+      if (status !== 404 && status !== 409) throw err;
     }
   }
 

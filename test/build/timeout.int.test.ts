@@ -1,0 +1,52 @@
+// Build timeout (issue 3): a compile that runs past BERTH_BUILD_TIMEOUT is killed, the build fails with a line that
+// says so, its container is gone, and the app's queue is free for the next build.
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDirectory, createApp, fixture, outputLines, type AppJson } from '../support/build.js';
+import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
+import { appContainers } from '../dynos/helpers.js';
+
+let daemon: TestDaemon;
+let app: AppJson;
+
+/** A classic buildpack whose compile never ends. */
+function sleepyBuildpack(root: string): string {
+  const dir = join(root, 'sleepy-buildpack');
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  const scripts: Record<string, string> = {
+    detect: '#!/usr/bin/env bash\necho Sleepy\n',
+    compile: '#!/usr/bin/env bash\necho "-----> Compiling forever"\nsleep 600\n',
+    release: '#!/usr/bin/env bash\necho "--- {}"\n',
+  };
+  for (const [name, body] of Object.entries(scripts)) {
+    writeFileSync(join(dir, 'bin', name), body);
+    chmodSync(join(dir, 'bin', name), 0o755);
+  }
+  return dir;
+}
+
+beforeAll(async () => {
+  daemon = await startTestDaemon({ env: { BERTH_BUILD_TIMEOUT: '4' } });
+  app = await createApp(daemon, 'tmo');
+});
+
+afterAll(async () => {
+  await daemon?.dispose();
+});
+
+describe('build timeout', () => {
+  it('kills a compile that runs past the limit and fails the build with a line that says so', async () => {
+    const buildpack = sleepyBuildpack(mkdtempSync(join(daemon.rootDir, 'bp-')));
+    const run = await buildDirectory(daemon, app.name, fixture('python-stdlib'), { buildpacks: [{ url: buildpack }] });
+    expect(run.build.status).toBe('failed');
+    const lines = outputLines(run.output);
+    expect(lines).toContain('-----> Compiling forever');
+    expect(lines, run.output).toContain(' !     Timed out compiling Sleepy app (4 seconds)');
+    expect(lines).toContain(' !     Push failed');
+    expect(await appContainers(app.id)).toEqual([]);
+
+    const next = await buildDirectory(daemon, app.name, fixture('python-stdlib'));
+    expect(next.build.status, next.output).toBe('succeeded');
+  });
+});
