@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ApiServices } from './api/index.js';
 import { AppsService } from './apps/index.js';
-import { BuildsService, SlugCompiler } from './build/index.js';
+import { BuildsService, SlugCompiler } from './builds/index.js';
 import { DynoManager, Rendezvous } from './dynos/index.js';
 import type { Account } from './contracts/records.js';
 import { DomainsService } from './domains/index.js';

@@ -1,6 +1,6 @@
 // What the API routes may use: services only (DESIGN.md), plus the shape context.
 import type { AppsService } from '../apps/index.js';
-import type { BuildsService } from '../build/index.js';
+import type { BuildsService } from '../builds/index.js';
 import type { LogDrains, LogSessions } from '../logs/index.js';
 import type { Account } from '../contracts/records.js';
 import type { DynoManager } from '../dynos/index.js';

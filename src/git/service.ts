@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { AppsService } from '../apps/index.js';
-import type { BuildsService } from '../build/index.js';
+import type { BuildsService } from '../builds/index.js';
 import type { AppRecord } from '../contracts/records.js';
 import type { SourcesService } from '../sources/index.js';
 import { isZero, parseRefUpdates, planPush, type RefUpdate } from './refs.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mergeProcessTypes, parseProcfile } from '../../src/build/procfile.js';
-import { parseReleaseYaml } from '../../src/build/release-yaml.js';
+import { mergeProcessTypes, parseProcfile } from '../../src/builds/procfile.js';
+import { parseReleaseYaml } from '../../src/builds/release-yaml.js';
 
 describe('Procfile', () => {
   it('reads types and commands, skipping comments and blank lines, with CRLF line ends', () => {
