@@ -36,13 +36,15 @@ export async function harness(options: { logHistoryLines?: number; configVarsMax
   });
   // The in-memory engine: these tests are about the API and the store, and never need Docker.
   const runtime = new MemoryRuntime();
+  const eventErrors: string[] = [];
   const services = createServices({
     settings,
     store,
     runtime,
     logger: pino({ level: 'silent' }),
     publicUrl: 'http://127.0.0.1:5100',
-    onEventError: () => undefined,
+    // The memory engine answers everything app.destroyed asks of it, so a failing listener is a real failure.
+    onEventError: (event, error) => void eventErrors.push(`${event}: ${(error as Error).message}`),
   });
   const { events, logplex } = services;
   const emitted: Harness['emitted'] = [];
@@ -70,6 +72,7 @@ export async function harness(options: { logHistoryLines?: number; configVarsMax
       await api.close();
       await events.settled();
       store.close();
+      if (eventErrors.length > 0) throw new Error(`event listeners failed:\n${eventErrors.join('\n')}`);
     },
   };
 }
