@@ -151,7 +151,7 @@ describe('MemoryRuntime', () => {
     expect(await exit).toBe(0);
     output.end();
     expect(started).toBe(true);
-    expect(await text(output)).toBe('you said hi\r\n');
+    expect(await text(output)).toBe('hi\r\nyou said hi\r\n');
     expect(await engine.listByLabel({ app: 'app-1' })).toEqual([]);
   });
 

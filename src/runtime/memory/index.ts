@@ -22,7 +22,8 @@
 // tests can drive it with fake timers. Nothing else in the engine waits on a timer.
 //
 // `exec` runs handlers registered with `onExec(match, handler)` (same matching, on the exec's command); built in:
-// `mkdir -p`. Anything else prints a complaint on stderr and exits 127. Images must exist to start containers from
+// `mkdir -p` and `bash -c 'kill -TERM -1 ...'` (the signal reaches the main process when it runs under an init, as
+// in Docker). With a TTY, `runAttached` echoes stdin and ends lines with CR LF, as a terminal does. Anything else prints a complaint on stderr and exits 127. Images must exist to start containers from
 // them (`addImage`, `importRootfs`, `commit`). `failNext(method, error?)` makes the next call of a port method
 // reject (default: a connection reset, as when the engine drops a connection), for hardening tests.
 import { randomBytes } from 'node:crypto';
@@ -107,6 +108,8 @@ interface MemoryContainer {
   resolveExited(state: ContainerState): void;
 }
 
+const KILL_ALL = /^kill -(TERM|KILL|HUP|INT) -1\b/;
+
 const GONE: ContainerState = { running: false, exitCode: 137, oomKilled: false };
 
 function engineError(statusCode: number, message: string): Error {
@@ -137,6 +140,15 @@ export class MemoryRuntime implements Runtime {
     { match: (spec) => spec.cmd.join(' ') === 'sleep infinity', script: (proc) => proc.forever() },
   ];
   readonly #execs: Array<{ match: ExecMatch; handler: ExecHandler }> = [
+    {
+      // `kill -TERM -1` (how a dyno's shutdown reaches every process): every process but PID 1 gets the signal, so
+      // the main process does only when an init is PID 1.
+      match: (cmd) => cmd[0] === 'bash' && cmd[1] === '-c' && KILL_ALL.test(cmd[2] ?? ''),
+      handler: (exec) => {
+        const signal = KILL_ALL.exec(exec.cmd[2] ?? '')?.[1];
+        if (signal !== undefined && exec.container.spec.init === true) exec.container.deliver(`SIG${signal}` as ProcessSignal);
+      },
+    },
     {
       match: (cmd) => cmd[0] === 'mkdir' && cmd[1] === '-p',
       handler: (exec) => {
@@ -273,7 +285,11 @@ export class MemoryRuntime implements Runtime {
     // A terminal turns each line feed into CR LF on the way out.
     container.sinks.add((_stream, data) => io.output.write(io.tty ? Buffer.from(data.toString('utf8').replace(/\r?\n/g, '\r\n')) : data));
     const stdin = new PassThrough();
-    io.stdin.on('data', (chunk: Buffer) => stdin.write(chunk));
+    io.stdin.on('data', (chunk: Buffer) => {
+      // A terminal echoes what is typed.
+      if (io.tty) io.output.write(Buffer.from(chunk.toString('utf8').replace(/\r?\n/g, '\r\n')));
+      stdin.write(chunk);
+    });
     io.stdin.on('end', () => stdin.end());
     try {
       this.#start(container, stdin);
