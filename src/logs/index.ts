@@ -20,7 +20,7 @@ export {
   type LogSessionRequest,
   type LogSessionsOptions,
 } from './sessions.js';
-export { drainTrust, LogDrains, MAX_DRAINS_PER_APP, type LogDrainsOptions } from './drains.js';
+export { drainTrust, LogDrains, MAX_DRAINS_PER_APP, type LogDrainRecord, type LogDrainsOptions } from './drains.js';
 export {
   createOutlet,
   DRAIN_BUFFER_MESSAGES,
