@@ -6,7 +6,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import { BerthError, errors, isBerthError } from '../errors.js';
 import { gitRoutes, type GitService } from '../git/index.js';
-import { isAuthorized } from './auth.js';
+import { isAuthorized } from '../credentials.js';
 import type { ApiServices } from './context.js';
 import { accountRoutes } from './routes/account.js';
 import { appsRoutes } from './routes/apps.js';

@@ -48,7 +48,7 @@ export async function harness(options: { logHistoryLines?: number; configVarsMax
   });
   const { events, logplex } = services;
   const emitted: Harness['emitted'] = [];
-  for (const event of ['release.current', 'dyno.changed', 'app.destroyed'] as const) {
+  for (const event of ['release.current', 'routing.changed', 'app.destroyed'] as const) {
     events.on(event, (payload) => void emitted.push({ event, payload }));
   }
   const api = await buildApi(services, { apiKey: API_KEY, logger: pino({ level: 'silent' }) });

@@ -41,7 +41,7 @@ export const buildsRoutes: FastifyPluginAsync<ApiServices> = async (api, service
     if (checksum !== undefined && checksum !== null && typeof checksum !== 'string') throw errors.invalidParams('source_blob.checksum must be a string.');
     const buildpacks = body['buildpacks'] === undefined || body['buildpacks'] === null ? null : buildpackList(body['buildpacks'], 'url');
     const build = services.builds.create(app, {
-      sourceUrl: blob['url'],
+      source: services.sources.reference(blob['url']),
       sourceVersion: typeof version === 'string' && version !== '' ? version : null,
       sourceChecksum: typeof checksum === 'string' && checksum !== '' ? checksum : null,
       buildpacks: buildpacks !== null && buildpacks.length > 0 ? buildpacks : null,

@@ -3,7 +3,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppRecord } from '../../contracts/records.js';
 import { errors } from '../../errors.js';
-import type { LogDrainRecord } from '../../store/index.js';
+import type { LogDrainRecord } from '../../logs/index.js';
 import type { ApiServices } from '../context.js';
 
 type AppParams = { app: string };
