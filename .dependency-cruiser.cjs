@@ -28,7 +28,8 @@ const MAY_USE = {
   store: [],
   host: [],
   runtime: ['host'],
-  stack: ['runtime'],
+  // Table: runtime. Building the stack images takes the host's file lock, so two setups never build them at once.
+  stack: ['runtime', 'host'],
   tls: [],
   logs: ['store'],
   apps: ['store', 'logs'],

@@ -1,6 +1,6 @@
 // Makes sure a Docker engine answers, installing and starting Debian's docker.io when none does
 // (DESIGN.md "What this machine offers"). The dockerd Berth starts outlives Berth: later commands
-// and the daemon reuse it; `stopEngineWeStarted` (used by CI) is the only thing that stops it.
+// and the daemon reuse it; only `.ci/run` stops it (the dockerd whose pid is in the data dir).
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { access, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -20,9 +20,8 @@ export interface LocalEngine {
 }
 
 const START_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 30_000;
 
-export function engineFiles(settings: Pick<Settings, 'dataDir'>): { log: string; pid: string; lock: string } {
+function engineFiles(settings: Pick<Settings, 'dataDir'>): { log: string; pid: string; lock: string } {
   return {
     log: join(settings.dataDir, 'dockerd.log'),
     pid: join(settings.dataDir, 'dockerd.pid'),
@@ -50,25 +49,6 @@ export async function ensureEngine(settings: Pick<Settings, 'dataDir'>, engine: 
       await startDockerd(socketPath, files, engine, progress);
     },
   );
-}
-
-/**
- * Stops the dockerd whose pid Berth recorded, if it is still running. Returns whether one was stopped.
- * Containers still running get dockerd's own shutdown treatment (SIGTERM, then SIGKILL).
- */
-export async function stopEngineWeStarted(settings: Pick<Settings, 'dataDir'>): Promise<boolean> {
-  const files = engineFiles(settings);
-  const pid = await runningDockerdPid(files.pid);
-  if (pid === undefined) {
-    await rm(files.pid, { force: true });
-    return false;
-  }
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(200);
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-  await rm(files.pid, { force: true });
-  return true;
 }
 
 async function checkCanInstall(): Promise<void> {
