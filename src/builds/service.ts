@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord, BuildpackRef, BuildRecord, ReleaseRecord, SlugRecord } from '../contracts/records.js';
-import { errors } from '../errors.js';
+import { raise } from '../errors.js';
 import { OutputStream, replayFile, type Logplex } from '../logs/index.js';
 import type { AppQueues } from '../queue.js';
 import type { ReleasesService } from '../releases/index.js';
@@ -217,14 +217,14 @@ export class BuildsService {
 
   get(app: AppRecord, id: string): BuildRecord {
     const build = this.#deps.store.builds.get(id);
-    if (!build || build.appId !== app.id) throw errors.notFound('build');
+    if (!build || build.appId !== app.id) raise('build_not_found');
     return build;
   }
 
   /** Every byte of a build's output: live while it runs, replayed from its file afterwards. */
   output(buildId: string, secret: string, signal?: AbortSignal): AsyncIterable<Buffer> {
     const build = this.#deps.store.builds.get(buildId);
-    if (!build || build.outputSecret !== secret) throw errors.notFound('build');
+    if (!build || build.outputSecret !== secret) raise('build_not_found');
     const live = this.#live.get(buildId);
     if (live) return live.follow(signal);
     return replayFile(this.#outputPath(build.appId, buildId));
@@ -232,7 +232,7 @@ export class BuildsService {
 
   slug(app: AppRecord, id: string): SlugRecord {
     const slug = this.#deps.store.builds.getSlug(id);
-    if (!slug || slug.appId !== app.id) throw errors.notFound('slug');
+    if (!slug || slug.appId !== app.id) raise('slug_not_found');
     return slug;
   }
 

@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord, DynoRecord, FormationRecord, ReleaseRecord } from '../contracts/records.js';
 import type { AppRoute, RoutingSource, RoutingTable } from '../contracts/routing.js';
-import { errors } from '../errors.js';
+import { berthError, raise } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Logplex } from '../logs/index.js';
 import type { AppQueues } from '../queue.js';
@@ -273,7 +273,7 @@ export class DynoManager implements RoutingSource {
 
   dyno(app: AppRecord, name: string): DynoRecord {
     const found = this.dynos(app).find((d) => d.name === name || d.id === name);
-    if (!found) throw errors.notFound('dyno');
+    if (!found) raise('dyno_not_found');
     return found;
   }
 
@@ -282,7 +282,7 @@ export class DynoManager implements RoutingSource {
     const slots = [...(this.#slots.get(app.id)?.values() ?? [])].filter(
       (slot) => (which.type === undefined || slot.type === which.type) && (which.name === undefined || slot.name === which.name),
     );
-    if (which.name !== undefined && slots.length === 0) throw errors.notFound('dyno');
+    if (which.name !== undefined && slots.length === 0) raise('dyno_not_found');
     // Each slot starts its restart now; the caller may await the whole, the API does not (Heroku answers at once).
     await Promise.all(slots.map((slot) => slot.restart('Restarting')));
   }
@@ -302,7 +302,7 @@ export class DynoManager implements RoutingSource {
     const { store, logplex } = this.#deps;
     const release = store.releases.current(app.id);
     const slug = release?.artifact?.type === 'slug' ? store.builds.getSlug(release.artifact.id) : undefined;
-    if (!release || !slug?.image) throw errors.invalidParams('This app has no release to run yet: deploy it first.');
+    if (!release || !slug?.image) raise('app_not_released');
     const size = dynoSize(request.size ?? DEFAULT_SIZE).name;
     const name = oneOffName('run');
     const now = apiTimestamp();
@@ -459,7 +459,7 @@ export class DynoManager implements RoutingSource {
 }
 
 function notFoundType(type: string) {
-  return errors.notFoundWith('formation', `Couldn't find that process type (${type}).`);
+  return berthError('process_type_not_found', { type });
 }
 
 function byWebFirst(a: FormationRecord, b: FormationRecord): number {
@@ -472,10 +472,10 @@ function byWebFirst(a: FormationRecord, b: FormationRecord): number {
 export function parseQuantity(value: string | number, current: number): number {
   const text = String(value).trim();
   const match = /^([+-]?)(\d+)$/.exec(text);
-  if (!match) throw errors.invalidParams(`Invalid quantity: ${text}. Use a number, or +N / -N.`);
+  if (!match) raise('formation_quantity_invalid', { quantity: text });
   const n = Number(match[2]);
   const next = match[1] === '+' ? current + n : match[1] === '-' ? current - n : n;
-  if (next < 0) throw errors.invalidParams('Quantity cannot be less than 0.');
-  if (next > 100) throw errors.invalidParams('Quantity cannot be more than 100 on Berth.');
+  if (next < 0) raise('formation_quantity_negative');
+  if (next > 100) raise('formation_quantity_too_high', { max: 100 });
   return next;
 }

@@ -85,7 +85,7 @@ describe('DomainsService', () => {
     const domains = new DomainsService(store, (appId) => changed.push(appId));
     const app = store.apps.insert({ id: 'app-1', name: 'demo', createdAt: '2026-01-01T00:00:00Z', stack: 'heroku-24', region: 'us' });
     expect(domains.hostsOf(app.id)).toEqual(['demo.localhost']);
-    domains.add(app, { hostname: 'www.example.test' });
+    domains.add(app, 'www.example.test');
     expect(domains.hostsOf(app.id)).toEqual(['demo.localhost', 'www.example.test']);
     expect(domains.customHostnames(app.id)).toEqual(['www.example.test']);
     expect(changed).toEqual(['app-1']);
