@@ -36,7 +36,7 @@ export const CATALOGUE = {
   body_too_large: { id: 'payload_too_large', status: 413, message: 'Request body is larger than the limit of {limit} bytes.' },
   content_type_unsupported: { id: 'unsupported_media_type', status: 415, message: 'Unsupported Content-Type: {type}.' },
   request_invalid: { id: 'bad_request', status: 400, message: 'The request could not be understood: {reason}' },
-  params_invalid: invalid('Invalid {field}: {problem}.'),
+  params_invalid: invalid('{field} {problem}.'),
   credentials_invalid: { id: 'unauthorized', status: 401, message: 'Invalid credentials provided.' },
   route_not_found: {
     id: 'not_found',
@@ -55,7 +55,7 @@ export const CATALOGUE = {
   domain_not_found: notFound('domain'),
   dyno_not_found: notFound('dyno', 'process'),
   log_drain_not_found: notFound('log-drain', 'log drain'),
-  log_session_not_found: notFound('log-session', 'log-session'),
+  log_session_not_found: notFound('log-session', 'log session'),
   process_type_not_found: { id: 'not_found', status: 404, message: "Couldn't find that process type ({type}).", resource: 'formation' },
   region_not_found: notFound('region'),
   release_not_found: notFound('release'),
