@@ -1,6 +1,7 @@
 // Config var rules and the release description a change gets.
 import type { ConfigVars } from '../contracts/records.js';
 import { raise } from '../errors.js';
+import { RELEASE_DESCRIPTIONS } from '../logs/index.js';
 
 /** Names a POSIX shell can export: dynos and buildpacks receive config vars as environment variables. */
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -34,12 +35,7 @@ export function applyConfigChange(current: ConfigVars, change: ConfigChange, max
   return next;
 }
 
-/** `Set FOO, BAR config vars`, `Remove FOO config vars`, as Heroku words them. */
+/** `Set FOO, BAR config vars`, `Remove FOO config vars`: the release a change makes. */
 export function describeConfigChange(change: ConfigChange): string {
-  const setKeys = Object.keys(change.set);
-  if (setKeys.length > 0 && change.unset.length > 0) {
-    return `Set ${setKeys.join(', ')} and remove ${change.unset.join(', ')} config vars`;
-  }
-  if (setKeys.length > 0) return `Set ${setKeys.join(', ')} config vars`;
-  return `Remove ${change.unset.join(', ')} config vars`;
+  return RELEASE_DESCRIPTIONS.configVars(Object.keys(change.set), change.unset);
 }

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppRecord, ConfigVars } from '../contracts/records.js';
 import { raise } from '../errors.js';
 import type { EventBus } from '../events.js';
+import { RELEASE_DESCRIPTIONS } from '../logs/index.js';
 import type { ReleasesService } from '../releases/index.js';
 import type { Store } from '../store/index.js';
 import { applyConfigChange, describeConfigChange, parseConfigPatch, type ConfigPatch } from './config-vars.js';
@@ -58,8 +59,8 @@ export class AppsService {
           : validateAppName(request.name);
       if (this.#store.apps.nameTaken(name)) raise('app_name_taken');
       const app = this.#store.apps.insert({ id: randomUUID(), name, createdAt: apiTimestamp(), stack, region });
-      this.#releases.create({ app, description: 'Initial release', config: {}, artifact: null });
-      this.#releases.create({ app, description: 'Enable Logplex', config: {}, artifact: null });
+      this.#releases.create({ app, description: RELEASE_DESCRIPTIONS.initial, config: {}, artifact: null });
+      this.#releases.create({ app, description: RELEASE_DESCRIPTIONS.logplex, config: {}, artifact: null });
       return this.get(app.id);
     });
   }

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord, BuildpackRef, BuildRecord, ReleaseRecord, SlugRecord } from '../contracts/records.js';
 import { raise } from '../errors.js';
-import { OutputStream, replayFile, type Logplex } from '../logs/index.js';
+import { API_LINES, OutputStream, RELEASE_DESCRIPTIONS, replayFile, type Logplex } from '../logs/index.js';
 import type { AppQueues } from '../queue.js';
 import type { ReleasesService } from '../releases/index.js';
 import type { Runtime } from '../runtime/index.js';
@@ -48,9 +48,9 @@ export interface CreateBuildRequest {
 
 /** `Deploy 1a2b3c4d`: Heroku shows 8 hex digits of a commit, and other versions as they are. */
 export function deployDescription(version: string | null, slugId: string): string {
-  if (version && /^[0-9a-f]{9,40}$/i.test(version)) return `Deploy ${version.slice(0, 8)}`;
-  if (version) return `Deploy ${version}`;
-  return `Deploy ${slugId.slice(0, 8)}`;
+  if (version && /^[0-9a-f]{9,40}$/i.test(version)) return RELEASE_DESCRIPTIONS.deploy(version.slice(0, 8));
+  if (version) return RELEASE_DESCRIPTIONS.deploy(version);
+  return RELEASE_DESCRIPTIONS.deploy(slugId.slice(0, 8));
 }
 
 export class BuildsService {
@@ -93,7 +93,7 @@ export class BuildsService {
         userEmail: user.email,
         stack: app.buildStack,
       });
-      this.#deps.logplex.write(app.id, 'app', 'api', `Build started by user ${user.email}`);
+      this.#deps.logplex.write(app.id, 'app', 'api', API_LINES.buildStarted(user.email));
       return record;
     });
     const output = new OutputStream(this.#outputPath(app.id, build.id));
@@ -170,7 +170,7 @@ export class BuildsService {
           artifact: { type: 'slug', id: slug.id },
         });
         store.builds.finish(build.id, { status: 'succeeded', slugId: slug.id, releaseId: made.id, buildpacks: used }, apiTimestamp());
-        logplex.write(appId, 'app', 'api', 'Build succeeded');
+        logplex.write(appId, 'app', 'api', API_LINES.buildSucceeded());
         return made;
       });
       const app2 = store.apps.getById(appId);
@@ -197,7 +197,7 @@ export class BuildsService {
         if (!store.builds.get(build.id)) return;
         store.builds.finish(build.id, { status: 'failed' }, apiTimestamp());
         if (store.apps.getById(appId)) {
-          logplex.write(appId, 'app', 'api', `Build failed -- check your build output: ${this.#options.outputUrl(build.id, build.outputSecret)}`);
+          logplex.write(appId, 'app', 'api', API_LINES.buildFailed(this.#options.outputUrl(build.id, build.outputSecret)));
         }
       });
       void user;
@@ -257,7 +257,7 @@ export class BuildsService {
     for (const build of store.builds.listPending()) {
       store.transaction(() => {
         store.builds.finish(build.id, { status: 'failed' }, apiTimestamp());
-        this.#deps.logplex.write(build.appId, 'app', 'api', `Build failed -- check your build output: ${this.#options.outputUrl(build.id, build.outputSecret)}`);
+        this.#deps.logplex.write(build.appId, 'app', 'api', API_LINES.buildFailed(this.#options.outputUrl(build.id, build.outputSecret)));
       });
       // Keep what the build printed before the daemon stopped, then say why it ended. Read it before the
       // OutputStream opens the file: that truncates it.

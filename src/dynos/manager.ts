@@ -7,7 +7,7 @@ import type { Account, AppRecord, DynoRecord, FormationRecord, ReleaseRecord } f
 import type { AppRoute, RoutingSource, RoutingTable } from '../contracts/routing.js';
 import { berthError, raise } from '../errors.js';
 import type { EventBus } from '../events.js';
-import type { Logplex } from '../logs/index.js';
+import { API_LINES, type Logplex } from '../logs/index.js';
 import type { AppQueues } from '../queue.js';
 import type { ContainerTrust, Runtime } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
@@ -136,12 +136,7 @@ export class DynoManager implements RoutingSource {
         touched.push(next);
       }
       const all = [...formation.values()].sort(byWebFirst);
-      this.#deps.logplex.write(
-        app.id,
-        'app',
-        'api',
-        `Scaled to ${all.map((f) => `${f.type}@${f.quantity}:${f.size}`).join(' ')} by user ${this.#deps.account().email}`,
-      );
+      this.#deps.logplex.write(app.id, 'app', 'api', API_LINES.scaled(all, this.#deps.account().email));
       return touched;
     });
     // Not in the app's queue: a build and its release phase hold that queue for minutes, and Heroku scales at once.
@@ -244,12 +239,7 @@ export class DynoManager implements RoutingSource {
       // The first formation is a scale too: Heroku logs `Scaled to web@1:Basic worker@0:Basic by user ...`.
       if (created) {
         const all = store.dynos.formation(appId).sort(byWebFirst);
-        this.#deps.logplex.write(
-          appId,
-          'app',
-          'api',
-          `Scaled to ${all.map((f) => `${f.type}@${f.quantity}:${f.size}`).join(' ')} by user ${this.#deps.account().email}`,
-        );
+        this.#deps.logplex.write(appId, 'app', 'api', API_LINES.scaled(all, this.#deps.account().email));
       }
     });
     const formation = store.dynos.formation(appId);
@@ -324,7 +314,7 @@ export class DynoManager implements RoutingSource {
     };
     const running = this.#oneOffsOf(app.id);
     running.set(name, record);
-    logplex.write(app.id, 'app', 'api', `Starting process with command \`${request.command}\` by user ${this.#deps.account().email}`);
+    logplex.write(app.id, 'app', 'api', API_LINES.oneOffStarted(request.command, this.#deps.account().email));
     const deps = { runtime: this.#deps.runtime, logplex, ports: this.#ports, trust: this.#deps.trust };
     const spec = {
       appId: app.id,

@@ -1,8 +1,6 @@
 export { Logplex, matchesFilter, type LogFilter, type LogplexOptions, type LogSubscriber } from './logplex.js';
 export {
   formatLogLine,
-  l10Message,
-  l11Message,
   logTimestamp,
   MAX_LINE_BYTES,
   octetCounted,
@@ -10,6 +8,8 @@ export {
   splitMessage,
   syslogPriority,
 } from './format.js';
+export { l10Message, l11Message, LOGPLEX_CODES, type LogplexCode } from './lines/drains.js';
+export { API_LINES, RELEASE_DESCRIPTIONS, type ScaledFormation } from './lines/api.js';
 export { OutputStream, replayFile } from './output-stream.js';
 export { SseParser, sseEvent, type SseMessage } from './sse.js';
 export {

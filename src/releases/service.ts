@@ -8,7 +8,7 @@ import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord, ConfigVars, ReleaseArtifact, ReleaseRecord } from '../contracts/records.js';
 import { raise } from '../errors.js';
 import type { EventBus } from '../events.js';
-import { OutputStream, replayFile, type Logplex } from '../logs/index.js';
+import { API_LINES, OutputStream, RELEASE_DESCRIPTIONS, replayFile, type Logplex } from '../logs/index.js';
 import type { AppQueues } from '../queue.js';
 import type { Store } from '../store/index.js';
 
@@ -93,9 +93,9 @@ export class ReleasesService {
         userEmail: user.email,
         outputStreamUrl: command === undefined || !this.#options ? null : this.#options.outputUrl(id, randomBytes(24).toString('hex')),
       });
-      this.#logplex.write(request.app.id, 'app', 'api', `${request.description} by user ${user.email}`);
+      this.#logplex.write(request.app.id, 'app', 'api', API_LINES.release(request.description, user.email));
       if (command !== undefined) {
-        this.#logplex.write(request.app.id, 'app', 'api', `Running release v${release.version} commands by user ${user.email}`);
+        this.#logplex.write(request.app.id, 'app', 'api', API_LINES.releasePhaseRunning(release.version, user.email));
         return release;
       }
       return this.#makeCurrent(request.app, release);
@@ -107,7 +107,7 @@ export class ReleasesService {
     const now = apiTimestamp();
     this.#store.releases.makeCurrent(app.id, release.id, now);
     this.#store.apps.update(app.id, { releasedAt: now }, now);
-    this.#logplex.write(app.id, 'app', 'api', `Release v${release.version} created by user ${user.email}`);
+    this.#logplex.write(app.id, 'app', 'api', API_LINES.releaseCreated(release.version, user.email));
     const current = this.#store.releases.getById(app.id, release.id) as ReleaseRecord;
     this.#store.afterCommit(() =>
       this.#events.emit('release.current', { appId: app.id, appName: app.name, releaseId: current.id, version: current.version }),
@@ -139,7 +139,7 @@ export class ReleasesService {
       if (!app) return release;
       if (ok) return this.#makeCurrent(app, release);
       this.#store.releases.setStatus(app.id, release.id, 'failed', apiTimestamp());
-      this.#logplex.write(app.id, 'app', 'api', `Release v${release.version} command failed by user ${user.email}`);
+      this.#logplex.write(app.id, 'app', 'api', API_LINES.releasePhaseFailed(release.version, user.email));
       return this.#store.releases.getById(app.id, release.id) as ReleaseRecord;
     });
   }
@@ -197,13 +197,13 @@ export class ReleasesService {
       if (target.status !== 'succeeded') raise('release_not_succeeded', { version: target.version });
       return this.#store.transaction(() => {
         const updated = this.#store.apps.update(app.id, { config: target.config }, apiTimestamp());
-        return this.create({ app: updated, description: `Rollback to v${target.version}`, config: target.config, artifact: target.artifact });
+        return this.create({ app: updated, description: RELEASE_DESCRIPTIONS.rollback(target.version), config: target.config, artifact: target.artifact });
       });
     }
     if (body.slug !== undefined) {
       const slug = this.#store.builds.getSlug(body.slug);
       if (!slug || slug.appId !== app.id) raise('slug_not_found');
-      const description = body.description !== undefined && body.description !== '' ? body.description : `Deploy ${slug.id.slice(0, 8)}`;
+      const description = body.description !== undefined && body.description !== '' ? body.description : RELEASE_DESCRIPTIONS.deploy(slug.id.slice(0, 8));
       return this.create({ app, description, config: app.config, artifact: { type: 'slug', id: slug.id } });
     }
     raise('release_target_missing');
@@ -233,7 +233,7 @@ export class ReleasesService {
     for (const release of this.#store.releases.listPending()) {
       this.#store.transaction(() => {
         this.#store.releases.setStatus(release.appId, release.id, 'failed', apiTimestamp());
-        this.#logplex.write(release.appId, 'app', 'api', `Release v${release.version} command failed by user ${user.email}`);
+        this.#logplex.write(release.appId, 'app', 'api', API_LINES.releasePhaseFailed(release.version, user.email));
       });
     }
   }
