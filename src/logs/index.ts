@@ -8,8 +8,8 @@ export {
   splitMessage,
   syslogPriority,
 } from './format.js';
-export { l10Message, l11Message, LOGPLEX_CODES, type LogplexCode } from './lines/drains.js';
-export { API_LINES, RELEASE_DESCRIPTIONS, type ScaledFormation } from './lines/api.js';
+export { l10Message, l11Message } from './lines/drains.js';
+export { API_LINES, RELEASE_DESCRIPTIONS } from './lines/api.js';
 export { OutputStream, replayFile } from './output-stream.js';
 export { SseParser, sseEvent, type SseMessage } from './sse.js';
 export {

@@ -9,7 +9,7 @@ function byUser(event: string, email: string): string {
 }
 
 /** One process type's scale as `Scaled to` lists it: `web@2:Basic`. */
-export interface ScaledFormation {
+interface ScaledFormation {
   readonly type: string;
   readonly quantity: number;
   readonly size: string;

@@ -2,10 +2,10 @@
 // when it drops lines. Only the codes Berth's logplex can produce are listed: L10 (a drain's buffer overflowed) and
 // L11 (a tail session's buffer overflowed).
 
-export type LogplexCode = 'L10' | 'L11';
+type LogplexCode = 'L10' | 'L11';
 
 /** Each code's description, as it appears in parentheses in the line. */
-export const LOGPLEX_CODES: Readonly<Record<LogplexCode, string>> = {
+const LOGPLEX_CODES: Readonly<Record<LogplexCode, string>> = {
   L10: 'output buffer overflow',
   L11: 'Tail buffer overflow',
 };
