@@ -158,3 +158,32 @@ describe('what real clients send is accepted', () => {
     expect((await h.request('GET', '/apps/demo', '')).status).toBe(200);
   });
 });
+
+describe('errors that are not the schema’s', () => {
+  it('a body over the limit is a 413, a content type nobody reads a 415, both in Heroku shape', async () => {
+    const big = await h.request('PATCH', '/apps/demo/config-vars', JSON.stringify({ A: 'x'.repeat(1024 * 1024 + 10) }));
+    expect([big.status, big.body]).toEqual([413, { id: 'payload_too_large', message: 'Request body is larger than the limit of 1048576 bytes.' }]);
+    const text = await h.api.inject({
+      method: 'POST',
+      url: '/apps',
+      headers: { authorization: 'Bearer test-key-0123456789', 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'name=demo',
+    });
+    expect(text.statusCode).toBe(415);
+    expect(text.json()).toMatchObject({ id: 'unsupported_media_type' });
+    expect(Object.keys(text.json() as Json).sort()).toEqual(['id', 'message']);
+  });
+
+  it('anything unexpected is a 500 that tells nothing of the inside', async () => {
+    const fresh = await harness();
+    try {
+      fresh.api.get('/boom', async () => {
+        throw new Error('SQLITE_CONSTRAINT: UNIQUE constraint failed: apps.name at /var/lib/berth/berth.db');
+      });
+      const res = await fresh.request('GET', '/boom');
+      expect([res.status, res.body]).toEqual([500, { id: 'internal_server_error', message: 'An unexpected error occurred.' }]);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
