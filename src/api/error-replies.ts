@@ -67,19 +67,25 @@ export function schemaError(failures: FastifySchemaValidationError[], dataVar: S
   return berthError('params_invalid', { field: fieldName(first.instancePath, dataVar, missing), problem: problem(first) });
 }
 
+/** What the error handler knows of the request besides the error. */
+export interface RequestFacts {
+  readonly bodyLimit: number;
+  readonly contentType: string | undefined;
+}
+
 /** Fastify's own errors (`FST_ERR_*`) a client can cause, by code. */
-function fastifyClientError(error: { code?: unknown; statusCode?: unknown; message?: unknown }, bodyLimit: number): BerthError | undefined {
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return berthError('body_too_large', { limit: bodyLimit });
-  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return berthError('content_type_unsupported', { type: String(error.message).replace(/^Unsupported Media Type:?\s*/, '') });
+function fastifyClientError(error: { code?: unknown; statusCode?: unknown; message?: unknown }, facts: RequestFacts): BerthError | undefined {
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return berthError('body_too_large', { limit: facts.bodyLimit });
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return berthError('content_type_unsupported', { type: facts.contentType ?? '(none)' });
   const status = error.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) return berthError('request_invalid', { reason: String(error.message) });
   return undefined;
 }
 
 /** Any error a route or hook threw, as the catalogue error the client gets; `internal` says whether to log it. */
-export function clientError(error: unknown, bodyLimit: number): { error: BerthError; internal: boolean } {
+export function clientError(error: unknown, facts: RequestFacts): { error: BerthError; internal: boolean } {
   if (isBerthError(error)) return { error, internal: false };
-  const fromFastify = typeof error === 'object' && error !== null ? fastifyClientError(error, bodyLimit) : undefined;
+  const fromFastify = typeof error === 'object' && error !== null ? fastifyClientError(error, facts) : undefined;
   if (fromFastify) return { error: fromFastify, internal: false };
   return { error: toBerthError(error), internal: true };
 }

@@ -73,7 +73,7 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   api.setErrorHandler(async (error, request, reply) => {
     // A streaming route may have set text/plain before it failed; errors are always Heroku's JSON.
     void reply.type('application/json; charset=utf-8');
-    const { error: answer, internal } = clientError(error, BODY_LIMIT);
+    const { error: answer, internal } = clientError(error, { bodyLimit: BODY_LIMIT, contentType: request.headers['content-type'] });
     if (internal) request.log.error({ err: error }, 'unexpected error');
     return reply.code(answer.status).send(errorBody(answer));
   });

@@ -170,8 +170,7 @@ describe('errors that are not the schema’s', () => {
       payload: 'name=demo',
     });
     expect(text.statusCode).toBe(415);
-    expect(text.json()).toMatchObject({ id: 'unsupported_media_type' });
-    expect(Object.keys(text.json() as Json).sort()).toEqual(['id', 'message']);
+    expect(text.json()).toEqual({ id: 'unsupported_media_type', message: 'Unsupported Content-Type: application/x-www-form-urlencoded.' });
   });
 
   it('anything unexpected is a 500 that tells nothing of the inside', async () => {
