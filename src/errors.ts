@@ -1,6 +1,9 @@
-// One catalogue of the errors Berth raises on purpose. Each has a stable Heroku error id and an HTTP status;
-// only api/ turns them into Heroku's `{id, message, resource?}` body.
+// One catalogue of the errors Berth raises on purpose. Each entry has a stable Berth code, Heroku's error `id`, the
+// HTTP status and a message template (Heroku's own wording where shared/reference quotes it). `{name}` in a template
+// is a parameter: `raise('app_name_taken')`, `raise('process_type_not_found', { type: 'worker' })`; the compiler
+// checks that every placeholder gets a value. Only api/ turns these into Heroku's `{id, message, resource?}` body.
 
+/** Heroku's error ids (the `id` of an error body). */
 export type ErrorId =
   | 'bad_request'
   | 'invalid_params'
@@ -10,72 +13,143 @@ export type ErrorId =
   | 'conflict'
   | 'requested_range_not_satisfiable'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'service_unavailable'
   | 'internal_server_error';
 
-const STATUS: Readonly<Record<ErrorId, number>> = {
-  bad_request: 400,
-  invalid_params: 422,
-  not_found: 404,
-  unauthorized: 401,
-  forbidden: 403,
-  conflict: 409,
-  requested_range_not_satisfiable: 416,
-  payload_too_large: 413,
-  service_unavailable: 503,
-  internal_server_error: 500,
-};
+export interface CatalogueEntry {
+  readonly id: ErrorId;
+  readonly status: number;
+  readonly message: string;
+  /** Heroku names the resource in not_found errors (`"resource":"app"`). */
+  readonly resource?: string;
+}
+
+const notFound = (resource: string, noun: string = resource) =>
+  ({ id: 'not_found', status: 404, message: `Couldn't find that ${noun}.`, resource }) as const;
+const invalid = <M extends string>(message: M) => ({ id: 'invalid_params', status: 422, message }) as const;
+const badRange = <M extends string>(message: M) => ({ id: 'requested_range_not_satisfiable', status: 416, message }) as const;
+
+export const CATALOGUE = {
+  // ---- requests ---------------------------------------------------------------------------------------------------
+  body_json_invalid: { id: 'bad_request', status: 400, message: 'Request body must be valid JSON.' },
+  body_too_large: { id: 'payload_too_large', status: 413, message: 'Request body is larger than the limit of {limit} bytes.' },
+  content_type_unsupported: { id: 'unsupported_media_type', status: 415, message: 'Unsupported Content-Type: {type}.' },
+  request_invalid: { id: 'bad_request', status: 400, message: 'The request could not be understood: {reason}' },
+  params_invalid: invalid('{field} {problem}.'),
+  credentials_invalid: { id: 'unauthorized', status: 401, message: 'Invalid credentials provided.' },
+  route_not_found: {
+    id: 'not_found',
+    status: 404,
+    message:
+      'The requested API endpoint was not found. Are you using the right HTTP verb (i.e. `GET` vs. `POST`), and did you specify your URL correctly?',
+  },
+  // ---- Range paging -----------------------------------------------------------------------------------------------
+  range_field_invalid: badRange('Invalid Range header: sorting by "{field}" is not supported; use one of {fields}.'),
+  range_max_invalid: badRange('Invalid Range header: max must be a positive integer, got "{value}".'),
+  range_order_invalid: badRange('Invalid Range header: order must be asc or desc, got "{value}".'),
+  range_option_unknown: badRange('Invalid Range header: unknown option "{option}".'),
+  // ---- not found --------------------------------------------------------------------------------------------------
+  app_not_found: notFound('app'),
+  build_not_found: notFound('build'),
+  domain_not_found: notFound('domain'),
+  dyno_not_found: notFound('dyno', 'process'),
+  log_drain_not_found: notFound('log-drain', 'log drain'),
+  log_session_not_found: notFound('log-session', 'log session'),
+  process_type_not_found: { id: 'not_found', status: 404, message: "Couldn't find that process type ({type}).", resource: 'formation' },
+  region_not_found: notFound('region'),
+  release_not_found: notFound('release'),
+  slug_not_found: notFound('slug'),
+  source_not_found: notFound('source'),
+  user_not_found: notFound('user'),
+  // ---- apps -------------------------------------------------------------------------------------------------------
+  app_name_taken: invalid('Name is already taken'),
+  app_name_too_short: invalid('Name is too short (minimum is 3 characters)'),
+  app_name_too_long: invalid('Name is too long (maximum is 30 characters)'),
+  app_name_invalid: invalid('Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.'),
+  stack_unavailable: invalid('Stack {stack} is not available in Berth; it runs {available}.'),
+  // ---- config vars ------------------------------------------------------------------------------------------------
+  config_var_name_invalid: invalid(
+    'Invalid config var name: {name}. Names must start with a letter or underscore and contain only letters, digits and underscores.',
+  ),
+  config_vars_too_large: invalid('Config vars are too large: {size} bytes of names and values, the limit is {limit} bytes.'),
+  // ---- releases ---------------------------------------------------------------------------------------------------
+  release_expired: invalid('Cannot roll back to v{version}: its slug has expired.'),
+  release_not_succeeded: invalid('Cannot roll back to v{version}: it did not succeed.'),
+  release_target_missing: invalid('Give either slug (a slug id) or release (a release id or version to roll back to).'),
+  // ---- formation and dynos ----------------------------------------------------------------------------------------
+  formation_quantity_invalid: invalid('Invalid quantity: {quantity}. Use a number, or +N / -N.'),
+  formation_quantity_negative: invalid('Quantity cannot be less than 0.'),
+  formation_quantity_too_high: invalid('Quantity cannot be more than {max} on Berth.'),
+  dyno_size_invalid: invalid('No such size as {size}. Use {sizes}.'),
+  app_not_released: invalid('This app has no release to run yet: deploy it first.'),
+  // ---- domains ----------------------------------------------------------------------------------------------------
+  domain_hostname_missing: invalid('Hostname must be provided.'),
+  domain_wildcard_unsupported: invalid('Wildcard domains are not supported by Berth.'),
+  domain_hostname_invalid: invalid('{hostname} is not a valid hostname.'),
+  domain_already_added: invalid('Domain already added to this app.'),
+  domain_taken: invalid('{hostname} is currently in use by another app.'),
+  domain_default_undeletable: invalid("{hostname} is the app's default domain and cannot be removed."),
+  // ---- log drains -------------------------------------------------------------------------------------------------
+  log_drain_url_invalid: invalid('Url is invalid: use https://, http://, syslog://host:port or syslog+tls://host:port.'),
+  log_drain_url_taken: invalid('Url has already been taken'),
+  log_drain_limit_reached: invalid("You can't add more than {max} log drains to an app."),
+  // ---- sources ----------------------------------------------------------------------------------------------------
+  source_too_large: { id: 'payload_too_large', status: 413, message: '{what} is larger than the limit of {limit} bytes.' },
+  // ---- the platform -----------------------------------------------------------------------------------------------
+  engine_unavailable: { id: 'service_unavailable', status: 503, message: 'The container engine does not answer; try again once it is running.' },
+  internal_error: { id: 'internal_server_error', status: 500, message: 'An unexpected error occurred.' },
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type ErrorCode = keyof typeof CATALOGUE;
+
+/** The names of a template's `{placeholders}`. */
+type Placeholders<S extends string> = S extends `${string}{${infer P}}${infer Rest}` ? P | Placeholders<Rest> : never;
+type ParamsOf<C extends ErrorCode> = { readonly [K in Placeholders<(typeof CATALOGUE)[C]['message']>]: string | number };
+/** A code whose template has placeholders takes them as its second argument; others take none. */
+type Args<C extends ErrorCode> = [Placeholders<(typeof CATALOGUE)[C]['message']>] extends [never] ? [] : [params: ParamsOf<C>];
 
 export class BerthError extends Error {
+  readonly code: ErrorCode;
   readonly id: ErrorId;
   readonly status: number;
   /** Heroku adds `resource` to not_found errors (`"resource":"app"`). */
   readonly resource: string | undefined;
 
-  constructor(id: ErrorId, message: string, resource?: string) {
-    super(message);
+  constructor(code: ErrorCode, params: Readonly<Record<string, string | number>> = {}) {
+    const entry: CatalogueEntry = CATALOGUE[code];
+    super(entry.message.replace(/\{(\w+)\}/g, (_, key: string) => String(params[key] ?? `{${key}}`)));
     this.name = 'BerthError';
-    this.id = id;
-    this.status = STATUS[id];
-    this.resource = resource;
+    this.code = code;
+    this.id = entry.id;
+    this.status = entry.status;
+    this.resource = entry.resource;
   }
 }
 
-/** Heroku's wording for the resources Berth knows, as in "Couldn't find that app." */
-const RESOURCE_NOUN: Readonly<Record<string, string>> = {
-  app: 'app',
-  release: 'release',
-  build: 'build',
-  slug: 'slug',
-  dyno: 'process',
-  formation: 'formation',
-  domain: 'domain',
-  'log-drain': 'log drain',
-  source: 'source',
-};
+/** The catalogue error for `code`, to throw or hand to a callback. */
+export function berthError<C extends ErrorCode>(code: C, ...args: Args<C>): BerthError {
+  return new BerthError(code, args[0]);
+}
 
-export const errors = {
-  notFound(resource: string): BerthError {
-    return new BerthError('not_found', `Couldn't find that ${RESOURCE_NOUN[resource] ?? resource}.`, resource);
-  },
-  /** A not_found with Heroku's own wording for that case (`Couldn't find that process type (worker).`). */
-  notFoundWith(resource: string, message: string): BerthError {
-    return new BerthError('not_found', message, resource);
-  },
-  invalidParams(message: string): BerthError {
-    return new BerthError('invalid_params', message);
-  },
-  badRequest(message: string): BerthError {
-    return new BerthError('bad_request', message);
-  },
-  unauthorized(): BerthError {
-    return new BerthError('unauthorized', 'Invalid credentials provided.');
-  },
-  rangeNotSatisfiable(message: string): BerthError {
-    return new BerthError('requested_range_not_satisfiable', message);
-  },
-} as const;
+/** Throws the catalogue error for `code`. */
+export function raise<C extends ErrorCode>(code: C, ...args: Args<C>): never {
+  throw new BerthError(code, args[0]);
+}
 
 export function isBerthError(value: unknown): value is BerthError {
   return value instanceof BerthError;
+}
+
+/**
+ * Errors of other rooms that are not Berth's to word but may reach a client, mapped by class name so this module
+ * imports nothing (the runtime's engine-unavailable error is internal; a client sees the catalogue's 503).
+ */
+const INTERNAL: Readonly<Record<string, ErrorCode>> = { EngineUnavailableError: 'engine_unavailable' };
+
+/** Any thrown value as a catalogue error: Berth's own as they are, known internal ones mapped, the rest a 500. */
+export function toBerthError(value: unknown): BerthError {
+  if (isBerthError(value)) return value;
+  const mapped = value instanceof Error ? INTERNAL[value.name] : undefined;
+  return new BerthError(mapped ?? 'internal_error');
 }

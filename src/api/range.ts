@@ -1,7 +1,7 @@
 // Heroku's Range / Next-Range paging. Clients send forms such as:
 //   `version ..; max=15, order=desc`   `version ..; order=desc,max=1`   `id ..; max=1000;`   `name ]app-200..; max=200`
 // An empty or missing header means the resource's default field, ascending, 200 per page.
-import { errors } from '../errors.js';
+import { raise } from '../errors.js';
 
 export interface Range {
   readonly field: string;
@@ -24,7 +24,7 @@ export function parseRange(header: string | undefined, fields: readonly string[]
   const space = text.search(/\s/);
   const field = space === -1 ? text : text.slice(0, space);
   if (!fields.includes(field)) {
-    throw errors.rangeNotSatisfiable(`Invalid Range header: sorting by "${field}" is not supported; use one of ${fields.join(', ')}.`);
+    raise('range_field_invalid', { field, fields: fields.join(', ') });
   }
   let rest = space === -1 ? '' : text.slice(space).trim();
   let start: string | undefined;
@@ -53,13 +53,13 @@ export function parseRange(header: string | undefined, fields: readonly string[]
     const [key, value = ''] = trimmed.split('=').map((part) => part.trim());
     if (key === 'max') {
       const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) throw errors.rangeNotSatisfiable(`Invalid Range header: max must be a positive integer, got "${value}".`);
+      if (!Number.isInteger(n) || n < 1) raise('range_max_invalid', { value });
       max = Math.min(n, MAX_PAGE_SIZE);
     } else if (key === 'order') {
-      if (value !== 'asc' && value !== 'desc') throw errors.rangeNotSatisfiable(`Invalid Range header: order must be asc or desc, got "${value}".`);
+      if (value !== 'asc' && value !== 'desc') raise('range_order_invalid', { value });
       order = value;
     } else {
-      throw errors.rangeNotSatisfiable(`Invalid Range header: unknown option "${trimmed}".`);
+      raise('range_option_unknown', { option: trimmed });
     }
   }
   return { field, start, startExclusive, end, max, order };

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyHttpsOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Server as HttpsServer } from 'node:https';
 import type { Logger } from 'pino';
-import { BerthError, errors, isBerthError } from '../errors.js';
+import { berthError } from '../errors.js';
+import { clientError, errorBody, schemaError } from './error-replies.js';
 import { gitRoutes, type GitService } from '../git/index.js';
 import { isAuthorized } from '../credentials.js';
 import type { ApiServices } from './context.js';
@@ -27,15 +28,7 @@ export interface ApiOptions {
   readonly git?: GitService;
 }
 
-/** Heroku's answer for a path it has no route for. */
-const NO_ROUTE =
-  'The requested API endpoint was not found. Are you using the right HTTP verb (i.e. `GET` vs. `POST`), and did you specify your URL correctly?';
-
-function errorBody(error: BerthError): Record<string, string> {
-  const body: Record<string, string> = { id: error.id, message: error.message };
-  if (error.resource !== undefined) body['resource'] = error.resource;
-  return body;
-}
+const BODY_LIMIT = 1024 * 1024;
 
 export async function buildApi(services: ApiServices, options: ApiOptions): Promise<FastifyInstance> {
   const serverOptions: FastifyServerOptions = {
@@ -45,7 +38,10 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
     logController: new LogController({ disableRequestLogging: true }),
     // Heroku accepts `/apps/x/` as `/apps/x`.
     routerOptions: { ignoreTrailingSlash: true },
-    bodyLimit: 1024 * 1024,
+    bodyLimit: BODY_LIMIT,
+    // Schema failures are Heroku's invalid_params naming the field (api/schemas.ts has why coercion is on).
+    schemaErrorFormatter: schemaError,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: false, allErrors: false } },
   };
   const api: FastifyInstance = options.https
     ? (Fastify({ ...serverOptions, https: options.https } as FastifyHttpsOptions<HttpsServer>) as unknown as FastifyInstance)
@@ -59,7 +55,7 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
     try {
       done(null, JSON.parse(text) as unknown);
     } catch {
-      done(errors.badRequest('Request body must be valid JSON.'), undefined);
+      done(berthError('body_json_invalid'), undefined);
     }
   });
 
@@ -67,7 +63,7 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
     void reply.header('Request-Id', request.id);
     // Blob and stream URLs carry their own secret, as Heroku's presigned URLs do.
     if ((request.routeOptions.config as { public?: boolean } | undefined)?.public === true) return;
-    if (!isAuthorized(request.headers.authorization, options.apiKey)) throw errors.unauthorized();
+    if (!isAuthorized(request.headers.authorization, options.apiKey)) throw berthError('credentials_invalid');
   });
 
   api.addHook('onResponse', async (request, reply) => {
@@ -77,17 +73,16 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   api.setErrorHandler(async (error, request, reply) => {
     // A streaming route may have set text/plain before it failed; errors are always Heroku's JSON.
     void reply.type('application/json; charset=utf-8');
-    if (isBerthError(error)) return reply.code(error.status).send(errorBody(error));
-    const status = (error as { statusCode?: number }).statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      const id = status === 413 ? 'payload_too_large' : 'bad_request';
-      return reply.code(status).send({ id, message: (error as Error).message });
-    }
-    request.log.error({ err: error }, 'unexpected error');
-    return reply.code(500).send({ id: 'internal_server_error', message: 'An unexpected error occurred.' });
+    const { error: answer, internal } = clientError(error, { bodyLimit: BODY_LIMIT, contentType: request.headers['content-type'] });
+    if (internal) request.log.error({ err: error }, 'unexpected error');
+    return reply.code(answer.status).send(errorBody(answer));
   });
 
-  api.setNotFoundHandler(async (_request, reply) => reply.code(404).send({ id: 'not_found', message: NO_ROUTE }));
+  // Heroku's answer for a path it has no route for.
+  api.setNotFoundHandler(async (_request, reply) => {
+    const answer = berthError('route_not_found');
+    return reply.code(answer.status).send(errorBody(answer));
+  });
 
   await api.register(accountRoutes, services);
   await api.register(appsRoutes, services);

@@ -1,5 +1,8 @@
 // Platform API v3 shapes (snake_case, as in the schema) built from Berth's records.
 import type { Account, AppRecord, BuildpackRef, BuildRecord, DynoRecord, FormationRecord, ReleaseRecord, SlugRecord } from '../contracts/records.js';
+import type { Domain } from '../domains/index.js';
+import type { LogSession } from '../logs/index.js';
+import type { LogDrainRecord } from '../logs/index.js';
 
 export interface ShapeContext {
   readonly account: Account;
@@ -162,4 +165,41 @@ export function dynoShape(d: DynoRecord, app: AppRecord, attachUrl: string | nul
     type: d.type,
     updated_at: d.updatedAt,
   };
+}
+
+export function domainShape(domain: Domain) {
+  return {
+    acm_status: null,
+    acm_status_reason: null,
+    app: { id: domain.appId, name: domain.appName },
+    cname: domain.cname,
+    created_at: domain.createdAt,
+    hostname: domain.hostname,
+    id: domain.id,
+    kind: domain.kind,
+    sni_endpoint: null,
+    status: domain.status,
+    updated_at: domain.updatedAt,
+  };
+}
+
+export function logDrainShape(drain: LogDrainRecord, app: AppRecord) {
+  return {
+    id: drain.id,
+    url: drain.url,
+    token: drain.token,
+    addon: null,
+    app: { id: app.id, name: app.name },
+    created_at: drain.createdAt,
+    updated_at: drain.updatedAt,
+  };
+}
+
+export function logSessionShape(session: LogSession) {
+  return { id: session.id, logplex_url: session.url, created_at: session.createdAt, updated_at: session.createdAt };
+}
+
+/** `POST /sources`: one URL to PUT the tarball to and GET it from. */
+export function sourceShape(url: string) {
+  return { source_blob: { get_url: url, put_url: url } };
 }

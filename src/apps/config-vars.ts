@@ -1,6 +1,7 @@
 // Config var rules and the release description a change gets.
 import type { ConfigVars } from '../contracts/records.js';
-import { errors } from '../errors.js';
+import { raise } from '../errors.js';
+import { RELEASE_DESCRIPTIONS } from '../logs/index.js';
 
 /** Names a POSIX shell can export: dynos and buildpacks receive config vars as environment variables. */
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -10,26 +11,17 @@ export interface ConfigChange {
   readonly unset: readonly string[];
 }
 
-/**
- * Validates a PATCH body: an object whose values are strings (set) or null (remove). Numbers and booleans are
- * taken as their text, as Heroku does. Anything else is a 422 naming the key.
- */
-export function parseConfigPatch(body: unknown): ConfigChange {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw errors.invalidParams('Config vars must be a JSON object of names to string values (or null to remove).');
-  }
+/** A PATCH of config vars: a string sets a var, `null` removes it (the API schema has turned numbers into text). */
+export type ConfigPatch = Readonly<Record<string, string | null>>;
+
+/** Splits a PATCH into what it sets and what it removes; a name a shell could not export is a 422 naming it. */
+export function parseConfigPatch(patch: ConfigPatch): ConfigChange {
   const set: Record<string, string> = {};
   const unset: string[] = [];
-  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
-    if (!NAME.test(key)) {
-      throw errors.invalidParams(
-        `Invalid config var name: ${JSON.stringify(key)}. Names must start with a letter or underscore and contain only letters, digits and underscores.`,
-      );
-    }
+  for (const [key, value] of Object.entries(patch)) {
+    if (!NAME.test(key)) raise('config_var_name_invalid', { name: JSON.stringify(key) });
     if (value === null) unset.push(key);
-    else if (typeof value === 'string') set[key] = value;
-    else if (typeof value === 'number' || typeof value === 'boolean') set[key] = String(value);
-    else throw errors.invalidParams(`Config var ${key} must be a string or null.`);
+    else set[key] = value;
   }
   return { set, unset };
 }
@@ -39,20 +31,11 @@ export function applyConfigChange(current: ConfigVars, change: ConfigChange, max
   for (const key of change.unset) delete next[key];
   Object.assign(next, change.set);
   const size = Object.entries(next).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
-  if (size > maxBytes) {
-    throw errors.invalidParams(
-      `Config vars are too large: ${size} bytes of names and values, the limit is ${maxBytes} bytes.`,
-    );
-  }
+  if (size > maxBytes) raise('config_vars_too_large', { size, limit: maxBytes });
   return next;
 }
 
-/** `Set FOO, BAR config vars`, `Remove FOO config vars`, as Heroku words them. */
+/** `Set FOO, BAR config vars`, `Remove FOO config vars`: the release a change makes. */
 export function describeConfigChange(change: ConfigChange): string {
-  const setKeys = Object.keys(change.set);
-  if (setKeys.length > 0 && change.unset.length > 0) {
-    return `Set ${setKeys.join(', ')} and remove ${change.unset.join(', ')} config vars`;
-  }
-  if (setKeys.length > 0) return `Set ${setKeys.join(', ')} config vars`;
-  return `Remove ${change.unset.join(', ')} config vars`;
+  return RELEASE_DESCRIPTIONS.configVars(Object.keys(change.set), change.unset);
 }

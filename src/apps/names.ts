@@ -1,19 +1,14 @@
 // Heroku's app name rule, and Heroku-style generated names ("sleepy-meadow-81798").
 import { randomInt } from 'node:crypto';
-import { errors } from '../errors.js';
+import { raise } from '../errors.js';
 
 export const APP_NAME_PATTERN = /^[a-z][a-z0-9-]{1,28}[a-z0-9]$/;
 
 /** Throws Heroku's 422 for a name that breaks the rule; returns the name otherwise. */
-export function validateAppName(name: unknown): string {
-  if (typeof name !== 'string') throw errors.invalidParams('Name must be a string.');
-  if (name.length < 3) throw errors.invalidParams('Name is too short (minimum is 3 characters)');
-  if (name.length > 30) throw errors.invalidParams('Name is too long (maximum is 30 characters)');
-  if (!APP_NAME_PATTERN.test(name)) {
-    throw errors.invalidParams(
-      'Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.',
-    );
-  }
+export function validateAppName(name: string): string {
+  if (name.length < 3) raise('app_name_too_short');
+  if (name.length > 30) raise('app_name_too_long');
+  if (!APP_NAME_PATTERN.test(name)) raise('app_name_invalid');
   return name;
 }
 

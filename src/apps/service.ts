@@ -3,25 +3,29 @@
 import { apiTimestamp } from '../clock.js';
 import { randomUUID } from 'node:crypto';
 import type { AppRecord, ConfigVars, ReleaseArtifact, ReleaseRecord } from '../contracts/records.js';
-import { errors } from '../errors.js';
+import { raise } from '../errors.js';
 import type { EventBus } from '../events.js';
+import { RELEASE_DESCRIPTIONS } from '../logs/index.js';
 import type { Store } from '../store/index.js';
-import { applyConfigChange, describeConfigChange, parseConfigPatch } from './config-vars.js';
+import { applyConfigChange, describeConfigChange, parseConfigPatch, type ConfigPatch } from './config-vars.js';
 import { generateAppName, validateAppName } from './names.js';
 
 export const REGIONS = ['us', 'eu'] as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A stack by name, or `{name}` as the schema also allows. */
+export type StackRef = string | { readonly name?: string | undefined };
+
 export interface CreateAppRequest {
-  name?: unknown;
-  region?: unknown;
-  stack?: unknown;
+  readonly name?: string | null | undefined;
+  readonly region?: string | null | undefined;
+  readonly stack?: StackRef | null | undefined;
 }
 
 export interface UpdateAppRequest {
-  name?: unknown;
-  maintenance?: unknown;
-  build_stack?: unknown;
+  readonly name?: string | undefined;
+  readonly maintenance?: boolean | undefined;
+  readonly build_stack?: StackRef | undefined;
 }
 
 export interface AppsOptions {
@@ -56,10 +60,10 @@ export class AppsService {
         request.name === undefined || request.name === null
           ? generateAppName((n) => this.#store.apps.nameTaken(n))
           : validateAppName(request.name);
-      if (this.#store.apps.nameTaken(name)) throw errors.invalidParams('Name is already taken');
+      if (this.#store.apps.nameTaken(name)) raise('app_name_taken');
       const app = this.#store.apps.insert({ id: randomUUID(), name, createdAt: apiTimestamp(), stack, region });
-      this.#releases.create({ app, description: 'Initial release', config: {}, artifact: null });
-      this.#releases.create({ app, description: 'Enable Logplex', config: {}, artifact: null });
+      this.#releases.create({ app, description: RELEASE_DESCRIPTIONS.initial, config: {}, artifact: null });
+      this.#releases.create({ app, description: RELEASE_DESCRIPTIONS.logplex, config: {}, artifact: null });
       return this.get(app.id);
     });
   }
@@ -71,7 +75,7 @@ export class AppsService {
   /** By name or by UUID, as every `/apps/{app}` path allows. */
   get(nameOrId: string): AppRecord {
     const app = UUID.test(nameOrId) ? this.#store.apps.getById(nameOrId.toLowerCase()) : this.#store.apps.getByName(nameOrId);
-    if (!app) throw errors.notFound('app');
+    if (!app) raise('app_not_found');
     return app;
   }
 
@@ -85,13 +89,10 @@ export class AppsService {
       const changes: { name?: string; maintenance?: boolean; buildStack?: string } = {};
       if (request.name !== undefined && request.name !== app.name) {
         const name = validateAppName(request.name);
-        if (this.#store.apps.nameTaken(name)) throw errors.invalidParams('Name is already taken');
+        if (this.#store.apps.nameTaken(name)) raise('app_name_taken');
         changes.name = name;
       }
-      if (request.maintenance !== undefined) {
-        if (typeof request.maintenance !== 'boolean') throw errors.invalidParams('Maintenance must be true or false.');
-        changes.maintenance = request.maintenance;
-      }
+      if (request.maintenance !== undefined) changes.maintenance = request.maintenance;
       if (request.build_stack !== undefined) changes.buildStack = this.#stack(request.build_stack);
       const updated = this.#store.apps.update(app.id, changes, apiTimestamp());
       // A rename or a maintenance switch changes what the router serves.
@@ -116,8 +117,8 @@ export class AppsService {
   }
 
   /** Applies a PATCH of config vars (`null` removes) and makes the release that pins them; answers the full map. */
-  updateConfigVars(nameOrId: string, body: unknown): ConfigVars {
-    const change = parseConfigPatch(body);
+  updateConfigVars(nameOrId: string, vars: ConfigPatch): ConfigVars {
+    const change = parseConfigPatch(vars);
     return this.#store.transaction(() => {
       const app = this.get(nameOrId);
       if (Object.keys(change.set).length === 0 && change.unset.length === 0) return app.config;
@@ -130,16 +131,16 @@ export class AppsService {
     });
   }
 
-  #region(value: unknown): string {
+  #region(value: string | null | undefined): string {
     if (value === undefined || value === null) return 'us';
-    if (typeof value === 'string' && (REGIONS as readonly string[]).includes(value)) return value;
-    throw errors.notFound('region');
+    if ((REGIONS as readonly string[]).includes(value)) return value;
+    raise('region_not_found');
   }
 
-  #stack(value: unknown): string {
+  #stack(value: StackRef | null | undefined): string {
     if (value === undefined || value === null) return this.#options.stack;
-    const name = typeof value === 'string' ? value : (value as { name?: unknown }).name;
+    const name = typeof value === 'string' ? value : value.name;
     if (name === this.#options.stack) return this.#options.stack;
-    throw errors.invalidParams(`Stack ${String(name)} is not available in Berth; it runs ${this.#options.stack}.`);
+    raise('stack_unavailable', { stack: String(name), available: this.#options.stack });
   }
 }

@@ -9,8 +9,8 @@ import type { Logger } from 'pino';
 import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord, BuildpackRef, BuildRecord, ConfigVars, ReleaseArtifact, ReleaseRecord, SlugRecord } from '../contracts/records.js';
 import type { SourceRef } from '../contracts/sources.js';
-import { errors } from '../errors.js';
-import { OutputStream, replayFile, type Logplex } from '../logs/index.js';
+import { raise } from '../errors.js';
+import { API_LINES, OutputStream, RELEASE_DESCRIPTIONS, replayFile, type Logplex } from '../logs/index.js';
 import type { AppQueues, QueueTurn } from '../queue.js';
 import type { Runtime } from '../runtime/index.js';
 import { SourceFetchError, type SourcesService } from '../sources/index.js';
@@ -54,9 +54,9 @@ export interface CreateBuildRequest {
 
 /** `Deploy 1a2b3c4d`: Heroku shows 8 hex digits of a commit, and other versions as they are. */
 export function deployDescription(version: string | null, slugId: string): string {
-  if (version && /^[0-9a-f]{9,40}$/i.test(version)) return `Deploy ${version.slice(0, 8)}`;
-  if (version) return `Deploy ${version}`;
-  return `Deploy ${slugId.slice(0, 8)}`;
+  if (version && /^[0-9a-f]{9,40}$/i.test(version)) return RELEASE_DESCRIPTIONS.deploy(version.slice(0, 8));
+  if (version) return RELEASE_DESCRIPTIONS.deploy(version);
+  return RELEASE_DESCRIPTIONS.deploy(slugId.slice(0, 8));
 }
 
 export class BuildsService {
@@ -102,7 +102,7 @@ export class BuildsService {
         userEmail: user.email,
         stack: app.buildStack,
       });
-      this.#deps.logplex.write(app.id, 'app', 'api', `Build started by user ${user.email}`);
+      this.#deps.logplex.write(app.id, 'app', 'api', API_LINES.buildStarted(user.email));
       return record;
     });
     const output = new OutputStream(this.#outputPath(app.id, build.id));
@@ -183,7 +183,7 @@ export class BuildsService {
           artifact: { type: 'slug', id: slug.id },
         });
         store.builds.finish(build.id, { status: 'succeeded', slugId: slug.id, releaseId: made.id, buildpacks: used }, apiTimestamp());
-        logplex.write(appId, 'app', 'api', 'Build succeeded');
+        logplex.write(appId, 'app', 'api', API_LINES.buildSucceeded());
         return made;
       });
       const app2 = store.apps.getById(appId);
@@ -210,7 +210,7 @@ export class BuildsService {
         if (!store.builds.get(build.id)) return;
         store.builds.finish(build.id, { status: 'failed' }, apiTimestamp());
         if (store.apps.getById(appId)) {
-          logplex.write(appId, 'app', 'api', `Build failed -- check your build output: ${this.#options.outputUrl(build.id, build.outputSecret)}`);
+          logplex.write(appId, 'app', 'api', API_LINES.buildFailed(this.#options.outputUrl(build.id, build.outputSecret)));
         }
       });
       void user;
@@ -230,14 +230,14 @@ export class BuildsService {
 
   get(app: AppRecord, id: string): BuildRecord {
     const build = this.#deps.store.builds.get(id);
-    if (!build || build.appId !== app.id) throw errors.notFound('build');
+    if (!build || build.appId !== app.id) raise('build_not_found');
     return build;
   }
 
   /** Every byte of a build's output: live while it runs, replayed from its file afterwards. */
   output(buildId: string, secret: string, signal?: AbortSignal): AsyncIterable<Buffer> {
     const build = this.#deps.store.builds.get(buildId);
-    if (!build || build.outputSecret !== secret) throw errors.notFound('build');
+    if (!build || build.outputSecret !== secret) raise('build_not_found');
     const live = this.#live.get(buildId);
     if (live) return live.follow(signal);
     return replayFile(this.#outputPath(build.appId, buildId));
@@ -245,7 +245,7 @@ export class BuildsService {
 
   slug(app: AppRecord, id: string): SlugRecord {
     const slug = this.#deps.store.builds.getSlug(id);
-    if (!slug || slug.appId !== app.id) throw errors.notFound('slug');
+    if (!slug || slug.appId !== app.id) raise('slug_not_found');
     return slug;
   }
 
@@ -270,7 +270,7 @@ export class BuildsService {
     for (const build of store.builds.listPending()) {
       store.transaction(() => {
         store.builds.finish(build.id, { status: 'failed' }, apiTimestamp());
-        this.#deps.logplex.write(build.appId, 'app', 'api', `Build failed -- check your build output: ${this.#options.outputUrl(build.id, build.outputSecret)}`);
+        this.#deps.logplex.write(build.appId, 'app', 'api', API_LINES.buildFailed(this.#options.outputUrl(build.id, build.outputSecret)));
       });
       // Keep what the build printed before the daemon stopped, then say why it ended. Read it before the
       // OutputStream opens the file: that truncates it.

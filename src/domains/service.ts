@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { apiTimestamp } from '../clock.js';
 import type { AppRecord } from '../contracts/records.js';
-import { errors } from '../errors.js';
+import { raise } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { DomainRecord, Store } from '../store/index.js';
 import { normalizeHostname } from '../tls/index.js';
@@ -56,23 +56,22 @@ export class DomainsService {
   get(app: AppRecord, idOrHostname: string): Domain {
     const wanted = idOrHostname.toLowerCase();
     const found = this.list(app).find((d) => d.id === wanted || d.hostname === wanted);
-    if (found === undefined) throw errors.notFound('domain');
+    if (found === undefined) raise('domain_not_found');
     return found;
   }
 
-  add(app: AppRecord, body: unknown): Domain {
-    const raw = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['hostname'] : undefined;
-    if (typeof raw !== 'string' || raw.trim() === '') throw errors.invalidParams('Hostname must be provided.');
-    if (raw.startsWith('*.')) throw errors.invalidParams('Wildcard domains are not supported by Berth.');
+  add(app: AppRecord, raw: string): Domain {
+    if (raw.trim() === '') raise('domain_hostname_missing');
+    if (raw.startsWith('*.')) raise('domain_wildcard_unsupported');
     const hostname = normalizeHostname(raw.trim());
-    if (hostname === undefined) throw errors.invalidParams(`${raw} is not a valid hostname.`);
+    if (hostname === undefined) raise('domain_hostname_invalid', { hostname: raw });
     const record = this.#store.transaction(() => {
       const taken = this.#store.domains.getByHostname(hostname);
       if (taken !== undefined) {
-        throw errors.invalidParams(taken.appId === app.id ? 'Domain already added to this app.' : `${hostname} is currently in use by another app.`);
+        raise(taken.appId === app.id ? 'domain_already_added' : 'domain_taken', { hostname });
       }
       if (hostname.endsWith(APP_DOMAIN_SUFFIX) && this.#store.apps.getByName(hostname.slice(0, -APP_DOMAIN_SUFFIX.length)) !== undefined) {
-        throw errors.invalidParams(`${hostname} is currently in use by another app.`);
+        raise('domain_taken', { hostname });
       }
       const now = apiTimestamp();
       return this.#store.domains.insert({ id: randomUUID(), appId: app.id, hostname, cname: null, status: 'succeeded', createdAt: now, updatedAt: now });
@@ -83,7 +82,7 @@ export class DomainsService {
 
   remove(app: AppRecord, idOrHostname: string): Domain {
     const domain = this.get(app, idOrHostname);
-    if (domain.kind === 'heroku') throw errors.invalidParams(`${domain.hostname} is the app's default domain and cannot be removed.`);
+    if (domain.kind === 'heroku') raise('domain_default_undeletable', { hostname: domain.hostname });
     this.#store.domains.delete(domain.id);
     this.#events.emit('routing.changed', { appId: app.id, appName: app.name });
     return domain;

@@ -5,9 +5,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord, DynoRecord, FormationRecord, ReleaseRecord } from '../contracts/records.js';
 import type { AppRoute, RoutingSource, RoutingTable } from '../contracts/routing.js';
-import { errors } from '../errors.js';
+import { berthError, raise } from '../errors.js';
 import type { EventBus } from '../events.js';
-import type { Logplex } from '../logs/index.js';
+import { API_LINES, type Logplex } from '../logs/index.js';
 import type { AppQueues } from '../queue.js';
 import type { ContainerTrust, Runtime } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
@@ -134,12 +134,7 @@ export class DynoManager implements RoutingSource {
         touched.push(next);
       }
       const all = [...formation.values()].sort(byWebFirst);
-      this.#deps.logplex.write(
-        app.id,
-        'app',
-        'api',
-        `Scaled to ${all.map((f) => `${f.type}@${f.quantity}:${f.size}`).join(' ')} by user ${this.#deps.account().email}`,
-      );
+      this.#deps.logplex.write(app.id, 'app', 'api', API_LINES.scaled(all, this.#deps.account().email));
       return touched;
     });
     // Not in the app's queue: a build and its release phase hold that queue for minutes, and Heroku scales at once.
@@ -242,12 +237,7 @@ export class DynoManager implements RoutingSource {
       // The first formation is a scale too: Heroku logs `Scaled to web@1:Basic worker@0:Basic by user ...`.
       if (created) {
         const all = store.dynos.formation(appId).sort(byWebFirst);
-        this.#deps.logplex.write(
-          appId,
-          'app',
-          'api',
-          `Scaled to ${all.map((f) => `${f.type}@${f.quantity}:${f.size}`).join(' ')} by user ${this.#deps.account().email}`,
-        );
+        this.#deps.logplex.write(appId, 'app', 'api', API_LINES.scaled(all, this.#deps.account().email));
       }
     });
     const formation = store.dynos.formation(appId);
@@ -271,7 +261,7 @@ export class DynoManager implements RoutingSource {
 
   dyno(app: AppRecord, name: string): DynoRecord {
     const found = this.dynos(app).find((d) => d.name === name || d.id === name);
-    if (!found) throw errors.notFound('dyno');
+    if (!found) raise('dyno_not_found');
     return found;
   }
 
@@ -280,7 +270,7 @@ export class DynoManager implements RoutingSource {
     const slots = [...(this.#slots.get(app.id)?.values() ?? [])].filter(
       (slot) => (which.type === undefined || slot.type === which.type) && (which.name === undefined || slot.name === which.name),
     );
-    if (which.name !== undefined && slots.length === 0) throw errors.notFound('dyno');
+    if (which.name !== undefined && slots.length === 0) raise('dyno_not_found');
     // Each slot starts its restart now; the caller may await the whole, the API does not (Heroku answers at once).
     await Promise.all(slots.map((slot) => slot.restart('Restarting')));
   }
@@ -300,7 +290,7 @@ export class DynoManager implements RoutingSource {
     const { store, logplex } = this.#deps;
     const release = store.releases.current(app.id);
     const slug = release?.artifact?.type === 'slug' ? store.builds.getSlug(release.artifact.id) : undefined;
-    if (!release || !slug?.image) throw errors.invalidParams('This app has no release to run yet: deploy it first.');
+    if (!release || !slug?.image) raise('app_not_released');
     const size = dynoSize(request.size ?? DEFAULT_SIZE).name;
     const name = oneOffName('run');
     const now = apiTimestamp();
@@ -322,7 +312,7 @@ export class DynoManager implements RoutingSource {
     };
     const running = this.#oneOffsOf(app.id);
     running.set(name, record);
-    logplex.write(app.id, 'app', 'api', `Starting process with command \`${request.command}\` by user ${this.#deps.account().email}`);
+    logplex.write(app.id, 'app', 'api', API_LINES.oneOffStarted(request.command, this.#deps.account().email));
     const deps = { runtime: this.#deps.runtime, logplex, ports: this.#ports, trust: this.#deps.trust };
     const spec = {
       appId: app.id,
@@ -457,7 +447,7 @@ export class DynoManager implements RoutingSource {
 }
 
 function notFoundType(type: string) {
-  return errors.notFoundWith('formation', `Couldn't find that process type (${type}).`);
+  return berthError('process_type_not_found', { type });
 }
 
 function byWebFirst(a: FormationRecord, b: FormationRecord): number {
@@ -470,10 +460,10 @@ function byWebFirst(a: FormationRecord, b: FormationRecord): number {
 export function parseQuantity(value: string | number, current: number): number {
   const text = String(value).trim();
   const match = /^([+-]?)(\d+)$/.exec(text);
-  if (!match) throw errors.invalidParams(`Invalid quantity: ${text}. Use a number, or +N / -N.`);
+  if (!match) raise('formation_quantity_invalid', { quantity: text });
   const n = Number(match[2]);
   const next = match[1] === '+' ? current + n : match[1] === '-' ? current - n : n;
-  if (next < 0) throw errors.invalidParams('Quantity cannot be less than 0.');
-  if (next > 100) throw errors.invalidParams('Quantity cannot be more than 100 on Berth.');
+  if (next < 0) raise('formation_quantity_negative');
+  if (next > 100) raise('formation_quantity_too_high', { max: 100 });
   return next;
 }

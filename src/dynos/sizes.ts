@@ -1,5 +1,5 @@
 // Dyno sizes and their memory: the container limit sits at the R15 threshold, R14 fires above the quota.
-import { errors } from '../errors.js';
+import { raise } from '../errors.js';
 
 export interface DynoSize {
   readonly name: string;
@@ -23,6 +23,6 @@ export const DEFAULT_SIZE = 'Basic';
 export function dynoSize(name: string): DynoSize {
   const wanted = name.toLowerCase().replace(/^(\d)x$/, 'standard-$1x');
   const size = SIZES.find((s) => s.name.toLowerCase() === wanted);
-  if (!size) throw errors.invalidParams(`No such size as ${name}. Use ${SIZES.map((s) => s.name).join(', ')}.`);
+  if (!size) raise('dyno_size_invalid', { size: name, sizes: SIZES.map((s) => s.name).join(', ') });
   return size;
 }

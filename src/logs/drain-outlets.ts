@@ -8,7 +8,8 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { LogLine } from '../contracts/records.js';
-import { l10Message, logTimestamp, octetCounted, rfc5424Message } from './format.js';
+import { logTimestamp, octetCounted, rfc5424Message } from './format.js';
+import { l10Message } from './lines/drains.js';
 
 /** Logplex's `drain_buffer_size`. */
 export const DRAIN_BUFFER_MESSAGES = 1024;

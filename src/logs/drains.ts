@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import type { AppRecord } from '../contracts/records.js';
-import { BerthError, errors } from '../errors.js';
+import { raise } from '../errors.js';
 import type { LogDrainRecord, Store } from '../store/index.js';
 
 export type { LogDrainRecord };
@@ -63,25 +63,25 @@ export class LogDrains {
 
   get(app: AppRecord, identity: string): LogDrainRecord {
     const drain = this.#store.drains.find(app.id, identity);
-    if (drain === undefined) throw errors.notFound('log-drain');
+    if (drain === undefined) raise('log_drain_not_found');
     return drain;
   }
 
-  add(app: AppRecord, rawUrl: unknown): LogDrainRecord {
+  add(app: AppRecord, rawUrl: string): LogDrainRecord {
     const url = parseDrainUrl(rawUrl);
     if (url === undefined) {
-      throw errors.invalidParams('Url is invalid: use https://, http://, syslog://host:port or syslog+tls://host:port.');
+      raise('log_drain_url_invalid');
     }
     const existing = this.#store.drains.listByApp(app.id);
-    if (existing.some((drain) => drain.url === String(rawUrl).trim())) throw errors.invalidParams('Url has already been taken');
+    if (existing.some((drain) => drain.url === rawUrl.trim())) raise('log_drain_url_taken');
     if (existing.length >= (this.#options.maxPerApp ?? MAX_DRAINS_PER_APP)) {
-      throw new BerthError('invalid_params', `You can't add more than ${this.#options.maxPerApp ?? MAX_DRAINS_PER_APP} log drains to an app.`);
+      raise('log_drain_limit_reached', { max: this.#options.maxPerApp ?? MAX_DRAINS_PER_APP });
     }
     const now = new Date().toISOString().slice(0, 19) + 'Z';
     const drain = this.#store.drains.insert({
       id: randomUUID(),
       appId: app.id,
-      url: String(rawUrl).trim(),
+      url: rawUrl.trim(),
       token: `d.${randomUUID()}`,
       createdAt: now,
       updatedAt: now,

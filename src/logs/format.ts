@@ -48,21 +48,6 @@ export function splitMessage(message: string, maxBytes: number = MAX_LINE_BYTES)
   return pieces;
 }
 
-/** A time as the L-code lines write it: `2013-04-17T19:04:46+00:00`. */
-export function secondsTimestamp(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}+00:00`;
-}
-
-/** Heroku's L10 message (drain buffer overflow), written as `heroku[logplex]`. */
-export function l10Message(dropped: number, sinceMs: number): string {
-  return `Error L10 (output buffer overflow): ${dropped} messages dropped since ${secondsTimestamp(sinceMs)}.`;
-}
-
-/** Heroku's L11 message (tail session buffer overflow), written as `heroku[logplex]`. */
-export function l11Message(dropped: number, sinceMs: number): string {
-  return `Error L11 (Tail buffer overflow) -> This tail session dropped ${dropped} messages since ${secondsTimestamp(sinceMs)}.`;
-}
-
 /**
  * The syslog PRI logplex puts on a line, as seen in real drains: the router `<158>` (local3.info), the dyno manager
  * and logplex `<134>` (local0.info), the API `<133>` (local0.notice), app output `<190>` (local7.info).

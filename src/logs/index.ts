@@ -1,14 +1,14 @@
 export { Logplex, type LogFilter, type LogplexOptions, type LogSubscriber } from './logplex.js';
 export {
   formatLogLine,
-  l10Message,
-  l11Message,
   logTimestamp,
   octetCounted,
   rfc5424Message,
   splitMessage,
   syslogPriority,
 } from './format.js';
+export { l10Message, l11Message } from './lines/drains.js';
+export { API_LINES, RELEASE_DESCRIPTIONS } from './lines/api.js';
 export { OutputStream, replayFile } from './output-stream.js';
 export { SseParser, sseEvent, type SseMessage } from './sse.js';
 export {

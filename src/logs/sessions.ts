@@ -6,7 +6,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { StoredLogLine } from '../store/index.js';
-import { formatLogLine, l11Message, logTimestamp } from './format.js';
+import { formatLogLine, logTimestamp } from './format.js';
+import { l11Message } from './lines/drains.js';
 import { matchesFilter, type LogFilter, type Logplex } from './logplex.js';
 import { sseEvent } from './sse.js';
 

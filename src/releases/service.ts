@@ -6,11 +6,18 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord, ConfigVars, ReleaseArtifact, ReleaseRecord } from '../contracts/records.js';
-import { errors } from '../errors.js';
+import { raise } from '../errors.js';
 import type { EventBus } from '../events.js';
-import { OutputStream, replayFile, type Logplex } from '../logs/index.js';
+import { API_LINES, OutputStream, RELEASE_DESCRIPTIONS, replayFile, type Logplex } from '../logs/index.js';
 import type { AppQueues } from '../queue.js';
 import type { Store } from '../store/index.js';
+
+/** `POST /apps/{app}/releases`: a slug to release, or a release (id or version) to roll back to. */
+export interface ReleaseRequest {
+  readonly slug?: string | undefined;
+  readonly release?: string | undefined;
+  readonly description?: string | undefined;
+}
 
 export interface NewReleaseRequest {
   app: AppRecord;
@@ -93,9 +100,9 @@ export class ReleasesService {
         userEmail: user.email,
         outputStreamUrl: command === undefined ? null : this.#options.outputUrl(id, randomBytes(24).toString('hex')),
       });
-      this.#logplex.write(request.app.id, 'app', 'api', `${request.description} by user ${user.email}`);
+      this.#logplex.write(request.app.id, 'app', 'api', API_LINES.release(request.description, user.email));
       if (command !== undefined) {
-        this.#logplex.write(request.app.id, 'app', 'api', `Running release v${release.version} commands by user ${user.email}`);
+        this.#logplex.write(request.app.id, 'app', 'api', API_LINES.releasePhaseRunning(release.version, user.email));
         return release;
       }
       return this.#makeCurrent(request.app, release);
@@ -107,7 +114,7 @@ export class ReleasesService {
     const now = apiTimestamp();
     this.#store.releases.makeCurrent(app.id, release.id, now);
     this.#store.apps.update(app.id, { releasedAt: now }, now);
-    this.#logplex.write(app.id, 'app', 'api', `Release v${release.version} created by user ${user.email}`);
+    this.#logplex.write(app.id, 'app', 'api', API_LINES.releaseCreated(release.version, user.email));
     const current = this.#store.releases.getById(app.id, release.id) as ReleaseRecord;
     this.#store.afterCommit(() =>
       this.#events.emit('release.current', { appId: app.id, appName: app.name, releaseId: current.id, version: current.version }),
@@ -139,7 +146,7 @@ export class ReleasesService {
       if (!app) return release;
       if (ok) return this.#makeCurrent(app, release);
       this.#store.releases.setStatus(app.id, release.id, 'failed', apiTimestamp());
-      this.#logplex.write(app.id, 'app', 'api', `Release v${release.version} command failed by user ${user.email}`);
+      this.#logplex.write(app.id, 'app', 'api', API_LINES.releasePhaseFailed(release.version, user.email));
       return this.#store.releases.getById(app.id, release.id) as ReleaseRecord;
     });
   }
@@ -167,7 +174,7 @@ export class ReleasesService {
   /** A release's output: live while the phase runs, replayed afterwards. */
   output(app: AppRecord, releaseId: string, secret: string, signal?: AbortSignal): AsyncIterable<Buffer> {
     const release = this.#store.releases.getById(app.id, releaseId);
-    if (!release?.outputStreamUrl?.endsWith(`/${secret}`)) throw errors.notFound('release');
+    if (!release?.outputStreamUrl?.endsWith(`/${secret}`)) raise('release_not_found');
     const live = this.#live.get(releaseId) ?? (release.status === 'pending' && this.#runner ? this.#liveOutput(release) : undefined);
     if (live) return followOnceOpen(live, signal);
     return replayFile(this.#outputPath(release));
@@ -190,23 +197,23 @@ export class ReleasesService {
    * `POST /apps/{app}/releases`: `{slug}` releases a slug with the current config; `{release}` rolls back to that
    * release's slug and config (`Rollback to v3`).
    */
-  createFromApi(app: AppRecord, body: { slug?: unknown; release?: unknown; description?: unknown }): ReleaseRecord {
-    if (typeof body.release === 'string') {
+  createFromApi(app: AppRecord, body: ReleaseRequest): ReleaseRecord {
+    if (body.release !== undefined) {
       const target = this.get(app, body.release);
-      if (target.status === 'expired') throw errors.invalidParams(`Cannot roll back to v${target.version}: its slug has expired.`);
-      if (target.status !== 'succeeded') throw errors.invalidParams(`Cannot roll back to v${target.version}: it did not succeed.`);
+      if (target.status === 'expired') raise('release_expired', { version: target.version });
+      if (target.status !== 'succeeded') raise('release_not_succeeded', { version: target.version });
       return this.#store.transaction(() => {
         const updated = this.#store.apps.update(app.id, { config: target.config }, apiTimestamp());
-        return this.create({ app: updated, description: `Rollback to v${target.version}`, config: target.config, artifact: target.artifact });
+        return this.create({ app: updated, description: RELEASE_DESCRIPTIONS.rollback(target.version), config: target.config, artifact: target.artifact });
       });
     }
-    if (typeof body.slug === 'string') {
+    if (body.slug !== undefined) {
       const slug = this.#store.builds.getSlug(body.slug);
-      if (!slug || slug.appId !== app.id) throw errors.notFound('slug');
-      const description = typeof body.description === 'string' && body.description !== '' ? body.description : `Deploy ${slug.id.slice(0, 8)}`;
+      if (!slug || slug.appId !== app.id) raise('slug_not_found');
+      const description = body.description !== undefined && body.description !== '' ? body.description : RELEASE_DESCRIPTIONS.deploy(slug.id.slice(0, 8));
       return this.create({ app, description, config: app.config, artifact: { type: 'slug', id: slug.id } });
     }
-    throw errors.invalidParams('Give either slug (a slug id) or release (a release id or version to roll back to).');
+    raise('release_target_missing');
   }
 
   list(app: AppRecord): ReleaseRecord[] {
@@ -219,7 +226,7 @@ export class ReleasesService {
     const release = versionMatch
       ? this.#store.releases.getByVersion(app.id, Number(versionMatch[1]))
       : this.#store.releases.getById(app.id, idOrVersion);
-    if (!release) throw errors.notFound('release');
+    if (!release) raise('release_not_found');
     return release;
   }
 
@@ -233,7 +240,7 @@ export class ReleasesService {
     for (const release of this.#store.releases.listPending()) {
       this.#store.transaction(() => {
         this.#store.releases.setStatus(release.appId, release.id, 'failed', apiTimestamp());
-        this.#logplex.write(release.appId, 'app', 'api', `Release v${release.version} command failed by user ${user.email}`);
+        this.#logplex.write(release.appId, 'app', 'api', API_LINES.releasePhaseFailed(release.version, user.email));
       });
     }
   }

@@ -11,7 +11,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fileURLToPath } from 'node:url';
 import { apiTimestamp } from '../clock.js';
 import type { SourceRef } from '../contracts/sources.js';
-import { BerthError, errors } from '../errors.js';
+import { berthError, raise } from '../errors.js';
 import type { Store } from '../store/index.js';
 
 export interface SourceBlob {
@@ -39,7 +39,7 @@ function limit(maxBytes: number, what: string): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       seen += chunk.length;
-      if (seen > maxBytes) return done(new BerthError('payload_too_large', `${what} is larger than the limit of ${maxBytes} bytes.`));
+      if (seen > maxBytes) return done(berthError('source_too_large', { what, limit: maxBytes }));
       done(null, chunk);
     },
   });
@@ -70,7 +70,7 @@ export class SourcesService {
 
   #check(id: string, secret: string): void {
     const record = this.#store.sources.get(id);
-    if (!record || record.secret !== secret) throw errors.notFound('source');
+    if (!record || record.secret !== secret) raise('source_not_found');
   }
 
   /** Stores an upload whole or not at all: a temp file renamed into place. */
@@ -94,7 +94,7 @@ export class SourcesService {
   async file(id: string, secret: string): Promise<string> {
     this.#check(id, secret);
     const record = this.#store.sources.get(id);
-    if (record?.size === null || record?.size === undefined) throw errors.notFound('source');
+    if (record?.size === null || record?.size === undefined) raise('source_not_found');
     return this.path(id);
   }
 

@@ -90,7 +90,7 @@ describe('DomainsService', () => {
     const domains = new DomainsService(store, events);
     const app = store.apps.insert({ id: 'app-1', name: 'demo', createdAt: '2026-01-01T00:00:00Z', stack: 'heroku-24', region: 'us' });
     expect(domains.customHostnames(app.id)).toEqual([]);
-    domains.add(app, { hostname: 'www.example.test' });
+    domains.add(app, 'www.example.test');
     expect(domains.customHostnames(app.id)).toEqual(['www.example.test']);
     expect(domains.list(app).map((d) => d.hostname)).toEqual(['demo.localhost', 'www.example.test']);
     expect(domains.list(app)[0]?.id).toBe(herokuDomainId('app-1'));

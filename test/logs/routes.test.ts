@@ -57,7 +57,7 @@ describe('POST /apps/{app}/log-sessions', () => {
     expect((await h.request('POST', '/apps/nope/log-sessions', {})).status).toBe(404);
     expect((await h.request('POST', '/apps/demo/log-sessions', { lines: -1 })).status).toBe(422);
     expect((await h.request('POST', '/apps/demo/log-sessions', { lines: 'many' })).status).toBe(422);
-    expect((await h.request('POST', '/apps/demo/log-sessions', { dyno: 5 })).status).toBe(422);
+    expect((await h.request('POST', '/apps/demo/log-sessions', { dyno: { name: 'web.1' } })).status).toBe(422);
     const session = (await h.request('POST', '/apps/demo/log-sessions', {})).body as Json;
     const wrong = await h.api.inject({ method: 'GET', url: `/streams/logs/${String(session['id'])}/wrong` });
     expect(wrong.statusCode).toBe(404);

@@ -1,17 +1,18 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { errors } from '../../errors.js';
+import { raise } from '../../errors.js';
 import type { ApiServices } from '../context.js';
+import { schemas, type UserParams } from '../schemas.js';
 import { accountShape } from '../shapes.js';
 
 export const accountRoutes: FastifyPluginAsync<ApiServices> = async (api, services) => {
   const account = async () => accountShape(services.account());
-  api.get('/account', account);
+  api.get('/account', { schema: schemas.none }, account);
   // `~` is the current user, the only one Berth has.
-  api.get('/users/~', account);
-  api.get('/users/:user', async (request) => {
-    const { user } = request.params as { user: string };
+  api.get('/users/~', { schema: schemas.none }, account);
+  api.get<{ Params: UserParams }>('/users/:user', { schema: schemas.user }, async (request) => {
+    const { user } = request.params;
     const me = services.account();
-    if (user !== me.email && user !== me.id) throw errors.notFound('user');
+    if (user !== me.email && user !== me.id) raise('user_not_found');
     return accountShape(me);
   });
 };

@@ -2,10 +2,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppRecord } from '../../contracts/records.js';
 import type { ApiServices } from '../context.js';
 import { sendPage } from '../paging.js';
+import { schemas, type AppCreateBody, type AppParams, type AppUpdateBody } from '../schemas.js';
 import { appShape } from '../shapes.js';
-
-type AppParams = { app: string };
-type Body = Record<string, unknown> | undefined;
 
 const APP_RANGE_FIELDS = ['id', 'name', 'created_at', 'updated_at'] as const;
 
@@ -27,39 +25,32 @@ export const appsRoutes: FastifyPluginAsync<ApiServices> = async (api, services)
     const ctx = services.shapes();
     return sendPage(request, reply, services.apps.list(), APP_RANGE_FIELDS, appField, (app) => appShape(app, ctx));
   };
-  api.get('/apps', listApps);
-  api.get('/users/~/apps', listApps);
+  api.get('/apps', { schema: schemas.none }, listApps);
+  api.get('/users/~/apps', { schema: schemas.none }, listApps);
 
-  api.post('/apps', async (request, reply) => {
-    const body = (request.body as Body) ?? {};
-    const app = services.apps.create({ name: body['name'], region: body['region'], stack: body['stack'] });
+  api.post<{ Body: AppCreateBody | null }>('/apps', { schema: schemas.appCreate }, async (request, reply) => {
+    const app = services.apps.create(request.body ?? {});
     void reply.code(201);
     return appShape(app, services.shapes());
   });
 
-  api.get<{ Params: AppParams }>('/apps/:app', async (request) => appShape(services.apps.get(request.params.app), services.shapes()));
+  api.get<{ Params: AppParams }>('/apps/:app', { schema: schemas.app }, async (request) => appShape(services.apps.get(request.params.app), services.shapes()));
 
-  api.patch<{ Params: AppParams }>('/apps/:app', async (request) => {
-    const body = (request.body as Body) ?? {};
-    const app = services.apps.update(request.params.app, {
-      name: body['name'],
-      maintenance: body['maintenance'],
-      build_stack: body['build_stack'],
-    });
-    return appShape(app, services.shapes());
-  });
+  api.patch<{ Params: AppParams; Body: AppUpdateBody | null }>('/apps/:app', { schema: schemas.appUpdate }, async (request) =>
+    appShape(services.apps.update(request.params.app, request.body ?? {}), services.shapes()),
+  );
 
-  api.delete<{ Params: AppParams }>('/apps/:app', async (request) => {
+  api.delete<{ Params: AppParams }>('/apps/:app', { schema: schemas.appIgnoringBody }, async (request) => {
     const ctx = services.shapes();
     return appShape(services.apps.destroy(request.params.app), ctx);
   });
 
   // Add-ons and collaborators come with later issues; until then an app has none.
-  api.get<{ Params: AppParams }>('/apps/:app/addons', async (request, reply) => {
+  api.get<{ Params: AppParams }>('/apps/:app/addons', { schema: schemas.app }, async (request, reply) => {
     services.apps.get(request.params.app);
     return sendPage(request, reply, [] as string[], ['id', 'name'], (x) => x, (x) => x);
   });
-  api.get<{ Params: AppParams }>('/apps/:app/collaborators', async (request, reply) => {
+  api.get<{ Params: AppParams }>('/apps/:app/collaborators', { schema: schemas.app }, async (request, reply) => {
     services.apps.get(request.params.app);
     return sendPage(request, reply, [] as string[], ['id', 'email'], (x) => x, (x) => x);
   });

@@ -1,12 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Readable } from 'node:stream';
 import type { BuildRecord } from '../../contracts/records.js';
-import { errors } from '../../errors.js';
 import type { ApiServices } from '../context.js';
 import { sendPage } from '../paging.js';
+import { schemas, type AppParams, type BuildBody, type BuildParams, type BuildpackInstallationsBody, type BuildpackItem, type SlugParams, type StreamParams } from '../schemas.js';
 import { buildpackInstallationShape, buildShape, slugShape } from '../shapes.js';
-
-type AppParams = { app: string };
 
 const BUILD_RANGE_FIELDS = ['created_at', 'id', 'updated_at'] as const;
 
@@ -14,80 +12,72 @@ function buildField(build: BuildRecord, field: string): string {
   return field === 'id' ? build.id : field === 'updated_at' ? build.updatedAt : build.createdAt;
 }
 
-/** `buildpacks: [{url}|{name}]` in a build request, `updates: [{buildpack}]` in buildpack-installations. */
-function buildpackList(value: unknown, key: 'url' | 'buildpack'): string[] {
-  if (!Array.isArray(value)) throw errors.invalidParams(`${key === 'url' ? 'buildpacks' : 'updates'} must be an array.`);
-  return value.map((item: unknown) => {
-    const entry = item as Record<string, unknown> | null;
-    const ref = typeof item === 'string' ? item : (entry?.[key] ?? entry?.['url'] ?? entry?.['name']);
-    if (typeof ref !== 'string' || ref.trim() === '') throw errors.invalidParams(`Each buildpack needs a ${key === 'url' ? 'url or name' : 'buildpack'}.`);
-    return ref.trim();
-  });
+/** A buildpack reference from `"url"`, `{url}`, `{name}` or `{buildpack}` (the schema has checked one is there). */
+function buildpackRef(item: BuildpackItem): string {
+  return (typeof item === 'string' ? item : (item.buildpack ?? item.url ?? item.name ?? '')).trim();
+}
+
+/** An empty string means "not given", as the CLI sends `version: ''` without a git repo. */
+function given(value: string | null | undefined): string | null {
+  return value === undefined || value === null || value === '' ? null : value;
 }
 
 export const buildsRoutes: FastifyPluginAsync<ApiServices> = async (api, services) => {
   const shape = (build: BuildRecord) => buildShape(build, services.urls.buildOutput(build.id, build.outputSecret));
 
-  api.post<{ Params: AppParams }>('/apps/:app/builds', async (request, reply) => {
+  api.post<{ Params: AppParams; Body: BuildBody }>('/apps/:app/builds', { schema: schemas.buildCreate }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const blob = body['source_blob'] as Record<string, unknown> | undefined;
-    if (typeof blob !== 'object' || blob === null || typeof blob['url'] !== 'string' || blob['url'] === '') {
-      throw errors.invalidParams('source_blob.url is required: the URL of a tarball of the source.');
-    }
-    const version = blob['version'];
-    const checksum = blob['checksum'];
-    if (version !== undefined && version !== null && typeof version !== 'string') throw errors.invalidParams('source_blob.version must be a string.');
-    if (checksum !== undefined && checksum !== null && typeof checksum !== 'string') throw errors.invalidParams('source_blob.checksum must be a string.');
-    const buildpacks = body['buildpacks'] === undefined || body['buildpacks'] === null ? null : buildpackList(body['buildpacks'], 'url');
+    const { source_blob: blob, buildpacks } = request.body;
     const build = services.builds.create(app, {
-      source: services.sources.reference(blob['url']),
-      sourceVersion: typeof version === 'string' && version !== '' ? version : null,
-      sourceChecksum: typeof checksum === 'string' && checksum !== '' ? checksum : null,
-      buildpacks: buildpacks !== null && buildpacks.length > 0 ? buildpacks : null,
+      source: services.sources.reference(blob.url),
+      sourceVersion: given(blob.version),
+      sourceChecksum: given(blob.checksum),
+      buildpacks: buildpacks && buildpacks.length > 0 ? buildpacks.map(buildpackRef) : null,
     });
     void reply.code(201);
     return shape(build);
   });
 
-  api.get<{ Params: AppParams }>('/apps/:app/builds', async (request, reply) => {
+  api.get<{ Params: AppParams }>('/apps/:app/builds', { schema: schemas.app }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
     return sendPage(request, reply, services.builds.list(app), BUILD_RANGE_FIELDS, buildField, shape);
   });
 
-  api.get<{ Params: AppParams & { build: string } }>('/apps/:app/builds/:build', async (request) => {
+  api.get<{ Params: BuildParams }>('/apps/:app/builds/:build', { schema: schemas.build }, async (request) => {
     const app = services.apps.get(request.params.app);
     return shape(services.builds.get(app, request.params.build));
   });
 
-  api.delete<{ Params: AppParams }>('/apps/:app/build-cache', async (request, reply) => {
+  api.delete<{ Params: AppParams }>('/apps/:app/build-cache', { schema: schemas.appIgnoringBody }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
     await services.builds.purgeCache(app);
     return reply.code(202).send({});
   });
 
-  api.get<{ Params: AppParams }>('/apps/:app/buildpack-installations', async (request) => {
+  api.get<{ Params: AppParams }>('/apps/:app/buildpack-installations', { schema: schemas.app }, async (request) => {
     const app = services.apps.get(request.params.app);
     return services.builds.buildpackInstallations(app).map(buildpackInstallationShape);
   });
 
-  api.put<{ Params: AppParams }>('/apps/:app/buildpack-installations', async (request) => {
-    const app = services.apps.get(request.params.app);
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const updates = buildpackList(body['updates'], 'buildpack');
-    return services.builds.setBuildpackInstallations(app, updates).map(buildpackInstallationShape);
-  });
+  api.put<{ Params: AppParams; Body: BuildpackInstallationsBody }>(
+    '/apps/:app/buildpack-installations',
+    { schema: schemas.buildpackInstallations },
+    async (request) => {
+      const app = services.apps.get(request.params.app);
+      return services.builds.setBuildpackInstallations(app, request.body.updates.map(buildpackRef)).map(buildpackInstallationShape);
+    },
+  );
 
-  api.get<{ Params: AppParams & { slug: string } }>('/apps/:app/slugs/:slug', async (request) => {
+  api.get<{ Params: SlugParams }>('/apps/:app/slugs/:slug', { schema: schemas.slug }, async (request) => {
     const app = services.apps.get(request.params.app);
     return slugShape(services.builds.slug(app, request.params.slug));
   });
 
   // The output stream: a plain chunked GET with the secret in the URL (the CLI's got.stream sends no auth).
-  api.get<{ Params: { build: string; secret: string } }>('/streams/builds/:build/:secret', { config: { public: true } }, async (request, reply) => {
+  api.get<{ Params: StreamParams }>('/streams/builds/:id/:secret', { schema: schemas.stream, config: { public: true } }, async (request, reply) => {
     const abort = new AbortController();
     request.raw.on('close', () => abort.abort());
-    const chunks = services.builds.output(request.params.build, request.params.secret, abort.signal);
+    const chunks = services.builds.output(request.params.id, request.params.secret, abort.signal);
     return reply.type('text/plain; charset=utf-8').send(Readable.from(chunks));
   });
 };

@@ -1,80 +1,65 @@
 // Formation and dynos: `heroku ps`, `ps:scale`, `ps:restart`, `ps:stop`, `run:detached`.
 import type { FastifyPluginAsync } from 'fastify';
-import { errors } from '../../errors.js';
+import type { FormationUpdate } from '../../dynos/index.js';
 import type { ApiServices } from '../context.js';
+import { schemas, type AppParams, type DynoCreateBody, type DynoParams, type FormationBatchBody, type FormationBody, type FormationUpdateBody, type SizeRef, type TypeParams } from '../schemas.js';
 import { dynoShape, formationShape } from '../shapes.js';
 
-type AppParams = { app: string };
-
-function updatesFrom(body: unknown): Array<{ type: string; quantity?: string | number; size?: string }> {
-  const list = (body as { updates?: unknown } | undefined)?.updates;
-  if (!Array.isArray(list) || list.length === 0) throw errors.invalidParams('updates must be a non-empty array of {type, quantity, size}.');
-  return list.map((item: unknown) => {
-    const u = item as Record<string, unknown> | null;
-    if (!u || typeof u['type'] !== 'string') throw errors.invalidParams('Each update needs a process type.');
-    return fromUpdate(u, u['type']);
-  });
+function sizeName(size: SizeRef | undefined): string | undefined {
+  return typeof size === 'object' ? size.name : size;
 }
 
-function fromUpdate(u: Record<string, unknown>, type: string): { type: string; quantity?: string | number; size?: string } {
-  const quantity = u['quantity'];
-  const sizeValue = u['size'] ?? u['dyno_size'];
-  const size = typeof sizeValue === 'object' && sizeValue !== null ? (sizeValue as { name?: unknown }).name : sizeValue;
-  if (quantity !== undefined && typeof quantity !== 'string' && typeof quantity !== 'number') throw errors.invalidParams('quantity must be a number or a string.');
-  if (size !== undefined && typeof size !== 'string') throw errors.invalidParams('size must be a string.');
-  return { type, ...(quantity !== undefined ? { quantity } : {}), ...(size !== undefined ? { size } : {}) };
+/** One formation change as the dyno manager takes it: `size` or `dyno_size`, as a name or `{name}`. */
+function formationUpdate(type: string, body: FormationUpdateBody): FormationUpdate {
+  const size = sizeName(body.size ?? body.dyno_size);
+  return { type, ...(body.quantity !== undefined ? { quantity: body.quantity } : {}), ...(size !== undefined ? { size } : {}) };
 }
 
 export const dynosRoutes: FastifyPluginAsync<ApiServices> = async (api, services) => {
   const { dynos } = services;
 
-  api.get<{ Params: AppParams }>('/apps/:app/formation', async (request) => {
+  api.get<{ Params: AppParams }>('/apps/:app/formation', { schema: schemas.app }, async (request) => {
     const app = services.apps.get(request.params.app);
     return dynos.formation(app).map((f) => formationShape(f, app));
   });
 
-  api.patch<{ Params: AppParams }>('/apps/:app/formation', async (request) => {
+  api.patch<{ Params: AppParams; Body: FormationBatchBody }>('/apps/:app/formation', { schema: schemas.formationBatch }, async (request) => {
     const app = services.apps.get(request.params.app);
-    const changed = await dynos.scale(app, updatesFrom(request.body));
+    const changed = await dynos.scale(app, request.body.updates.map((u) => formationUpdate(u.type, u)));
     return changed.map((f) => formationShape(f, app));
   });
 
-  api.get<{ Params: AppParams & { type: string } }>('/apps/:app/formation/:type', async (request) => {
+  api.get<{ Params: TypeParams }>('/apps/:app/formation/:type', { schema: schemas.formationType }, async (request) => {
     const app = services.apps.get(request.params.app);
     return formationShape(dynos.formationOf(app, request.params.type), app);
   });
 
-  api.patch<{ Params: AppParams & { type: string } }>('/apps/:app/formation/:type', async (request) => {
+  api.patch<{ Params: TypeParams; Body: FormationBody }>('/apps/:app/formation/:type', { schema: schemas.formationTypeUpdate }, async (request) => {
     const app = services.apps.get(request.params.app);
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const [changed] = await dynos.scale(app, [fromUpdate(body, request.params.type)]);
+    const [changed] = await dynos.scale(app, [formationUpdate(request.params.type, request.body ?? {})]);
     return formationShape(changed ?? dynos.formationOf(app, request.params.type), app);
   });
 
   const attachUrl = (secret: string | null) => (secret === null ? null : services.urls.rendezvous(secret));
 
-  api.get<{ Params: AppParams }>('/apps/:app/dynos', async (request) => {
+  api.get<{ Params: AppParams }>('/apps/:app/dynos', { schema: schemas.app }, async (request) => {
     const app = services.apps.get(request.params.app);
     return dynos.dynos(app).map((d) => dynoShape(d, app, null));
   });
 
-  api.get<{ Params: AppParams & { dyno: string } }>('/apps/:app/dynos/:dyno', async (request) => {
+  api.get<{ Params: DynoParams }>('/apps/:app/dynos/:dyno', { schema: schemas.dyno }, async (request) => {
     const app = services.apps.get(request.params.app);
     return dynoShape(dynos.dyno(app, request.params.dyno), app, null);
   });
 
-  api.post<{ Params: AppParams }>('/apps/:app/dynos', async (request, reply) => {
+  api.post<{ Params: AppParams; Body: DynoCreateBody }>('/apps/:app/dynos', { schema: schemas.dynoCreate }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    if (typeof body['command'] !== 'string' || body['command'].trim() === '') throw errors.invalidParams('command is required.');
-    const env = body['env'] ?? {};
-    if (typeof env !== 'object' || env === null || Array.isArray(env)) throw errors.invalidParams('env must be an object.');
-    const size = typeof body['size'] === 'string' ? body['size'] : undefined;
+    const { command, attach, force_no_tty: forceNoTty, env, size } = request.body;
     const dyno = dynos.runOneOff(app, {
-      command: body['command'],
-      attach: body['attach'] === true,
-      forceNoTty: body['force_no_tty'] === true,
-      env: Object.fromEntries(Object.entries(env as Record<string, unknown>).map(([k, v]) => [k, String(v)])),
+      command,
+      attach: attach === true,
+      forceNoTty: forceNoTty === true,
+      env: env ?? {},
       ...(size !== undefined ? { size } : {}),
     });
     void reply.code(201);
@@ -82,30 +67,30 @@ export const dynosRoutes: FastifyPluginAsync<ApiServices> = async (api, services
   });
 
   // Restarts: the body is ignored (the CLI sends one anyway).
-  api.delete<{ Params: AppParams }>('/apps/:app/dynos', async (request, reply) => {
+  api.delete<{ Params: AppParams }>('/apps/:app/dynos', { schema: schemas.appIgnoringBody }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
     void dynos.restart(app).catch(() => undefined);
     return reply.code(202).send({});
   });
-  api.delete<{ Params: AppParams & { dyno: string } }>('/apps/:app/dynos/:dyno', async (request, reply) => {
+  api.delete<{ Params: DynoParams }>('/apps/:app/dynos/:dyno', { schema: schemas.dynoAction }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
     dynos.dyno(app, request.params.dyno);
     void dynos.restart(app, { name: request.params.dyno }).catch(() => undefined);
     return reply.code(202).send({});
   });
-  api.delete<{ Params: AppParams & { type: string } }>('/apps/:app/formations/:type', async (request, reply) => {
+  api.delete<{ Params: TypeParams }>('/apps/:app/formations/:type', { schema: schemas.formationTypeAction }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
     dynos.formationOf(app, request.params.type);
     void dynos.restart(app, { type: request.params.type }).catch(() => undefined);
     return reply.code(202).send({});
   });
-  api.post<{ Params: AppParams & { dyno: string } }>('/apps/:app/dynos/:dyno/actions/stop', async (request, reply) => {
+  api.post<{ Params: DynoParams }>('/apps/:app/dynos/:dyno/actions/stop', { schema: schemas.dynoAction }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
     dynos.dyno(app, request.params.dyno);
     void dynos.stop(app, { name: request.params.dyno }).catch(() => undefined);
     return reply.code(202).send({});
   });
-  api.post<{ Params: AppParams & { type: string } }>('/apps/:app/formations/:type/actions/stop', async (request, reply) => {
+  api.post<{ Params: TypeParams }>('/apps/:app/formations/:type/actions/stop', { schema: schemas.formationTypeAction }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
     dynos.formationOf(app, request.params.type);
     void dynos.stop(app, { type: request.params.type }).catch(() => undefined);

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Readable } from 'node:stream';
 import type { ReleaseRecord } from '../../contracts/records.js';
-import { errors } from '../../errors.js';
+import { raise } from '../../errors.js';
 import type { ApiServices } from '../context.js';
 import { sendPage } from '../paging.js';
+import { schemas, type AppParams, type ReleaseBody, type ReleaseParams, type StreamParams } from '../schemas.js';
 import { releaseShape } from '../shapes.js';
-
-type AppParams = { app: string };
 
 const RELEASE_RANGE_FIELDS = ['version', 'id', 'created_at', 'updated_at'] as const;
 
@@ -24,30 +23,30 @@ function releaseField(release: ReleaseRecord, field: string): string | number {
 }
 
 export const releasesRoutes: FastifyPluginAsync<ApiServices> = async (api, services) => {
-  api.get<{ Params: AppParams }>('/apps/:app/releases', async (request, reply) => {
+  api.get<{ Params: AppParams }>('/apps/:app/releases', { schema: schemas.app }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
     const releases = services.releases.list(app);
     return sendPage(request, reply, releases, RELEASE_RANGE_FIELDS, releaseField, (r) => releaseShape(r, app));
   });
 
-  api.get<{ Params: AppParams & { release: string } }>('/apps/:app/releases/:release', async (request) => {
+  api.get<{ Params: ReleaseParams }>('/apps/:app/releases/:release', { schema: schemas.release }, async (request) => {
     const app = services.apps.get(request.params.app);
     return releaseShape(services.releases.get(app, request.params.release), app);
   });
 
   // Release (`POST {slug}`) and rollback (`POST {release}`); a release phase, if any, runs in the app's queue.
-  api.post<{ Params: AppParams }>('/apps/:app/releases', async (request, reply) => {
+  api.post<{ Params: AppParams; Body: ReleaseBody }>('/apps/:app/releases', { schema: schemas.releaseCreate }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
-    const release = services.releases.createFromApi(app, (request.body ?? {}) as Record<string, unknown>);
+    const release = services.releases.createFromApi(app, request.body ?? {});
     void services.releases.startPhase(release).catch((error: unknown) => request.log.error({ err: error }, 'release phase failed'));
     void reply.code(201);
     return releaseShape(release, app);
   });
 
   // The release phase's output: a plain chunked GET with a secret in the URL, as `heroku releases:output` reads it.
-  api.get<{ Params: { release: string; secret: string } }>('/streams/releases/:release/:secret', { config: { public: true } }, async (request, reply) => {
-    const release = services.releases.byId(request.params.release);
-    if (!release) throw errors.notFound('release');
+  api.get<{ Params: StreamParams }>('/streams/releases/:id/:secret', { schema: schemas.stream, config: { public: true } }, async (request, reply) => {
+    const release = services.releases.byId(request.params.id);
+    if (!release) raise('release_not_found');
     const app = services.apps.get(release.appId);
     const abort = new AbortController();
     request.raw.on('close', () => abort.abort());

@@ -3,23 +3,23 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { ApiServices } from '../context.js';
-
-type BlobParams = { id: string; secret: string };
+import { schemas, type StreamParams } from '../schemas.js';
+import { sourceShape } from '../shapes.js';
 
 export const sourcesRoutes: FastifyPluginAsync<ApiServices> = async (api, services) => {
   // Inside this plugin only: any body, any content type, is the raw upload stream.
   api.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
-  api.post('/sources', async (_request, reply) => {
+  api.post('/sources', { schema: schemas.sourceCreate }, async (_request, reply) => {
     const blob = services.sources.create();
-    const url = services.urls.sourceBlob(blob.id, blob.secret);
     void reply.code(201);
-    return { source_blob: { get_url: url, put_url: url } };
+    return sourceShape(services.urls.sourceBlob(blob.id, blob.secret));
   });
 
-  api.put<{ Params: BlobParams }>(
+  api.put<{ Params: StreamParams }>(
     '/sources/:id/:secret',
     {
+      schema: schemas.stream,
       config: { public: true },
       // The heroku-builds flow sends `Content-Type: ''`, which no parser matches; without the header, '*' takes it.
       onRequest: async (request) => {
@@ -27,13 +27,13 @@ export const sourcesRoutes: FastifyPluginAsync<ApiServices> = async (api, servic
       },
     },
     async (request, reply) => {
-    const body = (request.body as Readable | undefined) ?? request.raw;
+      const body = (request.body as Readable | undefined) ?? request.raw;
       await services.sources.upload(request.params.id, request.params.secret, body);
       return reply.code(200).send();
     },
   );
 
-  api.get<{ Params: BlobParams }>('/sources/:id/:secret', { config: { public: true } }, async (request, reply) => {
+  api.get<{ Params: StreamParams }>('/sources/:id/:secret', { schema: schemas.stream, config: { public: true } }, async (request, reply) => {
     const file = await services.sources.file(request.params.id, request.params.secret);
     const { createReadStream } = await import('node:fs');
     return reply.type('application/octet-stream').send(createReadStream(file));

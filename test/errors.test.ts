@@ -1,0 +1,106 @@
+// Pins the whole error catalogue: a change of code, id, status or wording fails here and must be made on purpose.
+// README's "Errors" section is generated from the same table and must be current.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { BerthError, berthError, CATALOGUE, raise, toBerthError, type ErrorCode } from '../src/errors.js';
+
+type Row = readonly [id: string, status: number, message: string, resource?: string];
+
+const PINNED: Readonly<Record<ErrorCode, Row>> = {
+  body_json_invalid: ['bad_request', 400, 'Request body must be valid JSON.'],
+  body_too_large: ['payload_too_large', 413, 'Request body is larger than the limit of {limit} bytes.'],
+  content_type_unsupported: ['unsupported_media_type', 415, 'Unsupported Content-Type: {type}.'],
+  request_invalid: ['bad_request', 400, 'The request could not be understood: {reason}'],
+  params_invalid: ['invalid_params', 422, '{field} {problem}.'],
+  credentials_invalid: ['unauthorized', 401, 'Invalid credentials provided.'],
+  route_not_found: ['not_found', 404, 'The requested API endpoint was not found. Are you using the right HTTP verb (i.e. `GET` vs. `POST`), and did you specify your URL correctly?'],
+  range_field_invalid: ['requested_range_not_satisfiable', 416, 'Invalid Range header: sorting by "{field}" is not supported; use one of {fields}.'],
+  range_max_invalid: ['requested_range_not_satisfiable', 416, 'Invalid Range header: max must be a positive integer, got "{value}".'],
+  range_order_invalid: ['requested_range_not_satisfiable', 416, 'Invalid Range header: order must be asc or desc, got "{value}".'],
+  range_option_unknown: ['requested_range_not_satisfiable', 416, 'Invalid Range header: unknown option "{option}".'],
+  app_not_found: ['not_found', 404, "Couldn't find that app.", 'app'],
+  build_not_found: ['not_found', 404, "Couldn't find that build.", 'build'],
+  domain_not_found: ['not_found', 404, "Couldn't find that domain.", 'domain'],
+  dyno_not_found: ['not_found', 404, "Couldn't find that process.", 'dyno'],
+  log_drain_not_found: ['not_found', 404, "Couldn't find that log drain.", 'log-drain'],
+  log_session_not_found: ['not_found', 404, "Couldn't find that log session.", 'log-session'],
+  process_type_not_found: ['not_found', 404, "Couldn't find that process type ({type}).", 'formation'],
+  region_not_found: ['not_found', 404, "Couldn't find that region.", 'region'],
+  release_not_found: ['not_found', 404, "Couldn't find that release.", 'release'],
+  slug_not_found: ['not_found', 404, "Couldn't find that slug.", 'slug'],
+  source_not_found: ['not_found', 404, "Couldn't find that source.", 'source'],
+  user_not_found: ['not_found', 404, "Couldn't find that user.", 'user'],
+  app_name_taken: ['invalid_params', 422, 'Name is already taken'],
+  app_name_too_short: ['invalid_params', 422, 'Name is too short (minimum is 3 characters)'],
+  app_name_too_long: ['invalid_params', 422, 'Name is too long (maximum is 30 characters)'],
+  app_name_invalid: ['invalid_params', 422, 'Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.'],
+  stack_unavailable: ['invalid_params', 422, 'Stack {stack} is not available in Berth; it runs {available}.'],
+  config_var_name_invalid: ['invalid_params', 422, 'Invalid config var name: {name}. Names must start with a letter or underscore and contain only letters, digits and underscores.'],
+  config_vars_too_large: ['invalid_params', 422, 'Config vars are too large: {size} bytes of names and values, the limit is {limit} bytes.'],
+  release_expired: ['invalid_params', 422, 'Cannot roll back to v{version}: its slug has expired.'],
+  release_not_succeeded: ['invalid_params', 422, 'Cannot roll back to v{version}: it did not succeed.'],
+  release_target_missing: ['invalid_params', 422, 'Give either slug (a slug id) or release (a release id or version to roll back to).'],
+  formation_quantity_invalid: ['invalid_params', 422, 'Invalid quantity: {quantity}. Use a number, or +N / -N.'],
+  formation_quantity_negative: ['invalid_params', 422, 'Quantity cannot be less than 0.'],
+  formation_quantity_too_high: ['invalid_params', 422, 'Quantity cannot be more than {max} on Berth.'],
+  dyno_size_invalid: ['invalid_params', 422, 'No such size as {size}. Use {sizes}.'],
+  app_not_released: ['invalid_params', 422, 'This app has no release to run yet: deploy it first.'],
+  domain_hostname_missing: ['invalid_params', 422, 'Hostname must be provided.'],
+  domain_wildcard_unsupported: ['invalid_params', 422, 'Wildcard domains are not supported by Berth.'],
+  domain_hostname_invalid: ['invalid_params', 422, '{hostname} is not a valid hostname.'],
+  domain_already_added: ['invalid_params', 422, 'Domain already added to this app.'],
+  domain_taken: ['invalid_params', 422, '{hostname} is currently in use by another app.'],
+  domain_default_undeletable: ['invalid_params', 422, "{hostname} is the app's default domain and cannot be removed."],
+  log_drain_url_invalid: ['invalid_params', 422, 'Url is invalid: use https://, http://, syslog://host:port or syslog+tls://host:port.'],
+  log_drain_url_taken: ['invalid_params', 422, 'Url has already been taken'],
+  log_drain_limit_reached: ['invalid_params', 422, "You can't add more than {max} log drains to an app."],
+  source_too_large: ['payload_too_large', 413, '{what} is larger than the limit of {limit} bytes.'],
+  engine_unavailable: ['service_unavailable', 503, 'The container engine does not answer; try again once it is running.'],
+  internal_error: ['internal_server_error', 500, 'An unexpected error occurred.'],
+};
+
+function markdownTable(): string {
+  const escape = (text: string) => text.replace(/\|/g, '\\|');
+  const rows = Object.entries(CATALOGUE).map(
+    ([code, entry]) => `| \`${code}\` | \`${entry.id}\` | ${entry.status} | ${escape(entry.message)} |`,
+  );
+  return ['| code | id | status | message |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+describe('the error catalogue', () => {
+  it('is exactly the pinned table (code → id, status, message, resource)', () => {
+    const actual = Object.fromEntries(
+      Object.entries(CATALOGUE).map(([code, e]) => [code, 'resource' in e ? [e.id, e.status, e.message, e.resource] : [e.id, e.status, e.message]]),
+    );
+    expect(actual).toEqual(PINNED);
+  });
+
+  it('is listed in README between the errors markers, generated from the catalogue', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const section = /<!-- errors:start -->\n([\s\S]*?)\n<!-- errors:end -->/.exec(readme)?.[1];
+    expect(section, `README.md needs this table between <!-- errors:start --> and <!-- errors:end -->:\n${markdownTable()}`).toBe(markdownTable());
+  });
+
+  it('fills templates from typed parameters', () => {
+    const error = berthError('process_type_not_found', { type: 'worker' });
+    expect([error.code, error.id, error.status, error.message, error.resource]).toEqual([
+      'process_type_not_found',
+      'not_found',
+      404,
+      "Couldn't find that process type (worker).",
+      'formation',
+    ]);
+    expect(() => raise('formation_quantity_too_high', { max: 100 })).toThrow('Quantity cannot be more than 100 on Berth.');
+  });
+
+  it('maps known internal errors by class and hides everything else behind a 500', () => {
+    const engine = new Error('dockerd at /var/run/docker.sock: connect ENOENT');
+    engine.name = 'EngineUnavailableError';
+    expect(toBerthError(engine)).toMatchObject({ id: 'service_unavailable', status: 503 });
+    const leaked = toBerthError(new Error('SQLITE_CONSTRAINT: secret table detail'));
+    expect([leaked.id, leaked.status, leaked.message]).toEqual(['internal_server_error', 500, 'An unexpected error occurred.']);
+    const own = berthError('app_not_found');
+    expect(toBerthError(own)).toBe(own);
+    expect(own).toBeInstanceOf(BerthError);
+  });
+});
