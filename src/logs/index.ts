@@ -34,3 +34,4 @@ export {
   type OutletOptions,
   type OutletStats,
 } from './drain-outlets.js';
+export { DYNO_API_LINES, DYNO_LINES, type LoggedDynoState, type ScaledType } from './lines/dyno.js';
