@@ -3,14 +3,14 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/settings.js';
-import { Runtime } from '../../src/runtime/index.js';
+import { DockerRuntime, type Runtime } from '../../src/runtime/index.js';
 
 const settings = loadSettings();
 const APP = `rt-test-${process.pid}`;
 let runtime: Runtime;
 
 beforeAll(async () => {
-  runtime = await Runtime.connect(settings);
+  runtime = await DockerRuntime.connect(settings);
 });
 
 afterAll(async () => {
