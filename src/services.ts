@@ -129,6 +129,7 @@ export function createServices(deps: ServiceDeps): Services {
     },
     ports: { min: settings.dynoPortMin, max: settings.dynoPortMax },
     releasePhaseTimeoutSeconds: settings.releasePhaseTimeoutSeconds,
+    report: (error, what) => logger.warn({ err: error, module: 'dynos' }, what),
   });
   releases.setReleasePhaseRunner((release, command, sink) => dynos.runReleasePhase(release, command, sink));
   const git = new GitService(

@@ -3,7 +3,7 @@
 // this one, and nothing that launches dynos needs to know which kind it got.
 import type { ProcessTypes, ReleaseRecord, SlugRecord } from '../contracts/records.js';
 
-export interface SlugArtifact {
+interface SlugArtifact {
   readonly kind: 'slug';
   readonly slugId: string;
   /** The run image with the slug at /app. */

@@ -27,7 +27,7 @@ import type { PortPool } from './ports.js';
 import { dynoSize } from './sizes.js';
 
 /** What of the engine a formation dyno uses. */
-export type DynoEngine = Pick<Runtime, 'start' | 'follow' | 'wait' | 'state' | 'signal' | 'exec' | 'remove' | 'memoryBytes'>;
+type DynoEngine = Pick<Runtime, 'start' | 'follow' | 'wait' | 'state' | 'signal' | 'exec' | 'remove' | 'memoryBytes'>;
 
 export interface ExecutorDeps {
   readonly runtime: DynoEngine;

@@ -36,7 +36,7 @@ export interface LifecycleTimings {
 }
 
 /** How often a starting web dyno's `$PORT` is tried. */
-export const PROBE_SECONDS = 0.1;
+const PROBE_SECONDS = 0.1;
 
 export type TimerName = 'probe' | 'boot' | 'grace' | 'cooloff' | 'crashReset' | 'cycle' | 'memory';
 const TIMERS: readonly TimerName[] = ['probe', 'boot', 'grace', 'cooloff', 'crashReset', 'cycle', 'memory'];
@@ -44,7 +44,7 @@ const TIMERS: readonly TimerName[] = ['probe', 'boot', 'grace', 'cooloff', 'cras
 export type RestartReason = 'Restarting' | 'Cycling';
 
 /** The dyno's process, from the engine's side. */
-export type Process =
+type Process =
   | { readonly kind: 'none' }
   /** A `$PORT` is being taken. */
   | { readonly kind: 'allocating' }
@@ -55,7 +55,7 @@ export type Process =
   | { readonly kind: 'stopping'; readonly containerId: string; readonly port: number; readonly signal: 'SIGTERM' | 'SIGKILL' };
 
 /** What follows a stop once the process has exited. */
-export type AfterStop = 'relaunch' | 'crash' | 'retire';
+type AfterStop = 'relaunch' | 'crash' | 'retire';
 
 export interface Dyno {
   /** `web.1` */

@@ -30,8 +30,8 @@ export interface OneOffSpec {
   /** Also receives the process's output, line by line. */
   readonly sink?: (text: string) => void;
   readonly timeoutSeconds?: number;
-  /** Called once the process is up. */
-  readonly onUp?: () => void;
+  /** Called once the process is up, with its container when it has one of its own (`ps:stop run.N` signals it). */
+  readonly onUp?: (containerId?: string) => void;
 }
 
 /** The container of a one-off or release dyno: the release's slug image and config, plus its own name and $PORT. */
@@ -82,7 +82,7 @@ export async function runOneOff(deps: OneOffDeps, spec: OneOffSpec): Promise<One
     return { name, exitCode: 1, timedOut: false };
   }
   say(DYNO_LINES.stateChanged('starting', 'up'));
-  spec.onUp?.();
+  spec.onUp?.(container.id);
   let timedOut = false;
   const timer =
     spec.timeoutSeconds === undefined

@@ -105,7 +105,8 @@ export class OneOffDynos {
       kind: 'run' as const,
       name,
       extraEnv: request.env,
-      onUp: () => running.set(name, { ...record, state: 'up', updatedAt: apiTimestamp() }),
+      onUp: (containerId?: string) =>
+        running.set(name, { ...record, state: 'up', containerId: containerId ?? null, updatedAt: apiTimestamp() }),
     };
     const done = () => running.delete(name);
     const rendezvous = this.#deps.rendezvous;

@@ -272,6 +272,17 @@ describe('dyno manager on the memory engine', () => {
     expect(w.manager.dynos(w.app).some((d) => d.name === record.name)).toBe(false);
   });
 
+  it('ps:stop run.N sends the one-off SIGTERM: 143, complete', async () => {
+    const w = await started();
+    w.engine.script(/sleep 3600/, (p) => p.forever());
+    await w.release(PROCFILE);
+    const record = w.manager.runOneOff(w.app, { command: 'sleep 3600', attach: false, env: {} });
+    await w.waitForLines(record.name, ['State changed from starting to up']);
+    await w.manager.stop(w.app, { name: record.name });
+    await w.waitForLines(record.name, ['Process exited with status 143', 'State changed from up to complete']);
+    expect(await w.engine.listByLabel({ role: 'run' })).toEqual([]);
+  });
+
   it('app destroyed: every dyno stops and no container of the app is left', async () => {
     const w = await started();
     await w.release(PROCFILE);
