@@ -21,11 +21,15 @@
 // SIGTERM and, if the process is still there after `grace` seconds, SIGKILL (137); the grace is a plain timer, so
 // tests can drive it with fake timers. Nothing else in the engine waits on a timer.
 //
-// `exec` runs handlers registered with `onExec(match, handler)` (same matching, on the exec's command); built in:
-// `mkdir -p` and `bash -c 'kill -TERM -1 ...'` (the signal reaches the main process when it runs under an init, as
-// in Docker). With a TTY, `runAttached` echoes stdin and ends lines with CR LF, as a terminal does. Anything else prints a complaint on stderr and exits 127. Images must exist to start containers from
-// them (`addImage`, `importRootfs`, `commit`). `failNext(method, error?)` makes the next call of a port method
-// reject (default: a connection reset, as when the engine drops a connection), for hardening tests.
+// The test's other controls: `addImage(ref)` (containers start only from images the engine knows; `importRootfs`
+// and `commit` make them too), `process(labelsOrId)` and `started(labels)` (a container's ScriptedProcess, now or at
+// its start), and `failNext(method, error?)`, which makes the next call of a port method reject (default: a
+// connection reset, as when the engine drops a connection) for hardening tests.
+//
+// `exec` runs handlers registered with `onExec(match, handler)` (a string matches the whole command line, joined
+// with spaces). Built in: `mkdir -p`, and `bash -c 'kill -TERM -1 ...'`, whose signal reaches the main process when
+// it runs under an init (`spec.init`), as in Docker. Any other command prints a complaint on stderr and exits 127.
+// With a TTY, `runAttached` echoes stdin and ends output lines with CR LF, as a terminal does.
 import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { BerthLabels } from '../labels.js';
