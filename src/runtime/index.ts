@@ -16,18 +16,6 @@ export {
   type ProcessSignal,
 } from './port.js';
 export { DockerRuntime } from './docker/index.js';
-export {
-  MemoryRuntime,
-  MemoryFiles,
-  ScriptedProcess,
-  connectionReset,
-  type Script,
-  type ScriptMatch,
-  type ScriptedExec,
-  type ExecHandler,
-  type ExecMatch,
-  type FaultyMethod,
-  type MemoryRuntimeOptions,
-} from './memory/index.js';
+export { MemoryRuntime, connectionReset, type MemoryFiles, type ScriptedProcess, type Script, type ScriptedExec } from './memory/index.js';
 export { LABEL, type BerthLabels, type ContainerRole } from './labels.js';
 export { hostTrust, type ContainerTrust } from './host-ca.js';
