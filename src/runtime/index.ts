@@ -16,6 +16,19 @@ export {
   type ProcessSignal,
 } from './port.js';
 export { DockerRuntime } from './docker/index.js';
-export { MemoryRuntime, connectionReset, type MemoryFiles, type ScriptedProcess, type Script, type ScriptedExec } from './memory/index.js';
+// Every name the memory engine's first published version had stays (the dynos branch builds on it).
+export {
+  MemoryRuntime,
+  MemoryFiles,
+  ScriptedProcess,
+  connectionReset,
+  type Script,
+  type ScriptMatch,
+  type ScriptedExec,
+  type ExecHandler,
+  type ExecMatch,
+  type FaultyMethod,
+  type MemoryRuntimeOptions,
+} from './memory/index.js';
 export { LABEL, type BerthLabels, type ContainerRole } from './labels.js';
 export { hostTrust, type ContainerTrust } from './host-ca.js';
