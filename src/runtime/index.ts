@@ -16,6 +16,7 @@ export {
   type ProcessSignal,
 } from './port.js';
 export { DockerRuntime } from './docker/index.js';
+// Every name the memory engine's first published version had stays (the dynos branch builds on it).
 export {
   MemoryRuntime,
   MemoryFiles,

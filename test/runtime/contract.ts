@@ -42,7 +42,8 @@ const PROGRAMS = {
     },
   },
   honoursTerm: {
-    bash: "trap 'echo bye; exit 0' TERM; echo ready; while true; do sleep 0.1; done",
+    // `wait` returns at once on a trapped signal; a background sleep killed by `kill -1` is not reported.
+    bash: "trap 'echo bye; exit 0' TERM; echo ready; sleep infinity & wait",
     memory: async (proc) => {
       proc.trap('SIGTERM', async () => {
         proc.print('bye');
@@ -312,6 +313,28 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       expect(await exit).toBe(0);
       expect(output.text()).toBe('got hi\n');
       expect(await runtime.listByLabel({ app: unique, dyno: 'run.4' })).toEqual([]);
+    });
+
+    it('runAttached with a TTY: the terminal echoes input and ends lines with CR LF', async () => {
+      const stdin = new PassThrough();
+      const output = collect();
+      const exit = runtime.runAttached(
+        { ...spec('echoesStdin', 'run.6'), labels: { app: unique, role: 'run', dyno: 'run.6' } },
+        // A terminal's stdin stays open (the CLI never ends it); the process ends after one line.
+        { stdin, output: output.stream, tty: true, columns: 80, lines: 24, onStart: () => stdin.write('hi\n') },
+      );
+      expect(await exit).toBe(0);
+      expect(output.text()).toBe('hi\r\ngot hi\r\n');
+      stdin.end();
+    });
+
+    it('exec of kill -TERM -1 reaches the main process under an init', async () => {
+      const id = await runtime.start(spec('honoursTerm', 'web.13'));
+      await untilLine(await runtime.follow(id), 'ready');
+      expect(await runtime.exec(id, { cmd: ['bash', '-c', 'kill -TERM -1 2>/dev/null; true'] })).toBe(0);
+      expect(await runtime.wait(id)).toEqual({ running: false, exitCode: 0, oomKilled: false });
+      expect(await readAll(await runtime.follow(id))).toBe('ready\nbye\n');
+      await runtime.remove(id);
     });
 
     it('archives in and out of a container; commit makes an image with its files and labels; images go', async () => {

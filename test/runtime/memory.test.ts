@@ -3,7 +3,7 @@
 import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryRuntime, type ContainerSpec } from '../../src/runtime/index.js';
+import { MemoryRuntime, connectionReset, type ContainerSpec } from '../../src/runtime/index.js';
 
 const IMAGE = 'berth/heroku-24:run';
 
@@ -131,6 +131,15 @@ describe('MemoryRuntime', () => {
     expect((await engine.state(id)).running).toBe(true);
   });
 
+  it('queues faults per method, in order, then answers again', async () => {
+    const engine = new MemoryRuntime({ images: [IMAGE] });
+    engine.failNext('start', Object.assign(new Error('Conflict'), { statusCode: 409 })).failNext('start', connectionReset());
+    await expect(engine.start(spec())).rejects.toMatchObject({ statusCode: 409 });
+    await expect(engine.start(spec())).rejects.toMatchObject({ code: 'ECONNRESET', message: 'socket hang up' });
+    expect(await engine.start(spec())).toMatch(/^[0-9a-f]{64}$/);
+    expect(await engine.listByLabel({ app: 'app-1' })).toHaveLength(1);
+  });
+
   it('feeds stdin to an attached process and shows its output as a terminal does', async () => {
     const engine = new MemoryRuntime({ images: [IMAGE] });
     engine.script(IMAGE, async (proc) => {
@@ -151,7 +160,7 @@ describe('MemoryRuntime', () => {
     expect(await exit).toBe(0);
     output.end();
     expect(started).toBe(true);
-    expect(await text(output)).toBe('you said hi\r\n');
+    expect(await text(output)).toBe('hi\r\nyou said hi\r\n');
     expect(await engine.listByLabel({ app: 'app-1' })).toEqual([]);
   });
 

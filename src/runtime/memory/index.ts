@@ -21,10 +21,15 @@
 // SIGTERM and, if the process is still there after `grace` seconds, SIGKILL (137); the grace is a plain timer, so
 // tests can drive it with fake timers. Nothing else in the engine waits on a timer.
 //
-// `exec` runs handlers registered with `onExec(match, handler)` (same matching, on the exec's command); built in:
-// `mkdir -p`. Anything else prints a complaint on stderr and exits 127. Images must exist to start containers from
-// them (`addImage`, `importRootfs`, `commit`). `failNext(method, error?)` makes the next call of a port method
-// reject (default: a connection reset, as when the engine drops a connection), for hardening tests.
+// The test's other controls: `addImage(ref)` (containers start only from images the engine knows; `importRootfs`
+// and `commit` make them too), `process(labelsOrId)` and `started(labels)` (a container's ScriptedProcess, now or at
+// its start), and `failNext(method, error?)`, which makes the next call of a port method reject (default: a
+// connection reset, as when the engine drops a connection) for hardening tests.
+//
+// `exec` runs handlers registered with `onExec(match, handler)` (a string matches the whole command line, joined
+// with spaces). Built in: `mkdir -p`, and `bash -c 'kill -TERM -1 ...'`, whose signal reaches the main process when
+// it runs under an init (`spec.init`), as in Docker. Any other command prints a complaint on stderr and exits 127.
+// With a TTY, `runAttached` echoes stdin and ends output lines with CR LF, as a terminal does.
 import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { BerthLabels } from '../labels.js';
@@ -107,6 +112,8 @@ interface MemoryContainer {
   resolveExited(state: ContainerState): void;
 }
 
+const KILL_ALL = /^kill -(TERM|KILL|HUP|INT) -1\b/;
+
 const GONE: ContainerState = { running: false, exitCode: 137, oomKilled: false };
 
 function engineError(statusCode: number, message: string): Error {
@@ -137,6 +144,15 @@ export class MemoryRuntime implements Runtime {
     { match: (spec) => spec.cmd.join(' ') === 'sleep infinity', script: (proc) => proc.forever() },
   ];
   readonly #execs: Array<{ match: ExecMatch; handler: ExecHandler }> = [
+    {
+      // `kill -TERM -1` (how a dyno's shutdown reaches every process): every process but PID 1 gets the signal, so
+      // the main process does only when an init is PID 1.
+      match: (cmd) => cmd[0] === 'bash' && cmd[1] === '-c' && KILL_ALL.test(cmd[2] ?? ''),
+      handler: (exec) => {
+        const signal = KILL_ALL.exec(exec.cmd[2] ?? '')?.[1];
+        if (signal !== undefined && exec.container.spec.init === true) exec.container.deliver(`SIG${signal}` as ProcessSignal);
+      },
+    },
     {
       match: (cmd) => cmd[0] === 'mkdir' && cmd[1] === '-p',
       handler: (exec) => {
@@ -273,7 +289,11 @@ export class MemoryRuntime implements Runtime {
     // A terminal turns each line feed into CR LF on the way out.
     container.sinks.add((_stream, data) => io.output.write(io.tty ? Buffer.from(data.toString('utf8').replace(/\r?\n/g, '\r\n')) : data));
     const stdin = new PassThrough();
-    io.stdin.on('data', (chunk: Buffer) => stdin.write(chunk));
+    io.stdin.on('data', (chunk: Buffer) => {
+      // A terminal echoes what is typed.
+      if (io.tty) io.output.write(Buffer.from(chunk.toString('utf8').replace(/\r?\n/g, '\r\n')));
+      stdin.write(chunk);
+    });
     io.stdin.on('end', () => stdin.end());
     try {
       this.#start(container, stdin);
