@@ -15,7 +15,7 @@ export const EMAIL = 'dev@example.test';
 export const MB = 1024 * 1024;
 
 /** Short enough for a unit test; never asserted as durations. */
-export const FAST: LifecycleTimings = {
+const FAST: LifecycleTimings = {
   bootTimeoutSeconds: 0.5,
   stopGraceSeconds: 0.3,
   crashCooloffSeconds: [0.3, 0.6],
