@@ -29,6 +29,7 @@
 // `exec` runs handlers registered with `onExec(match, handler)` (a string matches the whole command line, joined
 // with spaces). Built in: `mkdir -p`, and `bash -c 'kill -TERM -1 ...'`, whose signal reaches the main process when
 // it runs under an init (`spec.init`), as in Docker. Any other command prints a complaint on stderr and exits 127.
+// Named volumes in `binds` are shared between containers (build caches survive the build); host paths are not.
 // With a TTY, `runAttached` echoes stdin and ends output lines with CR LF, as a terminal does.
 import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
@@ -139,6 +140,7 @@ export class MemoryRuntime implements Runtime {
   readonly #images = new Map<string, MemoryImage>();
   readonly #containers = new Map<string, MemoryContainer>();
   readonly #volumes = new Map<string, Readonly<Record<string, string>>>();
+  readonly #volumeTrees = new Map<string, MemoryFiles>();
   readonly #scripts: Array<{ match: ScriptMatch; script: Script }> = [
     { match: () => true, script: () => 0 },
     { match: (spec) => spec.cmd.join(' ') === 'sleep infinity', script: (proc) => proc.forever() },
@@ -444,6 +446,7 @@ export class MemoryRuntime implements Runtime {
   async removeVolume(name: string): Promise<void> {
     this.#fault('removeVolume');
     this.#volumes.delete(name);
+    this.#volumeTrees.delete(name);
   }
 
   async listVolumes(labels: readonly string[]): Promise<string[]> {
@@ -463,6 +466,15 @@ export class MemoryRuntime implements Runtime {
     if (byRef !== undefined) return { ref, image: byRef };
     for (const [name, image] of this.#images) if (image.id === ref || image.id === `sha256:${ref}`) return { ref: name, image };
     return undefined;
+  }
+
+  #volumeFiles(name: string): MemoryFiles {
+    let files = this.#volumeTrees.get(name);
+    if (files === undefined) {
+      files = new MemoryFiles();
+      this.#volumeTrees.set(name, files);
+    }
+    return files;
   }
 
   #container(id: string): MemoryContainer {
@@ -493,6 +505,13 @@ export class MemoryRuntime implements Runtime {
       exited,
       resolveExited,
     };
+    // Named volumes (`name:/target`) are shared trees, created on first use as Docker does; a commit leaves them out.
+    for (const bind of spec.binds ?? []) {
+      const [source = '', target] = bind.split(':');
+      if (target === undefined || source.includes('/')) continue;
+      if (!this.#volumes.has(source)) this.#volumes.set(source, {});
+      container.files.mount(target, this.#volumeFiles(source));
+    }
     this.#containers.set(container.id, container);
     return container;
   }
