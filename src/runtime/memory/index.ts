@@ -24,7 +24,8 @@
 // The test's other controls: `addImage(ref)` (containers start only from images the engine knows; `importRootfs`
 // and `commit` make them too), `process(labelsOrId)` and `started(labels)` (a container's ScriptedProcess, now or at
 // its start), and `failNext(method, error?)`, which makes the next call of a port method reject (default: a
-// connection reset, as when the engine drops a connection) for hardening tests.
+// connection reset, as when the engine drops a connection) for hardening tests; `dropConnections()` fails the
+// calls in flight (pending waits reject, follow streams end) and `down()`/`up()` stop and restart the engine.
 //
 // `exec` runs handlers registered with `onExec(match, handler)` (a string matches the whole command line, joined
 // with spaces). Built in: `mkdir -p`, and `bash -c 'kill -TERM -1 ...'`, whose signal reaches the main process when
@@ -79,6 +80,11 @@ export type FaultyMethod = Exclude<keyof Runtime, 'ping'>;
 /** The error a dropped engine connection gives (what dockerode rejects with when the socket resets). */
 export function connectionReset(): Error {
   return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+}
+
+/** The error a call gets when nothing listens on the engine's socket. */
+function connectionRefused(): Error {
+  return Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), { code: 'ECONNREFUSED' });
 }
 
 interface MemoryImage {
@@ -163,6 +169,9 @@ export class MemoryRuntime implements Runtime {
     },
   ];
   readonly #faults = new Map<FaultyMethod, Error[]>();
+  /** Calls in flight that a dropped connection ends: pending waits, live follow streams. */
+  readonly #live = new Set<(error: Error) => void>();
+  #down = false;
   readonly #startWaiters: Array<{ match: Partial<BerthLabels>; resolve: (proc: ScriptedProcess) => void }> = [];
   #names = 0;
 
@@ -203,6 +212,29 @@ export class MemoryRuntime implements Runtime {
     return this;
   }
 
+  /**
+   * The engine drops every connection in flight, as when dockerd restarts: pending `wait`s reject with `error`
+   * (default: a connection reset) and live `follow` streams end. Containers keep running.
+   */
+  dropConnections(error: Error = connectionReset()): this {
+    const live = [...this.#live];
+    this.#live.clear();
+    for (const drop of live) drop(error);
+    return this;
+  }
+
+  /** The engine stops answering: `ping` is false, every call is refused, connections in flight drop. */
+  down(): this {
+    this.#down = true;
+    return this.dropConnections(connectionRefused());
+  }
+
+  /** The engine answers again (containers kept running meanwhile, as with live-restore). */
+  up(): this {
+    this.#down = false;
+    return this;
+  }
+
   /** The process of the newest container with these labels (or this id), running or not. */
   process(match: Partial<BerthLabels> | string): ScriptedProcess | undefined {
     const found = [...this.#containers.values()].filter((c) => (typeof match === 'string' ? c.id === match : labelsMatch(c.spec.labels, match)));
@@ -219,7 +251,7 @@ export class MemoryRuntime implements Runtime {
   // ---- The port ----
 
   async ping(): Promise<boolean> {
-    return true;
+    return !this.#down;
   }
 
   async imageInfo(ref: string): Promise<ImageInfo | undefined> {
@@ -349,7 +381,16 @@ export class MemoryRuntime implements Runtime {
     this.#fault('wait');
     const container = this.#containers.get(id);
     if (container === undefined) return GONE;
-    if (container.status === 'running') await container.exited;
+    if (container.status === 'running') {
+      // A long call, like Docker's: it fails when the engine drops its connections.
+      await new Promise<void>((resolve, reject) => {
+        this.#live.add(reject);
+        void container.exited.then(() => {
+          this.#live.delete(reject);
+          resolve();
+        });
+      });
+    }
     return this.#containers.get(id)?.state ?? GONE;
   }
 
@@ -368,12 +409,17 @@ export class MemoryRuntime implements Runtime {
       return out;
     }
     const sink: Sink = (_stream, data) => out.write(data);
+    // The stream ends with the container, or early when the engine drops its connections (as the Docker adapter's
+    // does: it ends, without an error).
     const end = (): void => {
       container.sinks.delete(sink);
+      container.onEnd.delete(end);
+      this.#live.delete(end);
       out.end();
     };
     container.sinks.add(sink);
     container.onEnd.add(end);
+    this.#live.add(end);
     return out;
   }
 
@@ -457,6 +503,7 @@ export class MemoryRuntime implements Runtime {
   // ---- Inside ----
 
   #fault(method: FaultyMethod): void {
+    if (this.#down) throw connectionRefused();
     const error = this.#faults.get(method)?.shift();
     if (error !== undefined) throw error;
   }
