@@ -140,6 +140,29 @@ describe('MemoryRuntime', () => {
     expect(await engine.listByLabel({ app: 'app-1' })).toHaveLength(1);
   });
 
+  it('drops connections in flight: a pending wait rejects, follow ends, the container keeps running', async () => {
+    const engine = new MemoryRuntime({ images: [IMAGE] });
+    engine.script(IMAGE, (proc) => proc.forever());
+    const id = await engine.start(spec());
+    const waiting = engine.wait(id);
+    const output = await engine.follow(id);
+    engine.process(id)?.print('before the drop');
+    engine.dropConnections();
+    await expect(waiting).rejects.toMatchObject({ code: 'ECONNRESET' });
+    expect(await text(output)).toBe('before the drop\n');
+    expect((await engine.state(id)).running).toBe(true);
+  });
+
+  it('goes down and comes back: ping, refused calls, then answers again', async () => {
+    const engine = new MemoryRuntime({ images: [IMAGE] });
+    engine.down();
+    expect(await engine.ping()).toBe(false);
+    await expect(engine.start(spec())).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    engine.up();
+    expect(await engine.ping()).toBe(true);
+    expect(await engine.start(spec())).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it('feeds stdin to an attached process and shows its output as a terminal does', async () => {
     const engine = new MemoryRuntime({ images: [IMAGE] });
     engine.script(IMAGE, async (proc) => {
