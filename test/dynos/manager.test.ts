@@ -308,6 +308,23 @@ describe('engine failures (issue 11, item 5)', () => {
     await w.waitForLines('worker.1', ['Process exited with status 3', 'State changed from up to crashed', 'State changed from crashed to starting']);
   });
 
+  it('the engine drops every connection, or is down for a moment: the dyno stays up, and its end is still seen', async () => {
+    const w = await started();
+    await w.release({ worker: 'node worker.js' });
+    await w.manager.scale(w.app, [{ type: 'worker', quantity: 1 }]);
+    await w.waitForLines('worker.1', ['State changed from starting to up']);
+    const from = w.lines('worker.1').length;
+    w.engine.dropConnections();
+    w.engine.down();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    w.engine.up();
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(w.lines('worker.1').slice(from)).toEqual([]);
+    expect(w.manager.dynos(w.app)[0]?.state).toBe('up');
+    await w.engine.process({ dyno: 'worker.1' })?.exit(4);
+    await w.waitForLines('worker.1', ['Process exited with status 4', 'State changed from up to crashed'], from);
+  });
+
   it('a container whose end the engine cannot tell at all: crashed and restarted, its port given back', async () => {
     const w = await started();
     await w.release({ worker: 'node worker.js' });
