@@ -89,6 +89,7 @@ export function createServices(deps: ServiceDeps): Services {
     },
     ports: { min: settings.dynoPortMin, max: settings.dynoPortMax },
     releasePhaseTimeoutSeconds: settings.releasePhaseTimeoutSeconds,
+    report: (error, what) => logger.warn({ err: error, module: 'dynos' }, what),
   });
   events.on('routing.changed', () => dynos.republish());
   const releases = new ReleasesService(

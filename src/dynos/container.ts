@@ -1,13 +1,14 @@
 // One dyno process in one container: started, its output pumped into logplex line by line as app[<dyno>], its exit
-// reported once. Stopping follows Heroku: SIGTERM to every process, the grace period, then R12 and SIGKILL.
+// reported once (after its last output). Stopping, R10, R12 and R15 belong to the dyno's state machine (lifecycle.ts).
 import { connect } from 'node:net';
 import type { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import type { Logplex } from '../logs/index.js';
 import type { ContainerSpec, ContainerState, Runtime } from '../runtime/index.js';
+import { awaitExit } from './exit-watch.js';
 
 export interface DynoContainerDeps {
-  readonly runtime: Runtime;
+  readonly runtime: Pick<Runtime, 'start' | 'follow' | 'wait' | 'state' | 'remove'>;
   readonly logplex: Logplex;
   readonly appId: string;
   readonly dyno: string;
@@ -16,13 +17,14 @@ export interface DynoContainerDeps {
 export class DynoContainer {
   readonly id: string;
   readonly exited: Promise<ContainerState>;
-  #stopping = false;
   readonly #deps: DynoContainerDeps;
 
   private constructor(deps: DynoContainerDeps, id: string, exited: Promise<ContainerState>) {
     this.#deps = deps;
     this.id = id;
     this.exited = exited;
+    // Whoever watches the container handles a failure; this marks it handled should nobody watch any more.
+    exited.catch(() => undefined);
   }
 
   /** Starts a container, or adopts a running one (a restarted daemon) when `adopt` names it. */
@@ -41,15 +43,11 @@ export class DynoContainer {
       deps.logplex.write(deps.appId, 'app', deps.dyno, line);
       extraSink?.(`${line}\n`);
     });
-    const exited = deps.runtime.wait(id).then(async (state) => {
+    const exited = awaitExit(deps.runtime, id).then(async (state) => {
       await pumped;
       return state;
     });
     return new DynoContainer(deps, id, exited);
-  }
-
-  get stopping(): boolean {
-    return this.#stopping;
   }
 
   /** True once something accepts connections on 127.0.0.1:port. */
@@ -67,37 +65,6 @@ export class DynoContainer {
         resolve(false);
       });
     });
-  }
-
-  /**
-   * SIGTERM to all processes; after `graceSeconds` without an exit, R12 and SIGKILL. Resolves with the exit once the
-   * container is gone. `heroku` lines go through `say`.
-   */
-  async stop(graceSeconds: number, say: (line: string) => void): Promise<ContainerState> {
-    this.#stopping = true;
-    say('Stopping all processes with SIGTERM');
-    // Every process in the dyno gets SIGTERM, not only the first (Heroku's shutdown); the init passes it on too.
-    await this.#deps.runtime.exec(this.id, { cmd: ['bash', '-c', 'kill -TERM -1 2>/dev/null; true'] }).catch(() => undefined);
-    await this.#deps.runtime.signal(this.id, 'SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), graceSeconds * 1000);
-    });
-    const first = await Promise.race([this.exited, timedOut]);
-    clearTimeout(timer);
-    if (first === 'timeout') {
-      say(`Error R12 (Exit timeout) -> At least one process failed to exit within ${graceSeconds} seconds of SIGTERM`);
-      say('Stopping remaining processes with SIGKILL');
-      await this.#deps.runtime.signal(this.id, 'SIGKILL');
-    }
-    const state = await this.exited;
-    return state;
-  }
-
-  /** SIGKILL without a shutdown (R10): the exit is then handled as a crash. */
-  async kill(): Promise<ContainerState> {
-    await this.#deps.runtime.signal(this.id, 'SIGKILL');
-    return this.exited;
   }
 
   async remove(): Promise<void> {

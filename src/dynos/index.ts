@@ -1,3 +1,5 @@
-export { DynoManager, parseQuantity, type DynoManagerDeps, type FormationUpdate, type OneOffRequest } from './manager.js';
-export { dynoSize, DEFAULT_SIZE, type DynoSize } from './sizes.js';
+export { DynoManager, type DynoManagerDeps } from './manager.js';
+export { type FormationUpdate } from './formation.js';
+export { type OneOffRequest } from './one-offs.js';
+export { type DynoSize } from './sizes.js';
 export { Rendezvous } from './rendezvous.js';

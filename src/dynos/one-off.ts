@@ -3,8 +3,8 @@
 // (the release's output_stream_url).
 import { randomInt } from 'node:crypto';
 import type { ConfigVars } from '../contracts/records.js';
-import type { Logplex } from '../logs/index.js';
-import type { ContainerSpec, ContainerTrust, Runtime } from '../runtime/index.js';
+import { DYNO_LINES, type Logplex } from '../logs/index.js';
+import type { ContainerSpec, ContainerState, ContainerTrust, Runtime } from '../runtime/index.js';
 import { DynoContainer } from './container.js';
 import { displayCommand, launchSpec } from './launch.js';
 import type { PortPool } from './ports.js';
@@ -30,8 +30,8 @@ export interface OneOffSpec {
   /** Also receives the process's output, line by line. */
   readonly sink?: (text: string) => void;
   readonly timeoutSeconds?: number;
-  /** Called once the process is up. */
-  readonly onUp?: () => void;
+  /** Called once the process is up, with its container when it has one of its own (`ps:stop run.N` signals it). */
+  readonly onUp?: (containerId?: string) => void;
 }
 
 /** The container of a one-off or release dyno: the release's slug image and config, plus its own name and $PORT. */
@@ -67,7 +67,7 @@ export async function runOneOff(deps: OneOffDeps, spec: OneOffSpec): Promise<One
   const say = (line: string) => deps.logplex.write(spec.appId, 'heroku', name, line);
   const port = await deps.ports.take();
   const size = dynoSize(spec.size);
-  say(`Starting process with command \`${displayCommand(spec.command, port)}\``);
+  say(DYNO_LINES.starting(displayCommand(spec.command, port)));
   let container: DynoContainer;
   try {
     container = await DynoContainer.start(
@@ -77,31 +77,42 @@ export async function runOneOff(deps: OneOffDeps, spec: OneOffSpec): Promise<One
     );
   } catch (error) {
     deps.ports.release(port);
-    say(`Error launching process: ${(error as Error).message}`);
-    say('State changed from starting to complete');
+    say(DYNO_LINES.launchFailed((error as Error).message));
+    say(DYNO_LINES.stateChanged('starting', 'complete'));
     return { name, exitCode: 1, timedOut: false };
   }
-  say('State changed from starting to up');
-  spec.onUp?.();
+  say(DYNO_LINES.stateChanged('starting', 'up'));
+  spec.onUp?.(container.id);
   let timedOut = false;
   const timer =
     spec.timeoutSeconds === undefined
       ? undefined
       : setTimeout(() => {
           timedOut = true;
-          void container.kill();
+          deps.runtime.signal(container.id, 'SIGKILL').catch(() => undefined);
         }, spec.timeoutSeconds * 1000);
-  const state = await container.exited;
-  if (timer) clearTimeout(timer);
-  if (state.oomKilled) {
-    say(`Process running mem=${size.r15Mb}M(${((size.r15Mb / size.memoryMb) * 100).toFixed(1)}%)`);
-    say('Error R15 (Memory quota vastly exceeded)');
-    say('Stopping process with SIGKILL');
+  let state: ContainerState;
+  try {
+    state = await container.exited;
+  } catch {
+    // The engine could not tell how it ended, even after retrying: it failed, and it must not outlive its port.
+    state = { running: false, exitCode: 137, oomKilled: false };
+    await deps.runtime.signal(container.id, 'SIGKILL').catch(() => undefined);
+  } finally {
+    if (timer) clearTimeout(timer);
   }
-  say(`Process exited with status ${state.exitCode}`);
-  say('State changed from up to complete');
-  await container.remove();
-  deps.ports.release(port);
+  if (state.oomKilled) {
+    say(DYNO_LINES.memory(size.r15Mb * 1024 * 1024, size.memoryMb));
+    say(DYNO_LINES.r15);
+    say(DYNO_LINES.sigkill);
+  }
+  say(DYNO_LINES.exited(state.exitCode));
+  say(DYNO_LINES.stateChanged('up', 'complete'));
+  try {
+    await container.remove();
+  } finally {
+    deps.ports.release(port);
+  }
   return { name, exitCode: state.exitCode, timedOut };
 }
 
@@ -136,7 +147,7 @@ export async function runAttached(deps: OneOffDeps, spec: AttachedSpec): Promise
   // The CLI throws away the first chunk it reads: it must be this line alone.
   spec.socket.write('rendezvous\r\n');
   await new Promise((resolve) => setTimeout(resolve, 20));
-  say(`Starting process with command \`${displayCommand(spec.command, port)}\``);
+  say(DYNO_LINES.starting(displayCommand(spec.command, port)));
   let exitCode = 1;
   try {
     exitCode = await deps.runtime.runAttached(
@@ -148,19 +159,19 @@ export async function runAttached(deps: OneOffDeps, spec: AttachedSpec): Promise
         ...(spec.columns ? { columns: spec.columns } : {}),
         ...(spec.lines ? { lines: spec.lines } : {}),
         onStart: () => {
-          say('State changed from starting to up');
+          say(DYNO_LINES.stateChanged('starting', 'up'));
           spec.onUp?.();
         },
       },
     );
   } catch (error) {
-    say(`Error R13 (Attach error) -> Failed to attach to process`);
+    say(DYNO_LINES.r13);
     spec.socket.write(`${(error as Error).message}\r\n`);
   } finally {
     deps.ports.release(port);
   }
-  say(`Process exited with status ${exitCode}`);
-  say('State changed from up to complete');
+  say(DYNO_LINES.exited(exitCode));
+  say(DYNO_LINES.stateChanged('up', 'complete'));
   spec.socket.end();
   return { name, exitCode, timedOut: false };
 }

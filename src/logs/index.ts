@@ -26,3 +26,4 @@ export {
   type OutletOptions,
   type OutletStats,
 } from './drain-outlets.js';
+export { DYNO_LINES, type LoggedDynoState } from './lines/dyno.js';

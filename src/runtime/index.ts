@@ -1,7 +1,6 @@
 // The runtime room's whole public surface: the engine port (`Runtime`) and its implementations, the only code in
 // Berth that talks to a container engine.
 export {
-  EngineUnavailableError,
   splitRef,
   type Runtime,
   type ContainerSpec,
@@ -18,8 +17,6 @@ export {
 export { DockerRuntime } from './docker/index.js';
 export {
   MemoryRuntime,
-  MemoryFiles,
-  ScriptedProcess,
   connectionReset,
   type Script,
   type ScriptMatch,
@@ -29,5 +26,5 @@ export {
   type FaultyMethod,
   type MemoryRuntimeOptions,
 } from './memory/index.js';
-export { LABEL, type BerthLabels, type ContainerRole } from './labels.js';
+export { type BerthLabels, type ContainerRole } from './labels.js';
 export { hostTrust, type ContainerTrust } from './host-ca.js';

@@ -58,6 +58,27 @@ const toDyno = (r: DynoRow): DynoRecord => ({
   updatedAt: r.updated_at,
 });
 
+/** The columns of a dyno's row that change over its life. */
+export interface DynoChanges {
+  readonly state?: DynoState;
+  readonly containerId?: string | null;
+  readonly port?: number | null;
+  readonly releaseId?: string;
+  readonly releaseVersion?: number;
+  readonly command?: string;
+  readonly size?: string;
+}
+
+const DYNO_COLUMNS: readonly (readonly [keyof DynoChanges, string])[] = [
+  ['state', 'state'],
+  ['containerId', 'container_id'],
+  ['port', 'port'],
+  ['releaseId', 'release_id'],
+  ['releaseVersion', 'release_version'],
+  ['command', 'command'],
+  ['size', 'size'],
+];
+
 export class DynosRepository {
   readonly #db: Db;
   constructor(db: Db) {
@@ -102,12 +123,16 @@ export class DynosRepository {
       .run(d);
   }
 
-  updateDyno(id: string, changes: { state?: DynoState; containerId?: string | null; port?: number | null }, updatedAt: string): void {
+  /** A dyno's state, its instance (container and port), and what that instance runs (release, command, size). */
+  updateDyno(id: string, changes: DynoChanges, updatedAt: string): void {
     const sets = ['updated_at = @updatedAt'];
     const params: Record<string, string | number | null> = { id, updatedAt };
-    if (changes.state !== undefined) (sets.push('state = @state'), (params['state'] = changes.state));
-    if (changes.containerId !== undefined) (sets.push('container_id = @containerId'), (params['containerId'] = changes.containerId));
-    if (changes.port !== undefined) (sets.push('port = @port'), (params['port'] = changes.port));
+    for (const [field, column] of DYNO_COLUMNS) {
+      const value = changes[field];
+      if (value === undefined) continue;
+      sets.push(`${column} = @${field}`);
+      params[field] = value;
+    }
     this.#db.prepare(`UPDATE dynos SET ${sets.join(', ')} WHERE id = @id`).run(params);
   }
 

@@ -247,6 +247,7 @@ describe('dyno lifecycle (fixtures/lifecycle)', () => {
       expect(ids).toHaveLength(1);
       before.set(name, { id: ids[0] ?? '', port: await containerPort(ids[0] ?? '') });
     }
+    const versionBefore = (await dynos(daemon, app.name)).find((d) => d.name === 'web.1')?.release.version;
     const mark = logMark(daemon, app.id);
     await daemon.restart();
     await waitForDynos(daemon, app.name, ['web.1', 'worker.1'], 'up', { exact: true });
@@ -270,6 +271,9 @@ describe('dyno lifecycle (fixtures/lifecycle)', () => {
     const web = await appContainers(app.id, 'web.1');
     expect(web).toHaveLength(1);
     expect(web[0]).not.toBe(before.get('web.1')?.id);
+    // It came back on the release it ran before the daemon restart (issue 11, item 2), not the one it first booted on.
+    expect(await getFromDyno(app.id, 'web.1')).toMatch(/^DYNO=web\.1 GREETING=hello-v2 /);
+    expect((await dynos(daemon, app.name)).find((d) => d.name === 'web.1')?.release.version).toBe(versionBefore);
   });
 
   it('scale to 0: up → down, SIGTERM, 143; GET /dynos is empty and no dyno container is left', async () => {

@@ -86,6 +86,14 @@ const PROGRAMS = {
       proc.write(data);
     },
   },
+  catsCache: {
+    bash: 'cat /cache/kept.txt',
+    memory: (proc) => {
+      const data = proc.files.read('/cache/kept.txt');
+      if (data === undefined) return 1;
+      proc.write(data);
+    },
+  },
 } satisfies Record<string, Program>;
 
 /** Commands the contract execs, and what the memory engine answers to them. */
@@ -94,6 +102,10 @@ const EXECS: Record<string, (exec: ScriptedExec) => number> = {
     exec.print('out');
     exec.printError('err');
     return 3;
+  },
+  'echo kept > /cache/kept.txt': (exec) => {
+    exec.files.write('/cache/kept.txt', 'kept\n');
+    return 0;
   },
 };
 
@@ -386,6 +398,18 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       await runtime.removeVolume(volume);
       await runtime.removeVolume(volume);
       expect(await runtime.listVolumes([`berth.app=${unique}`])).toEqual([]);
+    });
+
+    it('a named volume bound into containers keeps what one wrote for the next', async () => {
+      const volume = `berth-${unique}-shared`;
+      volumes.push(volume);
+      await runtime.ensureVolume(volume, { 'berth.app': unique });
+      const writer = await runtime.start({ ...spec('sleeps', 'build.2'), binds: [`${volume}:/cache`] });
+      expect(await runtime.exec(writer, { cmd: ['bash', '-c', 'echo kept > /cache/kept.txt'] })).toBe(0);
+      await runtime.remove(writer);
+      const out = collect();
+      expect(await runtime.run({ ...spec('catsCache', 'build.3'), binds: [`${volume}:/cache`], stdout: out.stream })).toBe(0);
+      expect(out.text()).toBe('kept\n');
     });
   });
 }

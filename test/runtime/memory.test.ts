@@ -3,7 +3,7 @@
 import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryRuntime, type ContainerSpec } from '../../src/runtime/index.js';
+import { MemoryRuntime, connectionReset, type ContainerSpec } from '../../src/runtime/index.js';
 
 const IMAGE = 'berth/heroku-24:run';
 
@@ -129,6 +129,38 @@ describe('MemoryRuntime', () => {
     engine.failNext('wait');
     await expect(engine.wait(id)).rejects.toMatchObject({ code: 'ECONNRESET' });
     expect((await engine.state(id)).running).toBe(true);
+  });
+
+  it('queues faults per method, in order, then answers again', async () => {
+    const engine = new MemoryRuntime({ images: [IMAGE] });
+    engine.failNext('start', Object.assign(new Error('Conflict'), { statusCode: 409 })).failNext('start', connectionReset());
+    await expect(engine.start(spec())).rejects.toMatchObject({ statusCode: 409 });
+    await expect(engine.start(spec())).rejects.toMatchObject({ code: 'ECONNRESET', message: 'socket hang up' });
+    expect(await engine.start(spec())).toMatch(/^[0-9a-f]{64}$/);
+    expect(await engine.listByLabel({ app: 'app-1' })).toHaveLength(1);
+  });
+
+  it('drops connections in flight: a pending wait rejects, follow ends, the container keeps running', async () => {
+    const engine = new MemoryRuntime({ images: [IMAGE] });
+    engine.script(IMAGE, (proc) => proc.forever());
+    const id = await engine.start(spec());
+    const waiting = engine.wait(id);
+    const output = await engine.follow(id);
+    engine.process(id)?.print('before the drop');
+    engine.dropConnections();
+    await expect(waiting).rejects.toMatchObject({ code: 'ECONNRESET' });
+    expect(await text(output)).toBe('before the drop\n');
+    expect((await engine.state(id)).running).toBe(true);
+  });
+
+  it('goes down and comes back: ping, refused calls, then answers again', async () => {
+    const engine = new MemoryRuntime({ images: [IMAGE] });
+    engine.down();
+    expect(await engine.ping()).toBe(false);
+    await expect(engine.start(spec())).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    engine.up();
+    expect(await engine.ping()).toBe(true);
+    expect(await engine.start(spec())).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('feeds stdin to an attached process and shows its output as a terminal does', async () => {

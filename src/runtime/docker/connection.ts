@@ -2,7 +2,7 @@
 import Docker from 'dockerode';
 import type { Settings } from '../../settings.js';
 
-export const DEFAULT_SOCKET = '/var/run/docker.sock';
+const DEFAULT_SOCKET = '/var/run/docker.sock';
 
 export type Endpoint =
   | { readonly kind: 'unix'; readonly socketPath: string }

@@ -11,6 +11,8 @@ export type FileEntry =
 
 export class MemoryFiles {
   readonly #entries = new Map<string, FileEntry>([['/', { kind: 'directory', mode: 0o755 }]]);
+  /** Volumes mounted into this tree, by target path: what is under a target lives in the volume, not here. */
+  readonly #mounts = new Map<string, MemoryFiles>();
 
   /** What a fresh image has: `/` and `/tmp`, where builds unpack their sources. */
   static skeleton(): MemoryFiles {
@@ -31,8 +33,25 @@ export class MemoryFiles {
     return size;
   }
 
+  /** Mounts `volume` at `target` (a container's bind of a named volume). */
+  mount(target: string, volume: MemoryFiles): void {
+    this.mkdir(target);
+    this.#mounts.set(normal(target), volume);
+  }
+
+  /** The tree that holds `path` (a mounted volume, or this one) and the path inside it. */
+  #resolve(path: string): { files: MemoryFiles; at: string } {
+    const at = normal(path);
+    for (const [target, volume] of this.#mounts) {
+      if (at === target) return { files: volume, at: '/' };
+      if (at.startsWith(`${target}/`)) return { files: volume, at: at.slice(target.length) };
+    }
+    return { files: this, at };
+  }
+
   entry(path: string): FileEntry | undefined {
-    return this.#entries.get(normal(path));
+    const { files, at } = this.#resolve(path);
+    return files.#entries.get(at);
   }
 
   read(path: string): Buffer | undefined {
@@ -42,20 +61,22 @@ export class MemoryFiles {
 
   /** Writes a file, creating its parent directories. */
   write(path: string, data: string | Buffer, mode = 0o644): void {
-    const at = normal(path);
+    const { files, at } = this.#resolve(path);
+    if (files !== this) return files.write(at, data, mode);
     this.mkdir(posix.dirname(at));
     this.#entries.set(at, { kind: 'file', data: Buffer.from(data), mode });
   }
 
   /** `mkdir -p`. */
   mkdir(path: string, mode = 0o755): void {
-    const at = normal(path);
+    const { files, at } = this.#resolve(path);
+    if (files !== this) return files.mkdir(at, mode);
     if (this.#entries.get(at)?.kind === 'directory') return;
     if (at !== '/') this.mkdir(posix.dirname(at));
     this.#entries.set(at, { kind: 'directory', mode });
   }
 
-  /** Paths at and under `path`, shortest first. */
+  /** Paths at and under `path` in this tree (not in volumes mounted below it), shortest first. */
   under(path: string): string[] {
     const at = normal(path);
     const prefix = at === '/' ? '/' : `${at}/`;
@@ -65,6 +86,7 @@ export class MemoryFiles {
   /** Unpacks a tar stream at `path`, as `docker cp`/putArchive does. */
   async unpack(path: string, tar: Readable): Promise<void> {
     const base = normal(path);
+    // Entries go through write/mkdir, which find the volume an entry lands in.
     const reader = extract();
     const done = new Promise<void>((resolve, reject) => {
       reader.on('entry', (header, source, next) => {
@@ -77,7 +99,8 @@ export class MemoryFiles {
           if (header.type === 'directory') this.mkdir(at, header.mode);
           else if (header.type === 'symlink') {
             this.mkdir(posix.dirname(at));
-            this.#entries.set(normal(at), { kind: 'symlink', target: header.linkname });
+            const inside = this.#resolve(at);
+            inside.files.#entries.set(inside.at, { kind: 'symlink', target: header.linkname });
           } else if (header.type === 'link') this.write(at, this.read(posix.join(base, header.linkname)) ?? Buffer.alloc(0));
           else this.write(at, Buffer.concat(chunks), header.mode);
           next();
@@ -93,9 +116,14 @@ export class MemoryFiles {
 
   /** A tar stream of `path`, entries named after its last segment (Docker's getArchive). Undefined when missing. */
   pack(path: string): Readable | undefined {
-    const at = normal(path);
+    const inside = this.#resolve(path);
+    if (inside.files !== this) return inside.files.#packAs(inside.at, posix.basename(normal(path)));
+    return this.#packAs(normal(path), undefined);
+  }
+
+  #packAs(at: string, rootName: string | undefined): Readable | undefined {
     if (!this.#entries.has(at)) return undefined;
-    const name = at === '/' ? '.' : posix.basename(at);
+    const name = rootName ?? (at === '/' ? '.' : posix.basename(at));
     const out = pack();
     for (const p of this.under(at)) {
       const entry = this.#entries.get(p);

@@ -21,11 +21,17 @@
 // SIGTERM and, if the process is still there after `grace` seconds, SIGKILL (137); the grace is a plain timer, so
 // tests can drive it with fake timers. Nothing else in the engine waits on a timer.
 //
-// `exec` runs handlers registered with `onExec(match, handler)` (same matching, on the exec's command); built in:
-// `mkdir -p` and `bash -c 'kill -TERM -1 ...'` (the signal reaches the main process when it runs under an init, as
-// in Docker). With a TTY, `runAttached` echoes stdin and ends lines with CR LF, as a terminal does. Anything else prints a complaint on stderr and exits 127. Images must exist to start containers from
-// them (`addImage`, `importRootfs`, `commit`). `failNext(method, error?)` makes the next call of a port method
-// reject (default: a connection reset, as when the engine drops a connection), for hardening tests.
+// The test's other controls: `addImage(ref)` (containers start only from images the engine knows; `importRootfs`
+// and `commit` make them too), `process(labelsOrId)` and `started(labels)` (a container's ScriptedProcess, now or at
+// its start), and `failNext(method, error?)`, which makes the next call of a port method reject (default: a
+// connection reset, as when the engine drops a connection) for hardening tests; `dropConnections()` fails the
+// calls in flight (pending waits reject, follow streams end) and `down()`/`up()` stop and restart the engine.
+//
+// `exec` runs handlers registered with `onExec(match, handler)` (a string matches the whole command line, joined
+// with spaces). Built in: `mkdir -p`, and `bash -c 'kill -TERM -1 ...'`, whose signal reaches the main process when
+// it runs under an init (`spec.init`), as in Docker. Any other command prints a complaint on stderr and exits 127.
+// Named volumes in `binds` are shared between containers (build caches survive the build); host paths are not.
+// With a TTY, `runAttached` echoes stdin and ends output lines with CR LF, as a terminal does.
 import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { BerthLabels } from '../labels.js';
@@ -74,6 +80,11 @@ export type FaultyMethod = Exclude<keyof Runtime, 'ping'>;
 /** The error a dropped engine connection gives (what dockerode rejects with when the socket resets). */
 export function connectionReset(): Error {
   return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+}
+
+/** The error a call gets when nothing listens on the engine's socket. */
+function connectionRefused(): Error {
+  return Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), { code: 'ECONNREFUSED' });
 }
 
 interface MemoryImage {
@@ -135,6 +146,7 @@ export class MemoryRuntime implements Runtime {
   readonly #images = new Map<string, MemoryImage>();
   readonly #containers = new Map<string, MemoryContainer>();
   readonly #volumes = new Map<string, Readonly<Record<string, string>>>();
+  readonly #volumeTrees = new Map<string, MemoryFiles>();
   readonly #scripts: Array<{ match: ScriptMatch; script: Script }> = [
     { match: () => true, script: () => 0 },
     { match: (spec) => spec.cmd.join(' ') === 'sleep infinity', script: (proc) => proc.forever() },
@@ -157,6 +169,9 @@ export class MemoryRuntime implements Runtime {
     },
   ];
   readonly #faults = new Map<FaultyMethod, Error[]>();
+  /** Calls in flight that a dropped connection ends: pending waits, live follow streams. */
+  readonly #live = new Set<(error: Error) => void>();
+  #down = false;
   readonly #startWaiters: Array<{ match: Partial<BerthLabels>; resolve: (proc: ScriptedProcess) => void }> = [];
   #names = 0;
 
@@ -197,6 +212,29 @@ export class MemoryRuntime implements Runtime {
     return this;
   }
 
+  /**
+   * The engine drops every connection in flight, as when dockerd restarts: pending `wait`s reject with `error`
+   * (default: a connection reset) and live `follow` streams end. Containers keep running.
+   */
+  dropConnections(error: Error = connectionReset()): this {
+    const live = [...this.#live];
+    this.#live.clear();
+    for (const drop of live) drop(error);
+    return this;
+  }
+
+  /** The engine stops answering: `ping` is false, every call is refused, connections in flight drop. */
+  down(): this {
+    this.#down = true;
+    return this.dropConnections(connectionRefused());
+  }
+
+  /** The engine answers again (containers kept running meanwhile, as with live-restore). */
+  up(): this {
+    this.#down = false;
+    return this;
+  }
+
   /** The process of the newest container with these labels (or this id), running or not. */
   process(match: Partial<BerthLabels> | string): ScriptedProcess | undefined {
     const found = [...this.#containers.values()].filter((c) => (typeof match === 'string' ? c.id === match : labelsMatch(c.spec.labels, match)));
@@ -213,7 +251,7 @@ export class MemoryRuntime implements Runtime {
   // ---- The port ----
 
   async ping(): Promise<boolean> {
-    return true;
+    return !this.#down;
   }
 
   async imageInfo(ref: string): Promise<ImageInfo | undefined> {
@@ -343,7 +381,16 @@ export class MemoryRuntime implements Runtime {
     this.#fault('wait');
     const container = this.#containers.get(id);
     if (container === undefined) return GONE;
-    if (container.status === 'running') await container.exited;
+    if (container.status === 'running') {
+      // A long call, like Docker's: it fails when the engine drops its connections.
+      await new Promise<void>((resolve, reject) => {
+        this.#live.add(reject);
+        void container.exited.then(() => {
+          this.#live.delete(reject);
+          resolve();
+        });
+      });
+    }
     return this.#containers.get(id)?.state ?? GONE;
   }
 
@@ -362,12 +409,17 @@ export class MemoryRuntime implements Runtime {
       return out;
     }
     const sink: Sink = (_stream, data) => out.write(data);
+    // The stream ends with the container, or early when the engine drops its connections (as the Docker adapter's
+    // does: it ends, without an error).
     const end = (): void => {
       container.sinks.delete(sink);
+      container.onEnd.delete(end);
+      this.#live.delete(end);
       out.end();
     };
     container.sinks.add(sink);
     container.onEnd.add(end);
+    this.#live.add(end);
     return out;
   }
 
@@ -440,6 +492,7 @@ export class MemoryRuntime implements Runtime {
   async removeVolume(name: string): Promise<void> {
     this.#fault('removeVolume');
     this.#volumes.delete(name);
+    this.#volumeTrees.delete(name);
   }
 
   async listVolumes(labels: readonly string[]): Promise<string[]> {
@@ -450,6 +503,7 @@ export class MemoryRuntime implements Runtime {
   // ---- Inside ----
 
   #fault(method: FaultyMethod): void {
+    if (this.#down) throw connectionRefused();
     const error = this.#faults.get(method)?.shift();
     if (error !== undefined) throw error;
   }
@@ -459,6 +513,15 @@ export class MemoryRuntime implements Runtime {
     if (byRef !== undefined) return { ref, image: byRef };
     for (const [name, image] of this.#images) if (image.id === ref || image.id === `sha256:${ref}`) return { ref: name, image };
     return undefined;
+  }
+
+  #volumeFiles(name: string): MemoryFiles {
+    let files = this.#volumeTrees.get(name);
+    if (files === undefined) {
+      files = new MemoryFiles();
+      this.#volumeTrees.set(name, files);
+    }
+    return files;
   }
 
   #container(id: string): MemoryContainer {
@@ -489,6 +552,13 @@ export class MemoryRuntime implements Runtime {
       exited,
       resolveExited,
     };
+    // Named volumes (`name:/target`) are shared trees, created on first use as Docker does; a commit leaves them out.
+    for (const bind of spec.binds ?? []) {
+      const [source = '', target] = bind.split(':');
+      if (target === undefined || source.includes('/')) continue;
+      if (!this.#volumes.has(source)) this.#volumes.set(source, {});
+      container.files.mount(target, this.#volumeFiles(source));
+    }
     this.#containers.set(container.id, container);
     return container;
   }

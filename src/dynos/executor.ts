@@ -1,0 +1,320 @@
+// Runs one formation dyno's state machine (lifecycle.ts): feeds it the engine's answers, the timers and the probes as
+// events, and carries out its effects through the runtime port. Events are handled one at a time, synchronously, so
+// a dyno's transitions never interleave; every effect that waits on the engine reports back as an event, its failure
+// included, so no promise is dropped.
+import { randomUUID } from 'node:crypto';
+import { apiTimestamp } from '../clock.js';
+import type { DynoRecord } from '../contracts/records.js';
+import type { Logplex } from '../logs/index.js';
+import type { ContainerTrust, Runtime } from '../runtime/index.js';
+import type { Store } from '../store/index.js';
+import { DynoContainer } from './container.js';
+import { launchSpec } from './launch.js';
+import {
+  newDyno,
+  settled,
+  transition,
+  type Dyno,
+  type DynoChanges,
+  type DynoEffect,
+  type DynoEvent,
+  type LifecycleTimings,
+  type RestartReason,
+  type TimerName,
+  type Workload,
+} from './lifecycle.js';
+import type { PortPool } from './ports.js';
+import { dynoSize } from './sizes.js';
+
+/** What of the engine a formation dyno uses. */
+type DynoEngine = Pick<Runtime, 'start' | 'follow' | 'wait' | 'state' | 'signal' | 'exec' | 'remove' | 'memoryBytes'>;
+
+export interface ExecutorDeps {
+  readonly runtime: DynoEngine;
+  readonly store: Pick<Store, 'dynos'>;
+  readonly logplex: Logplex;
+  readonly ports: PortPool;
+  readonly trust: ContainerTrust;
+  readonly timings: LifecycleTimings;
+  /** After every change of state or port (the routing snapshot is rebuilt). */
+  readonly changed: (appId: string) => void;
+  /** Whether something accepts connections on 127.0.0.1:port (default: a TCP connect). */
+  readonly probe?: (port: number) => Promise<boolean>;
+  /** An engine call failed where the dyno carries on regardless (the daemon's log hears of it). */
+  readonly report?: (error: unknown, what: string) => void;
+}
+
+export class DynoExecutor {
+  readonly appId: string;
+  readonly name: string;
+  readonly type: string;
+  #dyno: Dyno;
+  #record: DynoRecord;
+  readonly #deps: ExecutorDeps;
+  readonly #timers = new Map<TimerName, NodeJS.Timeout>();
+  readonly #containers = new Map<string, DynoContainer>();
+  /** Removals under way: a port is given back only once its container is gone. */
+  readonly #removals = new Set<Promise<void>>();
+  #waiters: (() => void)[] = [];
+
+  constructor(deps: ExecutorDeps, appId: string, name: string, workload: Workload, record?: DynoRecord) {
+    this.#deps = deps;
+    this.appId = appId;
+    this.name = name;
+    this.type = name.slice(0, name.lastIndexOf('.'));
+    this.#dyno = newDyno({ name, workload, timings: deps.timings, ...(record ? { state: record.state } : {}) });
+    const now = apiTimestamp();
+    this.#record = record ?? {
+      id: randomUUID(),
+      appId,
+      name,
+      type: this.type,
+      command: workload.command,
+      size: workload.size,
+      state: 'starting',
+      releaseId: workload.releaseId,
+      releaseVersion: workload.version,
+      containerId: null,
+      port: null,
+      attachSecret: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (!record) deps.store.dynos.insertDyno(this.#record);
+  }
+
+  /** The dyno's row as the API shows it. */
+  get record(): DynoRecord {
+    return this.#record;
+  }
+
+  /** What the dyno runs (or will run once its restart is through). */
+  get workload(): Workload {
+    return this.#dyno.workload;
+  }
+
+  /** Launches the first instance; resolves once it runs (or crashed). */
+  boot(): Promise<void> {
+    return this.#send({ kind: 'boot' });
+  }
+
+  /** `Restarting` (a release, a config change, `ps:restart`) or `Cycling`; resolves once the new instance runs. */
+  restart(reason: RestartReason = 'Restarting', workload?: Workload): Promise<void> {
+    return this.#send({ kind: 'restart', reason, ...(workload ? { workload } : {}) });
+  }
+
+  /** Scale-down or app destruction; resolves once the container is gone and the row deleted. */
+  retire(): Promise<void> {
+    return this.#send({ kind: 'retire' });
+  }
+
+  /** A restarted daemon found the dyno's container still running: keep it and its port, pump its output again. */
+  async adopt(containerId: string, port: number): Promise<void> {
+    this.#deps.ports.claim(port);
+    let container: DynoContainer;
+    try {
+      container = await DynoContainer.adopt(this.#context(), containerId);
+    } catch (error) {
+      this.#report(error, `adopting ${this.name}`);
+      await this.#deps.runtime.remove(containerId).catch((e: unknown) => this.#report(e, `removing ${this.name}`));
+      this.#deps.ports.release(port);
+      return this.lost();
+    }
+    this.#containers.set(containerId, container);
+    return this.#send({ kind: 'adopt', containerId, port });
+  }
+
+  /** A restarted daemon found the dyno's container gone: a crash, restarted at once. */
+  lost(): Promise<void> {
+    return this.#send({ kind: 'lost' });
+  }
+
+  /** Daemon shutdown: the container keeps running for the next daemon to adopt. */
+  detach(): void {
+    void this.#send({ kind: 'detach' });
+  }
+
+  #send(event: DynoEvent): Promise<void> {
+    const done = new Promise<void>((resolve) => this.#waiters.push(resolve));
+    this.#dispatch(event);
+    return done;
+  }
+
+  #dispatch(event: DynoEvent): void {
+    try {
+      const { dyno, effects } = transition(this.#dyno, event);
+      this.#dyno = dyno;
+      for (const effect of effects) this.#apply(effect);
+    } catch (error) {
+      this.#report(error, `${this.name}: ${event.kind}`);
+    }
+    if (settled(this.#dyno)) {
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  /** Runs `work`; its answer (or its failure) comes back as an event. */
+  #answer<T>(work: () => Promise<T>, onDone: (value: T) => DynoEvent, onFailure: (error: unknown) => DynoEvent): void {
+    let running: Promise<T>;
+    try {
+      running = work();
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    running.then(
+      (value) => this.#dispatch(onDone(value)),
+      (error: unknown) => this.#dispatch(onFailure(error)),
+    );
+  }
+
+  #apply(effect: DynoEffect): void {
+    const { runtime, ports } = this.#deps;
+    switch (effect.kind) {
+      case 'log':
+        return this.#deps.logplex.write(this.appId, 'heroku', this.name, effect.line);
+      case 'persist':
+        return this.#persist(effect.changes);
+      case 'publish':
+        return this.#deps.changed(this.appId);
+      case 'allocatePort':
+        return this.#answer(
+          () => ports.take(),
+          (port) => ({ kind: 'portAllocated', port }),
+          (error) => ({ kind: 'launchFailed', message: messageOf(error) }),
+        );
+      case 'launch':
+        return this.#answer(
+          () => this.#launch(effect.port, effect.workload),
+          (containerId) => ({ kind: 'launched', containerId }),
+          (error) => ({ kind: 'launchFailed', message: messageOf(error) }),
+        );
+      case 'watch': {
+        const container = this.#containers.get(effect.containerId);
+        const containerId = effect.containerId;
+        return this.#answer(
+          () => container?.exited ?? Promise.reject(new Error(`no container ${containerId} to watch`)),
+          (state) => ({ kind: 'exited', containerId, exitCode: state.exitCode, oomKilled: state.oomKilled }),
+          (error) => {
+            this.#report(error, `watching ${this.name}`);
+            return { kind: 'vanished', containerId };
+          },
+        );
+      }
+      case 'probe': {
+        const probe = this.#deps.probe ?? DynoContainer.probe;
+        const { containerId, port } = effect;
+        return this.#answer(
+          () => probe(port),
+          (bound) => ({ kind: 'probed', containerId, bound }),
+          () => ({ kind: 'probed', containerId, bound: false }),
+        );
+      }
+      case 'sampleMemory': {
+        const { containerId } = effect;
+        return this.#answer(
+          () => runtime.memoryBytes(containerId),
+          (bytes) => ({ kind: 'memory', containerId, bytes }),
+          () => ({ kind: 'memory', containerId, bytes: undefined }),
+        );
+      }
+      case 'stop':
+        return void this.#stop(effect.containerId);
+      case 'kill': {
+        const { containerId } = effect;
+        runtime.signal(containerId, 'SIGKILL').then(
+          () => undefined,
+          (error: unknown) => {
+            this.#report(error, `SIGKILL to ${this.name}`);
+            this.#dispatch({ kind: 'killFailed', containerId });
+          },
+        );
+        return;
+      }
+      case 'removeContainer': {
+        this.#containers.delete(effect.containerId);
+        const removal = runtime
+          .remove(effect.containerId)
+          .catch((error: unknown) => this.#report(error, `removing ${this.name}'s container`))
+          .finally(() => this.#removals.delete(removal));
+        this.#removals.add(removal);
+        return;
+      }
+      case 'releasePort': {
+        const port = effect.port;
+        void Promise.allSettled([...this.#removals]).finally(() => ports.release(port));
+        return;
+      }
+      case 'schedule': {
+        this.#cancel(effect.timer);
+        const timer = setTimeout(() => {
+          this.#timers.delete(effect.timer);
+          this.#dispatch({ kind: 'timer', timer: effect.timer });
+        }, effect.seconds * 1000);
+        timer.unref();
+        this.#timers.set(effect.timer, timer);
+        return;
+      }
+      case 'cancel':
+        return this.#cancel(effect.timer);
+      case 'forget':
+        this.#deps.store.dynos.deleteDyno(this.#record.id);
+        return;
+    }
+  }
+
+  #cancel(timer: TimerName): void {
+    const handle = this.#timers.get(timer);
+    if (handle) clearTimeout(handle);
+    this.#timers.delete(timer);
+  }
+
+  #persist(changes: DynoChanges): void {
+    const now = apiTimestamp();
+    this.#deps.store.dynos.updateDyno(this.#record.id, changes, now);
+    this.#record = { ...this.#record, ...changes, updatedAt: now };
+  }
+
+  #context() {
+    return { runtime: this.#deps.runtime, logplex: this.#deps.logplex, appId: this.appId, dyno: this.name };
+  }
+
+  async #launch(port: number, workload: Workload): Promise<string> {
+    const container = await DynoContainer.start(
+      this.#context(),
+      launchSpec({
+        image: workload.artifact.image,
+        appId: this.appId,
+        releaseId: workload.releaseId,
+        dyno: this.name,
+        role: 'dyno',
+        command: workload.command,
+        config: workload.config,
+        port,
+        memoryBytes: dynoSize(workload.size).r15Mb * 1024 * 1024,
+        trust: this.#deps.trust,
+      }),
+    );
+    this.#containers.set(container.id, container);
+    return container.id;
+  }
+
+  /** SIGTERM to every process of the dyno, not only the first (Heroku's shutdown); the init passes it on too. */
+  async #stop(containerId: string): Promise<void> {
+    const { runtime } = this.#deps;
+    await runtime
+      .exec(containerId, { cmd: ['bash', '-c', 'kill -TERM -1 2>/dev/null; true'] })
+      .catch((error: unknown) => this.#report(error, `SIGTERM in ${this.name}`));
+    // A failed SIGTERM leaves the grace timer to end it with R12 and SIGKILL.
+    await runtime.signal(containerId, 'SIGTERM').catch((error: unknown) => this.#report(error, `SIGTERM to ${this.name}`));
+  }
+
+  #report(error: unknown, what: string): void {
+    this.#deps.report?.(error, what);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
