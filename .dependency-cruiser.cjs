@@ -27,7 +27,7 @@ const MAY_USE = {
   cli: ['daemon.ts', 'host', 'runtime', 'stack', 'tls'],
   store: [],
   host: [],
-  runtime: ['host'],
+  runtime: [],
   stack: ['runtime'],
   tls: [],
   logs: ['store'],
