@@ -69,6 +69,13 @@ const mayUseRules = Object.entries(MAY_USE).map(([room, allowed]) => ({
 module.exports = {
   forbidden: [
     {
+      name: 'resolvable',
+      comment: 'Every import resolves (a `./x.js` specifier to `./x.ts`): an unresolved one would hide its edges from every rule.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { couldNotResolve: true },
+    },
+    {
       name: 'no-file-cycle',
       comment: 'No import cycle between files.',
       severity: 'error',
