@@ -40,7 +40,8 @@ const MAY_USE = {
   dynos: ['runtime', 'store', 'logs'],
   // Not in the table (wave 1 added it): an app's custom domains; tls/ normalises host names.
   domains: ['store', 'tls'],
-  router: [],
+  // Table: "the routing snapshot, logs": the snapshot's types are in contracts/routing.ts.
+  router: ['logs'],
   // Table: "builds (via daemon wiring)": git gets what it calls through its constructor, as interfaces it defines.
   git: [],
   // Table: "services only": every service room, never the store, the engine or the servers' internals.
