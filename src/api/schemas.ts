@@ -29,16 +29,18 @@ function body(required: readonly string[], properties: Record<string, unknown>):
   return { type: 'object', required, properties };
 }
 
-function params(...names: readonly string[]): Record<string, unknown> {
-  return { type: 'object', required: names, properties: Object.fromEntries(names.map((name) => [name, nonBlank])) };
-}
+/**
+ * Path parameters: the router only matches a route with all of them present, so one schema serves every route (each
+ * distinct schema is one Ajv compilation per API instance at start-up, and the daemon builds two instances).
+ */
+const pathParams = { type: 'object', additionalProperties: nonBlank } as const;
 
 /** Query strings: Heroku ignores what it does not know (`?extended=true`), so any is accepted. */
 const anyQuery = { type: 'object' } as const;
 /** Bodies the route ignores (the CLI sends one with restarts and stops anyway). */
 const ignoredBody = {} as const;
 
-function route(parts: { params?: Record<string, unknown>; body?: Record<string, unknown> }): FastifySchema {
+function route(parts: { params?: typeof pathParams; body?: Record<string, unknown> }): FastifySchema {
   return { querystring: anyQuery, ...(parts.params ? { params: parts.params } : {}), ...(parts.body ? { body: parts.body } : {}) };
 }
 
@@ -147,39 +149,32 @@ function buildpackItems(keys: readonly string[]): Record<string, unknown> {
 
 // ---- the routes -------------------------------------------------------------------------------------------------
 
-const app = params('app');
-
 export const schemas = {
+  /** Routes without path parameters or a body (`GET /account`). */
   none: route({}),
-  user: route({ params: params('user') }),
-  app: route({ params: app }),
+  /** Routes with path parameters and no body; also the blob and stream URLs (an upload's body is a raw tarball). */
+  params: route({ params: pathParams }),
+  /** Restarts, stops and deletes: the CLI sends a body, which is ignored. */
+  paramsIgnoringBody: route({ params: pathParams, body: ignoredBody }),
   appCreate: route({ body: optionalBody({ name: stringOrNull, region: stringOrNull, stack: { ...stackRef, type: ['string', 'object', 'null'] } }) }),
-  appUpdate: route({ params: app, body: optionalBody({ name: string, maintenance: { type: 'boolean' }, build_stack: stackRef }) }),
-  appIgnoringBody: route({ params: app, body: ignoredBody }),
-  configVarsUpdate: route({ params: app, body: { type: ['object', 'null'], additionalProperties: stringOrNull } }),
-  release: route({ params: params('app', 'release') }),
-  releaseCreate: route({ params: app, body: optionalBody({ slug: string, release: string, description: string }) }),
-  build: route({ params: params('app', 'build') }),
+  appUpdate: route({ params: pathParams, body: optionalBody({ name: string, maintenance: { type: 'boolean' }, build_stack: stackRef }) }),
+  configVarsUpdate: route({ params: pathParams, body: { type: ['object', 'null'], additionalProperties: stringOrNull } }),
+  releaseCreate: route({ params: pathParams, body: optionalBody({ slug: string, release: string, description: string }) }),
   buildCreate: route({
-    params: app,
+    params: pathParams,
     body: body(['source_blob'], {
       source_blob: body(['url'], { url: nonBlank, version: stringOrNull, checksum: stringOrNull }),
       buildpacks: { type: ['array', 'null'], items: buildpackItems(['url', 'name']) },
     }),
   }),
-  buildpackInstallations: route({ params: app, body: body(['updates'], { updates: { type: 'array', items: buildpackItems(['buildpack', 'url', 'name']) } }) }),
-  slug: route({ params: params('app', 'slug') }),
+  buildpackInstallations: route({ params: pathParams, body: body(['updates'], { updates: { type: 'array', items: buildpackItems(['buildpack', 'url', 'name']) } }) }),
   formationBatch: route({
-    params: app,
+    params: pathParams,
     body: body(['updates'], { updates: { type: 'array', minItems: 1, items: body(['type'], { type: nonBlank, ...formationUpdate }) } }),
   }),
-  formationType: route({ params: params('app', 'type') }),
-  formationTypeUpdate: route({ params: params('app', 'type'), body: optionalBody(formationUpdate) }),
-  formationTypeAction: route({ params: params('app', 'type'), body: ignoredBody }),
-  dyno: route({ params: params('app', 'dyno') }),
-  dynoAction: route({ params: params('app', 'dyno'), body: ignoredBody }),
+  formationTypeUpdate: route({ params: pathParams, body: optionalBody(formationUpdate) }),
   dynoCreate: route({
-    params: app,
+    params: pathParams,
     body: body(['command'], {
       command: nonBlank,
       attach: booleanOrNull,
@@ -190,7 +185,7 @@ export const schemas = {
     }),
   }),
   logSessionCreate: route({
-    params: app,
+    params: pathParams,
     body: optionalBody({
       dyno: stringOrNull,
       dyno_name: stringOrNull,
@@ -200,11 +195,7 @@ export const schemas = {
       tail: booleanOrNull,
     }),
   }),
-  logDrain: route({ params: params('app', 'drain') }),
-  logDrainCreate: route({ params: app, body: body(['url'], { url: nonBlank }) }),
-  domain: route({ params: params('app', 'domain') }),
-  domainCreate: route({ params: app, body: body(['hostname'], { hostname: string, sni_endpoint: stringOrNull }) }),
+  logDrainCreate: route({ params: pathParams, body: body(['url'], { url: nonBlank }) }),
+  domainCreate: route({ params: pathParams, body: body(['hostname'], { hostname: string, sni_endpoint: stringOrNull }) }),
   sourceCreate: route({ body: ignoredBody }),
-  /** The blob and stream URLs; an upload's body is the raw tarball, not JSON, so it has no body schema. */
-  stream: route({ params: params('id', 'secret') }),
 } as const satisfies Record<string, FastifySchema>;
