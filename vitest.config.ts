@@ -13,6 +13,9 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // Unit files run in parallel beside the integration project on 2 cores; RSA key generation (tls/) can take
+          // seconds under that load. A budget, not a timing assertion.
+          testTimeout: 30_000,
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.int.test.ts', 'node_modules/**'],
           // Benchmarks run once, in the integration project below (real engine, one file at a time).

@@ -1,5 +1,7 @@
-// The API key: made on first start, kept in the data dir with mode 0600, read by the daemon and by `berth env`.
-import { randomBytes } from 'node:crypto';
+// The API key: made on first start, kept in the data dir with mode 0600, read by the daemon and by `berth env`; and
+// how a request proves it holds the key: `Authorization: Bearer <key>` (the heroku CLI) or HTTP Basic with the key as
+// the password and any user name (heroku-client sends `:<key>`, git sends `heroku:<key>`). The API and git share it.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -35,4 +37,27 @@ async function readKey(file: string): Promise<string | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
+}
+
+function credentialFrom(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const space = header.indexOf(' ');
+  if (space === -1) return undefined;
+  const scheme = header.slice(0, space).toLowerCase();
+  const value = header.slice(space + 1).trim();
+  if (scheme === 'bearer') return value;
+  if (scheme === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon === -1 ? undefined : decoded.slice(colon + 1);
+  }
+  return undefined;
+}
+
+export function isAuthorized(header: string | undefined, apiKey: string): boolean {
+  const given = credentialFrom(header);
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(apiKey);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -7,7 +7,7 @@ import { buildApi } from './api/index.js';
 import { ensureApiKey } from './credentials.js';
 import type { EventBus } from './events.js';
 import type { Logplex } from './logs/index.js';
-import { Runtime } from './runtime/index.js';
+import { DockerRuntime } from './runtime/index.js';
 import { createServices } from './services.js';
 import { sweepRetention } from './releases/index.js';
 import { apiUrl, gitHost, type Settings } from './settings.js';
@@ -38,7 +38,7 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
   const ca = await ensureCa(settings.dataDir);
 
   const store = new Store({ file: join(settings.dataDir, 'berth.db'), logHistoryLines: settings.logHistoryLines });
-  const runtime = await Runtime.connect(settings).catch((error: unknown) => {
+  const runtime = await DockerRuntime.connect(settings).catch((error: unknown) => {
     store.close();
     throw error;
   });

@@ -5,8 +5,11 @@ import { EventEmitter } from 'node:events';
 export interface EventPayloads {
   /** A release became the app's current one: dynos restart onto it. */
   'release.current': { appId: string; appName: string; releaseId: string; version: number };
-  /** A dyno changed state: the routing snapshot is rebuilt. */
-  'dyno.changed': { appId: string; appName: string };
+  /**
+   * What the router serves of an app changed outside dynos/ (a rename, the maintenance switch, a custom domain):
+   * dynos/ rebuilds the routing snapshot. Dyno state changes need no event: dynos/ publishes the snapshot itself.
+   */
+  'routing.changed': { appId: string; appName: string };
   /** An app is gone from the store: every room removes what it owns of it. */
   'app.destroyed': { appId: string; appName: string };
 }

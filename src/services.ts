@@ -58,26 +58,44 @@ export function createServices(deps: ServiceDeps): Services {
     logSessions.removeApp(appId);
     logDrains.removeApp(appId);
   });
-  const releases = new ReleasesService(
-    store,
-    logplex,
-    events,
-    () => account,
-    { dataDir: settings.dataDir, outputUrl: (id, secret) => `${deps.publicUrl}/streams/releases/${id}/${secret}` },
-    queues,
-  );
-  const apps = new AppsService(store, releases, events, {
-    stack: settings.stack,
-    configVarsMaxBytes: settings.configVarsMaxBytes,
-    // `dynos` is made below; this runs only after start-up.
-    onRoutingChange: () => dynos.republish(),
-  });
   const urls = {
     sourceBlob: (id: string, secret: string) => `${deps.publicUrl}/sources/${id}/${secret}`,
     buildOutput: (buildId: string, secret: string) => `${deps.publicUrl}/streams/builds/${buildId}/${secret}`,
     releaseOutput: (releaseId: string, secret: string) => `${deps.publicUrl}/streams/releases/${releaseId}/${secret}`,
     rendezvous: (secret: string) => `rendezvous://${settings.bindHost}:${settings.rendezvousPort}/${secret}`,
   };
+  // Each service is made after everything it calls, and gets it through its constructor: no setters, no closures
+  // over services made later. What flows the other way (a custom domain or a maintenance switch changing what the
+  // router serves) is an event.
+  const rendezvous = new Rendezvous();
+  const domains = new DomainsService(store, events);
+  const dynos = new DynoManager({
+    extraHosts: (appId) => domains.customHostnames(appId),
+    rendezvous,
+    runtime,
+    store,
+    logplex,
+    events,
+    queues,
+    trust: hostTrust(),
+    account: () => account,
+    timings: {
+      bootTimeoutSeconds: settings.bootTimeoutSeconds,
+      stopGraceSeconds: settings.stopGraceSeconds,
+      crashCooloffSeconds: settings.crashCooloffSeconds,
+      crashResetSeconds: settings.crashResetSeconds,
+      cycleSeconds: settings.cycleSeconds,
+      memorySampleSeconds: settings.memorySampleSeconds,
+    },
+    ports: { min: settings.dynoPortMin, max: settings.dynoPortMax },
+    releasePhaseTimeoutSeconds: settings.releasePhaseTimeoutSeconds,
+  });
+  events.on('routing.changed', () => dynos.republish());
+  const releases = new ReleasesService(
+    { store, logplex, events, queues, releasePhase: dynos, account: () => account },
+    { dataDir: settings.dataDir, outputUrl: urls.releaseOutput },
+  );
+  const apps = new AppsService(store, releases, events, { stack: settings.stack, configVarsMaxBytes: settings.configVarsMaxBytes });
   const sources = new SourcesService(store, {
     dataDir: settings.dataDir,
     maxBytes: settings.sourceMaxBytes,
@@ -106,45 +124,11 @@ export function createServices(deps: ServiceDeps): Services {
     },
   );
   events.on('app.destroyed', ({ appId }) => builds.removeApp(appId));
-  const rendezvous = new Rendezvous();
-  // A custom domain added or removed changes the routing snapshot: the dyno manager rebuilds it.
-  const domains = new DomainsService(store, () => dynos.republish());
-  const dynos = new DynoManager({
-    extraHosts: (appId) => domains.customHostnames(appId),
-    rendezvous,
-    runtime,
-    store,
-    logplex,
-    events,
-    queues,
-    trust: hostTrust(),
-    account: () => account,
-    timings: {
-      bootTimeoutSeconds: settings.bootTimeoutSeconds,
-      stopGraceSeconds: settings.stopGraceSeconds,
-      crashCooloffSeconds: settings.crashCooloffSeconds,
-      crashResetSeconds: settings.crashResetSeconds,
-      cycleSeconds: settings.cycleSeconds,
-      memorySampleSeconds: settings.memorySampleSeconds,
-    },
-    ports: { min: settings.dynoPortMin, max: settings.dynoPortMax },
-    releasePhaseTimeoutSeconds: settings.releasePhaseTimeoutSeconds,
-  });
-  releases.setReleasePhaseRunner((release, command, sink) => dynos.runReleasePhase(release, command, sink));
   const git = new GitService(
-    { apps, builds, sources, sourceBlobUrl: urls.sourceBlob, logger: logger.child({ module: 'git' }) },
+    { apps, sources, builds, releases, queues, sourceBlobUrl: urls.sourceBlob, logger: logger.child({ module: 'git' }) },
     { dataDir: settings.dataDir, autoCreateApps: settings.autoCreateApps, internalUrl: `${deps.publicUrl}${INTERNAL_PUSH_PATH}` },
   );
   events.on('app.destroyed', ({ appId }) => git.removeApp(appId));
-  // A push whose release has a release phase shows its output after `Verifying deploy... done.`, as on Heroku.
-  git.setReleasePhaseReporter(async ({ releaseId, write, signal }) => {
-    const release = releases.byId(releaseId);
-    if (!release || release.status !== 'pending') return;
-    write('Running release command...\n');
-    for await (const chunk of releases.followPhase(releaseId, signal)) write(chunk.toString('utf8'));
-    const outcome = releases.byId(releaseId)?.status === 'succeeded' ? 'done' : 'failed';
-    write(`Waiting for release.... ${outcome}.\n`);
-  });
   return {
     git,
     apps,

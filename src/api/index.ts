@@ -1,5 +1,4 @@
 export { buildApi, type ApiOptions } from './server.js';
 export type { ApiServices } from './context.js';
-export { accountShape, appShape, releaseShape, type ShapeContext } from './shapes.js';
+export type { ShapeContext } from './shapes.js';
 export { parseRange, paginate, type Range, type Page } from './range.js';
-export { credentialFrom, isAuthorized } from './auth.js';

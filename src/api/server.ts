@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { berthError } from '../errors.js';
 import { clientError, errorBody, schemaError } from './error-replies.js';
 import { gitRoutes, type GitService } from '../git/index.js';
-import { isAuthorized } from './auth.js';
+import { isAuthorized } from '../credentials.js';
 import type { ApiServices } from './context.js';
 import { accountRoutes } from './routes/account.js';
 import { appsRoutes } from './routes/apps.js';

@@ -2,7 +2,7 @@
 import type { Account, AppRecord, BuildpackRef, BuildRecord, DynoRecord, FormationRecord, ReleaseRecord, SlugRecord } from '../contracts/records.js';
 import type { Domain } from '../domains/index.js';
 import type { LogSession } from '../logs/index.js';
-import type { LogDrainRecord } from '../store/index.js';
+import type { LogDrainRecord } from '../logs/index.js';
 
 export interface ShapeContext {
   readonly account: Account;

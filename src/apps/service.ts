@@ -2,11 +2,10 @@
 // release that pins the new config. Each change is one store transaction.
 import { apiTimestamp } from '../clock.js';
 import { randomUUID } from 'node:crypto';
-import type { AppRecord, ConfigVars } from '../contracts/records.js';
+import type { AppRecord, ConfigVars, ReleaseArtifact, ReleaseRecord } from '../contracts/records.js';
 import { raise } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { RELEASE_DESCRIPTIONS } from '../logs/index.js';
-import type { ReleasesService } from '../releases/index.js';
 import type { Store } from '../store/index.js';
 import { applyConfigChange, describeConfigChange, parseConfigPatch, type ConfigPatch } from './config-vars.js';
 import { generateAppName, validateAppName } from './names.js';
@@ -32,17 +31,21 @@ export interface UpdateAppRequest {
 export interface AppsOptions {
   stack: string;
   configVarsMaxBytes: number;
-  /** A rename or a maintenance switch changes what the router serves: the routing snapshot is rebuilt. */
-  onRoutingChange?: (appId: string) => void;
+}
+
+/** What apps/ asks of releases/: a new app's first two releases; a config change's release and its phase. */
+export interface AppReleases {
+  create(request: { app: AppRecord; description: string; config: ConfigVars; artifact?: ReleaseArtifact | null }): ReleaseRecord;
+  startPhase(release: ReleaseRecord): Promise<ReleaseRecord>;
 }
 
 export class AppsService {
   readonly #store: Store;
-  readonly #releases: ReleasesService;
+  readonly #releases: AppReleases;
   readonly #events: EventBus;
   readonly #options: AppsOptions;
 
-  constructor(store: Store, releases: ReleasesService, events: EventBus, options: AppsOptions) {
+  constructor(store: Store, releases: AppReleases, events: EventBus, options: AppsOptions) {
     this.#store = store;
     this.#releases = releases;
     this.#events = events;
@@ -92,8 +95,9 @@ export class AppsService {
       if (request.maintenance !== undefined) changes.maintenance = request.maintenance;
       if (request.build_stack !== undefined) changes.buildStack = this.#stack(request.build_stack);
       const updated = this.#store.apps.update(app.id, changes, apiTimestamp());
+      // A rename or a maintenance switch changes what the router serves.
       if (changes.name !== undefined || changes.maintenance !== undefined) {
-        this.#store.afterCommit(() => this.#options.onRoutingChange?.(app.id));
+        this.#store.afterCommit(() => this.#events.emit('routing.changed', { appId: updated.id, appName: updated.name }));
       }
       return updated;
     });

@@ -1,8 +1,6 @@
 export {
   BuildpackError,
-  BUNDLED_DIR,
   bundledBuildpacks,
-  checkBuildpackDir,
   resolveBuildpack,
   type ResolvedBuildpack,
   type ResolveOptions,

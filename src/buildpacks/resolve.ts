@@ -7,7 +7,6 @@ import { access, constants, mkdir, rename, rm, stat, writeFile } from 'node:fs/p
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { inspectSource } from '../sources/index.js';
 
 const run = promisify(execFile);
 
@@ -67,6 +66,11 @@ export async function checkBuildpackDir(dir: string, ref: string): Promise<void>
 export interface ResolveOptions {
   /** Where fetched buildpacks are kept between builds. */
   readonly cacheDir: string;
+  /**
+   * Checks every entry of a fetched tarball before tar unpacks it (untrusted, like any source) and says whether all
+   * entries sit in one top-level directory. The build passes the source checker in; this room needs no other.
+   */
+  readonly inspectArchive: (file: string) => Promise<{ readonly root: string | undefined }>;
 }
 
 export async function resolveBuildpack(ref: string, options: ResolveOptions): Promise<ResolvedBuildpack> {
@@ -92,13 +96,13 @@ export async function resolveBuildpack(ref: string, options: ResolveOptions): Pr
   try {
     await stat(join(dir, 'bin'));
   } catch {
-    await fetchBuildpack(trimmed, dir);
+    await fetchBuildpack(trimmed, dir, options.inspectArchive);
   }
   await checkBuildpackDir(dir, trimmed);
   return { url: trimmed, name: trimmed, dir };
 }
 
-async function fetchBuildpack(url: string, dir: string): Promise<void> {
+async function fetchBuildpack(url: string, dir: string, inspectArchive: ResolveOptions['inspectArchive']): Promise<void> {
   await mkdir(dirname(dir), { recursive: true });
   const temp = `${dir}.${process.pid}.tmp`;
   await rm(temp, { recursive: true, force: true });
@@ -111,8 +115,7 @@ async function fetchBuildpack(url: string, dir: string): Promise<void> {
       const archive = `${temp}.tgz`;
       await writeFile(archive, Buffer.from(await response.arrayBuffer()));
       try {
-        // Untrusted like any source: every entry is checked before tar unpacks it.
-        const inspection = await inspectSource(archive, { maxBytes: 512 * 1024 * 1024, maxEntries: 100_000 });
+        const inspection = await inspectArchive(archive);
         const strip = inspection.root === undefined ? 0 : 1;
         await run('tar', ['-xf', archive, '-C', temp, '--no-same-owner', '--no-same-permissions', `--strip-components=${strip}`]);
       } finally {

@@ -55,6 +55,9 @@ function stackTitle(stack: string): string {
   return stack.replace(/^heroku/, 'Heroku');
 }
 
+/** A fetched buildpack tarball is checked like a source, with room for large buildpacks. */
+const BUILDPACK_ARCHIVE_LIMITS: SourceLimits = { maxBytes: 512 * 1024 * 1024, maxEntries: 100_000 };
+
 export class SlugCompiler {
   readonly #options: CompilerOptions;
 
@@ -157,7 +160,12 @@ export class SlugCompiler {
     const resolved: ResolvedBuildpack[] = [];
     for (const reference of references) {
       try {
-        resolved.push(await resolveBuildpack(reference, { cacheDir: this.#options.buildpackCacheDir }));
+        resolved.push(
+          await resolveBuildpack(reference, {
+            cacheDir: this.#options.buildpackCacheDir,
+            inspectArchive: (file) => inspectSource(file, BUILDPACK_ARCHIVE_LIMITS),
+          }),
+        );
       } catch (error) {
         if (error instanceof BuildpackError) {
           out.write(`-----> ${error.message}\n`);

@@ -60,5 +60,3 @@ export async function detectAuto(
   }
   throw new BuildFailure(['No default language could be detected for this app.'], { raw: NO_LANGUAGE_HINT });
 }
-
-export type { ResolvedBuildpack };

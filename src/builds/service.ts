@@ -7,11 +7,11 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { apiTimestamp } from '../clock.js';
-import type { Account, AppRecord, BuildpackRef, BuildRecord, ReleaseRecord, SlugRecord } from '../contracts/records.js';
+import type { Account, AppRecord, BuildpackRef, BuildRecord, ConfigVars, ReleaseArtifact, ReleaseRecord, SlugRecord } from '../contracts/records.js';
+import type { SourceRef } from '../contracts/sources.js';
 import { raise } from '../errors.js';
 import { API_LINES, OutputStream, RELEASE_DESCRIPTIONS, replayFile, type Logplex } from '../logs/index.js';
-import type { AppQueues } from '../queue.js';
-import type { ReleasesService } from '../releases/index.js';
+import type { AppQueues, QueueTurn } from '../queue.js';
 import type { Runtime } from '../runtime/index.js';
 import { SourceFetchError, type SourcesService } from '../sources/index.js';
 import type { Store } from '../store/index.js';
@@ -27,10 +27,16 @@ export interface BuildsOptions {
   readonly webUrl: (appName: string) => string;
 }
 
+/** What a build asks of releases/: the release of its slug, and that release's phase (in the build's turn). */
+export interface BuildReleases {
+  create(request: { app: AppRecord; description: string; config: ConfigVars; artifact: ReleaseArtifact }): ReleaseRecord;
+  runPhase(release: ReleaseRecord): Promise<ReleaseRecord>;
+}
+
 export interface BuildsDeps {
   readonly store: Store;
   readonly logplex: Logplex;
-  readonly releases: ReleasesService;
+  readonly releases: BuildReleases;
   readonly queues: AppQueues;
   readonly compiler: SlugCompiler;
   readonly sources: SourcesService;
@@ -40,7 +46,7 @@ export interface BuildsDeps {
 }
 
 export interface CreateBuildRequest {
-  readonly sourceUrl: string;
+  readonly source: SourceRef;
   readonly sourceVersion: string | null;
   readonly sourceChecksum: string | null;
   readonly buildpacks: readonly string[] | null;
@@ -73,8 +79,11 @@ export class BuildsService {
     return join(this.#options.dataDir, 'slugs', appId);
   }
 
-  /** Records the build and starts it in the app's queue; answers at once, as Heroku does, with status pending. */
-  create(app: AppRecord, request: CreateBuildRequest): BuildRecord {
+  /**
+   * Records the build and starts it in the app's queue; answers at once, as Heroku does, with status pending. A push
+   * passes its own turn of the queue (`within`): the build runs in it rather than behind it.
+   */
+  create(app: AppRecord, request: CreateBuildRequest, within?: QueueTurn): BuildRecord {
     const { store } = this.#deps;
     const user = this.#deps.account();
     const requested = request.buildpacks ?? store.builds.buildpackInstallations(app.id).map((bp) => bp.url);
@@ -83,7 +92,7 @@ export class BuildsService {
         id: randomUUID(),
         appId: app.id,
         createdAt: apiTimestamp(),
-        sourceUrl: request.sourceUrl,
+        sourceUrl: request.source.url,
         sourceVersion: request.sourceVersion,
         sourceChecksum: request.sourceChecksum,
         sourceVersionDescription: null,
@@ -99,8 +108,12 @@ export class BuildsService {
     const output = new OutputStream(this.#outputPath(app.id, build.id));
     this.#live.set(build.id, output);
     const run = this.#deps.queues
-      .run(app.id, `build ${build.id}`, () => this.#run(app.id, build, requested, output), () =>
-        output.line(`-----> Waiting for another build or change of ${app.name} to finish...`),
+      .run(
+        app.id,
+        `build ${build.id}`,
+        () => this.#run(app.id, build, request.source, requested, output),
+        () => output.line(`-----> Waiting for another build or change of ${app.name} to finish...`),
+        within,
       )
       .catch((error: unknown) => this.#deps.logger.error({ err: error, build: build.id }, 'build crashed'))
       .finally(() => {
@@ -112,7 +125,7 @@ export class BuildsService {
     return build;
   }
 
-  async #run(appId: string, build: BuildRecord, buildpacks: readonly string[], output: OutputStream): Promise<void> {
+  async #run(appId: string, build: BuildRecord, source: SourceRef, buildpacks: readonly string[], output: OutputStream): Promise<void> {
     const { store, logplex, releases, compiler } = this.#deps;
     const user = this.#deps.account();
     const controller = new AbortController();
@@ -127,7 +140,7 @@ export class BuildsService {
       const app = store.apps.getById(appId);
       if (!app) throw new BuildFailure(['The app was destroyed before its build started.']);
       await mkdir(join(this.#options.dataDir, 'builds', appId), { recursive: true });
-      await this.#deps.sources.fetchTo(build.sourceUrl, sourceFile);
+      await this.#deps.sources.fetchTo(source, sourceFile);
       if (build.sourceChecksum) await verifyChecksum(sourceFile, build.sourceChecksum);
       await mkdir(this.slugDir(appId), { recursive: true });
       const compiled = await compiler.compile(

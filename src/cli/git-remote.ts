@@ -47,7 +47,8 @@ export async function configureRemote(settings: Settings, app: string, remote: s
   if (existing === undefined) await git(['remote', 'add', remote, url], cwd);
   else if (existing !== url) await git(['remote', 'set-url', remote, url], cwd);
   // Imported here so the credential helper, which shares this module, starts without the TLS code.
-  await (await import('../tls/ca.js')).ensureCa(settings.dataDir);
+  const { ensureCa } = await import('../tls/index.js');
+  await ensureCa(settings.dataDir);
   await git(['config', `http.${url}.sslCAInfo`, join(settings.dataDir, 'tls', 'ca.pem')], cwd);
   await git(['config', `credential.${url}.helper`, credentialHelper(settings)], cwd);
   return url;

@@ -1,13 +1,15 @@
 // `berth setup`: everything the daemon needs on this machine, each step idempotent and safe to run concurrently.
 import type { Progress } from '../contracts/progress.js';
-import { Runtime, ensureEngine } from '../runtime/index.js';
+import { ensureEngine } from '../host/index.js';
+import { DockerRuntime } from '../runtime/index.js';
 import type { Settings } from '../settings.js';
 import { ensureStackImages } from '../stack/index.js';
 import { ensureCa, ensureCaBundle } from '../tls/index.js';
 
 export async function setup(settings: Settings, progress: Progress): Promise<void> {
-  const docker = await ensureEngine(settings, progress);
-  await ensureStackImages(settings, new Runtime(docker), progress);
+  const runtime = DockerRuntime.at(settings);
+  await ensureEngine(settings, runtime, progress);
+  await ensureStackImages(settings, runtime, progress);
   const done = progress.step('Local certificate authority');
   const ca = await ensureCa(settings.dataDir);
   await ensureCaBundle(settings.dataDir, ca);

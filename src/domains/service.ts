@@ -1,10 +1,11 @@
 // Domains: the app's `<app>.localhost` (kind `heroku`, never stored: it follows the app's name) and its custom
 // domains (kind `custom`, stored). The dyno manager reads `customHostnames` when it builds the routing snapshot; a
-// change calls `onChange(appId)`, which the daemon wires to republishing that snapshot.
+// change is announced as `routing.changed`, on which the dyno manager rebuilds that snapshot.
 import { createHash, randomUUID } from 'node:crypto';
 import { apiTimestamp } from '../clock.js';
 import type { AppRecord } from '../contracts/records.js';
 import { raise } from '../errors.js';
+import type { EventBus } from '../events.js';
 import type { DomainRecord, Store } from '../store/index.js';
 import { normalizeHostname } from '../tls/index.js';
 
@@ -36,18 +37,11 @@ export function herokuDomainId(appId: string): string {
 
 export class DomainsService {
   readonly #store: Store;
-  readonly #onChange: (appId: string) => void;
+  readonly #events: EventBus;
 
-  constructor(store: Store, onChange: (appId: string) => void = () => undefined) {
+  constructor(store: Store, events: EventBus) {
     this.#store = store;
-    this.#onChange = onChange;
-  }
-
-  /** Every host name that reaches the app: `<app>.localhost`, then its custom domains (lower case). */
-  hostsOf(appId: string): string[] {
-    const app = this.#store.apps.getById(appId);
-    if (app === undefined) return [];
-    return [`${app.name}${APP_DOMAIN_SUFFIX}`, ...this.customHostnames(appId)];
+    this.#events = events;
   }
 
   /** The app's custom domains only (the dyno manager's `extraHosts`). */
@@ -82,7 +76,7 @@ export class DomainsService {
       const now = apiTimestamp();
       return this.#store.domains.insert({ id: randomUUID(), appId: app.id, hostname, cname: null, status: 'succeeded', createdAt: now, updatedAt: now });
     });
-    this.#onChange(app.id);
+    this.#events.emit('routing.changed', { appId: app.id, appName: app.name });
     return this.#custom(app, record);
   }
 
@@ -90,7 +84,7 @@ export class DomainsService {
     const domain = this.get(app, idOrHostname);
     if (domain.kind === 'heroku') raise('domain_default_undeletable', { hostname: domain.hostname });
     this.#store.domains.delete(domain.id);
-    this.#onChange(app.id);
+    this.#events.emit('routing.changed', { appId: app.id, appName: app.name });
     return domain;
   }
 

@@ -101,10 +101,8 @@ export class DynoManager implements RoutingSource {
     });
   }
 
-  #changed = (appId: string): void => {
+  #changed = (_appId: string): void => {
     this.republish();
-    const app = this.#deps.store.apps.getById(appId);
-    if (app) this.#deps.events.emit('dyno.changed', { appId, appName: app.name });
   };
 
   // ---- formation ------------------------------------------------------------------------------------------------

@@ -288,11 +288,6 @@ export class DynoSlot {
     });
   }
 
-  /** `ps:stop`: the instance stops; the dyno manager starts it again, as in the Common Runtime. */
-  stopAndRestart(): Promise<void> {
-    return this.restart('Restarting');
-  }
-
   async #stopInstance(instance: DynoContainer): Promise<void> {
     this.#instance = undefined;
     const state = await instance.stop(this.#deps.timings.stopGraceSeconds, (line) => this.#say(line));

@@ -3,7 +3,7 @@
 // challenge, which is what makes git ask its credential helper. Internal routes take only a live per-push token.
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Readable } from 'node:stream';
-import { isAuthorized } from '../api/auth.js';
+import { isAuthorized } from '../credentials.js';
 import { isBerthError } from '../errors.js';
 import { runHttpBackend } from './cgi.js';
 import { PushRefused, type GitService } from './service.js';

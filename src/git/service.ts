@@ -1,22 +1,56 @@
 // Deploying over git (DESIGN.md `git/`): each `git-receive-pack` POST gets a per-push token that reaches the
 // pre-receive hook through the CGI environment; the hook asks this service what to do with its ref updates (plan),
 // then streams `git archive` of the new commit here (source). The source becomes a source blob and an ordinary build
-// through the app's queue; its output streams back as the hook's output, then Heroku's closing lines.
+// in the push's turn of the app's queue; its output streams back as the hook's output, then Heroku's closing lines
+// (push-lines.ts). git/ uses no other room: what it calls arrives through its constructor as the interfaces below.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { AppsService } from '../apps/index.js';
-import type { BuildsService } from '../builds/index.js';
-import type { AppRecord } from '../contracts/records.js';
-import type { SourcesService } from '../sources/index.js';
+import type { AppRecord, BuildRecord, ReleaseRecord } from '../contracts/records.js';
+import type { SourceRef } from '../contracts/sources.js';
+import type { AppQueues, QueueTurn } from '../queue.js';
+import { PUSH_WORK, pushLines } from './push-lines.js';
 import { isZero, parseRefUpdates, planPush, type RefUpdate } from './refs.js';
 import { Repos } from './repos.js';
 
+/** What a push asks of apps/: the app it names, created by its first push when that is on. */
+export interface GitApps {
+  exists(name: string): boolean;
+  get(nameOrId: string): AppRecord;
+  create(request: { name: string }): AppRecord;
+}
+
+/** What a push asks of sources/: a blob for the pushed tarball. */
+export interface GitSources {
+  create(): { readonly id: string; readonly secret: string };
+  upload(id: string, secret: string, body: Readable): Promise<unknown>;
+}
+
+/** What a push asks of builds/: a build of its source in the push's own turn of the queue, its output and outcome. */
+export interface GitBuilds {
+  create(
+    app: AppRecord,
+    request: { source: SourceRef; sourceVersion: string | null; sourceChecksum: string | null; buildpacks: readonly string[] | null },
+    within: QueueTurn,
+  ): BuildRecord;
+  get(app: AppRecord, idOrVersion: string): BuildRecord;
+  output(buildId: string, secret: string, signal?: AbortSignal): AsyncIterable<Buffer>;
+}
+
+/** What a push asks of releases/: the release its build made, and the output of that release's phase. */
+export interface GitReleases {
+  byId(releaseId: string): ReleaseRecord | undefined;
+  followPhase(releaseId: string, signal?: AbortSignal): AsyncIterable<Buffer>;
+}
+
 export interface GitDeps {
-  readonly apps: AppsService;
-  readonly builds: BuildsService;
-  readonly sources: SourcesService;
+  readonly apps: GitApps;
+  readonly sources: GitSources;
+  readonly builds: GitBuilds;
+  readonly releases: GitReleases;
+  readonly queues: AppQueues;
+  /** The URL of a source blob, as the build record shows it (`source_blob.url`). */
   readonly sourceBlobUrl: (id: string, secret: string) => string;
   readonly logger: Logger;
 }
@@ -27,18 +61,6 @@ export interface GitOptions {
   /** Where the hook reaches this daemon (loopback HTTP), e.g. `http://127.0.0.1:5100/internal/git/pushes`. */
   readonly internalUrl: string;
 }
-
-/**
- * The release-phase seam (heroku-runtime-behaviour.md §4.2). After `Verifying deploy... done.` the dyno manager may
- * print `Running release command...`, the command's output and `Waiting for release.... done.` (or `failed.`)
- * through `write`. The push succeeds either way, as on Heroku.
- */
-export type ReleasePhaseReporter = (context: {
-  readonly app: AppRecord;
-  readonly releaseId: string;
-  readonly write: (text: string) => void;
-  readonly signal: AbortSignal;
-}) => Promise<void>;
 
 export interface PushSession {
   /** Variables for http-backend; receive-pack passes them on to the pre-receive hook. */
@@ -52,8 +74,9 @@ interface Session {
   readonly appId: string;
   readonly appName: string;
   planned: { update: RefUpdate; branch: string } | undefined;
-  unlock: (() => void) | undefined;
   ended: boolean;
+  /** Resolves when http-backend has exited. */
+  readonly whenEnded: Promise<void>;
 }
 
 export interface PushOutput {
@@ -70,8 +93,6 @@ export class GitService {
   readonly #deps: GitDeps;
   readonly #options: GitOptions;
   readonly #sessions = new Map<string, Session>();
-  readonly #locks = new Map<string, Promise<void>>();
-  #releasePhase: ReleasePhaseReporter | undefined;
 
   constructor(deps: GitDeps, options: GitOptions) {
     this.#deps = deps;
@@ -81,11 +102,6 @@ export class GitService {
 
   get reposRoot(): string {
     return join(this.#options.dataDir, 'repos');
-  }
-
-  /** The dyno manager plugs its release-phase output in here. */
-  setReleasePhaseReporter(reporter: ReleasePhaseReporter | undefined): void {
-    this.#releasePhase = reporter;
   }
 
   /**
@@ -112,15 +128,16 @@ export class GitService {
 
   beginPush(app: AppRecord): PushSession {
     const token = randomBytes(32).toString('hex');
-    const session: Session = { token, appId: app.id, appName: app.name, planned: undefined, unlock: undefined, ended: false };
+    let ended!: () => void;
+    const whenEnded = new Promise<void>((resolve) => (ended = resolve));
+    const session: Session = { token, appId: app.id, appName: app.name, planned: undefined, ended: false, whenEnded };
     this.#sessions.set(token, session);
     return {
       env: { BERTH_PUSH_URL: this.#options.internalUrl, BERTH_PUSH_TOKEN: token },
       end: () => {
         session.ended = true;
         this.#sessions.delete(token);
-        session.unlock?.();
-        session.unlock = undefined;
+        ended();
       },
     };
   }
@@ -147,111 +164,87 @@ export class GitService {
     return { ok: true, lines: [], archive: plan.update.newSha };
   }
 
-  /** Waits for the app's previous push to finish updating its refs; `onWait` hears it when it has to. */
-  async #lock(appId: string, onWait: () => void): Promise<() => void> {
-    const previous = this.#locks.get(appId);
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
-    const tail = (previous ?? Promise.resolve()).then(() => mine);
-    this.#locks.set(appId, tail);
-    void tail.then(() => {
-      if (this.#locks.get(appId) === tail) this.#locks.delete(appId);
-    });
-    if (previous) {
-      onWait();
-      await previous;
-    }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      release();
-    };
-  }
-
   /** The hook's second call: the tarball of the new commit. Builds it and writes the push's output. */
   async deploy(token: string | undefined, body: Readable, out: PushOutput): Promise<void> {
     const session = this.#session(token);
     const planned = session.planned;
     if (!planned) throw new PushRefused('This push has nothing to deploy.');
-    const line = (text = '') => out.write(`${text}\n`);
-    const rejected = (lines: readonly string[]) => {
-      for (const text of lines) line(text);
-      line('Verifying deploy...');
-      line();
-      line(`!\tPush rejected to ${session.appName}.`);
-      line();
-      out.end(false);
+    const write = (lines: readonly string[]) => {
+      for (const text of lines) out.write(`${text}\n`);
     };
-
     const blob = this.#deps.sources.create();
     try {
       await this.#deps.sources.upload(blob.id, blob.secret, body);
     } catch (error) {
-      rejected([` !     The source could not be received: ${(error as Error).message}`, ' !     Push failed']);
+      this.#reject(session, out, pushLines.sourceNotReceived((error as Error).message));
       return;
     }
-    line('Compressing source files... done.');
-    line('Building source:');
-    line();
+    write(pushLines.sourceReceived);
+    const source: SourceRef = { kind: 'blob', id: blob.id, secret: blob.secret, url: this.#deps.sourceBlobUrl(blob.id, blob.secret) };
+    await this.#deps.queues.run(
+      session.appId,
+      PUSH_WORK,
+      (turn) => this.#deployInTurn(session, planned, source, out, turn),
+      (running) => write([pushLines.waiting(session.appName, running)]),
+    );
+  }
 
-    const unlock = await this.#lock(session.appId, () => line(`-----> Waiting for another push to ${session.appName} to finish...`));
-    if (session.ended || out.signal.aborted) {
-      unlock();
+  /**
+   * The push's turn of the app's queue: nothing else of the app runs meanwhile, so the branch it checks is the branch
+   * it moves. The turn lasts until http-backend exits, because receive-pack moves the branch after this hook succeeds.
+   */
+  async #deployInTurn(
+    session: Session,
+    planned: { update: RefUpdate; branch: string },
+    source: SourceRef,
+    out: PushOutput,
+    turn: QueueTurn,
+  ): Promise<void> {
+    if (session.ended || out.signal.aborted) return;
+    const { update, branch } = planned;
+    const head = await this.repos.branchHead(session.appId, branch);
+    const expected = isZero(update.oldSha) ? undefined : update.oldSha;
+    if (head !== expected) {
+      this.#reject(session, out, pushLines.branchMoved(branch, head));
       return;
     }
-    session.unlock = unlock;
-    let keepLock = false;
+    let app: AppRecord;
     try {
-      const { update, branch } = planned;
-      const head = await this.repos.branchHead(session.appId, branch);
-      const expected = isZero(update.oldSha) ? undefined : update.oldSha;
-      if (head !== expected) {
-        rejected([
-          ` !     Push rejected: ${branch} was updated by another push while this one waited (it is now at ${head?.slice(0, 7) ?? 'nothing'}).`,
-          ` !     Fetch, merge or rebase, and push again.`,
-          ' !     Push failed',
-        ]);
-        return;
-      }
-      let app: AppRecord;
-      try {
-        app = this.#deps.apps.get(session.appId);
-      } catch {
-        rejected([' !     The app was destroyed during this push.', ' !     Push failed']);
-        return;
-      }
-      const build = this.#deps.builds.create(app, {
-        sourceUrl: this.#deps.sourceBlobUrl(blob.id, blob.secret),
-        sourceVersion: update.newSha,
-        sourceChecksum: null,
-        buildpacks: null,
-      });
-      for await (const chunk of followOutput(this.#deps.builds, build.id, build.outputSecret, out.signal)) out.write(chunk.toString('utf8'));
-      const finished = this.#deps.builds.get(app, build.id);
-      if (finished.status !== 'succeeded' || !finished.releaseId) {
-        rejected([]);
-        return;
-      }
-      line();
-      line('Verifying deploy... done.');
-      const reporter = this.#releasePhase;
-      if (reporter) {
-        try {
-          await reporter({ app, releaseId: finished.releaseId, write: (text) => out.write(text), signal: out.signal });
-        } catch (error) {
-          this.#deps.logger.error({ err: error, app: app.name }, 'release phase report failed');
-        }
-      }
-      // Keep the lock until http-backend exits: receive-pack moves the branch after this hook succeeds.
-      keepLock = !session.ended;
-      out.end(true);
-    } finally {
-      if (!keepLock) {
-        session.unlock = undefined;
-        unlock();
-      }
+      app = this.#deps.apps.get(session.appId);
+    } catch {
+      this.#reject(session, out, pushLines.appDestroyed);
+      return;
     }
+    const { builds } = this.#deps;
+    const build = builds.create(app, { source, sourceVersion: update.newSha, sourceChecksum: null, buildpacks: null }, turn);
+    for await (const chunk of followOutput(builds, build.id, build.outputSecret, out.signal)) out.write(chunk.toString('utf8'));
+    const finished = builds.get(app, build.id);
+    if (finished.status !== 'succeeded' || !finished.releaseId) {
+      this.#reject(session, out, []);
+      return;
+    }
+    for (const text of pushLines.verified) out.write(`${text}\n`);
+    try {
+      await this.#reportReleasePhase(finished.releaseId, out);
+    } catch (error) {
+      this.#deps.logger.error({ err: error, app: app.name }, 'release phase report failed');
+    }
+    out.end(true);
+    await session.whenEnded;
+  }
+
+  /** A release with a release phase shows its output after `Verifying deploy... done.`, as on Heroku. */
+  async #reportReleasePhase(releaseId: string, out: PushOutput): Promise<void> {
+    const { releases } = this.#deps;
+    if (releases.byId(releaseId)?.status !== 'pending') return;
+    out.write(`${pushLines.releaseCommandRunning}\n`);
+    for await (const chunk of releases.followPhase(releaseId, out.signal)) out.write(chunk.toString('utf8'));
+    out.write(`${pushLines.releaseWaited(releases.byId(releaseId)?.status === 'succeeded')}\n`);
+  }
+
+  #reject(session: Session, out: PushOutput, lines: readonly string[]): void {
+    for (const text of [...lines, pushLines.verifying, ...pushLines.rejected(session.appName)]) out.write(`${text}\n`);
+    out.end(false);
   }
 
   async removeApp(appId: string): Promise<void> {
@@ -263,7 +256,7 @@ export class GitService {
  * A build's output from its first byte. Right after `builds.create` the output file may not exist yet (the log's
  * write stream opens it asynchronously), so a follow that fails with ENOENT before any byte is retried.
  */
-async function* followOutput(builds: BuildsService, buildId: string, secret: string, signal: AbortSignal): AsyncGenerator<Buffer> {
+async function* followOutput(builds: GitBuilds, buildId: string, secret: string, signal: AbortSignal): AsyncGenerator<Buffer> {
   for (let attempt = 0; ; attempt += 1) {
     let yielded = false;
     try {

@@ -6,6 +6,8 @@ import { rootCertificates } from 'node:tls';
 import type { AppRecord } from '../contracts/records.js';
 import { raise } from '../errors.js';
 import type { LogDrainRecord, Store } from '../store/index.js';
+
+export type { LogDrainRecord };
 import { createOutlet, parseDrainUrl, type DrainOutlet, type OutletOptions, type OutletStats } from './drain-outlets.js';
 import type { Logplex } from './logplex.js';
 

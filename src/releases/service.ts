@@ -27,8 +27,19 @@ export interface NewReleaseRequest {
   addonPlanNames?: readonly string[];
 }
 
-/** Runs a release command in a release dyno; resolves true on exit status 0. Implemented by the dyno manager. */
-export type ReleasePhaseRunner = (release: ReleaseRecord, command: string, sink: (text: string) => void) => Promise<boolean>;
+/** Runs a release command in a release dyno; resolves true on exit status 0. dynos/ implements it (DynoManager). */
+export interface ReleasePhaseRunner {
+  runReleasePhase(release: ReleaseRecord, command: string, sink: (text: string) => void): Promise<boolean>;
+}
+
+export interface ReleasesDeps {
+  readonly store: Store;
+  readonly logplex: Logplex;
+  readonly events: EventBus;
+  readonly queues: AppQueues;
+  readonly releasePhase: ReleasePhaseRunner;
+  readonly account: () => Account;
+}
 
 export interface ReleasesOptions {
   readonly dataDir: string;
@@ -40,23 +51,19 @@ export class ReleasesService {
   readonly #logplex: Logplex;
   readonly #events: EventBus;
   readonly #account: () => Account;
-  readonly #options: ReleasesOptions | undefined;
-  readonly #queues: AppQueues | undefined;
-  #runner: ReleasePhaseRunner | undefined;
+  readonly #options: ReleasesOptions;
+  readonly #queues: AppQueues;
+  readonly #runner: ReleasePhaseRunner;
   readonly #live = new Map<string, OutputStream>();
 
-  constructor(store: Store, logplex: Logplex, events: EventBus, account: () => Account, options?: ReleasesOptions, queues?: AppQueues) {
-    this.#store = store;
-    this.#logplex = logplex;
-    this.#events = events;
-    this.#account = account;
+  constructor(deps: ReleasesDeps, options: ReleasesOptions) {
+    this.#store = deps.store;
+    this.#logplex = deps.logplex;
+    this.#events = deps.events;
+    this.#account = deps.account;
+    this.#queues = deps.queues;
+    this.#runner = deps.releasePhase;
     this.#options = options;
-    this.#queues = queues;
-  }
-
-  /** The dyno manager plugs in here (it may not be used by this room directly: DESIGN.md's dependency rules). */
-  setReleasePhaseRunner(runner: ReleasePhaseRunner): void {
-    this.#runner = runner;
   }
 
   /** The `release` command of the artifact, if its slug declares one. */
@@ -78,7 +85,7 @@ export class ReleasesService {
       // still running (basing it on the current one would silently undo that deploy).
       const previous = this.#store.releases.newestLive(request.app.id);
       const artifact = request.artifact === undefined ? (previous?.artifact ?? null) : request.artifact;
-      const command = this.#runner && this.#options ? this.#releaseCommand(artifact) : undefined;
+      const command = this.#releaseCommand(artifact);
       const id = randomUUID();
       const release = this.#store.releases.insert({
         id,
@@ -91,7 +98,7 @@ export class ReleasesService {
         addonPlanNames: request.addonPlanNames ?? previous?.addonPlanNames ?? [],
         userId: user.id,
         userEmail: user.email,
-        outputStreamUrl: command === undefined || !this.#options ? null : this.#options.outputUrl(id, randomBytes(24).toString('hex')),
+        outputStreamUrl: command === undefined ? null : this.#options.outputUrl(id, randomBytes(24).toString('hex')),
       });
       this.#logplex.write(request.app.id, 'app', 'api', API_LINES.release(request.description, user.email));
       if (command !== undefined) {
@@ -116,17 +123,17 @@ export class ReleasesService {
   }
 
   #outputPath(release: ReleaseRecord): string {
-    return join(this.#options?.dataDir ?? '.', 'releases', release.appId, `${release.id}.log`);
+    return join(this.#options.dataDir, 'releases', release.appId, `${release.id}.log`);
   }
 
   /** Runs a pending release's phase now (the caller holds the app's queue). Resolves with the final record. */
   async runPhase(release: ReleaseRecord): Promise<ReleaseRecord> {
     const command = this.#releaseCommand(release.artifact);
-    if (release.status !== 'pending' || command === undefined || !this.#runner) return release;
+    if (release.status !== 'pending' || command === undefined) return release;
     const output = this.#liveOutput(release);
     let ok = false;
     try {
-      ok = await this.#runner(release, command, (text) => output.write(text));
+      ok = await this.#runner.runReleasePhase(release, command, (text) => output.write(text));
     } catch {
       ok = false;
     } finally {
@@ -160,7 +167,7 @@ export class ReleasesService {
 
   /** Runs a pending release's phase in the app's queue, after whatever is queued before it. */
   startPhase(release: ReleaseRecord): Promise<ReleaseRecord> {
-    if (release.status !== 'pending' || !this.#queues) return Promise.resolve(release);
+    if (release.status !== 'pending') return Promise.resolve(release);
     return this.#queues.run(release.appId, `release v${release.version}`, () => this.runPhase(release));
   }
 

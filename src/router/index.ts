@@ -1,10 +1,6 @@
 /** router/: the HTTP(S) proxy in front of web dynos (Heroku's Router 2.0). Reads only the routing snapshot. */
 export { Router } from './router.js';
 export type { ListenOptions, RouterOptions, TlsListenOptions } from './router.js';
-export { HEROKU_TIMEOUTS } from './core.js';
 export type { RouterTimeouts } from './core.js';
-export { CODES } from './codes.js';
 export type { RouterCode } from './codes.js';
-export { formatRouterLine } from './log-line.js';
 export type { RouterLogSink } from './log-line.js';
-export { APPLICATION_ERROR_PAGE, MAINTENANCE_PAGE, NO_SUCH_APP_PAGE } from './pages.js';

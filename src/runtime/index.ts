@@ -1,18 +1,33 @@
-// The runtime room's whole public surface: the only code in Berth that talks to Docker.
-export { ensureEngine, stopEngineWeStarted, engineFiles } from './engine.js';
+// The runtime room's whole public surface: the engine port (`Runtime`) and its implementations, the only code in
+// Berth that talks to a container engine.
 export {
-  Runtime,
   EngineUnavailableError,
   splitRef,
+  type Runtime,
   type ContainerSpec,
   type RunSpec,
+  type AttachedIo,
   type ContainerSummary,
   type ImageInfo,
   type ImportOptions,
   type ExecSpec,
   type ContainerState,
   type CommitOptions,
-} from './runtime.js';
+  type ProcessSignal,
+} from './port.js';
+export { DockerRuntime } from './docker/index.js';
+export {
+  MemoryRuntime,
+  MemoryFiles,
+  ScriptedProcess,
+  connectionReset,
+  type Script,
+  type ScriptMatch,
+  type ScriptedExec,
+  type ExecHandler,
+  type ExecMatch,
+  type FaultyMethod,
+  type MemoryRuntimeOptions,
+} from './memory/index.js';
 export { LABEL, type BerthLabels, type ContainerRole } from './labels.js';
-export { withFileLock, type LockOptions } from './lock.js';
 export { hostTrust, type ContainerTrust } from './host-ca.js';

@@ -1,9 +1,7 @@
 export { SourcesService, SourceFetchError, type SourceBlob, type SourcesOptions } from './service.js';
 export {
-  formatBytes,
   inspectSource,
   repackSource,
-  safeEntryPath,
   SourceArchiveError,
   type RepackOptions,
   type SourceInspection,

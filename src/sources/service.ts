@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fileURLToPath } from 'node:url';
 import { apiTimestamp } from '../clock.js';
+import type { SourceRef } from '../contracts/sources.js';
 import { berthError, raise } from '../errors.js';
 import type { Store } from '../store/index.js';
 
@@ -97,36 +98,52 @@ export class SourcesService {
     return this.path(id);
   }
 
+  /** What a build's `source_blob.url` names: one of our blobs, a file:// path, or a URL to download. */
+  reference(url: string): SourceRef {
+    for (const prefix of this.#options.ownPrefixes()) {
+      if (url.startsWith(prefix)) {
+        const [id = '', secret = ''] = url.slice(prefix.length).split(/[/?#]/);
+        return { kind: 'blob', id, secret, url };
+      }
+    }
+    if (url.startsWith('file:')) {
+      try {
+        return { kind: 'file', path: fileURLToPath(new URL(url)), url };
+      } catch {
+        return { kind: 'url', url };
+      }
+    }
+    return { kind: 'url', url };
+  }
+
   /**
    * Puts the tarball a build names into `dest`: our own blob (no network), a file:// path, or an http(s) URL.
    * Throws SourceFetchError with a message fit for the build output.
    */
-  async fetchTo(url: string, dest: string): Promise<void> {
-    for (const prefix of this.#options.ownPrefixes()) {
-      if (url.startsWith(prefix)) {
-        const [id = '', secret = ''] = url.slice(prefix.length).split(/[/?#]/);
-        try {
-          const file = await this.file(id, secret);
-          await pipeline(createReadStream(file), createWriteStream(dest));
-          return;
-        } catch {
-          throw new SourceFetchError(`The source blob ${url} does not exist or was never uploaded.`);
-        }
+  async fetchTo(source: SourceRef, dest: string): Promise<void> {
+    const url = source.url;
+    if (source.kind === 'blob') {
+      try {
+        const file = await this.file(source.id, source.secret);
+        await pipeline(createReadStream(file), createWriteStream(dest));
+        return;
+      } catch {
+        throw new SourceFetchError(`The source blob ${url} does not exist or was never uploaded.`);
       }
+    }
+    if (source.kind === 'file') {
+      try {
+        await pipeline(createReadStream(source.path), limit(this.#options.maxBytes, 'Source'), createWriteStream(dest));
+      } catch (error) {
+        throw new SourceFetchError(`The source file ${source.path} could not be read: ${(error as Error).message}`);
+      }
+      return;
     }
     let parsed: URL;
     try {
       parsed = new URL(url);
     } catch {
       throw new SourceFetchError(`The source URL is not a valid URL: ${url}`);
-    }
-    if (parsed.protocol === 'file:') {
-      try {
-        await pipeline(createReadStream(fileURLToPath(parsed)), limit(this.#options.maxBytes, 'Source'), createWriteStream(dest));
-      } catch (error) {
-        throw new SourceFetchError(`The source file ${fileURLToPath(parsed)} could not be read: ${(error as Error).message}`);
-      }
-      return;
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
       throw new SourceFetchError(`Unsupported source URL scheme ${parsed.protocol} (use http, https or file).`);

@@ -2,7 +2,8 @@
 // (DESIGN.md "Stack images"). describeStack: what the stack is made of, for `berth setup` and tests.
 import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { withFileLock, type ImageInfo, type Runtime } from '../runtime/index.js';
+import { withFileLock } from '../host/index.js';
+import type { ImageInfo, Runtime } from '../runtime/index.js';
 import type { Progress } from '../contracts/progress.js';
 import type { Settings } from '../settings.js';
 import { addBuildPackages, bootstrapRun, checkHost, ensureDebootstrap } from './bootstrap.js';

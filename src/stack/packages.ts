@@ -39,5 +39,3 @@ export const BUILD_EXTRA_PACKAGES: readonly string[] = [
   'patch',
   'rsync',
 ];
-
-export const BUILD_PACKAGES: readonly string[] = [...RUN_PACKAGES, ...BUILD_EXTRA_PACKAGES];

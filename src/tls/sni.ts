@@ -109,15 +109,3 @@ export function createSniHandler(ca: LocalCa, opts: SniOptions = {}): SniHandler
 export function createSniCallback(ca: LocalCa, opts: SniOptions = {}): SniCallback {
   return createSniHandler(ca, opts).SNICallback;
 }
-
-/**
- * Options for `https.createServer` / `tls.createServer`: the fallback certificate as the
- * default plus per-name certificates through SNI.
- */
-export function tlsServerOptions(
-  ca: LocalCa,
-  opts: SniOptions = {},
-): { cert: string; key: string; SNICallback: SniCallback } {
-  const handler = createSniHandler(ca, opts);
-  return { cert: handler.fallback.certPem, key: handler.fallback.keyPem, SNICallback: handler.SNICallback };
-}

@@ -3,10 +3,9 @@
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/index.js';
-import Docker from 'dockerode';
 import type { EventBus, EventName } from '../../src/events.js';
 import type { Logplex } from '../../src/logs/index.js';
-import { Runtime } from '../../src/runtime/index.js';
+import { MemoryRuntime } from '../../src/runtime/index.js';
 import { createServices } from '../../src/services.js';
 import { loadSettings } from '../../src/settings.js';
 import { Store } from '../../src/store/index.js';
@@ -35,21 +34,21 @@ export async function harness(options: { logHistoryLines?: number; configVarsMax
     BERTH_ACCOUNT_ID: '11111111-2222-4333-8444-555555555555',
     BERTH_CONFIG_VARS_MAX_BYTES: String(options.configVarsMaxBytes ?? 65536),
   });
-  // These tests never build, so the engine is never asked anything: a socket that is not there is fine.
-  const runtime = new Runtime(new Docker({ socketPath: '/nonexistent/docker.sock' }));
+  // The in-memory engine: these tests are about the API and the store, and never need Docker.
+  const runtime = new MemoryRuntime();
+  const eventErrors: string[] = [];
   const services = createServices({
     settings,
     store,
     runtime,
     logger: pino({ level: 'silent' }),
     publicUrl: 'http://127.0.0.1:5100',
-    // app.destroyed also asks the engine to remove containers and images; without one that part fails, which these
-    // tests (about the API and the store) do not look at.
-    onEventError: () => undefined,
+    // The memory engine answers everything app.destroyed asks of it, so a failing listener is a real failure.
+    onEventError: (event, error) => void eventErrors.push(`${event}: ${(error as Error).message}`),
   });
   const { events, logplex } = services;
   const emitted: Harness['emitted'] = [];
-  for (const event of ['release.current', 'dyno.changed', 'app.destroyed'] as const) {
+  for (const event of ['release.current', 'routing.changed', 'app.destroyed'] as const) {
     events.on(event, (payload) => void emitted.push({ event, payload }));
   }
   const api = await buildApi(services, { apiKey: API_KEY, logger: pino({ level: 'silent' }) });
@@ -73,6 +72,7 @@ export async function harness(options: { logHistoryLines?: number; configVarsMax
       await api.close();
       await events.settled();
       store.close();
+      if (eventErrors.length > 0) throw new Error(`event listeners failed:\n${eventErrors.join('\n')}`);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { paginate, parseRange } from '../../src/api/range.js';
+import { paginate, parseRange } from '../../src/api/index.js';
 import { BerthError } from '../../src/errors.js';
 
 const RELEASE_FIELDS = ['version', 'id', 'created_at'];

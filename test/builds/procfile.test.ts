@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeProcessTypes, parseProcfile } from '../../src/builds/procfile.js';
-import { parseReleaseYaml } from '../../src/builds/release-yaml.js';
+import { mergeProcessTypes, parseProcfile, parseReleaseYaml } from '../../src/builds/index.js';
 
 describe('Procfile', () => {
   it('reads types and commands, skipping comments and blank lines, with CRLF line ends', () => {

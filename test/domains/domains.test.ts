@@ -1,6 +1,7 @@
 // Domains through the Platform API (inject) and the service the dyno manager reads for the routing snapshot.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DomainsService, herokuDomainId } from '../../src/domains/index.js';
+import { EventBus } from '../../src/events.js';
 import { Store } from '../../src/store/index.js';
 import { harness, type Harness } from '../api/harness.js';
 
@@ -79,20 +80,25 @@ describe('domains API', () => {
 });
 
 describe('DomainsService', () => {
-  it('gives the dyno manager the app\'s hosts and reports changes', () => {
+  it('gives the dyno manager the app\'s custom hosts and announces each change as routing.changed', async () => {
     const store = new Store({ file: ':memory:', logHistoryLines: 10 });
+    const events = new EventBus((_event, error) => {
+      throw error;
+    });
     const changed: string[] = [];
-    const domains = new DomainsService(store, (appId) => changed.push(appId));
+    events.on('routing.changed', ({ appName }) => void changed.push(appName));
+    const domains = new DomainsService(store, events);
     const app = store.apps.insert({ id: 'app-1', name: 'demo', createdAt: '2026-01-01T00:00:00Z', stack: 'heroku-24', region: 'us' });
-    expect(domains.hostsOf(app.id)).toEqual(['demo.localhost']);
+    expect(domains.customHostnames(app.id)).toEqual([]);
     domains.add(app, 'www.example.test');
-    expect(domains.hostsOf(app.id)).toEqual(['demo.localhost', 'www.example.test']);
     expect(domains.customHostnames(app.id)).toEqual(['www.example.test']);
-    expect(changed).toEqual(['app-1']);
+    expect(domains.list(app).map((d) => d.hostname)).toEqual(['demo.localhost', 'www.example.test']);
     expect(domains.list(app)[0]?.id).toBe(herokuDomainId('app-1'));
+    domains.remove(app, 'www.example.test');
+    await events.settled();
+    expect(changed).toEqual(['demo', 'demo']);
     store.apps.delete(app.id);
     expect(domains.customHostnames(app.id)).toEqual([]);
-    expect(domains.hostsOf(app.id)).toEqual([]);
     store.close();
   });
 });

@@ -205,8 +205,6 @@ export async function getFromDyno(appId: string, dyno: string): Promise<string> 
   return response.text();
 }
 
-export type { AppJson };
-
 /** When a test daemon died, its output is what explains it: call from afterAll. */
 export async function reportDeadDaemon(daemon: TestDaemon | undefined): Promise<void> {
   if (!daemon) return;

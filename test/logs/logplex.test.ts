@@ -119,13 +119,12 @@ describe('logplex', () => {
     expect(store.logs.pending).toBe(0);
   });
 
-  it('takes 10,000 lines in well under a second', () => {
+  it('keeps the newest 1,500 of 10,000 lines written at once, in order (how fast: npm run bench)', () => {
     const { logplex, store } = setup();
-    const started = performance.now();
     for (let i = 0; i < 10_000; i++) logplex.write('a1', 'app', 'web.1', `GET /path/${i} 200 0.1ms`);
     logplex.flush();
-    expect(performance.now() - started).toBeLessThan(1000);
-    expect(logplex.history('a1')).toHaveLength(1500);
+    const kept = logplex.history('a1').map((line) => line.message);
+    expect(kept).toEqual(Array.from({ length: 1500 }, (_, i) => `GET /path/${8500 + i} 200 0.1ms`));
     store.close();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expiringReleases } from '../../src/releases/retention.js';
+import { expiringReleases } from '../../src/releases/index.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const now = new Date('2026-11-26T00:00:00Z');

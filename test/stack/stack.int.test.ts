@@ -2,7 +2,7 @@
 // serves HTTP on a loopback port that the test reaches.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/settings.js';
-import { Runtime } from '../../src/runtime/index.js';
+import { DockerRuntime, type Runtime } from '../../src/runtime/index.js';
 import { describeStack } from '../../src/stack/index.js';
 import { eventually, freePort } from '../support/ports.js';
 import { PassThrough } from 'node:stream';
@@ -12,7 +12,7 @@ const APP = `stack-test-${process.pid}`;
 let runtime: Runtime;
 
 beforeAll(async () => {
-  runtime = await Runtime.connect(settings);
+  runtime = await DockerRuntime.connect(settings);
 });
 
 afterAll(async () => {

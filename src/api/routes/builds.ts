@@ -29,7 +29,7 @@ export const buildsRoutes: FastifyPluginAsync<ApiServices> = async (api, service
     const app = services.apps.get(request.params.app);
     const { source_blob: blob, buildpacks } = request.body;
     const build = services.builds.create(app, {
-      sourceUrl: blob.url,
+      source: services.sources.reference(blob.url),
       sourceVersion: given(blob.version),
       sourceChecksum: given(blob.checksum),
       buildpacks: buildpacks && buildpacks.length > 0 ? buildpacks.map(buildpackRef) : null,

@@ -1,20 +1,27 @@
 // Makes sure a Docker engine answers, installing and starting Debian's docker.io when none does
 // (DESIGN.md "What this machine offers"). The dockerd Berth starts outlives Berth: later commands
-// and the daemon reuse it; `stopEngineWeStarted` (used by CI) is the only thing that stops it.
+// and the daemon reuse it; only `.ci/run` stops it (the dockerd whose pid is in the data dir).
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { access, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type Docker from 'dockerode';
 import type { Progress } from '../contracts/progress.js';
 import type { Settings } from '../settings.js';
-import { answers, describeEndpoint, dockerFor, endpointOf, type Endpoint } from './connection.js';
 import { withFileLock } from './lock.js';
 
-const START_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 30_000;
+/** The engine as this room needs to know it; the Docker runtime is one (`DockerRuntime.at(settings)`). */
+export interface LocalEngine {
+  /** Where it listens, for messages (`unix:///var/run/docker.sock`). */
+  readonly where: string;
+  /** The unix socket Berth would start dockerd on; undefined for a remote engine, which Berth cannot start. */
+  readonly socketPath: string | undefined;
+  /** True when the engine answers within the timeout. */
+  ping(timeoutMs?: number): Promise<boolean>;
+}
 
-export function engineFiles(settings: Pick<Settings, 'dataDir'>): { log: string; pid: string; lock: string } {
+const START_TIMEOUT_MS = 60_000;
+
+function engineFiles(settings: Pick<Settings, 'dataDir'>): { log: string; pid: string; lock: string } {
   return {
     log: join(settings.dataDir, 'dockerd.log'),
     pid: join(settings.dataDir, 'dockerd.pid'),
@@ -22,47 +29,26 @@ export function engineFiles(settings: Pick<Settings, 'dataDir'>): { log: string;
   };
 }
 
-/** Returns a client for an engine that answers, installing and starting one if needed. */
-export async function ensureEngine(settings: Settings, progress: Progress): Promise<Docker> {
-  const endpoint = endpointOf(settings);
-  const docker = dockerFor(endpoint);
-  if (await answers(docker)) return docker;
+/** Makes sure `engine` answers, installing and starting a local one if needed. */
+export async function ensureEngine(settings: Pick<Settings, 'dataDir'>, engine: LocalEngine, progress: Progress): Promise<void> {
+  if (await engine.ping()) return;
 
-  if (endpoint.kind !== 'unix') {
-    throw new Error(`The Docker engine at ${describeEndpoint(endpoint)} does not answer. Start it, or unset BERTH_DOCKER_HOST/DOCKER_HOST to let Berth start a local one.`);
+  const socketPath = engine.socketPath;
+  if (socketPath === undefined) {
+    throw new Error(`The Docker engine at ${engine.where} does not answer. Start it, or unset BERTH_DOCKER_HOST/DOCKER_HOST to let Berth start a local one.`);
   }
   const files = engineFiles(settings);
-  return withFileLock(
+  await withFileLock(
     files.lock,
     { timeoutMs: 10 * 60_000, onWait: (pid) => progress.info(`Waiting for another Berth process (pid ${pid ?? '?'}) that is preparing the Docker engine`) },
     async () => {
       // Someone else may have started it while we waited for the lock.
-      if (await answers(docker)) return docker;
+      if (await engine.ping()) return;
       await checkCanInstall();
       if (!(await which('dockerd'))) await installDockerIo(progress);
-      await startDockerd(endpoint, files, docker, progress);
-      return docker;
+      await startDockerd(socketPath, files, engine, progress);
     },
   );
-}
-
-/**
- * Stops the dockerd whose pid Berth recorded, if it is still running. Returns whether one was stopped.
- * Containers still running get dockerd's own shutdown treatment (SIGTERM, then SIGKILL).
- */
-export async function stopEngineWeStarted(settings: Pick<Settings, 'dataDir'>): Promise<boolean> {
-  const files = engineFiles(settings);
-  const pid = await runningDockerdPid(files.pid);
-  if (pid === undefined) {
-    await rm(files.pid, { force: true });
-    return false;
-  }
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(200);
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-  await rm(files.pid, { force: true });
-  return true;
 }
 
 async function checkCanInstall(): Promise<void> {
@@ -101,12 +87,7 @@ async function installDockerIo(progress: Progress): Promise<void> {
   done();
 }
 
-async function startDockerd(
-  endpoint: Extract<Endpoint, { kind: 'unix' }>,
-  files: ReturnType<typeof engineFiles>,
-  docker: Docker,
-  progress: Progress,
-): Promise<void> {
+async function startDockerd(socketPath: string, files: ReturnType<typeof engineFiles>, engine: LocalEngine, progress: Progress): Promise<void> {
   const done = progress.step('Starting Docker engine (dockerd --bridge=none --iptables=false)');
   await mkdir(join(files.pid, '..'), { recursive: true });
 
@@ -114,12 +95,12 @@ async function startDockerd(
   if (running === undefined) {
     await rm(files.pid, { force: true });
     // A socket left by a dead dockerd makes the new one fail to listen.
-    if (await exists(endpoint.socketPath)) await rm(endpoint.socketPath, { force: true });
+    if (await exists(socketPath)) await rm(socketPath, { force: true });
     const log = openSync(files.log, 'a');
     try {
       const child = spawn(
         'dockerd',
-        ['--bridge=none', '--iptables=false', '--ip6tables=false', `--pidfile=${files.pid}`, `--host=unix://${endpoint.socketPath}`],
+        ['--bridge=none', '--iptables=false', '--ip6tables=false', `--pidfile=${files.pid}`, `--host=unix://${socketPath}`],
         { detached: true, stdio: ['ignore', log, log] },
       );
       child.on('error', () => undefined);
@@ -132,7 +113,7 @@ async function startDockerd(
   const deadline = Date.now() + START_TIMEOUT_MS;
   let sawPid = false;
   while (Date.now() < deadline) {
-    if (await answers(docker, 1000)) {
+    if (await engine.ping(1000)) {
       done();
       return;
     }
@@ -143,7 +124,7 @@ async function startDockerd(
     await sleep(250);
   }
   done('failed');
-  throw new Error(`dockerd did not answer on ${describeEndpoint(endpoint)} within ${START_TIMEOUT_MS / 1000} s. Last lines of ${files.log}:\n${await tail(files.log, 20)}`);
+  throw new Error(`dockerd did not answer on ${engine.where} within ${START_TIMEOUT_MS / 1000} s. Last lines of ${files.log}:\n${await tail(files.log, 20)}`);
 }
 
 /** The pid in our pid file, if that process is alive and is a dockerd (pids get reused). */

@@ -1,6 +1,6 @@
 // Where the engine listens: settings.dockerHost (BERTH_DOCKER_HOST or DOCKER_HOST), else the default socket.
 import Docker from 'dockerode';
-import type { Settings } from '../settings.js';
+import type { Settings } from '../../settings.js';
 
 export const DEFAULT_SOCKET = '/var/run/docker.sock';
 

@@ -1,0 +1,543 @@
+// MemoryRuntime: the Runtime port in memory, for unit tests of dyno, build and release logic (no Docker).
+//
+// Containers run scripts instead of programs. A test registers a script for an image (string), a command
+// (RegExp, tested against the command line joined with spaces) or any spec (predicate); the latest registration
+// that matches wins. The script gets a ScriptedProcess and drives everything the port reports:
+//
+//   const engine = new MemoryRuntime({ images: ['berth/heroku-24:run', 'berth/slug-1'] });
+//   engine.script(/node server\.js/, async (proc) => {
+//     proc.print('listening');              // a stdout line: follow(), run() and runAttached() deliver it
+//     await proc.listen();                  // a real HTTP server on 127.0.0.1:$PORT, closed on exit
+//     proc.memory(600 * 1024 * 1024);       // memoryBytes() reads it; past spec.memoryBytes: OOM kill (137, oomKilled)
+//     proc.trap('SIGTERM', () => proc.exit(0)); // without a trap, SIGTERM ends it with 143; trap(sig) alone ignores
+//     await proc.forever();                 // until a signal, an OOM or the test ends it
+//   });
+//   const id = await engine.start(spec);
+//   const web = await engine.started({ dyno: 'web.1' }); // the ScriptedProcess, for the test to drive
+//   web.printError('boom'); await web.exit(1);            // → wait() resolves { running: false, exitCode: 1 }
+//
+// A script's return value is the exit code (none: 0); a throw prints the error on stderr and exits 1. Without a
+// matching script, `sleep infinity` runs forever and anything else exits 0 at once. `stop(id, grace)` delivers
+// SIGTERM and, if the process is still there after `grace` seconds, SIGKILL (137); the grace is a plain timer, so
+// tests can drive it with fake timers. Nothing else in the engine waits on a timer.
+//
+// `exec` runs handlers registered with `onExec(match, handler)` (same matching, on the exec's command); built in:
+// `mkdir -p` and `bash -c 'kill -TERM -1 ...'` (the signal reaches the main process when it runs under an init, as
+// in Docker). With a TTY, `runAttached` echoes stdin and ends lines with CR LF, as a terminal does. Anything else prints a complaint on stderr and exits 127. Images must exist to start containers from
+// them (`addImage`, `importRootfs`, `commit`). `failNext(method, error?)` makes the next call of a port method
+// reject (default: a connection reset, as when the engine drops a connection), for hardening tests.
+import { randomBytes } from 'node:crypto';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import type { BerthLabels } from '../labels.js';
+import type {
+  AttachedIo,
+  CommitOptions,
+  ContainerSpec,
+  ContainerState,
+  ContainerSummary,
+  ExecSpec,
+  ImageInfo,
+  ImportOptions,
+  ProcessSignal,
+  RunSpec,
+  Runtime,
+} from '../port.js';
+import { MemoryFiles } from './files.js';
+import { applyChanges, matchesLabelFilters } from './images.js';
+import { ScriptedProcess, type Script } from './process.js';
+
+export { ScriptedProcess, type Script } from './process.js';
+export { MemoryFiles } from './files.js';
+
+/** Which containers (or execs) a script is for: an image ref, a command pattern, or any test of the spec. */
+export type ScriptMatch = string | RegExp | ((spec: ContainerSpec) => boolean);
+
+/** An exec as its handler sees it. */
+export interface ScriptedExec {
+  readonly cmd: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly workingDir: string | undefined;
+  /** The container's main process (signal it, read its state). */
+  readonly container: ScriptedProcess;
+  readonly files: MemoryFiles;
+  print(line: string): void;
+  printError(line: string): void;
+  write(data: string | Buffer, stream?: 'stdout' | 'stderr'): void;
+}
+
+export type ExecHandler = (exec: ScriptedExec) => Promise<number | void> | number | void;
+export type ExecMatch = string | RegExp | ((cmd: readonly string[]) => boolean);
+
+/** Port methods whose next call `failNext` can make fail. */
+export type FaultyMethod = Exclude<keyof Runtime, 'ping'>;
+
+/** The error a dropped engine connection gives (what dockerode rejects with when the socket resets). */
+export function connectionReset(): Error {
+  return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+}
+
+interface MemoryImage {
+  readonly id: string;
+  readonly created: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly env: Readonly<Record<string, string>>;
+  readonly files: MemoryFiles;
+}
+
+interface Chunk {
+  readonly at: number;
+  readonly stream: 'stdout' | 'stderr';
+  readonly data: Buffer;
+}
+
+type Sink = (stream: 'stdout' | 'stderr', data: Buffer) => void;
+
+interface MemoryContainer {
+  readonly id: string;
+  readonly name: string;
+  readonly spec: ContainerSpec;
+  readonly image: MemoryImage;
+  readonly files: MemoryFiles;
+  status: 'created' | 'running' | 'exited';
+  state: ContainerState;
+  proc: ScriptedProcess | undefined;
+  readonly log: Chunk[];
+  readonly sinks: Set<Sink>;
+  readonly onEnd: Set<() => void>;
+  readonly exited: Promise<ContainerState>;
+  resolveExited(state: ContainerState): void;
+}
+
+const KILL_ALL = /^kill -(TERM|KILL|HUP|INT) -1\b/;
+
+const GONE: ContainerState = { running: false, exitCode: 137, oomKilled: false };
+
+function engineError(statusCode: number, message: string): Error {
+  return Object.assign(new Error(message), { statusCode });
+}
+
+function matches(match: ScriptMatch, spec: ContainerSpec): boolean {
+  if (typeof match === 'string') return spec.image === match;
+  if (match instanceof RegExp) return match.test(spec.cmd.join(' '));
+  return match(spec);
+}
+
+function labelsMatch(labels: BerthLabels, match: Partial<BerthLabels>): boolean {
+  return (Object.keys(match) as (keyof BerthLabels)[]).every((key) => match[key] === undefined || labels[key] === match[key]);
+}
+
+export interface MemoryRuntimeOptions {
+  /** Images that exist from the start (stack images, slugs a test pretends were built). */
+  readonly images?: readonly string[];
+}
+
+export class MemoryRuntime implements Runtime {
+  readonly #images = new Map<string, MemoryImage>();
+  readonly #containers = new Map<string, MemoryContainer>();
+  readonly #volumes = new Map<string, Readonly<Record<string, string>>>();
+  readonly #scripts: Array<{ match: ScriptMatch; script: Script }> = [
+    { match: () => true, script: () => 0 },
+    { match: (spec) => spec.cmd.join(' ') === 'sleep infinity', script: (proc) => proc.forever() },
+  ];
+  readonly #execs: Array<{ match: ExecMatch; handler: ExecHandler }> = [
+    {
+      // `kill -TERM -1` (how a dyno's shutdown reaches every process): every process but PID 1 gets the signal, so
+      // the main process does only when an init is PID 1.
+      match: (cmd) => cmd[0] === 'bash' && cmd[1] === '-c' && KILL_ALL.test(cmd[2] ?? ''),
+      handler: (exec) => {
+        const signal = KILL_ALL.exec(exec.cmd[2] ?? '')?.[1];
+        if (signal !== undefined && exec.container.spec.init === true) exec.container.deliver(`SIG${signal}` as ProcessSignal);
+      },
+    },
+    {
+      match: (cmd) => cmd[0] === 'mkdir' && cmd[1] === '-p',
+      handler: (exec) => {
+        for (const dir of exec.cmd.slice(2)) exec.files.mkdir(dir);
+      },
+    },
+  ];
+  readonly #faults = new Map<FaultyMethod, Error[]>();
+  readonly #startWaiters: Array<{ match: Partial<BerthLabels>; resolve: (proc: ScriptedProcess) => void }> = [];
+  #names = 0;
+
+  constructor(options: MemoryRuntimeOptions = {}) {
+    for (const ref of options.images ?? []) this.addImage(ref);
+  }
+
+  // ---- The test's controls ----
+
+  /** Runs `script` in every container started from now on that `match`es (latest registration wins). */
+  script(match: ScriptMatch, script: Script): this {
+    this.#scripts.push({ match, script });
+    return this;
+  }
+
+  /** Handles `exec` of commands that `match` (a string is the whole command line, joined with spaces). */
+  onExec(match: ExecMatch, handler: ExecHandler): this {
+    this.#execs.push({ match, handler });
+    return this;
+  }
+
+  /** Makes an image exist (a stack image, or a slug the test pretends was built). */
+  addImage(ref: string, options: { labels?: Readonly<Record<string, string>>; env?: Readonly<Record<string, string>>; files?: MemoryFiles } = {}): ImageInfo {
+    const image: MemoryImage = {
+      id: `sha256:${randomBytes(32).toString('hex')}`,
+      created: new Date().toISOString(),
+      labels: { ...options.labels },
+      env: { ...options.env },
+      files: options.files ?? MemoryFiles.skeleton(),
+    };
+    this.#images.set(ref, image);
+    return infoOf(ref, image);
+  }
+
+  /** The next call of `method` rejects with `error` (default: a connection reset). Calls queue up in order. */
+  failNext(method: FaultyMethod, error: Error = connectionReset()): this {
+    this.#faults.set(method, [...(this.#faults.get(method) ?? []), error]);
+    return this;
+  }
+
+  /** The process of the newest container with these labels (or this id), running or not. */
+  process(match: Partial<BerthLabels> | string): ScriptedProcess | undefined {
+    const found = [...this.#containers.values()].filter((c) => (typeof match === 'string' ? c.id === match : labelsMatch(c.spec.labels, match)));
+    return found.reverse().find((c) => c.proc !== undefined)?.proc;
+  }
+
+  /** The running process with these labels, or the next one to start. */
+  started(match: Partial<BerthLabels> = {}): Promise<ScriptedProcess> {
+    const running = [...this.#containers.values()].reverse().find((c) => c.status === 'running' && labelsMatch(c.spec.labels, match));
+    if (running?.proc) return Promise.resolve(running.proc);
+    return new Promise((resolve) => this.#startWaiters.push({ match, resolve }));
+  }
+
+  // ---- The port ----
+
+  async ping(): Promise<boolean> {
+    return true;
+  }
+
+  async imageInfo(ref: string): Promise<ImageInfo | undefined> {
+    this.#fault('imageInfo');
+    const found = this.#image(ref);
+    return found === undefined ? undefined : infoOf(ref, found.image);
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    this.#fault('imageExists');
+    return this.#image(ref) !== undefined;
+  }
+
+  async importRootfs(tar: Readable, ref: string, options: ImportOptions = {}): Promise<ImageInfo> {
+    this.#fault('importRootfs');
+    const files = new MemoryFiles();
+    await files.unpack('/', tar);
+    const { labels, env } = applyChanges({}, {}, options.changes ?? []);
+    return this.addImage(ref, { labels, env, files });
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    this.#fault('removeImage');
+    const found = this.#image(ref);
+    if (found === undefined) return;
+    for (const [name, image] of this.#images) if (image === found.image) this.#images.delete(name);
+  }
+
+  async listImages(labels: readonly string[]): Promise<ImageInfo[]> {
+    this.#fault('listImages');
+    const seen = new Set<MemoryImage>();
+    const out: ImageInfo[] = [];
+    for (const [ref, image] of this.#images) {
+      if (seen.has(image) || !matchesLabelFilters(image.labels, labels)) continue;
+      seen.add(image);
+      out.push(infoOf(ref, image));
+    }
+    return out;
+  }
+
+  async commit(id: string, ref: string, options: CommitOptions = {}): Promise<ImageInfo> {
+    this.#fault('commit');
+    const container = this.#container(id);
+    const { labels, env } = applyChanges(container.image.labels, container.image.env, options.changes ?? []);
+    return this.addImage(ref, { labels, env, files: MemoryFiles.copyOf(container.files) });
+  }
+
+  async run(spec: RunSpec): Promise<number> {
+    this.#fault('run');
+    const container = this.#create(spec);
+    const out = spec.stdout;
+    const err = spec.stderr ?? spec.stdout;
+    container.sinks.add((stream, data) => (stream === 'stdout' ? out : err)?.write(data));
+    const onAbort = (): void => container.proc?.deliver('SIGKILL');
+    try {
+      if (spec.signal?.aborted) throw new Error('run aborted before start');
+      spec.signal?.addEventListener('abort', onAbort, { once: true });
+      this.#start(container);
+      return (await container.exited).exitCode;
+    } finally {
+      spec.signal?.removeEventListener('abort', onAbort);
+      this.#remove(container);
+    }
+  }
+
+  async runAttached(spec: ContainerSpec, io: AttachedIo): Promise<number> {
+    this.#fault('runAttached');
+    const container = this.#create(spec);
+    // A terminal turns each line feed into CR LF on the way out.
+    container.sinks.add((_stream, data) => io.output.write(io.tty ? Buffer.from(data.toString('utf8').replace(/\r?\n/g, '\r\n')) : data));
+    const stdin = new PassThrough();
+    io.stdin.on('data', (chunk: Buffer) => {
+      // A terminal echoes what is typed.
+      if (io.tty) io.output.write(Buffer.from(chunk.toString('utf8').replace(/\r?\n/g, '\r\n')));
+      stdin.write(chunk);
+    });
+    io.stdin.on('end', () => stdin.end());
+    try {
+      this.#start(container, stdin);
+      io.onStart?.();
+      return (await container.exited).exitCode;
+    } finally {
+      this.#remove(container);
+    }
+  }
+
+  async create(spec: ContainerSpec): Promise<string> {
+    this.#fault('create');
+    return this.#create(spec).id;
+  }
+
+  async start(spec: ContainerSpec): Promise<string> {
+    this.#fault('start');
+    const container = this.#create(spec);
+    this.#start(container);
+    return container.id;
+  }
+
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    this.#fault('stop');
+    const container = this.#containers.get(id);
+    if (container?.status !== 'running' || container.proc === undefined) return;
+    const proc = container.proc;
+    proc.deliver('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'grace over'>((resolve) => {
+      timer = setTimeout(() => resolve('grace over'), graceSeconds * 1000);
+    });
+    const first = await Promise.race([container.exited, graceOver]);
+    clearTimeout(timer);
+    if (first === 'grace over') proc.deliver('SIGKILL');
+    await container.exited;
+  }
+
+  async remove(id: string): Promise<void> {
+    this.#fault('remove');
+    const container = this.#containers.get(id);
+    if (container !== undefined) this.#remove(container);
+  }
+
+  async state(id: string): Promise<ContainerState> {
+    this.#fault('state');
+    return this.#containers.get(id)?.state ?? GONE;
+  }
+
+  async wait(id: string): Promise<ContainerState> {
+    this.#fault('wait');
+    const container = this.#containers.get(id);
+    if (container === undefined) return GONE;
+    if (container.status === 'running') await container.exited;
+    return this.#containers.get(id)?.state ?? GONE;
+  }
+
+  async signal(id: string, signal: ProcessSignal): Promise<void> {
+    this.#fault('signal');
+    this.#containers.get(id)?.proc?.deliver(signal);
+  }
+
+  async follow(id: string, sinceSeconds = 0): Promise<Readable> {
+    this.#fault('follow');
+    const container = this.#container(id);
+    const out = new PassThrough();
+    for (const chunk of container.log) if (chunk.at >= sinceSeconds * 1000) out.write(chunk.data);
+    if (container.status === 'exited') {
+      out.end();
+      return out;
+    }
+    const sink: Sink = (_stream, data) => out.write(data);
+    const end = (): void => {
+      container.sinks.delete(sink);
+      out.end();
+    };
+    container.sinks.add(sink);
+    container.onEnd.add(end);
+    return out;
+  }
+
+  async exec(id: string, spec: ExecSpec): Promise<number> {
+    this.#fault('exec');
+    const container = this.#container(id);
+    const proc = container.proc;
+    if (container.status !== 'running' || proc === undefined) throw engineError(409, `Container ${id} is not running`);
+    const out: Writable | undefined = spec.stdout;
+    const err: Writable | undefined = spec.stderr ?? spec.stdout;
+    const write = (data: string | Buffer, stream: 'stdout' | 'stderr' = 'stdout'): void => void (stream === 'stdout' ? out : err)?.write(Buffer.from(data));
+    const exec: ScriptedExec = {
+      cmd: spec.cmd,
+      env: { ...proc.env, ...spec.env },
+      workingDir: spec.workingDir ?? container.spec.workingDir,
+      container: proc,
+      files: container.files,
+      write,
+      print: (line) => write(`${line}\n`),
+      printError: (line) => write(`${line}\n`, 'stderr'),
+    };
+    const handler = [...this.#execs].reverse().find(({ match }) =>
+      typeof match === 'string' ? spec.cmd.join(' ') === match : match instanceof RegExp ? match.test(spec.cmd.join(' ')) : match(spec.cmd),
+    )?.handler;
+    if (handler === undefined) {
+      exec.printError(`memory engine: no exec handler matches \`${spec.cmd.join(' ')}\` (register one with onExec)`);
+      return 127;
+    }
+    try {
+      const code = await handler(exec);
+      return typeof code === 'number' ? code : 0;
+    } catch (error) {
+      exec.printError(error instanceof Error ? error.message : String(error));
+      return 1;
+    }
+  }
+
+  async putArchive(id: string, path: string, tar: Readable): Promise<void> {
+    this.#fault('putArchive');
+    const container = this.#container(id);
+    if (container.files.entry(path)?.kind !== 'directory') throw engineError(404, `Could not find the file ${path} in container ${id}`);
+    await container.files.unpack(path, tar);
+  }
+
+  async getArchive(id: string, path: string): Promise<Readable> {
+    this.#fault('getArchive');
+    const tar = this.#container(id).files.pack(path);
+    if (tar === undefined) throw engineError(404, `Could not find the file ${path} in container ${id}`);
+    return tar;
+  }
+
+  async memoryBytes(id: string): Promise<number | undefined> {
+    this.#fault('memoryBytes');
+    const container = this.#containers.get(id);
+    return container?.status === 'running' ? container.proc?.memoryBytes : undefined;
+  }
+
+  async listByLabel(match: Partial<BerthLabels>): Promise<ContainerSummary[]> {
+    this.#fault('listByLabel');
+    return [...this.#containers.values()]
+      .filter((c) => labelsMatch(c.spec.labels, match))
+      .map((c) => ({ id: c.id, name: c.name, image: c.spec.image, state: c.status, labels: c.spec.labels }));
+  }
+
+  async ensureVolume(name: string, labels: Readonly<Record<string, string>> = {}): Promise<void> {
+    this.#fault('ensureVolume');
+    if (!this.#volumes.has(name)) this.#volumes.set(name, { ...labels });
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    this.#fault('removeVolume');
+    this.#volumes.delete(name);
+  }
+
+  async listVolumes(labels: readonly string[]): Promise<string[]> {
+    this.#fault('listVolumes');
+    return [...this.#volumes].filter(([, volumeLabels]) => matchesLabelFilters(volumeLabels, labels)).map(([name]) => name);
+  }
+
+  // ---- Inside ----
+
+  #fault(method: FaultyMethod): void {
+    const error = this.#faults.get(method)?.shift();
+    if (error !== undefined) throw error;
+  }
+
+  #image(ref: string): { ref: string; image: MemoryImage } | undefined {
+    const byRef = this.#images.get(ref) ?? this.#images.get(ref.includes(':') ? ref : `${ref}:latest`);
+    if (byRef !== undefined) return { ref, image: byRef };
+    for (const [name, image] of this.#images) if (image.id === ref || image.id === `sha256:${ref}`) return { ref: name, image };
+    return undefined;
+  }
+
+  #container(id: string): MemoryContainer {
+    const container = this.#containers.get(id);
+    if (container === undefined) throw engineError(404, `No such container: ${id}`);
+    return container;
+  }
+
+  #create(spec: ContainerSpec): MemoryContainer {
+    const image = this.#image(spec.image)?.image;
+    if (image === undefined) throw engineError(404, `No such image: ${spec.image}`);
+    const name = spec.name ?? `memory-${++this.#names}`;
+    if ([...this.#containers.values()].some((c) => c.name === name)) throw engineError(409, `Conflict. The container name "/${name}" is already in use`);
+    let resolveExited!: (state: ContainerState) => void;
+    const exited = new Promise<ContainerState>((resolve) => (resolveExited = resolve));
+    const container: MemoryContainer = {
+      id: randomBytes(32).toString('hex'),
+      name,
+      spec,
+      image,
+      files: MemoryFiles.copyOf(image.files),
+      status: 'created',
+      state: { running: false, exitCode: 0, oomKilled: false },
+      proc: undefined,
+      log: [],
+      sinks: new Set(),
+      onEnd: new Set(),
+      exited,
+      resolveExited,
+    };
+    this.#containers.set(container.id, container);
+    return container;
+  }
+
+  #start(container: MemoryContainer, stdin?: Readable): void {
+    const proc = new ScriptedProcess({
+      id: container.id,
+      spec: container.spec,
+      env: { ...container.image.env, ...container.spec.env },
+      files: container.files,
+      ...(stdin ? { stdin } : {}),
+      host: {
+        output: (stream, data) => {
+          container.log.push({ at: Date.now(), stream, data });
+          for (const sink of container.sinks) sink(stream, data);
+        },
+        ended: (state) => {
+          container.status = 'exited';
+          container.state = state;
+          for (const end of container.onEnd) end();
+          container.onEnd.clear();
+          container.resolveExited(state);
+        },
+      },
+    });
+    container.proc = proc;
+    container.status = 'running';
+    container.state = { running: true, exitCode: 0, oomKilled: false };
+    const script = [...this.#scripts].reverse().find(({ match }) => matches(match, container.spec))?.script;
+    for (const waiter of [...this.#startWaiters]) {
+      if (!labelsMatch(container.spec.labels, waiter.match)) continue;
+      this.#startWaiters.splice(this.#startWaiters.indexOf(waiter), 1);
+      waiter.resolve(proc);
+    }
+    if (script) proc.run(script);
+  }
+
+  #remove(container: MemoryContainer): void {
+    container.proc?.deliver('SIGKILL');
+    if (container.status !== 'exited') {
+      // Never started: nothing runs, but whoever waits hears that it is gone.
+      container.status = 'exited';
+      container.state = GONE;
+      container.resolveExited(GONE);
+    }
+    this.#containers.delete(container.id);
+  }
+}
+
+function infoOf(ref: string, image: MemoryImage): ImageInfo {
+  return { id: image.id, ref, sizeBytes: image.files.sizeBytes, created: image.created, labels: image.labels };
+}
