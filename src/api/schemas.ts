@@ -2,7 +2,8 @@
 // They accept what real clients send (see test/compat): the heroku CLI's quantities as strings (`"2"`, `"+1"`),
 // `null` config values, `updates: [...]` formation bodies, bodies that are missing or empty (`null` after parsing),
 // unknown keys (the CLI sends many). Ajv runs with `coerceTypes: true` (server.ts): a number or boolean where a string is
-// expected becomes its text, as Heroku takes `{"FOO": 1}`; `"true"` becomes `true`; `"100"` becomes `100`.
+// expected becomes its text, as Heroku takes `{"FOO": 1}`; `"true"` becomes `true`; `"100"` becomes `100`. Where `null`
+// means something (remove a config var, "not given") the type says `["string", "null"]`; elsewhere Ajv takes it as "".
 import type { FastifySchema } from 'fastify';
 import type { ConfigPatch, StackRef } from '../apps/index.js';
 import type { ReleaseRequest } from '../releases/index.js';
@@ -13,10 +14,8 @@ const string = { type: 'string' } as const;
 const nonBlank = { type: 'string', minLength: 1, pattern: '\\S' } as const;
 const stringOrNull = { type: ['string', 'null'] } as const;
 const booleanOrNull = { type: ['boolean', 'null'] } as const;
-/** `"heroku-24"` or `{"name": "heroku-24"}`, as the schema's stack identity allows. */
-const stackRef = { type: ['string', 'object'], properties: { name: string } } as const;
-/** `"Basic"` or `{"name": "Basic"}` (`dyno_size`). */
-const sizeRef = { type: ['string', 'object'], properties: { name: string } } as const;
+/** A stack or a dyno size by name, or as `{"name": ...}` (the schema's identity objects: `stack`, `dyno_size`). */
+const nameRef = { type: ['string', 'object'], properties: { name: string } } as const;
 /** `2`, `"2"`, `"+1"`, `"-1"`: the dyno manager reads relative and absolute quantities. */
 const quantity = { type: ['integer', 'string'] } as const;
 
@@ -136,7 +135,7 @@ export interface DomainBody {
   readonly sni_endpoint?: string | null;
 }
 
-const formationUpdate = { quantity, size: sizeRef, dyno_size: sizeRef } as const;
+const formationUpdate = { quantity, size: nameRef, dyno_size: nameRef } as const;
 /** Buildpack entries: a reference string or an object naming it by one of these keys. */
 function buildpackItems(keys: readonly string[]): Record<string, unknown> {
   return {
@@ -156,8 +155,8 @@ export const schemas = {
   params: route({ params: pathParams }),
   /** Restarts, stops and deletes: the CLI sends a body, which is ignored. */
   paramsIgnoringBody: route({ params: pathParams, body: ignoredBody }),
-  appCreate: route({ body: optionalBody({ name: stringOrNull, region: stringOrNull, stack: { ...stackRef, type: ['string', 'object', 'null'] } }) }),
-  appUpdate: route({ params: pathParams, body: optionalBody({ name: string, maintenance: { type: 'boolean' }, build_stack: stackRef }) }),
+  appCreate: route({ body: optionalBody({ name: stringOrNull, region: stringOrNull, stack: { ...nameRef, type: ['string', 'object', 'null'] } }) }),
+  appUpdate: route({ params: pathParams, body: optionalBody({ name: string, maintenance: { type: 'boolean' }, build_stack: nameRef }) }),
   configVarsUpdate: route({ params: pathParams, body: { type: ['object', 'null'], additionalProperties: stringOrNull } }),
   releaseCreate: route({ params: pathParams, body: optionalBody({ slug: string, release: string, description: string }) }),
   buildCreate: route({
