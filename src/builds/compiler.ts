@@ -13,7 +13,7 @@ import { detectAuto, detectExplicit, parseBuildpacksFile, type DetectedBuildpack
 import { BuildFailure } from './failure.js';
 import { discoverProcessTypes } from './process-types.js';
 import { makeSlug, slugSizeText } from './slug.js';
-import { Workspace } from './workspace.js';
+import { CAPTURE_LIMIT_BYTES, Workspace } from './workspace.js';
 
 export interface CompilerOptions {
   readonly runtime: Runtime;
@@ -87,8 +87,8 @@ export class SlugCompiler {
       await workspace.putSource(repackSource(job.sourceFile, { prefix, inspection, limits: options.sourceLimits }));
       await workspace.putEnv(job.config);
 
-      const references = await this.#references(job, workspace);
-      const resolved = await this.#resolve(references, out);
+      const { references, fromSource } = await this.#references(job, workspace);
+      const resolved = await this.#resolve(references, fromSource, out);
       const installed = await workspace.putBuildpacks(resolved);
       let detected: DetectedBuildpack[];
       if (references.length === 0) {
@@ -143,21 +143,25 @@ export class SlugCompiler {
     }
   }
 
-  async #references(job: CompileJob, workspace: Workspace): Promise<string[]> {
-    if (job.buildpacks.length > 0) return [...job.buildpacks];
-    const file = await workspace.capture(['bash', '-c', 'if [ -f "$1/.buildpacks" ]; then cat "$1/.buildpacks"; fi', 'bp', workspace.buildDir]);
+  /** The buildpack references, and whether they come from the source (`.buildpacks`, written by whoever pushes). */
+  async #references(job: CompileJob, workspace: Workspace): Promise<{ references: string[]; fromSource: boolean }> {
+    if (job.buildpacks.length > 0) return { references: [...job.buildpacks], fromSource: false };
+    const file = await workspace.capture(
+      ['bash', '-c', `if [ -f "$1/.buildpacks" ]; then head -c ${CAPTURE_LIMIT_BYTES + 1} "$1/.buildpacks"; fi`, 'bp', workspace.buildDir],
+      { what: 'The .buildpacks file' },
+    );
     const listed = parseBuildpacksFile(file.stdout);
-    if (listed.length > 0) return listed;
+    if (listed.length > 0) return { references: listed, fromSource: true };
     const url = job.config['BUILDPACK_URL'];
-    return url ? [url] : [];
+    return { references: url ? [url] : [], fromSource: false };
   }
 
-  async #resolve(references: readonly string[], out: Writable): Promise<ResolvedBuildpack[]> {
+  async #resolve(references: readonly string[], fromSource: boolean, out: Writable): Promise<ResolvedBuildpack[]> {
     if (references.length === 0) return bundledBuildpacks();
     const resolved: ResolvedBuildpack[] = [];
     for (const reference of references) {
       try {
-        resolved.push(await resolveBuildpack(reference, { cacheDir: this.#options.buildpackCacheDir }));
+        resolved.push(await resolveBuildpack(reference, { cacheDir: this.#options.buildpackCacheDir, fromSource }));
       } catch (error) {
         if (error instanceof BuildpackError) {
           out.write(`-----> ${error.message}\n`);
