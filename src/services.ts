@@ -63,7 +63,11 @@ export function createServices(deps: ServiceDeps): Services {
     logplex,
     events,
     () => account,
-    { dataDir: settings.dataDir, outputUrl: (id, secret) => `${deps.publicUrl}/streams/releases/${id}/${secret}` },
+    {
+      dataDir: settings.dataDir,
+      outputMaxBytes: settings.outputMaxBytes,
+      outputUrl: (id, secret) => `${deps.publicUrl}/streams/releases/${id}/${secret}`,
+    },
     queues,
   );
   const apps = new AppsService(store, releases, events, {
@@ -101,6 +105,7 @@ export function createServices(deps: ServiceDeps): Services {
       dataDir: settings.dataDir,
       stack: settings.stack,
       buildTimeoutSeconds: settings.buildTimeoutSeconds,
+      outputMaxBytes: settings.outputMaxBytes,
       outputUrl: urls.buildOutput,
       webUrl: (app) => webUrl(settings, app),
     },

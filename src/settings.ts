@@ -41,6 +41,8 @@ export interface Settings {
   /** Largest source tarball, uncompressed (Heroku: 1 GB repo checkout). */
   readonly sourceMaxBytes: number;
   readonly sourceMaxEntries: number;
+  /** The most bytes of a build's or release command's own output kept in its output file; then a notice line. */
+  readonly outputMaxBytes: number;
   /** R10: a web dyno must bind $PORT within this many seconds of launch (Heroku: 60). */
   readonly bootTimeoutSeconds: number;
   /** SIGTERM grace before R12 and SIGKILL (Heroku: 30). */
@@ -145,6 +147,7 @@ export function loadSettings(env: Env = process.env): Settings {
     slugCompressionLevel: Math.min(9, int(env, 'BERTH_SLUG_COMPRESSION_LEVEL', 1)),
     sourceMaxBytes: int(env, 'BERTH_SOURCE_MAX_BYTES', 1024 * 1024 * 1024),
     sourceMaxEntries: int(env, 'BERTH_SOURCE_MAX_ENTRIES', 200_000),
+    outputMaxBytes: int(env, 'BERTH_OUTPUT_MAX_BYTES', 64 * 1024 * 1024),
     bootTimeoutSeconds: int(env, 'BERTH_BOOT_TIMEOUT', 60),
     stopGraceSeconds: int(env, 'BERTH_STOP_GRACE', 30),
     crashCooloffSeconds: list(env, 'BERTH_CRASH_COOLOFF', [20, 40, 60, 180, 320].map((m) => m * 60)),

@@ -23,6 +23,8 @@ export interface BuildsOptions {
   readonly dataDir: string;
   readonly stack: string;
   readonly buildTimeoutSeconds: number;
+  /** The most bytes of a build's own output kept in its output file (BERTH_OUTPUT_MAX_BYTES). */
+  readonly outputMaxBytes: number;
   readonly outputUrl: (buildId: string, secret: string) => string;
   readonly webUrl: (appName: string) => string;
 }
@@ -96,7 +98,7 @@ export class BuildsService {
       this.#deps.logplex.write(app.id, 'app', 'api', `Build started by user ${user.email}`);
       return record;
     });
-    const output = new OutputStream(this.#outputPath(app.id, build.id));
+    const output = new OutputStream(this.#outputPath(app.id, build.id), { maxBytes: this.#options.outputMaxBytes });
     this.#live.set(build.id, output);
     const run = this.#deps.queues
       .run(app.id, `build ${build.id}`, () => this.#run(app.id, build, requested, output), () =>
@@ -259,12 +261,9 @@ export class BuildsService {
         store.builds.finish(build.id, { status: 'failed' }, apiTimestamp());
         this.#deps.logplex.write(build.appId, 'app', 'api', `Build failed -- check your build output: ${this.#options.outputUrl(build.id, build.outputSecret)}`);
       });
-      // Keep what the build printed before the daemon stopped, then say why it ended. Read it before the
-      // OutputStream opens the file: that truncates it.
-      const previous: Buffer[] = [];
-      for await (const chunk of replayFile(this.#outputPath(build.appId, build.id))) previous.push(chunk);
-      const output = new OutputStream(this.#outputPath(build.appId, build.id));
-      output.write(Buffer.concat(previous));
+      // Keep what the build printed before the daemon stopped (appended to, never read back: it may be huge), then
+      // say why it ended.
+      const output = new OutputStream(this.#outputPath(build.appId, build.id), { append: true });
       output.line(' !     The Berth daemon stopped during this build; it did not finish.');
       output.line();
       output.line(' !     Push failed');

@@ -25,6 +25,8 @@ export type ReleasePhaseRunner = (release: ReleaseRecord, command: string, sink:
 
 export interface ReleasesOptions {
   readonly dataDir: string;
+  /** The most bytes of a release command's output kept in its output file (BERTH_OUTPUT_MAX_BYTES). */
+  readonly outputMaxBytes?: number;
   readonly outputUrl: (releaseId: string, secret: string) => string;
 }
 
@@ -145,7 +147,7 @@ export class ReleasesService {
   #liveOutput(release: ReleaseRecord): OutputStream {
     let output = this.#live.get(release.id);
     if (!output) {
-      output = new OutputStream(this.#outputPath(release));
+      output = new OutputStream(this.#outputPath(release), { maxBytes: this.#options?.outputMaxBytes });
       this.#live.set(release.id, output);
     }
     return output;
