@@ -85,6 +85,7 @@ export function createServices(deps: ServiceDeps): Services {
   const sources = new SourcesService(store, {
     dataDir: settings.dataDir,
     maxBytes: settings.sourceMaxBytes,
+    graceSeconds: settings.sourceGraceSeconds,
     ownPrefixes: () => [`${deps.publicUrl}/sources/`, `https://${gitHost(settings)}/sources/`],
   });
   const compiler = new SlugCompiler({

@@ -10,6 +10,7 @@ import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord, BuildpackRef, BuildRecord, ReleaseRecord, SlugRecord } from '../contracts/records.js';
 import { errors } from '../errors.js';
 import { OutputStream, replayFile, type Logplex } from '../logs/index.js';
+import { sameSecret } from '../secrets.js';
 import type { AppQueues } from '../queue.js';
 import type { ReleasesService } from '../releases/index.js';
 import type { Runtime } from '../runtime/index.js';
@@ -100,12 +101,14 @@ export class BuildsService {
     });
     const output = new OutputStream(this.#outputPath(app.id, build.id), { maxBytes: this.#options.outputMaxBytes });
     this.#live.set(build.id, output);
+    this.#deps.sources.claim(build.sourceUrl, app.id);
     const run = this.#deps.queues
       .run(app.id, `build ${build.id}`, () => this.#run(app.id, build, requested, output), () =>
         output.line(`-----> Waiting for another build or change of ${app.name} to finish...`),
       )
       .catch((error: unknown) => this.#deps.logger.error({ err: error, build: build.id }, 'build crashed'))
       .finally(() => {
+        this.#deps.sources.retire(build.sourceUrl);
         this.#running.delete(run);
         // Followers that started before the end keep their own reference; new ones replay the file.
         setTimeout(() => this.#live.delete(build.id), 60_000).unref();
@@ -226,7 +229,7 @@ export class BuildsService {
   /** Every byte of a build's output: live while it runs, replayed from its file afterwards. */
   output(buildId: string, secret: string, signal?: AbortSignal): AsyncIterable<Buffer> {
     const build = this.#deps.store.builds.get(buildId);
-    if (!build || build.outputSecret !== secret) throw errors.notFound('build');
+    if (!build || !sameSecret(build.outputSecret, secret)) throw errors.notFound('build');
     const live = this.#live.get(buildId);
     if (live) return live.follow(signal);
     return replayFile(this.#outputPath(build.appId, buildId));
@@ -270,6 +273,8 @@ export class BuildsService {
       await output.end();
     }
     for (const container of await runtime.listByLabel({ role: 'build' })) await runtime.remove(container.id);
+    // The grace timers of blobs died with the old daemon: blobs nobody uses now go after their hour.
+    await this.#deps.sources.sweep();
   }
 
   /** app.destroyed: builds' containers, slug images and files, the cache volume, output logs. */
@@ -286,6 +291,7 @@ export class BuildsService {
     await runtime.removeVolume(cacheVolume(appId));
     await rm(this.slugDir(appId), { recursive: true, force: true });
     await rm(join(this.#options.dataDir, 'builds', appId), { recursive: true, force: true });
+    await this.#deps.sources.removeApp(appId);
   }
 
   /** Daemon shutdown: running builds stop now and fail with a line saying why, rather than hold the stop up. */

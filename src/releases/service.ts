@@ -9,6 +9,7 @@ import type { Account, AppRecord, ConfigVars, ReleaseArtifact, ReleaseRecord } f
 import { errors } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { OutputStream, replayFile, type Logplex } from '../logs/index.js';
+import { sameSecret } from '../secrets.js';
 import type { AppQueues } from '../queue.js';
 import type { Store } from '../store/index.js';
 
@@ -162,7 +163,8 @@ export class ReleasesService {
   /** A release's output: live while the phase runs, replayed afterwards. */
   output(app: AppRecord, releaseId: string, secret: string, signal?: AbortSignal): AsyncIterable<Buffer> {
     const release = this.#store.releases.getById(app.id, releaseId);
-    if (!release?.outputStreamUrl?.endsWith(`/${secret}`)) throw errors.notFound('release');
+    const url = release?.outputStreamUrl;
+    if (!release || !url || !sameSecret(url.slice(url.lastIndexOf('/') + 1), secret)) throw errors.notFound('release');
     const live = this.#live.get(releaseId) ?? (release.status === 'pending' && this.#runner ? this.#liveOutput(release) : undefined);
     if (live) return followOnceOpen(live, signal);
     return replayFile(this.#outputPath(release));
