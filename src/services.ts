@@ -139,7 +139,13 @@ export function createServices(deps: ServiceDeps): Services {
   releases.setReleasePhaseRunner((release, command, sink) => dynos.runReleasePhase(release, command, sink));
   const git = new GitService(
     { apps, builds, sources, sourceBlobUrl: urls.sourceBlob, logger: logger.child({ module: 'git' }) },
-    { dataDir: settings.dataDir, autoCreateApps: settings.autoCreateApps, internalUrl: `${deps.publicUrl}${INTERNAL_PUSH_PATH}` },
+    {
+      dataDir: settings.dataDir,
+      autoCreateApps: settings.autoCreateApps,
+      // The hook's token goes over TLS (the API's HTTPS listener), never in cleartext on the shared loopback.
+      internalUrl: `https://${gitHost(settings)}${INTERNAL_PUSH_PATH}`,
+      caFile: join(settings.dataDir, 'tls', 'ca.pem'),
+    },
   );
   events.on('app.destroyed', ({ appId }) => git.removeApp(appId));
   // A push whose release has a release phase shows its output after `Verifying deploy... done.`, as on Heroku.

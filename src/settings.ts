@@ -180,6 +180,10 @@ export function loadSettings(env: Env = process.env): Settings {
 export function apiUrl(s: Settings): string {
   return `http://${s.bindHost}:${s.apiPort}`;
 }
+/** The same API over TLS (the local CA's certificate): where `berth env` points the heroku CLI, so its key never crosses loopback in cleartext. */
+export function apiTlsUrl(s: Settings): string {
+  return `https://${s.bindHost}:${s.apiTlsPort}`;
+}
 export function gitHost(s: Settings): string {
   return `${s.bindHost}:${s.apiTlsPort}`;
 }

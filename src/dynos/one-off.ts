@@ -46,6 +46,7 @@ function oneOffContainer(deps: OneOffDeps, spec: OneOffSpec, name: string, port:
     config: spec.config,
     port,
     memoryBytes: dynoSize(spec.size).r15Mb * 1024 * 1024,
+    pidsLimit: dynoSize(spec.size).pidsLimit,
     trust: deps.trust,
     ...(spec.extraEnv ? { extraEnv: spec.extraEnv } : {}),
   });

@@ -158,6 +158,7 @@ export class DynoSlot {
           config: release.config,
           port,
           memoryBytes: size.r15Mb * 1024 * 1024,
+          pidsLimit: size.pidsLimit,
           trust,
         }),
       );

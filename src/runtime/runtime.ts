@@ -32,6 +32,12 @@ export interface ContainerSpec {
   readonly extraLabels?: Readonly<Record<string, string>>;
   /** Run a tiny init as PID 1 (Docker's `--init`), so the process gets default signal handling as on Heroku. */
   readonly init?: boolean;
+  /** Linux capabilities taken away from the engine's default set (`NET_RAW`, ...). */
+  readonly capDrop?: readonly string[];
+  /** No process in the container gains privileges through setuid binaries or file capabilities. */
+  readonly noNewPrivileges?: boolean;
+  /** Most processes and threads at once in the container. */
+  readonly pidsLimit?: number;
 }
 
 export interface ContainerState {
@@ -466,6 +472,9 @@ function createOptions(spec: ContainerSpec, { attach }: { attach: boolean }): Do
       Binds: [...(spec.binds ?? [])],
       ...(spec.memoryBytes !== undefined ? { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes } : {}),
       ...(spec.init === true ? { Init: true } : {}),
+      ...(spec.capDrop !== undefined && spec.capDrop.length > 0 ? { CapDrop: [...spec.capDrop] } : {}),
+      ...(spec.noNewPrivileges === true ? { SecurityOpt: ['no-new-privileges:true'] } : {}),
+      ...(spec.pidsLimit !== undefined ? { PidsLimit: spec.pidsLimit } : {}),
     },
   };
 }
