@@ -1,7 +1,7 @@
 // Next-Range paging over a field that several items share (builds created in the same second): following
 // Next-Range visits every item once, in order (issue 11: ties used to be skipped).
 import { describe, expect, it } from 'vitest';
-import { paginate, parseRange } from '../../src/api/range.js';
+import { paginate, parseRange, type Page } from '../../src/api/range.js';
 
 const FIELDS = ['created_at', 'id', 'updated_at'];
 interface Item {
@@ -23,7 +23,7 @@ function follow(first: string, pageSize: number): { ids: string[]; headers: stri
   const headers: string[] = [];
   let header: string | undefined = first;
   for (let pages = 0; header !== undefined && pages < 20; pages += 1) {
-    const page = paginate(items, parseRange(header, FIELDS), valueOf);
+    const page: Page<Item> = paginate(items, parseRange(header, FIELDS), valueOf);
     ids.push(...page.items.map((item) => item.id));
     header = page.nextRange;
     if (header !== undefined) headers.push(header);
