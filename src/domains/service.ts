@@ -11,6 +11,11 @@ import { normalizeHostname } from '../tls/index.js';
 /** The suffix of every app's heroku domain (Heroku: `.herokuapp.com`). */
 export const APP_DOMAIN_SUFFIX = '.localhost';
 
+/** `<one label>.localhost`: the shape of an app's own domain. */
+function isAppDomain(hostname: string): boolean {
+  return hostname.endsWith(APP_DOMAIN_SUFFIX) && !hostname.slice(0, -APP_DOMAIN_SUFFIX.length).includes('.');
+}
+
 export interface Domain {
   readonly id: string;
   readonly appId: string;
@@ -80,6 +85,9 @@ export class DomainsService {
       if (hostname.endsWith(APP_DOMAIN_SUFFIX) && this.#store.apps.getByName(hostname.slice(0, -APP_DOMAIN_SUFFIX.length)) !== undefined) {
         throw errors.invalidParams(`${hostname} is currently in use by another app.`);
       }
+      // `<name>.localhost` belongs to the app of that name, also one created later (as *.herokuapp.com names do on
+      // Heroku): as a custom domain it would take that app's traffic.
+      if (isAppDomain(hostname)) throw errors.invalidParams(`${hostname} is reserved for the app named ${hostname.slice(0, -APP_DOMAIN_SUFFIX.length)}.`);
       const now = apiTimestamp();
       return this.#store.domains.insert({ id: randomUUID(), appId: app.id, hostname, cname: null, status: 'succeeded', createdAt: now, updatedAt: now });
     });
