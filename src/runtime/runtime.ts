@@ -329,7 +329,7 @@ export class Runtime {
    */
   async runAttached(
     spec: ContainerSpec,
-    io: { stdin: Readable; output: Writable; tty: boolean; columns?: number; lines?: number; onStart?: () => void },
+    io: { stdin: Readable; output: Writable; tty: boolean; columns?: number; lines?: number; onStart?: () => void; signal?: AbortSignal },
   ): Promise<number> {
     const options = createOptions(this.#scoped(spec), { attach: true });
     const container = await this.docker.createContainer({
@@ -353,6 +353,10 @@ export class Runtime {
         this.docker.modem.demuxStream(stream, demux, demux);
       }
       await container.start();
+      // The peer went away (a dropped `heroku run`): nobody will read the output, so the process ends.
+      const onAbort = (): void => void container.kill().catch(() => undefined);
+      if (io.signal?.aborted) onAbort();
+      else io.signal?.addEventListener('abort', onAbort, { once: true });
       if (io.tty && io.columns && io.lines) await container.resize({ w: io.columns, h: io.lines }).catch(() => undefined);
       io.onStart?.();
       io.stdin.on('data', (chunk: Buffer) => stream.write(chunk));
