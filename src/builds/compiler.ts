@@ -51,6 +51,12 @@ export interface CompiledSlug {
   readonly addons: readonly string[];
 }
 
+/** Why an aborted build ended: the reason given (a shutdown), or Heroku's timeout line. */
+function timedOut(signal: AbortSignal, language: string): BuildFailure {
+  const reason: unknown = signal.reason;
+  return reason instanceof BuildFailure ? reason : new BuildFailure([`Timed out compiling ${language} (${String(reason)})`]);
+}
+
 function stackTitle(stack: string): string {
   return stack.replace(/^heroku/, 'Heroku');
 }
@@ -65,7 +71,8 @@ export class SlugCompiler {
   /** Throws BuildFailure (its lines are for the user) or, on a platform fault, any other error. */
   async compile(job: CompileJob, out: Writable): Promise<CompiledSlug> {
     const options = this.#options;
-    const inspection = await inspectSource(job.sourceFile, options.sourceLimits).catch((error: unknown) => {
+    const inspection = await inspectSource(job.sourceFile, options.sourceLimits, job.signal).catch((error: unknown) => {
+      if (job.signal.aborted) throw timedOut(job.signal, 'app');
       if (error instanceof SourceArchiveError) throw new BuildFailure([error.message]);
       throw error;
     });
@@ -132,10 +139,7 @@ export class SlugCompiler {
       out.write(`       Done: ${slugSizeText(artifact.size)}\n`);
       return { slugId, blobPath, ...artifact, processTypes, buildpacks: detected, addons: release.addons };
     } catch (error) {
-      if (job.signal.aborted) {
-        const reason: unknown = job.signal.reason;
-        throw reason instanceof BuildFailure ? reason : new BuildFailure([`Timed out compiling ${language} (${String(reason)})`]);
-      }
+      if (job.signal.aborted) throw timedOut(job.signal, language);
       throw error;
     } finally {
       job.signal.removeEventListener('abort', abort);

@@ -91,7 +91,7 @@ interface EntryVisitor {
   (header: Header, path: string, body: Readable): Promise<void>;
 }
 
-async function walk(file: string, limits: SourceLimits, visit: EntryVisitor): Promise<{ entries: number; bytes: number }> {
+async function walk(file: string, limits: SourceLimits, visit: EntryVisitor, signal?: AbortSignal): Promise<{ entries: number; bytes: number }> {
   const source = await openTar(file);
   const tar = extract();
   let entries = 0;
@@ -101,6 +101,8 @@ async function walk(file: string, limits: SourceLimits, visit: EntryVisitor): Pr
   // Every byte of the tar stream counts, headers included: a flood of pax headers is not free.
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
+      // The build's timeout covers inspection too: a slow archive stops with it.
+      if (signal?.aborted) return done(new SourceArchiveError('Source archive inspection was stopped: the build timed out or was cancelled'));
       raw += chunk.length;
       if (raw > limits.maxBytes + (entries + 1) * TAR_OVERHEAD_PER_ENTRY + TAR_READ_AHEAD) return done(tooLarge());
       done(null, chunk);
@@ -167,7 +169,8 @@ function readText(body: Readable, max: number): Promise<string> {
 }
 
 /** First pass: checks every entry and finds the common root and `.slugignore`. Throws SourceArchiveError. */
-export async function inspectSource(file: string, limits: SourceLimits): Promise<SourceInspection> {
+/** `signal` (the build's timeout) stops the inspection. */
+export async function inspectSource(file: string, limits: SourceLimits, signal?: AbortSignal): Promise<SourceInspection> {
   const tops = new Set<string>();
   let hasRootFile = false;
   const slugignores = new Map<string, string>();
@@ -184,7 +187,7 @@ export async function inspectSource(file: string, limits: SourceLimits): Promise
       return;
     }
     return drain(body);
-  });
+  }, signal);
   if (counts.entries === 0) throw new SourceArchiveError('Source archive is empty');
   const onlyTop = tops.size === 1 ? [...tops][0] : undefined;
   const root = onlyTop !== undefined && !hasRootFile ? onlyTop : undefined;

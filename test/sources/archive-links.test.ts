@@ -141,3 +141,14 @@ function paxHeader(record: string): Buffer {
   const padding = Buffer.alloc((512 - (body.length % 512)) % 512, 0);
   return Buffer.concat([header, body, padding]);
 }
+
+describe('inspection and the build timeout', () => {
+  it('stops when the build is aborted', async () => {
+    const file = save(await tarBytes([{ name: 'package.json', body: '{}' }]));
+    const controller = new AbortController();
+    controller.abort('25 minutes');
+    await expect(inspectSource(file, limits, controller.signal)).rejects.toThrow(/inspection was stopped/);
+    // Without a signal the same archive passes.
+    expect((await inspectSource(file, limits)).entries).toBe(1);
+  });
+});
