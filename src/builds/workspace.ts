@@ -22,6 +22,9 @@ export const NODE_DIST_VOLUME = 'berth-node-dist';
  */
 export const CAPTURE_LIMIT_BYTES = 1024 * 1024;
 
+/** Capabilities a build does not need, taken from Docker's default set (see DYNO_CAP_DROP in dynos/launch.ts). */
+const BUILD_CAP_DROP = ['NET_RAW', 'NET_BIND_SERVICE', 'MKNOD', 'SYS_CHROOT', 'AUDIT_WRITE', 'SETFCAP', 'SETPCAP'];
+
 export function cacheVolume(appId: string): string {
   return `berth-cache-${appId}`;
 }
@@ -61,6 +64,9 @@ export class Workspace {
       cmd: ['sleep', 'infinity'],
       labels: { app: spec.appId, role: 'build', release: spec.buildId },
       binds: [`${volume}:${CACHE_DIR}`, `${NODE_DIST_VOLUME}:${NODE_DIST_CACHE}`, ...spec.binds],
+      // Builds run the app's own scripts on the host's network: no sniffing loopback, no privileged ports, no setuid.
+      capDrop: BUILD_CAP_DROP,
+      noNewPrivileges: true,
     });
     const workspace = new Workspace(spec.runtime, id, spec.buildId);
     const code = await workspace.exec(['mkdir', '-p', '/app', ENV_DIR, BUILDPACKS_DIR]);

@@ -28,8 +28,10 @@ function expectFailedWith(run: BuildRun, line: string): void {
 /** 2 MiB of comment lines: valid, and twice the cap. */
 const HUGE = `${'# padding padding padding padding padding padding padding padding padding padding padding padding\n'.repeat(21_000)}`;
 
+const OUTPUT_MAX_BYTES = 1024 * 1024;
+
 beforeAll(async () => {
-  daemon = await startTestDaemon();
+  daemon = await startTestDaemon({ env: { BERTH_OUTPUT_MAX_BYTES: String(OUTPUT_MAX_BYTES) } });
   app = await createApp(daemon, 'caps');
 });
 
@@ -65,5 +67,26 @@ describe('build captures are capped at 1 MiB', () => {
       run,
       ' !     Buildpack /etc in .buildpacks is not allowed: a source may not name a path or file:// URL on this machine. Name heroku/nodejs, heroku/python or a remote URL.',
     );
+  });
+});
+
+describe('build output is capped (BERTH_OUTPUT_MAX_BYTES)', () => {
+  it('a build printing 3 MiB keeps 1 MiB, a notice, and the platform lines after it', async () => {
+    const buildpack = await mkdtemp(join(daemon.rootDir, 'loud-bp-'));
+    await mkdir(join(buildpack, 'bin'));
+    const scripts: Record<string, string> = {
+      detect: '#!/usr/bin/env bash\necho Loud\n',
+      compile: '#!/usr/bin/env bash\nhead -c 3145728 /dev/zero | tr "\\0" x | fold -w 99\nprintf "#!/bin/sh\\necho serving\\n" > "$1/serve"; chmod +x "$1/serve"\n',
+      release: "#!/usr/bin/env bash\nprintf 'default_process_types:\\n  web: ./serve\\n'\n",
+    };
+    for (const [name, text] of Object.entries(scripts)) {
+      await writeFile(join(buildpack, 'bin', name), text);
+      await chmod(join(buildpack, 'bin', name), 0o755);
+    }
+    const run = await buildDirectory(daemon, app.name, await source({}), { buildpacks: [{ url: buildpack }] });
+    if (run.build.status !== 'succeeded') throw new Error(`build ${run.build.status}:\n${run.output.slice(-4000)}`);
+    expect(Buffer.byteLength(run.output)).toBeLessThan(OUTPUT_MAX_BYTES + 4096);
+    expect(run.lines).toContain(' !     Output truncated after 1 MiB (BERTH_OUTPUT_MAX_BYTES); the rest is not kept.');
+    expect(run.lines.some((line) => /^ {7}Released v\d+$/.test(line))).toBe(true);
   });
 });
