@@ -1,5 +1,5 @@
 // The API key: made on first start, kept in the data dir with mode 0600, read by the daemon and by `berth env`.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -35,4 +35,14 @@ async function readKey(file: string): Promise<string | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
+}
+
+/**
+ * Secrets in URLs (source blobs, build and release output streams, log sessions) are compared in constant time, so
+ * how long a wrong guess takes says nothing about how much of it was right. Both sides are hashed first:
+ * timingSafeEqual needs equal lengths, and a length check would leak the length.
+ */
+export function sameSecret(expected: string, given: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(expected), digest(given));
 }

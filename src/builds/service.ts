@@ -10,7 +10,7 @@ import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord, BuildpackRef, BuildRecord, ReleaseRecord, SlugRecord } from '../contracts/records.js';
 import { errors } from '../errors.js';
 import { OutputStream, replayFile, type Logplex } from '../logs/index.js';
-import { sameSecret } from '../secrets.js';
+import { sameSecret } from '../credentials.js';
 import type { AppQueues } from '../queue.js';
 import type { ReleasesService } from '../releases/index.js';
 import type { Runtime } from '../runtime/index.js';

@@ -5,7 +5,7 @@
 // the oldest lines are dropped and Heroku's L11 line tells the session how many.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { sameSecret } from '../secrets.js';
+import { sameSecret } from '../credentials.js';
 import type { StoredLogLine } from '../store/index.js';
 import { formatLogLine, l11Message, logTimestamp } from './format.js';
 import { matchesFilter, type LogFilter, type Logplex } from './logplex.js';

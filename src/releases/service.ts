@@ -9,7 +9,7 @@ import type { Account, AppRecord, ConfigVars, ReleaseArtifact, ReleaseRecord } f
 import { errors } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { OutputStream, replayFile, type Logplex } from '../logs/index.js';
-import { sameSecret } from '../secrets.js';
+import { sameSecret } from '../credentials.js';
 import type { AppQueues } from '../queue.js';
 import type { Store } from '../store/index.js';
 

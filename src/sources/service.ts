@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fileURLToPath } from 'node:url';
 import { apiTimestamp } from '../clock.js';
-import { sameSecret } from '../secrets.js';
+import { sameSecret } from '../credentials.js';
 import { BerthError, errors } from '../errors.js';
 import type { Store } from '../store/index.js';
 
