@@ -89,6 +89,7 @@ export const CATALOGUE = {
   domain_hostname_invalid: invalid('{hostname} is not a valid hostname.'),
   domain_already_added: invalid('Domain already added to this app.'),
   domain_taken: invalid('{hostname} is currently in use by another app.'),
+  domain_reserved: invalid('{hostname} is reserved for the app named {app}.'),
   domain_default_undeletable: invalid("{hostname} is the app's default domain and cannot be removed."),
   // ---- log drains -------------------------------------------------------------------------------------------------
   log_drain_url_invalid: invalid('Url is invalid: use https://, http://, syslog://host:port or syslog+tls://host:port.'),

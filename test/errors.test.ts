@@ -50,6 +50,7 @@ const PINNED: Readonly<Record<ErrorCode, Row>> = {
   domain_hostname_invalid: ['invalid_params', 422, '{hostname} is not a valid hostname.'],
   domain_already_added: ['invalid_params', 422, 'Domain already added to this app.'],
   domain_taken: ['invalid_params', 422, '{hostname} is currently in use by another app.'],
+  domain_reserved: ['invalid_params', 422, '{hostname} is reserved for the app named {app}.'],
   domain_default_undeletable: ['invalid_params', 422, "{hostname} is the app's default domain and cannot be removed."],
   log_drain_url_invalid: ['invalid_params', 422, 'Url is invalid: use https://, http://, syslog://host:port or syslog+tls://host:port.'],
   log_drain_url_taken: ['invalid_params', 422, 'Url has already been taken'],

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord, BuildpackRef, BuildRecord, ConfigVars, ReleaseArtifact, ReleaseRecord, SlugRecord } from '../contracts/records.js';
 import type { SourceRef } from '../contracts/sources.js';
+import { sameSecret } from '../credentials.js';
 import { raise } from '../errors.js';
 import { API_LINES, OutputStream, RELEASE_DESCRIPTIONS, replayFile, type Logplex } from '../logs/index.js';
 import type { AppQueues, QueueTurn } from '../queue.js';
@@ -23,6 +24,8 @@ export interface BuildsOptions {
   readonly dataDir: string;
   readonly stack: string;
   readonly buildTimeoutSeconds: number;
+  /** The most bytes of a build's own output kept in its output file (BERTH_OUTPUT_MAX_BYTES). */
+  readonly outputMaxBytes: number;
   readonly outputUrl: (buildId: string, secret: string) => string;
   readonly webUrl: (appName: string) => string;
 }
@@ -105,8 +108,9 @@ export class BuildsService {
       this.#deps.logplex.write(app.id, 'app', 'api', API_LINES.buildStarted(user.email));
       return record;
     });
-    const output = new OutputStream(this.#outputPath(app.id, build.id));
+    const output = new OutputStream(this.#outputPath(app.id, build.id), { maxBytes: this.#options.outputMaxBytes });
     this.#live.set(build.id, output);
+    this.#deps.sources.claim(request.source, app.id);
     const run = this.#deps.queues
       .run(
         app.id,
@@ -117,6 +121,7 @@ export class BuildsService {
       )
       .catch((error: unknown) => this.#deps.logger.error({ err: error, build: build.id }, 'build crashed'))
       .finally(() => {
+        this.#deps.sources.retire(request.source);
         this.#running.delete(run);
         // Followers that started before the end keep their own reference; new ones replay the file.
         setTimeout(() => this.#live.delete(build.id), 60_000).unref();
@@ -237,7 +242,7 @@ export class BuildsService {
   /** Every byte of a build's output: live while it runs, replayed from its file afterwards. */
   output(buildId: string, secret: string, signal?: AbortSignal): AsyncIterable<Buffer> {
     const build = this.#deps.store.builds.get(buildId);
-    if (!build || build.outputSecret !== secret) raise('build_not_found');
+    if (!build || !sameSecret(build.outputSecret, secret)) raise('build_not_found');
     const live = this.#live.get(buildId);
     if (live) return live.follow(signal);
     return replayFile(this.#outputPath(build.appId, buildId));
@@ -272,18 +277,17 @@ export class BuildsService {
         store.builds.finish(build.id, { status: 'failed' }, apiTimestamp());
         this.#deps.logplex.write(build.appId, 'app', 'api', API_LINES.buildFailed(this.#options.outputUrl(build.id, build.outputSecret)));
       });
-      // Keep what the build printed before the daemon stopped, then say why it ended. Read it before the
-      // OutputStream opens the file: that truncates it.
-      const previous: Buffer[] = [];
-      for await (const chunk of replayFile(this.#outputPath(build.appId, build.id))) previous.push(chunk);
-      const output = new OutputStream(this.#outputPath(build.appId, build.id));
-      output.write(Buffer.concat(previous));
+      // Keep what the build printed before the daemon stopped (appended to, never read back: it may be huge), then
+      // say why it ended.
+      const output = new OutputStream(this.#outputPath(build.appId, build.id), { append: true });
       output.line(' !     The Berth daemon stopped during this build; it did not finish.');
       output.line();
       output.line(' !     Push failed');
       await output.end();
     }
     for (const container of await runtime.listByLabel({ role: 'build' })) await runtime.remove(container.id);
+    // The grace timers of blobs died with the old daemon: blobs nobody uses now go after their hour.
+    await this.#deps.sources.sweep();
   }
 
   /** app.destroyed: builds' containers, slug images and files, the cache volume, output logs. */
@@ -300,6 +304,7 @@ export class BuildsService {
     await runtime.removeVolume(cacheVolume(appId));
     await rm(this.slugDir(appId), { recursive: true, force: true });
     await rm(join(this.#options.dataDir, 'builds', appId), { recursive: true, force: true });
+    await this.#deps.sources.removeApp(appId);
   }
 
   /** Daemon shutdown: running builds stop now and fail with a line saying why, rather than hold the stop up. */

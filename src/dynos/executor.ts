@@ -293,6 +293,7 @@ export class DynoExecutor {
         config: workload.config,
         port,
         memoryBytes: dynoSize(workload.size).r15Mb * 1024 * 1024,
+        pidsLimit: dynoSize(workload.size).pidsLimit,
         trust: this.#deps.trust,
       }),
     );

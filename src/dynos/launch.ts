@@ -11,6 +11,16 @@ const LAUNCH = [
   'exec bash -c "$1"',
 ].join('\n');
 
+/**
+ * Capabilities a dyno does not need, taken from Docker's default set. Dynos share the host's network: without
+ * NET_RAW they cannot sniff loopback traffic (the CLI's API key, other apps' requests); without NET_BIND_SERVICE they
+ * cannot take a privileged host port. The rest (device nodes, chroot, audit, capability juggling) no app uses.
+ */
+const DYNO_CAP_DROP = ['NET_RAW', 'NET_BIND_SERVICE', 'MKNOD', 'SYS_CHROOT', 'AUDIT_WRITE', 'SETFCAP', 'SETPCAP'] as const;
+
+/** Heroku's process/thread limit of the smallest dynos (Basic, Standard-1X), when a size says nothing else. */
+const DEFAULT_PIDS_LIMIT = 256;
+
 export interface LaunchSpec {
   readonly image: string;
   readonly appId: string;
@@ -21,6 +31,8 @@ export interface LaunchSpec {
   readonly config: ConfigVars;
   readonly port: number;
   readonly memoryBytes: number;
+  /** Processes and threads at once (Heroku's limit depends on the dyno size). */
+  readonly pidsLimit?: number;
   readonly trust: ContainerTrust;
   readonly extraEnv?: Readonly<Record<string, string>>;
 }
@@ -42,6 +54,9 @@ export function launchSpec(spec: LaunchSpec): ContainerSpec {
     workingDir: '/app',
     memoryBytes: spec.memoryBytes,
     init: true,
+    capDrop: DYNO_CAP_DROP,
+    noNewPrivileges: true,
+    pidsLimit: spec.pidsLimit ?? DEFAULT_PIDS_LIMIT,
   };
 }
 

@@ -46,6 +46,7 @@ function oneOffContainer(deps: OneOffDeps, spec: OneOffSpec, name: string, port:
     config: spec.config,
     port,
     memoryBytes: dynoSize(spec.size).r15Mb * 1024 * 1024,
+    pidsLimit: dynoSize(spec.size).pidsLimit,
     trust: deps.trust,
     ...(spec.extraEnv ? { extraEnv: spec.extraEnv } : {}),
   });
@@ -142,6 +143,10 @@ export async function runAttached(deps: OneOffDeps, spec: AttachedSpec): Promise
   });
   spec.socket.on('end', () => stdin.end());
   spec.socket.on('error', () => stdin.end());
+  // A dropped connection ends the dyno, as on Heroku: a process left running would have no terminal and no reader.
+  const dropped = new AbortController();
+  spec.socket.on('close', () => dropped.abort());
+  if (spec.socket.destroyed) dropped.abort();
   // The rendezvous paused the socket while it read the secret.
   spec.socket.resume();
   // The CLI throws away the first chunk it reads: it must be this line alone.
@@ -158,6 +163,7 @@ export async function runAttached(deps: OneOffDeps, spec: AttachedSpec): Promise
         tty: spec.tty,
         ...(spec.columns ? { columns: spec.columns } : {}),
         ...(spec.lines ? { lines: spec.lines } : {}),
+        signal: dropped.signal,
         onStart: () => {
           say(DYNO_LINES.stateChanged('starting', 'up'));
           spec.onUp?.();

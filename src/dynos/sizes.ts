@@ -6,15 +6,17 @@ export interface DynoSize {
   readonly memoryMb: number;
   /** RSS above this kills the dyno (R15): 2× the quota for these sizes (Dev Center, Oct 2024). */
   readonly r15Mb: number;
+  /** Processes and threads at once (Heroku's process/thread limit). */
+  readonly pidsLimit: number;
 }
 
 const SIZES: readonly DynoSize[] = [
-  { name: 'Eco', memoryMb: 512, r15Mb: 1024 },
-  { name: 'Basic', memoryMb: 512, r15Mb: 1024 },
-  { name: 'Standard-1X', memoryMb: 512, r15Mb: 1024 },
-  { name: 'Standard-2X', memoryMb: 1024, r15Mb: 2048 },
-  { name: 'Performance-M', memoryMb: 2560, r15Mb: 5120 },
-  { name: 'Performance-L', memoryMb: 14336, r15Mb: 28672 },
+  { name: 'Eco', memoryMb: 512, r15Mb: 1024, pidsLimit: 256 },
+  { name: 'Basic', memoryMb: 512, r15Mb: 1024, pidsLimit: 256 },
+  { name: 'Standard-1X', memoryMb: 512, r15Mb: 1024, pidsLimit: 256 },
+  { name: 'Standard-2X', memoryMb: 1024, r15Mb: 2048, pidsLimit: 512 },
+  { name: 'Performance-M', memoryMb: 2560, r15Mb: 5120, pidsLimit: 16384 },
+  { name: 'Performance-L', memoryMb: 14336, r15Mb: 28672, pidsLimit: 32768 },
 ];
 
 export const DEFAULT_SIZE = 'Basic';

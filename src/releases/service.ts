@@ -8,6 +8,7 @@ import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord, ConfigVars, ReleaseArtifact, ReleaseRecord } from '../contracts/records.js';
 import { raise } from '../errors.js';
 import type { EventBus } from '../events.js';
+import { sameSecret } from '../credentials.js';
 import { API_LINES, OutputStream, RELEASE_DESCRIPTIONS, replayFile, type Logplex } from '../logs/index.js';
 import type { AppQueues } from '../queue.js';
 import type { Store } from '../store/index.js';
@@ -43,6 +44,8 @@ export interface ReleasesDeps {
 
 export interface ReleasesOptions {
   readonly dataDir: string;
+  /** The most bytes of a release command's output kept in its output file (BERTH_OUTPUT_MAX_BYTES). */
+  readonly outputMaxBytes?: number;
   readonly outputUrl: (releaseId: string, secret: string) => string;
 }
 
@@ -159,7 +162,7 @@ export class ReleasesService {
   #liveOutput(release: ReleaseRecord): OutputStream {
     let output = this.#live.get(release.id);
     if (!output) {
-      output = new OutputStream(this.#outputPath(release));
+      output = new OutputStream(this.#outputPath(release), { maxBytes: this.#options?.outputMaxBytes });
       this.#live.set(release.id, output);
     }
     return output;
@@ -174,7 +177,8 @@ export class ReleasesService {
   /** A release's output: live while the phase runs, replayed afterwards. */
   output(app: AppRecord, releaseId: string, secret: string, signal?: AbortSignal): AsyncIterable<Buffer> {
     const release = this.#store.releases.getById(app.id, releaseId);
-    if (!release?.outputStreamUrl?.endsWith(`/${secret}`)) raise('release_not_found');
+    const url = release?.outputStreamUrl;
+    if (!release || !url || !sameSecret(url.slice(url.lastIndexOf('/') + 1), secret)) raise('release_not_found');
     const live = this.#live.get(releaseId) ?? (release.status === 'pending' && this.#runner ? this.#liveOutput(release) : undefined);
     if (live) return followOnceOpen(live, signal);
     return replayFile(this.#outputPath(release));

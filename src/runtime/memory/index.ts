@@ -331,6 +331,10 @@ export class MemoryRuntime implements Runtime {
     io.stdin.on('end', () => stdin.end());
     try {
       this.#start(container, stdin);
+      // The peer went away: the process ends, as the Docker adapter kills it.
+      const onAbort = (): void => void this.signal(container.id, 'SIGKILL').catch(() => undefined);
+      if (io.signal?.aborted) onAbort();
+      else io.signal?.addEventListener('abort', onAbort, { once: true });
       io.onStart?.();
       return (await container.exited).exitCode;
     } finally {
