@@ -3,7 +3,7 @@
 // leaves the app's slug and releases as they were.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { apiTimestamp } from '../clock.js';
@@ -284,6 +284,20 @@ export class BuildsService {
       await output.end();
     }
     for (const container of await runtime.listByLabel({ role: 'build' })) await runtime.remove(container.id);
+    await this.#removeSourceCopies();
+  }
+
+  /**
+   * A build copies its source to `builds/<app>/<id>.source` and removes it when it ends; a killed daemon never got
+   * there. No build runs yet on start, so every copy left is stale.
+   */
+  async #removeSourceCopies(): Promise<void> {
+    const root = join(this.#options.dataDir, 'builds');
+    const apps = await readdir(root).catch(() => []);
+    for (const app of apps) {
+      const files = await readdir(join(root, app)).catch(() => []);
+      for (const file of files) if (file.endsWith('.source')) await rm(join(root, app, file), { force: true });
+    }
   }
 
   /** app.destroyed: builds' containers, slug images and files, the cache volume, output logs. */

@@ -12,7 +12,7 @@
 // One daemon and one app (a copy of fixtures/lifecycle, Python stdlib only) go through the four kills in order. A
 // `graceful.py` web process traps SIGTERM and keeps serving for LINGER_ON_TERM seconds, so a restart's SIGTERM grace
 // (BERTH_STOP_GRACE, longer than the release's default) is long enough to land a kill inside it.
-import { chmod, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join, relative } from 'node:path';
 import Docker from 'dockerode';
@@ -61,10 +61,12 @@ let source: string;
 /** Source blob ids uploaded through POST /sources: the only blobs the data dir may hold. */
 const uploaded = new Set<string>();
 
-const GRACEFUL_PY = `"""web.py, but SIGTERM starts a drain of LINGER_ON_TERM seconds (0: exit at once) while it keeps serving."""
+const GRACEFUL_PY = `"""web.py, but it takes BOOT_SLEEP seconds to bind, and SIGTERM starts a drain of LINGER_ON_TERM seconds (0: exit
+at once) while it keeps serving."""
 import os
 import signal
 import threading
+import time
 
 import web
 from http.server import HTTPServer
@@ -78,6 +80,7 @@ def on_term(signum, frame):
 
 signal.signal(signal.SIGTERM, on_term)
 print(f"web.py boot {web.describe()}", flush=True)
+time.sleep(float(os.environ.get("BOOT_SLEEP", "0")))
 HTTPServer(("", int(os.environ["PORT"])), web.Handler).serve_forever()
 `;
 
@@ -92,7 +95,8 @@ beforeAll(async () => {
   daemon = await startTestDaemon({ env: { ...SHORT_TIMINGS, BERTH_STOP_GRACE: String(STOP_GRACE) } });
   email = (await api<{ email: string }>(daemon, 'GET', '/account')).email;
   app = await createApp(daemon, 'faults');
-  await setConfig({ SECRET: 'one', GREETING: 'first' });
+  // Dynos take a moment to bind, so a kill can land while they start.
+  await setConfig({ SECRET: 'one', GREETING: 'first', BOOT_SLEEP: '2' });
   source = await fixtureCopy(daemon, 'lifecycle', { 'graceful.py': GRACEFUL_PY, Procfile: PROCFILE, 'marker.txt': 'slug-1\n' });
   await deployTracked(source);
   await waitForDynos(daemon, app.name, ['web.1'], 'up', { exact: true });
@@ -304,9 +308,10 @@ async function killAndRestart(): Promise<void> {
 describe('kill -9 the daemon, restart it: nothing lost, nothing leaked', () => {
   it('during a build (its container compiling): the build fails with a line saying why', async () => {
     const scratch = await fixtureCopy(daemon, 'lifecycle', { 'graceful.py': GRACEFUL_PY, Procfile: PROCFILE, 'marker.txt': 'never\n', sleep: '300\n' });
-    const buildpack = await fixtureCopy(daemon, 'no-buildpack', { 'bin/detect': SLEEPY_DETECT, 'bin/compile': SLEEPY_COMPILE });
-    await chmod(join(buildpack, 'bin/detect'), 0o755);
-    await chmod(join(buildpack, 'bin/compile'), 0o755);
+    const buildpack = await mkdtemp(join(daemon.rootDir, 'sleepy-'));
+    await mkdir(join(buildpack, 'bin'));
+    await writeFile(join(buildpack, 'bin/detect'), SLEEPY_DETECT, { mode: 0o755 });
+    await writeFile(join(buildpack, 'bin/compile'), SLEEPY_COMPILE, { mode: 0o755 });
     const build = await createBuild(daemon, app.name, await upload(scratch), { buildpacks: [{ url: buildpack }] });
     await waitFor(
       'the sleepy compile to run in the build container',
@@ -342,7 +347,13 @@ describe('kill -9 the daemon, restart it: nothing lost, nothing leaked', () => {
     const before = await snapshot();
     await killAndRestart();
 
-    expect(await api<FullReleaseJson>(daemon, 'GET', `/apps/${app.name}/releases/${pending.id}`)).toMatchObject({ status: 'failed', current: false });
+    const failed = await api<FullReleaseJson>(daemon, 'GET', `/apps/${app.name}/releases/${pending.id}`);
+    expect(failed).toMatchObject({ status: 'failed', current: false });
+    // Its output keeps what the phase printed, then says why it ended.
+    expectLinesInOrder(outputLines(await readOutput(failed.output_stream_url ?? '')), [
+      /^release\.py ran for release\.\d{4} GREETING=first$/,
+      ' !     The Berth daemon stopped during this release phase; it did not finish.',
+    ]);
     await waitForLines(daemon, app.id, [`app[api]: Release v${pending.version} command failed by user ${email}`], { afterSeq: mark });
     expect((await currentRelease(daemon, app.name)).id).toBe(previous.id);
     await expectNothingLost(before);
@@ -375,8 +386,10 @@ describe('kill -9 the daemon, restart it: nothing lost, nothing leaked', () => {
   it('during a scale-up (web=3, dynos starting): three dynos on the current release, each on its own port', async () => {
     const mark = logMark(daemon, app.id);
     await scale(daemon, app.name, [{ type: 'web', quantity: 3 }]);
-    await waitForLines(daemon, app.id, [/^heroku\[web\.[23]\]: Starting process with command /], { afterSeq: mark });
     const before = await snapshot();
+    await waitForLines(daemon, app.id, [/^heroku\[web\.[23]\]: Starting process with command /], { afterSeq: mark });
+    // The kill lands while a new dyno is starting (it sleeps BOOT_SLEEP before it binds).
+    expect((await dynos(daemon, app.name)).filter((d) => d.state === 'starting').map((d) => d.name)).not.toEqual([]);
     await killAndRestart();
 
     await expectNothingLost(before);
