@@ -284,19 +284,31 @@ export class BuildsService {
       await output.end();
     }
     for (const container of await runtime.listByLabel({ role: 'build' })) await runtime.remove(container.id);
-    await this.#removeSourceCopies();
+    await this.#removeLeftovers();
   }
 
   /**
-   * A build copies its source to `builds/<app>/<id>.source` and removes it when it ends; a killed daemon never got
-   * there. No build runs yet on start, so every copy left is stale.
+   * What a killed build made and no record knows of: its source copy (`builds/<app>/<id>.source`, removed when a
+   * build ends), and a slug packed but never recorded (`slugs/<app>/<id>.tgz`, image `berth/slug:<id>`). No build
+   * runs yet on start, so none of them is in use. Images are looked up per app of this instance: the engine may be
+   * shared with other Berths.
    */
-  async #removeSourceCopies(): Promise<void> {
-    const root = join(this.#options.dataDir, 'builds');
-    const apps = await readdir(root).catch(() => []);
-    for (const app of apps) {
-      const files = await readdir(join(root, app)).catch(() => []);
-      for (const file of files) if (file.endsWith('.source')) await rm(join(root, app, file), { force: true });
+  async #removeLeftovers(): Promise<void> {
+    const { store, runtime } = this.#deps;
+    const builds = join(this.#options.dataDir, 'builds');
+    for (const app of await readdir(builds).catch(() => [])) {
+      for (const file of await readdir(join(builds, app)).catch(() => [])) {
+        if (file.endsWith('.source')) await rm(join(builds, app, file), { force: true });
+      }
+    }
+    const known = (appId: string, slugId: string | undefined) => slugId !== undefined && store.builds.getSlug(slugId)?.appId === appId;
+    for (const app of store.apps.list()) {
+      for (const file of await readdir(this.slugDir(app.id)).catch(() => [])) {
+        if (!known(app.id, /^(.+)\.tgz$/.exec(file)?.[1])) await rm(join(this.slugDir(app.id), file), { force: true });
+      }
+      for (const image of await runtime.listImages([`berth.app=${app.id}`, 'berth.slug'])) {
+        if (!known(app.id, image.labels['berth.slug'])) await runtime.removeImage(image.id);
+      }
     }
   }
 
