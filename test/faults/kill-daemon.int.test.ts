@@ -41,6 +41,7 @@ import {
   dynos,
   fixtureCopy,
   logMark,
+  readLog,
   releases,
   reportDeadDaemon,
   scale,
@@ -85,7 +86,7 @@ time.sleep(float(os.environ.get("BOOT_SLEEP", "0")))
 HTTPServer(("", int(os.environ["PORT"])), web.Handler).serve_forever()
 `;
 
-const PROCFILE = 'web: python3 graceful.py\nrelease: python3 release.py\n';
+const PROCFILE = 'web: python3 graceful.py\nworker: python3 worker.py\nrelease: python3 release.py\n';
 
 // A buildpack whose compile sleeps as long as the source's `sleep` file says: a build that is surely running when
 // the daemon is killed.
@@ -229,12 +230,19 @@ function getThroughRouter(): Promise<{ status: number; body: string }> {
 }
 
 /**
- * The formation runs `web=<quantity>` on the current release: GET /dynos, the engine's containers and each dyno's own
- * answer agree; one container per dyno (no build or release container left), each on its own port, and the router
- * answers with the current slug and config.
+ * The formation runs `web=<web> worker=<worker>` on the current release: GET /dynos, the engine's containers and each
+ * web dyno's own answer agree; one container per dyno (no build or release container left), each on its own port, and
+ * the router answers with the current slug and config.
  */
-async function expectFormationOnCurrentRelease(quantity: number, expected: { marker: string; greeting: string }): Promise<void> {
-  const names = Array.from({ length: quantity }, (_, i) => `web.${i + 1}`);
+async function expectFormationOnCurrentRelease(
+  size: { web: number; worker?: number },
+  expected: { marker: string; greeting: string },
+): Promise<void> {
+  const names = [
+    ...Array.from({ length: size.web }, (_, i) => `web.${i + 1}`),
+    ...Array.from({ length: size.worker ?? 0 }, (_, i) => `worker.${i + 1}`),
+  ].sort();
+  const quantity = names.length;
   const current = await currentRelease(daemon, app.name);
   // Recovery may still be restarting dynos adopted on an older release: wait for it to settle.
   let listed = await waitForDynos(daemon, app.name, names, 'up', { exact: true, timeoutMs: 90_000 });
@@ -265,15 +273,16 @@ async function expectFormationOnCurrentRelease(quantity: number, expected: { mar
   for (const c of containers) ports.set(c.dyno, await containerPort(c.id));
   expect(new Set(ports.values()).size).toBe(quantity);
   for (const [dyno, port] of ports) {
+    if (!dyno.startsWith('web.')) continue;
     const answer = await (await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000) })).text();
     expect(answer.trim()).toBe(`DYNO=${dyno} GREETING=${expected.greeting} MARKER=${expected.marker} PORT=${port}`);
   }
 
   // The router sends the app's traffic to these dynos.
-  for (let i = 0; i < quantity * 2; i++) {
+  for (let i = 0; i < size.web * 2; i++) {
     const { status, body } = await getThroughRouter();
     expect(status).toBe(200);
-    expect(body).toMatch(new RegExp(`^DYNO=web\\.[1-${quantity}] GREETING=${expected.greeting} MARKER=${expected.marker} `));
+    expect(body).toMatch(new RegExp(`^DYNO=web\\.[1-${size.web}] GREETING=${expected.greeting} MARKER=${expected.marker} `));
   }
 }
 
@@ -375,7 +384,7 @@ describe('kill -9 the daemon, restart it: nothing lost, nothing leaked', () => {
     ]);
     await waitForLines(daemon, app.id, [/^app\[api\]: Build failed -- check your build output: /], { afterSeq: 0 });
     await expectNothingLost(before);
-    await expectFormationOnCurrentRelease(1, { marker: 'slug-1', greeting: 'first' });
+    await expectFormationOnCurrentRelease({ web: 1 }, { marker: 'slug-1', greeting: 'first' });
     await expectNoLeakedFiles();
     expect(await slugImages()).not.toContain(strayImage);
   });
@@ -400,18 +409,18 @@ describe('kill -9 the daemon, restart it: nothing lost, nothing leaked', () => {
     await waitForLines(daemon, app.id, [`app[api]: Release v${pending.version} command failed by user ${email}`], { afterSeq: mark });
     expect((await currentRelease(daemon, app.name)).id).toBe(previous.id);
     await expectNothingLost(before);
-    await expectFormationOnCurrentRelease(1, { marker: 'slug-1', greeting: 'first' });
+    await expectFormationOnCurrentRelease({ web: 1 }, { marker: 'slug-1', greeting: 'first' });
     await expectNoLeakedFiles();
 
     // The next release phase runs and succeeds (nothing holds the app's queue).
     await releaseConfig({ RELEASE_SLEEP_SECONDS: null, GREETING: 'second' });
-    await expectFormationOnCurrentRelease(1, { marker: 'slug-1', greeting: 'second' });
+    await expectFormationOnCurrentRelease({ web: 1 }, { marker: 'slug-1', greeting: 'second' });
   });
 
   it("during a deploy's restart (web.1 draining in its SIGTERM grace): web.1 comes back on the new release", async () => {
     // The running dyno drains for longer than the grace, so the kill lands while the daemon waits it out.
     await releaseConfig({ LINGER_ON_TERM: String(STOP_GRACE * 4) });
-    await expectFormationOnCurrentRelease(1, { marker: 'slug-1', greeting: 'second' });
+    await expectFormationOnCurrentRelease({ web: 1 }, { marker: 'slug-1', greeting: 'second' });
     source = await fixtureCopy(daemon, 'lifecycle', { 'graceful.py': GRACEFUL_PY, Procfile: PROCFILE, 'marker.txt': 'slug-2\n' });
     const mark = logMark(daemon, app.id);
     await deployTracked(source);
@@ -420,13 +429,16 @@ describe('kill -9 the daemon, restart it: nothing lost, nothing leaked', () => {
     await killAndRestart();
 
     await expectNothingLost(before);
-    await expectFormationOnCurrentRelease(1, { marker: 'slug-2', greeting: 'second' });
+    await expectFormationOnCurrentRelease({ web: 1 }, { marker: 'slug-2', greeting: 'second' });
     await expectNoLeakedFiles();
   });
 
-  it('during a scale-up (web=3, dynos starting): three dynos on the current release, each on its own port', async () => {
+  it('during a scale-up (web=3 worker=1, dynos starting): all on the current release, each on its own port', async () => {
     const mark = logMark(daemon, app.id);
-    await scale(daemon, app.name, [{ type: 'web', quantity: 3 }]);
+    await scale(daemon, app.name, [
+      { type: 'web', quantity: 3 },
+      { type: 'worker', quantity: 1 },
+    ]);
     const before = await snapshot();
     await waitForLines(daemon, app.id, [/^heroku\[web\.[23]\]: Starting process with command /], { afterSeq: mark });
     // The kill lands while a new dyno is starting (it sleeps BOOT_SLEEP before it binds).
@@ -434,7 +446,12 @@ describe('kill -9 the daemon, restart it: nothing lost, nothing leaked', () => {
     await killAndRestart();
 
     await expectNothingLost(before);
-    await expectFormationOnCurrentRelease(3, { marker: 'slug-2', greeting: 'second' });
+    await expectFormationOnCurrentRelease({ web: 3, worker: 1 }, { marker: 'slug-2', greeting: 'second' });
     await expectNoLeakedFiles();
+    // The worker was adopted, not restarted: its ticks (one a second, numbered) went on while no daemon listened, and
+    // the log has each of them once: what it printed while the daemon was down is not lost either.
+    await waitForLines(daemon, app.id, [/^app\[worker\.1\]: worker tick 6 /], { afterSeq: mark });
+    const ticks = readLog(daemon, app.id, mark).lines.flatMap((l) => /^app\[worker\.1\]: worker tick (\d+) /.exec(l)?.[1] ?? []).map(Number);
+    expect(ticks).toEqual(Array.from({ length: ticks.length }, (_, i) => i + 1));
   });
 });
