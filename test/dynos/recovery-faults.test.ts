@@ -1,6 +1,7 @@
-// Recovery hands out no port twice (issue 11, fault injection): a dyno relaunched on start must not get the port of
-// a dyno adopted after it in the same recovery. An adopted dyno may not listen on its port (a worker never does, a
-// web dyno may still be booting), so the pool's probe cannot see it: the ports of every live dyno are claimed first.
+// Recovery after a daemon killed with SIGKILL (issue 11, fault injection; test/faults/kill-daemon.int.test.ts does it
+// on the real engine): a dyno relaunched on start must not get the port of a dyno adopted after it in the same
+// recovery (an adopted dyno may not listen on its port: a worker never does, a web dyno may still be booting, so the
+// pool's probe cannot see it), and what an adopted dyno printed while no daemon ran is logged, once.
 import { afterEach, expect, it } from 'vitest';
 import { world, type World } from './world.js';
 
@@ -50,3 +51,33 @@ it('a dyno lost while no daemon watched is relaunched on a port no adopted dyno 
   expect(now.find(([name]) => name === 'worker.1')?.[1]).toBe(workerPort);
   expect(new Set(now.map(([, port]) => port)).size).toBe(now.length);
 });
+
+it('an adopted dyno: what it printed while no daemon ran is logged, and nothing printed before is logged twice', async () => {
+  w = await world();
+  w.engine.script(/node worker\.js/, async (p) => {
+    p.print('worker up');
+    await p.forever();
+  });
+  await w.release({ worker: 'node worker.js' });
+  await w.manager.scale(w.app, [{ type: 'worker', quantity: 1 }]);
+  await w.waitForLines('worker.1', ['State changed from starting to up']);
+  await waitForAppLine(w, 'app[worker.1]: worker up');
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  // The daemon dies: it hears nothing any more (its follow streams end with it).
+  w.manager.detachAll();
+  w.engine.dropConnections();
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  w.engine.process({ dyno: 'worker.1' })?.print('printed while no daemon ran');
+  // The next daemon starts a while later (engines date log lines to the second).
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  await w.restartDaemon();
+  await waitForAppLine(w, 'app[worker.1]: printed while no daemon ran');
+  expect(w.lines().filter((l) => l.startsWith('app[worker.1]'))).toEqual(['app[worker.1]: worker up', 'app[worker.1]: printed while no daemon ran']);
+});
+
+async function waitForAppLine(world: World, line: string): Promise<void> {
+  for (let tries = 0; !world.lines().includes(line); tries++) {
+    if (tries > 500) throw new Error(`no line ${line} in:\n${world.lines().join('\n')}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
