@@ -9,9 +9,10 @@
 //   no temp files (source copies, `.part` uploads, slug or buildpack temp files) and no stray source blob or slug.
 // Add-ons do not exist in Berth yet, so there are none to check; when they do, add them to `snapshot()`.
 //
-// One daemon and one app (a copy of fixtures/lifecycle, Python stdlib only) go through the four kills in order. A
-// `graceful.py` web process traps SIGTERM and keeps serving for LINGER_ON_TERM seconds, so a restart's SIGTERM grace
-// (BERTH_STOP_GRACE, longer than the release's default) is long enough to land a kill inside it.
+// One daemon and one app (a copy of fixtures/lifecycle, Python stdlib only: no package index) go through the four
+// kills in order. Its `graceful.py` web process takes BOOT_SLEEP seconds to bind (a kill lands while dynos start)
+// and, on SIGTERM, keeps serving for LINGER_ON_TERM seconds, longer than BERTH_STOP_GRACE (a kill lands inside the
+// grace). A sleeping custom buildpack makes a build that surely runs when it is killed.
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -58,8 +59,6 @@ const STOP_GRACE = 8;
 let daemon: TestDaemon;
 let app: AppJson;
 let email: string;
-/** The tree deployed so far (a marker file tells its slugs apart). */
-let source: string;
 /** Source blob ids uploaded through POST /sources: the only blobs the data dir may hold. */
 const uploaded = new Set<string>();
 
@@ -88,8 +87,7 @@ HTTPServer(("", int(os.environ["PORT"])), web.Handler).serve_forever()
 
 const PROCFILE = 'web: python3 graceful.py\nworker: python3 worker.py\nrelease: python3 release.py\n';
 
-// A buildpack whose compile sleeps as long as the source's `sleep` file says: a build that is surely running when
-// the daemon is killed.
+// A buildpack whose compile sleeps as long as the source's `sleep` file says.
 const SLEEPY_DETECT = '#!/usr/bin/env bash\necho Sleepy\n';
 const SLEEPY_COMPILE = '#!/usr/bin/env bash\necho "-----> Sleepy compile started"\nsleep "$(cat "$1/sleep")"\necho "-----> Sleepy compile done"\n';
 
@@ -99,18 +97,21 @@ beforeAll(async () => {
   app = await createApp(daemon, 'faults');
   // Dynos take a moment to bind, so a kill can land while they start.
   await releaseConfig({ SECRET: 'one', GREETING: 'first', BOOT_SLEEP: '2' });
-  source = await fixtureCopy(daemon, 'lifecycle', { 'graceful.py': GRACEFUL_PY, Procfile: PROCFILE, 'marker.txt': 'slug-1\n' });
-  await deployTracked(source);
+  await deployTracked(await appSource('slug-1'));
   await waitForDynos(daemon, app.name, ['web.1'], 'up', { exact: true });
 }, 240_000);
 
 afterAll(async () => {
-  if (process.env['FAULTS_DEBUG']) console.log((await logLines()).join('\n'));
   await reportDeadDaemon(daemon);
   // Destroying the app removes its slug images from the shared engine too.
   if (daemon && app) await api(daemon, 'DELETE', `/apps/${app.name}`).catch(() => undefined);
   await daemon?.dispose();
 });
+
+/** The app's tree: fixtures/lifecycle with graceful.py and a marker that tells its slugs apart. */
+function appSource(marker: string, extra: Readonly<Record<string, string>> = {}): Promise<string> {
+  return fixtureCopy(daemon, 'lifecycle', { 'graceful.py': GRACEFUL_PY, Procfile: PROCFILE, 'marker.txt': `${marker}\n`, ...extra });
+}
 
 function setConfig(vars: Record<string, string | null>): Promise<unknown> {
   return api(daemon, 'PATCH', `/apps/${app.name}/config-vars`, vars);
@@ -353,7 +354,7 @@ async function killAndRestart(): Promise<void> {
 
 describe('kill -9 the daemon, restart it: nothing lost, nothing leaked', () => {
   it('during a build (its container compiling): the build fails with a line saying why', async () => {
-    const scratch = await fixtureCopy(daemon, 'lifecycle', { 'graceful.py': GRACEFUL_PY, Procfile: PROCFILE, 'marker.txt': 'never\n', sleep: '300\n' });
+    const scratch = await appSource('never', { sleep: '300\n' });
     const buildpack = await mkdtemp(join(daemon.rootDir, 'sleepy-'));
     await mkdir(join(buildpack, 'bin'));
     await writeFile(join(buildpack, 'bin/detect'), SLEEPY_DETECT, { mode: 0o755 });
@@ -421,9 +422,8 @@ describe('kill -9 the daemon, restart it: nothing lost, nothing leaked', () => {
     // The running dyno drains for longer than the grace, so the kill lands while the daemon waits it out.
     await releaseConfig({ LINGER_ON_TERM: String(STOP_GRACE * 4) });
     await expectFormationOnCurrentRelease({ web: 1 }, { marker: 'slug-1', greeting: 'second' });
-    source = await fixtureCopy(daemon, 'lifecycle', { 'graceful.py': GRACEFUL_PY, Procfile: PROCFILE, 'marker.txt': 'slug-2\n' });
     const mark = logMark(daemon, app.id);
-    await deployTracked(source);
+    await deployTracked(await appSource('slug-2'));
     await waitForLines(daemon, app.id, ['heroku[web.1]: Restarting', /^app\[web\.1\]: graceful\.py: SIGTERM, draining for \d+ s$/], { afterSeq: mark });
     const before = await snapshot();
     await killAndRestart();
