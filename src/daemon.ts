@@ -45,7 +45,7 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
   const services = createServices({ settings, store, runtime, logger, publicUrl: apiUrl(settings) });
   const { events, logplex } = services;
   await services.builds.recover();
-  services.releases.recover();
+  await services.releases.recover();
   await services.dynos.recover();
   const retention = { keepReleases: settings.retentionReleases, keepDays: settings.retentionDays };
   const sweep = () =>

@@ -3,7 +3,7 @@
 // leaves the app's slug and releases as they were.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { apiTimestamp } from '../clock.js';
@@ -288,6 +288,32 @@ export class BuildsService {
     for (const container of await runtime.listByLabel({ role: 'build' })) await runtime.remove(container.id);
     // The grace timers of blobs died with the old daemon: blobs nobody uses now go after their hour.
     await this.#deps.sources.sweep();
+    await this.#removeLeftovers();
+  }
+
+  /**
+   * What a killed build made and no record knows of: its source copy (`builds/<app>/<id>.source`, removed when a
+   * build ends), and a slug packed but never recorded (`slugs/<app>/<id>.tgz`, image `berth/slug:<id>`). No build
+   * runs yet on start, so none of them is in use. Images are looked up per app of this instance: the engine may be
+   * shared with other Berths.
+   */
+  async #removeLeftovers(): Promise<void> {
+    const { store, runtime } = this.#deps;
+    const builds = join(this.#options.dataDir, 'builds');
+    for (const app of await readdir(builds).catch(() => [])) {
+      for (const file of await readdir(join(builds, app)).catch(() => [])) {
+        if (file.endsWith('.source')) await rm(join(builds, app, file), { force: true });
+      }
+    }
+    const known = (appId: string, slugId: string | undefined) => slugId !== undefined && store.builds.getSlug(slugId)?.appId === appId;
+    for (const app of store.apps.list()) {
+      for (const file of await readdir(this.slugDir(app.id)).catch(() => [])) {
+        if (!known(app.id, /^(.+)\.tgz$/.exec(file)?.[1])) await rm(join(this.slugDir(app.id), file), { force: true });
+      }
+      for (const image of await runtime.listImages([`berth.app=${app.id}`, 'berth.slug'])) {
+        if (!known(app.id, image.labels['berth.slug'])) await runtime.removeImage(image.id);
+      }
+    }
   }
 
   /** app.destroyed: builds' containers, slug images and files, the cache volume, output logs. */

@@ -32,8 +32,9 @@ export class DynoContainer {
     return DynoContainer.#attach(deps, id, 0, extraSink);
   }
 
-  static async adopt(deps: DynoContainerDeps, id: string): Promise<DynoContainer> {
-    return DynoContainer.#attach(deps, id, Math.floor(Date.now() / 1000));
+  /** `sinceSeconds`: when the last daemon last heard from it; what it printed after that is read (and logged) now. */
+  static async adopt(deps: DynoContainerDeps, id: string, sinceSeconds: number): Promise<DynoContainer> {
+    return DynoContainer.#attach(deps, id, sinceSeconds);
   }
 
   static async #attach(deps: DynoContainerDeps, id: string, since: number, extraSink?: (chunk: string) => void): Promise<DynoContainer> {

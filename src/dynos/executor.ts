@@ -113,7 +113,7 @@ export class DynoExecutor {
     this.#deps.ports.claim(port);
     let container: DynoContainer;
     try {
-      container = await DynoContainer.adopt(this.#context(), containerId);
+      container = await DynoContainer.adopt(this.#context(), containerId, this.#lastHeard());
     } catch (error) {
       this.#report(error, `adopting ${this.name}`);
       await this.#deps.runtime.remove(containerId).catch((e: unknown) => this.#report(e, `removing ${this.name}`));
@@ -274,6 +274,16 @@ export class DynoExecutor {
     const now = apiTimestamp();
     this.#deps.store.dynos.updateDyno(this.#record.id, changes, now);
     this.#record = { ...this.#record, ...changes, updatedAt: now };
+  }
+
+  /**
+   * When a daemon last heard from this dyno, in seconds: its newest stored line, else its row's last change. A dyno
+   * keeps printing while no daemon runs; an adopter reads its output from here, so those lines are not lost (and the
+   * lines stored before are not logged twice).
+   */
+  #lastHeard(): number {
+    const [last] = this.#deps.logplex.history(this.appId, { source: 'app', dyno: this.name, lines: 1 });
+    return Date.parse(last?.ts ?? this.#record.updatedAt) / 1000;
   }
 
   #context() {

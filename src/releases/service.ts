@@ -2,8 +2,8 @@
 // whose slug declares a `release` process runs the release phase first: it stays `pending` while the command runs,
 // becomes current when it succeeds, and `failed` (the previous release keeps running) when it does not.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { appendFile, mkdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord, ConfigVars, ReleaseArtifact, ReleaseRecord } from '../contracts/records.js';
 import { raise } from '../errors.js';
@@ -238,14 +238,21 @@ export class ReleasesService {
     return this.#store.releases.current(app.id);
   }
 
-  /** On start: release phases a killed daemon left pending are failed (their containers are the dyno manager's). */
-  recover(): void {
+  /**
+   * On start: release phases a killed daemon left pending are failed (their containers are the dyno manager's), and
+   * their output says why after what they printed (appended: the output is not read back into memory).
+   */
+  async recover(): Promise<void> {
     const user = this.#account();
     for (const release of this.#store.releases.listPending()) {
       this.#store.transaction(() => {
         this.#store.releases.setStatus(release.appId, release.id, 'failed', apiTimestamp());
         this.#logplex.write(release.appId, 'app', 'api', API_LINES.releasePhaseFailed(release.version, user.email));
       });
+      if (release.outputStreamUrl === null) continue;
+      const path = this.#outputPath(release);
+      await mkdir(dirname(path), { recursive: true });
+      await appendFile(path, ' !     The Berth daemon stopped during this release phase; it did not finish.\n');
     }
   }
 }
