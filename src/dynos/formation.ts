@@ -112,6 +112,9 @@ export class Formation {
         work.push(dyno.retire());
       }
     }
+    // The formation's quantities and its new dynos (`starting`, no container yet) are in the snapshot before any
+    // container exists: the router holds requests for them instead of answering H14 or "no such app".
+    this.#deps.executor.changed(appId);
     await Promise.all(work);
   }
 

@@ -82,7 +82,12 @@ export class DynoManager implements RoutingSource {
       releasePhaseTimeoutSeconds: deps.releasePhaseTimeoutSeconds,
       ...(deps.rendezvous ? { rendezvous: deps.rendezvous } : {}),
     });
-    deps.events.on('release.current', ({ appId, releaseId }) => this.#formation.followRelease(appId, releaseId));
+    deps.events.on('release.current', ({ appId, releaseId }) => {
+      // A new app's first releases (and every deploy) make the app routable at once: until its web dyno is up the
+      // router holds requests (H20 after the boot timeout) rather than answer "no such app".
+      this.#routing.republish();
+      return this.#formation.followRelease(appId, releaseId);
+    });
     deps.events.on('app.destroyed', ({ appId }) => this.removeApp(appId));
   }
 

@@ -3,6 +3,7 @@
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/index.js';
+import type { RoutingSource } from '../../src/contracts/routing.js';
 import type { EventBus, EventName } from '../../src/events.js';
 import type { Logplex } from '../../src/logs/index.js';
 import { MemoryRuntime } from '../../src/runtime/index.js';
@@ -18,6 +19,8 @@ export interface Harness {
   logplex: Logplex;
   events: EventBus;
   emitted: Array<{ event: EventName; payload: unknown }>;
+  /** The routing snapshot the daemon's router would read. */
+  routing: RoutingSource;
   request(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, headers?: Record<string, string>): Promise<{
     status: number;
     body: unknown;
@@ -58,6 +61,7 @@ export async function harness(options: { logHistoryLines?: number; configVarsMax
     logplex,
     events,
     emitted,
+    routing: services.dynos,
     async request(method, url, body, headers = {}) {
       const response = await api.inject({
         method,
