@@ -134,6 +134,17 @@ export class DynoManager implements RoutingSource {
     return found;
   }
 
+  /**
+   * What `/apps/{app}/dynos/{dyno}` names: a dyno (by name or id), or, as Heroku accepts there, a process type of the
+   * formation (`heroku ps:restart web` sends `DELETE /apps/{app}/dynos/web`), meaning all of its dynos.
+   */
+  which(app: AppRecord, dynoOrType: string): { name: string } | { type: string } {
+    const dyno = this.dynos(app).find((d) => d.name === dynoOrType || d.id === dynoOrType);
+    if (dyno) return { name: dyno.name };
+    if (this.#formation.list(app).some((f) => f.type === dynoOrType)) return { type: dynoOrType };
+    raise('dyno_not_found');
+  }
+
   /** `ps:restart` for all dynos, one type, or one dyno. The API does not wait (Heroku answers at once). */
   restart(app: AppRecord, which: { type?: string; name?: string } = {}): Promise<void> {
     return this.#formation.restart(app, which);

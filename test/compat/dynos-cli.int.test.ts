@@ -160,6 +160,13 @@ describe('heroku CLI: dynos and releases', () => {
     expectCode(one, 0);
     await waitForLines(daemon, app.id, ['heroku[web.2]: Restarting', 'heroku[web.2]: State changed from starting to up'], { afterSeq: mark });
     expect(readLog(daemon, app.id, mark).lines.some((l) => /^heroku\[(web\.1|worker\.1)\]/.test(l))).toBe(false);
+    // The deprecated argument form sends the type where a dyno name goes (DELETE /apps/{app}/dynos/web): all web dynos.
+    mark = logMark(daemon, app.id);
+    const typed = await heroku(['ps:restart', 'web', '-a', app.name]);
+    expectCode(typed, 0);
+    await waitForLines(daemon, app.id, ['heroku[web.1]: Restarting', 'heroku[web.1]: State changed from starting to up'], { afterSeq: mark });
+    await waitForLines(daemon, app.id, ['heroku[web.2]: Restarting', 'heroku[web.2]: State changed from starting to up'], { afterSeq: mark });
+    expect(readLog(daemon, app.id, mark).lines.some((l) => l.startsWith('heroku[worker.1]'))).toBe(false);
   });
 
   it('ps:stop web.1: it stops, and the dyno manager starts it again (Common Runtime)', async () => {
