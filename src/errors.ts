@@ -82,6 +82,8 @@ export const CATALOGUE = {
   formation_quantity_negative: invalid('Quantity cannot be less than 0.'),
   formation_quantity_too_high: invalid('Quantity cannot be more than {max} on Berth.'),
   dyno_size_invalid: invalid('No such size as {size}. Use {sizes}.'),
+  // [U] Heroku's wording is unconfirmed; what is sure is that the release type runs only as the release phase.
+  formation_release_not_scalable: invalid('Cannot scale the release process type: it runs once per new release, as its release phase.'),
   app_not_released: invalid('This app has no release to run yet: deploy it first.'),
   // ---- domains ----------------------------------------------------------------------------------------------------
   domain_hostname_missing: invalid('Hostname must be provided.'),

@@ -44,6 +44,7 @@ const PINNED: Readonly<Record<ErrorCode, Row>> = {
   formation_quantity_negative: ['invalid_params', 422, 'Quantity cannot be less than 0.'],
   formation_quantity_too_high: ['invalid_params', 422, 'Quantity cannot be more than {max} on Berth.'],
   dyno_size_invalid: ['invalid_params', 422, 'No such size as {size}. Use {sizes}.'],
+  formation_release_not_scalable: ['invalid_params', 422, 'Cannot scale the release process type: it runs once per new release, as its release phase.'],
   app_not_released: ['invalid_params', 422, 'This app has no release to run yet: deploy it first.'],
   domain_hostname_missing: ['invalid_params', 422, 'Hostname must be provided.'],
   domain_wildcard_unsupported: ['invalid_params', 422, 'Wildcard domains are not supported by Berth.'],

@@ -224,6 +224,22 @@ describe('heroku CLI: dynos and releases', () => {
     expect(all(ps)).toMatch(/No dynos on (?:⬢ )?cli-/);
   });
 
+  it('releases:retry runs the release phase again on a new release of the same slug; release cannot be scaled', async () => {
+    const formation = await api<Array<{ type: string; quantity: number }>>(daemon, 'GET', `/apps/${app.name}/formation`);
+    expect(formation.find((f) => f.type === 'release')).toMatchObject({ quantity: 0 });
+    const before = await currentRelease(daemon, app.name);
+    const result = await heroku(['releases:retry', '-a', app.name]);
+    expectCode(result, 0);
+    expect(all(result)).toMatch(new RegExp(`Retrying v${before.version} on (?:⬢ )?${app.name}\\.\\.\\. done, v${before.version + 1}`));
+    expect(all(result)).toContain('Running release command...');
+    expect(all(result)).toContain('release.py: done');
+    const retried = await waitForRelease(daemon, app.name, String(before.version + 1));
+    expect(retried).toMatchObject({ status: 'succeeded', current: true, description: `Retry of v${before.version}: ${before.description}` });
+    const scale = await heroku(['ps:scale', 'release=1', '-a', app.name]);
+    expect(scale.code).not.toBe(0);
+    expect(all(scale)).toContain('Cannot scale the release process type');
+  });
+
   it('no connection left the machine', () => {
     expect(guard.attempts()).toBe('');
   });
