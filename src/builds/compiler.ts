@@ -30,6 +30,8 @@ export interface CompilerOptions {
 
 export interface CompileJob {
   readonly appId: string;
+  /** For container names (`berth-<app>-build-…`); labels carry the app's id. */
+  readonly appName: string;
   readonly buildId: string;
   /** The source tarball on this machine. */
   readonly sourceFile: string;
@@ -78,6 +80,7 @@ export class SlugCompiler {
       runtime: options.runtime,
       image: options.buildImage,
       appId: job.appId,
+      appName: job.appName,
       buildId: job.buildId,
       binds: options.trust.binds,
     });
@@ -121,6 +124,7 @@ export class SlugCompiler {
         runImage: options.runImage,
         image: `berth/slug:${slugId}`,
         appId: job.appId,
+        appName: job.appName,
         slugId,
         compressionLevel: options.compressionLevel,
       });

@@ -146,6 +146,7 @@ export class BuildsService {
       const compiled = await compiler.compile(
         {
           appId,
+          appName: app.name,
           buildId: build.id,
           sourceFile,
           sourceVersion: build.sourceVersion,
