@@ -68,6 +68,9 @@ export const CATALOGUE = {
   app_name_too_long: invalid('Name is too long (maximum is 30 characters)'),
   app_name_invalid: invalid('Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.'),
   stack_unavailable: invalid('Stack {stack} is not available in Berth; it runs {available}.'),
+  // ---- builds -----------------------------------------------------------------------------------------------------
+  // [U] Heroku's wording for cancelling a finished build is unconfirmed.
+  build_not_cancellable: invalid('Build {id} has already {status}: only a pending build can be cancelled.'),
   // ---- config vars ------------------------------------------------------------------------------------------------
   config_var_name_invalid: invalid(
     'Invalid config var name: {name}. Names must start with a letter or underscore and contain only letters, digits and underscores.',

@@ -35,6 +35,7 @@ const PINNED: Readonly<Record<ErrorCode, Row>> = {
   app_name_too_long: ['invalid_params', 422, 'Name is too long (maximum is 30 characters)'],
   app_name_invalid: ['invalid_params', 422, 'Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.'],
   stack_unavailable: ['invalid_params', 422, 'Stack {stack} is not available in Berth; it runs {available}.'],
+  build_not_cancellable: ['invalid_params', 422, 'Build {id} has already {status}: only a pending build can be cancelled.'],
   config_var_name_invalid: ['invalid_params', 422, 'Invalid config var name: {name}. Names must start with a letter or underscore and contain only letters, digits and underscores.'],
   config_vars_too_large: ['invalid_params', 422, 'Config vars are too large: {size} bytes of names and values, the limit is {limit} bytes.'],
   release_expired: ['invalid_params', 422, 'Cannot roll back to v{version}: its slug has expired.'],

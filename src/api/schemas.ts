@@ -160,6 +160,7 @@ export const schemas = {
   release: route({ params: params('app', 'release') }),
   releaseCreate: route({ params: app, body: optionalBody({ slug: string, release: string, description: string }) }),
   build: route({ params: params('app', 'build') }),
+  buildCancel: route({ params: params('app', 'build'), body: ignoredBody }),
   buildCreate: route({
     params: app,
     body: body(['source_blob'], {

@@ -89,6 +89,8 @@ export class SlugCompiler {
     let language = 'app';
     job.signal.addEventListener('abort', abort, { once: true });
     try {
+      // Stopped while the container was being made: the listener above is too late to hear it.
+      job.signal.throwIfAborted();
       const prefix = workspace.buildDir.slice('/tmp/'.length);
       await workspace.putSource(repackSource(job.sourceFile, { prefix, inspection, limits: options.sourceLimits }));
       await workspace.putEnv(job.config);
