@@ -1,9 +1,9 @@
 // Builds the real services over an in-memory store and an API instance driven with fastify's inject():
 // every layer is the real one, only the socket is skipped, so these tests stay fast.
 import pino from 'pino';
+import type { RoutingSource } from '../../src/contracts/routing.js';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/index.js';
-import type { RoutingSource } from '../../src/contracts/routing.js';
 import type { EventBus, EventName } from '../../src/events.js';
 import type { Logplex } from '../../src/logs/index.js';
 import { MemoryRuntime } from '../../src/runtime/index.js';
@@ -19,7 +19,7 @@ export interface Harness {
   logplex: Logplex;
   events: EventBus;
   emitted: Array<{ event: EventName; payload: unknown }>;
-  /** The routing snapshot the daemon's router would read. */
+  /** The routing snapshot the router would hold (the dyno manager's). */
   routing: RoutingSource;
   request(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, headers?: Record<string, string>): Promise<{
     status: number;
