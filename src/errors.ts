@@ -68,6 +68,9 @@ export const CATALOGUE = {
   app_name_too_long: invalid('Name is too long (maximum is 30 characters)'),
   app_name_invalid: invalid('Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.'),
   stack_unavailable: invalid('Stack {stack} is not available in Berth; it runs {available}.'),
+  // ---- builds -----------------------------------------------------------------------------------------------------
+  // [U] Heroku's wording for cancelling a finished build is unconfirmed.
+  build_not_cancellable: invalid('Build {id} has already {status}: only a pending build can be cancelled.'),
   // ---- config vars ------------------------------------------------------------------------------------------------
   config_var_name_invalid: invalid(
     'Invalid config var name: {name}. Names must start with a letter or underscore and contain only letters, digits and underscores.',
@@ -82,6 +85,8 @@ export const CATALOGUE = {
   formation_quantity_negative: invalid('Quantity cannot be less than 0.'),
   formation_quantity_too_high: invalid('Quantity cannot be more than {max} on Berth.'),
   dyno_size_invalid: invalid('No such size as {size}. Use {sizes}.'),
+  // [U] Heroku's wording is unconfirmed; what is sure is that the release type runs only as the release phase.
+  formation_release_not_scalable: invalid('Cannot scale the release process type: it runs once per new release, as its release phase.'),
   app_not_released: invalid('This app has no release to run yet: deploy it first.'),
   // ---- domains ----------------------------------------------------------------------------------------------------
   domain_hostname_missing: invalid('Hostname must be provided.'),

@@ -30,6 +30,8 @@ export interface CompilerOptions {
 
 export interface CompileJob {
   readonly appId: string;
+  /** For container names (`berth-<app>-build-…`); labels carry the app's id. */
+  readonly appName: string;
   readonly buildId: string;
   /** The source tarball on this machine. */
   readonly sourceFile: string;
@@ -85,6 +87,7 @@ export class SlugCompiler {
       runtime: options.runtime,
       image: options.buildImage,
       appId: job.appId,
+      appName: job.appName,
       buildId: job.buildId,
       binds: options.trust.binds,
     });
@@ -93,6 +96,8 @@ export class SlugCompiler {
     let language = 'app';
     job.signal.addEventListener('abort', abort, { once: true });
     try {
+      // Stopped while the container was being made: the listener above is too late to hear it.
+      job.signal.throwIfAborted();
       const prefix = workspace.buildDir.slice('/tmp/'.length);
       await workspace.putSource(repackSource(job.sourceFile, { prefix, inspection, limits: options.sourceLimits }));
       await workspace.putEnv(job.config);
@@ -128,6 +133,7 @@ export class SlugCompiler {
         runImage: options.runImage,
         image: `berth/slug:${slugId}`,
         appId: job.appId,
+        appName: job.appName,
         slugId,
         compressionLevel: options.compressionLevel,
       });

@@ -17,7 +17,7 @@ import type { Runtime } from '../runtime/index.js';
 import { SourceFetchError, type SourcesService } from '../sources/index.js';
 import type { Store } from '../store/index.js';
 import type { SlugCompiler } from './compiler.js';
-import { BuildFailure } from './failure.js';
+import { BuildFailure, cancelledLine } from './failure.js';
 import { cacheVolume } from './workspace.js';
 
 export interface BuildsOptions {
@@ -67,7 +67,8 @@ export class BuildsService {
   readonly #options: BuildsOptions;
   readonly #live = new Map<string, OutputStream>();
   readonly #running = new Set<Promise<void>>();
-  readonly #controllers = new Set<AbortController>();
+  /** Each pending build's stop switch (timeout, cancel, shutdown) and its run, from creation until its run ends. */
+  readonly #pending = new Map<string, { readonly controller: AbortController; run?: Promise<void>; started: boolean }>();
 
   constructor(deps: BuildsDeps, options: BuildsOptions) {
     this.#deps = deps;
@@ -111,11 +112,18 @@ export class BuildsService {
     const output = new OutputStream(this.#outputPath(app.id, build.id), { maxBytes: this.#options.outputMaxBytes });
     this.#live.set(build.id, output);
     this.#deps.sources.claim(request.source, app.id);
+    const pending: { readonly controller: AbortController; run?: Promise<void>; started: boolean } = { controller: new AbortController(), started: false };
+    this.#pending.set(build.id, pending);
     const run = this.#deps.queues
       .run(
         app.id,
         `build ${build.id}`,
-        () => this.#run(app.id, build, request.source, requested, output),
+        async () => {
+          // Cancelled while it waited for its turn: already failed, its output already ended.
+          if (pending.controller.signal.aborted) return;
+          pending.started = true;
+          await this.#run(app.id, build, request.source, requested, output, pending.controller);
+        },
         () => output.line(`-----> Waiting for another build or change of ${app.name} to finish...`),
         within,
       )
@@ -123,18 +131,49 @@ export class BuildsService {
       .finally(() => {
         this.#deps.sources.retire(request.source);
         this.#running.delete(run);
+        this.#pending.delete(build.id);
         // Followers that started before the end keep their own reference; new ones replay the file.
         setTimeout(() => this.#live.delete(build.id), 60_000).unref();
       });
     this.#running.add(run);
+    pending.run = run;
     return build;
   }
 
-  async #run(appId: string, build: BuildRecord, source: SourceRef, buildpacks: readonly string[], output: OutputStream): Promise<void> {
+  /**
+   * `DELETE /apps/{app}/builds/{id}` (`heroku builds:cancel`): a running build's container is removed and the build
+   * fails with a line saying it was cancelled; one still waiting for its turn fails at once. Resolves with the failed
+   * build once its turn of the app's queue is given up. A finished build cannot be cancelled.
+   */
+  async cancel(app: AppRecord, id: string): Promise<BuildRecord> {
+    const build = this.get(app, id);
+    const pending = this.#pending.get(build.id);
+    if (build.status !== 'pending' || !pending || pending.controller.signal.aborted) {
+      raise('build_not_cancellable', { id: build.id, status: build.status === 'pending' ? 'been cancelled' : build.status });
+    }
+    const failure = new BuildFailure([cancelledLine(this.#deps.account().email)]);
+    pending.controller.abort(failure);
+    if (pending.started) {
+      await pending.run;
+    } else {
+      const output = this.#live.get(build.id);
+      if (output) {
+        this.#failed(app.id, build, output, failure);
+        await output.end();
+      }
+    }
+    return this.get(app, id);
+  }
+
+  async #run(
+    appId: string,
+    build: BuildRecord,
+    source: SourceRef,
+    buildpacks: readonly string[],
+    output: OutputStream,
+    controller: AbortController,
+  ): Promise<void> {
     const { store, logplex, releases, compiler } = this.#deps;
-    const user = this.#deps.account();
-    const controller = new AbortController();
-    this.#controllers.add(controller);
     const limit = this.#options.buildTimeoutSeconds;
     // Heroku says `(25 minutes)`; a short limit set for tests is said in seconds rather than as `0 minutes`.
     const said = limit % 60 === 0 ? `${limit / 60} minutes` : `${limit} seconds`;
@@ -148,9 +187,12 @@ export class BuildsService {
       await this.#deps.sources.fetchTo(source, sourceFile);
       if (build.sourceChecksum) await verifyChecksum(sourceFile, build.sourceChecksum);
       await mkdir(this.slugDir(appId), { recursive: true });
+      // Stopped before its build container existed (a cancel or shutdown during the fetch).
+      if (controller.signal.aborted && controller.signal.reason instanceof BuildFailure) throw controller.signal.reason;
       const compiled = await compiler.compile(
         {
           appId,
+          appName: app.name,
           buildId: build.id,
           sourceFile,
           sourceVersion: build.sourceVersion,
@@ -206,27 +248,30 @@ export class BuildsService {
             ? new BuildFailure([error.message])
             : undefined;
       if (!failure) this.#deps.logger.error({ err: error, build: build.id }, 'build failed on a platform fault');
-      const lines = failure?.lines ?? [`Build failed on an internal error: ${(error as Error).message}`];
-      for (const line of lines) output.line(` !     ${line}`);
-      for (const line of failure?.raw ?? []) output.line(line);
-      output.line();
-      output.line(' !     Push failed');
-      store.transaction(() => {
-        if (!store.builds.get(build.id)) return;
-        store.builds.finish(build.id, { status: 'failed' }, apiTimestamp());
-        if (store.apps.getById(appId)) {
-          logplex.write(appId, 'app', 'api', API_LINES.buildFailed(this.#options.outputUrl(build.id, build.outputSecret)));
-        }
-      });
-      void user;
+      this.#failed(appId, build, output, failure ?? new BuildFailure([`Build failed on an internal error: ${(error as Error).message}`]));
     } finally {
-      this.#controllers.delete(controller);
       clearTimeout(timer);
       await rm(sourceFile, { force: true });
       await output.end();
     }
     // The release phase runs after the build's output ends, still in this build's turn of the app's queue.
     if (pendingRelease) await releases.runPhase(pendingRelease);
+  }
+
+  /** The end of a failed build's output (its `!` lines, `Push failed`), the build failed, and `Build failed` logged. */
+  #failed(appId: string, build: BuildRecord, output: OutputStream, failure: BuildFailure): void {
+    const { store, logplex } = this.#deps;
+    for (const line of failure.lines) output.line(` !     ${line}`);
+    for (const line of failure.raw) output.line(line);
+    output.line();
+    output.line(' !     Push failed');
+    store.transaction(() => {
+      if (!store.builds.get(build.id)) return;
+      store.builds.finish(build.id, { status: 'failed' }, apiTimestamp());
+      if (store.apps.getById(appId)) {
+        logplex.write(appId, 'app', 'api', API_LINES.buildFailed(this.#options.outputUrl(build.id, build.outputSecret)));
+      }
+    });
   }
 
   list(app: AppRecord): BuildRecord[] {
@@ -335,8 +380,15 @@ export class BuildsService {
 
   /** Daemon shutdown: running builds stop now and fail with a line saying why, rather than hold the stop up. */
   async shutdown(): Promise<void> {
-    for (const controller of this.#controllers) {
-      controller.abort(new BuildFailure(['The Berth daemon is stopping; this build was cancelled.']));
+    for (const [buildId, pending] of this.#pending) {
+      const failure = new BuildFailure(['The Berth daemon is stopping; this build was cancelled.']);
+      pending.controller.abort(failure);
+      const build = this.#deps.store.builds.get(buildId);
+      const output = this.#live.get(buildId);
+      if (pending.started || !build || !output) continue;
+      // Still waiting for its turn: it fails now rather than run once the daemon is gone.
+      this.#failed(build.appId, build, output, failure);
+      await output.end();
     }
     await this.settled();
   }

@@ -6,7 +6,7 @@ import { pack as packDir } from 'tar-fs';
 import { pack } from 'tar-stream';
 import type { ConfigVars } from '../contracts/records.js';
 import type { ResolvedBuildpack } from '../buildpacks/index.js';
-import type { Runtime } from '../runtime/index.js';
+import { containerName, type Runtime } from '../runtime/index.js';
 import { BuildFailure } from './failure.js';
 
 export const CACHE_DIR = '/tmp/cache';
@@ -33,6 +33,7 @@ export interface WorkspaceSpec {
   readonly runtime: Runtime;
   readonly image: string;
   readonly appId: string;
+  readonly appName: string;
   readonly buildId: string;
   /** Extra binds (the host CA bundle). */
   readonly binds: readonly string[];
@@ -60,6 +61,7 @@ export class Workspace {
     await spec.runtime.ensureVolume(NODE_DIST_VOLUME, { 'berth.cache': 'node-dist' });
     const id = await spec.runtime.start({
       image: spec.image,
+      name: containerName(spec.appName, `build-${spec.buildId.slice(0, 8)}`),
       // The container only hosts the phases, each run with exec; it never does anything itself.
       cmd: ['sleep', 'infinity'],
       labels: { app: spec.appId, role: 'build', release: spec.buildId },

@@ -31,7 +31,7 @@ type DynoEngine = Pick<Runtime, 'start' | 'follow' | 'wait' | 'state' | 'signal'
 
 export interface ExecutorDeps {
   readonly runtime: DynoEngine;
-  readonly store: Pick<Store, 'dynos'>;
+  readonly store: Pick<Store, 'dynos' | 'apps'>;
   readonly logplex: Logplex;
   readonly ports: PortPool;
   readonly trust: ContainerTrust;
@@ -296,6 +296,7 @@ export class DynoExecutor {
       launchSpec({
         image: workload.artifact.image,
         appId: this.appId,
+        appName: this.#deps.store.apps.getById(this.appId)?.name ?? this.appId,
         releaseId: workload.releaseId,
         dyno: this.name,
         role: 'dyno',

@@ -2,7 +2,7 @@
 // then runs the Procfile command with `bash -c`, so `&&`, pipes and quotes work as on Heroku. Docker's init is PID 1,
 // so the process gets default signal handling (a plain `node server.js` dies on SIGTERM, as on Heroku).
 import type { ConfigVars } from '../contracts/records.js';
-import type { ContainerSpec, ContainerTrust } from '../runtime/index.js';
+import { containerName, type ContainerSpec, type ContainerTrust } from '../runtime/index.js';
 
 const LAUNCH = [
   'cd /app',
@@ -24,6 +24,8 @@ const DEFAULT_PIDS_LIMIT = 256;
 export interface LaunchSpec {
   readonly image: string;
   readonly appId: string;
+  /** For the container's name (`berth-<app>-web.1-…`); the labels carry the app's id. */
+  readonly appName: string;
   readonly releaseId: string;
   readonly dyno: string;
   readonly role: 'dyno' | 'release' | 'run';
@@ -40,6 +42,7 @@ export interface LaunchSpec {
 export function launchSpec(spec: LaunchSpec): ContainerSpec {
   return {
     image: spec.image,
+    name: containerName(spec.appName, spec.dyno),
     cmd: ['bash', '-c', LAUNCH, spec.dyno, spec.command],
     labels: { app: spec.appId, role: spec.role, dyno: spec.dyno, release: spec.releaseId },
     env: {

@@ -19,6 +19,8 @@ export interface OneOffDeps {
 
 export interface OneOffSpec {
   readonly appId: string;
+  /** For the container's name (`berth-<app>-run.1234-…`). */
+  readonly appName: string;
   readonly releaseId: string;
   readonly image: string;
   readonly config: ConfigVars;
@@ -39,6 +41,7 @@ function oneOffContainer(deps: OneOffDeps, spec: OneOffSpec, name: string, port:
   return launchSpec({
     image: spec.image,
     appId: spec.appId,
+    appName: spec.appName,
     releaseId: spec.releaseId,
     dyno: name,
     role: spec.kind,
