@@ -9,6 +9,7 @@ import { cacheVolume } from '../../src/builds/workspace.js';
 import { checksumOf, scriptBuildpacks, sourceTarball, type FakeBuildpack } from '../support/build-container.js';
 import { build, outputOf, startBuild } from '../support/builds.js';
 import { EMAIL, platform, type Platform } from '../support/platform.js';
+import { pretendSlug } from '../support/slugs.js';
 
 const SHA = 'a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6a7b8c9d0';
 const NODE_APP = { 'package.json': '{"name":"demo"}', 'server.js': 'require("http")', Procfile: 'worker: node server.js\n' };
@@ -503,6 +504,30 @@ describe('the app’s queue', () => {
     expect(finished).toEqual([other.id, app.id]);
   });
 
+  it('a build waits behind a release phase of the same app (POST /releases), then runs', async () => {
+    const phase = gate();
+    const order: string[] = [];
+    p.engine.script(
+      (spec) => spec.labels.role === 'release',
+      async () => {
+        order.push('release phase');
+        await phase.opened;
+      },
+    );
+    scriptBuildpacks(p.engine, { nodejs: { ...nodejs, compile: () => void order.push('compile') } });
+    const slug = await pretendSlug(p, app, { release: './migrate.sh' });
+    const pending = p.services.releases.createFromApi(app, { slug: slug.id });
+    const running = p.services.releases.startPhase(pending);
+    const started = await startBuild(p, app, NODE_APP);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(p.services.builds.get(app, started.id).status).toBe('pending');
+    phase.open();
+    await running;
+    await p.services.builds.settled();
+    expect(order).toEqual(['release phase', 'compile']);
+    expect((await outputOf(p, started))[0]).toBe(`-----> Waiting for another build or change of ${app.name} to finish...`);
+  });
+
   it('an app destroyed during its build: the build ends, and nothing of the app is left in the engine', async () => {
     const hold = gate();
     scriptBuildpacks(p.engine, {
@@ -545,6 +570,30 @@ describe('the build cache', () => {
     await p.services.builds.purgeCache(app);
     await build(p, app, NODE_APP);
     expect(seen).toEqual(['empty', 'build 1', 'empty']);
+  });
+
+  it('a purge waits for the app’s running build, then removes the volume', async () => {
+    const hold = gate();
+    const inCompile = gate();
+    scriptBuildpacks(p.engine, {
+      nodejs: {
+        ...nodejs,
+        compile: async () => {
+          inCompile.open();
+          await hold.opened;
+        },
+      },
+    });
+    await startBuild(p, app, NODE_APP);
+    await inCompile.opened;
+    let purged = false;
+    const purge = p.services.builds.purgeCache(app).then(() => (purged = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(purged).toBe(false);
+    expect(await p.engine.listVolumes([`berth.app=${app.id}`])).toEqual([cacheVolume(app.id)]);
+    hold.open();
+    await purge;
+    expect(await p.engine.listVolumes([`berth.app=${app.id}`])).toEqual([]);
   });
 
   it('is the app’s own: another app’s build does not see it', async () => {
