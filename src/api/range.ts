@@ -100,9 +100,13 @@ export function paginate<T>(all: readonly T[], range: Range, valueOf: (item: T, 
     if (end !== undefined && sign * compare(value, end) > 0) return false;
     return true;
   });
-  const items = inRange.slice(0, range.max);
+  // A page never ends inside a run of equal values (builds created in the same second): Next-Range continues after
+  // the last value sent (`]value..`), so items sharing it that were left for the next page would never be sent.
+  let cut = Math.min(range.max, inRange.length);
+  while (cut > 0 && cut < inRange.length && compare(valueOf(inRange[cut] as T, range.field), valueOf(inRange[cut - 1] as T, range.field)) === 0) cut++;
+  const items = inRange.slice(0, cut);
   const last = items[items.length - 1];
-  if (inRange.length <= range.max || last === undefined) return { items, nextRange: undefined };
+  if (inRange.length <= cut || last === undefined) return { items, nextRange: undefined };
   const orderPart = range.order === 'desc' ? ', order=desc' : '';
   const endPart = range.end === undefined ? '' : range.end;
   return { items, nextRange: `${range.field} ]${String(valueOf(last, range.field))}..${endPart}; max=${range.max}${orderPart}` };

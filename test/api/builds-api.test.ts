@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppRecord } from '../../src/contracts/records.js';
 import { cacheVolume } from '../../src/builds/workspace.js';
 import { localBuildpack, scriptBuildpacks, sourceTarball } from '../support/build-container.js';
-import { platform, type Platform } from '../support/platform.js';
+import { API_KEY, platform, type Platform } from '../support/platform.js';
 
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -89,6 +89,33 @@ describe('POST /apps/{app}/builds', () => {
     expect(release).toMatchObject({ id: done.release?.id, description: 'Deploy a1b2c3d4', slug: { id: done.slug?.id }, current: true });
   });
 
+  it('a follower that comes mid-build gets what was printed, then the rest live, and the stream ends with the build', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const inCompile = new Promise<void>((resolve) => (reached = resolve));
+    scriptBuildpacks(p.engine, {
+      nodejs: {
+        detect: 'Node.js',
+        compile: async (step) => {
+          step.print('-----> before the follower');
+          reached();
+          await held;
+          step.print('-----> after the follower');
+        },
+      },
+    });
+    const build = await createBuild({ source_blob: { url: await upload(NODE_APP) } });
+    await inCompile;
+    const following = stream(build.output_stream_url);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    const { text } = await following;
+    expect(text.indexOf('-----> before the follower')).toBeGreaterThan(-1);
+    expect(text.indexOf('-----> after the follower')).toBeGreaterThan(text.indexOf('-----> before the follower'));
+    expect(text.endsWith('deployed to Berth\n')).toBe(true);
+  });
+
   it('an output stream with the wrong secret is a 404', async () => {
     const build = await createBuild({ source_blob: { url: await upload(NODE_APP) } });
     const response = await stream(build.output_stream_url.replace(/[0-9a-f]{48}$/, '0'.repeat(48)));
@@ -140,6 +167,25 @@ describe('reading builds and slugs', () => {
     const missing = await p.request('GET', `/apps/${other.name}/builds/${build.id}`);
     expect(missing.status).toBe(404);
     expect(missing.body).toMatchObject({ id: 'not_found', resource: 'build' });
+  });
+
+  it('GET /builds followed by Next-Range, as the CLI does, lists every build once (several share a second)', async () => {
+    for (let i = 0; i < 3; i++) await createBuild({ source_blob: { url: await upload(NODE_APP) } });
+    await p.services.builds.settled();
+    const ids: string[] = [];
+    let range: string | undefined = 'created_at ..; max=1';
+    for (let pages = 0; range !== undefined && pages < 10; pages++) {
+      const page: { statusCode: number; headers: Record<string, unknown>; body: string } = await p.api.inject({
+        method: 'GET',
+        url: `/apps/${app.name}/builds`,
+        headers: { authorization: `Bearer ${API_KEY}`, accept: 'application/vnd.heroku+json; version=3', range },
+      });
+      expect(page.statusCode).toBe(page.headers['next-range'] === undefined ? 200 : 206);
+      ids.push(...(JSON.parse(page.body) as BuildBody[]).map((b) => b.id));
+      range = page.headers['next-range'] === undefined ? undefined : String(page.headers['next-range']);
+    }
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(3);
   });
 
   it('GET /slugs/{id}: process types, checksum, size, commit, stack, description, blob', async () => {

@@ -2,6 +2,7 @@
 // with the build container scripted (test/support/build-container.ts). Asserts what a user sees: the build's status,
 // its output in Heroku's words, the release and slug it makes, and what a failure leaves as it was.
 import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppRecord } from '../../src/contracts/records.js';
 import { NO_LANGUAGE_HINT } from '../../src/builds/detect.js';
@@ -526,6 +527,33 @@ describe('the app’s queue', () => {
     await p.services.builds.settled();
     expect(order).toEqual(['release phase', 'compile']);
     expect((await outputOf(p, started))[0]).toBe(`-----> Waiting for another build or change of ${app.name} to finish...`);
+  });
+
+  it('an app destroyed while its second build waits: neither build leaves anything of the app behind', async () => {
+    const hold = gate();
+    scriptBuildpacks(p.engine, {
+      nodejs: {
+        ...nodejs,
+        compile: async (step) => {
+          await Promise.race([hold.opened, step.exec.container.exited]);
+          return step.exec.container.running ? 0 : 137;
+        },
+      },
+    });
+    await startBuild(p, app, NODE_APP);
+    await startBuild(p, app, NODE_APP);
+    await p.engine.started({ app: app.id, role: 'build' });
+    p.services.apps.destroy(app.name);
+    await p.services.events.settled();
+    hold.open();
+    await p.services.builds.settled();
+    await p.services.events.settled();
+    expect(p.eventErrors).toEqual([]);
+    expect(await p.engine.listByLabel({ app: app.id })).toEqual([]);
+    expect(await p.engine.listImages([`berth.app=${app.id}`])).toEqual([]);
+    const { readdir } = await import('node:fs/promises');
+    expect(await readdir(join(p.dataDir, 'builds')).catch(() => [])).not.toContain(app.id);
+    expect(await readdir(join(p.dataDir, 'slugs')).catch(() => [])).not.toContain(app.id);
   });
 
   it('an app destroyed during its build: the build ends, and nothing of the app is left in the engine', async () => {

@@ -180,6 +180,59 @@ describe('the release phase', () => {
   });
 });
 
+describe('what dynos run across releases', () => {
+  async function workerUp(): Promise<import('../../src/runtime/memory/index.js').ScriptedProcess> {
+    await p.services.dynos.scale(p.app(app.name), [{ type: 'worker', quantity: 1 }]);
+    return p.engine.started({ dyno: 'worker.1' });
+  }
+
+  it('dynos keep the old release while the new one’s phase runs, and move to it once it passes', async () => {
+    const v3 = await release({ worker: 'node worker.js' });
+    const old = await workerUp();
+    expect(old.spec.labels.release).toBe(v3.id);
+    let finish!: () => void;
+    const held = new Promise<void>((resolve) => (finish = resolve));
+    p.engine.script((spec) => spec.labels.role === 'release', () => held);
+    const slug = await pretendSlug(p, app, { release: './migrate.sh', worker: 'node worker.js' });
+    const pending = p.services.releases.createFromApi(p.app(app.name), { slug: slug.id });
+    const phase = p.services.releases.startPhase(pending);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(old.running).toBe(true);
+    const next = p.engine.started({ dyno: 'worker.1', release: pending.id });
+    finish();
+    await phase;
+    const fresh = await next;
+    expect(fresh.spec.image).toBe(slug.image);
+    expect(old.signals[0]).toBe('SIGTERM');
+  });
+
+  it('a rollback restarts the dynos on the target’s slug and config', async () => {
+    p.services.apps.updateConfigVars(app.name, { COLOR: 'blue' });
+    const v4 = await release({ worker: 'node worker.js' });
+    p.services.apps.updateConfigVars(app.name, { COLOR: 'red' });
+    await release({ worker: 'node worker.js' });
+    const old = await workerUp();
+    const back = p.services.releases.createFromApi(p.app(app.name), { release: v4.id });
+    const fresh = await p.engine.started({ dyno: 'worker.1', release: back.id });
+    expect(old.running).toBe(false);
+    const slug = p.store.builds.getSlug(v4.artifact?.id ?? '');
+    expect(fresh.spec.image).toBe(slug?.image);
+    expect(fresh.env['COLOR']).toBe('blue');
+  });
+
+  it('an app destroyed while its release phase runs: the phase ends, nothing of the app is left', async () => {
+    p.engine.script((spec) => spec.labels.role === 'release', (proc) => proc.forever());
+    const slug = await pretendSlug(p, app, { release: './migrate.sh' });
+    const phase = p.services.releases.startPhase(p.services.releases.createFromApi(app, { slug: slug.id }));
+    await p.engine.started({ role: 'release' });
+    p.services.apps.destroy(app.name);
+    await phase;
+    await p.services.events.settled();
+    expect(p.eventErrors).toEqual([]);
+    expect(await p.engine.listByLabel({ app: app.id })).toEqual([]);
+  });
+});
+
 describe('POST /apps/{app}/releases', () => {
   it('with a slug: `Deploy <slug id>` with the app’s current config', async () => {
     p.services.apps.updateConfigVars(app.name, { FOO: '1' });
