@@ -115,7 +115,10 @@ async function fetchBuildpack(url: string, dir: string, inspectArchive: ResolveO
       const archive = `${temp}.tgz`;
       await writeFile(archive, Buffer.from(await response.arrayBuffer()));
       try {
-        const inspection = await inspectArchive(archive);
+        // An archive that is refused is not a network problem: say what is wrong with it, without the offline hint.
+        const inspection = await inspectArchive(archive).catch((error: unknown) => {
+          throw new BuildpackError(`Could not use buildpack ${url}: ${(error as Error).message}`);
+        });
         const strip = inspection.root === undefined ? 0 : 1;
         await run('tar', ['-xf', archive, '-C', temp, '--no-same-owner', '--no-same-permissions', `--strip-components=${strip}`]);
       } finally {
@@ -128,6 +131,7 @@ async function fetchBuildpack(url: string, dir: string, inspectArchive: ResolveO
     await rename(temp, dir);
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
+    if (error instanceof BuildpackError) throw error;
     const detail = (error as { stderr?: string }).stderr?.trim().split('\n').pop() ?? (error as Error).message;
     const cause = (error as { cause?: { code?: string } }).cause?.code;
     throw new BuildpackError(`Could not fetch buildpack ${url}: ${cause ?? detail}. Is the machine offline?`);
