@@ -427,28 +427,41 @@ describe('timeouts and cancellation', () => {
     expect(p.services.builds.get(app, started.id).status).toBe('failed');
     expect((await outputOf(p, started)).slice(-3)).toEqual([' !     The Berth daemon is stopping; this build was cancelled.', '', ' !     Push failed']);
   });
+});
 
-  it('a build a killed daemon left pending is failed on the next start, its output kept, its containers removed', async () => {
-    const hold = gate();
-    scriptBuildpacks(p.engine, {
-      nodejs: {
-        ...nodejs,
-        compile: async (step) => {
-          step.print('-----> Installing dependencies');
-          hold.open();
-          await step.exec.container.exited;
-          return 137;
-        },
-      },
+describe('after a daemon restart', () => {
+  it('a build left pending is failed: its output keeps what it printed, then says the daemon stopped', async () => {
+    const { apiTimestamp } = await import('../../src/clock.js');
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const left = p.store.builds.insert({
+      id: '0b0b0b0b-0000-4000-8000-000000000000',
+      appId: app.id,
+      createdAt: apiTimestamp(),
+      sourceUrl: 'file:///nowhere.tgz',
+      sourceVersion: null,
+      sourceChecksum: null,
+      sourceVersionDescription: null,
+      buildpacks: null,
+      outputSecret: 'c'.repeat(48),
+      userId: 'u1',
+      userEmail: EMAIL,
+      stack: 'heroku-24',
     });
-    const started = await startBuild(p, app, NODE_APP);
-    await hold.opened;
-    // The next daemon's recovery, while the old one's build is still in its container.
+    await mkdir(join(p.dataDir, 'builds', app.id), { recursive: true });
+    await writeFile(join(p.dataDir, 'builds', app.id, `${left.id}.log`), '-----> Building on the Heroku-24 stack\n-----> Node.js app detected\n');
+    // The killed daemon's build container is still there.
+    await p.engine.start({ image: 'berth/heroku-24:build', cmd: ['sleep', 'infinity'], labels: { app: app.id, role: 'build', release: left.id } });
     await p.services.builds.recover();
-    expect(p.services.builds.get(app, started.id).status).toBe('failed');
+    expect(p.services.builds.get(app, left.id).status).toBe('failed');
+    expect(await outputOf(p, left)).toEqual([
+      '-----> Building on the Heroku-24 stack',
+      '-----> Node.js app detected',
+      ' !     The Berth daemon stopped during this build; it did not finish.',
+      '',
+      ' !     Push failed',
+    ]);
     expect(await p.engine.listByLabel({ role: 'build' })).toEqual([]);
-    await p.services.builds.settled();
-    expect(apiLines()).toContain(`Build failed -- check your build output: http://127.0.0.1:5100/streams/builds/${started.id}/${started.outputSecret}`);
+    expect(apiLines().at(-1)).toBe(`Build failed -- check your build output: http://127.0.0.1:5100/streams/builds/${left.id}/${'c'.repeat(48)}`);
   });
 });
 
@@ -456,6 +469,7 @@ describe('the app’s queue', () => {
   it('two builds of one app run one after the other; the second says it waits', async () => {
     const events: string[] = [];
     const first = gate();
+    const firstCompiling = gate();
     let n = 0;
     scriptBuildpacks(p.engine, {
       nodejs: {
@@ -463,14 +477,17 @@ describe('the app’s queue', () => {
         compile: async () => {
           const mine = ++n;
           events.push(`start ${mine}`);
-          if (mine === 1) await first.opened;
+          if (mine === 1) {
+            firstCompiling.open();
+            await first.opened;
+          }
           events.push(`end ${mine}`);
         },
       },
     });
     const a = await startBuild(p, app, NODE_APP);
     const b = await startBuild(p, app, NODE_APP);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await firstCompiling.opened;
     expect(events).toEqual(['start 1']);
     first.open();
     await p.services.builds.settled();
@@ -480,6 +497,22 @@ describe('the app’s queue', () => {
     // Each made its own release, in order.
     expect(p.services.builds.get(app, a.id).releaseId).toBe(p.services.releases.get(app, '3').id);
     expect(p.services.builds.get(app, b.id).releaseId).toBe(p.services.releases.get(app, '4').id);
+  });
+
+  it('a build started in a push’s turn runs in it at once; a build from outside waits for the turn to end', async () => {
+    scriptBuildpacks(p.engine, { nodejs });
+    let outside: Awaited<ReturnType<typeof startBuild>> | undefined;
+    let insideId = '';
+    await p.services.queues.run(app.id, 'push', async (turn) => {
+      const inside = await startBuild(p, app, NODE_APP, { within: turn });
+      insideId = inside.id;
+      outside = await startBuild(p, app, NODE_APP);
+    });
+    await p.services.builds.settled();
+    const inside = p.services.builds.get(app, insideId);
+    expect((await outputOf(p, inside))[0]).toBe('-----> Building on the Heroku-24 stack');
+    expect((await outputOf(p, outside as NonNullable<typeof outside>))[0]).toBe(`-----> Waiting for another build or change of ${app.name} to finish...`);
+    expect(inside.releaseId).toBe(p.services.releases.get(app, '3').id);
   });
 
   it('a build of another app does not wait', async () => {
@@ -497,7 +530,7 @@ describe('the app’s queue', () => {
     });
     const slow = await startBuild(p, app, NODE_APP);
     const fast = await startBuild(p, other, NODE_APP);
-    for (let i = 0; i < 200 && p.services.builds.get(other, fast.id).status === 'pending'; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 2000 && p.services.builds.get(other, fast.id).status === 'pending'; i++) await new Promise((r) => setTimeout(r, 10));
     expect(p.services.builds.get(other, fast.id).status).toBe('succeeded');
     expect(p.services.builds.get(app, slow.id).status).toBe('pending');
     held.open();
