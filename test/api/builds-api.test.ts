@@ -116,6 +116,26 @@ describe('POST /apps/{app}/builds', () => {
     expect(text.endsWith('deployed to Berth\n')).toBe(true);
   });
 
+  it('GET /apps/{app} after a deploy: slug_size, buildpack_provided_description and released_at (apps:info)', async () => {
+    const before = (await p.request('GET', `/apps/${app.name}`)).body as Record<string, unknown>;
+    expect(before).toMatchObject({ slug_size: null, buildpack_provided_description: null });
+    const build = await createBuild({ source_blob: { url: await upload(NODE_APP) } });
+    await p.services.builds.settled();
+    const done = (await p.request('GET', `/apps/${app.name}/builds/${build.id}`)).body as BuildBody;
+    const slug = (await p.request('GET', `/apps/${app.name}/slugs/${done.slug?.id}`)).body as { size: number };
+    const after = (await p.request('GET', `/apps/${app.name}`)).body as Record<string, unknown>;
+    expect(after).toMatchObject({ slug_size: slug.size, buildpack_provided_description: 'Node.js' });
+    expect(after['released_at']).toMatch(TIME);
+  });
+
+  it('a failed build leaves the app’s slug_size and description as they were', async () => {
+    scriptBuildpacks(p.engine, { nodejs: { detect: 'Node.js', compile: () => 1 } });
+    const build = await createBuild({ source_blob: { url: await upload(NODE_APP) } });
+    await p.services.builds.settled();
+    expect(((await p.request('GET', `/apps/${app.name}/builds/${build.id}`)).body as BuildBody).status).toBe('failed');
+    expect((await p.request('GET', `/apps/${app.name}`)).body).toMatchObject({ slug_size: null, buildpack_provided_description: null });
+  });
+
   it('an output stream with the wrong secret is a 404', async () => {
     const build = await createBuild({ source_blob: { url: await upload(NODE_APP) } });
     const response = await stream(build.output_stream_url.replace(/[0-9a-f]{48}$/, '0'.repeat(48)));

@@ -610,6 +610,8 @@ describe('the app’s queue', () => {
     expect(await p.engine.listByLabel({ app: app.id })).toEqual([]);
     expect(await p.engine.listImages([`berth.app=${app.id}`])).toEqual([]);
     expect(await p.engine.listVolumes([`berth.app=${app.id}`])).toEqual([]);
+    // The host-wide Node.js downloads stay for every other app.
+    expect(await p.engine.listVolumes(['berth.cache=node-dist'])).toEqual(['berth-node-dist']);
   });
 });
 
