@@ -100,6 +100,14 @@ describe('a build that succeeds', () => {
     expect(p.app(app.name).slugSize).toBe(slug.size);
   });
 
+  it('without a Procfile: Procfile declares types -> (none), and the buildpack’s defaults are the process types', async () => {
+    scriptBuildpacks(p.engine, { nodejs });
+    const { build: done, output } = await build(p, app, { 'package.json': '{}' });
+    expect(output).toContain('       Procfile declares types -> (none)');
+    expect(output).toContain('       Default types for buildpack -> web');
+    expect(p.services.builds.slug(app, done.slugId ?? '').processTypes).toEqual({ web: 'npm start' });
+  });
+
   it('commits a slug image with the app under /app, without .git, labelled with the app and slug', async () => {
     scriptBuildpacks(p.engine, {
       nodejs: {
