@@ -63,12 +63,18 @@ export async function platform(env: Record<string, string> = {}): Promise<Platfo
     onEventError: (event, error) => void eventErrors.push(`${event}: ${(error as Error).message}`),
   });
   const api = await buildApi(services, { apiKey: API_KEY, logger: pino({ level: 'silent' }) });
+  // Fastify compiles every route's schemas when it first boots (an inject, or close): tests that never call the API
+  // skip that cost.
+  let apiUsed = false;
   const p: Platform = {
     engine,
     store,
     services,
     settings,
-    api,
+    get api() {
+      apiUsed = true;
+      return api;
+    },
     dataDir,
     eventErrors,
     async createApp(name = `app-${randomInt(1e6)}`) {
@@ -82,6 +88,7 @@ export async function platform(env: Record<string, string> = {}): Promise<Platfo
       return store.logs.read(app.id).map((r) => `${r.source}[${r.dyno}]: ${r.message}`);
     },
     async request(method, url, body) {
+      apiUsed = true;
       const response = await api.inject({
         method,
         url,
@@ -101,7 +108,7 @@ export async function platform(env: Record<string, string> = {}): Promise<Platfo
       await services.builds.settled();
       services.dynos.detachAll();
       for (const c of await engine.listByLabel({})) await engine.remove(c.id);
-      await api.close();
+      if (apiUsed) await api.close();
       await services.events.settled();
       store.close();
       await rm(dataDir, { recursive: true, force: true });
