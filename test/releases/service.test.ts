@@ -165,12 +165,17 @@ describe('the release phase', () => {
     expect(pending.status).toBe('pending');
   });
 
-  it('a phase the daemon was killed in is failed on the next start', async () => {
+  it('a phase the daemon was killed in is failed on the next start, and its release dyno removed', async () => {
     const slug = await pretendSlug(p, app, { release: './migrate.sh' });
-    p.services.releases.createFromApi(app, { slug: slug.id });
+    const pending = p.services.releases.createFromApi(app, { slug: slug.id });
+    // The killed daemon's release dyno, still running.
+    await p.engine.start({ image: slug.image ?? '', cmd: ['sleep', 'infinity'], labels: { app: app.id, role: 'release', dyno: 'release.1234', release: pending.id } });
     p.services.releases.recover();
+    await p.services.dynos.recover();
     expect(p.services.releases.get(app, '3').status).toBe('failed');
+    expect(p.services.releases.current(app)?.version).toBe(2);
     expect(apiLines().at(-1)).toBe(`Release v3 command failed by user ${EMAIL}`);
+    expect(await p.engine.listByLabel({ app: app.id, role: 'release' })).toEqual([]);
   });
 
   it('a release without a release command has no output stream and is current at once', async () => {
