@@ -400,14 +400,13 @@ describe('timeouts and cancellation', () => {
   it('a compile past the build timeout is stopped: Timed out compiling <Language> app; the container is gone', async () => {
     await p.close();
     await open({ BERTH_BUILD_TIMEOUT: '1' });
-    // bin/compile hangs; it ends only when its container is removed (as an exec does in Docker).
     scriptBuildpacks(p.engine, {
       nodejs: {
         ...nodejs,
         compile: async (step) => {
           step.print('-----> Installing dependencies');
-          await step.exec.container.exited;
-          return 137;
+          // Hangs: only its container's end (the exec dies with it, exit 137) stops it.
+          return new Promise<never>(() => undefined);
         },
       },
     });
@@ -422,10 +421,10 @@ describe('timeouts and cancellation', () => {
     scriptBuildpacks(p.engine, {
       nodejs: {
         ...nodejs,
-        compile: async (step) => {
+        compile: async () => {
           hold.open();
-          await step.exec.container.exited;
-          return 137;
+          // Hangs: only its container's end (the exec dies with it, exit 137) stops it.
+          return new Promise<never>(() => undefined);
         },
       },
     });
@@ -575,10 +574,8 @@ describe('the app’s queue', () => {
     scriptBuildpacks(p.engine, {
       nodejs: {
         ...nodejs,
-        compile: async (step) => {
-          await Promise.race([hold.opened, step.exec.container.exited]);
-          return step.exec.container.running ? 0 : 137;
-        },
+        // Waits for the test; the app's destruction removes its container, and the exec dies with it.
+        compile: () => hold.opened,
       },
     });
     await startBuild(p, app, NODE_APP);
@@ -602,10 +599,10 @@ describe('the app’s queue', () => {
     scriptBuildpacks(p.engine, {
       nodejs: {
         ...nodejs,
-        compile: async (step) => {
+        compile: async () => {
           hold.open();
-          await step.exec.container.exited;
-          return 137;
+          // Hangs: only its container's end (the exec dies with it, exit 137) stops it.
+          return new Promise<never>(() => undefined);
         },
       },
     });
