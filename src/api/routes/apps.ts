@@ -34,23 +34,23 @@ export const appsRoutes: FastifyPluginAsync<ApiServices> = async (api, services)
     return appShape(app, services.shapes());
   });
 
-  api.get<{ Params: AppParams }>('/apps/:app', { schema: schemas.app }, async (request) => appShape(services.apps.get(request.params.app), services.shapes()));
+  api.get<{ Params: AppParams }>('/apps/:app', { schema: schemas.params }, async (request) => appShape(services.apps.get(request.params.app), services.shapes()));
 
   api.patch<{ Params: AppParams; Body: AppUpdateBody | null }>('/apps/:app', { schema: schemas.appUpdate }, async (request) =>
     appShape(services.apps.update(request.params.app, request.body ?? {}), services.shapes()),
   );
 
-  api.delete<{ Params: AppParams }>('/apps/:app', { schema: schemas.appIgnoringBody }, async (request) => {
+  api.delete<{ Params: AppParams }>('/apps/:app', { schema: schemas.paramsIgnoringBody }, async (request) => {
     const ctx = services.shapes();
     return appShape(services.apps.destroy(request.params.app), ctx);
   });
 
   // Add-ons and collaborators come with later issues; until then an app has none.
-  api.get<{ Params: AppParams }>('/apps/:app/addons', { schema: schemas.app }, async (request, reply) => {
+  api.get<{ Params: AppParams }>('/apps/:app/addons', { schema: schemas.params }, async (request, reply) => {
     services.apps.get(request.params.app);
     return sendPage(request, reply, [] as string[], ['id', 'name'], (x) => x, (x) => x);
   });
-  api.get<{ Params: AppParams }>('/apps/:app/collaborators', { schema: schemas.app }, async (request, reply) => {
+  api.get<{ Params: AppParams }>('/apps/:app/collaborators', { schema: schemas.params }, async (request, reply) => {
     services.apps.get(request.params.app);
     return sendPage(request, reply, [] as string[], ['id', 'email'], (x) => x, (x) => x);
   });
