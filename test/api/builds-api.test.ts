@@ -153,7 +153,7 @@ describe('POST /apps/{app}/builds', () => {
   });
 
   it('a local buildpack path is used as given and named by its path', async () => {
-    const dir = await localBuildpack('my-nodejs');
+    const dir = await localBuildpack(p.dataDir, 'my-nodejs');
     const build = await createBuild({ source_blob: { url: await upload(NODE_APP) }, buildpacks: [{ url: dir }] });
     const output = await stream(build.output_stream_url);
     expect(output.text).toContain(`-----> Using buildpack: ${dir}\n`);

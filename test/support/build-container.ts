@@ -4,8 +4,7 @@
 // files into the build dir and exits, bin/release prints YAML. The shell one-liners that read `.buildpacks` and the
 // Procfile are answered from the container's files, as bash would.
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
@@ -110,9 +109,9 @@ export function checksumOf(data: Buffer): string {
   return `SHA256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
-/** A classic buildpack on this machine (bin/detect and bin/compile, executable) for explicit-buildpack builds. */
-export async function localBuildpack(name: string): Promise<string> {
-  const dir = join(await mkdtemp(join(tmpdir(), 'berth-bp-')), name);
+/** A classic buildpack on this machine (bin/detect and bin/compile, executable) under `parent`, for explicit-buildpack builds. */
+export async function localBuildpack(parent: string, name: string): Promise<string> {
+  const dir = join(parent, name);
   await mkdir(join(dir, 'bin'), { recursive: true });
   for (const script of ['detect', 'compile']) {
     await writeFile(join(dir, 'bin', script), '#!/bin/sh\nexit 0\n');
