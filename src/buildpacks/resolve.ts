@@ -192,8 +192,11 @@ async function fetchBuildpack(
       const archive = `${temp}.tgz`;
       try {
         await download(base, archive, maxDownloadBytes);
-        // Untrusted like any source: every entry is checked before tar unpacks it.
-        const inspection = await inspectArchive(archive);
+        // Untrusted like any source: every entry is checked before tar unpacks it. An archive that is refused is not a
+        // network problem: say what is wrong with it, without the offline hint.
+        const inspection = await inspectArchive(archive).catch((error: unknown) => {
+          throw new BuildpackError(`Could not use buildpack ${url}: ${(error as Error).message}`);
+        });
         const strip = inspection.root === undefined ? 0 : 1;
         await run('tar', ['-xf', archive, '-C', temp, '--no-same-owner', '--no-same-permissions', `--strip-components=${strip}`]);
       } finally {
@@ -214,6 +217,7 @@ async function fetchBuildpack(
     if (error instanceof DownloadTooLarge) {
       throw new BuildpackError(`Buildpack ${url} is too large: a buildpack download may have at most ${mebibytes(error.limit)} MiB.`);
     }
+    if (error instanceof BuildpackError) throw error;
     const detail = (error as { stderr?: string }).stderr?.trim().split('\n').pop() ?? (error as Error).message;
     const cause = (error as { cause?: { code?: string } }).cause?.code;
     throw new BuildpackError(`Could not fetch buildpack ${url}: ${cause ?? detail}. Is the machine offline?`);

@@ -176,7 +176,7 @@ export class BuildsService {
     const { store, logplex, releases, compiler } = this.#deps;
     const limit = this.#options.buildTimeoutSeconds;
     // Heroku says `(25 minutes)`; a short limit set for tests is said in seconds rather than as `0 minutes`.
-    const said = limit % 60 === 0 ? `${limit / 60} minutes` : `${limit} seconds`;
+    const said = limit % 60 === 0 ? plural(limit / 60, 'minute') : plural(limit, 'second');
     const timer = setTimeout(() => controller.abort(said), limit * 1000);
     const sourceFile = join(this.#options.dataDir, 'builds', appId, `${build.id}.source`);
     let pendingRelease: ReleaseRecord | undefined;
@@ -397,6 +397,11 @@ export class BuildsService {
   async settled(): Promise<void> {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
   }
+}
+
+/** `1 second`, `25 minutes`. */
+function plural(count: number, unit: string): string {
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
 async function verifyChecksum(file: string, expected: string): Promise<void> {
