@@ -138,3 +138,6 @@ export interface DynoRecord {
   readonly createdAt: string;
   readonly updatedAt: string;
 }
+
+/** The columns of a dyno's row that change over its life (the state machine's `persist` effect, the store's update). */
+export type DynoChanges = Partial<Pick<DynoRecord, 'state' | 'containerId' | 'port' | 'releaseId' | 'releaseVersion' | 'command' | 'size'>>;

@@ -4,7 +4,7 @@
 // included, so no promise is dropped.
 import { randomUUID } from 'node:crypto';
 import { apiTimestamp } from '../clock.js';
-import type { DynoRecord } from '../contracts/records.js';
+import type { DynoChanges, DynoRecord } from '../contracts/records.js';
 import type { Logplex } from '../logs/index.js';
 import type { ContainerTrust, Runtime } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
@@ -15,7 +15,6 @@ import {
   settled,
   transition,
   type Dyno,
-  type DynoChanges,
   type DynoEffect,
   type DynoEvent,
   type LifecycleTimings,

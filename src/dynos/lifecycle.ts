@@ -3,7 +3,7 @@
 // as events too. It owns Heroku's rules (reference heroku-runtime-behaviour.md §1): the states, the crash cool-off
 // (first crash restarted at once, then the ladder; reset after a while up, and by any restart), R10, R12, R14, R15,
 // daily cycling, restarts, scale-down, adoption after a daemon restart and a container lost while no daemon watched.
-import type { ConfigVars } from '../contracts/records.js';
+import type { ConfigVars, DynoChanges } from '../contracts/records.js';
 import type { DynoState } from '../contracts/routing.js';
 import { DYNO_LINES } from '../logs/index.js';
 import type { Artifact } from './artifact.js';
@@ -76,16 +76,6 @@ export interface Dyno {
   readonly timings: LifecycleTimings;
 }
 
-/** Columns of the dyno's row. */
-export interface DynoChanges {
-  readonly state?: DynoState;
-  readonly containerId?: string | null;
-  readonly port?: number | null;
-  readonly releaseId?: string;
-  readonly releaseVersion?: number;
-  readonly command?: string;
-  readonly size?: string;
-}
 
 export type DynoEvent =
   /** A new dyno: launch its first instance. */

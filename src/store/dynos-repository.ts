@@ -1,4 +1,4 @@
-import type { DynoRecord, FormationRecord } from '../contracts/records.js';
+import type { DynoChanges, DynoRecord, FormationRecord } from '../contracts/records.js';
 import type { DynoState } from '../contracts/routing.js';
 import type { Db } from './database.js';
 
@@ -58,16 +58,6 @@ const toDyno = (r: DynoRow): DynoRecord => ({
   updatedAt: r.updated_at,
 });
 
-/** The columns of a dyno's row that change over its life. */
-export interface DynoChanges {
-  readonly state?: DynoState;
-  readonly containerId?: string | null;
-  readonly port?: number | null;
-  readonly releaseId?: string;
-  readonly releaseVersion?: number;
-  readonly command?: string;
-  readonly size?: string;
-}
 
 const DYNO_COLUMNS: readonly (readonly [keyof DynoChanges, string])[] = [
   ['state', 'state'],
