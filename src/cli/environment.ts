@@ -30,3 +30,8 @@ export async function cliEnvironment(settings: Settings): Promise<Array<[string,
 export function exportLines(vars: ReadonlyArray<[string, string]>): string {
   return vars.map(([name, value]) => `export ${name}=${shellQuote(value)}`).join('\n');
 }
+
+/** The shell line that makes `berth` run this CLI from any directory (the built main.js is executable). */
+export function aliasLine(mainJs: string): string {
+  return `alias berth=${shellQuote(mainJs)}`;
+}

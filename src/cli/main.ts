@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The `berth` command.
 import { Command } from 'commander';
+import { fileURLToPath } from 'node:url';
 import { startDaemon } from '../daemon.js';
 import { apiUrl, gitHost, loadSettings } from '../settings.js';
 import { registerClientCommands, registerGitCommands } from './commands.js';
-import { cliEnvironment, exportLines } from './environment.js';
+import { aliasLine, cliEnvironment, exportLines } from './environment.js';
 import { terminalProgress } from './progress.js';
 import { setup } from './setup.js';
 
@@ -55,6 +56,9 @@ program
         '',
         'Point the heroku CLI at it (or run: eval "$(berth env)"):',
         exportLines(env),
+        '',
+        'The berth command from any directory (add it to ~/.bashrc to keep it):',
+        aliasLine(fileURLToPath(import.meta.url)),
         '',
       ].join('\n') + '\n',
     );
