@@ -190,6 +190,11 @@ export function apiUrl(s: Settings): string {
 export function gitHost(s: Settings): string {
   return `${s.bindHost}:${s.apiTlsPort}`;
 }
+/** Where the API answers as Heroku's buildpack registry (the CLI's HEROKU_BUILDPACK_REGISTRY_URL). */
+export const BUILDPACK_REGISTRY_PATH = '/buildpack-registry';
+export function buildpackRegistryUrl(s: Settings): string {
+  return `${apiUrl(s)}${BUILDPACK_REGISTRY_PATH}`;
+}
 export function webUrl(s: Settings, app: string): string {
   return `http://${app}.localhost:${s.routerPort}/`;
 }

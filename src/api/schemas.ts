@@ -54,6 +54,21 @@ export type TypeParams = AppParams & { readonly type: string };
 export type DynoParams = AppParams & { readonly dyno: string };
 export type DomainParams = AppParams & { readonly domain: string };
 export type DrainParams = AppParams & { readonly drain: string };
+export type CollaboratorParams = AppParams & { readonly collaborator: string };
+export interface StackParams {
+  readonly stack: string;
+}
+export interface RegionParams {
+  readonly region: string;
+}
+export interface DynoSizeParams {
+  readonly size: string;
+}
+/** The buildpack registry's `GET /buildpacks/{namespace}%2F{name}` (the CLI encodes the slash) or with a plain slash. */
+export interface RegistryBuildpackParams {
+  readonly buildpack: string;
+  readonly name?: string;
+}
 export interface UserParams {
   readonly user: string;
 }
@@ -78,6 +93,11 @@ export interface AppUpdateBody {
 }
 
 export type ConfigVarsBody = ConfigPatch | null;
+
+/** `heroku apps:create --addons svc:plan` sends the plan as a string; `heroku addons:create` as `{name}`. */
+export interface AddonCreateBody {
+  readonly plan: string | { readonly name: string };
+}
 
 export type ReleaseBody = ReleaseRequest | null;
 
@@ -205,6 +225,12 @@ export const schemas = {
   domain: route({ params: params('app', 'domain') }),
   domainCreate: route({ params: app, body: body(['hostname'], { hostname: string, sni_endpoint: stringOrNull }) }),
   sourceCreate: route({ body: ignoredBody }),
+  addonCreate: route({ params: app, body: body(['plan'], { plan: { type: ['string', 'object'], minLength: 1, required: ['name'], properties: { name: nonBlank } } }) }),
+  collaborator: route({ params: params('app', 'collaborator') }),
+  stack: route({ params: params('stack') }),
+  region: route({ params: params('region') }),
+  dynoSize: route({ params: params('size') }),
+  registryBuildpack: route({ params: { type: 'object', required: ['buildpack'], properties: { buildpack: nonBlank, name: nonBlank } } }),
   /** The blob and stream URLs; an upload's body is the raw tarball, not JSON, so it has no body schema. */
   stream: route({ params: params('id', 'secret') }),
 } as const satisfies Record<string, FastifySchema>;

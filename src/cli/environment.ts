@@ -1,7 +1,7 @@
 // The `export` lines that point the heroku CLI at this Berth (reference: heroku-cli-and-api.md §0).
 // Nothing here changes the user's HOME.
 import { ensureApiKey } from '../credentials.js';
-import { apiUrl, gitHost, type Settings } from '../settings.js';
+import { apiUrl, buildpackRegistryUrl, gitHost, type Settings } from '../settings.js';
 import { ensureCa, ensureCaBundle } from '../tls/index.js';
 
 function shellQuote(value: string): string {
@@ -18,6 +18,8 @@ export async function cliEnvironment(settings: Settings): Promise<Array<[string,
     // Without it the CLI also asks particleboard.heroku.com for the account, with retries.
     ['HEROKU_PARTICLEBOARD_URL', apiUrl(settings)],
     ['HEROKU_GIT_HOST', gitHost(settings)],
+    // `heroku buildpacks:add heroku/nodejs` looks the name up here instead of buildpack-registry.heroku.com.
+    ['HEROKU_BUILDPACK_REGISTRY_URL', buildpackRegistryUrl(settings)],
     // The local CA (plus any CAs already trusted this way): `heroku run` verifies the rendezvous certificate.
     ['NODE_EXTRA_CA_CERTS', bundle],
     ['DISABLE_TELEMETRY', 'true'],

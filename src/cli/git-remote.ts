@@ -85,15 +85,14 @@ export function parseCredentialRequest(text: string): Record<string, string> {
 }
 
 /**
- * `get` answers with the API key for Berth's git hosts (the remote's loopback http one, the heroku CLI's https one, or
- * only `host` when given); `store` and `erase` do nothing, as the heroku CLI's.
+ * `get` answers with the API key for Berth's git hosts: the one `host` names (the helper line passes the remote's, so it
+ * works whatever BERTH_* settings the shell running git has), else the remote's loopback http host and the heroku CLI's
+ * https one. `store` and `erase` do nothing, as the heroku CLI's.
  */
 export async function credentialsCommand(settings: Settings, operation: string, input: string, host?: string): Promise<string> {
   if (operation !== 'get') return '';
   const request = parseCredentialRequest(input);
-  const ours = [`http://${remoteHost(settings)}`, `https://${gitHost(settings)}`].filter(
-    (origin) => host === undefined || origin.endsWith(`://${host}`),
-  );
+  const ours = host === undefined ? [`http://${remoteHost(settings)}`, `https://${gitHost(settings)}`] : [`http://${host}`, `https://${host}`];
   if (!ours.includes(`${request['protocol']}://${request['host']}`)) return '';
   const key = await ensureApiKey(settings.dataDir);
   return `username=berth\npassword=${key}\n`;

@@ -59,6 +59,7 @@ describe('git credentials', () => {
     expect(await credentialsCommand(settings, 'get', 'protocol=http\nhost=127.0.0.1:5101\n')).toBe('');
     expect(await credentialsCommand(settings, 'get', 'protocol=https\nhost=127.0.0.1:5100\n')).toBe('');
     expect(await credentialsCommand(settings, 'get', 'protocol=https\nhost=127.0.0.1:5101\n', '127.0.0.1:5100')).toBe('');
+    expect(await credentialsCommand(settings, 'get', 'protocol=ftp\nhost=127.0.0.1:5100\n', '127.0.0.1:5100')).toBe('');
     expect(await credentialsCommand(settings, 'store', 'protocol=https\nhost=127.0.0.1:5101\n')).toBe('');
     expect(await credentialsCommand(settings, 'erase', '')).toBe('');
   });
@@ -69,6 +70,8 @@ describe('git credentials', () => {
     const http = await credentialsCommand(local, 'get', 'protocol=http\nhost=127.0.0.1:5100\npath=demo.git\n', '127.0.0.1:5100');
     expect(http).toMatch(/^username=berth\npassword=\S+\n$/);
     expect(await credentialsCommand(local, 'get', 'protocol=https\nhost=127.0.0.1:5101\n')).toBe(http);
+    // The helper line names the remote's host, so a daemon on other ports is answered from a shell without its BERTH_*.
+    expect(await credentialsCommand(local, 'get', 'protocol=http\nhost=127.0.0.1:35933\n', '127.0.0.1:35933')).toBe(http);
   });
 
   it('the helper line carries the data dir, node and the host of the remote', () => {
