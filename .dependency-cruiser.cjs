@@ -27,7 +27,7 @@ const MAY_USE = {
   cli: ['daemon.ts', 'host', 'runtime', 'stack', 'tls'],
   store: [],
   host: [],
-  runtime: ['host'],
+  runtime: [],
   // Table: runtime. Building the stack images takes the host's file lock, so two setups never build them at once.
   stack: ['runtime', 'host'],
   tls: [],
@@ -41,7 +41,8 @@ const MAY_USE = {
   dynos: ['runtime', 'store', 'logs'],
   // Not in the table (wave 1 added it): an app's custom domains; tls/ normalises host names.
   domains: ['store', 'tls'],
-  router: [],
+  // Table: "the routing snapshot, logs": the snapshot's types are in contracts/routing.ts.
+  router: ['logs'],
   // Table: "builds (via daemon wiring)": git gets what it calls through its constructor, as interfaces it defines.
   git: [],
   // Table: "services only": every service room, never the store, the engine or the servers' internals.
@@ -69,6 +70,13 @@ const mayUseRules = Object.entries(MAY_USE).map(([room, allowed]) => ({
 
 module.exports = {
   forbidden: [
+    {
+      name: 'resolvable',
+      comment: 'Every import resolves (a `./x.js` specifier to `./x.ts`): an unresolved one would hide its edges from every rule.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { couldNotResolve: true },
+    },
     {
       name: 'no-file-cycle',
       comment: 'No import cycle between files.',

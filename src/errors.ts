@@ -100,6 +100,10 @@ export const CATALOGUE = {
   log_drain_url_invalid: invalid('Url is invalid: use https://, http://, syslog://host:port or syslog+tls://host:port.'),
   log_drain_url_taken: invalid('Url has already been taken'),
   log_drain_limit_reached: invalid("You can't add more than {max} log drains to an app."),
+  // ---- git pushes (answered as text to git and the pre-receive hook) ---------------------------------------------
+  git_app_not_found: { id: 'not_found', status: 404, message: 'No such app as {app}.' },
+  push_token_unknown: { id: 'forbidden', status: 403, message: 'No push is running with this token.' },
+  push_nothing_to_deploy: { id: 'forbidden', status: 403, message: 'This push has nothing to deploy.' },
   // ---- sources ----------------------------------------------------------------------------------------------------
   source_too_large: { id: 'payload_too_large', status: 413, message: '{what} is larger than the limit of {limit} bytes.' },
   // ---- the platform -----------------------------------------------------------------------------------------------

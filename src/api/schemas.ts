@@ -2,7 +2,8 @@
 // They accept what real clients send (see test/compat): the heroku CLI's quantities as strings (`"2"`, `"+1"`),
 // `null` config values, `updates: [...]` formation bodies, bodies that are missing or empty (`null` after parsing),
 // unknown keys (the CLI sends many). Ajv runs with `coerceTypes: true` (server.ts): a number or boolean where a string is
-// expected becomes its text, as Heroku takes `{"FOO": 1}`; `"true"` becomes `true`; `"100"` becomes `100`.
+// expected becomes its text, as Heroku takes `{"FOO": 1}`; `"true"` becomes `true`; `"100"` becomes `100`. Where `null`
+// means something (remove a config var, "not given") the type says `["string", "null"]`; elsewhere Ajv takes it as "".
 import type { FastifySchema } from 'fastify';
 import type { ConfigPatch, StackRef } from '../apps/index.js';
 import type { ReleaseRequest } from '../releases/index.js';
@@ -13,10 +14,8 @@ const string = { type: 'string' } as const;
 const nonBlank = { type: 'string', minLength: 1, pattern: '\\S' } as const;
 const stringOrNull = { type: ['string', 'null'] } as const;
 const booleanOrNull = { type: ['boolean', 'null'] } as const;
-/** `"heroku-24"` or `{"name": "heroku-24"}`, as the schema's stack identity allows. */
-const stackRef = { type: ['string', 'object'], properties: { name: string } } as const;
-/** `"Basic"` or `{"name": "Basic"}` (`dyno_size`). */
-const sizeRef = { type: ['string', 'object'], properties: { name: string } } as const;
+/** A stack or a dyno size by name, or as `{"name": ...}` (the schema's identity objects: `stack`, `dyno_size`). */
+const nameRef = { type: ['string', 'object'], properties: { name: string } } as const;
 /** `2`, `"2"`, `"+1"`, `"-1"`: the dyno manager reads relative and absolute quantities. */
 const quantity = { type: ['integer', 'string'] } as const;
 
@@ -29,16 +28,18 @@ function body(required: readonly string[], properties: Record<string, unknown>):
   return { type: 'object', required, properties };
 }
 
-function params(...names: readonly string[]): Record<string, unknown> {
-  return { type: 'object', required: names, properties: Object.fromEntries(names.map((name) => [name, nonBlank])) };
-}
+/**
+ * Path parameters: the router only matches a route with all of them present, so one schema serves every route (each
+ * distinct schema is one Ajv compilation per API instance at start-up, and the daemon builds two instances).
+ */
+const pathParams = { type: 'object', additionalProperties: nonBlank } as const;
 
 /** Query strings: Heroku ignores what it does not know (`?extended=true`), so any is accepted. */
 const anyQuery = { type: 'object' } as const;
 /** Bodies the route ignores (the CLI sends one with restarts and stops anyway). */
 const ignoredBody = {} as const;
 
-function route(parts: { params?: Record<string, unknown>; body?: Record<string, unknown> }): FastifySchema {
+function route(parts: { params?: typeof pathParams; body?: Record<string, unknown> }): FastifySchema {
   return { querystring: anyQuery, ...(parts.params ? { params: parts.params } : {}), ...(parts.body ? { body: parts.body } : {}) };
 }
 
@@ -154,7 +155,7 @@ export interface DomainBody {
   readonly sni_endpoint?: string | null;
 }
 
-const formationUpdate = { quantity, size: sizeRef, dyno_size: sizeRef } as const;
+const formationUpdate = { quantity, size: nameRef, dyno_size: nameRef } as const;
 /** Buildpack entries: a reference string or an object naming it by one of these keys. */
 function buildpackItems(keys: readonly string[]): Record<string, unknown> {
   return {
@@ -167,39 +168,32 @@ function buildpackItems(keys: readonly string[]): Record<string, unknown> {
 
 // ---- the routes -------------------------------------------------------------------------------------------------
 
-const app = params('app');
-
 export const schemas = {
+  /** Routes without path parameters or a body (`GET /account`). */
   none: route({}),
-  user: route({ params: params('user') }),
-  app: route({ params: app }),
-  appCreate: route({ body: optionalBody({ name: stringOrNull, region: stringOrNull, stack: { ...stackRef, type: ['string', 'object', 'null'] } }) }),
-  appUpdate: route({ params: app, body: optionalBody({ name: string, maintenance: { type: 'boolean' }, build_stack: stackRef }) }),
-  appIgnoringBody: route({ params: app, body: ignoredBody }),
-  configVarsUpdate: route({ params: app, body: { type: ['object', 'null'], additionalProperties: stringOrNull } }),
-  release: route({ params: params('app', 'release') }),
-  releaseCreate: route({ params: app, body: optionalBody({ slug: string, release: string, description: string }) }),
-  build: route({ params: params('app', 'build') }),
+  /** Routes with path parameters and no body; also the blob and stream URLs (an upload's body is a raw tarball). */
+  params: route({ params: pathParams }),
+  /** Restarts, stops and deletes: the CLI sends a body, which is ignored. */
+  paramsIgnoringBody: route({ params: pathParams, body: ignoredBody }),
+  appCreate: route({ body: optionalBody({ name: stringOrNull, region: stringOrNull, stack: { ...nameRef, type: ['string', 'object', 'null'] } }) }),
+  appUpdate: route({ params: pathParams, body: optionalBody({ name: string, maintenance: { type: 'boolean' }, build_stack: nameRef }) }),
+  configVarsUpdate: route({ params: pathParams, body: { type: ['object', 'null'], additionalProperties: stringOrNull } }),
+  releaseCreate: route({ params: pathParams, body: optionalBody({ slug: string, release: string, description: string }) }),
   buildCreate: route({
-    params: app,
+    params: pathParams,
     body: body(['source_blob'], {
       source_blob: body(['url'], { url: nonBlank, version: stringOrNull, checksum: stringOrNull }),
       buildpacks: { type: ['array', 'null'], items: buildpackItems(['url', 'name']) },
     }),
   }),
-  buildpackInstallations: route({ params: app, body: body(['updates'], { updates: { type: 'array', items: buildpackItems(['buildpack', 'url', 'name']) } }) }),
-  slug: route({ params: params('app', 'slug') }),
+  buildpackInstallations: route({ params: pathParams, body: body(['updates'], { updates: { type: 'array', items: buildpackItems(['buildpack', 'url', 'name']) } }) }),
   formationBatch: route({
-    params: app,
+    params: pathParams,
     body: body(['updates'], { updates: { type: 'array', minItems: 1, items: body(['type'], { type: nonBlank, ...formationUpdate }) } }),
   }),
-  formationType: route({ params: params('app', 'type') }),
-  formationTypeUpdate: route({ params: params('app', 'type'), body: optionalBody(formationUpdate) }),
-  formationTypeAction: route({ params: params('app', 'type'), body: ignoredBody }),
-  dyno: route({ params: params('app', 'dyno') }),
-  dynoAction: route({ params: params('app', 'dyno'), body: ignoredBody }),
+  formationTypeUpdate: route({ params: pathParams, body: optionalBody(formationUpdate) }),
   dynoCreate: route({
-    params: app,
+    params: pathParams,
     body: body(['command'], {
       command: nonBlank,
       attach: booleanOrNull,
@@ -210,7 +204,7 @@ export const schemas = {
     }),
   }),
   logSessionCreate: route({
-    params: app,
+    params: pathParams,
     body: optionalBody({
       dyno: stringOrNull,
       dyno_name: stringOrNull,
@@ -220,17 +214,8 @@ export const schemas = {
       tail: booleanOrNull,
     }),
   }),
-  logDrain: route({ params: params('app', 'drain') }),
-  logDrainCreate: route({ params: app, body: body(['url'], { url: nonBlank }) }),
-  domain: route({ params: params('app', 'domain') }),
-  domainCreate: route({ params: app, body: body(['hostname'], { hostname: string, sni_endpoint: stringOrNull }) }),
+  logDrainCreate: route({ params: pathParams, body: body(['url'], { url: nonBlank }) }),
+  domainCreate: route({ params: pathParams, body: body(['hostname'], { hostname: string, sni_endpoint: stringOrNull }) }),
   sourceCreate: route({ body: ignoredBody }),
-  addonCreate: route({ params: app, body: body(['plan'], { plan: { type: ['string', 'object'], minLength: 1, required: ['name'], properties: { name: nonBlank } } }) }),
-  collaborator: route({ params: params('app', 'collaborator') }),
-  stack: route({ params: params('stack') }),
-  region: route({ params: params('region') }),
-  dynoSize: route({ params: params('size') }),
-  registryBuildpack: route({ params: { type: 'object', required: ['buildpack'], properties: { buildpack: nonBlank, name: nonBlank } } }),
-  /** The blob and stream URLs; an upload's body is the raw tarball, not JSON, so it has no body schema. */
-  stream: route({ params: params('id', 'secret') }),
+  addonCreate: route({ params: pathParams, body: body(['plan'], { plan: { type: ['string', 'object'], minLength: 1, required: ['name'], properties: { name: nonBlank } } }) }),
 } as const satisfies Record<string, FastifySchema>;

@@ -4,9 +4,9 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Readable } from 'node:stream';
 import { isAuthorized } from '../credentials.js';
-import { isBerthError } from '../errors.js';
+import { berthError, isBerthError, type BerthError } from '../errors.js';
 import { runHttpBackend } from './cgi.js';
-import { PushRefused, type GitService } from './service.js';
+import type { GitService } from './service.js';
 
 export interface GitRoutesOptions {
   readonly git: GitService;
@@ -15,8 +15,9 @@ export interface GitRoutesOptions {
 
 export const INTERNAL_PUSH_PATH = '/internal/git/pushes';
 
-function textReply(reply: FastifyReply, status: number, text: string): FastifyReply {
-  return reply.code(status).type('text/plain; charset=utf-8').send(`${text}\n`);
+/** git shows a failed request's body as text, so a catalogue error goes to it as its message alone. */
+function errorReply(reply: FastifyReply, error: BerthError): FastifyReply {
+  return reply.code(error.status).type('text/plain; charset=utf-8').send(`${error.message}\n`);
 }
 
 export const gitRoutes: FastifyPluginAsync<GitRoutesOptions> = async (api, { git, apiKey }) => {
@@ -30,7 +31,7 @@ export const gitRoutes: FastifyPluginAsync<GitRoutesOptions> = async (api, { git
     handler: async (request, reply) => {
       if (!isAuthorized(request.headers.authorization, apiKey)) {
         void reply.header('WWW-Authenticate', 'Basic realm="Heroku"');
-        return textReply(reply, 401, 'Invalid credentials provided.');
+        return errorReply(reply, berthError('credentials_invalid'));
       }
       const rest = request.params['*'];
       const service = request.query['service'];
@@ -39,10 +40,10 @@ export const gitRoutes: FastifyPluginAsync<GitRoutesOptions> = async (api, { git
       try {
         app = await git.resolveApp(request.params.app, receivePack);
       } catch (error) {
-        if (isBerthError(error)) return textReply(reply, error.status, error.message);
+        if (isBerthError(error)) return errorReply(reply, error);
         throw error;
       }
-      if (!app) return textReply(reply, 404, `No such app as ${request.params.app}.`);
+      if (!app) return errorReply(reply, berthError('git_app_not_found', { app: request.params.app }));
       const session = request.method === 'POST' && rest === 'git-receive-pack' ? git.beginPush(app) : undefined;
       const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
       reply.hijack();
@@ -75,7 +76,7 @@ export const gitRoutes: FastifyPluginAsync<GitRoutesOptions> = async (api, { git
     try {
       return git.plan(typeof token === 'string' ? token : undefined, text);
     } catch (error) {
-      if (error instanceof PushRefused) return textReply(reply, 403, error.message);
+      if (isBerthError(error)) return errorReply(reply, error);
       throw error;
     }
   });
@@ -114,7 +115,7 @@ export const gitRoutes: FastifyPluginAsync<GitRoutesOptions> = async (api, { git
       await git.deploy(typeof token === 'string' ? token : undefined, body, out);
     } catch (error) {
       if (!started) {
-        res.writeHead(error instanceof PushRefused ? 403 : 500, { 'content-type': 'text/plain; charset=utf-8' });
+        res.writeHead(isBerthError(error) ? error.status : 500, { 'content-type': 'text/plain; charset=utf-8' });
         res.end(`${(error as Error).message}\n`);
         body.resume();
         return reply;

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { AppRecord, BuildRecord, ReleaseRecord } from '../contracts/records.js';
 import type { SourceRef } from '../contracts/sources.js';
+import { raise } from '../errors.js';
 import type { AppQueues, QueueTurn } from '../queue.js';
 import { PUSH_WORK, pushLines } from './push-lines.js';
 import { isZero, parseRefUpdates, planPush, type RefUpdate } from './refs.js';
@@ -86,8 +87,6 @@ export interface PushOutput {
   readonly signal: AbortSignal;
 }
 
-export class PushRefused extends Error {}
-
 export class GitService {
   readonly repos: Repos;
   readonly #deps: GitDeps;
@@ -144,7 +143,7 @@ export class GitService {
 
   #session(token: string | undefined): Session {
     const session = token ? this.#sessions.get(token) : undefined;
-    if (!session || session.ended) throw new PushRefused('No push is running with this token.');
+    if (!session || session.ended) raise('push_token_unknown');
     return session;
   }
 
@@ -168,7 +167,7 @@ export class GitService {
   async deploy(token: string | undefined, body: Readable, out: PushOutput): Promise<void> {
     const session = this.#session(token);
     const planned = session.planned;
-    if (!planned) throw new PushRefused('This push has nothing to deploy.');
+    if (!planned) raise('push_nothing_to_deploy');
     const write = (lines: readonly string[]) => {
       for (const text of lines) out.write(`${text}\n`);
     };

@@ -96,6 +96,12 @@ describe('apps', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ name: 'renamed', maintenance: true, web_url: 'http://renamed.localhost:5000/' });
     expect((await h.request('GET', '/apps/demo')).status).toBe(404);
+    // routing.changed: the dyno manager rebuilds the snapshot the router serves from.
+    await h.events.settled();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h.emitted.filter((e) => e.event === 'routing.changed').map((e) => (e.payload as Json)['appName'])).toEqual(['renamed']);
+    expect(h.routing.current().byHost.get('demo.localhost')).toBeUndefined();
+    expect(h.routing.current().byHost.get('renamed.localhost')).toMatchObject({ appName: 'renamed', maintenance: true });
   });
 
   it('rejects a rename to an invalid or taken name', async () => {

@@ -1,6 +1,7 @@
 // Builds the real services over an in-memory store and an API instance driven with fastify's inject():
 // every layer is the real one, only the socket is skipped, so these tests stay fast.
 import pino from 'pino';
+import type { RoutingSource } from '../../src/contracts/routing.js';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/index.js';
 import type { EventBus, EventName } from '../../src/events.js';
@@ -18,6 +19,8 @@ export interface Harness {
   logplex: Logplex;
   events: EventBus;
   emitted: Array<{ event: EventName; payload: unknown }>;
+  /** The routing snapshot the router would hold (the dyno manager's). */
+  routing: RoutingSource;
   request(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown, headers?: Record<string, string>): Promise<{
     status: number;
     body: unknown;
@@ -58,6 +61,7 @@ export async function harness(options: { logHistoryLines?: number; configVarsMax
     logplex,
     events,
     emitted,
+    routing: services.dynos,
     async request(method, url, body, headers = {}) {
       const response = await api.inject({
         method,

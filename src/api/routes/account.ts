@@ -9,7 +9,7 @@ export const accountRoutes: FastifyPluginAsync<ApiServices> = async (api, servic
   api.get('/account', { schema: schemas.none }, account);
   // `~` is the current user, the only one Berth has.
   api.get('/users/~', { schema: schemas.none }, account);
-  api.get<{ Params: UserParams }>('/users/:user', { schema: schemas.user }, async (request) => {
+  api.get<{ Params: UserParams }>('/users/:user', { schema: schemas.params }, async (request) => {
     const { user } = request.params;
     const me = services.account();
     if (user !== me.email && user !== me.id) raise('user_not_found');

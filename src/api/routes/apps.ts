@@ -35,20 +35,20 @@ export const appsRoutes: FastifyPluginAsync<ApiServices> = async (api, services)
     return appShape(app, services.shapes());
   });
 
-  api.get<{ Params: AppParams }>('/apps/:app', { schema: schemas.app }, async (request) => appShape(services.apps.get(request.params.app), services.shapes()));
+  api.get<{ Params: AppParams }>('/apps/:app', { schema: schemas.params }, async (request) => appShape(services.apps.get(request.params.app), services.shapes()));
 
   api.patch<{ Params: AppParams; Body: AppUpdateBody | null }>('/apps/:app', { schema: schemas.appUpdate }, async (request) =>
     appShape(services.apps.update(request.params.app, request.body ?? {}), services.shapes()),
   );
 
-  api.delete<{ Params: AppParams }>('/apps/:app', { schema: schemas.appIgnoringBody }, async (request) => {
+  api.delete<{ Params: AppParams }>('/apps/:app', { schema: schemas.paramsIgnoringBody }, async (request) => {
     const ctx = services.shapes();
     return appShape(services.apps.destroy(request.params.app), ctx);
   });
 
   // Add-ons come with a later issue; until then an app has none and no plan can be added (Heroku's answer for a plan
   // it does not know). `heroku apps:create --addons x` creates the app first, then asks for x and fails here.
-  api.get<{ Params: AppParams }>('/apps/:app/addons', { schema: schemas.app }, async (request, reply) => {
+  api.get<{ Params: AppParams }>('/apps/:app/addons', { schema: schemas.params }, async (request, reply) => {
     services.apps.get(request.params.app);
     return sendPage(request, reply, [] as string[], ['id', 'name'], (x) => x, (x) => x);
   });
@@ -60,11 +60,11 @@ export const appsRoutes: FastifyPluginAsync<ApiServices> = async (api, services)
 
   // The one local account owns every app and is its only collaborator.
   const owner = (app: AppRecord) => ownerCollaboratorShape(app, services.account());
-  api.get<{ Params: AppParams }>('/apps/:app/collaborators', { schema: schemas.app }, async (request, reply) => {
+  api.get<{ Params: AppParams }>('/apps/:app/collaborators', { schema: schemas.params }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
     return sendPage(request, reply, [owner(app)], ['id', 'email'], (c, field) => (field === 'email' ? c.user.email : c.id), (c) => c);
   });
-  api.get<{ Params: CollaboratorParams }>('/apps/:app/collaborators/:collaborator', { schema: schemas.collaborator }, async (request) => {
+  api.get<{ Params: CollaboratorParams }>('/apps/:app/collaborators/:collaborator', { schema: schemas.params }, async (request) => {
     const collaborator = owner(services.apps.get(request.params.app));
     const wanted = request.params.collaborator.toLowerCase();
     if (![collaborator.id, collaborator.user.id, collaborator.user.email.toLowerCase()].includes(wanted)) raise('collaborator_not_found');

@@ -38,23 +38,23 @@ export const buildsRoutes: FastifyPluginAsync<ApiServices> = async (api, service
     return shape(build);
   });
 
-  api.get<{ Params: AppParams }>('/apps/:app/builds', { schema: schemas.app }, async (request, reply) => {
+  api.get<{ Params: AppParams }>('/apps/:app/builds', { schema: schemas.params }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
     return sendPage(request, reply, services.builds.list(app), BUILD_RANGE_FIELDS, buildField, shape);
   });
 
-  api.get<{ Params: BuildParams }>('/apps/:app/builds/:build', { schema: schemas.build }, async (request) => {
+  api.get<{ Params: BuildParams }>('/apps/:app/builds/:build', { schema: schemas.params }, async (request) => {
     const app = services.apps.get(request.params.app);
     return shape(services.builds.get(app, request.params.build));
   });
 
-  api.delete<{ Params: AppParams }>('/apps/:app/build-cache', { schema: schemas.appIgnoringBody }, async (request, reply) => {
+  api.delete<{ Params: AppParams }>('/apps/:app/build-cache', { schema: schemas.paramsIgnoringBody }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
     await services.builds.purgeCache(app);
     return reply.code(202).send({});
   });
 
-  api.get<{ Params: AppParams }>('/apps/:app/buildpack-installations', { schema: schemas.app }, async (request) => {
+  api.get<{ Params: AppParams }>('/apps/:app/buildpack-installations', { schema: schemas.params }, async (request) => {
     const app = services.apps.get(request.params.app);
     return services.builds.buildpackInstallations(app).map(buildpackInstallationShape);
   });
@@ -68,13 +68,13 @@ export const buildsRoutes: FastifyPluginAsync<ApiServices> = async (api, service
     },
   );
 
-  api.get<{ Params: SlugParams }>('/apps/:app/slugs/:slug', { schema: schemas.slug }, async (request) => {
+  api.get<{ Params: SlugParams }>('/apps/:app/slugs/:slug', { schema: schemas.params }, async (request) => {
     const app = services.apps.get(request.params.app);
     return slugShape(services.builds.slug(app, request.params.slug));
   });
 
   // The output stream: a plain chunked GET with the secret in the URL (the CLI's got.stream sends no auth).
-  api.get<{ Params: StreamParams }>('/streams/builds/:id/:secret', { schema: schemas.stream, config: { public: true } }, async (request, reply) => {
+  api.get<{ Params: StreamParams }>('/streams/builds/:id/:secret', { schema: schemas.params, config: { public: true } }, async (request, reply) => {
     const abort = new AbortController();
     request.raw.on('close', () => abort.abort());
     const chunks = services.builds.output(request.params.id, request.params.secret, abort.signal);

@@ -18,7 +18,7 @@ function formationUpdate(type: string, body: FormationUpdateBody): FormationUpda
 export const dynosRoutes: FastifyPluginAsync<ApiServices> = async (api, services) => {
   const { dynos } = services;
 
-  api.get<{ Params: AppParams }>('/apps/:app/formation', { schema: schemas.app }, async (request) => {
+  api.get<{ Params: AppParams }>('/apps/:app/formation', { schema: schemas.params }, async (request) => {
     const app = services.apps.get(request.params.app);
     return dynos.formation(app).map((f) => formationShape(f, app));
   });
@@ -29,7 +29,7 @@ export const dynosRoutes: FastifyPluginAsync<ApiServices> = async (api, services
     return changed.map((f) => formationShape(f, app));
   });
 
-  api.get<{ Params: TypeParams }>('/apps/:app/formation/:type', { schema: schemas.formationType }, async (request) => {
+  api.get<{ Params: TypeParams }>('/apps/:app/formation/:type', { schema: schemas.params }, async (request) => {
     const app = services.apps.get(request.params.app);
     return formationShape(dynos.formationOf(app, request.params.type), app);
   });
@@ -42,12 +42,12 @@ export const dynosRoutes: FastifyPluginAsync<ApiServices> = async (api, services
 
   const attachUrl = (secret: string | null) => (secret === null ? null : services.urls.rendezvous(secret));
 
-  api.get<{ Params: AppParams }>('/apps/:app/dynos', { schema: schemas.app }, async (request) => {
+  api.get<{ Params: AppParams }>('/apps/:app/dynos', { schema: schemas.params }, async (request) => {
     const app = services.apps.get(request.params.app);
     return dynos.dynos(app).map((d) => dynoShape(d, app, null));
   });
 
-  api.get<{ Params: DynoParams }>('/apps/:app/dynos/:dyno', { schema: schemas.dyno }, async (request) => {
+  api.get<{ Params: DynoParams }>('/apps/:app/dynos/:dyno', { schema: schemas.params }, async (request) => {
     const app = services.apps.get(request.params.app);
     return dynoShape(dynos.dyno(app, request.params.dyno), app, null);
   });
@@ -67,30 +67,30 @@ export const dynosRoutes: FastifyPluginAsync<ApiServices> = async (api, services
   });
 
   // Restarts: the body is ignored (the CLI sends one anyway).
-  api.delete<{ Params: AppParams }>('/apps/:app/dynos', { schema: schemas.appIgnoringBody }, async (request, reply) => {
+  api.delete<{ Params: AppParams }>('/apps/:app/dynos', { schema: schemas.paramsIgnoringBody }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
     void dynos.restart(app).catch(() => undefined);
     return reply.code(202).send({});
   });
-  api.delete<{ Params: DynoParams }>('/apps/:app/dynos/:dyno', { schema: schemas.dynoAction }, async (request, reply) => {
+  api.delete<{ Params: DynoParams }>('/apps/:app/dynos/:dyno', { schema: schemas.paramsIgnoringBody }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
     dynos.dyno(app, request.params.dyno);
     void dynos.restart(app, { name: request.params.dyno }).catch(() => undefined);
     return reply.code(202).send({});
   });
-  api.delete<{ Params: TypeParams }>('/apps/:app/formations/:type', { schema: schemas.formationTypeAction }, async (request, reply) => {
+  api.delete<{ Params: TypeParams }>('/apps/:app/formations/:type', { schema: schemas.paramsIgnoringBody }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
     dynos.formationOf(app, request.params.type);
     void dynos.restart(app, { type: request.params.type }).catch(() => undefined);
     return reply.code(202).send({});
   });
-  api.post<{ Params: DynoParams }>('/apps/:app/dynos/:dyno/actions/stop', { schema: schemas.dynoAction }, async (request, reply) => {
+  api.post<{ Params: DynoParams }>('/apps/:app/dynos/:dyno/actions/stop', { schema: schemas.paramsIgnoringBody }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
     dynos.dyno(app, request.params.dyno);
     void dynos.stop(app, { name: request.params.dyno }).catch(() => undefined);
     return reply.code(202).send({});
   });
-  api.post<{ Params: TypeParams }>('/apps/:app/formations/:type/actions/stop', { schema: schemas.formationTypeAction }, async (request, reply) => {
+  api.post<{ Params: TypeParams }>('/apps/:app/formations/:type/actions/stop', { schema: schemas.paramsIgnoringBody }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
     dynos.formationOf(app, request.params.type);
     void dynos.stop(app, { type: request.params.type }).catch(() => undefined);

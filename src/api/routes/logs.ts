@@ -26,19 +26,19 @@ export const logsRoutes: FastifyPluginAsync<ApiServices> = async (api, services)
     return logSessionShape(session);
   });
 
-  api.get<{ Params: StreamParams }>('/streams/logs/:id/:secret', { schema: schemas.stream, config: { public: true } }, async (request, reply) => {
+  api.get<{ Params: StreamParams }>('/streams/logs/:id/:secret', { schema: schemas.params, config: { public: true } }, async (request, reply) => {
     const session = services.logSessions.find(request.params.id, request.params.secret);
     if (session === undefined) raise('log_session_not_found');
     reply.hijack();
     services.logSessions.stream(session, reply.raw, request.headers['last-event-id']);
   });
 
-  api.get<{ Params: AppParams }>('/apps/:app/log-drains', { schema: schemas.app }, async (request) => {
+  api.get<{ Params: AppParams }>('/apps/:app/log-drains', { schema: schemas.params }, async (request) => {
     const app = services.apps.get(request.params.app);
     return services.logDrains.list(app).map((drain) => logDrainShape(drain, app));
   });
 
-  api.get<{ Params: DrainParams }>('/apps/:app/log-drains/:drain', { schema: schemas.logDrain }, async (request) => {
+  api.get<{ Params: DrainParams }>('/apps/:app/log-drains/:drain', { schema: schemas.params }, async (request) => {
     const app = services.apps.get(request.params.app);
     return logDrainShape(services.logDrains.get(app, request.params.drain), app);
   });
@@ -50,7 +50,7 @@ export const logsRoutes: FastifyPluginAsync<ApiServices> = async (api, services)
     return logDrainShape(drain, app);
   });
 
-  api.delete<{ Params: DrainParams }>('/apps/:app/log-drains/:drain', { schema: schemas.logDrain }, async (request) => {
+  api.delete<{ Params: DrainParams }>('/apps/:app/log-drains/:drain', { schema: schemas.params }, async (request) => {
     const app = services.apps.get(request.params.app);
     return logDrainShape(services.logDrains.remove(app, request.params.drain), app);
   });

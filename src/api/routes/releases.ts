@@ -23,13 +23,13 @@ function releaseField(release: ReleaseRecord, field: string): string | number {
 }
 
 export const releasesRoutes: FastifyPluginAsync<ApiServices> = async (api, services) => {
-  api.get<{ Params: AppParams }>('/apps/:app/releases', { schema: schemas.app }, async (request, reply) => {
+  api.get<{ Params: AppParams }>('/apps/:app/releases', { schema: schemas.params }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
     const releases = services.releases.list(app);
     return sendPage(request, reply, releases, RELEASE_RANGE_FIELDS, releaseField, (r) => releaseShape(r, app));
   });
 
-  api.get<{ Params: ReleaseParams }>('/apps/:app/releases/:release', { schema: schemas.release }, async (request) => {
+  api.get<{ Params: ReleaseParams }>('/apps/:app/releases/:release', { schema: schemas.params }, async (request) => {
     const app = services.apps.get(request.params.app);
     return releaseShape(services.releases.get(app, request.params.release), app);
   });
@@ -44,7 +44,7 @@ export const releasesRoutes: FastifyPluginAsync<ApiServices> = async (api, servi
   });
 
   // The release phase's output: a plain chunked GET with a secret in the URL, as `heroku releases:output` reads it.
-  api.get<{ Params: StreamParams }>('/streams/releases/:id/:secret', { schema: schemas.stream, config: { public: true } }, async (request, reply) => {
+  api.get<{ Params: StreamParams }>('/streams/releases/:id/:secret', { schema: schemas.params, config: { public: true } }, async (request, reply) => {
     const release = services.releases.byId(request.params.id);
     if (!release) raise('release_not_found');
     const app = services.apps.get(release.appId);

@@ -19,7 +19,7 @@ export const sourcesRoutes: FastifyPluginAsync<ApiServices> = async (api, servic
   api.put<{ Params: StreamParams }>(
     '/sources/:id/:secret',
     {
-      schema: schemas.stream,
+      schema: schemas.params,
       config: { public: true },
       // The heroku-builds flow sends `Content-Type: ''`, which no parser matches; without the header, '*' takes it.
       onRequest: async (request) => {
@@ -33,7 +33,7 @@ export const sourcesRoutes: FastifyPluginAsync<ApiServices> = async (api, servic
     },
   );
 
-  api.get<{ Params: StreamParams }>('/sources/:id/:secret', { schema: schemas.stream, config: { public: true } }, async (request, reply) => {
+  api.get<{ Params: StreamParams }>('/sources/:id/:secret', { schema: schemas.params, config: { public: true } }, async (request, reply) => {
     const file = await services.sources.file(request.params.id, request.params.secret);
     const { createReadStream } = await import('node:fs');
     return reply.type('application/octet-stream').send(createReadStream(file));
