@@ -174,7 +174,7 @@ describe('heroku CLI v11 against Berth', () => {
     expect(env['HEROKU_BUILDPACK_REGISTRY_URL']).toBe(`${daemon.apiUrl}/buildpack-registry`);
     const added = await heroku(['buildpacks:add', 'heroku/nodejs', '-a', 'demo']);
     expectCode(added, 0);
-    expect(lines(added.stdout)).toContain('Buildpack added. Next release on ⬢ demo will use heroku/nodejs.');
+    expect(added.stdout, added.stdout).toMatch(/^Buildpack added\. Next release on (⬢ )?demo will use heroku\/nodejs\.$/m);
     const list = await heroku(['buildpacks', '-a', 'demo']);
     expectCode(list, 0);
     expect(lines(list.stdout)).toContain('heroku/nodejs');
