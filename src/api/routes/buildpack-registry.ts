@@ -18,11 +18,11 @@ export const buildpackRegistryRoutes: FastifyPluginAsync<ApiServices> = async (a
   };
   // The CLI encodes the slash (`heroku%2Fnodejs`); a person with curl may not.
   api.get<{ Params: RegistryBuildpackParams }>(`${BUILDPACK_REGISTRY_PATH}/buildpacks/:buildpack`, {
-    schema: schemas.registryBuildpack,
+    schema: schemas.params,
     config: { public: true },
   }, async (request) => answer(request.params.buildpack));
   api.get<{ Params: RegistryBuildpackParams }>(`${BUILDPACK_REGISTRY_PATH}/buildpacks/:buildpack/:name`, {
-    schema: schemas.registryBuildpack,
+    schema: schemas.params,
     config: { public: true },
   }, async (request) => answer(`${request.params.buildpack}/${request.params.name ?? ''}`));
 };

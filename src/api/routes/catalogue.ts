@@ -20,13 +20,13 @@ export const catalogueRoutes: FastifyPluginAsync<ApiServices> = async (api, serv
   const listStacks = async (request: FastifyRequest, reply: FastifyReply) =>
     sendPage(request, reply, stacks(), BY_ID_AND_NAME, (stack, field) => (field === 'name' ? stack.name : stack.id), (stack) => stack);
   api.get('/stacks', { schema: schemas.none }, listStacks);
-  api.get<{ Params: StackParams }>('/stacks/:stack', { schema: schemas.stack }, async (request) => {
+  api.get<{ Params: StackParams }>('/stacks/:stack', { schema: schemas.params }, async (request) => {
     const wanted = request.params.stack.toLowerCase();
     const stack = stacks().find((s) => s.name === wanted || s.id === wanted);
     if (!stack) raise('stack_not_found');
     return stack;
   });
-  api.get<{ Params: AppParams }>('/apps/:app/available-stacks', { schema: schemas.app }, async (request, reply) => {
+  api.get<{ Params: AppParams }>('/apps/:app/available-stacks', { schema: schemas.params }, async (request, reply) => {
     services.apps.get(request.params.app);
     return listStacks(request, reply);
   });
@@ -34,7 +34,7 @@ export const catalogueRoutes: FastifyPluginAsync<ApiServices> = async (api, serv
   api.get('/regions', { schema: schemas.none }, async (request, reply) =>
     sendPage(request, reply, REGIONS.map(regionShape), BY_ID_AND_NAME, (region, field) => (field === 'name' ? region.name : region.id), (r) => r),
   );
-  api.get<{ Params: RegionParams }>('/regions/:region', { schema: schemas.region }, async (request) => {
+  api.get<{ Params: RegionParams }>('/regions/:region', { schema: schemas.params }, async (request) => {
     const region = REGIONS.map(regionShape).find((r) => r.name === request.params.region || r.id === request.params.region.toLowerCase());
     if (!region) raise('region_not_found');
     return region;
@@ -43,14 +43,14 @@ export const catalogueRoutes: FastifyPluginAsync<ApiServices> = async (api, serv
   const listSizes = async (request: FastifyRequest, reply: FastifyReply) =>
     sendPage(request, reply, dynoSizes(), BY_ID_AND_NAME, (size: DynoSize, field) => (field === 'name' ? size.name : dynoSizeId(size.name)), dynoSizeShape);
   api.get('/dyno-sizes', { schema: schemas.none }, listSizes);
-  api.get<{ Params: DynoSizeParams }>('/dyno-sizes/:size', { schema: schemas.dynoSize }, async (request) => {
+  api.get<{ Params: DynoSizeParams }>('/dyno-sizes/:size', { schema: schemas.params }, async (request) => {
     const wanted = request.params.size.toLowerCase();
     const size = dynoSizes().find((s) => s.name.toLowerCase() === wanted || dynoSizeId(s.name) === wanted);
     if (!size) raise('dyno_size_not_found');
     return dynoSizeShape(size);
   });
   // Every size runs every app on this machine.
-  api.get<{ Params: AppParams }>('/apps/:app/available-dyno-sizes', { schema: schemas.app }, async (request, reply) => {
+  api.get<{ Params: AppParams }>('/apps/:app/available-dyno-sizes', { schema: schemas.params }, async (request, reply) => {
     services.apps.get(request.params.app);
     return listSizes(request, reply);
   });
