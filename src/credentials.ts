@@ -1,7 +1,7 @@
 // The API key: made on first start, kept in the data dir with mode 0600, read by the daemon and by `berth env`; and
 // how a request proves it holds the key: `Authorization: Bearer <key>` (the heroku CLI) or HTTP Basic with the key as
 // the password and any user name (heroku-client sends `:<key>`, git sends `heroku:<key>`). The API and git share it.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -56,8 +56,15 @@ function credentialFrom(header: string | undefined): string | undefined {
 
 export function isAuthorized(header: string | undefined, apiKey: string): boolean {
   const given = credentialFrom(header);
-  if (given === undefined) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(apiKey);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return given !== undefined && sameSecret(apiKey, given);
+}
+
+/**
+ * Secrets in URLs (source blobs, build and release output streams, log sessions) and the API key are compared in
+ * constant time, so how long a wrong guess takes says nothing about how much of it was right. Both sides are hashed
+ * first: timingSafeEqual needs equal lengths, and a length check would leak the length.
+ */
+export function sameSecret(expected: string, given: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(expected), digest(given));
 }

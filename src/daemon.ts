@@ -45,7 +45,7 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
   const services = createServices({ settings, store, runtime, logger, publicUrl: apiUrl(settings) });
   const { events, logplex } = services;
   await services.builds.recover();
-  services.releases.recover();
+  await services.releases.recover();
   await services.dynos.recover();
   const retention = { keepReleases: settings.retentionReleases, keepDays: settings.retentionDays };
   const sweep = () =>
@@ -93,7 +93,9 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     await https.listen({ host: settings.bindHost, port: settings.apiTlsPort });
     await router.listen({ host: settings.bindHost, port: settings.routerPort });
     // One certificate per host name, minted by the local CA on first use (Node rejects `*.localhost` wildcards).
-    const sni = createSniHandler(ca, { allow: (name) => router.routes(name) || name.endsWith('.localhost') });
+    // A certificate is minted (about 20 ms of this thread) only for a name the router serves, never for any name a
+    // client makes up.
+    const sni = createSniHandler(ca, { allow: (name) => router.routes(name) });
     const routerTls = { cert: sni.fallback.certPem, key: sni.fallback.keyPem, SNICallback: sni.SNICallback };
     await router.listen({ host: settings.bindHost, port: settings.routerTlsPort, tls: routerTls });
     // `heroku run` verifies this certificate against NODE_EXTRA_CA_CERTS (the local CA), by IP.

@@ -74,6 +74,9 @@ export const CATALOGUE = {
   stack_unavailable: invalid('Stack {stack} is not available in Berth; it runs {available}.'),
   // ---- add-ons ----------------------------------------------------------------------------------------------------
   addon_plan_not_found: invalid('Couldn\'t find either the add-on service or the add-on plan of "{plan}". Berth has no add-on services yet.'),
+  // ---- builds -----------------------------------------------------------------------------------------------------
+  // [U] Heroku's wording for cancelling a finished build is unconfirmed.
+  build_not_cancellable: invalid('Build {id} has already {status}: only a pending build can be cancelled.'),
   // ---- config vars ------------------------------------------------------------------------------------------------
   config_var_name_invalid: invalid(
     'Invalid config var name: {name}. Names must start with a letter or underscore and contain only letters, digits and underscores.',
@@ -88,6 +91,8 @@ export const CATALOGUE = {
   formation_quantity_negative: invalid('Quantity cannot be less than 0.'),
   formation_quantity_too_high: invalid('Quantity cannot be more than {max} on Berth.'),
   dyno_size_invalid: invalid('No such size as {size}. Use {sizes}.'),
+  // [U] Heroku's wording is unconfirmed; what is sure is that the release type runs only as the release phase.
+  formation_release_not_scalable: invalid('Cannot scale the release process type: it runs once per new release, as its release phase.'),
   app_not_released: invalid('This app has no release to run yet: deploy it first.'),
   // ---- domains ----------------------------------------------------------------------------------------------------
   domain_hostname_missing: invalid('Hostname must be provided.'),
@@ -95,6 +100,7 @@ export const CATALOGUE = {
   domain_hostname_invalid: invalid('{hostname} is not a valid hostname.'),
   domain_already_added: invalid('Domain already added to this app.'),
   domain_taken: invalid('{hostname} is currently in use by another app.'),
+  domain_reserved: invalid('{hostname} is reserved for the app named {app}.'),
   domain_default_undeletable: invalid("{hostname} is the app's default domain and cannot be removed."),
   // ---- log drains -------------------------------------------------------------------------------------------------
   log_drain_url_invalid: invalid('Url is invalid: use https://, http://, syslog://host:port or syslog+tls://host:port.'),

@@ -95,12 +95,13 @@ export function createServices(deps: ServiceDeps): Services {
   events.on('routing.changed', () => dynos.republish());
   const releases = new ReleasesService(
     { store, logplex, events, queues, releasePhase: dynos, account: () => account },
-    { dataDir: settings.dataDir, outputUrl: urls.releaseOutput },
+    { dataDir: settings.dataDir, outputMaxBytes: settings.outputMaxBytes, outputUrl: urls.releaseOutput },
   );
   const apps = new AppsService(store, releases, events, { stack: settings.stack, configVarsMaxBytes: settings.configVarsMaxBytes });
   const sources = new SourcesService(store, {
     dataDir: settings.dataDir,
     maxBytes: settings.sourceMaxBytes,
+    graceSeconds: settings.sourceGraceSeconds,
     ownPrefixes: () => [`${deps.publicUrl}/sources/`, `https://${gitHost(settings)}/sources/`],
   });
   const compiler = new SlugCompiler({
@@ -121,6 +122,7 @@ export function createServices(deps: ServiceDeps): Services {
       dataDir: settings.dataDir,
       stack: settings.stack,
       buildTimeoutSeconds: settings.buildTimeoutSeconds,
+      outputMaxBytes: settings.outputMaxBytes,
       outputUrl: urls.buildOutput,
       webUrl: (app) => webUrl(settings, app),
     },
@@ -128,7 +130,13 @@ export function createServices(deps: ServiceDeps): Services {
   events.on('app.destroyed', ({ appId }) => builds.removeApp(appId));
   const git = new GitService(
     { apps, sources, builds, releases, queues, sourceBlobUrl: urls.sourceBlob, logger: logger.child({ module: 'git' }) },
-    { dataDir: settings.dataDir, autoCreateApps: settings.autoCreateApps, internalUrl: `${deps.publicUrl}${INTERNAL_PUSH_PATH}` },
+    {
+      dataDir: settings.dataDir,
+      autoCreateApps: settings.autoCreateApps,
+      // The hook's token goes over TLS (the API's HTTPS listener), never in cleartext on the shared loopback.
+      internalUrl: `https://${gitHost(settings)}${INTERNAL_PUSH_PATH}`,
+      caFile: join(settings.dataDir, 'tls', 'ca.pem'),
+    },
   );
   events.on('app.destroyed', ({ appId }) => git.removeApp(appId));
   return {

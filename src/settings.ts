@@ -41,6 +41,10 @@ export interface Settings {
   /** Largest source tarball, uncompressed (Heroku: 1 GB repo checkout). */
   readonly sourceMaxBytes: number;
   readonly sourceMaxEntries: number;
+  /** A source blob is deleted this long after the last build that used it (a retry may still want it). */
+  readonly sourceGraceSeconds: number;
+  /** The most bytes of a build's or release command's own output kept in its output file; then a notice line. */
+  readonly outputMaxBytes: number;
   /** R10: a web dyno must bind $PORT within this many seconds of launch (Heroku: 60). */
   readonly bootTimeoutSeconds: number;
   /** SIGTERM grace before R12 and SIGKILL (Heroku: 30). */
@@ -157,6 +161,8 @@ export function loadSettings(env: Env = process.env): Settings {
     slugCompressionLevel: Math.min(9, int(env, 'BERTH_SLUG_COMPRESSION_LEVEL', 1)),
     sourceMaxBytes: int(env, 'BERTH_SOURCE_MAX_BYTES', 1024 * 1024 * 1024),
     sourceMaxEntries: int(env, 'BERTH_SOURCE_MAX_ENTRIES', 200_000),
+    sourceGraceSeconds: int(env, 'BERTH_SOURCE_GRACE_SECONDS', 600),
+    outputMaxBytes: int(env, 'BERTH_OUTPUT_MAX_BYTES', 64 * 1024 * 1024),
     bootTimeoutSeconds: int(env, 'BERTH_BOOT_TIMEOUT', 60),
     stopGraceSeconds: int(env, 'BERTH_STOP_GRACE', 30),
     crashCooloffSeconds: list(env, 'BERTH_CRASH_COOLOFF', [20, 40, 60, 180, 320].map((m) => m * 60)),
@@ -186,6 +192,10 @@ export function loadSettings(env: Env = process.env): Settings {
 /** URLs derived from the settings, used by the CLI's `env` and `up` output and by the API's `web_url`. */
 export function apiUrl(s: Settings): string {
   return `http://${s.bindHost}:${s.apiPort}`;
+}
+/** The same API over TLS (the local CA's certificate): where `berth env` points the heroku CLI, so its key never crosses loopback in cleartext. */
+export function apiTlsUrl(s: Settings): string {
+  return `https://${s.bindHost}:${s.apiTlsPort}`;
 }
 export function gitHost(s: Settings): string {
   return `${s.bindHost}:${s.apiTlsPort}`;

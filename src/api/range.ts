@@ -11,6 +11,11 @@ export interface Range {
   readonly end: string | undefined;
   readonly max: number;
   readonly order: 'asc' | 'desc';
+  /**
+   * With an exclusive start: items whose value equals the start are skipped only up to this id (in the page's order),
+   * so a Next-Range that falls between items sharing a value (two builds in one second) skips none of them.
+   */
+  readonly afterId?: string | undefined;
 }
 
 export const DEFAULT_PAGE_SIZE = 200;
@@ -47,6 +52,7 @@ export function parseRange(header: string | undefined, fields: readonly string[]
 
   let max = DEFAULT_PAGE_SIZE;
   let order: 'asc' | 'desc' = 'asc';
+  let afterId: string | undefined;
   for (const option of rest.split(/[;,]/)) {
     const trimmed = option.trim();
     if (trimmed === '') continue;
@@ -58,11 +64,13 @@ export function parseRange(header: string | undefined, fields: readonly string[]
     } else if (key === 'order') {
       if (value !== 'asc' && value !== 'desc') raise('range_order_invalid', { value });
       order = value;
+    } else if (key === 'after_id' && value !== '') {
+      afterId = value;
     } else {
       raise('range_option_unknown', { option: trimmed });
     }
   }
-  return { field, start, startExclusive, end, max, order };
+  return { field, start, startExclusive, end, max, order, ...(afterId === undefined ? {} : { afterId }) };
 }
 
 export type FieldValue = string | number;
@@ -87,7 +95,10 @@ function bound(sample: FieldValue | undefined, raw: string): FieldValue {
 
 export function paginate<T>(all: readonly T[], range: Range, valueOf: (item: T, field: string) => FieldValue): Page<T> {
   const sign = range.order === 'desc' ? -1 : 1;
-  const sorted = [...all].sort((a, b) => sign * compare(valueOf(a, range.field), valueOf(b, range.field)));
+  // Ties on the field are broken by id, so the order (and so every page boundary) is total.
+  const sorted = [...all].sort(
+    (a, b) => sign * (compare(valueOf(a, range.field), valueOf(b, range.field)) || compare(valueOf(a, 'id'), valueOf(b, 'id'))),
+  );
   const sample = sorted[0] === undefined ? undefined : valueOf(sorted[0], range.field);
   const start = range.start === undefined ? undefined : bound(sample, range.start);
   const end = range.end === undefined ? undefined : bound(sample, range.end);
@@ -95,15 +106,20 @@ export function paginate<T>(all: readonly T[], range: Range, valueOf: (item: T, 
     const value = valueOf(item, range.field);
     if (start !== undefined) {
       const c = sign * compare(value, start);
-      if (c < 0 || (c === 0 && range.startExclusive)) return false;
+      if (c < 0) return false;
+      if (c === 0 && range.startExclusive && (range.afterId === undefined || sign * compare(valueOf(item, 'id'), range.afterId) <= 0)) return false;
     }
     if (end !== undefined && sign * compare(value, end) > 0) return false;
     return true;
   });
   const items = inRange.slice(0, range.max);
   const last = items[items.length - 1];
-  if (inRange.length <= range.max || last === undefined) return { items, nextRange: undefined };
+  const next = inRange[range.max];
+  if (next === undefined || last === undefined) return { items, nextRange: undefined };
+  const lastValue = valueOf(last, range.field);
   const orderPart = range.order === 'desc' ? ', order=desc' : '';
   const endPart = range.end === undefined ? '' : range.end;
-  return { items, nextRange: `${range.field} ]${String(valueOf(last, range.field))}..${endPart}; max=${range.max}${orderPart}` };
+  // Only when the next page starts with the same value does the header need the id to continue after.
+  const tiePart = range.field !== 'id' && compare(valueOf(next, range.field), lastValue) === 0 ? `, after_id=${String(valueOf(last, 'id'))}` : '';
+  return { items, nextRange: `${range.field} ]${String(lastValue)}..${endPart}; max=${range.max}${orderPart}${tiePart}` };
 }

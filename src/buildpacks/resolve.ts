@@ -2,9 +2,13 @@
 // for them) are the bundled ones, so apps that name the official buildpacks build offline. Local paths and file://
 // are used in place; https tarballs and git URLs are fetched once into the data dir and reused.
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { access, constants, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { access, constants, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve as resolvePath } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -80,7 +84,17 @@ export interface ResolveOptions {
    * entries sit in one top-level directory. The build passes the source checker in; this room needs no other.
    */
   readonly inspectArchive: (file: string) => Promise<{ readonly root: string | undefined }>;
+  /**
+   * The reference comes from the app's source (`.buildpacks`), which anyone who can push writes: it may name only
+   * bundled buildpacks and remote URLs, never a path on this machine, `file://` or a loopback address.
+   */
+  readonly fromSource?: boolean;
+  /** The most bytes a buildpack tarball download may have; more fails the fetch. */
+  readonly maxDownloadBytes?: number;
 }
+
+/** A classic buildpack is a few MiB; a download this large is not one. */
+export const MAX_BUILDPACK_DOWNLOAD_BYTES = 100 * 1024 * 1024;
 
 export async function resolveBuildpack(ref: string, options: ResolveOptions): Promise<ResolvedBuildpack> {
   const trimmed = ref.trim();
@@ -91,6 +105,7 @@ export async function resolveBuildpack(ref: string, options: ResolveOptions): Pr
       return { url: trimmed, name: `heroku/${bundled}`, dir };
     }
   }
+  if (options.fromSource === true) checkSourceReference(trimmed);
   if (trimmed.startsWith('/') || trimmed.startsWith('file://')) {
     const dir = trimmed.startsWith('file://') ? fileURLToPath(trimmed) : trimmed;
     await checkBuildpackDir(dir, trimmed);
@@ -105,26 +120,92 @@ export async function resolveBuildpack(ref: string, options: ResolveOptions): Pr
   try {
     await stat(join(dir, 'bin'));
   } catch {
-    await fetchBuildpack(trimmed, dir, options.inspectArchive);
+    await fetchBuildpack(trimmed, dir, options.inspectArchive, options.maxDownloadBytes ?? MAX_BUILDPACK_DOWNLOAD_BYTES);
   }
   await checkBuildpackDir(dir, trimmed);
   return { url: trimmed, name: trimmed, dir };
 }
 
-async function fetchBuildpack(url: string, dir: string, inspectArchive: ResolveOptions['inspectArchive']): Promise<void> {
+/** `.buildpacks` entries: bundled names (handled before this) and remote http(s) URLs only. */
+function checkSourceReference(ref: string): void {
+  const refuse = (why: string): never => {
+    throw new BuildpackError(`Buildpack ${ref} in .buildpacks is not allowed: ${why}. Name heroku/nodejs, heroku/python or a remote URL.`);
+  };
+  if (!/^https?:\/\//.test(ref)) refuse('a source may not name a path or file:// URL on this machine');
+  let host: string;
+  try {
+    host = new URL(ref).hostname;
+  } catch {
+    return refuse('it is not a URL');
+  }
+  if (isLoopbackHost(host)) refuse('it names this machine');
+}
+
+/** localhost, *.localhost, 127.0.0.0/8, 0.0.0.0, ::1, :: and their IPv4-mapped forms. */
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  const v4 = host.replace(/^::ffff:/, '');
+  if (/^127\.\d+\.\d+\.\d+$/.test(v4) || v4 === '0.0.0.0' || v4 === '0') return true;
+  // WHATWG URL parsing already turned 0x7f.1, 2130706433 and the like into dotted quads.
+  return host === '::1' || host === '::' || host === '0:0:0:0:0:0:0:1' || host === '::ffff:7f00:1';
+}
+
+class DownloadTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`larger than ${limit} bytes`);
+  }
+}
+
+/** Fails once more than `limit` bytes went through. */
+function byteLimit(limit: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      if (seen > limit) callback(new DownloadTooLarge(limit));
+      else callback(null, chunk);
+    },
+  });
+}
+
+function mebibytes(bytes: number): string {
+  return String(Math.round((bytes / (1024 * 1024)) * 100) / 100);
+}
+
+/** Streams the body to `file` through the byte limit: the daemon never holds a download in memory. */
+async function download(url: string, file: string, limit: number): Promise<void> {
+  const response = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(120_000) });
+  if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status}`);
+  const length = Number(response.headers.get('content-length') ?? '0');
+  if (length > limit) {
+    await response.body.cancel();
+    throw new DownloadTooLarge(limit);
+  }
+  await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), byteLimit(limit), createWriteStream(file));
+}
+
+async function fetchBuildpack(
+  url: string,
+  dir: string,
+  inspectArchive: ResolveOptions['inspectArchive'],
+  maxDownloadBytes: number,
+): Promise<void> {
   await mkdir(dirname(dir), { recursive: true });
-  const temp = `${dir}.${process.pid}.tmp`;
-  await rm(temp, { recursive: true, force: true });
+  // Unique per fetch: two builds fetching the same URL at once must not unpack into (or delete) each other's files.
+  const temp = `${dir}.${randomUUID()}.tmp`;
   const [base = url, ref] = url.split('#');
   try {
     if (/\.(tgz|tar\.gz|tar)$/.test(base)) {
       await mkdir(temp, { recursive: true });
-      const response = await fetch(base, { redirect: 'follow', signal: AbortSignal.timeout(120_000) });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const archive = `${temp}.tgz`;
-      await writeFile(archive, Buffer.from(await response.arrayBuffer()));
       try {
-        const inspection = await inspectArchive(archive);
+        await download(base, archive, maxDownloadBytes);
+        // Untrusted like any source: every entry is checked before tar unpacks it. An archive that is refused is not a
+        // network problem: say what is wrong with it, without the offline hint.
+        const inspection = await inspectArchive(archive).catch((error: unknown) => {
+          throw new BuildpackError(`Could not use buildpack ${url}: ${(error as Error).message}`);
+        });
         const strip = inspection.root === undefined ? 0 : 1;
         await run('tar', ['-xf', archive, '-C', temp, '--no-same-owner', '--no-same-permissions', `--strip-components=${strip}`]);
       } finally {
@@ -134,9 +215,18 @@ async function fetchBuildpack(url: string, dir: string, inspectArchive: ResolveO
       const args = ['clone', '--depth', '1', ...(ref ? ['--branch', ref] : []), '--', base, temp];
       await run('git', args, { env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, timeout: 120_000 });
     }
-    await rename(temp, dir);
+    await rename(temp, dir).catch(async (error: unknown) => {
+      // Another fetch of the same URL finished first: its copy is as good as this one.
+      const code = (error as { code?: string }).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+      await rm(temp, { recursive: true, force: true });
+    });
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
+    if (error instanceof DownloadTooLarge) {
+      throw new BuildpackError(`Buildpack ${url} is too large: a buildpack download may have at most ${mebibytes(error.limit)} MiB.`);
+    }
+    if (error instanceof BuildpackError) throw error;
     const detail = (error as { stderr?: string }).stderr?.trim().split('\n').pop() ?? (error as Error).message;
     const cause = (error as { cause?: { code?: string } }).cause?.code;
     throw new BuildpackError(`Could not fetch buildpack ${url}: ${cause ?? detail}. Is the machine offline?`);

@@ -13,7 +13,7 @@ import { detectAuto, detectExplicit, parseBuildpacksFile, type DetectedBuildpack
 import { BuildFailure } from './failure.js';
 import { discoverProcessTypes } from './process-types.js';
 import { makeSlug, slugSizeText } from './slug.js';
-import { Workspace } from './workspace.js';
+import { CAPTURE_LIMIT_BYTES, Workspace } from './workspace.js';
 
 export interface CompilerOptions {
   readonly runtime: Runtime;
@@ -30,6 +30,8 @@ export interface CompilerOptions {
 
 export interface CompileJob {
   readonly appId: string;
+  /** For container names (`berth-<app>-build-…`); labels carry the app's id. */
+  readonly appName: string;
   readonly buildId: string;
   /** The source tarball on this machine. */
   readonly sourceFile: string;
@@ -51,6 +53,12 @@ export interface CompiledSlug {
   readonly addons: readonly string[];
 }
 
+/** Why an aborted build ended: the reason given (a shutdown), or Heroku's timeout line. */
+function timedOut(signal: AbortSignal, language: string): BuildFailure {
+  const reason: unknown = signal.reason;
+  return reason instanceof BuildFailure ? reason : new BuildFailure([`Timed out compiling ${language} (${String(reason)})`]);
+}
+
 function stackTitle(stack: string): string {
   return stack.replace(/^heroku/, 'Heroku');
 }
@@ -68,7 +76,8 @@ export class SlugCompiler {
   /** Throws BuildFailure (its lines are for the user) or, on a platform fault, any other error. */
   async compile(job: CompileJob, out: Writable): Promise<CompiledSlug> {
     const options = this.#options;
-    const inspection = await inspectSource(job.sourceFile, options.sourceLimits).catch((error: unknown) => {
+    const inspection = await inspectSource(job.sourceFile, options.sourceLimits, job.signal).catch((error: unknown) => {
+      if (job.signal.aborted) throw timedOut(job.signal, 'app');
       if (error instanceof SourceArchiveError) throw new BuildFailure([error.message]);
       throw error;
     });
@@ -78,6 +87,7 @@ export class SlugCompiler {
       runtime: options.runtime,
       image: options.buildImage,
       appId: job.appId,
+      appName: job.appName,
       buildId: job.buildId,
       binds: options.trust.binds,
     });
@@ -86,12 +96,14 @@ export class SlugCompiler {
     let language = 'app';
     job.signal.addEventListener('abort', abort, { once: true });
     try {
+      // Stopped while the container was being made: the listener above is too late to hear it.
+      job.signal.throwIfAborted();
       const prefix = workspace.buildDir.slice('/tmp/'.length);
       await workspace.putSource(repackSource(job.sourceFile, { prefix, inspection, limits: options.sourceLimits }));
       await workspace.putEnv(job.config);
 
-      const references = await this.#references(job, workspace);
-      const resolved = await this.#resolve(references, out);
+      const { references, fromSource } = await this.#references(job, workspace);
+      const resolved = await this.#resolve(references, fromSource, out);
       const installed = await workspace.putBuildpacks(resolved);
       let detected: DetectedBuildpack[];
       if (references.length === 0) {
@@ -121,6 +133,7 @@ export class SlugCompiler {
         runImage: options.runImage,
         image: `berth/slug:${slugId}`,
         appId: job.appId,
+        appName: job.appName,
         slugId,
         compressionLevel: options.compressionLevel,
       });
@@ -135,10 +148,7 @@ export class SlugCompiler {
       out.write(`       Done: ${slugSizeText(artifact.size)}\n`);
       return { slugId, blobPath, ...artifact, processTypes, buildpacks: detected, addons: release.addons };
     } catch (error) {
-      if (job.signal.aborted) {
-        const reason: unknown = job.signal.reason;
-        throw reason instanceof BuildFailure ? reason : new BuildFailure([`Timed out compiling ${language} (${String(reason)})`]);
-      }
+      if (job.signal.aborted) throw timedOut(job.signal, language);
       throw error;
     } finally {
       job.signal.removeEventListener('abort', abort);
@@ -146,16 +156,20 @@ export class SlugCompiler {
     }
   }
 
-  async #references(job: CompileJob, workspace: Workspace): Promise<string[]> {
-    if (job.buildpacks.length > 0) return [...job.buildpacks];
-    const file = await workspace.capture(['bash', '-c', 'if [ -f "$1/.buildpacks" ]; then cat "$1/.buildpacks"; fi', 'bp', workspace.buildDir]);
+  /** The buildpack references, and whether they come from the source (`.buildpacks`, written by whoever pushes). */
+  async #references(job: CompileJob, workspace: Workspace): Promise<{ references: string[]; fromSource: boolean }> {
+    if (job.buildpacks.length > 0) return { references: [...job.buildpacks], fromSource: false };
+    const file = await workspace.capture(
+      ['bash', '-c', `if [ -f "$1/.buildpacks" ]; then head -c ${CAPTURE_LIMIT_BYTES + 1} "$1/.buildpacks"; fi`, 'bp', workspace.buildDir],
+      { what: 'The .buildpacks file' },
+    );
     const listed = parseBuildpacksFile(file.stdout);
-    if (listed.length > 0) return listed;
+    if (listed.length > 0) return { references: listed, fromSource: true };
     const url = job.config['BUILDPACK_URL'];
-    return url ? [url] : [];
+    return { references: url ? [url] : [], fromSource: false };
   }
 
-  async #resolve(references: readonly string[], out: Writable): Promise<ResolvedBuildpack[]> {
+  async #resolve(references: readonly string[], fromSource: boolean, out: Writable): Promise<ResolvedBuildpack[]> {
     if (references.length === 0) return bundledBuildpacks();
     const resolved: ResolvedBuildpack[] = [];
     for (const reference of references) {
@@ -164,6 +178,7 @@ export class SlugCompiler {
           await resolveBuildpack(reference, {
             cacheDir: this.#options.buildpackCacheDir,
             inspectArchive: (file) => inspectSource(file, BUILDPACK_ARCHIVE_LIMITS),
+            fromSource,
           }),
         );
       } catch (error) {

@@ -23,7 +23,10 @@ export function parseBuildpacksFile(text: string): string[] {
 export type DetectHost = Pick<Workspace, 'buildDir' | 'capture'>;
 
 async function runDetect(workspace: DetectHost, buildpack: InstalledBuildpack, stderr: Writable): Promise<string | undefined> {
-  const { code, stdout } = await workspace.capture([`${buildpack.path}/bin/detect`, workspace.buildDir], { stderr });
+  const { code, stdout } = await workspace.capture([`${buildpack.path}/bin/detect`, workspace.buildDir], {
+    stderr,
+    what: `The output of ${buildpack.name}'s bin/detect`,
+  });
   if (code !== 0) return undefined;
   return stdout.trim().split('\n')[0]?.trim() || buildpack.name;
 }

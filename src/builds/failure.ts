@@ -1,4 +1,9 @@
 // A build that fails on purpose: the lines the user reads at the end of the output (Heroku's `!` lines).
+
+/** `heroku builds:cancel` (`DELETE /apps/{app}/builds/{id}`): the build's last `!` line before `Push failed` [U]. */
+export function cancelledLine(email: string): string {
+  return `Build cancelled by user ${email}.`;
+}
 export class BuildFailure extends Error {
   /** Printed after the buildpack's own output, each prefixed ` !     `. */
   readonly lines: readonly string[];

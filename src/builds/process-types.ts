@@ -5,7 +5,7 @@ import type { DetectedBuildpack } from './detect.js';
 import { BuildFailure } from './failure.js';
 import { mergeProcessTypes, parseProcfile, ProcfileError } from './procfile.js';
 import { parseReleaseYaml, ReleaseYamlError, type BuildpackRelease } from './release-yaml.js';
-import type { Workspace } from './workspace.js';
+import { CAPTURE_LIMIT_BYTES, type Workspace } from './workspace.js';
 
 export interface DiscoveredProcesses {
   readonly processTypes: ProcessTypes;
@@ -13,7 +13,10 @@ export interface DiscoveredProcesses {
 }
 
 async function buildpackRelease(workspace: Workspace, buildpack: DetectedBuildpack, out: Writable): Promise<BuildpackRelease> {
-  const { code, stdout } = await workspace.capture(['bash', '-c', 'if [ -x "$1/bin/release" ]; then exec "$1/bin/release" "$2"; fi', 'release', buildpack.path, workspace.buildDir], { stderr: out });
+  const { code, stdout } = await workspace.capture(['bash', '-c', 'if [ -x "$1/bin/release" ]; then exec "$1/bin/release" "$2"; fi', 'release', buildpack.path, workspace.buildDir], {
+    stderr: out,
+    what: `The output of ${buildpack.name}'s bin/release`,
+  });
   if (code !== 0) throw new BuildFailure([`Buildpack ${buildpack.name}: bin/release exited with status ${code}.`]);
   try {
     return parseReleaseYaml(stdout);
@@ -24,7 +27,11 @@ async function buildpackRelease(workspace: Workspace, buildpack: DetectedBuildpa
 }
 
 async function readProcfile(workspace: Workspace): Promise<string | undefined> {
-  const { code, stdout } = await workspace.capture(['bash', '-c', 'if [ -f "$1/Procfile" ]; then cat "$1/Procfile"; else exit 3; fi', 'procfile', workspace.buildDir]);
+  // `head` keeps a huge Procfile in the container: one byte over the cap is enough to refuse it.
+  const { code, stdout } = await workspace.capture(
+    ['bash', '-c', `if [ -f "$1/Procfile" ]; then head -c ${CAPTURE_LIMIT_BYTES + 1} "$1/Procfile"; else exit 3; fi`, 'procfile', workspace.buildDir],
+    { what: 'The Procfile' },
+  );
   if (code === 3) return undefined;
   if (code !== 0) throw new BuildFailure(['The Procfile could not be read.']);
   return stdout;

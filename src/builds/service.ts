@@ -3,12 +3,13 @@
 // leaves the app's slug and releases as they were.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord, BuildpackRef, BuildRecord, ConfigVars, ReleaseArtifact, ReleaseRecord, SlugRecord } from '../contracts/records.js';
 import type { SourceRef } from '../contracts/sources.js';
+import { sameSecret } from '../credentials.js';
 import { raise } from '../errors.js';
 import { API_LINES, OutputStream, RELEASE_DESCRIPTIONS, replayFile, type Logplex } from '../logs/index.js';
 import type { AppQueues, QueueTurn } from '../queue.js';
@@ -16,13 +17,15 @@ import type { Runtime } from '../runtime/index.js';
 import { SourceFetchError, type SourcesService } from '../sources/index.js';
 import type { Store } from '../store/index.js';
 import type { SlugCompiler } from './compiler.js';
-import { BuildFailure } from './failure.js';
+import { BuildFailure, cancelledLine } from './failure.js';
 import { cacheVolume } from './workspace.js';
 
 export interface BuildsOptions {
   readonly dataDir: string;
   readonly stack: string;
   readonly buildTimeoutSeconds: number;
+  /** The most bytes of a build's own output kept in its output file (BERTH_OUTPUT_MAX_BYTES). */
+  readonly outputMaxBytes: number;
   readonly outputUrl: (buildId: string, secret: string) => string;
   readonly webUrl: (appName: string) => string;
 }
@@ -64,7 +67,8 @@ export class BuildsService {
   readonly #options: BuildsOptions;
   readonly #live = new Map<string, OutputStream>();
   readonly #running = new Set<Promise<void>>();
-  readonly #controllers = new Set<AbortController>();
+  /** Each pending build's stop switch (timeout, cancel, shutdown) and its run, from creation until its run ends. */
+  readonly #pending = new Map<string, { readonly controller: AbortController; run?: Promise<void>; started: boolean }>();
 
   constructor(deps: BuildsDeps, options: BuildsOptions) {
     this.#deps = deps;
@@ -105,34 +109,74 @@ export class BuildsService {
       this.#deps.logplex.write(app.id, 'app', 'api', API_LINES.buildStarted(user.email));
       return record;
     });
-    const output = new OutputStream(this.#outputPath(app.id, build.id));
+    const output = new OutputStream(this.#outputPath(app.id, build.id), { maxBytes: this.#options.outputMaxBytes });
     this.#live.set(build.id, output);
+    this.#deps.sources.claim(request.source, app.id);
+    const pending: { readonly controller: AbortController; run?: Promise<void>; started: boolean } = { controller: new AbortController(), started: false };
+    this.#pending.set(build.id, pending);
     const run = this.#deps.queues
       .run(
         app.id,
         `build ${build.id}`,
-        () => this.#run(app.id, build, request.source, requested, output),
+        async () => {
+          // Cancelled while it waited for its turn: already failed, its output already ended.
+          if (pending.controller.signal.aborted) return;
+          pending.started = true;
+          await this.#run(app.id, build, request.source, requested, output, pending.controller);
+        },
         () => output.line(`-----> Waiting for another build or change of ${app.name} to finish...`),
         within,
       )
       .catch((error: unknown) => this.#deps.logger.error({ err: error, build: build.id }, 'build crashed'))
       .finally(() => {
+        this.#deps.sources.retire(request.source);
         this.#running.delete(run);
+        this.#pending.delete(build.id);
         // Followers that started before the end keep their own reference; new ones replay the file.
         setTimeout(() => this.#live.delete(build.id), 60_000).unref();
       });
     this.#running.add(run);
+    pending.run = run;
     return build;
   }
 
-  async #run(appId: string, build: BuildRecord, source: SourceRef, buildpacks: readonly string[], output: OutputStream): Promise<void> {
+  /**
+   * `DELETE /apps/{app}/builds/{id}` (`heroku builds:cancel`): a running build's container is removed and the build
+   * fails with a line saying it was cancelled; one still waiting for its turn fails at once. Resolves with the failed
+   * build once its turn of the app's queue is given up. A finished build cannot be cancelled.
+   */
+  async cancel(app: AppRecord, id: string): Promise<BuildRecord> {
+    const build = this.get(app, id);
+    const pending = this.#pending.get(build.id);
+    if (build.status !== 'pending' || !pending || pending.controller.signal.aborted) {
+      raise('build_not_cancellable', { id: build.id, status: build.status === 'pending' ? 'been cancelled' : build.status });
+    }
+    const failure = new BuildFailure([cancelledLine(this.#deps.account().email)]);
+    pending.controller.abort(failure);
+    if (pending.started) {
+      await pending.run;
+    } else {
+      const output = this.#live.get(build.id);
+      if (output) {
+        this.#failed(app.id, build, output, failure);
+        await output.end();
+      }
+    }
+    return this.get(app, id);
+  }
+
+  async #run(
+    appId: string,
+    build: BuildRecord,
+    source: SourceRef,
+    buildpacks: readonly string[],
+    output: OutputStream,
+    controller: AbortController,
+  ): Promise<void> {
     const { store, logplex, releases, compiler } = this.#deps;
-    const user = this.#deps.account();
-    const controller = new AbortController();
-    this.#controllers.add(controller);
     const limit = this.#options.buildTimeoutSeconds;
     // Heroku says `(25 minutes)`; a short limit set for tests is said in seconds rather than as `0 minutes`.
-    const said = limit % 60 === 0 ? `${limit / 60} minutes` : `${limit} seconds`;
+    const said = limit % 60 === 0 ? plural(limit / 60, 'minute') : plural(limit, 'second');
     const timer = setTimeout(() => controller.abort(said), limit * 1000);
     const sourceFile = join(this.#options.dataDir, 'builds', appId, `${build.id}.source`);
     let pendingRelease: ReleaseRecord | undefined;
@@ -143,9 +187,12 @@ export class BuildsService {
       await this.#deps.sources.fetchTo(source, sourceFile);
       if (build.sourceChecksum) await verifyChecksum(sourceFile, build.sourceChecksum);
       await mkdir(this.slugDir(appId), { recursive: true });
+      // Stopped before its build container existed (a cancel or shutdown during the fetch).
+      if (controller.signal.aborted && controller.signal.reason instanceof BuildFailure) throw controller.signal.reason;
       const compiled = await compiler.compile(
         {
           appId,
+          appName: app.name,
           buildId: build.id,
           sourceFile,
           sourceVersion: build.sourceVersion,
@@ -201,27 +248,30 @@ export class BuildsService {
             ? new BuildFailure([error.message])
             : undefined;
       if (!failure) this.#deps.logger.error({ err: error, build: build.id }, 'build failed on a platform fault');
-      const lines = failure?.lines ?? [`Build failed on an internal error: ${(error as Error).message}`];
-      for (const line of lines) output.line(` !     ${line}`);
-      for (const line of failure?.raw ?? []) output.line(line);
-      output.line();
-      output.line(' !     Push failed');
-      store.transaction(() => {
-        if (!store.builds.get(build.id)) return;
-        store.builds.finish(build.id, { status: 'failed' }, apiTimestamp());
-        if (store.apps.getById(appId)) {
-          logplex.write(appId, 'app', 'api', API_LINES.buildFailed(this.#options.outputUrl(build.id, build.outputSecret)));
-        }
-      });
-      void user;
+      this.#failed(appId, build, output, failure ?? new BuildFailure([`Build failed on an internal error: ${(error as Error).message}`]));
     } finally {
-      this.#controllers.delete(controller);
       clearTimeout(timer);
       await rm(sourceFile, { force: true });
       await output.end();
     }
     // The release phase runs after the build's output ends, still in this build's turn of the app's queue.
     if (pendingRelease) await releases.runPhase(pendingRelease);
+  }
+
+  /** The end of a failed build's output (its `!` lines, `Push failed`), the build failed, and `Build failed` logged. */
+  #failed(appId: string, build: BuildRecord, output: OutputStream, failure: BuildFailure): void {
+    const { store, logplex } = this.#deps;
+    for (const line of failure.lines) output.line(` !     ${line}`);
+    for (const line of failure.raw) output.line(line);
+    output.line();
+    output.line(' !     Push failed');
+    store.transaction(() => {
+      if (!store.builds.get(build.id)) return;
+      store.builds.finish(build.id, { status: 'failed' }, apiTimestamp());
+      if (store.apps.getById(appId)) {
+        logplex.write(appId, 'app', 'api', API_LINES.buildFailed(this.#options.outputUrl(build.id, build.outputSecret)));
+      }
+    });
   }
 
   list(app: AppRecord): BuildRecord[] {
@@ -237,7 +287,7 @@ export class BuildsService {
   /** Every byte of a build's output: live while it runs, replayed from its file afterwards. */
   output(buildId: string, secret: string, signal?: AbortSignal): AsyncIterable<Buffer> {
     const build = this.#deps.store.builds.get(buildId);
-    if (!build || build.outputSecret !== secret) raise('build_not_found');
+    if (!build || !sameSecret(build.outputSecret, secret)) raise('build_not_found');
     const live = this.#live.get(buildId);
     if (live) return live.follow(signal);
     return replayFile(this.#outputPath(build.appId, buildId));
@@ -272,18 +322,43 @@ export class BuildsService {
         store.builds.finish(build.id, { status: 'failed' }, apiTimestamp());
         this.#deps.logplex.write(build.appId, 'app', 'api', API_LINES.buildFailed(this.#options.outputUrl(build.id, build.outputSecret)));
       });
-      // Keep what the build printed before the daemon stopped, then say why it ended. Read it before the
-      // OutputStream opens the file: that truncates it.
-      const previous: Buffer[] = [];
-      for await (const chunk of replayFile(this.#outputPath(build.appId, build.id))) previous.push(chunk);
-      const output = new OutputStream(this.#outputPath(build.appId, build.id));
-      output.write(Buffer.concat(previous));
+      // Keep what the build printed before the daemon stopped (appended to, never read back: it may be huge), then
+      // say why it ended.
+      const output = new OutputStream(this.#outputPath(build.appId, build.id), { append: true });
       output.line(' !     The Berth daemon stopped during this build; it did not finish.');
       output.line();
       output.line(' !     Push failed');
       await output.end();
     }
     for (const container of await runtime.listByLabel({ role: 'build' })) await runtime.remove(container.id);
+    // The grace timers of blobs died with the old daemon: blobs nobody uses now go after their hour.
+    await this.#deps.sources.sweep();
+    await this.#removeLeftovers();
+  }
+
+  /**
+   * What a killed build made and no record knows of: its source copy (`builds/<app>/<id>.source`, removed when a
+   * build ends), and a slug packed but never recorded (`slugs/<app>/<id>.tgz`, image `berth/slug:<id>`). No build
+   * runs yet on start, so none of them is in use. Images are looked up per app of this instance: the engine may be
+   * shared with other Berths.
+   */
+  async #removeLeftovers(): Promise<void> {
+    const { store, runtime } = this.#deps;
+    const builds = join(this.#options.dataDir, 'builds');
+    for (const app of await readdir(builds).catch(() => [])) {
+      for (const file of await readdir(join(builds, app)).catch(() => [])) {
+        if (file.endsWith('.source')) await rm(join(builds, app, file), { force: true });
+      }
+    }
+    const known = (appId: string, slugId: string | undefined) => slugId !== undefined && store.builds.getSlug(slugId)?.appId === appId;
+    for (const app of store.apps.list()) {
+      for (const file of await readdir(this.slugDir(app.id)).catch(() => [])) {
+        if (!known(app.id, /^(.+)\.tgz$/.exec(file)?.[1])) await rm(join(this.slugDir(app.id), file), { force: true });
+      }
+      for (const image of await runtime.listImages([`berth.app=${app.id}`, 'berth.slug'])) {
+        if (!known(app.id, image.labels['berth.slug'])) await runtime.removeImage(image.id);
+      }
+    }
   }
 
   /** app.destroyed: builds' containers, slug images and files, the cache volume, output logs. */
@@ -300,12 +375,20 @@ export class BuildsService {
     await runtime.removeVolume(cacheVolume(appId));
     await rm(this.slugDir(appId), { recursive: true, force: true });
     await rm(join(this.#options.dataDir, 'builds', appId), { recursive: true, force: true });
+    await this.#deps.sources.removeApp(appId);
   }
 
   /** Daemon shutdown: running builds stop now and fail with a line saying why, rather than hold the stop up. */
   async shutdown(): Promise<void> {
-    for (const controller of this.#controllers) {
-      controller.abort(new BuildFailure(['The Berth daemon is stopping; this build was cancelled.']));
+    for (const [buildId, pending] of this.#pending) {
+      const failure = new BuildFailure(['The Berth daemon is stopping; this build was cancelled.']);
+      pending.controller.abort(failure);
+      const build = this.#deps.store.builds.get(buildId);
+      const output = this.#live.get(buildId);
+      if (pending.started || !build || !output) continue;
+      // Still waiting for its turn: it fails now rather than run once the daemon is gone.
+      this.#failed(build.appId, build, output, failure);
+      await output.end();
     }
     await this.settled();
   }
@@ -314,6 +397,11 @@ export class BuildsService {
   async settled(): Promise<void> {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
   }
+}
+
+/** `1 second`, `25 minutes`. */
+function plural(count: number, unit: string): string {
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
 async function verifyChecksum(file: string, expected: string): Promise<void> {

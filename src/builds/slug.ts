@@ -10,7 +10,7 @@ import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { extract, pack } from 'tar-stream';
-import type { Runtime } from '../runtime/index.js';
+import { containerName, type Runtime } from '../runtime/index.js';
 
 export interface SlugArtifact {
   readonly checksum: string;
@@ -25,6 +25,7 @@ export interface SlugSpec {
   readonly runImage: string;
   readonly image: string;
   readonly appId: string;
+  readonly appName: string;
   readonly slugId: string;
   readonly compressionLevel: number;
 }
@@ -90,6 +91,7 @@ async function writeSlug(spec: SlugSpec): Promise<SlugArtifact> {
 
   const container = await spec.runtime.create({
     image: spec.runImage,
+    name: containerName(spec.appName, `slug-${spec.slugId.slice(0, 8)}`),
     cmd: ['true'],
     labels: { app: spec.appId, role: 'build', release: spec.slugId },
   });

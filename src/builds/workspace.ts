@@ -6,7 +6,8 @@ import { pack as packDir } from 'tar-fs';
 import { pack } from 'tar-stream';
 import type { ConfigVars } from '../contracts/records.js';
 import type { ResolvedBuildpack } from '../buildpacks/index.js';
-import type { Runtime } from '../runtime/index.js';
+import { containerName, type Runtime } from '../runtime/index.js';
+import { BuildFailure } from './failure.js';
 
 export const CACHE_DIR = '/tmp/cache';
 export const ENV_DIR = '/tmp/env';
@@ -14,6 +15,15 @@ export const BUILDPACKS_DIR = '/tmp/buildpacks';
 /** Host-wide downloads (Node.js binaries and package managers), shared by every build of every app. */
 export const NODE_DIST_CACHE = '/var/cache/berth/node';
 export const NODE_DIST_VOLUME = 'berth-node-dist';
+
+/**
+ * The most a build reads into the daemon's memory from one command (a Procfile, `.buildpacks`, bin/detect's or
+ * bin/release's stdout): a few KiB in practice; without a cap a 2 GB Procfile cost the daemon 2 GB.
+ */
+export const CAPTURE_LIMIT_BYTES = 1024 * 1024;
+
+/** Capabilities a build does not need, taken from Docker's default set (see DYNO_CAP_DROP in dynos/launch.ts). */
+const BUILD_CAP_DROP = ['NET_RAW', 'NET_BIND_SERVICE', 'MKNOD', 'SYS_CHROOT', 'AUDIT_WRITE', 'SETFCAP', 'SETPCAP'];
 
 export function cacheVolume(appId: string): string {
   return `berth-cache-${appId}`;
@@ -23,6 +33,7 @@ export interface WorkspaceSpec {
   readonly runtime: Runtime;
   readonly image: string;
   readonly appId: string;
+  readonly appName: string;
   readonly buildId: string;
   /** Extra binds (the host CA bundle). */
   readonly binds: readonly string[];
@@ -50,10 +61,14 @@ export class Workspace {
     await spec.runtime.ensureVolume(NODE_DIST_VOLUME, { 'berth.cache': 'node-dist' });
     const id = await spec.runtime.start({
       image: spec.image,
+      name: containerName(spec.appName, `build-${spec.buildId.slice(0, 8)}`),
       // The container only hosts the phases, each run with exec; it never does anything itself.
       cmd: ['sleep', 'infinity'],
       labels: { app: spec.appId, role: 'build', release: spec.buildId },
       binds: [`${volume}:${CACHE_DIR}`, `${NODE_DIST_VOLUME}:${NODE_DIST_CACHE}`, ...spec.binds],
+      // Builds run the app's own scripts on the host's network: no sniffing loopback, no privileged ports, no setuid.
+      capDrop: BUILD_CAP_DROP,
+      noNewPrivileges: true,
     });
     const workspace = new Workspace(spec.runtime, id, spec.buildId);
     const code = await workspace.exec(['mkdir', '-p', '/app', ENV_DIR, BUILDPACKS_DIR]);
@@ -69,12 +84,24 @@ export class Workspace {
     return this.#runtime.exec(this.#id, { cmd, ...options });
   }
 
-  /** Runs a command and collects its stdout (stderr goes to `stderr` when given). */
-  async capture(cmd: readonly string[], options: { env?: Readonly<Record<string, string>>; stderr?: Writable } = {}): Promise<{ code: number; stdout: string }> {
+  /**
+   * Runs a command and collects its stdout (stderr goes to `stderr` when given). More than CAPTURE_LIMIT_BYTES of it
+   * fails the build with a line naming `what`; the rest of the output is drained and dropped.
+   */
+  async capture(
+    cmd: readonly string[],
+    options: { what: string; env?: Readonly<Record<string, string>>; stderr?: Writable },
+  ): Promise<{ code: number; stdout: string }> {
+    const { what, ...execOptions } = options;
     const chunks: Buffer[] = [];
+    let bytes = 0;
     const sink = new PassThrough();
-    sink.on('data', (c: Buffer) => chunks.push(c));
-    const code = await this.exec(cmd, { ...options, stdout: sink, stderr: options.stderr ?? new PassThrough().resume() });
+    sink.on('data', (c: Buffer) => {
+      bytes += c.length;
+      if (bytes <= CAPTURE_LIMIT_BYTES) chunks.push(c);
+    });
+    const code = await this.exec(cmd, { ...execOptions, stdout: sink, stderr: options.stderr ?? new PassThrough().resume() });
+    if (bytes > CAPTURE_LIMIT_BYTES) throw new BuildFailure([`${what} is too large: a build reads at most 1 MiB of it.`]);
     return { code, stdout: Buffer.concat(chunks).toString('utf8') };
   }
 

@@ -1,7 +1,7 @@
 // The `export` lines that point the heroku CLI at this Berth (reference: heroku-cli-and-api.md §0).
 // Nothing here changes the user's HOME.
 import { ensureApiKey } from '../credentials.js';
-import { apiUrl, buildpackRegistryUrl, gitHost, type Settings } from '../settings.js';
+import { apiTlsUrl, buildpackRegistryUrl, gitHost, type Settings } from '../settings.js';
 import { ensureCa, ensureCaBundle } from '../tls/index.js';
 
 function shellQuote(value: string): string {
@@ -13,14 +13,16 @@ export async function cliEnvironment(settings: Settings): Promise<Array<[string,
   const ca = await ensureCa(settings.dataDir);
   const bundle = await ensureCaBundle(settings.dataDir, ca);
   return [
-    ['HEROKU_HOST', apiUrl(settings)],
+    // HTTPS: dynos share the host's network, and the API key must not cross loopback in cleartext.
+    ['HEROKU_HOST', apiTlsUrl(settings)],
     ['HEROKU_API_KEY', key],
     // Without it the CLI also asks particleboard.heroku.com for the account, with retries.
-    ['HEROKU_PARTICLEBOARD_URL', apiUrl(settings)],
+    ['HEROKU_PARTICLEBOARD_URL', apiTlsUrl(settings)],
     ['HEROKU_GIT_HOST', gitHost(settings)],
-    // `heroku buildpacks:add heroku/nodejs` looks the name up here instead of buildpack-registry.heroku.com.
+    // `heroku buildpacks:add heroku/nodejs` looks the name up here instead of buildpack-registry.heroku.com (public
+    // reads: no key is sent).
     ['HEROKU_BUILDPACK_REGISTRY_URL', buildpackRegistryUrl(settings)],
-    // The local CA (plus any CAs already trusted this way): `heroku run` verifies the rendezvous certificate.
+    // The local CA (plus any CAs already trusted this way): the CLI verifies the API's and the rendezvous certificates.
     ['NODE_EXTRA_CA_CERTS', bundle],
     ['DISABLE_TELEMETRY', 'true'],
     ['HEROKU_SKIP_ANALYTICS', '1'],

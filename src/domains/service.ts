@@ -12,6 +12,11 @@ import { normalizeHostname } from '../tls/index.js';
 /** The suffix of every app's heroku domain (Heroku: `.herokuapp.com`). */
 export const APP_DOMAIN_SUFFIX = '.localhost';
 
+/** `<one label>.localhost`: the shape of an app's own domain. */
+function isAppDomain(hostname: string): boolean {
+  return hostname.endsWith(APP_DOMAIN_SUFFIX) && !hostname.slice(0, -APP_DOMAIN_SUFFIX.length).includes('.');
+}
+
 export interface Domain {
   readonly id: string;
   readonly appId: string;
@@ -73,6 +78,9 @@ export class DomainsService {
       if (hostname.endsWith(APP_DOMAIN_SUFFIX) && this.#store.apps.getByName(hostname.slice(0, -APP_DOMAIN_SUFFIX.length)) !== undefined) {
         raise('domain_taken', { hostname });
       }
+      // `<name>.localhost` belongs to the app of that name, also one created later (as *.herokuapp.com names do on
+      // Heroku): as a custom domain it would take that app's traffic.
+      if (isAppDomain(hostname)) raise('domain_reserved', { hostname, app: hostname.slice(0, -APP_DOMAIN_SUFFIX.length) });
       const now = apiTimestamp();
       return this.#store.domains.insert({ id: randomUUID(), appId: app.id, hostname, cname: null, status: 'succeeded', createdAt: now, updatedAt: now });
     });

@@ -1,11 +1,10 @@
 // One dyno process in one container: started, its output pumped into logplex line by line as app[<dyno>], its exit
 // reported once (after its last output). Stopping, R10, R12 and R15 belong to the dyno's state machine (lifecycle.ts).
 import { connect } from 'node:net';
-import type { Readable } from 'node:stream';
-import { createInterface } from 'node:readline';
 import type { Logplex } from '../logs/index.js';
 import type { ContainerSpec, ContainerState, Runtime } from '../runtime/index.js';
 import { awaitExit } from './exit-watch.js';
+import { pumpLines } from './output-lines.js';
 
 export interface DynoContainerDeps {
   readonly runtime: Pick<Runtime, 'start' | 'follow' | 'wait' | 'state' | 'remove'>;
@@ -33,8 +32,9 @@ export class DynoContainer {
     return DynoContainer.#attach(deps, id, 0, extraSink);
   }
 
-  static async adopt(deps: DynoContainerDeps, id: string): Promise<DynoContainer> {
-    return DynoContainer.#attach(deps, id, Math.floor(Date.now() / 1000));
+  /** `sinceSeconds`: when the last daemon last heard from it; what it printed after that is read (and logged) now. */
+  static async adopt(deps: DynoContainerDeps, id: string, sinceSeconds: number): Promise<DynoContainer> {
+    return DynoContainer.#attach(deps, id, sinceSeconds);
   }
 
   static async #attach(deps: DynoContainerDeps, id: string, since: number, extraSink?: (chunk: string) => void): Promise<DynoContainer> {
@@ -70,20 +70,4 @@ export class DynoContainer {
   async remove(): Promise<void> {
     await this.#deps.runtime.remove(this.id);
   }
-}
-
-/** Heroku splits a line longer than 10,000 bytes into 10,000-byte lines. */
-const MAX_LINE = 10_000;
-
-function pumpLines(stream: Readable, onLine: (line: string) => void): Promise<void> {
-  return new Promise((resolve) => {
-    const lines = createInterface({ input: stream, crlfDelay: Infinity });
-    lines.on('line', (line) => {
-      if (Buffer.byteLength(line) <= MAX_LINE) return onLine(line);
-      const bytes = Buffer.from(line);
-      for (let i = 0; i < bytes.length; i += MAX_LINE) onLine(bytes.subarray(i, i + MAX_LINE).toString());
-    });
-    lines.on('close', () => resolve());
-    stream.on('error', () => resolve());
-  });
 }

@@ -31,7 +31,7 @@ type DynoEngine = Pick<Runtime, 'start' | 'follow' | 'wait' | 'state' | 'signal'
 
 export interface ExecutorDeps {
   readonly runtime: DynoEngine;
-  readonly store: Pick<Store, 'dynos'>;
+  readonly store: Pick<Store, 'dynos' | 'apps'>;
   readonly logplex: Logplex;
   readonly ports: PortPool;
   readonly trust: ContainerTrust;
@@ -113,7 +113,7 @@ export class DynoExecutor {
     this.#deps.ports.claim(port);
     let container: DynoContainer;
     try {
-      container = await DynoContainer.adopt(this.#context(), containerId);
+      container = await DynoContainer.adopt(this.#context(), containerId, this.#lastHeard());
     } catch (error) {
       this.#report(error, `adopting ${this.name}`);
       await this.#deps.runtime.remove(containerId).catch((e: unknown) => this.#report(e, `removing ${this.name}`));
@@ -276,6 +276,16 @@ export class DynoExecutor {
     this.#record = { ...this.#record, ...changes, updatedAt: now };
   }
 
+  /**
+   * When a daemon last heard from this dyno, in seconds: its newest stored line, else its row's last change. A dyno
+   * keeps printing while no daemon runs; an adopter reads its output from here, so those lines are not lost (and the
+   * lines stored before are not logged twice).
+   */
+  #lastHeard(): number {
+    const [last] = this.#deps.logplex.history(this.appId, { source: 'app', dyno: this.name, lines: 1 });
+    return Date.parse(last?.ts ?? this.#record.updatedAt) / 1000;
+  }
+
   #context() {
     return { runtime: this.#deps.runtime, logplex: this.#deps.logplex, appId: this.appId, dyno: this.name };
   }
@@ -286,6 +296,7 @@ export class DynoExecutor {
       launchSpec({
         image: workload.artifact.image,
         appId: this.appId,
+        appName: this.#deps.store.apps.getById(this.appId)?.name ?? this.appId,
         releaseId: workload.releaseId,
         dyno: this.name,
         role: 'dyno',
@@ -293,6 +304,7 @@ export class DynoExecutor {
         config: workload.config,
         port,
         memoryBytes: dynoSize(workload.size).r15Mb * 1024 * 1024,
+        pidsLimit: dynoSize(workload.size).pidsLimit,
         trust: this.#deps.trust,
       }),
     );

@@ -1,6 +1,8 @@
 // The formation: how many dynos of each process type, what size, and the dynos that run it. Scaling plans the change
 // (`Scaled to ...` in the log) and converges: missing dynos start, extra ones retire (highest numbers first). A release
-// becoming current shapes the formation from its process types and restarts every dyno onto it.
+// becoming current shapes the formation from its process types and restarts every dyno onto it. A `release` type is
+// listed at quantity 0, as Heroku lists it (`heroku releases:retry` looks for it there); it only ever runs as the
+// release phase, so it cannot be scaled and converge never starts a dyno of it.
 import { randomUUID } from 'node:crypto';
 import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord, FormationRecord, ReleaseRecord } from '../contracts/records.js';
@@ -12,6 +14,9 @@ import type { DynoSet } from './dyno-set.js';
 import { DynoExecutor, type ExecutorDeps } from './executor.js';
 import type { Workload } from './lifecycle.js';
 import { DEFAULT_SIZE, dynoSize } from './sizes.js';
+
+/** The Procfile type that runs as the release phase, never as a formation dyno. */
+const RELEASE_TYPE = 'release';
 
 export interface FormationUpdate {
   readonly type: string;
@@ -58,6 +63,7 @@ export class Formation {
       for (const update of updates) {
         const current = formation.get(update.type);
         if (!current) throw notFoundType(update.type);
+        if (update.type === RELEASE_TYPE && update.quantity !== undefined) raise('formation_release_not_scalable');
         const quantity = update.quantity === undefined ? current.quantity : parseQuantity(update.quantity, current.quantity);
         const size = update.size === undefined ? current.size : dynoSize(update.size).name;
         const next = { ...current, quantity, size, updatedAt: apiTimestamp() };
@@ -76,7 +82,8 @@ export class Formation {
   }
 
   #scaledTo(appId: string, formation: readonly FormationRecord[]): void {
-    const line = API_LINES.scaled([...formation].sort(byWebFirst), this.#deps.account().email);
+    const scaled = formation.filter((f) => f.type !== RELEASE_TYPE).sort(byWebFirst);
+    const line = API_LINES.scaled(scaled, this.#deps.account().email);
     this.#deps.logplex.write(appId, 'app', 'api', line);
   }
 
@@ -89,6 +96,7 @@ export class Formation {
     const work: Promise<void>[] = [];
     const formation = store.dynos.formation(appId);
     for (const f of formation) {
+      if (f.type === RELEASE_TYPE) continue;
       for (let n = 1; n <= f.quantity; n++) {
         const name = `${f.type}.${n}`;
         const existing = dynos.get(name);
@@ -107,11 +115,14 @@ export class Formation {
     for (const [name, dyno] of dynos) {
       const f = formation.find((x) => x.type === dyno.type);
       const index = Number(name.slice(name.lastIndexOf('.') + 1));
-      if (!f || index > f.quantity) {
+      if (!f || f.type === RELEASE_TYPE || index > f.quantity) {
         dynos.delete(name);
         work.push(dyno.retire());
       }
     }
+    // The formation's quantities and its new dynos (`starting`, no container yet) are in the snapshot before any
+    // container exists: the router holds requests for them instead of answering H14 or "no such app".
+    this.#deps.executor.changed(appId);
     await Promise.all(work);
   }
 
@@ -127,7 +138,7 @@ export class Formation {
     store.transaction(() => {
       const formation = new Map(store.dynos.formation(appId).map((f) => [f.type, f]));
       const first = formation.size === 0;
-      const types = Object.entries(artifact.processTypes).filter(([type]) => type !== 'release');
+      const types = Object.entries(artifact.processTypes);
       const now = apiTimestamp();
       for (const [type, command] of types) {
         const existing = formation.get(type);
@@ -135,7 +146,7 @@ export class Formation {
           id: existing?.id ?? randomUUID(),
           appId,
           type,
-          quantity: existing?.quantity ?? (first && type === 'web' ? 1 : 0),
+          quantity: type === RELEASE_TYPE ? 0 : (existing?.quantity ?? (first && type === 'web' ? 1 : 0)),
           size: existing?.size ?? DEFAULT_SIZE,
           command,
           createdAt: existing?.createdAt ?? now,
@@ -143,10 +154,10 @@ export class Formation {
         });
       }
       for (const type of formation.keys()) {
-        if (!(type in artifact.processTypes) || type === 'release') store.dynos.deleteFormation(appId, type);
+        if (!(type in artifact.processTypes)) store.dynos.deleteFormation(appId, type);
       }
       // The first formation is a scale too: Heroku logs `Scaled to web@1:Basic worker@0:Basic by user ...`.
-      if (first && types.length > 0) this.#scaledTo(appId, store.dynos.formation(appId));
+      if (first && types.some(([type]) => type !== RELEASE_TYPE)) this.#scaledTo(appId, store.dynos.formation(appId));
     });
     const formation = store.dynos.formation(appId);
     const restarts: Promise<void>[] = [];

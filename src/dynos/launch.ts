@@ -2,7 +2,7 @@
 // then runs the Procfile command with `bash -c`, so `&&`, pipes and quotes work as on Heroku. Docker's init is PID 1,
 // so the process gets default signal handling (a plain `node server.js` dies on SIGTERM, as on Heroku).
 import type { ConfigVars } from '../contracts/records.js';
-import type { ContainerSpec, ContainerTrust } from '../runtime/index.js';
+import { containerName, type ContainerSpec, type ContainerTrust } from '../runtime/index.js';
 
 const LAUNCH = [
   'cd /app',
@@ -11,9 +11,21 @@ const LAUNCH = [
   'exec bash -c "$1"',
 ].join('\n');
 
+/**
+ * Capabilities a dyno does not need, taken from Docker's default set. Dynos share the host's network: without
+ * NET_RAW they cannot sniff loopback traffic (the CLI's API key, other apps' requests); without NET_BIND_SERVICE they
+ * cannot take a privileged host port. The rest (device nodes, chroot, audit, capability juggling) no app uses.
+ */
+const DYNO_CAP_DROP = ['NET_RAW', 'NET_BIND_SERVICE', 'MKNOD', 'SYS_CHROOT', 'AUDIT_WRITE', 'SETFCAP', 'SETPCAP'] as const;
+
+/** Heroku's process/thread limit of the smallest dynos (Basic, Standard-1X), when a size says nothing else. */
+const DEFAULT_PIDS_LIMIT = 256;
+
 export interface LaunchSpec {
   readonly image: string;
   readonly appId: string;
+  /** For the container's name (`berth-<app>-web.1-…`); the labels carry the app's id. */
+  readonly appName: string;
   readonly releaseId: string;
   readonly dyno: string;
   readonly role: 'dyno' | 'release' | 'run';
@@ -21,6 +33,8 @@ export interface LaunchSpec {
   readonly config: ConfigVars;
   readonly port: number;
   readonly memoryBytes: number;
+  /** Processes and threads at once (Heroku's limit depends on the dyno size). */
+  readonly pidsLimit?: number;
   readonly trust: ContainerTrust;
   readonly extraEnv?: Readonly<Record<string, string>>;
 }
@@ -28,6 +42,7 @@ export interface LaunchSpec {
 export function launchSpec(spec: LaunchSpec): ContainerSpec {
   return {
     image: spec.image,
+    name: containerName(spec.appName, spec.dyno),
     cmd: ['bash', '-c', LAUNCH, spec.dyno, spec.command],
     labels: { app: spec.appId, role: spec.role, dyno: spec.dyno, release: spec.releaseId },
     env: {
@@ -42,6 +57,9 @@ export function launchSpec(spec: LaunchSpec): ContainerSpec {
     workingDir: '/app',
     memoryBytes: spec.memoryBytes,
     init: true,
+    capDrop: DYNO_CAP_DROP,
+    noNewPrivileges: true,
+    pidsLimit: spec.pidsLimit ?? DEFAULT_PIDS_LIMIT,
   };
 }
 

@@ -82,7 +82,12 @@ export class DynoManager implements RoutingSource {
       releasePhaseTimeoutSeconds: deps.releasePhaseTimeoutSeconds,
       ...(deps.rendezvous ? { rendezvous: deps.rendezvous } : {}),
     });
-    deps.events.on('release.current', ({ appId, releaseId }) => this.#formation.followRelease(appId, releaseId));
+    deps.events.on('release.current', ({ appId, releaseId }) => {
+      // A new app's first releases (and every deploy) make the app routable at once: until its web dyno is up the
+      // router holds requests (H20 after the boot timeout) rather than answer "no such app".
+      this.#routing.republish();
+      return this.#formation.followRelease(appId, releaseId);
+    });
     deps.events.on('app.destroyed', ({ appId }) => this.removeApp(appId));
   }
 
@@ -127,6 +132,17 @@ export class DynoManager implements RoutingSource {
     const found = this.dynos(app).find((d) => d.name === name || d.id === name);
     if (!found) raise('dyno_not_found');
     return found;
+  }
+
+  /**
+   * What `/apps/{app}/dynos/{dyno}` names: a dyno (by name or id), or, as Heroku accepts there, a process type of the
+   * formation (`heroku ps:restart web` sends `DELETE /apps/{app}/dynos/web`), meaning all of its dynos.
+   */
+  which(app: AppRecord, dynoOrType: string): { name: string } | { type: string } {
+    const dyno = this.dynos(app).find((d) => d.name === dynoOrType || d.id === dynoOrType);
+    if (dyno) return { name: dyno.name };
+    if (this.#formation.list(app).some((f) => f.type === dynoOrType)) return { type: dynoOrType };
+    raise('dyno_not_found');
   }
 
   /** `ps:restart` for all dynos, one type, or one dyno. The API does not wait (Heroku answers at once). */

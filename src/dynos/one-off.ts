@@ -19,6 +19,8 @@ export interface OneOffDeps {
 
 export interface OneOffSpec {
   readonly appId: string;
+  /** For the container's name (`berth-<app>-run.1234-…`). */
+  readonly appName: string;
   readonly releaseId: string;
   readonly image: string;
   readonly config: ConfigVars;
@@ -39,6 +41,7 @@ function oneOffContainer(deps: OneOffDeps, spec: OneOffSpec, name: string, port:
   return launchSpec({
     image: spec.image,
     appId: spec.appId,
+    appName: spec.appName,
     releaseId: spec.releaseId,
     dyno: name,
     role: spec.kind,
@@ -46,6 +49,7 @@ function oneOffContainer(deps: OneOffDeps, spec: OneOffSpec, name: string, port:
     config: spec.config,
     port,
     memoryBytes: dynoSize(spec.size).r15Mb * 1024 * 1024,
+    pidsLimit: dynoSize(spec.size).pidsLimit,
     trust: deps.trust,
     ...(spec.extraEnv ? { extraEnv: spec.extraEnv } : {}),
   });
@@ -142,6 +146,10 @@ export async function runAttached(deps: OneOffDeps, spec: AttachedSpec): Promise
   });
   spec.socket.on('end', () => stdin.end());
   spec.socket.on('error', () => stdin.end());
+  // A dropped connection ends the dyno, as on Heroku: a process left running would have no terminal and no reader.
+  const dropped = new AbortController();
+  spec.socket.on('close', () => dropped.abort());
+  if (spec.socket.destroyed) dropped.abort();
   // The rendezvous paused the socket while it read the secret.
   spec.socket.resume();
   // The CLI throws away the first chunk it reads: it must be this line alone.
@@ -158,6 +166,7 @@ export async function runAttached(deps: OneOffDeps, spec: AttachedSpec): Promise
         tty: spec.tty,
         ...(spec.columns ? { columns: spec.columns } : {}),
         ...(spec.lines ? { lines: spec.lines } : {}),
+        signal: dropped.signal,
         onStart: () => {
           say(DYNO_LINES.stateChanged('starting', 'up'));
           spec.onUp?.();

@@ -23,7 +23,7 @@ export interface OneOffRequest {
 
 export interface OneOffDynosDeps {
   readonly runtime: Runtime;
-  readonly store: Pick<Store, 'releases' | 'builds'>;
+  readonly store: Pick<Store, 'releases' | 'builds' | 'apps'>;
   readonly logplex: Logplex;
   readonly ports: PortPool;
   readonly trust: ContainerTrust;
@@ -97,6 +97,7 @@ export class OneOffDynos {
     logplex.write(app.id, 'app', 'api', API_LINES.oneOffStarted(request.command, this.#deps.account().email));
     const spec = {
       appId: app.id,
+      appName: app.name,
       releaseId: release.id,
       image: artifact.image,
       config: release.config,
@@ -150,6 +151,7 @@ export class OneOffDynos {
     if (!artifact) return false;
     const result = await runOneOff(this.#runDeps(), {
       appId: release.appId,
+      appName: this.#deps.store.apps.getById(release.appId)?.name ?? release.appId,
       releaseId: release.id,
       image: artifact.image,
       config: release.config,

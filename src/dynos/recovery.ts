@@ -25,14 +25,22 @@ export async function recoverDynos(deps: RecoveryDeps): Promise<void> {
   const byId = new Map(containers.map((c) => [c.id, c]));
   const known = new Set<string>();
   const restarts: Promise<void>[] = [];
-  for (const record of store.dynos.allDynos()) {
+  const records = store.dynos.allDynos();
+  const liveContainer = (record: (typeof records)[number]) => {
+    const container = record.containerId ? byId.get(record.containerId) : undefined;
+    return container !== undefined && container.state === 'running' && record.port !== null;
+  };
+  // Every live dyno's port is taken before any dyno is relaunched: a relaunch must not get the port of a dyno adopted
+  // after it, and the pool's probe cannot see one that does not listen (a worker, a web dyno still booting).
+  for (const record of records) if (liveContainer(record) && record.port !== null) deps.executor.ports.claim(record.port);
+  for (const record of records) {
     const f = store.dynos.formation(record.appId).find((x) => x.type === record.type);
     const ran = store.releases.getById(record.appId, record.releaseId);
     const ranArtifact = artifactOf(store.builds, ran);
     const current = store.releases.current(record.appId);
     const currentArtifact = artifactOf(store.builds, current);
     const container = record.containerId ? byId.get(record.containerId) : undefined;
-    const live = container !== undefined && container.state === 'running' && record.port !== null;
+    const live = liveContainer(record);
     // What the container runs, as its row says (rows follow every relaunch); a fresh instance runs the current release.
     const workload: Workload | undefined =
       live && ran && ranArtifact

@@ -1,16 +1,19 @@
 // The pre-receive hook installed in every repo (as CommonJS, run by the daemon's own node). The pushed objects are
 // quarantined until it exits, so the hook itself archives the new commit and streams it to the daemon, which builds
 // it and streams the output back; git shows what the hook prints as `remote:` lines, and a non-zero exit declines
-// the push. It is authorised by the per-push token the daemon put in the CGI environment (never the API key).
+// the push. It is authorised by the per-push token the daemon put in the CGI environment (never the API key), sent
+// over TLS to the daemon's HTTPS listener, verified against the local CA.
 
 export const HOOK_SCRIPT = String.raw`'use strict';
 // Installed by Berth; rewritten whenever the daemon touches this repo. Do not edit.
 const { spawn } = require('node:child_process');
+const { readFileSync } = require('node:fs');
 const http = require('node:http');
 const https = require('node:https');
 
 const base = process.env.BERTH_PUSH_URL;
 const token = process.env.BERTH_PUSH_TOKEN;
+const ca = process.env.BERTH_PUSH_CA ? readFileSync(process.env.BERTH_PUSH_CA) : undefined;
 
 function say(lines) {
   for (const line of lines) process.stdout.write(line + '\n');
@@ -20,7 +23,9 @@ function request(path, headers, body) {
   const url = new URL(base + path);
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const req = client.request(url, { method: 'POST', headers: Object.assign({ 'x-berth-push-token': token }, headers) }, resolve);
+    const options = { method: 'POST', headers: Object.assign({ 'x-berth-push-token': token }, headers) };
+    if (url.protocol === 'https:' && ca) options.ca = ca;
+    const req = client.request(url, options, resolve);
     req.on('error', reject);
     if (typeof body === 'string') req.end(body);
     else body(req);

@@ -60,8 +60,13 @@ export interface GitDeps {
 export interface GitOptions {
   readonly dataDir: string;
   readonly autoCreateApps: boolean;
-  /** Where the hook reaches this daemon (loopback HTTP), e.g. `http://127.0.0.1:5100/internal/git/pushes`. */
+  /**
+   * Where the hook reaches this daemon, over TLS so its token never crosses loopback in cleartext, e.g.
+   * `https://127.0.0.1:5101/internal/git/pushes`.
+   */
   readonly internalUrl: string;
+  /** The local CA's certificate (PEM file) the hook verifies the daemon's certificate with. */
+  readonly caFile: string;
 }
 
 export interface PushSession {
@@ -141,7 +146,7 @@ export class GitService {
     const session: Session = { token, appId: app.id, appName: app.name, planned: undefined, ended: false, whenEnded };
     this.#sessions.set(token, session);
     return {
-      env: { BERTH_PUSH_URL: this.#options.internalUrl, BERTH_PUSH_TOKEN: token },
+      env: { BERTH_PUSH_URL: this.#options.internalUrl, BERTH_PUSH_TOKEN: token, BERTH_PUSH_CA: this.#options.caFile },
       end: () => {
         session.ended = true;
         this.#sessions.delete(token);

@@ -1,11 +1,25 @@
 // Build and release-phase output: appended to a file while it runs, readable by any number of followers at once
 // (the `output_stream_url` GET, a git push), each from the first byte, live until the stream ends, then replayed
-// from the file. Memory stays bounded: followers read the file, not a buffer.
+// from the file. Memory stays bounded: followers read the file, not a buffer; what a process prints is capped
+// (`maxBytes`, then one notice line) and its writable waits for the disk once a little is queued.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
+
+export interface OutputStreamOptions {
+  /**
+   * The most bytes `write` keeps (a build's or release command's own output); past it a notice line is written once
+   * and the rest is dropped. Platform lines (`line`) are always kept.
+   */
+  readonly maxBytes?: number;
+  /** Adds to an existing file instead of starting it afresh (recovery's notice on a killed build's output). */
+  readonly append?: boolean;
+}
+
+/** A producer that honours backpressure is held back once this much waits for the disk. */
+const QUEUED_BYTES_HIGH_WATER = 1024 * 1024;
 
 export class OutputStream {
   readonly path: string;
@@ -14,35 +28,64 @@ export class OutputStream {
   #ended = false;
   readonly #events = new EventEmitter();
   #ready: Promise<void>;
+  readonly #maxBytes: number;
+  /** Bytes `write` accepted (kept) so far, and whether it has started dropping. */
+  #accepted = 0;
+  #truncated = false;
+  /** Bytes handed to the file and not yet written. */
+  #queued = 0;
 
-  constructor(path: string) {
+  constructor(path: string, options: OutputStreamOptions = {}) {
     this.path = path;
+    this.#maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
     this.#events.setMaxListeners(0);
     // Followers open the file to read it: it must exist before anyone is told the stream is ready.
-    this.#ready = mkdir(dirname(path), { recursive: true }).then(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          const file = createWriteStream(path, { flags: 'w' });
-          file.once('open', () => resolve());
-          file.once('error', reject);
-          this.#file = file;
-        }),
-    );
+    this.#ready = mkdir(dirname(path), { recursive: true })
+      .then(async () => {
+        if (options.append === true) this.#written = await stat(path).then((info) => info.size, () => 0);
+      })
+      .then(
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const file = createWriteStream(path, { flags: options.append === true ? 'a' : 'w' });
+            file.once('open', () => resolve());
+            file.once('error', reject);
+            this.#file = file;
+          }),
+      );
   }
 
   get ended(): boolean {
     return this.#ended;
   }
 
-  /** Appends text; lines written in order stay in order for every follower. */
+  /**
+   * Appends output, up to `maxBytes` in all; lines written in order stay in order for every follower. Past the cap,
+   * one notice line, then nothing.
+   */
   write(text: string | Buffer): void {
-    if (this.#ended) return;
+    if (this.#ended || this.#truncated) return;
     const chunk = typeof text === 'string' ? Buffer.from(text) : text;
+    const room = this.#maxBytes - this.#accepted;
+    if (chunk.length <= room) {
+      this.#accepted += chunk.length;
+      this.#append(chunk);
+      return;
+    }
+    this.#truncated = true;
+    this.#accepted = this.#maxBytes;
+    this.#append(chunk.subarray(0, room));
+    this.#append(Buffer.from(`\n !     Output truncated after ${sizeText(this.#maxBytes)} (BERTH_OUTPUT_MAX_BYTES); the rest is not kept.\n`));
+  }
+
+  #append(chunk: Buffer): void {
     if (chunk.length === 0) return;
+    this.#queued += chunk.length;
     this.#ready = this.#ready.then(
       () =>
         new Promise<void>((resolve, reject) => {
           (this.#file as WriteStream).write(chunk, (error) => {
+            this.#queued -= chunk.length;
             if (error) return reject(error);
             this.#written += chunk.length;
             this.#events.emit('data');
@@ -52,19 +95,27 @@ export class OutputStream {
     );
   }
 
-  /** A Node Writable onto this stream, for container output; ending it does not end the stream. */
+  /**
+   * A Node Writable onto this stream, for container output (capped like `write`); ending it does not end the stream.
+   * It holds its producer back while more than a little waits for the disk.
+   */
   writable(): Writable {
     return new Writable({
       write: (chunk: Buffer, _encoding, done) => {
         this.write(chunk);
-        done();
+        if (this.#queued <= QUEUED_BYTES_HIGH_WATER || this.#ended) return done();
+        this.#ready.then(
+          () => done(),
+          (error: unknown) => done(error as Error),
+        );
       },
     });
   }
 
-  /** Writes `line` plus a newline. */
+  /** Writes `line` plus a newline: a platform line, kept even past the cap. */
   line(line = ''): void {
-    this.write(`${line}\n`);
+    if (this.#ended) return;
+    this.#append(Buffer.from(`${line}\n`));
   }
 
   async end(): Promise<void> {
@@ -121,6 +172,11 @@ export class OutputStream {
     await this.#ready;
     return true;
   }
+}
+
+function sizeText(bytes: number): string {
+  const mib = 1024 * 1024;
+  return bytes % mib === 0 ? `${bytes / mib} MiB` : `${bytes} bytes`;
 }
 
 /** Replays a finished stream's file (after a daemon restart, nothing is live any more). */

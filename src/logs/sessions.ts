@@ -5,6 +5,7 @@
 // the oldest lines are dropped and Heroku's L11 line tells the session how many.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { sameSecret } from '../credentials.js';
 import type { StoredLogLine } from '../store/index.js';
 import { formatLogLine, logTimestamp } from './format.js';
 import { l11Message } from './lines/drains.js';
@@ -239,7 +240,7 @@ export class LogSessions {
   /** The live session with this id and secret, or undefined (unknown, wrong secret, expired). */
   find(id: string, secret: string): LogSession | undefined {
     const state = this.#sessions.get(id);
-    if (state === undefined || state.session.secret !== secret) return undefined;
+    if (state === undefined || !sameSecret(state.session.secret, secret)) return undefined;
     if (state.streams.size === 0 && state.expiresAt <= Date.now()) {
       this.#sessions.delete(id);
       return undefined;

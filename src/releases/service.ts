@@ -2,12 +2,13 @@
 // whose slug declares a `release` process runs the release phase first: it stays `pending` while the command runs,
 // becomes current when it succeeds, and `failed` (the previous release keeps running) when it does not.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { appendFile, mkdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord, ConfigVars, ReleaseArtifact, ReleaseRecord } from '../contracts/records.js';
 import { raise } from '../errors.js';
 import type { EventBus } from '../events.js';
+import { sameSecret } from '../credentials.js';
 import { API_LINES, OutputStream, RELEASE_DESCRIPTIONS, replayFile, type Logplex } from '../logs/index.js';
 import type { AppQueues } from '../queue.js';
 import type { Store } from '../store/index.js';
@@ -43,6 +44,8 @@ export interface ReleasesDeps {
 
 export interface ReleasesOptions {
   readonly dataDir: string;
+  /** The most bytes of a release command's output kept in its output file (BERTH_OUTPUT_MAX_BYTES). */
+  readonly outputMaxBytes?: number;
   readonly outputUrl: (releaseId: string, secret: string) => string;
 }
 
@@ -159,7 +162,7 @@ export class ReleasesService {
   #liveOutput(release: ReleaseRecord): OutputStream {
     let output = this.#live.get(release.id);
     if (!output) {
-      output = new OutputStream(this.#outputPath(release));
+      output = new OutputStream(this.#outputPath(release), { maxBytes: this.#options?.outputMaxBytes });
       this.#live.set(release.id, output);
     }
     return output;
@@ -174,7 +177,8 @@ export class ReleasesService {
   /** A release's output: live while the phase runs, replayed afterwards. */
   output(app: AppRecord, releaseId: string, secret: string, signal?: AbortSignal): AsyncIterable<Buffer> {
     const release = this.#store.releases.getById(app.id, releaseId);
-    if (!release?.outputStreamUrl?.endsWith(`/${secret}`)) raise('release_not_found');
+    const url = release?.outputStreamUrl;
+    if (!release || !url || !sameSecret(url.slice(url.lastIndexOf('/') + 1), secret)) raise('release_not_found');
     const live = this.#live.get(releaseId) ?? (release.status === 'pending' && this.#runner ? this.#liveOutput(release) : undefined);
     if (live) return followOnceOpen(live, signal);
     return replayFile(this.#outputPath(release));
@@ -234,14 +238,21 @@ export class ReleasesService {
     return this.#store.releases.current(app.id);
   }
 
-  /** On start: release phases a killed daemon left pending are failed (their containers are the dyno manager's). */
-  recover(): void {
+  /**
+   * On start: release phases a killed daemon left pending are failed (their containers are the dyno manager's), and
+   * their output says why after what they printed (appended: the output is not read back into memory).
+   */
+  async recover(): Promise<void> {
     const user = this.#account();
     for (const release of this.#store.releases.listPending()) {
       this.#store.transaction(() => {
         this.#store.releases.setStatus(release.appId, release.id, 'failed', apiTimestamp());
         this.#logplex.write(release.appId, 'app', 'api', API_LINES.releasePhaseFailed(release.version, user.email));
       });
+      if (release.outputStreamUrl === null) continue;
+      const path = this.#outputPath(release);
+      await mkdir(dirname(path), { recursive: true });
+      await appendFile(path, ' !     The Berth daemon stopped during this release phase; it did not finish.\n');
     }
   }
 }

@@ -26,5 +26,5 @@ export {
   type FaultyMethod,
   type MemoryRuntimeOptions,
 } from './memory/index.js';
-export { type BerthLabels, type ContainerRole } from './labels.js';
+export { containerName, type BerthLabels, type ContainerRole } from './labels.js';
 export { hostTrust, type ContainerTrust } from './host-ca.js';

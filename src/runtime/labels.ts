@@ -1,5 +1,6 @@
 // The labels every Berth container carries (DESIGN.md "Runtime conventions"). Reconciliation on
 // start and `app.destroyed` cleanup find containers by these, and Berth removes only what has them.
+import { randomBytes } from 'node:crypto';
 
 export type ContainerRole = 'build' | 'release' | 'dyno' | 'run';
 
@@ -53,4 +54,14 @@ export function labelFilters(match: Partial<BerthLabels>): string[] {
   // Always restrict to Berth's own containers.
   if (match.app === undefined) filters.push(LABEL.app);
   return filters;
+}
+
+/**
+ * A container's name for people reading `docker ps`: `berth-<app>-<what>-<6 hex>` (`berth-shop-web.1-3fa2c1`,
+ * `berth-shop-release.4821-…`, `berth-shop-build-…`). The suffix keeps every instance's name unique (a restarted dyno
+ * is a new container while the old one stops); labels, not names, stay what Berth reads back.
+ */
+export function containerName(appName: string, what: string): string {
+  const clean = (text: string) => text.replace(/[^a-zA-Z0-9_.-]+/g, '-');
+  return `berth-${clean(appName)}-${clean(what)}-${randomBytes(3).toString('hex')}`;
 }

@@ -28,6 +28,12 @@ export interface ContainerSpec {
   readonly extraLabels?: Readonly<Record<string, string>>;
   /** Run a tiny init as PID 1 (Docker's `--init`), so the process gets default signal handling as on Heroku. */
   readonly init?: boolean;
+  /** Linux capabilities taken away from the engine's default set (`NET_RAW`, ...). */
+  readonly capDrop?: readonly string[];
+  /** No process in the container gains privileges through setuid binaries or file capabilities. */
+  readonly noNewPrivileges?: boolean;
+  /** Most processes and threads at once in the container. */
+  readonly pidsLimit?: number;
 }
 
 export interface ContainerState {
@@ -54,6 +60,8 @@ export interface AttachedIo {
   readonly lines?: number;
   /** Called once the process has started. */
   readonly onStart?: () => void;
+  /** Aborted when the peer went away (a dropped `heroku run`): nobody reads the output any more, so the process ends. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ContainerSummary {

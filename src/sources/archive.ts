@@ -4,7 +4,7 @@
 // under the build directory's name, with `.slugignore` applied, for the engine to unpack.
 import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import ignore, { type Ignore } from 'ignore';
@@ -78,15 +78,36 @@ function checkLinkTarget(entryPath: string, target: string, kind: 'symlink' | 'h
   return resolved;
 }
 
+/**
+ * What a tar stream may hold beyond its entries' bytes: each entry's 512-byte header and up to 511 bytes of padding,
+ * plus a pax or GNU long-name header. Long headers are not entries to tar-stream (they are read into memory, at most
+ * 4 MiB each), so they are counted here, in raw bytes, against the archive's byte limit.
+ */
+const TAR_OVERHEAD_PER_ENTRY = 2048;
+/** Read-ahead the extractor may hold before it has counted the entries in it, and one long header. */
+const TAR_READ_AHEAD = 8 * 1024 * 1024;
+
 interface EntryVisitor {
   (header: Header, path: string, body: Readable): Promise<void>;
 }
 
-async function walk(file: string, limits: SourceLimits, visit: EntryVisitor): Promise<{ entries: number; bytes: number }> {
+async function walk(file: string, limits: SourceLimits, visit: EntryVisitor, signal?: AbortSignal): Promise<{ entries: number; bytes: number }> {
   const source = await openTar(file);
   const tar = extract();
   let entries = 0;
   let bytes = 0;
+  let raw = 0;
+  const tooLarge = () => new SourceArchiveError(`Source archive is larger than ${formatBytes(limits.maxBytes)} uncompressed`);
+  // Every byte of the tar stream counts, headers included: a flood of pax headers is not free.
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      // The build's timeout covers inspection too: a slow archive stops with it.
+      if (signal?.aborted) return done(new SourceArchiveError('Source archive inspection was stopped: the build timed out or was cancelled'));
+      raw += chunk.length;
+      if (raw > limits.maxBytes + (entries + 1) * TAR_OVERHEAD_PER_ENTRY + TAR_READ_AHEAD) return done(tooLarge());
+      done(null, chunk);
+    },
+  });
   const done = new Promise<void>((resolve, reject) => {
     tar.on('entry', (header, source, next) => {
       const body = asNode(source);
@@ -99,9 +120,7 @@ async function walk(file: string, limits: SourceLimits, visit: EntryVisitor): Pr
         tar.destroy(error instanceof Error ? error : new Error(String(error)));
       };
       if (entries > limits.maxEntries) return fail(new SourceArchiveError(`Source archive has more than ${limits.maxEntries} entries`));
-      if (bytes > limits.maxBytes) {
-        return fail(new SourceArchiveError(`Source archive is larger than ${formatBytes(limits.maxBytes)} uncompressed`));
-      }
+      if (bytes > limits.maxBytes) return fail(tooLarge());
       let path: string;
       try {
         path = safeEntryPath(header.name);
@@ -118,8 +137,12 @@ async function walk(file: string, limits: SourceLimits, visit: EntryVisitor): Pr
     tar.on('finish', resolve);
     tar.on('error', reject);
     source.on('error', (e) => reject(new SourceArchiveError(`Source archive could not be read: ${e.message}`)));
+    meter.on('error', (e) => {
+      tar.destroy(e);
+      reject(e);
+    });
   });
-  source.pipe(tar as unknown as NodeJS.WritableStream);
+  source.pipe(meter).pipe(tar as unknown as NodeJS.WritableStream);
   await done;
   return { entries, bytes };
 }
@@ -146,11 +169,14 @@ function readText(body: Readable, max: number): Promise<string> {
 }
 
 /** First pass: checks every entry and finds the common root and `.slugignore`. Throws SourceArchiveError. */
-export async function inspectSource(file: string, limits: SourceLimits): Promise<SourceInspection> {
+/** `signal` (the build's timeout) stops the inspection. */
+export async function inspectSource(file: string, limits: SourceLimits, signal?: AbortSignal): Promise<SourceInspection> {
   const tops = new Set<string>();
   let hasRootFile = false;
   const slugignores = new Map<string, string>();
+  const links = new LinkCheck();
   const counts = await walk(file, limits, async (header, path, body) => {
+    links.add(header, path);
     if (path === '') return drain(body);
     const [top, ...rest] = path.split('/');
     tops.add(top as string);
@@ -161,12 +187,101 @@ export async function inspectSource(file: string, limits: SourceLimits): Promise
       return;
     }
     return drain(body);
-  });
+  }, signal);
   if (counts.entries === 0) throw new SourceArchiveError('Source archive is empty');
   const onlyTop = tops.size === 1 ? [...tops][0] : undefined;
   const root = onlyTop !== undefined && !hasRootFile ? onlyTop : undefined;
   const slugignore = slugignores.get(root === undefined ? '.slugignore' : `${root}/.slugignore`);
+  links.verify(root);
   return { root, slugignore, entries: counts.entries, bytes: counts.bytes };
+}
+
+/**
+ * Links checked as tar will create them, not only lexically: after the top directory is stripped, following every
+ * symlink in the archive (chains included, in any order), no symlink may resolve outside the tree, no entry may be
+ * written through a symlinked directory, and no hardlink may name a path outside the tree or through a symlink.
+ */
+class LinkCheck {
+  /** Every path that was a symlink at some point in the archive, with its target. */
+  readonly #symlinks = new Map<string, string>();
+  readonly #hardlinks: Array<{ path: string; target: string }> = [];
+  readonly #paths: string[] = [];
+
+  add(header: Header, path: string): void {
+    if (path === '') return;
+    this.#paths.push(path);
+    if (header.type === 'symlink') {
+      const target = header.linkname ?? '';
+      const earlier = this.#symlinks.get(path);
+      if (earlier !== undefined && earlier !== target) {
+        throw new SourceArchiveError(`Source archive has a symlink that is replaced by another: ${path}`);
+      }
+      this.#symlinks.set(path, target);
+    } else if (header.type === 'link') {
+      this.#hardlinks.push({ path, target: safeEntryPath(header.linkname ?? '') });
+    }
+  }
+
+  verify(root: string | undefined): void {
+    const strip = (path: string): string | undefined => {
+      if (root === undefined) return path;
+      if (path === root) return '';
+      return path.startsWith(`${root}/`) ? path.slice(root.length + 1) : undefined;
+    };
+    const symlinks = new Map<string, string>();
+    for (const [path, target] of this.#symlinks) {
+      const rel = strip(path);
+      if (rel !== undefined && rel !== '') symlinks.set(rel, target);
+    }
+    const throughSymlink = (rel: string): string | undefined => {
+      const parts = rel.split('/');
+      for (let i = 1; i < parts.length; i += 1) {
+        const prefix = parts.slice(0, i).join('/');
+        if (symlinks.has(prefix)) return prefix;
+      }
+      return undefined;
+    };
+    for (const path of this.#paths) {
+      const rel = strip(path);
+      if (rel === undefined || rel === '') continue;
+      const link = throughSymlink(rel);
+      if (link !== undefined) throw new SourceArchiveError(`Source archive has an entry inside a symlinked directory: ${path} (through ${link})`);
+    }
+    for (const [rel, target] of symlinks) {
+      const dir = rel.split('/').slice(0, -1);
+      if (resolveInTree(dir, target, symlinks) === undefined) {
+        throw new SourceArchiveError(`Source archive has a symlink that points outside the app directory: ${rel} -> ${target}`);
+      }
+    }
+    for (const { path, target } of this.#hardlinks) {
+      const rel = strip(target);
+      if (rel === undefined || rel === '' || throughSymlink(`${rel}/x`) !== undefined) {
+        throw new SourceArchiveError(`Source archive has a hardlink that points outside the app directory: ${path} -> ${target}`);
+      }
+    }
+  }
+}
+
+/** Follows `target` from the directory `dir` (path parts), through the archive's symlinks; undefined if it leaves. */
+function resolveInTree(dir: readonly string[], target: string, symlinks: ReadonlyMap<string, string>, hops = 0): string[] | undefined {
+  if (target.startsWith('/') || hops > 40) return undefined;
+  let parts = [...dir];
+  for (const part of target.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (parts.length === 0) return undefined;
+      parts.pop();
+      continue;
+    }
+    parts.push(part);
+    const link = symlinks.get(parts.join('/'));
+    if (link !== undefined) {
+      const resolved = resolveInTree(parts.slice(0, -1), link, symlinks, hops + 1);
+      if (resolved === undefined) return undefined;
+      parts = resolved;
+    }
+  }
+  return parts;
 }
 
 export interface RepackOptions {

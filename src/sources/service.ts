@@ -1,9 +1,11 @@
 // Source blobs: `POST /sources` hands out a PUT URL and a GET URL with a secret in them (Heroku's are S3 URLs);
 // the tarball is kept in the data dir. A build's `source_blob.url` may be one of ours, a file:// path, or an
-// http(s) URL that is fetched (offline, a clear error).
+// http(s) URL that is fetched (offline, a clear error). A blob lives while builds use it: a short grace after its
+// last build, at once when that build's app is destroyed, and never more than an hour unused (Heroku's source URLs
+// expire after an hour too).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +13,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fileURLToPath } from 'node:url';
 import { apiTimestamp } from '../clock.js';
 import type { SourceRef } from '../contracts/sources.js';
+import { sameSecret } from '../credentials.js';
 import { berthError, raise } from '../errors.js';
 import type { Store } from '../store/index.js';
 
@@ -31,7 +34,14 @@ export interface SourcesOptions {
   readonly maxBytes: number;
   /** URL prefixes under which this daemon serves blobs (`http://127.0.0.1:5100/sources/`, the HTTPS one). */
   readonly ownPrefixes: () => readonly string[];
+  /** How long a blob is kept after the last build that used it ended (a retry may still want it). */
+  readonly graceSeconds: number;
 }
+
+/** A blob no build has claimed is deleted this long after it was uploaded (Heroku's source URLs last an hour). */
+const UNUSED_MAX_AGE_SECONDS = 60 * 60;
+/** Sweeps for such blobs run at most this often, when a new blob is made. */
+const SWEEP_EVERY_MS = 10 * 60 * 1000;
 
 /** Counts bytes through a stream and fails it past a limit, so an upload or download can't fill the disk. */
 function limit(maxBytes: number, what: string): Transform {
@@ -45,9 +55,18 @@ function limit(maxBytes: number, what: string): Transform {
   });
 }
 
+interface Claim {
+  readonly appId: string;
+  builds: number;
+  expiry: NodeJS.Timeout | undefined;
+}
+
 export class SourcesService {
   readonly #store: Store;
   readonly #options: SourcesOptions;
+  /** Our own blobs that builds use, by blob id. */
+  readonly #claims = new Map<string, Claim>();
+  #lastSweep = 0;
 
   constructor(store: Store, options: SourcesOptions) {
     this.#store = store;
@@ -65,12 +84,62 @@ export class SourcesService {
   create(): SourceBlob {
     const blob = { id: randomUUID(), secret: randomBytes(24).toString('hex') };
     this.#store.sources.insert({ ...blob, createdAt: apiTimestamp() });
+    if (Date.now() - this.#lastSweep > SWEEP_EVERY_MS) void this.sweep();
     return blob;
   }
 
   #check(id: string, secret: string): void {
     const record = this.#store.sources.get(id);
-    if (!record || record.secret !== secret) raise('source_not_found');
+    if (!record || !sameSecret(record.secret, secret)) raise('source_not_found');
+  }
+
+  /** A build of `appId` will read this source: it is kept until that build is done. */
+  claim(source: SourceRef, appId: string): void {
+    if (source.kind !== 'blob') return;
+    const id = source.id;
+    const claim = this.#claims.get(id) ?? { appId, builds: 0, expiry: undefined };
+    clearTimeout(claim.expiry);
+    claim.expiry = undefined;
+    claim.builds += 1;
+    this.#claims.set(id, claim);
+  }
+
+  /** A build is done with this source: the blob goes after the grace, unless another build claims it first. */
+  retire(source: SourceRef): void {
+    if (source.kind !== 'blob') return;
+    const id = source.id;
+    const claim = this.#claims.get(id);
+    if (claim === undefined) return;
+    claim.builds = Math.max(0, claim.builds - 1);
+    if (claim.builds > 0) return;
+    clearTimeout(claim.expiry);
+    claim.expiry = setTimeout(() => void this.#delete(id), this.#options.graceSeconds * 1000);
+    claim.expiry.unref();
+  }
+
+  /** app.destroyed: the blobs its builds used go now. */
+  async removeApp(appId: string): Promise<void> {
+    for (const [id, claim] of [...this.#claims]) if (claim.appId === appId) await this.#delete(id);
+  }
+
+  /** Deletes blobs older than an hour that no build holds (abandoned uploads; blobs a restarted daemon forgot). */
+  async sweep(maxAgeSeconds = UNUSED_MAX_AGE_SECONDS): Promise<void> {
+    this.#lastSweep = Date.now();
+    const names = await readdir(this.#dir()).catch(() => [] as string[]);
+    for (const name of names) {
+      const id = name.replace(/\.tgz$/, '');
+      if (!name.endsWith('.tgz') || this.#claims.has(id)) continue;
+      const info = await stat(join(this.#dir(), name)).catch(() => undefined);
+      if (info !== undefined && Date.now() - info.mtimeMs > maxAgeSeconds * 1000) await this.#delete(id);
+    }
+  }
+
+  async #delete(id: string): Promise<void> {
+    const claim = this.#claims.get(id);
+    clearTimeout(claim?.expiry);
+    this.#claims.delete(id);
+    this.#store.sources.delete(id);
+    await rm(this.path(id), { force: true });
   }
 
   /** Stores an upload whole or not at all: a temp file renamed into place. */

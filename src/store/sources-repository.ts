@@ -24,6 +24,10 @@ export class SourcesRepository {
       | undefined;
   }
 
+  delete(id: string): void {
+    this.#db.prepare('DELETE FROM sources WHERE id = ?').run(id);
+  }
+
   markUploaded(id: string, size: number): void {
     this.#db.prepare('UPDATE sources SET size = ? WHERE id = ?').run(size, id);
   }

@@ -26,9 +26,9 @@ describe('berth env', () => {
     const data = join(root, 'plain');
     const vars = berthEnv(data, { BERTH_API_PORT: '6100', BERTH_API_TLS_PORT: '6101' });
     expect(vars).toEqual({
-      HEROKU_HOST: 'http://127.0.0.1:6100',
+      HEROKU_HOST: 'https://127.0.0.1:6101',
       HEROKU_API_KEY: readFileSync(join(data, 'api-key'), 'utf8').trim(),
-      HEROKU_PARTICLEBOARD_URL: 'http://127.0.0.1:6100',
+      HEROKU_PARTICLEBOARD_URL: 'https://127.0.0.1:6101',
       HEROKU_GIT_HOST: '127.0.0.1:6101',
       HEROKU_BUILDPACK_REGISTRY_URL: 'http://127.0.0.1:6100/buildpack-registry',
       NODE_EXTRA_CA_CERTS: join(data, 'tls', 'ca-bundle.pem'),

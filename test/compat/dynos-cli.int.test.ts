@@ -160,6 +160,13 @@ describe('heroku CLI: dynos and releases', () => {
     expectCode(one, 0);
     await waitForLines(daemon, app.id, ['heroku[web.2]: Restarting', 'heroku[web.2]: State changed from starting to up'], { afterSeq: mark });
     expect(readLog(daemon, app.id, mark).lines.some((l) => /^heroku\[(web\.1|worker\.1)\]/.test(l))).toBe(false);
+    // The deprecated argument form sends the type where a dyno name goes (DELETE /apps/{app}/dynos/web): all web dynos.
+    mark = logMark(daemon, app.id);
+    const typed = await heroku(['ps:restart', 'web', '-a', app.name]);
+    expectCode(typed, 0);
+    await waitForLines(daemon, app.id, ['heroku[web.1]: Restarting', 'heroku[web.1]: State changed from starting to up'], { afterSeq: mark });
+    await waitForLines(daemon, app.id, ['heroku[web.2]: Restarting', 'heroku[web.2]: State changed from starting to up'], { afterSeq: mark });
+    expect(readLog(daemon, app.id, mark).lines.some((l) => l.startsWith('heroku[worker.1]'))).toBe(false);
   });
 
   it('ps:stop web.1: it stops, and the dyno manager starts it again (Common Runtime)', async () => {
@@ -215,6 +222,22 @@ describe('heroku CLI: dynos and releases', () => {
     const ps = await heroku(['ps', '-a', app.name]);
     expectCode(ps, 0);
     expect(all(ps)).toMatch(/No dynos on (?:⬢ )?cli-/);
+  });
+
+  it('releases:retry runs the release phase again on a new release of the same slug; release cannot be scaled', async () => {
+    const formation = await api<Array<{ type: string; quantity: number }>>(daemon, 'GET', `/apps/${app.name}/formation`);
+    expect(formation.find((f) => f.type === 'release')).toMatchObject({ quantity: 0 });
+    const before = await currentRelease(daemon, app.name);
+    const result = await heroku(['releases:retry', '-a', app.name]);
+    expectCode(result, 0);
+    expect(all(result)).toMatch(new RegExp(`Retrying v${before.version} on (?:⬢ )?${app.name}\\.\\.\\. done, v${before.version + 1}`));
+    expect(all(result)).toContain('Running release command...');
+    expect(all(result)).toContain('release.py: done');
+    const retried = await waitForRelease(daemon, app.name, String(before.version + 1));
+    expect(retried).toMatchObject({ status: 'succeeded', current: true, description: `Retry of v${before.version}: ${before.description}` });
+    const scale = await heroku(['ps:scale', 'release=1', '-a', app.name]);
+    expect(scale.code).not.toBe(0);
+    expect(all(scale)).toContain('Cannot scale the release process type');
   });
 
   it('no connection left the machine', () => {

@@ -21,10 +21,10 @@ function berth(args: readonly string[], cwd: string) {
 }
 
 /** GET / through the router with the app's Host header (fetch may not set Host; node:http does). */
-function viaRouter(): Promise<{ status: number; body: string }> {
+function viaRouter(timeoutMs = 5000): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const request = httpRequest(
-      { host: '127.0.0.1', port: daemon.ports.router, path: '/', headers: { host: `${APP}.localhost:${daemon.ports.router}` }, timeout: 5000 },
+      { host: '127.0.0.1', port: daemon.ports.router, path: '/', headers: { host: `${APP}.localhost:${daemon.ports.router}` }, timeout: timeoutMs },
       (response) => {
         let body = '';
         response.setEncoding('utf8');
@@ -76,7 +76,11 @@ describe('git push to serving', () => {
     const push = await runGit(['push', 'local', 'main'], env, repo);
     expect(push.code, push.stderr).toBe(0);
     expect(remoteLines(push)).toContain('Verifying deploy... done.');
-    expect(await serves((body) => body.includes('Hello from node-npm-deps'))).toContain('ms(90000)=2m');
+    // The very first request after the push: the router holds it until web.1 is up (never "no such app").
+    const first = await viaRouter(90_000);
+    expect(first.status, first.body).toBe(200);
+    expect(first.body).toContain('Hello from node-npm-deps');
+    expect(first.body).toContain('ms(90000)=2m');
   });
 
   it('config:set restarts onto the new value, rollback restores the old one', async () => {
@@ -84,7 +88,10 @@ describe('git push to serving', () => {
     expect(berth(['git:remote', '-a', APP], basic).code).toBe(0);
     const push = await runGit(['push', '--force', 'local', 'main'], env, basic);
     expect(push.code, push.stderr).toBe(0);
-    await serves((body) => body.includes('Hello from node-basic'));
+    // The first request after a second push already gets the new code: the restarting dyno holds it until it is up.
+    const first = await viaRouter(90_000);
+    expect(first.status, first.body).toBe(200);
+    expect(first.body).toContain('Hello from node-basic');
     const before = (await releases(daemon, APP)).at(-1)?.version ?? 0;
 
     const set = berth(['config:set', 'GREETING=ahoy', '-a', APP], basic);

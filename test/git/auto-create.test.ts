@@ -43,7 +43,7 @@ async function gitService(options: { reposBlocked: boolean }) {
       sourceBlobUrl: (id, secret) => `http://127.0.0.1:5100/sources/${id}/${secret}`,
       logger: pino({ level: 'silent' }),
     },
-    { dataDir, autoCreateApps: true, internalUrl: 'http://127.0.0.1:5100/internal/git/pushes' },
+    { dataDir, autoCreateApps: true, internalUrl: 'https://127.0.0.1:5101/internal/git/pushes', caFile: join(dataDir, 'tls', 'ca.pem') },
   );
   return { git, apps };
 }

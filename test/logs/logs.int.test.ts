@@ -222,7 +222,10 @@ describe('the real heroku CLI: heroku logs', () => {
     }
   });
 
-  it('logs --tail ends with "Log stream timed out" when its session is gone (daemon restart)', async () => {
+  // The session goes away under a running tail (here: the app is destroyed, which ends its sessions). The CLI
+  // reconnects, finds the session gone (404) and stops with Heroku's words. A daemon restart does the same when the
+  // daemon is back within the CLI's reconnect window; on a loaded machine it may not be, so the test does not use one.
+  it('logs --tail ends with "Log stream timed out" when its session is gone', async () => {
     const child = spawn(HEROKU_BIN, ['logs', '--tail', '-n', '1', '-a', 'logs-demo'], { env: { ...env, FORCE_COLOR: '0', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -231,9 +234,8 @@ describe('the real heroku CLI: heroku logs', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       const deadline = Date.now() + 60_000;
-      while (!/Release v\d+ created/.test(stdout) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-      await daemon.restart();
-      env = sandboxedCliEnv(daemon, guard.env);
+      while (stdout === '' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      await api('DELETE', '/apps/logs-demo');
       const code = await Promise.race([exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 60_000))]);
       expect(code, `${stdout}\n${stderr}`).toBe(1);
       expect(stripAnsi(stderr)).toContain('Log stream timed out. Please try again.');

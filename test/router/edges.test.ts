@@ -176,7 +176,7 @@ describe('WebSockets', () => {
     source.publish(appRoute('ws', { dynos: [['up', web.port]], maintenance: true }));
     const out = await raw(port, 'GET / HTTP/1.1\r\nHost: ws.localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
     expect(out.startsWith('HTTP/1.1 503 Service Unavailable\r\n')).toBe(true);
-    expect(out).toContain('maintenance-mode.html');
+    expect(out).toContain('<title>Offline for Maintenance</title>');
     const [line] = await log.settled('id-ws');
     expect(line).toMatch(/^at=info code=H80 desc="Maintenance mode" /);
   });

@@ -67,7 +67,8 @@ describe('routing', () => {
     const reply = await get(port, 'nope.localhost');
     expect(reply.status).toBe(404);
     expect(reply.headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(reply.body).toContain('<iframe src="//www.herokucdn.com/error-pages/no-such-app.html"></iframe>');
+    expect(reply.body).toContain('<title>No such app</title>');
+    expect(reply.body).toContain('There is no app configured at that hostname.');
   });
 
   it('adds X-Forwarded-*, X-Request-Start, X-Request-Id and Via', async () => {
@@ -152,7 +153,7 @@ describe('routing', () => {
 });
 
 describe('H-codes', () => {
-  const appError = '<iframe src="//www.herokucdn.com/error-pages/application-error.html"></iframe>';
+  const appError = 'An error occurred in the application and your page could not be served.';
 
   it('H80: maintenance mode serves the maintenance page (503) and logs at=info', async () => {
     const web = await dyno();
@@ -161,7 +162,7 @@ describe('H-codes', () => {
     const reply = await get(port, 'demo.localhost');
     expect(reply.status).toBe(503);
     expect(reply.body).toContain('<title>Offline for Maintenance</title>');
-    expect(reply.body).toContain('<iframe src="//www.herokucdn.com/error-pages/maintenance-mode.html"></iframe>');
+    expect(reply.body).toContain('This app is undergoing maintenance right now. Please check back later.');
     expect(web.seen).toHaveLength(0);
     const [line] = await log.settled('id-demo');
     expect(line).toMatch(

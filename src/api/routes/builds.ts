@@ -48,6 +48,13 @@ export const buildsRoutes: FastifyPluginAsync<ApiServices> = async (api, service
     return shape(services.builds.get(app, request.params.build));
   });
 
+  // `heroku builds:cancel`: stops a pending build (its container goes, it fails with a line saying so, the app's queue
+  // moves on) and answers with the failed build; a finished build is refused.
+  api.delete<{ Params: BuildParams }>('/apps/:app/builds/:build', { schema: schemas.paramsIgnoringBody }, async (request) => {
+    const app = services.apps.get(request.params.app);
+    return shape(await services.builds.cancel(app, request.params.build));
+  });
+
   api.delete<{ Params: AppParams }>('/apps/:app/build-cache', { schema: schemas.paramsIgnoringBody }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
     await services.builds.purgeCache(app);

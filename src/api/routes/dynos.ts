@@ -74,8 +74,7 @@ export const dynosRoutes: FastifyPluginAsync<ApiServices> = async (api, services
   });
   api.delete<{ Params: DynoParams }>('/apps/:app/dynos/:dyno', { schema: schemas.paramsIgnoringBody }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
-    dynos.dyno(app, request.params.dyno);
-    void dynos.restart(app, { name: request.params.dyno }).catch(() => undefined);
+    void dynos.restart(app, dynos.which(app, request.params.dyno)).catch(() => undefined);
     return reply.code(202).send({});
   });
   api.delete<{ Params: TypeParams }>('/apps/:app/formations/:type', { schema: schemas.paramsIgnoringBody }, async (request, reply) => {
@@ -86,8 +85,7 @@ export const dynosRoutes: FastifyPluginAsync<ApiServices> = async (api, services
   });
   api.post<{ Params: DynoParams }>('/apps/:app/dynos/:dyno/actions/stop', { schema: schemas.paramsIgnoringBody }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
-    dynos.dyno(app, request.params.dyno);
-    void dynos.stop(app, { name: request.params.dyno }).catch(() => undefined);
+    void dynos.stop(app, dynos.which(app, request.params.dyno)).catch(() => undefined);
     return reply.code(202).send({});
   });
   api.post<{ Params: TypeParams }>('/apps/:app/formations/:type/actions/stop', { schema: schemas.paramsIgnoringBody }, async (request, reply) => {

@@ -63,6 +63,10 @@ export async function runAttached(docker: Docker, spec: ContainerSpec, io: Attac
     if (io.tty) stream.on('data', (chunk: Buffer) => io.output.write(chunk));
     else demuxInto(docker, stream, io.output, io.output);
     await container.start();
+    // The peer went away (a dropped `heroku run`): nobody will read the output, so the process ends.
+    const onAbort = (): void => void container.kill().catch(() => undefined);
+    if (io.signal?.aborted) onAbort();
+    else io.signal?.addEventListener('abort', onAbort, { once: true });
     if (io.tty && io.columns && io.lines) await container.resize({ w: io.columns, h: io.lines }).catch(() => undefined);
     io.onStart?.();
     io.stdin.on('data', (chunk: Buffer) => stream.write(chunk));

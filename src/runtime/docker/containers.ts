@@ -24,6 +24,9 @@ export function createOptions(spec: ContainerSpec, { attach }: { attach: boolean
       Binds: [...(spec.binds ?? [])],
       ...(spec.memoryBytes !== undefined ? { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes } : {}),
       ...(spec.init === true ? { Init: true } : {}),
+      ...(spec.capDrop !== undefined && spec.capDrop.length > 0 ? { CapDrop: [...spec.capDrop] } : {}),
+      ...(spec.noNewPrivileges === true ? { SecurityOpt: ['no-new-privileges:true'] } : {}),
+      ...(spec.pidsLimit !== undefined ? { PidsLimit: spec.pidsLimit } : {}),
     },
   };
 }

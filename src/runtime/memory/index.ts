@@ -331,6 +331,10 @@ export class MemoryRuntime implements Runtime {
     io.stdin.on('end', () => stdin.end());
     try {
       this.#start(container, stdin);
+      // The peer went away: the process ends, as the Docker adapter kills it.
+      const onAbort = (): void => void this.signal(container.id, 'SIGKILL').catch(() => undefined);
+      if (io.signal?.aborted) onAbort();
+      else io.signal?.addEventListener('abort', onAbort, { once: true });
       io.onStart?.();
       return (await container.exited).exitCode;
     } finally {
@@ -430,7 +434,10 @@ export class MemoryRuntime implements Runtime {
     if (container.status !== 'running' || proc === undefined) throw engineError(409, `Container ${id} is not running`);
     const out: Writable | undefined = spec.stdout;
     const err: Writable | undefined = spec.stderr ?? spec.stdout;
-    const write = (data: string | Buffer, stream: 'stdout' | 'stderr' = 'stdout'): void => void (stream === 'stdout' ? out : err)?.write(Buffer.from(data));
+    let over = false;
+    const write = (data: string | Buffer, stream: 'stdout' | 'stderr' = 'stdout'): void => {
+      if (!over) (stream === 'stdout' ? out : err)?.write(Buffer.from(data));
+    };
     const exec: ScriptedExec = {
       cmd: spec.cmd,
       env: { ...proc.env, ...spec.env },
@@ -448,13 +455,19 @@ export class MemoryRuntime implements Runtime {
       exec.printError(`memory engine: no exec handler matches \`${spec.cmd.join(' ')}\` (register one with onExec)`);
       return 127;
     }
-    try {
-      const code = await handler(exec);
-      return typeof code === 'number' ? code : 0;
-    } catch (error) {
-      exec.printError(error instanceof Error ? error.message : String(error));
-      return 1;
-    }
+    const ran = (async (): Promise<number> => {
+      try {
+        const code = await handler(exec);
+        return typeof code === 'number' ? code : 0;
+      } catch (error) {
+        exec.printError(error instanceof Error ? error.message : String(error));
+        return 1;
+      }
+    })();
+    // The command dies with its container (removed, or its main process gone), as in Docker: exit 137.
+    const code = await Promise.race([ran, container.exited.then(() => 137)]);
+    over = true;
+    return code;
   }
 
   async putArchive(id: string, path: string, tar: Readable): Promise<void> {
