@@ -52,8 +52,11 @@ export const CATALOGUE = {
   // ---- not found --------------------------------------------------------------------------------------------------
   app_not_found: notFound('app'),
   build_not_found: notFound('build'),
+  buildpack_not_found: notFound('buildpack'),
+  collaborator_not_found: notFound('collaborator'),
   domain_not_found: notFound('domain'),
   dyno_not_found: notFound('dyno', 'process'),
+  dyno_size_not_found: notFound('dyno-size', 'dyno size'),
   log_drain_not_found: notFound('log-drain', 'log drain'),
   log_session_not_found: notFound('log-session', 'log session'),
   process_type_not_found: { id: 'not_found', status: 404, message: "Couldn't find that process type ({type}).", resource: 'formation' },
@@ -61,6 +64,7 @@ export const CATALOGUE = {
   release_not_found: notFound('release'),
   slug_not_found: notFound('slug'),
   source_not_found: notFound('source'),
+  stack_not_found: notFound('stack'),
   user_not_found: notFound('user'),
   // ---- apps -------------------------------------------------------------------------------------------------------
   app_name_taken: invalid('Name is already taken'),
@@ -68,6 +72,8 @@ export const CATALOGUE = {
   app_name_too_long: invalid('Name is too long (maximum is 30 characters)'),
   app_name_invalid: invalid('Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.'),
   stack_unavailable: invalid('Stack {stack} is not available in Berth; it runs {available}.'),
+  // ---- add-ons ----------------------------------------------------------------------------------------------------
+  addon_plan_not_found: invalid('Couldn\'t find either the add-on service or the add-on plan of "{plan}". Berth has no add-on services yet.'),
   // ---- builds -----------------------------------------------------------------------------------------------------
   // [U] Heroku's wording for cancelling a finished build is unconfirmed.
   build_not_cancellable: invalid('Build {id} has already {status}: only a pending build can be cancelled.'),

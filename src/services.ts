@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ApiServices } from './api/index.js';
 import { AppsService } from './apps/index.js';
 import { BuildsService, SlugCompiler } from './builds/index.js';
+import { registryBlobUrl } from './buildpacks/index.js';
 import { DynoManager, Rendezvous } from './dynos/index.js';
 import type { Account } from './contracts/records.js';
 import { DomainsService } from './domains/index.js';
@@ -154,6 +155,7 @@ export function createServices(deps: ServiceDeps): Services {
     queues,
     urls,
     account: () => account,
+    platform: { stack: settings.stack, registryBlobUrl },
     shapes: () => ({
       account,
       gitUrl: (app) => `https://${gitHost(settings)}/${app}.git`,

@@ -68,6 +68,8 @@ export interface Settings {
   readonly retentionDays: number;
   /** Daemon log level for pino. */
   readonly logLevel: string;
+  /** How `berth up` prints the daemon's log: `auto` (readable lines on a terminal, JSON otherwise), `json`, `pretty`. */
+  readonly logFormat: LogFormat;
   /** A log session's URL answers 404 ("Log stream timed out") this long after its last stream closed. */
   readonly logSessionTtlSeconds: number;
   /** Lines buffered for a `logs --tail` client that does not read, then the oldest are dropped (L11). */
@@ -91,6 +93,16 @@ export interface Settings {
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+type LogFormat = (typeof LOG_FORMATS)[number];
+
+function logFormat(env: Env, name: string): LogFormat {
+  const raw = str(env, name, 'auto');
+  const format = LOG_FORMATS.find((f) => f === raw);
+  if (format === undefined) throw new Error(`${name} must be one of ${LOG_FORMATS.join(', ')}, got "${raw}"`);
+  return format;
+}
 
 function int(env: Env, name: string, fallback: number): number {
   const raw = env[name];
@@ -163,6 +175,7 @@ export function loadSettings(env: Env = process.env): Settings {
     retentionReleases: int(env, 'BERTH_RETENTION_RELEASES', 20),
     retentionDays: int(env, 'BERTH_RETENTION_DAYS', 30),
     logLevel: str(env, 'BERTH_LOG_LEVEL', 'info'),
+    logFormat: logFormat(env, 'BERTH_LOG_FORMAT'),
     logSessionTtlSeconds: int(env, 'BERTH_LOG_SESSION_TTL', 300),
     logTailBufferLines: int(env, 'BERTH_LOG_TAIL_BUFFER', 4096),
     logDrainBufferLines: int(env, 'BERTH_LOG_DRAIN_BUFFER', 1024),
@@ -186,6 +199,11 @@ export function apiTlsUrl(s: Settings): string {
 }
 export function gitHost(s: Settings): string {
   return `${s.bindHost}:${s.apiTlsPort}`;
+}
+/** Where the API answers as Heroku's buildpack registry (the CLI's HEROKU_BUILDPACK_REGISTRY_URL). */
+export const BUILDPACK_REGISTRY_PATH = '/buildpack-registry';
+export function buildpackRegistryUrl(s: Settings): string {
+  return `${apiUrl(s)}${BUILDPACK_REGISTRY_PATH}`;
 }
 export function webUrl(s: Settings, app: string): string {
   return `http://${app}.localhost:${s.routerPort}/`;

@@ -19,6 +19,11 @@ export interface ApiServices {
   readonly logSessions: LogSessions;
   readonly logDrains: LogDrains;
   readonly account: () => Account;
+  /** What the platform offers: the one stack new apps get, and the buildpack registry's answer for a name. */
+  readonly platform: {
+    readonly stack: string;
+    registryBlobUrl(slug: string): string | undefined;
+  };
   readonly shapes: () => ShapeContext;
   /** Public URLs (a secret in the path, no auth) of blobs and streams. */
   readonly urls: {

@@ -55,6 +55,21 @@ export type TypeParams = AppParams & { readonly type: string };
 export type DynoParams = AppParams & { readonly dyno: string };
 export type DomainParams = AppParams & { readonly domain: string };
 export type DrainParams = AppParams & { readonly drain: string };
+export type CollaboratorParams = AppParams & { readonly collaborator: string };
+export interface StackParams {
+  readonly stack: string;
+}
+export interface RegionParams {
+  readonly region: string;
+}
+export interface DynoSizeParams {
+  readonly size: string;
+}
+/** The buildpack registry's `GET /buildpacks/{namespace}%2F{name}` (the CLI encodes the slash) or with a plain slash. */
+export interface RegistryBuildpackParams {
+  readonly buildpack: string;
+  readonly name?: string;
+}
 export interface UserParams {
   readonly user: string;
 }
@@ -79,6 +94,11 @@ export interface AppUpdateBody {
 }
 
 export type ConfigVarsBody = ConfigPatch | null;
+
+/** `heroku apps:create --addons svc:plan` sends the plan as a string; `heroku addons:create` as `{name}`. */
+export interface AddonCreateBody {
+  readonly plan: string | { readonly name: string };
+}
 
 export type ReleaseBody = ReleaseRequest | null;
 
@@ -197,4 +217,5 @@ export const schemas = {
   logDrainCreate: route({ params: pathParams, body: body(['url'], { url: nonBlank }) }),
   domainCreate: route({ params: pathParams, body: body(['hostname'], { hostname: string, sni_endpoint: stringOrNull }) }),
   sourceCreate: route({ body: ignoredBody }),
+  addonCreate: route({ params: pathParams, body: body(['plan'], { plan: { type: ['string', 'object'], minLength: 1, required: ['name'], properties: { name: nonBlank } } }) }),
 } as const satisfies Record<string, FastifySchema>;

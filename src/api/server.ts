@@ -18,6 +18,8 @@ import { dynosRoutes } from './routes/dynos.js';
 import { sourcesRoutes } from './routes/sources.js';
 import { logsRoutes } from './routes/logs.js';
 import { domainsRoutes } from './routes/domains.js';
+import { catalogueRoutes } from './routes/catalogue.js';
+import { buildpackRegistryRoutes } from './routes/buildpack-registry.js';
 
 export interface ApiOptions {
   readonly apiKey: string;
@@ -105,6 +107,8 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   await api.register(sourcesRoutes, services);
   await api.register(logsRoutes, services);
   await api.register(domainsRoutes, services);
+  await api.register(catalogueRoutes, services);
+  await api.register(buildpackRegistryRoutes, services);
   if (options.git) await api.register(gitRoutes, { git: options.git, apiKey: options.apiKey });
   return api;
 }

@@ -1,6 +1,8 @@
 // Platform API v3 shapes (snake_case, as in the schema) built from Berth's records.
+import { createHash } from 'node:crypto';
 import type { Account, AppRecord, BuildpackRef, BuildRecord, DynoRecord, FormationRecord, ReleaseRecord, SlugRecord } from '../contracts/records.js';
 import type { Domain } from '../domains/index.js';
+import type { DynoSize } from '../dynos/index.js';
 import type { LogSession } from '../logs/index.js';
 import type { LogDrainRecord } from '../logs/index.js';
 
@@ -202,4 +204,73 @@ export function logSessionShape(session: LogSession) {
 /** `POST /sources`: one URL to PUT the tarball to and GET it from. */
 export function sourceShape(url: string) {
   return { source_blob: { get_url: url, put_url: url } };
+}
+
+// ---- the platform's catalogue: stacks, regions, dyno sizes (GET /stacks, /regions, /dyno-sizes) -----------------
+
+/** When Berth's catalogue entries say they were created: heroku-24's general availability. */
+const CATALOGUE_CREATED_AT = '2024-06-03T00:00:00Z';
+
+/** A stable UUID for a fixed catalogue entry, so clients that cache ids see the same one every time. */
+function catalogueId(kind: string, name: string): string {
+  const hex = createHash('sha1').update(`berth:${kind}:${name}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export function stackShape(name: string, isDefault: boolean) {
+  return { created_at: CATALOGUE_CREATED_AT, default: isDefault, id: stackRef(name).id, name, state: 'public', updated_at: CATALOGUE_CREATED_AT };
+}
+
+/** Heroku's common-runtime regions as `GET /regions` describes them; Berth runs both on this machine. */
+const REGION_DETAILS: Readonly<Record<string, { country: string; description: string; locale: string; provider: string }>> = {
+  us: { country: 'United States', description: 'United States', locale: 'Virginia', provider: 'us-east-1' },
+  eu: { country: 'Ireland', description: 'Europe', locale: 'Dublin', provider: 'eu-west-1' },
+};
+
+export function regionShape(name: string) {
+  const details = REGION_DETAILS[name] ?? { country: name, description: name, locale: name, provider: name };
+  return {
+    country: details.country,
+    created_at: CATALOGUE_CREATED_AT,
+    description: details.description,
+    id: REGION_IDS[name] ?? catalogueId('region', name),
+    locale: details.locale,
+    name,
+    private_capable: false,
+    provider: { name: 'amazon-web-services', region: details.provider },
+    updated_at: CATALOGUE_CREATED_AT,
+  };
+}
+
+export function dynoSizeShape(size: DynoSize) {
+  return {
+    architecture: 'amd64',
+    compute: size.compute,
+    // Nothing on Berth costs money.
+    cost: null,
+    dedicated: false,
+    precise_dyno_units: size.dynoUnits,
+    generation: CEDAR,
+    id: dynoSizeId(size.name),
+    memory: size.memoryMb / 1024,
+    name: size.name,
+    private_space_only: false,
+  };
+}
+
+export function dynoSizeId(name: string): string {
+  return catalogueId('dyno-size', name);
+}
+
+/** The account owns every app; `GET /apps/{app}/collaborators` lists it as the owner, as for a personal app. */
+export function ownerCollaboratorShape(app: AppRecord, account: Account) {
+  return {
+    app: { id: app.id, name: app.name },
+    created_at: app.createdAt,
+    id: catalogueId(`collaborator:${app.id}`, account.id),
+    permissions: [],
+    role: 'owner',
+    updated_at: app.createdAt,
+    user: { email: account.email, federated: false, id: account.id },
+  };
 }

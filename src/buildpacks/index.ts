@@ -1,6 +1,7 @@
 export {
   BuildpackError,
   bundledBuildpacks,
+  registryBlobUrl,
   resolveBuildpack,
   type ResolvedBuildpack,
   type ResolveOptions,

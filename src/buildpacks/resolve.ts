@@ -50,6 +50,15 @@ export function bundledBuildpacks(): ResolvedBuildpack[] {
   ];
 }
 
+/**
+ * The buildpack registry's blob URL for a registry name (`heroku/nodejs`), for the bundled buildpacks only: Heroku's own
+ * URL, which resolves back to the bundled copy above, so `heroku buildpacks:add heroku/nodejs` pins it offline.
+ */
+export function registryBlobUrl(slug: string): string | undefined {
+  const bundled = bundledBuildpacks().find((buildpack) => buildpack.name === slug);
+  return bundled && `https://buildpack-registry.s3.amazonaws.com/buildpacks/${bundled.name}.tgz`;
+}
+
 /** Checks the classic API's shape: bin/detect and bin/compile must be there and executable. */
 export async function checkBuildpackDir(dir: string, ref: string): Promise<void> {
   for (const script of ['bin/compile', 'bin/detect']) {

@@ -1,7 +1,7 @@
 // Phase 1: which buildpacks build this app. The app's own list wins (its buildpack installations, or the build
 // request's), then a `.buildpacks` file, then the BUILDPACK_URL config var, then auto-detection over the bundled
 // buildpacks in order.
-import type { Writable } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import type { ResolvedBuildpack } from '../buildpacks/index.js';
 import { BuildFailure } from './failure.js';
 import type { InstalledBuildpack, Workspace } from './workspace.js';
@@ -19,7 +19,10 @@ export function parseBuildpacksFile(text: string): string[] {
     .filter((line) => line !== '');
 }
 
-async function runDetect(workspace: Workspace, buildpack: InstalledBuildpack, stderr: Writable): Promise<string | undefined> {
+/** What detection needs of the build container: its build dir and a way to run a command there. */
+export type DetectHost = Pick<Workspace, 'buildDir' | 'capture'>;
+
+async function runDetect(workspace: DetectHost, buildpack: InstalledBuildpack, stderr: Writable): Promise<string | undefined> {
   const { code, stdout } = await workspace.capture([`${buildpack.path}/bin/detect`, workspace.buildDir], {
     stderr,
     what: `The output of ${buildpack.name}'s bin/detect`,
@@ -33,9 +36,9 @@ export const NO_LANGUAGE_HINT = [
   '\t\t\tSee https://devcenter.heroku.com/articles/buildpacks',
 ];
 
-/** Explicit buildpacks: every one must detect, as on Heroku. */
+/** Explicit buildpacks: every one must detect, as on Heroku, which shows a failing one's explanation (its stderr). */
 export async function detectExplicit(
-  workspace: Workspace,
+  workspace: DetectHost,
   installed: readonly InstalledBuildpack[],
   out: Writable,
 ): Promise<DetectedBuildpack[]> {
@@ -51,15 +54,24 @@ export async function detectExplicit(
   return detected;
 }
 
-/** Auto-detection: the first bundled buildpack whose bin/detect says yes. */
+/**
+ * Auto-detection: the first bundled buildpack whose bin/detect says yes. A buildpack that says no is not the app's
+ * buildpack, so what its detect printed (`Node.js: no package.json ...` for a Python app) is not shown, as on Heroku;
+ * the one that detects keeps its stderr.
+ */
 export async function detectAuto(
-  workspace: Workspace,
+  workspace: DetectHost,
   installed: readonly InstalledBuildpack[],
   out: Writable,
 ): Promise<DetectedBuildpack> {
   for (const buildpack of installed) {
-    const language = await runDetect(workspace, buildpack, out);
-    if (language !== undefined) return { ...buildpack, language };
+    const stderr: Buffer[] = [];
+    const sink = new PassThrough();
+    sink.on('data', (chunk: Buffer) => stderr.push(chunk));
+    const language = await runDetect(workspace, buildpack, sink);
+    if (language === undefined) continue;
+    if (stderr.length > 0) out.write(Buffer.concat(stderr));
+    return { ...buildpack, language };
   }
   throw new BuildFailure(['No default language could be detected for this app.'], { raw: NO_LANGUAGE_HINT });
 }

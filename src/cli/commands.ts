@@ -3,18 +3,17 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Command } from 'commander';
-import { gitHost, loadSettings, type Settings } from '../settings.js';
+import { loadSettings, type Settings } from '../settings.js';
 import { ApiClient, type AppInfo } from './client.js';
-import { configureRemote, credentialsCommand, DEFAULT_REMOTE, gitRemoteCommand, inGitRepo } from './git-remote.js';
+import { appOfGitUrl, configureRemote, credentialsCommand, DEFAULT_REMOTE, gitRemoteCommand, inGitRepo } from './git-remote.js';
 
 const exec = promisify(execFile);
 const HEX = '⬢';
 
-/** `-a`, else BERTH_APP or HEROKU_APP, else the app of a git remote on Berth's git host (`local` first). */
+/** `-a`, else BERTH_APP or HEROKU_APP, else the app of a git remote on one of Berth's git hosts (`local` first). */
 export async function resolveApp(settings: Settings, option: string | undefined, cwd: string = process.cwd()): Promise<string> {
   const fromEnv = option ?? process.env['BERTH_APP'] ?? process.env['HEROKU_APP'];
   if (fromEnv) return fromEnv;
-  const prefix = `https://${gitHost(settings)}/`;
   let remotes: Array<[string, string]> = [];
   try {
     const { stdout } = await exec('git', ['remote', '-v'], { cwd });
@@ -28,8 +27,8 @@ export async function resolveApp(settings: Settings, option: string | undefined,
   }
   const apps = remotes
     .sort(([a], [b]) => (a === DEFAULT_REMOTE ? -1 : b === DEFAULT_REMOTE ? 1 : 0))
-    .map(([, url]) => (url.startsWith(prefix) && url.endsWith('.git') ? url.slice(prefix.length, -4) : undefined))
-    .filter((name): name is string => name !== undefined && !name.includes('/'));
+    .map(([, url]) => appOfGitUrl(settings, url))
+    .filter((name): name is string => name !== undefined);
   const [first] = apps;
   if (first) return first;
   throw new Error('Missing required flag app: pass -a <app>, or run this inside a git repo with a Berth remote.');
@@ -158,8 +157,9 @@ export function registerClientCommands(program: Command): void {
       status(`Creating ${name ? `${HEX} ${name}` : 'app'}... `);
       const app = await client.request<AppInfo>('/apps', { method: 'POST', body: name ? { name } : {} });
       status(name ? 'done\n' : `done, ${HEX} ${app.name}\n`);
-      if (options.remote !== false && (await inGitRepo(process.cwd()))) await configureRemote(settings, app.name, options.remote, process.cwd());
-      print(`${app.web_url} | ${app.git_url}`);
+      let gitUrl = app.git_url;
+      if (options.remote !== false && (await inGitRepo(process.cwd()))) gitUrl = await configureRemote(settings, app.name, options.remote, process.cwd());
+      print(`${app.web_url} | ${gitUrl}`);
     });
 
   program

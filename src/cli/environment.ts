@@ -1,7 +1,7 @@
 // The `export` lines that point the heroku CLI at this Berth (reference: heroku-cli-and-api.md §0).
 // Nothing here changes the user's HOME.
 import { ensureApiKey } from '../credentials.js';
-import { apiTlsUrl, gitHost, type Settings } from '../settings.js';
+import { apiTlsUrl, buildpackRegistryUrl, gitHost, type Settings } from '../settings.js';
 import { ensureCa, ensureCaBundle } from '../tls/index.js';
 
 function shellQuote(value: string): string {
@@ -19,6 +19,9 @@ export async function cliEnvironment(settings: Settings): Promise<Array<[string,
     // Without it the CLI also asks particleboard.heroku.com for the account, with retries.
     ['HEROKU_PARTICLEBOARD_URL', apiTlsUrl(settings)],
     ['HEROKU_GIT_HOST', gitHost(settings)],
+    // `heroku buildpacks:add heroku/nodejs` looks the name up here instead of buildpack-registry.heroku.com (public
+    // reads: no key is sent).
+    ['HEROKU_BUILDPACK_REGISTRY_URL', buildpackRegistryUrl(settings)],
     // The local CA (plus any CAs already trusted this way): the CLI verifies the API's and the rendezvous certificates.
     ['NODE_EXTRA_CA_CERTS', bundle],
     ['DISABLE_TELEMETRY', 'true'],
@@ -30,4 +33,9 @@ export async function cliEnvironment(settings: Settings): Promise<Array<[string,
 
 export function exportLines(vars: ReadonlyArray<[string, string]>): string {
   return vars.map(([name, value]) => `export ${name}=${shellQuote(value)}`).join('\n');
+}
+
+/** The shell line that makes `berth` run this CLI from any directory (the built main.js is executable). */
+export function aliasLine(mainJs: string): string {
+  return `alias berth=${shellQuote(mainJs)}`;
 }

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // The `berth` command.
 import { Command } from 'commander';
+import { fileURLToPath } from 'node:url';
 import { startDaemon } from '../daemon.js';
 import { apiUrl, gitHost, loadSettings } from '../settings.js';
 import { registerClientCommands, registerGitCommands } from './commands.js';
-import { cliEnvironment, exportLines } from './environment.js';
+import { daemonLogger } from './daemon-log.js';
+import { aliasLine, cliEnvironment, exportLines } from './environment.js';
 import { terminalProgress } from './progress.js';
 import { setup } from './setup.js';
 
@@ -40,7 +42,7 @@ program
   .action(async (options: { setup: boolean }) => {
     const settings = loadSettings();
     if (options.setup) await setup(settings, terminalProgress());
-    const daemon = await startDaemon(settings);
+    const daemon = await startDaemon(settings, { logger: daemonLogger(settings) });
     // A stray rejected promise in one room (a dyno's restart, a drain) must not take every app down with it: log it
     // loudly and keep serving. An uncaught exception still stops the daemon, since its state may be broken.
     process.on('unhandledRejection', (reason) => daemon.logger.error({ err: reason }, 'unhandled promise rejection'));
@@ -55,6 +57,9 @@ program
         '',
         'Point the heroku CLI at it (or run: eval "$(berth env)"):',
         exportLines(env),
+        '',
+        'The berth command from any directory (add it to ~/.bashrc to keep it):',
+        aliasLine(fileURLToPath(import.meta.url)),
         '',
       ].join('\n') + '\n',
     );

@@ -1,5 +1,5 @@
 export { DynoManager, type DynoManagerDeps } from './manager.js';
 export { type FormationUpdate } from './formation.js';
 export { type OneOffRequest } from './one-offs.js';
-export { type DynoSize } from './sizes.js';
+export { dynoSizes, type DynoSize } from './sizes.js';
 export { Rendezvous } from './rendezvous.js';

@@ -8,16 +8,24 @@ export interface DynoSize {
   readonly r15Mb: number;
   /** Processes and threads at once (Heroku's process/thread limit). */
   readonly pidsLimit: number;
+  /** What `GET /dyno-sizes` reports: minimum vCPUs and Heroku's dyno units (Dev Center "Dyno Types"). */
+  readonly compute: number;
+  readonly dynoUnits: number;
 }
 
 const SIZES: readonly DynoSize[] = [
-  { name: 'Eco', memoryMb: 512, r15Mb: 1024, pidsLimit: 256 },
-  { name: 'Basic', memoryMb: 512, r15Mb: 1024, pidsLimit: 256 },
-  { name: 'Standard-1X', memoryMb: 512, r15Mb: 1024, pidsLimit: 256 },
-  { name: 'Standard-2X', memoryMb: 1024, r15Mb: 2048, pidsLimit: 512 },
-  { name: 'Performance-M', memoryMb: 2560, r15Mb: 5120, pidsLimit: 16384 },
-  { name: 'Performance-L', memoryMb: 14336, r15Mb: 28672, pidsLimit: 32768 },
+  { name: 'Eco', memoryMb: 512, r15Mb: 1024, pidsLimit: 256, compute: 1, dynoUnits: 0 },
+  { name: 'Basic', memoryMb: 512, r15Mb: 1024, pidsLimit: 256, compute: 1, dynoUnits: 0.28 },
+  { name: 'Standard-1X', memoryMb: 512, r15Mb: 1024, pidsLimit: 256, compute: 1, dynoUnits: 1 },
+  { name: 'Standard-2X', memoryMb: 1024, r15Mb: 2048, pidsLimit: 512, compute: 1, dynoUnits: 2 },
+  { name: 'Performance-M', memoryMb: 2560, r15Mb: 5120, pidsLimit: 16384, compute: 2, dynoUnits: 8 },
+  { name: 'Performance-L', memoryMb: 14336, r15Mb: 28672, pidsLimit: 32768, compute: 8, dynoUnits: 16 },
 ];
+
+/** Every size Berth runs, in Heroku's order (the dyno-sizes catalogue). */
+export function dynoSizes(): readonly DynoSize[] {
+  return SIZES;
+}
 
 export const DEFAULT_SIZE = 'Basic';
 

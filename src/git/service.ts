@@ -20,6 +20,7 @@ export interface GitApps {
   exists(name: string): boolean;
   get(nameOrId: string): AppRecord;
   create(request: { name: string }): AppRecord;
+  destroy(nameOrId: string): AppRecord;
 }
 
 /** What a push asks of sources/: a blob for the pushed tarball. */
@@ -114,10 +115,12 @@ export class GitService {
    */
   async resolveApp(name: string, receivePack: boolean): Promise<AppRecord | undefined> {
     let app: AppRecord | undefined;
+    let created = false;
     if (this.#deps.apps.exists(name)) app = this.#deps.apps.get(name);
     else if (receivePack && this.#options.autoCreateApps) {
       try {
         app = this.#deps.apps.create({ name });
+        created = true;
         this.#deps.logger.info({ app: name }, 'app created by its first push');
       } catch (error) {
         // Two first pushes at once: the other one created it.
@@ -126,7 +129,13 @@ export class GitService {
       }
     }
     if (!app) return undefined;
-    await this.repos.ensure(app.id);
+    try {
+      await this.repos.ensure(app.id);
+    } catch (error) {
+      // An app this push created exists whole (with its repo) or not at all.
+      if (created) this.#deps.apps.destroy(app.id);
+      throw error;
+    }
     return app;
   }
 

@@ -127,10 +127,10 @@ describe('apps', () => {
     expect((await h.request('GET', '/apps/demo')).status).toBe(404);
   });
 
-  it('answers empty add-on and collaborator lists, and 404 for an unknown app', async () => {
+  it('answers an empty add-on list, the owner as the only collaborator, and 404 for an unknown app', async () => {
     await h.request('POST', '/apps', { name: 'demo' });
     expect((await h.request('GET', '/apps/demo/addons')).body).toEqual([]);
-    expect((await h.request('GET', '/apps/demo/collaborators')).body).toEqual([]);
+    expect((await h.request('GET', '/apps/demo/collaborators')).body).toMatchObject([{ role: 'owner', user: { email: 'dev@example.test' } }]);
     expect((await h.request('GET', '/apps/nope/addons')).status).toBe(404);
   });
 });

@@ -294,6 +294,8 @@ describe('fixtures built on the real engine', () => {
       '-----> Launching...',
       '       Released v3',
     ]);
+    // The Node.js buildpack, tried first, said no: its reason is not the app's business (Heroku shows none).
+    expect(run.output).not.toContain('no package.json');
     const slug = await slugOf(app.name, run.build.slug?.id ?? '');
     expect(slug.process_types).toEqual({ web: 'python app.py' });
     expect(slug.buildpack_provided_description).toBe('Python');

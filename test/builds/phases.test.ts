@@ -54,7 +54,7 @@ describe('dyno sizes', () => {
     ['1x', 'Standard-1X', 512, 1024, 256],
     ['Performance-L', 'Performance-L', 14336, 28672, 32768],
   ])('%s is %s: %d MB quota, R15 at %d MB, %d processes', (name, canonical, memoryMb, r15Mb, pidsLimit) => {
-    expect(dynoSize(name)).toEqual({ name: canonical, memoryMb, r15Mb, pidsLimit });
+    expect(dynoSize(name)).toMatchObject({ name: canonical, memoryMb, r15Mb, pidsLimit });
   });
 
   it('an unknown size is a 422 listing the sizes there are', () => {

@@ -170,6 +170,29 @@ describe('heroku CLI v11 against Berth', () => {
     expect(gitRemoteUrl(dir, 'heroku')).toBe(url);
   });
 
+  it("buildpacks:add heroku/nodejs asks Berth's registry (HEROKU_BUILDPACK_REGISTRY_URL from berth env) and pins the bundled buildpack", async () => {
+    expect(env['HEROKU_BUILDPACK_REGISTRY_URL']).toBe(`${daemon.apiUrl}/buildpack-registry`);
+    const added = await heroku(['buildpacks:add', 'heroku/nodejs', '-a', 'demo']);
+    expectCode(added, 0);
+    expect(added.stdout, added.stdout).toMatch(/^Buildpack added\. Next release on (⬢ )?demo will use heroku\/nodejs\.$/m);
+    const list = await heroku(['buildpacks', '-a', 'demo']);
+    expectCode(list, 0);
+    expect(lines(list.stdout)).toContain('heroku/nodejs');
+  });
+
+  it('regions, apps:stacks and access read the catalogue Berth has', async () => {
+    const regions = await heroku(['regions']);
+    expectCode(regions, 0);
+    expect(regions.stdout).toMatch(/^\s*us\s+United States\s+Common Runtime\s*$/m);
+    expect(regions.stdout).toMatch(/^\s*eu\s+Europe\s+Common Runtime\s*$/m);
+    const stacks = await heroku(['apps:stacks', '-a', 'demo']);
+    expectCode(stacks, 0);
+    expect(stacks.stdout).toMatch(/^\* heroku-24$/m);
+    const access = await heroku(['access', '-a', 'demo']);
+    expectCode(access, 0);
+    expect(access.stdout).toMatch(new RegExp(`${email.replaceAll('.', '\\.')}\\s+owner`));
+  });
+
   it('apps:destroy, then apps:info fails with not_found', async () => {
     const destroy = await heroku(['apps:destroy', '-a', 'demo', '--confirm', 'demo']);
     expectCode(destroy, 0);

@@ -71,7 +71,7 @@ describe('git push to serving', () => {
     repo = await fixtureRepo(daemon, 'node-npm-deps', env);
     const created = berth(['apps:create', APP], repo);
     expect(created.code, created.stderr).toBe(0);
-    expect(created.stdout.trim()).toBe(`http://${APP}.localhost:${daemon.ports.router}/ | https://127.0.0.1:${daemon.ports.apiTls}/${APP}.git`);
+    expect(created.stdout.trim()).toBe(`http://${APP}.localhost:${daemon.ports.router}/ | http://127.0.0.1:${daemon.ports.api}/${APP}.git`);
     appId = (await api<{ id: string }>(daemon, `/apps/${APP}`)).body.id;
     const push = await runGit(['push', 'local', 'main'], env, repo);
     expect(push.code, push.stderr).toBe(0);

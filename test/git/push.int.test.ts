@@ -28,16 +28,17 @@ function berth(args: readonly string[], cwd: string) {
 }
 
 describe('git push', () => {
-  it('berth git:remote, then `git push local main` deploys with no prompt and Heroku\'s output', async () => {
+  it('berth git:remote, then `git push local main` deploys with no prompt and Heroku\'s output, whatever GIT_SSL_CAINFO says', async () => {
     expect((await api(daemon, '/apps', { method: 'POST', body: { name: APP } })).status).toBe(201);
     repo = await fixtureRepo(daemon, 'node-basic', env);
     first = await git(['rev-parse', 'HEAD'], env, repo);
     const remote = berth(['git:remote', '-a', APP], repo);
     expect(remote.stderr).toBe('');
     expect(remote.code).toBe(0);
-    expect(remote.stdout.trim()).toBe(`set git remote local to https://127.0.0.1:${daemon.ports.apiTls}/${APP}.git`);
+    expect(remote.stdout.trim()).toBe(`set git remote local to http://127.0.0.1:${daemon.ports.api}/${APP}.git`);
 
-    const push = await runGit(['push', 'local', 'main'], env, repo);
+    // As on corporate machines: git's CA bundle set for the whole environment, and it is not Berth's CA.
+    const push = await runGit(['push', 'local', 'main'], { ...env, GIT_SSL_CAINFO: '/etc/ssl/certs/ca-certificates.crt' }, repo);
     expect(push.code, push.stderr).toBe(0);
     const lines = remoteLines(push);
     expect(
@@ -57,7 +58,7 @@ describe('git push', () => {
         'Verifying deploy... done.',
       ]),
     ).toBeUndefined();
-    expect(push.lines).toContain(`To https://127.0.0.1:${daemon.ports.apiTls}/${APP}.git`);
+    expect(push.lines).toContain(`To http://127.0.0.1:${daemon.ports.api}/${APP}.git`);
     expect(push.lines).toContain(' * [new branch]      main -> main');
     const list = await releases(daemon, APP);
     expect(list.at(-1)).toMatchObject({ version: 3, description: `Deploy ${first.slice(0, 8)}` });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseCgiHeaders, parseRefUpdates, planPush } from '../../src/git/index.js';
-import { credentialsCommand, credentialHelper, parseCredentialRequest } from '../../src/cli/git-remote.js';
+import { appOfGitUrl, credentialsCommand, credentialHelper, gitUrl, parseCredentialRequest } from '../../src/cli/git-remote.js';
 import { formatPs, parseConfigArgs, sseDataWriter } from '../../src/cli/commands.js';
 import { loadSettings } from '../../src/settings.js';
 
@@ -54,13 +57,41 @@ describe('git credentials', () => {
   it('answers nothing for other hosts, other protocols, store and erase', async () => {
     expect(await credentialsCommand(settings, 'get', 'protocol=https\nhost=example.com\n')).toBe('');
     expect(await credentialsCommand(settings, 'get', 'protocol=http\nhost=127.0.0.1:5101\n')).toBe('');
+    expect(await credentialsCommand(settings, 'get', 'protocol=https\nhost=127.0.0.1:5100\n')).toBe('');
+    expect(await credentialsCommand(settings, 'get', 'protocol=https\nhost=127.0.0.1:5101\n', '127.0.0.1:5100')).toBe('');
+    expect(await credentialsCommand(settings, 'get', 'protocol=ftp\nhost=127.0.0.1:5100\n', '127.0.0.1:5100')).toBe('');
     expect(await credentialsCommand(settings, 'store', 'protocol=https\nhost=127.0.0.1:5101\n')).toBe('');
     expect(await credentialsCommand(settings, 'erase', '')).toBe('');
   });
 
-  it('the helper line carries the data dir, node and the host', () => {
+  it("answers the key for the remote's loopback http host and for the heroku CLI's https git host", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'berth-credentials-'));
+    const local = loadSettings({ BERTH_DATA: dataDir });
+    const http = await credentialsCommand(local, 'get', 'protocol=http\nhost=127.0.0.1:5100\npath=demo.git\n', '127.0.0.1:5100');
+    expect(http).toMatch(/^username=berth\npassword=\S+\n$/);
+    expect(await credentialsCommand(local, 'get', 'protocol=https\nhost=127.0.0.1:5101\n')).toBe(http);
+    // The helper line names the remote's host, so a daemon on other ports is answered from a shell without its BERTH_*.
+    expect(await credentialsCommand(local, 'get', 'protocol=http\nhost=127.0.0.1:35933\n', '127.0.0.1:35933')).toBe(http);
+  });
+
+  it('the helper line carries the data dir, node and the host of the remote', () => {
     const helper = credentialHelper(settings, '/opt/berth/dist/cli/credential-helper.js');
-    expect(helper).toBe(`!BERTH_DATA='/nonexistent/berth-data' '${process.execPath}' '/opt/berth/dist/cli/credential-helper.js' --host '127.0.0.1:5101'`);
+    expect(helper).toBe(`!BERTH_DATA='/nonexistent/berth-data' '${process.execPath}' '/opt/berth/dist/cli/credential-helper.js' --host '127.0.0.1:5100'`);
+  });
+});
+
+describe('git remotes', () => {
+  const settings = loadSettings({ BERTH_DATA: '/nonexistent/berth-data' });
+
+  it('berth git:remote writes a loopback http URL: no certificate for any CA setting to reject', () => {
+    expect(gitUrl(settings, 'demo')).toBe('http://127.0.0.1:5100/demo.git');
+  });
+
+  it("finds the app in Berth's remotes, its own and the heroku CLI's, and in no other", () => {
+    expect(appOfGitUrl(settings, 'http://127.0.0.1:5100/demo.git')).toBe('demo');
+    expect(appOfGitUrl(settings, 'https://127.0.0.1:5101/demo.git')).toBe('demo');
+    expect(appOfGitUrl(settings, 'https://git.heroku.com/demo.git')).toBeUndefined();
+    expect(appOfGitUrl(settings, 'http://127.0.0.1:5100/a/b.git')).toBeUndefined();
   });
 });
 

@@ -2,8 +2,9 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppRecord } from '../../contracts/records.js';
 import type { ApiServices } from '../context.js';
 import { sendPage } from '../paging.js';
-import { schemas, type AppCreateBody, type AppParams, type AppUpdateBody } from '../schemas.js';
-import { appShape } from '../shapes.js';
+import { raise } from '../../errors.js';
+import { schemas, type AddonCreateBody, type AppCreateBody, type AppParams, type AppUpdateBody, type CollaboratorParams } from '../schemas.js';
+import { appShape, ownerCollaboratorShape } from '../shapes.js';
 
 const APP_RANGE_FIELDS = ['id', 'name', 'created_at', 'updated_at'] as const;
 
@@ -45,13 +46,28 @@ export const appsRoutes: FastifyPluginAsync<ApiServices> = async (api, services)
     return appShape(services.apps.destroy(request.params.app), ctx);
   });
 
-  // Add-ons and collaborators come with later issues; until then an app has none.
+  // Add-ons come with a later issue; until then an app has none and no plan can be added (Heroku's answer for a plan
+  // it does not know). `heroku apps:create --addons x` creates the app first, then asks for x and fails here.
   api.get<{ Params: AppParams }>('/apps/:app/addons', { schema: schemas.params }, async (request, reply) => {
     services.apps.get(request.params.app);
     return sendPage(request, reply, [] as string[], ['id', 'name'], (x) => x, (x) => x);
   });
-  api.get<{ Params: AppParams }>('/apps/:app/collaborators', { schema: schemas.params }, async (request, reply) => {
+  api.post<{ Params: AppParams; Body: AddonCreateBody }>('/apps/:app/addons', { schema: schemas.addonCreate }, async (request) => {
     services.apps.get(request.params.app);
-    return sendPage(request, reply, [] as string[], ['id', 'email'], (x) => x, (x) => x);
+    const { plan } = request.body;
+    raise('addon_plan_not_found', { plan: typeof plan === 'string' ? plan : plan.name });
+  });
+
+  // The one local account owns every app and is its only collaborator.
+  const owner = (app: AppRecord) => ownerCollaboratorShape(app, services.account());
+  api.get<{ Params: AppParams }>('/apps/:app/collaborators', { schema: schemas.params }, async (request, reply) => {
+    const app = services.apps.get(request.params.app);
+    return sendPage(request, reply, [owner(app)], ['id', 'email'], (c, field) => (field === 'email' ? c.user.email : c.id), (c) => c);
+  });
+  api.get<{ Params: CollaboratorParams }>('/apps/:app/collaborators/:collaborator', { schema: schemas.params }, async (request) => {
+    const collaborator = owner(services.apps.get(request.params.app));
+    const wanted = request.params.collaborator.toLowerCase();
+    if (![collaborator.id, collaborator.user.id, collaborator.user.email.toLowerCase()].includes(wanted)) raise('collaborator_not_found');
+    return collaborator;
   });
 };
