@@ -58,6 +58,7 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     source: services.dynos,
     logplex,
     logger: logger.child({ module: 'router' }),
+    maxConnections: settings.routerMaxConnections > 0 ? settings.routerMaxConnections : undefined,
     timeouts: {
       requestMs: settings.routerRequestTimeoutMs,
       idleMs: settings.routerIdleTimeoutMs,

@@ -114,6 +114,10 @@ export function createServices(deps: ServiceDeps): Services {
     slugDir: join(settings.dataDir, 'slugs'),
     slugMaxBytes: settings.slugMaxBytes,
     compressionLevel: settings.slugCompressionLevel,
+    containerLimits: {
+      memoryBytes: settings.buildMemoryMb > 0 ? settings.buildMemoryMb * 1024 * 1024 : undefined,
+      pidsLimit: settings.buildPidsLimit > 0 ? settings.buildPidsLimit : undefined,
+    },
     sourceLimits: { maxBytes: settings.sourceMaxBytes, maxEntries: settings.sourceMaxEntries },
   });
   const builds = new BuildsService(
@@ -123,6 +127,7 @@ export function createServices(deps: ServiceDeps): Services {
       stack: settings.stack,
       buildTimeoutSeconds: settings.buildTimeoutSeconds,
       outputMaxBytes: settings.outputMaxBytes,
+      concurrency: settings.buildsConcurrency,
       outputUrl: urls.buildOutput,
       webUrl: (app) => webUrl(settings, app),
     },

@@ -1,6 +1,6 @@
 // Every tunable of Berth, read once from BERTH_* environment variables.
 // Defaults are Heroku's own values wherever Heroku has one; the rest are Berth's (DESIGN.md "Ports").
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 
 export interface Settings {
@@ -34,6 +34,12 @@ export interface Settings {
   readonly autoCreateApps: boolean;
   /** Build timeout: Heroku's compile limit is 25 minutes. */
   readonly buildTimeoutSeconds: number;
+  /** Builds running at once across all apps; more wait for a slot (default: half the CPU cores, at least 2). */
+  readonly buildsConcurrency: number;
+  /** Memory of a build container in MiB (no swap beyond it); 0: no limit. */
+  readonly buildMemoryMb: number;
+  /** Processes and threads in a build container; 0: no limit. */
+  readonly buildPidsLimit: number;
   /** Largest compressed slug (Heroku: 1 GB since 2026). */
   readonly slugMaxBytes: number;
   /** gzip level of slug tarballs: lower is faster, higher is smaller (1: builds are about 2-3 s faster than at 6). */
@@ -90,6 +96,8 @@ export interface Settings {
   readonly routerDynoKeepAliveMs: number;
   /** Router: idle keep-alive connections from clients. */
   readonly routerClientKeepAliveMs: number;
+  /** Router: open client connections per listener (HTTP, HTTPS); more are refused; 0: no limit. */
+  readonly routerMaxConnections: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -157,6 +165,9 @@ export function loadSettings(env: Env = process.env): Settings {
     configVarsMaxBytes: int(env, 'BERTH_CONFIG_VARS_MAX_BYTES', 64 * 1024),
     autoCreateApps: bool(env, 'BERTH_AUTO_CREATE_APPS', true),
     buildTimeoutSeconds: int(env, 'BERTH_BUILD_TIMEOUT', 25 * 60),
+    buildsConcurrency: Math.max(1, int(env, 'BERTH_BUILDS_CONCURRENCY', Math.max(2, Math.floor(availableParallelism() / 2)))),
+    buildMemoryMb: int(env, 'BERTH_BUILD_MEMORY_MB', 4096),
+    buildPidsLimit: int(env, 'BERTH_BUILD_PIDS_LIMIT', 4096),
     slugMaxBytes: int(env, 'BERTH_SLUG_MAX_BYTES', 1024 * 1024 * 1024),
     slugCompressionLevel: Math.min(9, int(env, 'BERTH_SLUG_COMPRESSION_LEVEL', 1)),
     sourceMaxBytes: int(env, 'BERTH_SOURCE_MAX_BYTES', 1024 * 1024 * 1024),
@@ -186,6 +197,7 @@ export function loadSettings(env: Env = process.env): Settings {
     routerBootTimeoutMs: int(env, 'BERTH_ROUTER_BOOT_TIMEOUT_MS', 75_000),
     routerDynoKeepAliveMs: int(env, 'BERTH_ROUTER_DYNO_KEEPALIVE_MS', 90_000),
     routerClientKeepAliveMs: int(env, 'BERTH_ROUTER_CLIENT_KEEPALIVE_MS', 90_000),
+    routerMaxConnections: int(env, 'BERTH_ROUTER_MAX_CONNECTIONS', 10_000),
   };
 }
 

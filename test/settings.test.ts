@@ -73,6 +73,14 @@ describe('settings', () => {
     expect(loadSettings({ BERTH_SLUG_COMPRESSION_LEVEL: '12' }).slugCompressionLevel).toBe(9);
   });
 
+  it('bounds builds and router connections by default; at least one build runs at a time', () => {
+    const s = loadSettings({});
+    expect(s.buildsConcurrency).toBeGreaterThanOrEqual(2);
+    expect([s.buildMemoryMb, s.buildPidsLimit, s.routerMaxConnections]).toEqual([4096, 4096, 10_000]);
+    expect(loadSettings({ BERTH_BUILDS_CONCURRENCY: '0' }).buildsConcurrency).toBe(1);
+    expect(loadSettings({ BERTH_BUILDS_CONCURRENCY: '3' }).buildsConcurrency).toBe(3);
+  });
+
   it('the engine is BERTH_DOCKER_HOST, else DOCKER_HOST, else the default socket', () => {
     expect(loadSettings({ BERTH_DOCKER_HOST: 'unix:///a.sock', DOCKER_HOST: 'unix:///b.sock' }).dockerHost).toBe('unix:///a.sock');
     expect(loadSettings({ DOCKER_HOST: 'unix:///b.sock' }).dockerHost).toBe('unix:///b.sock');

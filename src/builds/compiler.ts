@@ -13,7 +13,7 @@ import { detectAuto, detectExplicit, parseBuildpacksFile, type DetectedBuildpack
 import { BuildFailure } from './failure.js';
 import { discoverProcessTypes } from './process-types.js';
 import { makeSlug, slugSizeText } from './slug.js';
-import { CAPTURE_LIMIT_BYTES, Workspace } from './workspace.js';
+import { CAPTURE_LIMIT_BYTES, Workspace, type BuildContainerLimits } from './workspace.js';
 
 export interface CompilerOptions {
   readonly runtime: Runtime;
@@ -26,6 +26,8 @@ export interface CompilerOptions {
   readonly slugMaxBytes: number;
   readonly compressionLevel: number;
   readonly sourceLimits: SourceLimits;
+  /** Memory and PIDs of every build container (BERTH_BUILD_MEMORY_MB, BERTH_BUILD_PIDS_LIMIT). */
+  readonly containerLimits: BuildContainerLimits;
 }
 
 export interface CompileJob {
@@ -90,6 +92,7 @@ export class SlugCompiler {
       appName: job.appName,
       buildId: job.buildId,
       binds: options.trust.binds,
+      limits: options.containerLimits,
     });
     // A timeout removes the container under the running phase, which then fails; the catch below says why.
     const abort = () => void workspace.close().catch(() => undefined);

@@ -18,6 +18,7 @@ import { SourceFetchError, type SourcesService } from '../sources/index.js';
 import type { Store } from '../store/index.js';
 import type { SlugCompiler } from './compiler.js';
 import { BuildFailure, cancelledLine } from './failure.js';
+import { BuildSlots } from './slots.js';
 import { cacheVolume } from './workspace.js';
 
 export interface BuildsOptions {
@@ -26,6 +27,8 @@ export interface BuildsOptions {
   readonly buildTimeoutSeconds: number;
   /** The most bytes of a build's own output kept in its output file (BERTH_OUTPUT_MAX_BYTES). */
   readonly outputMaxBytes: number;
+  /** How many builds run at once across all apps (BERTH_BUILDS_CONCURRENCY); the rest wait for a slot. */
+  readonly concurrency: number;
   readonly outputUrl: (buildId: string, secret: string) => string;
   readonly webUrl: (appName: string) => string;
 }
@@ -69,10 +72,12 @@ export class BuildsService {
   readonly #running = new Set<Promise<void>>();
   /** Each pending build's stop switch (timeout, cancel, shutdown) and its run, from creation until its run ends. */
   readonly #pending = new Map<string, { readonly controller: AbortController; run?: Promise<void>; started: boolean }>();
+  readonly #slots: BuildSlots;
 
   constructor(deps: BuildsDeps, options: BuildsOptions) {
     this.#deps = deps;
     this.#options = options;
+    this.#slots = new BuildSlots(options.concurrency);
   }
 
   #outputPath(appId: string, buildId: string): string {
@@ -109,7 +114,8 @@ export class BuildsService {
       this.#deps.logplex.write(app.id, 'app', 'api', API_LINES.buildStarted(user.email));
       return record;
     });
-    const output = new OutputStream(this.#outputPath(app.id, build.id), { maxBytes: this.#options.outputMaxBytes });
+    // Opened when the build gets its slot: a queued build holds its waiting lines in memory, not a file descriptor.
+    const output = new OutputStream(this.#outputPath(app.id, build.id), { maxBytes: this.#options.outputMaxBytes, deferOpen: true });
     this.#live.set(build.id, output);
     this.#deps.sources.claim(request.source, app.id);
     const pending: { readonly controller: AbortController; run?: Promise<void>; started: boolean } = { controller: new AbortController(), started: false };
@@ -177,10 +183,17 @@ export class BuildsService {
     const limit = this.#options.buildTimeoutSeconds;
     // Heroku says `(25 minutes)`; a short limit set for tests is said in seconds rather than as `0 minutes`.
     const said = limit % 60 === 0 ? plural(limit / 60, 'minute') : plural(limit, 'second');
-    const timer = setTimeout(() => controller.abort(said), limit * 1000);
+    let timer: NodeJS.Timeout | undefined;
+    let releaseSlot: (() => void) | undefined;
     const sourceFile = join(this.#options.dataDir, 'builds', appId, `${build.id}.source`);
     let pendingRelease: ReleaseRecord | undefined;
     try {
+      // The time limit is for compiling: it starts once the build has a slot, not while it waits for one.
+      releaseSlot = await this.#slots.acquire(controller.signal, (running) =>
+        output.line(`-----> Waiting for a build slot (${plural(running, 'build')} running)...`),
+      );
+      output.open();
+      timer = setTimeout(() => controller.abort(said), limit * 1000);
       const app = store.apps.getById(appId);
       if (!app) throw new BuildFailure(['The app was destroyed before its build started.']);
       await mkdir(join(this.#options.dataDir, 'builds', appId), { recursive: true });
@@ -251,6 +264,7 @@ export class BuildsService {
       this.#failed(appId, build, output, failure ?? new BuildFailure([`Build failed on an internal error: ${(error as Error).message}`]));
     } finally {
       clearTimeout(timer);
+      releaseSlot?.();
       await rm(sourceFile, { force: true });
       await output.end();
     }

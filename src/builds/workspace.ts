@@ -29,6 +29,12 @@ export function cacheVolume(appId: string): string {
   return `berth-cache-${appId}`;
 }
 
+/** What one build container may use: memory in bytes (no swap beyond it) and processes; undefined: no limit. */
+export interface BuildContainerLimits {
+  readonly memoryBytes?: number;
+  readonly pidsLimit?: number;
+}
+
 export interface WorkspaceSpec {
   readonly runtime: Runtime;
   readonly image: string;
@@ -37,6 +43,7 @@ export interface WorkspaceSpec {
   readonly buildId: string;
   /** Extra binds (the host CA bundle). */
   readonly binds: readonly string[];
+  readonly limits?: BuildContainerLimits;
 }
 
 export interface InstalledBuildpack extends ResolvedBuildpack {
@@ -69,6 +76,9 @@ export class Workspace {
       // Builds run the app's own scripts on the host's network: no sniffing loopback, no privileged ports, no setuid.
       capDrop: BUILD_CAP_DROP,
       noNewPrivileges: true,
+      // An app's build (its npm scripts, a fork bomb) cannot take the machine's memory or process table.
+      memoryBytes: spec.limits?.memoryBytes,
+      pidsLimit: spec.limits?.pidsLimit,
     });
     const workspace = new Workspace(spec.runtime, id, spec.buildId);
     const code = await workspace.exec(['mkdir', '-p', '/app', ENV_DIR, BUILDPACKS_DIR]);

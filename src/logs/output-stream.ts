@@ -1,9 +1,10 @@
 // Build and release-phase output: appended to a file while it runs, readable by any number of followers at once
 // (the `output_stream_url` GET, a git push), each from the first byte, live until the stream ends, then replayed
 // from the file. Memory stays bounded: followers read the file, not a buffer; what a process prints is capped
-// (`maxBytes`, then one notice line) and its writable waits for the disk once a little is queued.
+// (`maxBytes`, then one notice line) and its writable waits for the disk once a little is queued. A queued build's
+// stream opens its file only when the build starts (`deferOpen`): a thousand queued builds hold no descriptors.
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open, stat } from 'node:fs/promises';
+import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
@@ -16,10 +17,17 @@ export interface OutputStreamOptions {
   readonly maxBytes?: number;
   /** Adds to an existing file instead of starting it afresh (recovery's notice on a killed build's output). */
   readonly append?: boolean;
+  /**
+   * The file is not opened until `open()`, `end()`, or more than a few KiB waits: until then what is written (a
+   * queued build's waiting lines) is held in memory, and followers read it from there.
+   */
+  readonly deferOpen?: boolean;
 }
 
 /** A producer that honours backpressure is held back once this much waits for the disk. */
 const QUEUED_BYTES_HIGH_WATER = 1024 * 1024;
+/** A deferred stream opens its file once more than this is held (it holds platform lines, not a process's output). */
+const HELD_BYTES_MAX = 64 * 1024;
 
 export class OutputStream {
   readonly path: string;
@@ -34,25 +42,52 @@ export class OutputStream {
   #truncated = false;
   /** Bytes handed to the file and not yet written. */
   #queued = 0;
+  /** While the file is not open (deferOpen): what was written so far, in order. */
+  #held: Buffer[] | undefined;
+  #heldBytes = 0;
+  /** Settles once the file exists and is open (undefined: not opened yet). */
+  #opened: Promise<void> | undefined;
+  readonly #appendToFile: boolean;
 
   constructor(path: string, options: OutputStreamOptions = {}) {
     this.path = path;
     this.#maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    this.#appendToFile = options.append === true;
     this.#events.setMaxListeners(0);
+    if (options.deferOpen === true) {
+      this.#held = [];
+      this.#ready = Promise.resolve();
+    } else {
+      this.#ready = this.#openFile();
+    }
+  }
+
+  #openFile(): Promise<void> {
     // Followers open the file to read it: it must exist before anyone is told the stream is ready.
-    this.#ready = mkdir(dirname(path), { recursive: true })
+    this.#opened = mkdir(dirname(this.path), { recursive: true })
       .then(async () => {
-        if (options.append === true) this.#written = await stat(path).then((info) => info.size, () => 0);
+        if (this.#appendToFile) this.#written = await stat(this.path).then((info) => info.size, () => 0);
       })
       .then(
         () =>
           new Promise<void>((resolve, reject) => {
-            const file = createWriteStream(path, { flags: options.append === true ? 'a' : 'w' });
+            const file = createWriteStream(this.path, { flags: this.#appendToFile ? 'a' : 'w' });
             file.once('open', () => resolve());
             file.once('error', reject);
             this.#file = file;
           }),
       );
+    return this.#opened;
+  }
+
+  /** Opens a deferred stream's file and writes what was held; nothing if it is open already. */
+  open(): void {
+    const held = this.#held;
+    if (held === undefined) return;
+    this.#held = undefined;
+    this.#heldBytes = 0;
+    this.#ready = this.#openFile();
+    for (const chunk of held) this.#appendChunk(chunk);
   }
 
   get ended(): boolean {
@@ -69,17 +104,24 @@ export class OutputStream {
     const room = this.#maxBytes - this.#accepted;
     if (chunk.length <= room) {
       this.#accepted += chunk.length;
-      this.#append(chunk);
+      this.#appendChunk(chunk);
       return;
     }
     this.#truncated = true;
     this.#accepted = this.#maxBytes;
-    this.#append(chunk.subarray(0, room));
-    this.#append(Buffer.from(`\n !     Output truncated after ${sizeText(this.#maxBytes)} (BERTH_OUTPUT_MAX_BYTES); the rest is not kept.\n`));
+    this.#appendChunk(chunk.subarray(0, room));
+    this.#appendChunk(Buffer.from(`\n !     Output truncated after ${sizeText(this.#maxBytes)} (BERTH_OUTPUT_MAX_BYTES); the rest is not kept.\n`));
   }
 
-  #append(chunk: Buffer): void {
+  #appendChunk(chunk: Buffer): void {
     if (chunk.length === 0) return;
+    if (this.#held !== undefined) {
+      this.#held.push(chunk);
+      this.#heldBytes += chunk.length;
+      this.#events.emit('data');
+      if (this.#heldBytes > HELD_BYTES_MAX) this.open();
+      return;
+    }
     this.#queued += chunk.length;
     this.#ready = this.#ready.then(
       () =>
@@ -115,12 +157,14 @@ export class OutputStream {
   /** Writes `line` plus a newline: a platform line, kept even past the cap. */
   line(line = ''): void {
     if (this.#ended) return;
-    this.#append(Buffer.from(`${line}\n`));
+    this.#appendChunk(Buffer.from(`${line}\n`));
   }
 
   async end(): Promise<void> {
     if (this.#ended) return this.#ready;
     this.#ended = true;
+    // A stream that never opened (a build cancelled in the queue) still leaves its file, for replays.
+    this.open();
     this.#ready = this.#ready.then(
       () =>
         new Promise<void>((resolve) => {
@@ -133,12 +177,26 @@ export class OutputStream {
 
   /** Every byte from the start, then live bytes until the stream ends. */
   async *follow(signal?: AbortSignal): AsyncGenerator<Buffer> {
-    await this.#ready;
-    const handle = await open(this.path, 'r');
+    let handle: FileHandle | undefined;
     try {
       let position = 0;
       for (;;) {
         if (signal?.aborted) return;
+        if (this.#held !== undefined) {
+          // Not opened yet: the held bytes are the stream's first bytes, and the file starts with them once opened.
+          if (this.#heldBytes > position) {
+            const held = Buffer.concat(this.#held).subarray(position);
+            position += held.length;
+            yield held;
+          } else {
+            await this.#change(signal);
+          }
+          continue;
+        }
+        if (handle === undefined) {
+          await this.#opened;
+          handle = await open(this.path, 'r');
+        }
         const available = this.#written - position;
         if (available > 0) {
           const buffer = Buffer.alloc(Math.min(available, 64 * 1024));
@@ -151,21 +209,26 @@ export class OutputStream {
           if (this.#written - position <= 0) return;
           continue;
         }
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            this.#events.off('data', done);
-            this.#events.off('end', done);
-            signal?.removeEventListener('abort', done);
-            resolve();
-          };
-          this.#events.on('data', done);
-          this.#events.on('end', done);
-          signal?.addEventListener('abort', done);
-        });
+        await this.#change(signal);
       }
     } finally {
-      await handle.close();
+      await handle?.close();
     }
+  }
+
+  /** Resolves at the next write, the end, or the abort of `signal`. */
+  #change(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.#events.off('data', done);
+        this.#events.off('end', done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      this.#events.on('data', done);
+      this.#events.on('end', done);
+      signal?.addEventListener('abort', done);
+    });
   }
 
   async #settled(): Promise<boolean> {

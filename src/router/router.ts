@@ -28,6 +28,8 @@ export interface RouterOptions {
   readonly logplex: RouterLogSink;
   readonly timeouts?: Partial<RouterTimeouts>;
   readonly logger?: Logger;
+  /** Open client connections per listener (BERTH_ROUTER_MAX_CONNECTIONS); more are closed at once. Default: no cap. */
+  readonly maxConnections?: number;
 }
 
 export interface TlsListenOptions {
@@ -69,12 +71,14 @@ export class Router implements RouterCore {
   readonly #tunnels = new Set<Tunnel>();
   readonly #unsubscribe: () => void;
   readonly #logger: Logger | undefined;
+  readonly #maxConnections: number | undefined;
   #byHost: Map<string, Target>;
 
   constructor(options: RouterOptions) {
     this.timeouts = { ...HEROKU_TIMEOUTS, ...options.timeouts };
     this.#source = options.source;
     this.#logger = options.logger;
+    this.#maxConnections = options.maxConnections;
     this.log = new RouterLog(options.logplex, (error) => this.#logger?.debug({ err: error }, 'router line dropped'));
     this.#pools = new Pools({
       connectMs: this.timeouts.connectMs,
@@ -190,6 +194,9 @@ export class Router implements RouterCore {
       ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key, SNICallback: options.tls.SNICallback })
       : createHttpServer(serverOptions);
     server.maxHeadersCount = 2001;
+    // Each connection costs a descriptor and buffers: past the cap Node closes new ones as they arrive, and the
+    // connections already open carry on.
+    if (this.#maxConnections !== undefined) server.maxConnections = this.#maxConnections;
     server.timeout = t.idleMs + Math.min(1000, t.idleMs);
     let listener: ListenerContext = { proto: options.tls ? 'https' : 'http', port: String(options.port), tls: options.tls !== undefined };
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#onRequest(listener, req, res));

@@ -1,6 +1,6 @@
 // Build and release output files (issue 11): a cap with a notice line, backpressure, and recovery appending to a
 // killed build's output without reading it back.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,5 +68,44 @@ describe('output stream append (recovery)', () => {
     const expected = '-----> Building on the Heroku-24 stack\n !     The Berth daemon stopped during this build; it did not finish.\n';
     expect(await readFile(path, 'utf8')).toBe(expected);
     expect(await followAll(output)).toBe(expected);
+  });
+});
+
+describe('output stream opened late (a queued build)', () => {
+  it('holds what is written in memory until open(): no file, yet a follower reads it, then the rest from the file', async () => {
+    const path = file();
+    const output = new OutputStream(path, { deferOpen: true });
+    output.line('-----> Waiting for a build slot (2 builds running)...');
+    const follower = followAll(output);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect(stat(path)).rejects.toMatchObject({ code: 'ENOENT' });
+    output.open();
+    output.write('-----> Building on the Heroku-24 stack\n');
+    await output.end();
+    const expected = '-----> Waiting for a build slot (2 builds running)...\n-----> Building on the Heroku-24 stack\n';
+    expect(await follower).toBe(expected);
+    expect(await readFile(path, 'utf8')).toBe(expected);
+  });
+
+  it('ended without open(): the file is written then, for replays', async () => {
+    const path = file();
+    const output = new OutputStream(path, { deferOpen: true });
+    output.line(' !     Push failed');
+    await output.end();
+    expect(await readFile(path, 'utf8')).toBe(' !     Push failed\n');
+  });
+
+  it('opens its file by itself once more than 64 KiB waits', async () => {
+    const path = file();
+    const output = new OutputStream(path, { deferOpen: true });
+    output.write(Buffer.alloc(70 * 1024, 'd'));
+    // Not ended: only the 64 KiB bound can have opened the file (polled, no timing asserted).
+    let size = -1;
+    for (let i = 0; i < 500 && size !== 70 * 1024; i++) {
+      size = await stat(path).then((info) => info.size, () => -1);
+      if (size !== 70 * 1024) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(size).toBe(70 * 1024);
+    await output.end();
   });
 });
