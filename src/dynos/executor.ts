@@ -150,7 +150,11 @@ export class DynoExecutor {
     if (settled(this.#dyno)) {
       const waiters = this.#waiters;
       this.#waiters = [];
-      for (const resolve of waiters) resolve();
+      // The removal effect only starts the engine call: a retired dyno's caller (`ps:scale web=0`, the formation API)
+      // is promised its container is gone, so the answer waits for the removals under way.
+      const removals = [...this.#removals];
+      if (removals.length === 0) for (const resolve of waiters) resolve();
+      else void Promise.allSettled(removals).then(() => waiters.forEach((resolve) => resolve()));
     }
   }
 

@@ -283,6 +283,29 @@ describe('dyno manager on the memory engine', () => {
     expect(await w.engine.listByLabel({ role: 'run' })).toEqual([]);
   });
 
+  it('scale to 0 answers only once the container is removed, however slow the engine is to remove it', async () => {
+    const w = await started();
+    await w.release(PROCFILE);
+    await w.manager.scale(w.app, [{ type: 'worker', quantity: 1 }]);
+    await w.waitForLines('worker.1', ['State changed from starting to up']);
+    const engine = w.engine;
+    const remove = engine.remove.bind(engine);
+    let allow: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (allow = resolve));
+    engine.remove = async (id) => {
+      await gate;
+      return remove(id);
+    };
+    let answered = false;
+    const scaled = w.manager.scale(w.app, [{ type: 'worker', quantity: 0 }]).then(() => (answered = true));
+    await w.waitForLines('worker.1', ['Process exited with status 143']);
+    // The process has ended, its container is not removed yet: `ps:scale worker=0` has not answered.
+    expect(answered).toBe(false);
+    allow();
+    await scaled;
+    expect(await w.containers('worker.1')).toEqual([]);
+  });
+
   it('app destroyed: every dyno stops and no container of the app is left', async () => {
     const w = await started();
     await w.release(PROCFILE);

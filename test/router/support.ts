@@ -54,8 +54,8 @@ export class MemoryLog implements RouterLogSink {
   of(appId: string): string[] {
     return this.lines.filter((l) => l.appId === appId).map((l) => l.message);
   }
-  /** Waits for the router's per-tick flush and returns the app's lines. */
-  async settled(appId: string, count = 1, timeoutMs = 5000): Promise<string[]> {
+  /** Waits for the router's per-tick flush and returns the app's lines (a generous bound: the caller asserts). */
+  async settled(appId: string, count = 1, timeoutMs = 20_000): Promise<string[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.of(appId).length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     return this.of(appId);
