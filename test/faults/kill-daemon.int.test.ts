@@ -96,7 +96,7 @@ beforeAll(async () => {
   email = (await api<{ email: string }>(daemon, 'GET', '/account')).email;
   app = await createApp(daemon, 'faults');
   // Dynos take a moment to bind, so a kill can land while they start.
-  await releaseConfig({ SECRET: 'one', GREETING: 'first', BOOT_SLEEP: '2' });
+  await releaseConfig({ SECRET: 'one', GREETING: 'first', BOOT_SLEEP: '8' });
   await deployTracked(await appSource('slug-1'));
   await waitForDynos(daemon, app.name, ['web.1'], 'up', { exact: true });
 }, 240_000);
