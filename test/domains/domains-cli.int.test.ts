@@ -80,14 +80,14 @@ describe('heroku domains and maintenance against Berth', () => {
   it('the router answers an unknown host with the no-such-app page', async () => {
     const reply = await viaRouter('nope.localhost');
     expect(reply.status).toBe(404);
-    expect(reply.body).toContain('no-such-app.html');
+    expect(reply.body).toContain('There is no app configured at that hostname.');
   });
 
   it('maintenance:on makes the router answer H80 with the maintenance page', async () => {
     expectCode(await heroku(['maintenance:on', '-a', 'dom']), 0);
     const reply = await viaRouter('dom.localhost');
     expect(reply.status).toBe(503);
-    expect(reply.body).toContain('maintenance-mode.html');
+    expect(reply.body).toContain('Offline for Maintenance');
     expectCode(await heroku(['maintenance:off', '-a', 'dom']), 0);
   });
 
