@@ -80,14 +80,8 @@ export function createServices(deps: ServiceDeps): Services {
     queues,
     trust: hostTrust(),
     account: () => account,
-    timings: {
-      bootTimeoutSeconds: settings.bootTimeoutSeconds,
-      stopGraceSeconds: settings.stopGraceSeconds,
-      crashCooloffSeconds: settings.crashCooloffSeconds,
-      crashResetSeconds: settings.crashResetSeconds,
-      cycleSeconds: settings.cycleSeconds,
-      memorySampleSeconds: settings.memorySampleSeconds,
-    },
+    // The dyno timings are the settings of the same names.
+    timings: settings,
     ports: { min: settings.dynoPortMin, max: settings.dynoPortMax },
     releasePhaseTimeoutSeconds: settings.releasePhaseTimeoutSeconds,
     report: (error, what) => logger.warn({ err: error, module: 'dynos' }, what),

@@ -6,6 +6,7 @@
 import type { ConfigVars, DynoChanges } from '../contracts/records.js';
 import type { DynoState } from '../contracts/routing.js';
 import { DYNO_LINES } from '../logs/index.js';
+import type { Settings } from '../settings.js';
 import type { Artifact } from './artifact.js';
 import { displayCommand } from './launch.js';
 import { dynoSize } from './sizes.js';
@@ -20,20 +21,11 @@ export interface Workload {
   readonly size: string;
 }
 
-export interface LifecycleTimings {
-  /** R10: a web dyno must bind `$PORT` this soon after launch. */
-  readonly bootTimeoutSeconds: number;
-  /** R12: SIGTERM, then this long before SIGKILL. */
-  readonly stopGraceSeconds: number;
-  /** Cool-offs after the second, third, ... crash; the last one repeats. */
-  readonly crashCooloffSeconds: readonly number[];
-  /** Up this long, a dyno counts as started correctly: its ladder starts again. */
-  readonly crashResetSeconds: number;
-  /** Daily cycling. */
-  readonly cycleSeconds: number;
-  /** How often memory is sampled for R14. */
-  readonly memorySampleSeconds: number;
-}
+/** The dyno timings are Berth's settings of the same names (Heroku's values by default; tests shorten them). */
+export type LifecycleTimings = Pick<
+  Settings,
+  'bootTimeoutSeconds' | 'stopGraceSeconds' | 'crashCooloffSeconds' | 'crashResetSeconds' | 'cycleSeconds' | 'memorySampleSeconds'
+>;
 
 /** How often a starting web dyno's `$PORT` is tried. */
 const PROBE_SECONDS = 0.1;

@@ -1,32 +1,16 @@
 // Issue 12 item 11: `DELETE /apps/{app}/builds/{id}` (`heroku builds:cancel`). A running build's container is
 // stopped, the build fails with a line saying it was cancelled and the app's queue moves on; a build still waiting
 // for its turn fails at once; a finished build cannot be cancelled (Heroku's error shape).
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, ApiError, createApp, createBuild, fixture, outputLines, readOutput, tarDirectory, uploadSource, waitFor, type AppJson, type BuildJson } from '../support/build.js';
+import { api, ApiError, type AppJson, type BuildJson, classicBuildpack, createApp, createBuild, fixture, outputLines, readOutput, tarDirectory, uploadSource, waitFor } from '../support/build.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { appContainers } from '../dynos/helpers.js';
 
 let daemon: TestDaemon;
 let app: AppJson;
 let email: string;
-
-/** A classic buildpack named `name` whose compile runs `compile` (bash). */
-function buildpack(root: string, name: string, compile: string): string {
-  const dir = join(root, `${name.toLowerCase()}-buildpack`);
-  mkdirSync(join(dir, 'bin'), { recursive: true });
-  const scripts: Record<string, string> = {
-    detect: `#!/usr/bin/env bash\necho ${name}\n`,
-    compile: `#!/usr/bin/env bash\n${compile}\n`,
-    release: '#!/usr/bin/env bash\necho "--- {}"\n',
-  };
-  for (const [file, body] of Object.entries(scripts)) {
-    writeFileSync(join(dir, 'bin', file), body);
-    chmodSync(join(dir, 'bin', file), 0o755);
-  }
-  return dir;
-}
 
 /** Follows an output stream: `text()` is what arrived so far, `all` the whole of it once the build ends. */
 function follow(url: string): { text: () => string; all: Promise<string> } {
@@ -53,8 +37,8 @@ afterAll(async () => {
 describe('builds:cancel', () => {
   it('cancels a running build and the one queued behind it; the queue is free; a finished build is refused', async () => {
     const root = mkdtempSync(join(daemon.rootDir, 'bp-'));
-    const sleepy = buildpack(root, 'Sleepy', 'echo "-----> Compiling forever"\nsleep 600');
-    const quick = buildpack(root, 'Quick', 'echo "-----> Compiled at once"');
+    const sleepy = classicBuildpack(root, 'Sleepy', 'echo "-----> Compiling forever"\nsleep 600');
+    const quick = classicBuildpack(root, 'Quick', 'echo "-----> Compiled at once"');
     const source = await uploadSource(daemon, await tarDirectory(fixture('python-stdlib')));
 
     const running = await createBuild(daemon, app.name, source, { buildpacks: [{ url: sleepy }] });

@@ -1,30 +1,14 @@
 // Build timeout (issue 3): a compile that runs past BERTH_BUILD_TIMEOUT is killed, the build fails with a line that
 // says so, its container is gone, and the app's queue is free for the next build.
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDirectory, createApp, fixture, outputLines, type AppJson } from '../support/build.js';
+import { type AppJson, buildDirectory, classicBuildpack, createApp, fixture, outputLines } from '../support/build.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { appContainers } from '../dynos/helpers.js';
 
 let daemon: TestDaemon;
 let app: AppJson;
-
-/** A classic buildpack named `name` whose compile runs `compile` (bash). */
-function buildpack(root: string, name: string, compile: string): string {
-  const dir = join(root, `${name.toLowerCase()}-buildpack`);
-  mkdirSync(join(dir, 'bin'), { recursive: true });
-  const scripts: Record<string, string> = {
-    detect: `#!/usr/bin/env bash\necho ${name}\n`,
-    compile: `#!/usr/bin/env bash\n${compile}\n`,
-    release: '#!/usr/bin/env bash\necho "--- {}"\n',
-  };
-  for (const [name, body] of Object.entries(scripts)) {
-    writeFileSync(join(dir, 'bin', name), body);
-    chmodSync(join(dir, 'bin', name), 0o755);
-  }
-  return dir;
-}
 
 beforeAll(async () => {
   daemon = await startTestDaemon({ env: { BERTH_BUILD_TIMEOUT: '4' } });
@@ -38,7 +22,7 @@ afterAll(async () => {
 describe('build timeout', () => {
   it('kills a compile that runs past the limit and fails the build with a line that says so', async () => {
     const root = mkdtempSync(join(daemon.rootDir, 'bp-'));
-    const sleepy = buildpack(root, 'Sleepy', 'echo "-----> Compiling forever"\nsleep 600');
+    const sleepy = classicBuildpack(root, 'Sleepy', 'echo "-----> Compiling forever"\nsleep 600');
     const run = await buildDirectory(daemon, app.name, fixture('python-stdlib'), { buildpacks: [{ url: sleepy }] });
     expect(run.build.status).toBe('failed');
     const lines = outputLines(run.output);
@@ -49,7 +33,7 @@ describe('build timeout', () => {
 
     // The queue is free: the next build runs and succeeds. Its compile is instant, so the 4 s limit cannot catch it
     // on a loaded machine (a real buildpack's compile can take longer than that).
-    const quick = buildpack(root, 'Quick', 'echo "-----> Compiled at once"');
+    const quick = classicBuildpack(root, 'Quick', 'echo "-----> Compiled at once"');
     const next = await buildDirectory(daemon, app.name, fixture('python-stdlib'), { buildpacks: [{ url: quick }] });
     expect(next.build.status, next.output).toBe('succeeded');
     expect(outputLines(next.output)).toContain('-----> Compiled at once');

@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -313,4 +314,20 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** A classic buildpack (bin/detect, bin/compile, bin/release) under `root`, named `name`, whose compile runs `compile`. */
+export function classicBuildpack(root: string, name: string, compile: string): string {
+  const dir = join(root, `${name.toLowerCase()}-buildpack`);
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  const scripts: Record<string, string> = {
+    detect: `#!/usr/bin/env bash\necho ${name}\n`,
+    compile: `#!/usr/bin/env bash\n${compile}\n`,
+    release: '#!/usr/bin/env bash\necho "--- {}"\n',
+  };
+  for (const [file, body] of Object.entries(scripts)) {
+    writeFileSync(join(dir, 'bin', file), body);
+    chmodSync(join(dir, 'bin', file), 0o755);
+  }
+  return dir;
 }
