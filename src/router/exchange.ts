@@ -5,7 +5,6 @@ import type { Dispatcher } from 'undici';
 import { CODES, type RouterCode } from './codes.js';
 import type { ListenerContext, Parked, RouterCore } from './core.js';
 import { tlsField } from './core.js';
-import { formatRouterLine } from './log-line.js';
 import { APPLICATION_ERROR_PAGE, MAINTENANCE_PAGE } from './pages.js';
 import type { RequestHead } from './request-head.js';
 import { decide, pick, type Backend, type Target } from './targets.js';
@@ -118,7 +117,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Parked {
     const req = this.#req;
     this.#core.log.add(
       route.appId,
-      formatRouterLine({
+      {
         code,
         method: req.method as string,
         path: req.url as string,
@@ -131,7 +130,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Parked {
         status,
         bytes: connected ? this.#bytes : -1,
         tls: tlsField(this.#listener, req.socket),
-      }),
+      },
     );
   }
 

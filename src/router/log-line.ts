@@ -1,5 +1,6 @@
-// Heroku's router line (reference §2.1, Router 2.0 form) and a writer that batches lines per app per tick, so a
-// burst of requests costs one logplex write (one store transaction) per app instead of one per request.
+// Heroku's router line (reference §2.1, Router 2.0 form) and a writer that keeps the request path free of it: a request
+// leaves a record, and the records are formatted and handed to logplex in batches per app every few milliseconds, so a
+// burst of requests costs one logplex write (one store transaction) per app per batch instead of one per request.
 import { CODES, type RouterCode } from './codes.js';
 
 export interface RouterLogRecord {
@@ -47,33 +48,48 @@ export interface RouterLogSink {
   write(appId: string, source: 'heroku', dyno: string, messages: readonly string[]): void;
 }
 
+/** How long a router line may wait for its batch (logplex stamps lines when it gets them). */
+const BATCH_MS = 20;
+/** A batch this large is written at the end of the tick instead of waiting for the timer. */
+const BATCH_LINES = 4096;
+
 export class RouterLog {
   readonly #sink: RouterLogSink;
   readonly #onError: (error: unknown) => void;
-  #pending = new Map<string, string[]>();
-  #scheduled = false;
+  #pending = new Map<string, RouterLogRecord[]>();
+  #count = 0;
+  #timer: NodeJS.Timeout | undefined = undefined;
+  #immediate: NodeJS.Immediate | undefined = undefined;
 
   constructor(sink: RouterLogSink, onError: (error: unknown) => void) {
     this.#sink = sink;
     this.#onError = onError;
   }
 
-  add(appId: string, line: string): void {
-    const lines = this.#pending.get(appId);
-    if (lines === undefined) this.#pending.set(appId, [line]);
-    else lines.push(line);
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(this.flush);
+  add(appId: string, record: RouterLogRecord): void {
+    const records = this.#pending.get(appId);
+    if (records === undefined) this.#pending.set(appId, [record]);
+    else records.push(record);
+    if (++this.#count >= BATCH_LINES) this.#immediate ??= setImmediate(this.flush);
+    else if (this.#timer === undefined) {
+      this.#timer = setTimeout(this.flush, BATCH_MS);
+      // Lines still waiting never keep a process alive; Router.close() flushes them.
+      this.#timer.unref();
     }
   }
 
   readonly flush = (): void => {
-    this.#scheduled = false;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+    this.#timer = undefined;
+    this.#immediate = undefined;
     const pending = this.#pending;
-    if (pending.size === 0) return;
+    if (this.#count === 0) return;
     this.#pending = new Map();
-    for (const [appId, lines] of pending) {
+    this.#count = 0;
+    for (const [appId, records] of pending) {
+      const lines = new Array<string>(records.length);
+      for (let i = 0; i < records.length; i++) lines[i] = formatRouterLine(records[i] as RouterLogRecord);
       try {
         this.#sink.write(appId, 'heroku', 'router', lines);
       } catch (error) {

@@ -5,7 +5,6 @@ import type { IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { CODES, type RouterCode } from './codes.js';
 import { tlsField, type ListenerContext, type Parked, type RouterCore } from './core.js';
-import { formatRouterLine } from './log-line.js';
 import { APPLICATION_ERROR_PAGE, MAINTENANCE_PAGE } from './pages.js';
 import type { RequestHead } from './request-head.js';
 import { decide, pick, type Backend, type Target } from './targets.js';
@@ -153,7 +152,7 @@ export class Tunnel implements Parked {
     const req = this.#req;
     this.#core.log.add(
       this.target.route.appId,
-      formatRouterLine({
+      {
         code,
         method: req.method as string,
         path: req.url as string,
@@ -166,7 +165,7 @@ export class Tunnel implements Parked {
         status,
         bytes,
         tls: tlsField(this.#listener, req.socket),
-      }),
+      },
     );
   }
 }
