@@ -1,14 +1,16 @@
 // Router throughput against the same web dyno (a hello-world Node server in its own process), all on loopback:
 // straight at the dyno, through Berth's router (every feature on: router lines into logplex and the store, H-code
-// handling), through the two proxy cores the router could be built on (a bare undici Pool proxy, bare http-proxy),
-// and through nginx (Debian's package) as a reverse proxy. Load from wrk; req/s and p99 of each, and the ratios.
+// handling), through the proxy core it is built on (a bare undici Pool proxy), and through nginx (Debian's package)
+// as a reverse proxy. Load from wrk; req/s and p99 of each, and the ratios. The router and nginx are measured in
+// alternating rounds, each round's ratio from the two runs next to each other: on a shared machine the load changes
+// from one run to the next, and the best and median of the paired ratios say more than one pair. Every target is
+// warmed up first: a fresh Node process needs a few thousand requests before its JIT makes the proxy path fast.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createServer, Agent, type Server } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import httpProxy from 'http-proxy';
 import { Pool } from 'undici';
 import type { AppRoute, RoutingSource, RoutingTable } from '../../src/contracts/routing.js';
 import { Logplex } from '../../src/logs/index.js';
@@ -22,11 +24,21 @@ export interface LoadResult {
   readonly requestsPerSecond: number;
   readonly p99Ms: number;
   readonly non2xx: number;
+  /** The machine's 1-minute load average when the run started. */
+  readonly load: string;
 }
 
 export interface LoadOptions {
   readonly seconds: number;
   readonly connections: number;
+  /** Warm-up of each target before it is measured. */
+  readonly warmSeconds: number;
+  /** Router and nginx runs, alternating. */
+  readonly rounds: number;
+}
+
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ', 1)[0] ?? '';
 }
 
 function ms(text: string): number {
@@ -37,13 +49,14 @@ function ms(text: string): number {
 }
 
 /** One wrk run (one thread, keep-alive connections) against a loopback URL with a Host header. */
-export async function wrk(label: string, url: string, host: string, options: LoadOptions): Promise<LoadResult> {
+export async function wrk(label: string, url: string, host: string, options: Pick<LoadOptions, 'seconds' | 'connections'>): Promise<LoadResult> {
+  const load = loadAverage();
   const args = ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency', '-H', `Host: ${host}`, url];
   const { stdout } = await run('wrk', args, { timeout: (options.seconds + 30) * 1000 });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
   const p99 = ms(/\s99%\s+(\S+)/.exec(stdout)?.[1] ?? '');
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
-  return { label, requestsPerSecond: rps, p99Ms: p99, non2xx };
+  return { label, requestsPerSecond: rps, p99Ms: p99, non2xx, load };
 }
 
 const DYNO = `
@@ -89,16 +102,6 @@ async function bareUndici(dynoPort: number): Promise<{ port: number; close(): Pr
       });
   });
   return { port: await listen(server), close: async () => (await close(server), await pool.close()) };
-}
-
-async function bareHttpProxy(dynoPort: number): Promise<{ port: number; close(): Promise<void> }> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  const proxy = httpProxy.createProxyServer({ target: `http://127.0.0.1:${dynoPort}`, agent });
-  proxy.on('error', (_error, _req, res) => {
-    if ('writeHead' in res) res.writeHead(502).end();
-  });
-  const server = createServer((req, res) => proxy.web(req, res));
-  return { port: await listen(server), close: async () => (await close(server), proxy.close(), agent.destroy()) };
 }
 
 async function nginx(dynoPort: number, dir: string): Promise<{ port: number; close(): Promise<void> } | undefined> {
@@ -188,24 +191,25 @@ export async function runRouterBench(options: LoadOptions): Promise<RouterBench>
   const results: LoadResult[] = [];
   try {
     const host = 'bench.localhost';
-    const warm = { seconds: 1, connections: options.connections };
-    const measure = async (label: string, port: number): Promise<void> => {
-      await wrk(label, `http://127.0.0.1:${port}/`, host, warm);
-      results.push(await wrk(label, `http://127.0.0.1:${port}/`, host, options));
-    };
-    await measure('direct', dyno.port);
-    const routerPort = await router.listen({ host: '127.0.0.1', port: 0 });
-    await measure('router', routerPort);
+    const warm = { seconds: options.warmSeconds, connections: options.connections };
+    const once = (label: string, port: number) => wrk(label, `http://127.0.0.1:${port}/`, host, options);
+    await wrk('direct', `http://127.0.0.1:${dyno.port}/`, host, warm);
+    results.push(await once('direct', dyno.port));
     const undiciProxy = await bareUndici(dyno.port);
-    await measure('bare undici Pool proxy', undiciProxy.port);
+    await wrk('bare undici Pool proxy', `http://127.0.0.1:${undiciProxy.port}/`, host, warm);
+    results.push(await once('bare undici Pool proxy', undiciProxy.port));
     await undiciProxy.close();
-    const plainProxy = await bareHttpProxy(dyno.port);
-    await measure('bare http-proxy', plainProxy.port);
-    await plainProxy.close();
+    const routerPort = await router.listen({ host: '127.0.0.1', port: 0 });
+    await wrk('router', `http://127.0.0.1:${routerPort}/`, host, warm);
     const ngx = await nginx(dyno.port, dir);
-    if (ngx) {
-      await measure('nginx', ngx.port);
-      await ngx.close();
+    try {
+      if (ngx) await wrk('nginx', `http://127.0.0.1:${ngx.port}/`, host, warm);
+      for (let round = 0; round < options.rounds; round++) {
+        results.push(await once('router', routerPort));
+        if (ngx) results.push(await once('nginx', ngx.port));
+      }
+    } finally {
+      await ngx?.close();
     }
   } finally {
     await router.close();
@@ -217,24 +221,37 @@ export async function runRouterBench(options: LoadOptions): Promise<RouterBench>
   return { results, routerLines };
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
 export function describeRouterBench(bench: RouterBench, options: LoadOptions): string {
-  const by = (label: string) => bench.results.find((r) => r.label === label);
-  const lines = [`router bench: wrk -t1 -c${options.connections} -d${options.seconds}s, hello-world dyno, loopback`];
+  const all = (label: string) => bench.results.filter((r) => r.label === label);
+  const lines = [
+    `router bench: wrk -t1 -c${options.connections} -d${options.seconds}s after ${options.warmSeconds}s of warm-up, hello-world dyno, loopback`,
+  ];
   for (const r of bench.results) {
-    lines.push(`  ${r.label.padEnd(24)} ${r.requestsPerSecond.toFixed(0).padStart(8)} req/s   p99 ${r.p99Ms.toFixed(2).padStart(7)} ms${r.non2xx ? `   non-2xx ${r.non2xx}` : ''}`);
-  }
-  const router = by('router');
-  const ratio = (label: string) => {
-    const other = by(label);
-    if (!router || !other) return;
     lines.push(
-      `  router / ${label}: ${(router.requestsPerSecond / other.requestsPerSecond).toFixed(2)} x req/s, ${(router.p99Ms / other.p99Ms).toFixed(2)} x p99`,
+      `  ${r.label.padEnd(24)} ${r.requestsPerSecond.toFixed(0).padStart(8)} req/s   p99 ${r.p99Ms.toFixed(2).padStart(7)} ms   load ${r.load}${r.non2xx ? `   non-2xx ${r.non2xx}` : ''}`,
+    );
+  }
+  const routers = all('router');
+  const ratio = (label: string) => {
+    const others = all(label);
+    if (routers.length === 0 || others.length === 0) return;
+    // Pairs: the router's run next to the other's (alternating rounds), else against the other's only run.
+    const pairs = routers.map((r, i) => [r, others[Math.min(i, others.length - 1)] as LoadResult] as const);
+    const rps = pairs.map(([r, o]) => r.requestsPerSecond / o.requestsPerSecond);
+    const p99 = pairs.map(([r, o]) => r.p99Ms / o.p99Ms);
+    lines.push(
+      `  router / ${label}: ${median(rps).toFixed(2)} x req/s (best ${Math.max(...rps).toFixed(2)}), ` +
+        `${median(p99).toFixed(2)} x p99 (best ${Math.min(...p99).toFixed(2)}), median of ${pairs.length}`,
     );
   };
-  ratio('direct');
   ratio('nginx');
+  ratio('direct');
   ratio('bare undici Pool proxy');
-  ratio('bare http-proxy');
   lines.push(`  router lines written to logplex: ${bench.routerLines}`);
   return lines.join('\n');
 }
