@@ -2,12 +2,16 @@
 // app's route and its `up` web dynos with their keep-alive pools. A request then costs one Map lookup and a random pick.
 import { Pool } from 'undici';
 import type { AppRoute, RoutingTable } from '../contracts/routing.js';
+import { DynoConnections } from './dyno-connections.js';
 
 export interface Backend {
   /** `web.1` */
   readonly name: string;
   readonly port: number;
+  /** Requests with a body (undici streams and re-frames them). */
   readonly pool: Pool;
+  /** Requests without a body: the router's own keep-alive connections. */
+  readonly connections: DynoConnections;
 }
 
 export interface Target {
@@ -40,20 +44,25 @@ export function pick(up: readonly Backend[]): Backend {
   return (up.length === 1 ? up[0] : up[Math.floor(Math.random() * up.length)]) as Backend;
 }
 
+interface PortClients {
+  readonly pool: Pool;
+  readonly connections: DynoConnections;
+}
+
 /** Pools by dyno port, kept across snapshots while the port stays `up`; a port belongs to one dyno instance. */
 export class Pools {
-  readonly #byPort = new Map<number, Pool>();
+  readonly #byPort = new Map<number, PortClients>();
   readonly #options: PoolOptions;
 
   constructor(options: PoolOptions) {
     this.#options = options;
   }
 
-  #pool(port: number): Pool {
-    let pool = this.#byPort.get(port);
-    if (pool === undefined) {
+  #clients(port: number): PortClients {
+    let clients = this.#byPort.get(port);
+    if (clients === undefined) {
       const o = this.#options;
-      pool = new Pool(`http://127.0.0.1:${port}`, {
+      const pool = new Pool(`http://127.0.0.1:${port}`, {
         connect: { timeout: o.connectMs },
         headersTimeout: o.requestMs,
         bodyTimeout: o.idleMs,
@@ -63,9 +72,16 @@ export class Pools {
         keepAliveMaxTimeout: o.keepAliveMs,
         pipelining: 1,
       });
-      this.#byPort.set(port, pool);
+      const connections = new DynoConnections(port, {
+        connectMs: o.connectMs,
+        requestMs: o.requestMs,
+        idleMs: o.idleMs,
+        keepAliveMs: o.keepAliveMs,
+      });
+      clients = { pool, connections };
+      this.#byPort.set(port, clients);
     }
-    return pool;
+    return clients;
   }
 
   /** Builds the host map of a snapshot and closes the pools of ports that are no longer up (after their requests). */
@@ -80,7 +96,7 @@ export class Pools {
         let waiting = route.dynos.length === 0;
         for (const dyno of route.dynos) {
           if (dyno.state === 'up') {
-            up.push({ name: dyno.name, port: dyno.port, pool: this.#pool(dyno.port) });
+            up.push({ name: dyno.name, port: dyno.port, ...this.#clients(dyno.port) });
             live.add(dyno.port);
           } else if (dyno.state === 'starting') {
             waiting = true;
@@ -91,10 +107,11 @@ export class Pools {
       }
       byHost.set(host, target);
     }
-    for (const [port, pool] of this.#byPort) {
+    for (const [port, clients] of this.#byPort) {
       if (live.has(port)) continue;
       this.#byPort.delete(port);
-      pool.close().catch(() => undefined);
+      clients.pool.close().catch(() => undefined);
+      clients.connections.close();
     }
     return byHost;
   }
@@ -104,17 +121,19 @@ export class Pools {
     let running = 0;
     let queued = 0;
     let connected = 0;
-    for (const pool of this.#byPort.values()) {
-      running += pool.stats.running;
+    for (const { pool, connections } of this.#byPort.values()) {
+      const own = connections.stats();
+      running += pool.stats.running + own.running;
       queued += pool.stats.queued;
-      connected += pool.stats.connected;
+      connected += pool.stats.connected + own.connected;
     }
     return { running, queued, connected };
   }
 
   async destroy(): Promise<void> {
-    const pools = [...this.#byPort.values()];
+    const clients = [...this.#byPort.values()];
     this.#byPort.clear();
-    await Promise.allSettled(pools.map((pool) => pool.destroy()));
+    for (const { connections } of clients) connections.destroy();
+    await Promise.allSettled(clients.map(({ pool }) => pool.destroy()));
   }
 }
