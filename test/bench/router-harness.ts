@@ -26,6 +26,35 @@ export interface LoadResult {
   readonly non2xx: number;
   /** The machine's 1-minute load average when the run started. */
   readonly load: string;
+  /**
+   * CPU time the proxy (or dyno) spent per request, in microseconds: unlike req/s it hardly moves with what else
+   * runs on the machine, so it is the figure to compare levers by.
+   */
+  readonly cpuUsPerRequest: number;
+}
+
+/** CPU time used so far by the measured process(es), in microseconds. */
+type CpuClock = () => number;
+
+const inProcess: CpuClock = () => {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
+};
+
+/** utime + stime of a process and its children (nginx's workers), from /proc, in microseconds. */
+function processTree(pid: number): CpuClock {
+  const ticks = (id: number): number => {
+    try {
+      const fields = readFileSync(`/proc/${id}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      let sum = Number(fields[11]) + Number(fields[12]);
+      for (const child of readFileSync(`/proc/${id}/task/${id}/children`, 'utf8').split(' ')) if (child.trim() !== '') sum += ticks(Number(child));
+      return sum;
+    } catch {
+      return 0;
+    }
+  };
+  // USER_HZ is 100 on Linux: a tick is 10 ms.
+  return () => ticks(pid) * 10_000;
 }
 
 export interface LoadOptions {
@@ -49,14 +78,22 @@ function ms(text: string): number {
 }
 
 /** One wrk run (one thread, keep-alive connections) against a loopback URL with a Host header. */
-export async function wrk(label: string, url: string, host: string, options: Pick<LoadOptions, 'seconds' | 'connections'>): Promise<LoadResult> {
+export async function wrk(
+  label: string,
+  url: string,
+  host: string,
+  options: Pick<LoadOptions, 'seconds' | 'connections'>,
+  cpu: CpuClock = () => Number.NaN,
+): Promise<LoadResult> {
   const load = loadAverage();
+  const cpuBefore = cpu();
   const args = ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency', '-H', `Host: ${host}`, url];
   const { stdout } = await run('wrk', args, { timeout: (options.seconds + 30) * 1000 });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
   const p99 = ms(/\s99%\s+(\S+)/.exec(stdout)?.[1] ?? '');
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
-  return { label, requestsPerSecond: rps, p99Ms: p99, non2xx, load };
+  const requests = Number(/(\d+) requests in/.exec(stdout)?.[1]);
+  return { label, requestsPerSecond: rps, p99Ms: p99, non2xx, load, cpuUsPerRequest: (cpu() - cpuBefore) / requests };
 }
 
 const DYNO = `
@@ -104,7 +141,7 @@ async function bareUndici(dynoPort: number): Promise<{ port: number; close(): Pr
   return { port: await listen(server), close: async () => (await close(server), await pool.close()) };
 }
 
-async function nginx(dynoPort: number, dir: string): Promise<{ port: number; close(): Promise<void> } | undefined> {
+async function nginx(dynoPort: number, dir: string): Promise<{ port: number; cpu: CpuClock; close(): Promise<void> } | undefined> {
   const { stdout } = await run('sh', ['-c', 'command -v nginx || ls /usr/sbin/nginx 2>/dev/null || true']);
   const bin = stdout.trim().split('\n')[0];
   if (!bin) return undefined;
@@ -149,6 +186,7 @@ http {
   }
   return {
     port,
+    cpu: processTree(child.pid as number),
     close: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
@@ -192,12 +230,12 @@ export async function runRouterBench(options: LoadOptions): Promise<RouterBench>
   try {
     const host = 'bench.localhost';
     const warm = { seconds: options.warmSeconds, connections: options.connections };
-    const once = (label: string, port: number) => wrk(label, `http://127.0.0.1:${port}/`, host, options);
+    const once = (label: string, port: number, cpu: CpuClock) => wrk(label, `http://127.0.0.1:${port}/`, host, options, cpu);
     await wrk('direct', `http://127.0.0.1:${dyno.port}/`, host, warm);
-    results.push(await once('direct', dyno.port));
+    results.push(await once('direct', dyno.port, processTree(dyno.child.pid as number)));
     const undiciProxy = await bareUndici(dyno.port);
     await wrk('bare undici Pool proxy', `http://127.0.0.1:${undiciProxy.port}/`, host, warm);
-    results.push(await once('bare undici Pool proxy', undiciProxy.port));
+    results.push(await once('bare undici Pool proxy', undiciProxy.port, inProcess));
     await undiciProxy.close();
     const routerPort = await router.listen({ host: '127.0.0.1', port: 0 });
     await wrk('router', `http://127.0.0.1:${routerPort}/`, host, warm);
@@ -205,8 +243,8 @@ export async function runRouterBench(options: LoadOptions): Promise<RouterBench>
     try {
       if (ngx) await wrk('nginx', `http://127.0.0.1:${ngx.port}/`, host, warm);
       for (let round = 0; round < options.rounds; round++) {
-        results.push(await once('router', routerPort));
-        if (ngx) results.push(await once('nginx', ngx.port));
+        results.push(await once('router', routerPort, inProcess));
+        if (ngx) results.push(await once('nginx', ngx.port, ngx.cpu));
       }
     } finally {
       await ngx?.close();
@@ -233,7 +271,8 @@ export function describeRouterBench(bench: RouterBench, options: LoadOptions): s
   ];
   for (const r of bench.results) {
     lines.push(
-      `  ${r.label.padEnd(24)} ${r.requestsPerSecond.toFixed(0).padStart(8)} req/s   p99 ${r.p99Ms.toFixed(2).padStart(7)} ms   load ${r.load}${r.non2xx ? `   non-2xx ${r.non2xx}` : ''}`,
+      `  ${r.label.padEnd(24)} ${r.requestsPerSecond.toFixed(0).padStart(8)} req/s   p99 ${r.p99Ms.toFixed(2).padStart(7)} ms   ` +
+        `cpu ${r.cpuUsPerRequest.toFixed(0).padStart(4)} us/req   load ${r.load}${r.non2xx ? `   non-2xx ${r.non2xx}` : ''}`,
     );
   }
   const routers = all('router');
@@ -244,9 +283,11 @@ export function describeRouterBench(bench: RouterBench, options: LoadOptions): s
     const pairs = routers.map((r, i) => [r, others[Math.min(i, others.length - 1)] as LoadResult] as const);
     const rps = pairs.map(([r, o]) => r.requestsPerSecond / o.requestsPerSecond);
     const p99 = pairs.map(([r, o]) => r.p99Ms / o.p99Ms);
+    const cpu = pairs.map(([r, o]) => r.cpuUsPerRequest / o.cpuUsPerRequest);
     lines.push(
       `  router / ${label}: ${median(rps).toFixed(2)} x req/s (best ${Math.max(...rps).toFixed(2)}), ` +
-        `${median(p99).toFixed(2)} x p99 (best ${Math.min(...p99).toFixed(2)}), median of ${pairs.length}`,
+        `${median(p99).toFixed(2)} x p99 (best ${Math.min(...p99).toFixed(2)}), ` +
+        `${median(cpu).toFixed(2)} x CPU per request (best ${Math.min(...cpu).toFixed(2)}), median of ${pairs.length}`,
     );
   };
   ratio('nginx');
