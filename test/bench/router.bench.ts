@@ -1,4 +1,5 @@
-// `npm run bench`: the router against the same dyno straight, through nginx, and through a bare undici Pool proxy. Target (issue 12): router >= 0.75 x nginx req/s with every feature on, p99 <= 1.5 x nginx's.
+// `npm run bench`: the router against the same dyno straight, through nginx, and through a bare undici Pool proxy.
+// Target (issue 12): router >= 0.75 x nginx req/s with every feature on, p99 <= 1.5 x nginx's.
 import { bench, describe } from 'vitest';
 import { describeRouterBench, runRouterBench } from './router-harness.js';
 
