@@ -7,7 +7,6 @@ import type { ListenerContext, Parked, RouterCore } from './core.js';
 import { tlsField } from './core.js';
 import { APPLICATION_ERROR_PAGE, MAINTENANCE_PAGE } from './pages.js';
 import type { RequestHead } from './request-head.js';
-import type { DynoResponseHandler } from './dyno-connections.js';
 import { decide, pick, type Backend, type Target } from './targets.js';
 
 /** Heroku tries up to 10 dynos when connecting fails (reference §2.4). */
@@ -40,11 +39,7 @@ function hopByHop(name: string): boolean {
   }
 }
 
-function latin1(value: Buffer | string): string {
-  return typeof value === 'string' ? value : value.toString('latin1');
-}
-
-export class Exchange implements Dispatcher.DispatchHandler, DynoResponseHandler, Parked {
+export class Exchange implements Dispatcher.DispatchHandler, Parked {
   readonly #core: RouterCore;
   readonly #listener: ListenerContext;
   readonly #req: IncomingMessage;
@@ -83,8 +78,10 @@ export class Exchange implements Dispatcher.DispatchHandler, DynoResponseHandler
     this.#backend = backend;
     this.#dispatchedAt = Date.now();
     const req = this.#req;
-    if (!this.head.hasBody) backend.connections.dispatch(req.method as string, req.url as string, this.head.headers, this);
-    else backend.pool.dispatch({ path: req.url as string, method: req.method as Dispatcher.HttpMethod, headers: this.head.headers, body: req }, this);
+    backend.pool.dispatch(
+      { path: req.url as string, method: req.method as Dispatcher.HttpMethod, headers: this.head.headers, body: this.head.hasBody ? req : null },
+      this,
+    );
   }
 
   /** Another up dyno after a refused or timed-out connect, as Heroku does; only while no request body was read. */
@@ -145,8 +142,7 @@ export class Exchange implements Dispatcher.DispatchHandler, DynoResponseHandler
     this.#log('H27', 499);
   };
 
-  // undici's dispatch handler (the raw-header form: no header object is built for the response), which the router's
-  // own dyno connections call the same way with string headers.
+  // undici's dispatch handler (the raw-header form: no header object is built for the response).
 
   onConnect(abort: (error?: Error) => void): void {
     this.#abort = abort;
@@ -157,7 +153,7 @@ export class Exchange implements Dispatcher.DispatchHandler, DynoResponseHandler
     if (this.#connectedAt < 0) this.#connectedAt = Date.now();
   }
 
-  onHeaders(statusCode: number, rawHeaders: readonly (Buffer | string)[], resume: () => void, statusText: string): boolean {
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     // 1xx: the router already answered `Expect: 100-continue` itself.
     if (statusCode < 200) return true;
     if (this.#done) return false;
@@ -168,9 +164,9 @@ export class Exchange implements Dispatcher.DispatchHandler, DynoResponseHandler
     }
     const headers: string[] = [];
     for (let i = 0; i < rawHeaders.length; i += 2) {
-      const name = latin1(rawHeaders[i] as Buffer | string);
+      const name = (rawHeaders[i] as Buffer).toString('latin1');
       if (hopByHop(name)) continue;
-      headers.push(name, latin1(rawHeaders[i + 1] as Buffer | string));
+      headers.push(name, (rawHeaders[i + 1] as Buffer).toString('latin1'));
     }
     headers.push('Via', '1.1 heroku-router');
     try {

@@ -65,9 +65,7 @@ export function readRequestHead(raw: readonly string[], remoteAddress: string, l
     const lower = name.toLowerCase();
     switch (lower) {
       case 'host':
-        // A second Host is ambiguous (which app?): 400, as undici refused to forward one.
         if (host === '') host = hostOf(value);
-        else invalid = true;
         headers.push(name, value);
         continue;
       case 'x-forwarded-for':

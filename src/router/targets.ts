@@ -2,16 +2,12 @@
 // app's route and its `up` web dynos with their keep-alive pools. A request then costs one Map lookup and a random pick.
 import { Pool } from 'undici';
 import type { AppRoute, RoutingTable } from '../contracts/routing.js';
-import { DynoConnections } from './dyno-connections.js';
 
 export interface Backend {
   /** `web.1` */
   readonly name: string;
   readonly port: number;
-  /** Requests with a body (undici streams and re-frames them). */
   readonly pool: Pool;
-  /** Requests without a body: the router's own keep-alive connections. */
-  readonly connections: DynoConnections;
 }
 
 export interface Target {
@@ -44,25 +40,20 @@ export function pick(up: readonly Backend[]): Backend {
   return (up.length === 1 ? up[0] : up[Math.floor(Math.random() * up.length)]) as Backend;
 }
 
-interface PortClients {
-  readonly pool: Pool;
-  readonly connections: DynoConnections;
-}
-
 /** Pools by dyno port, kept across snapshots while the port stays `up`; a port belongs to one dyno instance. */
 export class Pools {
-  readonly #byPort = new Map<number, PortClients>();
+  readonly #byPort = new Map<number, Pool>();
   readonly #options: PoolOptions;
 
   constructor(options: PoolOptions) {
     this.#options = options;
   }
 
-  #clients(port: number): PortClients {
-    let clients = this.#byPort.get(port);
-    if (clients === undefined) {
+  #pool(port: number): Pool {
+    let pool = this.#byPort.get(port);
+    if (pool === undefined) {
       const o = this.#options;
-      const pool = new Pool(`http://127.0.0.1:${port}`, {
+      pool = new Pool(`http://127.0.0.1:${port}`, {
         connect: { timeout: o.connectMs },
         headersTimeout: o.requestMs,
         bodyTimeout: o.idleMs,
@@ -72,16 +63,9 @@ export class Pools {
         keepAliveMaxTimeout: o.keepAliveMs,
         pipelining: 1,
       });
-      const connections = new DynoConnections(port, {
-        connectMs: o.connectMs,
-        requestMs: o.requestMs,
-        idleMs: o.idleMs,
-        keepAliveMs: o.keepAliveMs,
-      });
-      clients = { pool, connections };
-      this.#byPort.set(port, clients);
+      this.#byPort.set(port, pool);
     }
-    return clients;
+    return pool;
   }
 
   /** Builds the host map of a snapshot and closes the pools of ports that are no longer up (after their requests). */
@@ -96,7 +80,7 @@ export class Pools {
         let waiting = route.dynos.length === 0;
         for (const dyno of route.dynos) {
           if (dyno.state === 'up') {
-            up.push({ name: dyno.name, port: dyno.port, ...this.#clients(dyno.port) });
+            up.push({ name: dyno.name, port: dyno.port, pool: this.#pool(dyno.port) });
             live.add(dyno.port);
           } else if (dyno.state === 'starting') {
             waiting = true;
@@ -107,11 +91,10 @@ export class Pools {
       }
       byHost.set(host, target);
     }
-    for (const [port, clients] of this.#byPort) {
+    for (const [port, pool] of this.#byPort) {
       if (live.has(port)) continue;
       this.#byPort.delete(port);
-      clients.pool.close().catch(() => undefined);
-      clients.connections.close();
+      pool.close().catch(() => undefined);
     }
     return byHost;
   }
@@ -121,19 +104,17 @@ export class Pools {
     let running = 0;
     let queued = 0;
     let connected = 0;
-    for (const { pool, connections } of this.#byPort.values()) {
-      const own = connections.stats();
-      running += pool.stats.running + own.running;
+    for (const pool of this.#byPort.values()) {
+      running += pool.stats.running;
       queued += pool.stats.queued;
-      connected += pool.stats.connected + own.connected;
+      connected += pool.stats.connected;
     }
     return { running, queued, connected };
   }
 
   async destroy(): Promise<void> {
-    const clients = [...this.#byPort.values()];
+    const pools = [...this.#byPort.values()];
     this.#byPort.clear();
-    for (const { connections } of clients) connections.destroy();
-    await Promise.allSettled(clients.map(({ pool }) => pool.destroy()));
+    await Promise.allSettled(pools.map((pool) => pool.destroy()));
   }
 }
