@@ -1,7 +1,6 @@
 // Router throughput against the same web dyno (a hello-world Node server in its own process), all on loopback:
 // straight at the dyno, through Berth's router (every feature on: router lines into logplex and the store, H-code
-// handling), through a bare undici Pool proxy (the core the router was first built on; it still carries requests with
-// a body), and through nginx (Debian's package) as a reverse proxy. Load from wrk; req/s and p99 of each, and the ratios. The router and nginx are measured in
+// handling), through a bare undici Pool proxy (the core the router is built on), and through nginx (Debian's package) as a reverse proxy. Load from wrk; req/s and p99 of each, and the ratios. The router and nginx are measured in
 // alternating rounds, each round's ratio from the two runs next to each other: on a shared machine the load changes
 // from one run to the next, and the best and median of the paired ratios say more than one pair. Every target is
 // warmed up first: a fresh Node process needs a few thousand requests before its JIT makes the proxy path fast.
