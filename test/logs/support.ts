@@ -121,6 +121,8 @@ export interface HttpDrainReceiver {
   status: number;
   /** Hold each request this long before answering. */
   delayMs: number;
+  /** The most requests it held open at once. */
+  readonly maxConcurrent: number;
   waitFor(predicate: (messages: readonly string[]) => boolean, timeoutMs?: number): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -131,12 +133,17 @@ export async function startHttpDrainReceiver(tls?: { keyPem: string; certPem: st
   const receiver = {
     status: 200,
     delayMs: 0,
+    maxConcurrent: 0,
   };
+  let open = 0;
   const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void => {
     const chunks: Buffer[] = [];
+    open++;
+    receiver.maxConcurrent = Math.max(receiver.maxConcurrent, open);
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const answer = (): void => {
+        open--;
         if (receiver.status >= 200 && receiver.status < 300) frames.push({ headers: req.headers, messages: parseOctetCounted(Buffer.concat(chunks)) });
         res.writeHead(receiver.status).end();
       };
