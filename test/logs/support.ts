@@ -4,6 +4,7 @@
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { SseParser, type SseMessage } from '../../src/logs/index.js';
 
 export interface LogSessionBody {
@@ -181,12 +182,12 @@ export interface SyslogReceiver {
   close(): Promise<void>;
 }
 
-/** A TCP syslog receiver (RFC 6587 octet counting) on loopback. */
-export async function startSyslogReceiver(port = 0): Promise<SyslogReceiver> {
+/** A TCP syslog receiver (RFC 6587 octet counting) on loopback; over TLS when given a key and certificate. */
+export async function startSyslogReceiver(port = 0, tls?: { keyPem: string; certPem: string }): Promise<SyslogReceiver> {
   const received: string[] = [];
   const sockets = new Set<Socket>();
   let accepted = 0;
-  const server: TcpServer = createTcpServer((socket) => {
+  const onSocket = (socket: Socket): void => {
     accepted++;
     sockets.add(socket);
     let pending = Buffer.alloc(0);
@@ -203,13 +204,14 @@ export async function startSyslogReceiver(port = 0): Promise<SyslogReceiver> {
     });
     socket.on('error', () => undefined);
     socket.on('close', () => sockets.delete(socket));
-  });
+  };
+  const server: TcpServer = tls ? createTlsServer({ key: tls.keyPem, cert: tls.certPem }, onSocket) : createTcpServer(onSocket);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address();
   const actual = typeof address === 'object' && address !== null ? address.port : 0;
   const messages = (): string[] => [...received];
   return {
-    url: `syslog://127.0.0.1:${actual}`,
+    url: `${tls ? 'syslog+tls' : 'syslog'}://127.0.0.1:${actual}`,
     port: actual,
     messages,
     connections: () => accepted,
