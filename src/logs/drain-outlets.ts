@@ -10,7 +10,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { LogLine } from '../contracts/records.js';
-import { logTimestamp, octetCountedText, rfc5424Message } from './format.js';
+import { logTimestamp, rfc5424Message } from './format.js';
 import { l10Message } from './lines/drains.js';
 
 /** Logplex's `drain_buffer_size`. */
@@ -116,17 +116,22 @@ export abstract class DrainOutlet {
    */
   protected take(maxBytes: number, kind: 'http' | 'syslog'): { count: number; body: Buffer } {
     const framed: string[] = [];
+    let count = 0;
     let bytes = 0;
     const add = (line: LogLine): void => {
-      const text = octetCountedText(rfc5424Message(line, kind, this.token));
-      framed.push(text);
-      bytes += text.length;
+      // RFC 6587 octet counting (format.ts `octetCounted`), as text: the whole body is encoded once.
+      const message = rfc5424Message(line, kind, this.token);
+      const length = Buffer.byteLength(message, 'utf8');
+      const prefix = `${length} `;
+      framed.push(prefix, message);
+      count++;
+      bytes += prefix.length + length;
     };
     if (this.#overflow > 0) {
       add({ ts: logTimestamp(), source: 'heroku', dyno: 'logplex', message: l10Message(this.#overflow, this.#overflowSince) });
       this.#overflow = 0;
     }
-    while (this.#head < this.#buffer.length && (bytes < maxBytes || framed.length === 0)) {
+    while (this.#head < this.#buffer.length && (bytes < maxBytes || count === 0)) {
       const line = this.#buffer[this.#head] as LogLine;
       add(line);
       this.#bytes -= line.message.length;
@@ -138,7 +143,7 @@ export abstract class DrainOutlet {
       this.#head = 0;
       this.#bytes = 0;
     }
-    return { count: framed.length, body: Buffer.from(framed.join(''), 'utf8') };
+    return { count, body: Buffer.from(framed.join(''), 'utf8') };
   }
 
   protected hasWork(): boolean {

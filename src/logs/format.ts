@@ -70,10 +70,6 @@ export function rfc5424Message(line: LogLine, kind: 'http' | 'syslog', token = '
 
 /** RFC 6587 octet counting: `<byte length> <message>`. */
 export function octetCounted(message: string): Buffer {
-  return Buffer.from(octetCountedText(message), 'utf8');
-}
-
-/** `octetCounted` as text, for a frame of many messages encoded at once. */
-export function octetCountedText(message: string): string {
-  return `${Buffer.byteLength(message, 'utf8')} ${message}`;
+  const body = Buffer.from(message, 'utf8');
+  return Buffer.concat([Buffer.from(`${body.length} `), body]);
 }

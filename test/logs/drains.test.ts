@@ -79,11 +79,14 @@ describe('HTTP drains', () => {
 
   it('sends several frames at once while lines back up, each in order, every line once', async () => {
     const receiver = await http();
-    receiver.delayMs = 100;
+    receiver.delayMs = 300; // long enough for the next requests to arrive while the first are held, even under load
     const drain = outlet(new HttpDrainOutlet(new URL(receiver.url), 'd.t', {}));
     drain.push(lines(1));
     drain.push(lines(3000, 1, 400)); // ~1.3 MB: a dozen frames
     await receiver.waitFor((m) => m.length === 3001);
+    // The receiver counts a frame as it answers; the outlet, once the answer is in.
+    const deadline = Date.now() + 5000;
+    while (drain.stats.sent < 3001 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(receiver.maxConcurrent).toBeGreaterThan(1);
     expect(receiver.maxConcurrent).toBeLessThanOrEqual(4);
     const numbers = receiver.messages().map((m) => Number(/ line (\d+)/.exec(m)?.[1]));
