@@ -1,5 +1,8 @@
-#!/usr/bin/env node
-// The `berth` command.
+#!/usr/bin/env -S node --max-semi-space-size=4
+// The `berth` command. The shebang caps V8's young generation at 4 MB a semi-space (Node's default grows it to 16):
+// the daemon's start-up (modules, certificates) grows it to the maximum and V8 never gives it back, about 20 MB of an
+// idle daemon's ~120 MB resident. Collections of young objects stay cheap at 10,000 log lines/s (test/bench/memory.bench.ts
+// and logplex-dyno.bench.ts measure both). `npm start` and test/support/daemon.ts run main.js with these same flags.
 import { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { startDaemon } from '../daemon.js';

@@ -1,26 +1,42 @@
 // Where a drain's lines go: HTTPS/HTTP drains get `application/logplex-1` frames (octet-counted RFC 5424 messages,
-// up to ~100 KB a POST, 3 tries per frame), syslog drains a TCP (or TLS) stream of octet-counted RFC 5424 messages.
-// Each outlet buffers at most `bufferMessages` lines; beyond that the oldest are dropped and Heroku's L10 line is
-// sent ahead of the next lines. Nothing here ever blocks the caller: a slow or dead drain only loses its own lines.
+// up to ~100 KB a POST, 3 tries per frame, several POSTs in flight on kept-alive connections while lines back up),
+// syslog drains a TCP (or TLS) stream of octet-counted RFC 5424 messages written in batches, paced by the socket.
+// Each outlet buffers at most `bufferMessages` lines or `bufferBytes` bytes of messages, whichever holds more: beyond
+// that the oldest are dropped and Heroku's L10 line is sent ahead of the next lines. Nothing here ever blocks the
+// caller: a slow or dead drain only loses its own lines.
 import { createHash, randomBytes } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { LogLine } from '../contracts/records.js';
-import { logTimestamp, octetCounted, rfc5424Message } from './format.js';
+import { logTimestamp, rfc5424Message } from './format.js';
 import { l10Message } from './lines/drains.js';
 
 /** Logplex's `drain_buffer_size`. */
 export const DRAIN_BUFFER_MESSAGES = 1024;
+/**
+ * Bytes of messages a drain may hold beyond its 1,024 lines: about 2 s of a dyno writing 10,000 100-byte lines a
+ * second, so a drain that keeps up on average rides out the bursts in which a dyno's output arrives (1,024 lines
+ * alone are a tenth of a second of that). Lines of 10 KB still stop at 1,024 lines (10 MB), as on Heroku.
+ */
+export const DRAIN_BUFFER_BYTES = 2 * 1024 * 1024;
 /** Logplex's `http_drain_target_bytes`. */
 export const HTTP_FRAME_TARGET_BYTES = 102_400;
 /** Logplex's `http_frame_retries` (2) plus the first try. */
 export const HTTP_FRAME_TRIES = 3;
+/** POSTs in flight at once per HTTP drain (each on its own kept-alive connection) while lines back up. */
+export const HTTP_DRAIN_MAX_IN_FLIGHT = 4;
 export const DRAIN_USER_AGENT = 'Logplex/v72';
+/** A syslog drain's batch: one socket write of about this many bytes. */
+const SYSLOG_BATCH_BYTES = 64 * 1024;
 
 export interface OutletOptions {
   readonly bufferMessages?: number;
+  /** Bytes of messages kept beyond `bufferMessages` lines (see DRAIN_BUFFER_BYTES). */
+  readonly bufferBytes?: number;
+  /** HTTP drains: POSTs in flight at once (1 keeps frames strictly in order). */
+  readonly maxInFlight?: number;
   /** Extra trust anchors (PEM) for https and syslog+tls drains, on top of the system's. */
   readonly ca?: readonly string[] | undefined;
   /** One HTTP request's timeout. */
@@ -47,7 +63,10 @@ export abstract class DrainOutlet {
   readonly stats: OutletStats = { sent: 0, dropped: 0, frames: 0, failures: 0 };
   #buffer: LogLine[] = [];
   #head = 0;
+  /** UTF-16 units of the buffered messages: bytes for ASCII, and cheap to keep. */
+  #bytes = 0;
   readonly #max: number;
+  readonly #maxBytes: number;
   #overflow = 0;
   #overflowSince = 0;
   protected closed = false;
@@ -57,10 +76,16 @@ export abstract class DrainOutlet {
     this.token = token;
     this.options = options;
     this.#max = Math.max(1, options.bufferMessages ?? DRAIN_BUFFER_MESSAGES);
+    this.#maxBytes = Math.max(0, options.bufferBytes ?? DRAIN_BUFFER_BYTES);
   }
 
   get buffered(): number {
     return this.#buffer.length - this.#head;
+  }
+
+  /** Bytes of the buffered messages (the bound beyond `bufferMessages` lines). */
+  get bufferedBytes(): number {
+    return this.#bytes;
   }
 
   /** Queues lines (dropping the oldest beyond the buffer) and makes sure delivery runs. */
@@ -68,7 +93,9 @@ export abstract class DrainOutlet {
     if (this.closed) return;
     for (const line of lines) {
       this.#buffer.push(line);
-      if (this.buffered > this.#max) {
+      this.#bytes += line.message.length;
+      while (this.buffered > this.#max && this.#bytes > this.#maxBytes) {
+        this.#bytes -= (this.#buffer[this.#head] as LogLine).message.length;
         this.#buffer[this.#head] = undefined as unknown as LogLine;
         this.#head++;
         if (this.#overflow === 0) this.#overflowSince = Date.now();
@@ -83,31 +110,40 @@ export abstract class DrainOutlet {
     this.kick();
   }
 
-  /** Takes lines off the front of the buffer, the L10 line first when lines were dropped since the last take. */
-  protected take(maxBytes: number, kind: 'http' | 'syslog'): { lines: LogLine[]; body: Buffer[]; bytes: number } {
-    const lines: LogLine[] = [];
-    const body: Buffer[] = [];
+  /**
+   * Takes lines off the front of the buffer, framed (octet-counted RFC 5424) into one body of about `maxBytes`, the
+   * L10 line first when lines were dropped since the last take.
+   */
+  protected take(maxBytes: number, kind: 'http' | 'syslog'): { count: number; body: Buffer } {
+    const framed: string[] = [];
+    let count = 0;
     let bytes = 0;
     const add = (line: LogLine): void => {
-      const framed = octetCounted(rfc5424Message(line, kind, this.token));
-      lines.push(line);
-      body.push(framed);
-      bytes += framed.length;
+      // RFC 6587 octet counting (format.ts `octetCounted`), as text: the whole body is encoded once.
+      const message = rfc5424Message(line, kind, this.token);
+      const length = Buffer.byteLength(message, 'utf8');
+      const prefix = `${length} `;
+      framed.push(prefix, message);
+      count++;
+      bytes += prefix.length + length;
     };
     if (this.#overflow > 0) {
       add({ ts: logTimestamp(), source: 'heroku', dyno: 'logplex', message: l10Message(this.#overflow, this.#overflowSince) });
       this.#overflow = 0;
     }
-    while (this.#head < this.#buffer.length && (bytes < maxBytes || lines.length === 0)) {
-      add(this.#buffer[this.#head] as LogLine);
+    while (this.#head < this.#buffer.length && (bytes < maxBytes || count === 0)) {
+      const line = this.#buffer[this.#head] as LogLine;
+      add(line);
+      this.#bytes -= line.message.length;
       this.#buffer[this.#head] = undefined as unknown as LogLine;
       this.#head++;
     }
     if (this.#head === this.#buffer.length) {
       this.#buffer = [];
       this.#head = 0;
+      this.#bytes = 0;
     }
-    return { lines, body, bytes };
+    return { count, body: Buffer.from(framed.join(''), 'utf8') };
   }
 
   protected hasWork(): boolean {
@@ -121,6 +157,7 @@ export abstract class DrainOutlet {
     this.closed = true;
     this.#buffer = [];
     this.#head = 0;
+    this.#bytes = 0;
   }
 }
 
@@ -128,9 +165,13 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-/** `https://` and `http://` drains: one POST in flight at a time, each a logplex-1 frame of up to ~100 KB. */
+/**
+ * `https://` and `http://` drains: logplex-1 frames of up to ~100 KB. One POST at a time while the drain keeps up
+ * (frames stay in order); while lines back up beyond a frame, up to `maxInFlight` POSTs on kept-alive connections.
+ */
 export class HttpDrainOutlet extends DrainOutlet {
-  #running = false;
+  #inFlight = 0;
+  readonly #maxInFlight: number;
   readonly #agent: HttpAgent;
   readonly #target: URL;
   readonly #authorization: string | undefined;
@@ -145,44 +186,46 @@ export class HttpDrainOutlet extends DrainOutlet {
       target.password = '';
     }
     this.#target = target;
+    this.#maxInFlight = Math.max(1, options.maxInFlight ?? HTTP_DRAIN_MAX_IN_FLIGHT);
+    const agentOptions = { keepAlive: true, maxSockets: this.#maxInFlight };
     this.#agent =
       url.protocol === 'https:'
-        ? new HttpsAgent({ keepAlive: true, maxSockets: 1, ...(options.ca ? { ca: [...options.ca] } : {}) })
-        : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+        ? new HttpsAgent({ ...agentOptions, ...(options.ca ? { ca: [...options.ca] } : {}) })
+        : new HttpAgent(agentOptions);
   }
 
   protected kick(): void {
-    if (this.#running || this.closed) return;
-    this.#running = true;
-    void this.#run().finally(() => {
-      this.#running = false;
-      if (this.hasWork() && !this.closed) this.kick();
-    });
+    while (!this.closed && this.hasWork() && this.#inFlight < this.#maxInFlight) {
+      // A further POST only for a backlog of at least a frame's worth: a drain that keeps up gets one at a time.
+      if (this.#inFlight > 0 && this.bufferedBytes < HTTP_FRAME_TARGET_BYTES / 2) return;
+      this.#inFlight++;
+      void this.#deliver(this.take(HTTP_FRAME_TARGET_BYTES, 'http')).finally(() => {
+        this.#inFlight--;
+        this.kick();
+      });
+    }
   }
 
-  async #run(): Promise<void> {
-    while (this.hasWork() && !this.closed) {
-      const frame = this.take(HTTP_FRAME_TARGET_BYTES, 'http');
-      const frameId = createHash('md5').update(randomBytes(16)).digest('hex').toUpperCase();
-      let delivered = false;
-      for (let attempt = 1; attempt <= HTTP_FRAME_TRIES && !this.closed; attempt++) {
-        try {
-          const status = await this.#post(Buffer.concat(frame.body, frame.bytes), frame.lines.length, frameId);
-          if (status >= 200 && status < 300) {
-            delivered = true;
-            break;
-          }
-          throw new Error(`drain ${this.#target.origin} answered ${status}`);
-        } catch (error) {
-          this.stats.failures++;
-          this.options.onError?.(error);
-          if (attempt < HTTP_FRAME_TRIES) await delay((this.options.retryDelayMs ?? 500) * attempt);
+  async #deliver(frame: { count: number; body: Buffer }): Promise<void> {
+    const frameId = createHash('md5').update(randomBytes(16)).digest('hex').toUpperCase();
+    let delivered = false;
+    for (let attempt = 1; attempt <= HTTP_FRAME_TRIES && !this.closed; attempt++) {
+      try {
+        const status = await this.#post(frame.body, frame.count, frameId);
+        if (status >= 200 && status < 300) {
+          delivered = true;
+          break;
         }
+        throw new Error(`drain ${this.#target.origin} answered ${status}`);
+      } catch (error) {
+        this.stats.failures++;
+        this.options.onError?.(error);
+        if (attempt < HTTP_FRAME_TRIES) await delay((this.options.retryDelayMs ?? 500) * attempt);
       }
-      this.stats.frames++;
-      if (delivered) this.stats.sent += frame.lines.length;
-      else this.stats.dropped += frame.lines.length;
     }
+    this.stats.frames++;
+    if (delivered) this.stats.sent += frame.count;
+    else this.stats.dropped += frame.count;
   }
 
   #post(body: Buffer, count: number, frameId: string): Promise<number> {
@@ -229,11 +272,12 @@ export class SyslogDrainOutlet extends DrainOutlet {
       return;
     }
     if (!this.#connected || this.#waiting) return;
+    // Batches of ~64 KB, written until the socket pushes back; its 'drain' resumes. Lines wait in the buffer meanwhile.
     while (this.hasWork() && !this.#waiting) {
-      const { lines, body, bytes } = this.take(64 * 1024, 'syslog');
+      const { count, body } = this.take(SYSLOG_BATCH_BYTES, 'syslog');
       this.stats.frames++;
-      this.stats.sent += lines.length;
-      if (!this.#socket.write(Buffer.concat(body, bytes))) this.#waiting = true;
+      this.stats.sent += count;
+      if (!this.#socket.write(body)) this.#waiting = true;
     }
   }
 

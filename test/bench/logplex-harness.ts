@@ -1,6 +1,7 @@
 // Logplex throughput, in one process: lines written with Logplex.write (as a dyno's output will be) go through the
-// batched store to a `logs --tail` SSE subscriber (a real HTTP connection, read with fetch and the SSE parser) and to
-// an HTTPS drain (a real TLS receiver with a certificate from a local CA). Reports lines/s and lines lost.
+// batched store to a `logs --tail` SSE subscriber (a real HTTP connection, read with fetch and the SSE parser), to
+// an HTTPS drain (a real TLS receiver with a certificate from a local CA) and to syslog (TCP) and syslog+tls drains.
+// Reports lines/s and lines lost.
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { drainTrust, Logplex, LogDrains, LogSessions, SseParser } from '../../src/logs/index.js';
 import { Store } from '../../src/store/index.js';
 import { ensureCa } from '../../src/tls/index.js';
-import { startHttpDrainReceiver } from '../logs/support.js';
+import { startHttpDrainReceiver, startSyslogReceiver } from '../logs/support.js';
 
 export interface LogplexRun {
   readonly label: string;
@@ -20,6 +21,8 @@ export interface LogplexRun {
   readonly cpu: number;
   readonly tail: { received: number; lost: number; l11Dropped: number; linesPerSecond: number };
   readonly drain: { received: number; lost: number; frames: number; linesPerSecond: number };
+  readonly syslog: { received: number; lost: number };
+  readonly syslogTls: { received: number; lost: number };
 }
 
 /**
@@ -44,10 +47,13 @@ export async function runLogplex(options: { label: string; total: number; rate: 
   origin = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
 
   const ca = await ensureCa(dir);
-  const receiver = await startHttpDrainReceiver(ca.issue({ ipAddresses: ['127.0.0.1'] }));
+  const cert = ca.issue({ ipAddresses: ['127.0.0.1'] });
+  const receiver = await startHttpDrainReceiver(cert);
+  const syslog = await startSyslogReceiver();
+  const syslogTls = await startSyslogReceiver(0, cert);
   const drains = new LogDrains(store, logplex, { ca: drainTrust([ca.certPath]) });
   drains.start();
-  drains.add({ id: 'a1', name: 'bench' } as Parameters<LogDrains['add']>[0], receiver.url);
+  for (const url of [receiver.url, syslog.url, syslogTls.url]) drains.add({ id: 'a1', name: 'bench' } as Parameters<LogDrains['add']>[0], url);
 
   // The tail subscriber.
   const session = sessions.create('a1', { tail: true, lines: 0 });
@@ -98,20 +104,24 @@ export async function runLogplex(options: { label: string; total: number; rate: 
   }
   const writeSeconds = (performance.now() - started) / 1000;
   const settleDeadline = performance.now() + (options.settleMs ?? 30_000);
-  const drainCount = () => receiver.messages().filter((m) => m.includes('GET /items/')).length;
-  while ((tailReceived + l11Dropped < options.total || drainCount() < options.total) && performance.now() < settleDeadline) {
+  const counted = (messages: readonly string[]) => messages.filter((m) => m.includes('GET /items/')).length;
+  const drainCount = () => counted(receiver.messages());
+  const everyDrain = () => drainCount() >= options.total && counted(syslog.messages()) >= options.total && counted(syslogTls.messages()) >= options.total;
+  while ((tailReceived + l11Dropped < options.total || !everyDrain()) && performance.now() < settleDeadline) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const drainDoneAt = performance.now();
   const cpuUsed = process.cpuUsage(cpuBefore);
   const cpu = (cpuUsed.user + cpuUsed.system) / 1000 / (drainDoneAt - started);
   const drainReceived = drainCount();
+  const syslogReceived = counted(syslog.messages());
+  const syslogTlsReceived = counted(syslogTls.messages());
   const tailEnd = tailDoneAt || performance.now();
   controller.abort();
   await reading;
   sessions.close();
   drains.close();
-  await receiver.close();
+  await Promise.all([receiver.close(), syslog.close(), syslogTls.close()]);
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   store.close();
@@ -134,6 +144,8 @@ export async function runLogplex(options: { label: string; total: number; rate: 
       frames: receiver.frames.length,
       linesPerSecond: Math.round(drainReceived / ((drainDoneAt - started) / 1000)),
     },
+    syslog: { received: syslogReceived, lost: options.total - syslogReceived },
+    syslogTls: { received: syslogTlsReceived, lost: options.total - syslogTlsReceived },
   };
 }
 
@@ -141,6 +153,7 @@ export function describeRun(run: LogplexRun): string {
   return (
     `${run.label}: wrote ${run.written} lines in ${run.seconds.toFixed(2)} s (${run.writeRate} lines/s), CPU ${(run.cpu * 100).toFixed(0)}% of one core for everything in-process; ` +
     `tail received ${run.tail.received} (${run.tail.linesPerSecond} lines/s), lost ${run.tail.lost} (L11 reported ${run.tail.l11Dropped}); ` +
-    `HTTPS drain received ${run.drain.received} in ${run.drain.frames} frames (${run.drain.linesPerSecond} lines/s), lost ${run.drain.lost}`
+    `HTTPS drain received ${run.drain.received} in ${run.drain.frames} frames (${run.drain.linesPerSecond} lines/s), lost ${run.drain.lost}; ` +
+    `syslog drain lost ${run.syslog.lost}, syslog+tls drain lost ${run.syslogTls.lost}`
   );
 }

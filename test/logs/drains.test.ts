@@ -47,10 +47,10 @@ describe('HTTP drains', () => {
     ]);
   });
 
-  it('batches up to about 100 KB a frame, in order', async () => {
+  it('batches up to about 100 KB a frame, in order (one POST at a time)', async () => {
     const receiver = await http();
     receiver.delayMs = 50; // lines pile up while the first frame is in flight
-    const drain = outlet(new HttpDrainOutlet(new URL(receiver.url), 'd.t', {}));
+    const drain = outlet(new HttpDrainOutlet(new URL(receiver.url), 'd.t', { maxInFlight: 1 }));
     drain.push(lines(1));
     drain.push(lines(1000, 1, 400));
     await receiver.waitFor((m) => m.length === 1001);
@@ -77,10 +77,44 @@ describe('HTTP drains', () => {
     expect(receiver.messages()[0]).toContain('line 9');
   });
 
+  it('sends several frames at once while lines back up, each in order, every line once', async () => {
+    const receiver = await http();
+    receiver.delayMs = 300; // long enough for the next requests to arrive while the first are held, even under load
+    const drain = outlet(new HttpDrainOutlet(new URL(receiver.url), 'd.t', {}));
+    drain.push(lines(1));
+    drain.push(lines(3000, 1, 400)); // ~1.3 MB: a dozen frames
+    await receiver.waitFor((m) => m.length === 3001);
+    // The receiver counts a frame as it answers; the outlet, once the answer is in.
+    const deadline = Date.now() + 5000;
+    while (drain.stats.sent < 3001 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(receiver.maxConcurrent).toBeGreaterThan(1);
+    expect(receiver.maxConcurrent).toBeLessThanOrEqual(4);
+    const numbers = receiver.messages().map((m) => Number(/ line (\d+)/.exec(m)?.[1]));
+    expect([...numbers].sort((a, b) => a - b)).toEqual(Array.from({ length: 3001 }, (_, i) => i));
+    for (const frame of receiver.frames) {
+      const inFrame = frame.messages.map((m) => Number(/ line (\d+)/.exec(m)?.[1]));
+      expect(inFrame).toEqual([...inFrame].sort((a, b) => a - b));
+      expect(Number(frame.headers['logplex-msg-count'])).toBe(frame.messages.length);
+    }
+    expect(drain.stats).toMatchObject({ sent: 3001, dropped: 0 });
+  });
+
+  it('holds a burst of short lines beyond 1,024 (up to 2 MB of messages) instead of dropping them', async () => {
+    const receiver = await http();
+    receiver.delayMs = 200;
+    const drain = outlet(new HttpDrainOutlet(new URL(receiver.url), 'd.t', {}));
+    drain.push(lines(1)); // in flight for 200 ms
+    drain.push(lines(10_000, 1, 90)); // ~1 MB
+    expect(drain.stats.dropped).toBe(0);
+    await receiver.waitFor((m) => m.length === 10_001);
+    expect(receiver.messages().some((m) => m.includes('L10'))).toBe(false);
+  });
+
   it('keeps 1,024 lines for a slow drain, drops the oldest, and sends L10 ahead of the rest', async () => {
     const receiver = await http();
     receiver.delayMs = 300;
-    const drain = outlet(new HttpDrainOutlet(new URL(receiver.url), 'd.t', {}));
+    // No bytes beyond the 1,024 lines: Heroku's bound alone.
+    const drain = outlet(new HttpDrainOutlet(new URL(receiver.url), 'd.t', { bufferBytes: 0, maxInFlight: 1 }));
     drain.push(lines(1)); // in flight for 300 ms
     await new Promise((resolve) => setTimeout(resolve, 50));
     drain.push(lines(3000, 1));
@@ -101,7 +135,10 @@ describe('HTTP drains', () => {
       dead.push(lines(100, i * 100));
       live.push(lines(1, i));
     }
-    expect(dead.buffered).toBeLessThanOrEqual(1024);
+    // Bounded by bytes (2 MB of messages) beyond the 1,024 lines.
+    for (let i = 0; i < 100; i++) dead.push(lines(100, i * 100, 1000));
+    expect(dead.bufferedBytes).toBeLessThanOrEqual(2 * 1024 * 1024 + 1100);
+    expect(dead.buffered).toBeLessThan(10_000);
     await receiver.waitFor((m) => m.length === 100);
     expect(receiver.messages().map((m) => Number(/ line (\d+)$/.exec(m)?.[1]))).toEqual(Array.from({ length: 100 }, (_, i) => i));
   });

@@ -4,6 +4,7 @@
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { SseParser, type SseMessage } from '../../src/logs/index.js';
 
 export interface LogSessionBody {
@@ -121,6 +122,8 @@ export interface HttpDrainReceiver {
   status: number;
   /** Hold each request this long before answering. */
   delayMs: number;
+  /** The most requests it held open at once. */
+  readonly maxConcurrent: number;
   waitFor(predicate: (messages: readonly string[]) => boolean, timeoutMs?: number): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -131,12 +134,17 @@ export async function startHttpDrainReceiver(tls?: { keyPem: string; certPem: st
   const receiver = {
     status: 200,
     delayMs: 0,
+    maxConcurrent: 0,
   };
+  let open = 0;
   const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void => {
     const chunks: Buffer[] = [];
+    open++;
+    receiver.maxConcurrent = Math.max(receiver.maxConcurrent, open);
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const answer = (): void => {
+        open--;
         if (receiver.status >= 200 && receiver.status < 300) frames.push({ headers: req.headers, messages: parseOctetCounted(Buffer.concat(chunks)) });
         res.writeHead(receiver.status).end();
       };
@@ -174,12 +182,12 @@ export interface SyslogReceiver {
   close(): Promise<void>;
 }
 
-/** A TCP syslog receiver (RFC 6587 octet counting) on loopback. */
-export async function startSyslogReceiver(port = 0): Promise<SyslogReceiver> {
+/** A TCP syslog receiver (RFC 6587 octet counting) on loopback; over TLS when given a key and certificate. */
+export async function startSyslogReceiver(port = 0, tls?: { keyPem: string; certPem: string }): Promise<SyslogReceiver> {
   const received: string[] = [];
   const sockets = new Set<Socket>();
   let accepted = 0;
-  const server: TcpServer = createTcpServer((socket) => {
+  const onSocket = (socket: Socket): void => {
     accepted++;
     sockets.add(socket);
     let pending = Buffer.alloc(0);
@@ -196,13 +204,14 @@ export async function startSyslogReceiver(port = 0): Promise<SyslogReceiver> {
     });
     socket.on('error', () => undefined);
     socket.on('close', () => sockets.delete(socket));
-  });
+  };
+  const server: TcpServer = tls ? createTlsServer({ key: tls.keyPem, cert: tls.certPem }, onSocket) : createTcpServer(onSocket);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address();
   const actual = typeof address === 'object' && address !== null ? address.port : 0;
   const messages = (): string[] => [...received];
   return {
-    url: `syslog://127.0.0.1:${actual}`,
+    url: `${tls ? 'syslog+tls' : 'syslog'}://127.0.0.1:${actual}`,
     port: actual,
     messages,
     connections: () => accepted,

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import Docker from 'dockerode';
 import { freePort } from './ports.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +68,13 @@ async function distinctFreePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < count) ports.add(await freeLoopbackPort());
   return [...ports];
+}
+
+/** The node flags main.js's shebang gives (`#!/usr/bin/env -S node --flag ...`): the daemon runs as `berth up` would. */
+function shebangFlags(): string[] {
+  const words = (readFileSync(BERTH_MAIN, 'utf8').split('\n')[0] ?? '').split(/\s+/);
+  const node = words.indexOf('node');
+  return node === -1 ? [] : words.slice(node + 1);
 }
 
 export function assertBuilt(): void {
@@ -190,7 +197,7 @@ export async function startTestDaemon(options: StartDaemonOptions = {}): Promise
   let cliEnv: Record<string, string> = {};
 
   const spawnDaemon = async (): Promise<void> => {
-    const proc = spawn(process.execPath, [BERTH_MAIN, 'up', '--no-setup'], { env: childEnv, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...shebangFlags(), BERTH_MAIN, 'up', '--no-setup'], { env: childEnv, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     live.add(proc);
     exited = new Promise((resolve) =>

@@ -5,6 +5,7 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { AttachedIo, ContainerSpec, ExecSpec, RunSpec } from '../port.js';
 import { createOptions } from './containers.js';
+import { demuxMerged } from './frames.js';
 import { statusOf } from './errors.js';
 
 /** Demultiplexes `stream` into `out` and `err` through fresh streams, so its end never ends them. */
@@ -100,7 +101,7 @@ export async function exec(docker: Docker, id: string, spec: ExecSpec): Promise<
 export async function follow(docker: Docker, id: string, sinceSeconds: number): Promise<Readable> {
   const raw = (await docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, since: sinceSeconds })) as unknown as Readable;
   const merged = new PassThrough();
-  docker.modem.demuxStream(raw, merged, merged);
+  demuxMerged(raw, merged);
   raw.on('end', () => merged.end());
   raw.on('error', () => merged.end());
   return merged;
