@@ -2,6 +2,8 @@
 // Berth that talks to a container engine.
 export {
   splitRef,
+  ImageBuildError,
+  type ImageBuildSpec,
   type Runtime,
   type ContainerSpec,
   type RunSpec,
