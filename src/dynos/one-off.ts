@@ -23,6 +23,8 @@ export interface OneOffSpec {
   readonly appName: string;
   readonly releaseId: string;
   readonly image: string;
+  /** A container image's ENTRYPOINT (or shell) for the command; absent: the slug launch. */
+  readonly entrypoint?: readonly string[] | undefined;
   readonly config: ConfigVars;
   readonly command: string;
   readonly size: string;
@@ -40,6 +42,7 @@ export interface OneOffSpec {
 function oneOffContainer(deps: OneOffDeps, spec: OneOffSpec, name: string, port: number): ContainerSpec {
   return launchSpec({
     image: spec.image,
+    entrypoint: spec.entrypoint,
     appId: spec.appId,
     appName: spec.appName,
     releaseId: spec.releaseId,
