@@ -16,6 +16,7 @@ export {
   type CommitOptions,
   type ProcessSignal,
 } from './port.js';
+export { dockerfileInstructions } from './dockerfile.js';
 export { DockerRuntime } from './docker/index.js';
 export {
   MemoryRuntime,

@@ -1,6 +1,7 @@
 // What the classic `docker build` does with a Dockerfile, as far as the port reports it, for the memory engine:
 // stages and `--target`, ARG and build args, LABEL, ENV, CMD and ENTRYPOINT, `Step n/m` lines, and a RUN that fails
 // (`RUN exit 3`, `RUN false`) failing the build with Docker's words. Other RUNs succeed without doing anything.
+import { dockerfileInstructions } from '../dockerfile.js';
 import { ImageBuildError } from '../port.js';
 
 export interface StageBase {
@@ -13,30 +14,6 @@ export interface StageBase {
 export interface BuiltStage extends StageBase {
   /** The image (by name) the first stage built on, whose files the result keeps; undefined for `scratch`. */
   readonly from: string | undefined;
-}
-
-interface Instruction {
-  readonly keyword: string;
-  readonly args: string;
-}
-
-/** Dockerfile lines as instructions: comments and blank lines dropped, `\` continuations joined. */
-export function instructions(text: string): Instruction[] {
-  const out: Instruction[] = [];
-  let pending = '';
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (pending === '' && (line === '' || line.startsWith('#'))) continue;
-    if (line.endsWith('\\')) {
-      pending += `${line.slice(0, -1)} `;
-      continue;
-    }
-    const whole = `${pending}${line}`.trim();
-    pending = '';
-    const space = whole.search(/\s/);
-    out.push({ keyword: (space === -1 ? whole : whole.slice(0, space)).toUpperCase(), args: space === -1 ? '' : whole.slice(space + 1).trim() });
-  }
-  return out;
 }
 
 function substitute(text: string, vars: Readonly<Record<string, string>>): string {
@@ -75,7 +52,7 @@ export function buildStages(
   dockerfile: string,
   options: { target?: string | undefined; buildArgs: Readonly<Record<string, string>>; base: (ref: string) => StageBase | undefined; say: (text: string) => void },
 ): BuiltStage {
-  const all = instructions(dockerfile);
+  const all = dockerfileInstructions(dockerfile);
   if (!all.some((i) => i.keyword === 'FROM')) throw new ImageBuildError('the Dockerfile (Dockerfile) cannot be empty');
   const globals: Record<string, string> = {};
   const stages = new Map<string, BuiltStage>();
