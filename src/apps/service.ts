@@ -6,13 +6,12 @@ import type { AppRecord, ConfigVars, ReleaseArtifact, ReleaseRecord } from '../c
 import { raise } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { RELEASE_DESCRIPTIONS } from '../logs/index.js';
+import { CONTAINER_STACK } from '../settings.js';
 import type { Store } from '../store/index.js';
 import { applyConfigChange, describeConfigChange, parseConfigPatch, type ConfigPatch } from './config-vars.js';
 import { generateAppName, validateAppName } from './names.js';
 
 export const REGIONS = ['us', 'eu'] as const;
-/** The stack of Docker deploys (`heroku stack:set container`): heroku.yml builds images instead of slugs. */
-export const CONTAINER_STACK = 'container';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A stack by name, or `{name}` as the schema also allows. */

@@ -2,9 +2,10 @@
 // checks: Berth's stack and the container stack (heroku.yml Docker deploys), the two regions it runs on this machine alike, the dyno sizes it enforces, and a rate
 // limit that never runs out (Berth does not limit requests).
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { CONTAINER_STACK, REGIONS } from '../../apps/index.js';
+import { REGIONS } from '../../apps/index.js';
 import { dynoSizes, type DynoSize } from '../../dynos/index.js';
 import { raise } from '../../errors.js';
+import { CONTAINER_STACK } from '../../settings.js';
 import type { ApiServices } from '../context.js';
 import { sendPage } from '../paging.js';
 import { schemas, type AppParams, type DynoSizeParams, type RegionParams, type StackParams } from '../schemas.js';
