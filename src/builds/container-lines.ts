@@ -31,7 +31,7 @@ export const CONTAINER_LINES = {
   unresolvedFrom: (dockerfile: string, line: string): string =>
     `=!= ${dockerfile}: ${line}: the image depends on a build arg with no value (set it in heroku.yml build.config).`,
   addUrl: (dockerfile: string, url: string): string[] => [
-    `=!= ${dockerfile}: ADD ${url}: Berth's container builds do not download at build time.`,
-    '    Put the file in the repository and COPY it, or fetch it in a RUN step.',
+    `=!= ${dockerfile}: ADD ${url}: Berth does not let ADD download at build time.`,
+    '    Put the file in the repository and COPY it instead.',
   ],
 } as const;
