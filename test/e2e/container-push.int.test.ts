@@ -1,13 +1,14 @@
 // The container stack end to end (issue 15): `heroku stack:set container` with the real CLI, `git push` of a
 // heroku.yml app (a multi-stage Dockerfile FROM heroku/heroku:24 with a target per process type, build args from
-// build.config, a release phase), the router serving it with PORT, DYNO and config vars, a one-off dyno in its image,
-// a second deploy, rollback, and a build whose FROM cannot be had failing at once while the old release serves.
-import { spawnSync } from 'node:child_process';
+// build.config, a release phase), the router serving it with PORT, DYNO and config vars, `heroku run` in its image,
+// a second deploy, rollback, a build whose FROM cannot be had failing at once while the old release serves, and
+// rollback across stacks (image release → slug release → image release).
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BERTH_MAIN, runHeroku, sandboxedCliEnv, startTestDaemon, stripAnsi, type CliEnv, type TestDaemon } from '../support/daemon.js';
+import { BERTH_MAIN, HEROKU_BIN, runHeroku, sandboxedCliEnv, startTestDaemon, stripAnsi, type CliEnv, type TestDaemon } from '../support/daemon.js';
 import { api, fixtureRepo, git, releases, remoteLines, runGit } from '../git/helpers.js';
 
 let daemon: TestDaemon;
@@ -18,6 +19,24 @@ const APP = 'boxed';
 function berth(args: readonly string[], cwd: string) {
   const result = spawnSync(process.execPath, [BERTH_MAIN, ...args], { cwd, env: { ...env, ...daemon.berthEnv }, encoding: 'utf8', timeout: 60_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs the heroku CLI with `input` on its stdin (a pipe: `heroku run --no-tty` ends it with EOT). */
+function herokuWithInput(args: readonly string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(HEROKU_BIN, args, { env: { FORCE_COLOR: '0', NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input);
+  });
 }
 
 function viaRouter(timeoutMs = 5000): Promise<{ status: number; body: string }> {
@@ -53,17 +72,6 @@ async function serves(predicate: (body: string) => boolean, timeoutMs = 60_000):
   throw new Error(`the router never served what was expected; last answer: ${last}`);
 }
 
-async function logsMatch(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = berth(['logs', '-a', APP, '-n', '1500'], daemon.rootDir).stdout;
-    if (pattern.test(text)) return text;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-  throw new Error(`no log line matched ${pattern}:\n${text}`);
-}
-
 beforeAll(async () => {
   daemon = await startTestDaemon();
   env = sandboxedCliEnv(daemon);
@@ -83,7 +91,7 @@ describe('container stack: heroku.yml push to serving', () => {
     const set = await runHeroku(['stack:set', 'container', '-a', APP], env);
     expect(set.code, set.stderr).toBe(0);
     expect(stripAnsi(set.stderr)).toContain('Setting stack to container... done');
-    expect(stripAnsi(set.stdout)).not.toContain('You will need to redeploy');
+    expect(`${set.stdout}${set.stderr}`).not.toContain('You will need to redeploy');
     const info = await runHeroku(['apps:info', '-a', APP], env);
     expect(info.code, info.stderr).toBe(0);
     expect(stripAnsi(info.stdout)).toMatch(/Stack:\s+container/);
@@ -130,10 +138,10 @@ describe('container stack: heroku.yml push to serving', () => {
     expect(body).toContain('cwd=/srv/app');
   });
 
-  it('a one-off dyno runs in the web image', async () => {
-    const run = await api(daemon, `/apps/${APP}/dynos`, { method: 'POST', body: { command: 'echo "one-off in $(pwd) as $DYNO"', attach: false } });
-    expect(run.status).toBe(201);
-    await logsMatch(/app\[run\.\d+\]: one-off in \/srv\/app as run\.\d+/);
+  it('heroku run runs a one-off dyno in the web image', async () => {
+    const run = await herokuWithInput(['run', '-a', APP, '--no-tty', '--exit-code', '--', 'echo "one-off in $(pwd) as $DYNO"'], '');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/one-off in \/srv\/app as run\.\d+/);
   });
 
   it('a second deploy serves the new code; rollback serves the first again', async () => {
@@ -162,6 +170,27 @@ describe('container stack: heroku.yml push to serving', () => {
     expect(push.stderr).toContain('pre-receive hook declined');
     expect(await releases(daemon, APP)).toEqual(before);
     await serves((b) => b.includes('container-python one'), 10_000);
+  });
+
+  it('rollback crosses stacks: a slug deploy after stack:set heroku-24, back to the image release, and again', async () => {
+    const imageVersion = (await releases(daemon, APP)).at(-1)?.version ?? 0;
+    const set = await runHeroku(['stack:set', 'heroku-24', '-a', APP], env);
+    expect(set.code, set.stderr).toBe(0);
+    // The app runs images until a deploy on the new stack: the CLI says so from `stack` != `build_stack`.
+    expect(`${set.stdout}${set.stderr}`).toMatch(new RegExp(`You will need to redeploy (⬢ )?${APP} for the change to take effect\\.`));
+    const python = await fixtureRepo(daemon, 'python-stdlib', env);
+    expect(berth(['git:remote', '-a', APP], python).code).toBe(0);
+    const push = await runGit(['push', '--force', 'local', 'main'], env, python);
+    expect(push.code, push.stderr).toBe(0);
+    expect(remoteLines(push)).toContain('-----> Building on the Heroku-24 stack');
+    await serves((b) => b.includes('Hello from python-stdlib'), 90_000);
+    expect((await api<{ stack: { name: string } }>(daemon, `/apps/${APP}`)).body.stack.name).toBe('heroku-24');
+    const slugVersion = (await releases(daemon, APP)).at(-1)?.version ?? 0;
+
+    expect((await runHeroku(['rollback', `v${imageVersion}`, '-a', APP], env)).code).toBe(0);
+    await serves((b) => b.includes('Hello from container-python'), 90_000);
+    expect((await runHeroku(['rollback', `v${slugVersion}`, '-a', APP], env)).code).toBe(0);
+    await serves((b) => b.includes('Hello from python-stdlib'), 90_000);
   });
 
   it('apps:destroy removes the built images', async () => {
