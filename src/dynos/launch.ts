@@ -67,7 +67,11 @@ export function launchSpec(spec: LaunchSpec): ContainerSpec {
   };
 }
 
-/** The command as Heroku logs it: `$PORT` already substituted. */
-export function displayCommand(command: string, port: number): string {
+/**
+ * The command as Heroku logs it (`Starting process with command ...`): a slug's with `$PORT` already substituted; a
+ * container image's as what runs it gets it, `/bin/sh -c` (or the ENTRYPOINT) and the command shell-escaped.
+ */
+export function displayCommand(command: string, port: number, entrypoint?: readonly string[]): string {
+  if (entrypoint !== undefined) return `${entrypoint.join(' ')} ${command.replace(/[^A-Za-z0-9_\-.,:+/@\n]/g, '\\$&')}`;
   return command.replace(/\$\{PORT\}|\$PORT\b/g, String(port));
 }

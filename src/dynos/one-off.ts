@@ -74,7 +74,7 @@ export async function runOneOff(deps: OneOffDeps, spec: OneOffSpec): Promise<One
   const say = (line: string) => deps.logplex.write(spec.appId, 'heroku', name, line);
   const port = await deps.ports.take();
   const size = dynoSize(spec.size);
-  say(DYNO_LINES.starting(displayCommand(spec.command, port)));
+  say(DYNO_LINES.starting(displayCommand(spec.command, port, spec.entrypoint)));
   let container: DynoContainer;
   try {
     container = await DynoContainer.start(
@@ -158,7 +158,7 @@ export async function runAttached(deps: OneOffDeps, spec: AttachedSpec): Promise
   // The CLI throws away the first chunk it reads: it must be this line alone.
   spec.socket.write('rendezvous\r\n');
   await new Promise((resolve) => setTimeout(resolve, 20));
-  say(DYNO_LINES.starting(displayCommand(spec.command, port)));
+  say(DYNO_LINES.starting(displayCommand(spec.command, port, spec.entrypoint)));
   let exitCode = 1;
   try {
     exitCode = await deps.runtime.runAttached(

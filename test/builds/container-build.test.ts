@@ -75,7 +75,7 @@ describe('a container-stack build', () => {
     // The release phase ran in the web image with /bin/sh -c, then the release became current.
     await p.services.events.settled();
     expect(p.store.releases.current(app.id)?.id).toBe(release?.id);
-    expect(p.lines(app)).toContainEqual(expect.stringMatching(/^heroku\[release\.\d+\]: Starting process with command `\.\/migrate`$/));
+    expect(p.lines(app)).toContainEqual(expect.stringMatching(/^heroku\[release\.\d+\]: Starting process with command `\/bin\/sh -c \.\/migrate`$/));
     expect(releaseSpec).toMatchObject({ cmd: ['/bin/sh', '-c', './migrate'], image: images?.processes['web']?.image });
     const formation = p.store.dynos.formation(app.id).map((f) => [f.type, f.quantity, f.command]);
     expect(formation.sort()).toEqual([
@@ -94,6 +94,8 @@ describe('a container-stack build', () => {
     expect(web.spec.workingDir).toBeUndefined();
     expect(web.env).toMatchObject({ DYNO: 'web.1', PORT: expect.stringMatching(/^\d+$/) });
     expect(web.env['HOME']).toBeUndefined();
+    // Heroku logs a container's command as /bin/sh gets it, shell-escaped.
+    expect(p.lines(app)).toContain('heroku[web.1]: Starting process with command `/bin/sh -c python3\\ app.py`');
   });
 
   const failures: Array<[string, Record<string, string>, string[]]> = [
