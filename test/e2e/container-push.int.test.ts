@@ -193,6 +193,17 @@ describe('container stack: heroku.yml push to serving', () => {
     await serves((b) => b.includes('Hello from python-stdlib'), 90_000);
   });
 
+  it('heroku create --manifest makes a container app with heroku.yml setup.config', async () => {
+    const dir = await fixtureRepo(daemon, 'container-python', env);
+    writeFileSync(join(dir, 'heroku.yml'), `setup:\n  config:\n    GREETING: from-setup\n    WORKERS: 2\n${readFileSync(join(dir, 'heroku.yml'), 'utf8')}`);
+    const created = await runHeroku(['apps:create', 'boxed-manifest', '--manifest'], env, { cwd: dir });
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stderr).toMatch(/Creating (⬢ )?boxed-manifest\.\.\. done, stack is container/);
+    const app = (await api<{ stack: { name: string } }>(daemon, '/apps/boxed-manifest')).body;
+    expect(app.stack.name).toBe('container');
+    expect((await api<Record<string, string>>(daemon, '/apps/boxed-manifest/config-vars')).body).toEqual({ GREETING: 'from-setup', WORKERS: '2' });
+  });
+
   it('apps:destroy removes the built images', async () => {
     expect((await api(daemon, `/apps/${APP}`, { method: 'DELETE' })).status).toBe(200);
     const deadline = Date.now() + 60_000;
