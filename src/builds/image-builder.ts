@@ -90,6 +90,7 @@ export class ImageBuilder {
       throw error;
     });
     out.write(`${CONTAINER_LINES.fetching}\n\n`);
+    const imageId = randomUUID();
     const root = join(job.workDir, 'app');
     await rm(job.workDir, { recursive: true, force: true });
     await mkdir(job.workDir, { recursive: true });
@@ -98,24 +99,26 @@ export class ImageBuilder {
       const tree = repackSource(job.sourceFile, { prefix: 'app', inspection: { ...inspection, slugignore: undefined }, limits: sourceLimits });
       await pipeline(tree, extractDir(job.workDir) as unknown as NodeJS.WritableStream);
       const manifest = await this.#manifest(root);
-      const imageId = randomUUID();
       const built = new Map<string, ImageInfo>();
-      const refs = new Map<string, string>();
+      // Two types naming the same Dockerfile and target share one image.
+      const byRef = new Map<string, ImageInfo>();
       for (const [type, build] of manifest.docker) {
         const ref = imageRef(job.buildId, build);
         out.write(`${CONTAINER_LINES.building(type, build.dockerfile)}\n`);
-        const done = [...built.keys()].find((other) => refs.get(other) === ref);
-        const info = done !== undefined ? (built.get(done) as ImageInfo) : await this.#buildOne(job, root, type, build, manifest, ref, imageId, out);
+        const info = byRef.get(ref) ?? (await this.#buildOne(job, root, type, build, manifest, ref, imageId, out));
         out.write('\n');
+        byRef.set(ref, info);
         built.set(type, info);
-        refs.set(type, ref);
       }
       for (const [type, build] of manifest.docker) {
-        const info = built.get(type) as ImageInfo;
         out.write(`${CONTAINER_LINES.pushing(type, build.dockerfile)}\n`);
-        out.write(`${CONTAINER_LINES.stored(info.id)}\n\n`);
+        out.write(`${CONTAINER_LINES.stored((built.get(type) as ImageInfo).id)}\n\n`);
       }
       return { imageId, processes: processImages(manifest, built) };
+    } catch (error) {
+      // A failed build leaves none of its images behind (those of earlier process types included).
+      for (const image of await this.#options.runtime.listImages([`berth.image=${imageId}`])) await this.#options.runtime.removeImage(image.id);
+      throw error;
     } finally {
       await rm(job.workDir, { recursive: true, force: true });
     }

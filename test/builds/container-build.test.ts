@@ -122,8 +122,8 @@ describe('a container-stack build', () => {
     ],
     [
       'a failing RUN',
-      { 'heroku.yml': 'build:\n  docker:\n    web: Dockerfile\n', Dockerfile: 'FROM heroku/heroku:24\nRUN exit 3\n' },
-      ["The command '/bin/sh -c exit 3' returned a non-zero code: 3", '=!= Build of web (Dockerfile) failed.'],
+      { 'heroku.yml': 'build:\n  docker:\n    web: Dockerfile\n    worker: worker/Dockerfile\n', Dockerfile: DOCKERFILE, 'worker/Dockerfile': 'FROM heroku/heroku:24\nRUN exit 3\n' },
+      ["The command '/bin/sh -c exit 3' returned a non-zero code: 3", '=!= Build of worker (worker/Dockerfile) failed.'],
     ],
     ['an image with no command', { 'heroku.yml': 'build:\n  docker:\n    web: Dockerfile\n', Dockerfile: 'FROM heroku/heroku:24\n' }, ['=!= No command specified for process type web']],
   ];
@@ -135,6 +135,7 @@ describe('a container-stack build', () => {
       for (const line of lines) expect(output).toContain(line);
       expect(output.at(-1)).toBe(' !     Push failed');
       expect(p.store.releases.listByApp(app.id)).toEqual(before);
+      expect(await p.engine.listImages(['berth.image'])).toEqual([]);
     });
   }
 });
