@@ -1,6 +1,7 @@
 // `npm run bench`: git push to serving of the container-python fixture (heroku.yml, two targets of one Dockerfile,
 // a release phase) on the container stack: a first push, then a second with one changed source file, which must use
 // the engine's layer cache. Target (issue 15): the warm push to serving the new code in ≤ 5 s on 2 cores.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
@@ -63,6 +64,11 @@ describe('container push', () => {
         await git(['commit', '--quiet', '-am', 'one changed file'], env, repo);
         rows.push(await timedPush(daemon, env, repo, 'container-python two', 'second push, one changed file (warm)'));
         console.log(['container push (container-python)             deployed   serving (new code)', ...rows].join('\n'));
+        // Its images go with it, rather than stay on the shared engine.
+        const { id } = (await api<{ id: string }>(daemon, `/apps/${APP}`, { method: 'DELETE' })).body;
+        const images = () => spawnSync('docker', ['images', '-q', '--filter', `label=berth.app=${id}`], { encoding: 'utf8' }).stdout.trim();
+        const deadline = Date.now() + 60_000;
+        while (Date.now() < deadline && images() !== '') await new Promise((resolve) => setTimeout(resolve, 500));
       } finally {
         await daemon.dispose();
       }
