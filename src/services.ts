@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ApiServices } from './api/index.js';
 import { AppsService } from './apps/index.js';
-import { BuildsService, SlugCompiler } from './builds/index.js';
+import { BuildsService, ImageBuilder, SlugCompiler } from './builds/index.js';
 import { registryBlobUrl } from './buildpacks/index.js';
 import { DynoManager, Rendezvous } from './dynos/index.js';
 import type { Account } from './contracts/records.js';
@@ -114,8 +114,14 @@ export function createServices(deps: ServiceDeps): Services {
     },
     sourceLimits: { maxBytes: settings.sourceMaxBytes, maxEntries: settings.sourceMaxEntries },
   });
+  // heroku.yml's `FROM heroku/heroku:24` (and `-build`) build on Berth's own stack images when the engine has no such image.
+  const imageBuilder = new ImageBuilder({
+    runtime,
+    stackImages: { 'heroku/heroku:24': settings.stackRunImage, 'heroku/heroku:24-build': settings.stackBuildImage },
+    sourceLimits: { maxBytes: settings.sourceMaxBytes, maxEntries: settings.sourceMaxEntries },
+  });
   const builds = new BuildsService(
-    { store, logplex, releases, queues, compiler, sources, runtime, account: () => account, logger: logger.child({ module: 'build' }) },
+    { store, logplex, releases, queues, compiler, imageBuilder, sources, runtime, account: () => account, logger: logger.child({ module: 'build' }) },
     {
       dataDir: settings.dataDir,
       stack: settings.stack,

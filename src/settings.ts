@@ -220,3 +220,6 @@ export function buildpackRegistryUrl(s: Settings): string {
 export function webUrl(s: Settings, app: string): string {
   return `http://${app}.localhost:${s.routerPort}/`;
 }
+
+/** The stack of Docker deploys (`heroku stack:set container`): heroku.yml builds images instead of slugs. */
+export const CONTAINER_STACK = 'container';

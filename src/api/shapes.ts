@@ -14,7 +14,10 @@ export interface ShapeContext {
 }
 
 // Stable ids for the fixed catalogue entries Berth answers with (one stack, two regions, one generation).
-const STACK_IDS: Readonly<Record<string, string>> = { 'heroku-24': 'ae1d1b9c-0a6e-4f64-9b2c-24b0e7f0c024' };
+const STACK_IDS: Readonly<Record<string, string>> = {
+  'heroku-24': 'ae1d1b9c-0a6e-4f64-9b2c-24b0e7f0c024',
+  container: 'c0a7a3d4-5c1b-4f2e-9d3a-c0a7a1e20000',
+};
 const REGION_IDS: Readonly<Record<string, string>> = {
   us: '59accabd-516d-4f0e-83e6-6e3757701145',
   eu: 'ed30241c-ed8c-4bb6-9714-61953675d0b4',

@@ -6,6 +6,7 @@ import type { AppRecord, ConfigVars, ReleaseArtifact, ReleaseRecord } from '../c
 import { raise } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { RELEASE_DESCRIPTIONS } from '../logs/index.js';
+import { CONTAINER_STACK } from '../settings.js';
 import type { Store } from '../store/index.js';
 import { applyConfigChange, describeConfigChange, parseConfigPatch, type ConfigPatch } from './config-vars.js';
 import { generateAppName, validateAppName } from './names.js';
@@ -86,14 +87,19 @@ export class AppsService {
   update(nameOrId: string, request: UpdateAppRequest): AppRecord {
     return this.#store.transaction(() => {
       const app = this.get(nameOrId);
-      const changes: { name?: string; maintenance?: boolean; buildStack?: string } = {};
+      const changes: { name?: string; maintenance?: boolean; buildStack?: string; stack?: string } = {};
       if (request.name !== undefined && request.name !== app.name) {
         const name = validateAppName(request.name);
         if (this.#store.apps.nameTaken(name)) raise('app_name_taken');
         changes.name = name;
       }
       if (request.maintenance !== undefined) changes.maintenance = request.maintenance;
-      if (request.build_stack !== undefined) changes.buildStack = this.#stack(request.build_stack);
+      if (request.build_stack !== undefined) {
+        changes.buildStack = this.#stack(request.build_stack);
+        // An app that never deployed has nothing built on its old stack: it is on the new one at once (the CLI then
+        // says nothing about redeploying). Otherwise the next deploy moves it.
+        if (this.#store.releases.current(app.id)?.artifact == null) changes.stack = changes.buildStack;
+      }
       const updated = this.#store.apps.update(app.id, changes, apiTimestamp());
       // A rename or a maintenance switch changes what the router serves.
       if (changes.name !== undefined || changes.maintenance !== undefined) {
@@ -140,7 +146,7 @@ export class AppsService {
   #stack(value: StackRef | null | undefined): string {
     if (value === undefined || value === null) return this.#options.stack;
     const name = typeof value === 'string' ? value : value.name;
-    if (name === this.#options.stack) return this.#options.stack;
-    raise('stack_unavailable', { stack: String(name), available: this.#options.stack });
+    if (name === this.#options.stack || name === CONTAINER_STACK) return name;
+    raise('stack_unavailable', { stack: String(name), available: `${this.#options.stack} and ${CONTAINER_STACK}` });
   }
 }

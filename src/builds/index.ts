@@ -2,3 +2,4 @@ export { BuildsService, type BuildReleases, type BuildsDeps, type BuildsOptions,
 export { SlugCompiler, type CompilerOptions, type CompileJob, type CompiledSlug } from './compiler.js';
 export { parseProcfile, mergeProcessTypes } from './procfile.js';
 export { parseReleaseYaml } from './release-yaml.js';
+export { ImageBuilder } from './image-builder.js';

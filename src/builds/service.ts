@@ -14,9 +14,11 @@ import { raise } from '../errors.js';
 import { API_LINES, OutputStream, RELEASE_DESCRIPTIONS, replayFile, type Logplex } from '../logs/index.js';
 import type { AppQueues, QueueTurn } from '../queue.js';
 import type { Runtime } from '../runtime/index.js';
+import { CONTAINER_STACK } from '../settings.js';
 import { SourceFetchError, type SourcesService } from '../sources/index.js';
 import type { Store } from '../store/index.js';
 import type { SlugCompiler } from './compiler.js';
+import type { ImageBuilder } from './image-builder.js';
 import { BuildFailure, cancelledLine } from './failure.js';
 import { BuildSlots } from './slots.js';
 import { cacheVolume } from './workspace.js';
@@ -45,6 +47,8 @@ export interface BuildsDeps {
   readonly releases: BuildReleases;
   readonly queues: AppQueues;
   readonly compiler: SlugCompiler;
+  /** The container stack's builder (heroku.yml → images). */
+  readonly imageBuilder: ImageBuilder;
   readonly sources: SourcesService;
   readonly runtime: Runtime;
   readonly account: () => Account;
@@ -202,56 +206,10 @@ export class BuildsService {
       await mkdir(this.slugDir(appId), { recursive: true });
       // Stopped before its build container existed (a cancel or shutdown during the fetch).
       if (controller.signal.aborted && controller.signal.reason instanceof BuildFailure) throw controller.signal.reason;
-      const compiled = await compiler.compile(
-        {
-          appId,
-          appName: app.name,
-          buildId: build.id,
-          sourceFile,
-          sourceVersion: build.sourceVersion,
-          config: app.config,
-          buildpacks,
-          signal: controller.signal,
-        },
-        output.writable(),
-      );
-      const description = compiled.buildpacks[compiled.buildpacks.length - 1]?.language ?? null;
-      const used: BuildpackRef[] = compiled.buildpacks.map((bp) => ({ url: bp.url, name: bp.name }));
-      output.line('-----> Launching...');
-      const release = store.transaction(() => {
-        const current = store.apps.getById(appId);
-        if (!current) throw new BuildFailure(['The app was destroyed during its build.']);
-        const slug: SlugRecord = store.builds.insertSlug({
-          id: compiled.slugId,
-          appId,
-          createdAt: apiTimestamp(),
-          checksum: compiled.checksum,
-          size: compiled.size,
-          processTypes: compiled.processTypes,
-          commit: build.sourceVersion,
-          commitDescription: null,
-          stack: this.#options.stack,
-          buildpackProvidedDescription: description,
-          blobPath: compiled.blobPath,
-          image: compiled.image,
-        });
-        store.apps.update(appId, { slugSize: slug.size, buildpackProvidedDescription: description }, apiTimestamp());
-        const made = releases.create({
-          app: current,
-          description: deployDescription(build.sourceVersion, slug.id),
-          config: current.config,
-          artifact: { type: 'slug', id: slug.id },
-        });
-        store.builds.finish(build.id, { status: 'succeeded', slugId: slug.id, releaseId: made.id, buildpacks: used }, apiTimestamp());
-        logplex.write(appId, 'app', 'api', API_LINES.buildSucceeded());
-        return made;
-      });
-      const app2 = store.apps.getById(appId);
-      if (release.status === 'pending') {
-        output.line(' !     Release command declared: this new release will not be available until the command succeeds.');
-      }
-      output.line(`       Released v${release.version}`);
-      output.line(`       ${this.#options.webUrl(app2?.name ?? '')} deployed to Berth`);
+      const release =
+        build.stack === CONTAINER_STACK
+          ? await this.#deployImages(app, build, sourceFile, output, controller.signal)
+          : await this.#deploySlug(app, build, sourceFile, buildpacks, output, controller.signal);
       pendingRelease = release.status === 'pending' ? release : undefined;
     } catch (error) {
       const failure =
@@ -270,6 +228,100 @@ export class BuildsService {
     }
     // The release phase runs after the build's output ends, still in this build's turn of the app's queue.
     if (pendingRelease) await releases.runPhase(pendingRelease);
+  }
+
+  /** The slug stacks: the slug compiler's slug, recorded, and the release that pins it (`Released vN`). */
+  async #deploySlug(
+    app: AppRecord,
+    build: BuildRecord,
+    sourceFile: string,
+    buildpacks: readonly string[],
+    output: OutputStream,
+    signal: AbortSignal,
+  ): Promise<ReleaseRecord> {
+    const { store, logplex, releases, compiler } = this.#deps;
+    const appId = app.id;
+    const compiled = await compiler.compile(
+      {
+        appId,
+        appName: app.name,
+        buildId: build.id,
+        sourceFile,
+        sourceVersion: build.sourceVersion,
+        config: app.config,
+        buildpacks,
+        signal,
+      },
+      output.writable(),
+    );
+    const description = compiled.buildpacks[compiled.buildpacks.length - 1]?.language ?? null;
+    const used: BuildpackRef[] = compiled.buildpacks.map((bp) => ({ url: bp.url, name: bp.name }));
+    output.line('-----> Launching...');
+    const release = store.transaction(() => {
+      const current = store.apps.getById(appId);
+      if (!current) throw new BuildFailure(['The app was destroyed during its build.']);
+      const slug: SlugRecord = store.builds.insertSlug({
+        id: compiled.slugId,
+        appId,
+        createdAt: apiTimestamp(),
+        checksum: compiled.checksum,
+        size: compiled.size,
+        processTypes: compiled.processTypes,
+        commit: build.sourceVersion,
+        commitDescription: null,
+        stack: this.#options.stack,
+        buildpackProvidedDescription: description,
+        blobPath: compiled.blobPath,
+        image: compiled.image,
+      });
+      store.apps.update(appId, { stack: build.stack, slugSize: slug.size, buildpackProvidedDescription: description }, apiTimestamp());
+      const made = releases.create({
+        app: current,
+        description: deployDescription(build.sourceVersion, slug.id),
+        config: current.config,
+        artifact: { type: 'slug', id: slug.id },
+      });
+      store.builds.finish(build.id, { status: 'succeeded', slugId: slug.id, releaseId: made.id, buildpacks: used }, apiTimestamp());
+      logplex.write(appId, 'app', 'api', API_LINES.buildSucceeded());
+      return made;
+    });
+    const app2 = store.apps.getById(appId);
+    if (release.status === 'pending') {
+      output.line(' !     Release command declared: this new release will not be available until the command succeeds.');
+    }
+    output.line(`       Released v${release.version}`);
+    output.line(`       ${this.#options.webUrl(app2?.name ?? '')} deployed to Berth`);
+    return release;
+  }
+
+  /**
+   * The container stack: heroku.yml's images are built and recorded, and a release pins them (`Deploy <sha>`). The
+   * push prints `Verifying deploy... done.` after this output, as Heroku's container builds end.
+   */
+  async #deployImages(app: AppRecord, build: BuildRecord, sourceFile: string, output: OutputStream, signal: AbortSignal): Promise<ReleaseRecord> {
+    const { store, logplex, releases, imageBuilder } = this.#deps;
+    const built = await imageBuilder
+      .build({ appId: app.id, buildId: build.id, sourceFile, workDir: `${sourceFile}.d`, signal }, output.writable())
+      .catch((error: unknown) => {
+        if (!signal.aborted) throw error;
+        const reason: unknown = signal.reason;
+        throw reason instanceof BuildFailure ? reason : new BuildFailure([`Timed out building app (${String(reason)})`]);
+      });
+    return store.transaction(() => {
+      const current = store.apps.getById(app.id);
+      if (!current) throw new BuildFailure(['The app was destroyed during its build.']);
+      store.images.insert({ id: built.imageId, appId: app.id, createdAt: apiTimestamp(), commit: build.sourceVersion, processes: built.processes });
+      store.apps.update(app.id, { stack: CONTAINER_STACK, slugSize: null, buildpackProvidedDescription: null }, apiTimestamp());
+      const made = releases.create({
+        app: current,
+        description: deployDescription(build.sourceVersion, built.imageId),
+        config: current.config,
+        artifact: { type: 'image', id: built.imageId },
+      });
+      store.builds.finish(build.id, { status: 'succeeded', releaseId: made.id, buildpacks: [] }, apiTimestamp());
+      logplex.write(app.id, 'app', 'api', API_LINES.buildSucceeded());
+      return made;
+    });
   }
 
   /** The end of a failed build's output (its `!` lines, `Push failed`), the build failed, and `Build failed` logged. */
@@ -371,6 +423,10 @@ export class BuildsService {
       }
       for (const image of await runtime.listImages([`berth.app=${app.id}`, 'berth.slug'])) {
         if (!known(app.id, image.labels['berth.slug'])) await runtime.removeImage(image.id);
+      }
+      // A container build's images recorded by no build (the daemon stopped between building and recording).
+      for (const image of await runtime.listImages([`berth.app=${app.id}`, 'berth.image'])) {
+        if (store.images.get(image.labels['berth.image'] ?? '')?.appId !== app.id) await runtime.removeImage(image.id);
       }
     }
   }

@@ -82,6 +82,27 @@ export interface SlugRecord {
   readonly image: string | null;
 }
 
+/** One process type's image of a container-stack (heroku.yml) build. */
+export interface ProcessImage {
+  /** The image on the engine (`berth/image:<40 hex>`). */
+  readonly image: string;
+  /** The engine's id of it (`sha256:…`). */
+  readonly imageId: string;
+  /** What its dynos run (heroku.yml `run`, else the image's CMD), as text for the image's ENTRYPOINT or `/bin/sh -c`. */
+  readonly command: string;
+  /** The image's ENTRYPOINT, which gets the command; null: `/bin/sh -c`, as on Heroku. */
+  readonly entrypoint: readonly string[] | null;
+}
+
+/** The artifact of a container-stack build: an image per process type (`release`: the release phase). */
+export interface ImageRecord {
+  readonly id: string;
+  readonly appId: string;
+  readonly createdAt: string;
+  readonly commit: string | null;
+  readonly processes: Readonly<Record<string, ProcessImage>>;
+}
+
 export type BuildStatus = 'pending' | 'succeeded' | 'failed';
 
 export interface BuildpackRef {

@@ -9,6 +9,7 @@ import type { Logplex } from '../logs/index.js';
 import type { ContainerTrust, Runtime } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
 import { DynoContainer } from './container.js';
+import { processLaunch } from './artifact.js';
 import { launchSpec } from './launch.js';
 import {
   newDyno,
@@ -297,7 +298,7 @@ export class DynoExecutor {
     const container = await DynoContainer.start(
       this.#context(),
       launchSpec({
-        image: workload.artifact.image,
+        ...processLaunch(workload.artifact, this.type),
         appId: this.appId,
         appName: this.#deps.store.apps.getById(this.appId)?.name ?? this.appId,
         releaseId: workload.releaseId,

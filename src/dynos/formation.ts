@@ -91,7 +91,7 @@ export class Formation {
   async converge(appId: string, options: { restartSizeChanges?: boolean } = {}): Promise<void> {
     const { store } = this.#deps;
     const release = store.releases.current(appId);
-    const artifact = artifactOf(store.builds, release);
+    const artifact = artifactOf(store, release);
     const dynos = this.#deps.dynos.of(appId);
     const work: Promise<void>[] = [];
     const formation = store.dynos.formation(appId);
@@ -133,7 +133,7 @@ export class Formation {
   async followRelease(appId: string, releaseId: string): Promise<void> {
     const { store } = this.#deps;
     const release = store.releases.getById(appId, releaseId);
-    const artifact = artifactOf(store.builds, release);
+    const artifact = artifactOf(store, release);
     if (!release || !artifact) return;
     store.transaction(() => {
       const formation = new Map(store.dynos.formation(appId).map((f) => [f.type, f]));

@@ -23,6 +23,8 @@ const DEFAULT_PIDS_LIMIT = 256;
 
 export interface LaunchSpec {
   readonly image: string;
+  /** A container-stack image's ENTRYPOINT (or `/bin/sh -c`), which gets the command; absent: the slug launch. */
+  readonly entrypoint?: readonly string[] | undefined;
   readonly appId: string;
   /** For the container's name (`berth-<app>-web.1-…`); the labels carry the app's id. */
   readonly appName: string;
@@ -40,10 +42,12 @@ export interface LaunchSpec {
 }
 
 export function launchSpec(spec: LaunchSpec): ContainerSpec {
+  // A container image keeps its own WORKDIR, HOME and user: nothing of a slug's /app is assumed there.
+  const slug = spec.entrypoint === undefined;
   return {
     image: spec.image,
     name: containerName(spec.appName, spec.dyno),
-    cmd: ['bash', '-c', LAUNCH, spec.dyno, spec.command],
+    cmd: slug ? ['bash', '-c', LAUNCH, spec.dyno, spec.command] : [...spec.entrypoint, spec.command],
     labels: { app: spec.appId, role: spec.role, dyno: spec.dyno, release: spec.releaseId },
     env: {
       ...spec.trust.env,
@@ -51,10 +55,10 @@ export function launchSpec(spec: LaunchSpec): ContainerSpec {
       ...spec.extraEnv,
       PORT: String(spec.port),
       DYNO: spec.dyno,
-      HOME: '/app',
+      ...(slug ? { HOME: '/app' } : {}),
     },
     binds: spec.trust.binds,
-    workingDir: '/app',
+    ...(slug ? { workingDir: '/app' } : {}),
     memoryBytes: spec.memoryBytes,
     init: true,
     capDrop: DYNO_CAP_DROP,
@@ -63,7 +67,11 @@ export function launchSpec(spec: LaunchSpec): ContainerSpec {
   };
 }
 
-/** The command as Heroku logs it: `$PORT` already substituted. */
-export function displayCommand(command: string, port: number): string {
+/**
+ * The command as Heroku logs it (`Starting process with command ...`): a slug's with `$PORT` already substituted; a
+ * container image's as what runs it gets it, `/bin/sh -c` (or the ENTRYPOINT) and the command shell-escaped.
+ */
+export function displayCommand(command: string, port: number, entrypoint?: readonly string[]): string {
+  if (entrypoint !== undefined) return `${entrypoint.join(' ')} ${command.replace(/[^A-Za-z0-9_\-.,:+/@\n]/g, '\\$&')}`;
   return command.replace(/\$\{PORT\}|\$PORT\b/g, String(port));
 }

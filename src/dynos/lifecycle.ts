@@ -7,7 +7,7 @@ import type { ConfigVars, DynoChanges } from '../contracts/records.js';
 import type { DynoState } from '../contracts/routing.js';
 import { DYNO_LINES } from '../logs/index.js';
 import type { Settings } from '../settings.js';
-import type { Artifact } from './artifact.js';
+import { processLaunch, type Artifact } from './artifact.js';
 import { displayCommand } from './launch.js';
 import { dynoSize } from './sizes.js';
 
@@ -279,7 +279,8 @@ class Step {
       return;
     }
     const workload = this.dyno.workload;
-    this.#log(DYNO_LINES.starting(displayCommand(workload.command, port)));
+    const type = this.dyno.name.slice(0, this.dyno.name.lastIndexOf('.'));
+    this.#log(DYNO_LINES.starting(displayCommand(workload.command, port, processLaunch(workload.artifact, type).entrypoint)));
     this.#set({ process: { kind: 'launching', port } });
     this.effect({ kind: 'launch', port, workload });
   }

@@ -23,6 +23,8 @@ export interface OneOffSpec {
   readonly appName: string;
   readonly releaseId: string;
   readonly image: string;
+  /** A container image's ENTRYPOINT (or shell) for the command; absent: the slug launch. */
+  readonly entrypoint?: readonly string[] | undefined;
   readonly config: ConfigVars;
   readonly command: string;
   readonly size: string;
@@ -40,6 +42,7 @@ export interface OneOffSpec {
 function oneOffContainer(deps: OneOffDeps, spec: OneOffSpec, name: string, port: number): ContainerSpec {
   return launchSpec({
     image: spec.image,
+    entrypoint: spec.entrypoint,
     appId: spec.appId,
     appName: spec.appName,
     releaseId: spec.releaseId,
@@ -71,7 +74,7 @@ export async function runOneOff(deps: OneOffDeps, spec: OneOffSpec): Promise<One
   const say = (line: string) => deps.logplex.write(spec.appId, 'heroku', name, line);
   const port = await deps.ports.take();
   const size = dynoSize(spec.size);
-  say(DYNO_LINES.starting(displayCommand(spec.command, port)));
+  say(DYNO_LINES.starting(displayCommand(spec.command, port, spec.entrypoint)));
   let container: DynoContainer;
   try {
     container = await DynoContainer.start(
@@ -155,7 +158,7 @@ export async function runAttached(deps: OneOffDeps, spec: AttachedSpec): Promise
   // The CLI throws away the first chunk it reads: it must be this line alone.
   spec.socket.write('rendezvous\r\n');
   await new Promise((resolve) => setTimeout(resolve, 20));
-  say(DYNO_LINES.starting(displayCommand(spec.command, port)));
+  say(DYNO_LINES.starting(displayCommand(spec.command, port, spec.entrypoint)));
   let exitCode = 1;
   try {
     exitCode = await deps.runtime.runAttached(

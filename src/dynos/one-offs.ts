@@ -7,7 +7,7 @@ import { raise } from '../errors.js';
 import { API_LINES, DYNO_LINES, type Logplex } from '../logs/index.js';
 import type { ContainerTrust, Runtime } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
-import { artifactOf } from './artifact.js';
+import { artifactOf, processLaunch } from './artifact.js';
 import { oneOffName, runAttached, runOneOff, type OneOffDeps } from './one-off.js';
 import type { PortPool } from './ports.js';
 import type { Rendezvous } from './rendezvous.js';
@@ -23,7 +23,7 @@ export interface OneOffRequest {
 
 export interface OneOffDynosDeps {
   readonly runtime: Runtime;
-  readonly store: Pick<Store, 'releases' | 'builds' | 'apps'>;
+  readonly store: Pick<Store, 'releases' | 'builds' | 'images' | 'apps'>;
   readonly logplex: Logplex;
   readonly ports: PortPool;
   readonly trust: ContainerTrust;
@@ -71,7 +71,7 @@ export class OneOffDynos {
   run(app: AppRecord, request: OneOffRequest): DynoRecord {
     const { store, logplex } = this.#deps;
     const release = store.releases.current(app.id);
-    const artifact = artifactOf(store.builds, release);
+    const artifact = artifactOf(store, release);
     if (!release || !artifact) raise('app_not_released');
     const size = dynoSize(request.size ?? DEFAULT_SIZE).name;
     const name = oneOffName('run');
@@ -99,7 +99,7 @@ export class OneOffDynos {
       appId: app.id,
       appName: app.name,
       releaseId: release.id,
-      image: artifact.image,
+      ...processLaunch(artifact, 'run'),
       config: release.config,
       command: request.command,
       size,
@@ -147,13 +147,13 @@ export class OneOffDynos {
    * config. Resolves with whether it succeeded; its output goes to `sink` and to the app's log.
    */
   async runReleasePhase(release: ReleaseRecord, command: string, sink: (text: string) => void): Promise<boolean> {
-    const artifact = artifactOf(this.#deps.store.builds, release);
+    const artifact = artifactOf(this.#deps.store, release);
     if (!artifact) return false;
     const result = await runOneOff(this.#runDeps(), {
       appId: release.appId,
       appName: this.#deps.store.apps.getById(release.appId)?.name ?? release.appId,
       releaseId: release.id,
-      image: artifact.image,
+      ...processLaunch(artifact, 'release'),
       config: release.config,
       command,
       size: DEFAULT_SIZE,

@@ -36,9 +36,9 @@ export async function recoverDynos(deps: RecoveryDeps): Promise<void> {
   for (const record of records) {
     const f = store.dynos.formation(record.appId).find((x) => x.type === record.type);
     const ran = store.releases.getById(record.appId, record.releaseId);
-    const ranArtifact = artifactOf(store.builds, ran);
+    const ranArtifact = artifactOf(store, ran);
     const current = store.releases.current(record.appId);
-    const currentArtifact = artifactOf(store.builds, current);
+    const currentArtifact = artifactOf(store, current);
     const container = record.containerId ? byId.get(record.containerId) : undefined;
     const live = liveContainer(record);
     // What the container runs, as its row says (rows follow every relaunch); a fresh instance runs the current release.

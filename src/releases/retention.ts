@@ -1,4 +1,4 @@
-// Heroku's retention since October 2025 (DESIGN.md "Retention"): a slug whose releases are all more than N releases
+// Heroku's retention since October 2025 (DESIGN.md "Retention"): a slug (or a heroku.yml build's images) whose releases are all more than N releases
 // back and older than D days is deleted, with its image, and those releases become `expired` (no rollback to them).
 // Only what carries Berth's labels is ever removed.
 import { rm } from 'node:fs/promises';
@@ -39,8 +39,12 @@ export async function sweepRetention(store: Store, runtime: Runtime, policy: Ret
       if (!expiring.has(release.id)) continue;
       store.releases.setStatus(app.id, release.id, 'expired', apiTimestamp(now));
       expired += 1;
-      const slugId = release.artifact?.type === 'slug' ? release.artifact.id : undefined;
-      if (slugId === undefined || kept.has(slugId)) continue;
+      if (release.artifact === null || kept.has(release.artifact.id)) continue;
+      if (release.artifact.type === 'image') {
+        await removeImages(store, runtime, release.artifact.id);
+        continue;
+      }
+      const slugId = release.artifact.id;
       const slug = store.builds.getSlug(slugId);
       if (!slug) continue;
       await rm(slug.blobPath, { force: true });
@@ -51,4 +55,14 @@ export async function sweepRetention(store: Store, runtime: Runtime, policy: Ret
     }
   }
   return expired;
+}
+
+/** A container-stack build's images, each only if it still carries that build's label (Berth made it). */
+async function removeImages(store: Store, runtime: Runtime, imageId: string): Promise<void> {
+  const record = store.images.get(imageId);
+  if (!record) return;
+  for (const process of Object.values(record.processes)) {
+    const info = await runtime.imageInfo(process.image);
+    if (info?.labels['berth.image'] === record.id) await runtime.removeImage(process.image);
+  }
 }

@@ -69,8 +69,9 @@ export class ReleasesService {
     this.#options = options;
   }
 
-  /** The `release` command of the artifact, if its slug declares one. */
+  /** The `release` command of the artifact, if its slug (Procfile) or its images (heroku.yml `release`) declare one. */
   #releaseCommand(artifact: ReleaseArtifact | null): string | undefined {
+    if (artifact?.type === 'image') return this.#store.images.get(artifact.id)?.processes['release']?.command;
     if (artifact?.type !== 'slug') return undefined;
     return this.#store.builds.getSlug(artifact.id)?.processTypes['release'];
   }

@@ -2,6 +2,8 @@
 // Berth that talks to a container engine.
 export {
   splitRef,
+  ImageBuildError,
+  type ImageBuildSpec,
   type Runtime,
   type ContainerSpec,
   type RunSpec,
@@ -14,6 +16,7 @@ export {
   type CommitOptions,
   type ProcessSignal,
 } from './port.js';
+export { dockerfileInstructions } from './dockerfile.js';
 export { DockerRuntime } from './docker/index.js';
 export {
   MemoryRuntime,

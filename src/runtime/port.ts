@@ -10,6 +10,37 @@ export interface ImageInfo {
   readonly sizeBytes: number;
   readonly created: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** The image's ENTRYPOINT and CMD (exec form; a shell-form CMD reads `/bin/sh -c <text>`); null when unset. */
+  readonly entrypoint?: readonly string[] | null;
+  readonly cmd?: readonly string[] | null;
+}
+
+/** `docker build` of one Dockerfile (the classic builder: steps print as `Step 1/4 : FROM ...`). */
+export interface ImageBuildSpec {
+  /** The build context as a plain tar stream: the directory that holds the Dockerfile. */
+  readonly context: Readable;
+  /** The Dockerfile's path inside the context. */
+  readonly dockerfile: string;
+  /** The name the built image gets. */
+  readonly ref: string;
+  /** The stage of a multi-stage Dockerfile to stop at. */
+  readonly target?: string;
+  /** `--build-arg NAME=value`. */
+  readonly buildArgs?: Readonly<Record<string, string>>;
+  /** Labels the built image carries beside the Dockerfile's own. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Receives the engine's build output as it comes (steps, the steps' own output, `Successfully built`). Not ended. */
+  readonly output?: Writable;
+  /** Aborting stops the build; `buildImage` then rejects. */
+  readonly signal?: AbortSignal;
+}
+
+/** The engine could not build the image: a step failed, or a Dockerfile it cannot read. The message is the engine's. */
+export class ImageBuildError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImageBuildError';
+  }
 }
 
 export interface ContainerSpec {
@@ -107,6 +138,10 @@ export interface Runtime {
   removeImage(ref: string): Promise<void>;
   /** Images carrying every given label (`key=value`, or `key` for any value). */
   listImages(labels: readonly string[]): Promise<ImageInfo[]>;
+  /** Builds an image from a Dockerfile in a context tar; rejects with ImageBuildError when the build fails. */
+  buildImage(spec: ImageBuildSpec): Promise<ImageInfo>;
+  /** Gives the image `ref` (a name or an id) a second name `newRef`. */
+  tagImage(ref: string, newRef: string): Promise<void>;
   /** Saves a container's filesystem as an image `ref` (one new layer on its image). */
   commit(id: string, ref: string, options?: CommitOptions): Promise<ImageInfo>;
 

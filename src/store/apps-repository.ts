@@ -45,6 +45,8 @@ export interface AppChanges {
   name?: string;
   maintenance?: boolean;
   buildStack?: string;
+  /** The stack the app runs on: it follows the build stack when a build on it deploys (or at once before any). */
+  stack?: string;
   config?: ConfigVars;
   releasedAt?: string;
   slugSize?: number | null;
@@ -91,6 +93,7 @@ export class AppsRepository {
     if (changes.name !== undefined) (sets.push('name = @name'), (params['name'] = changes.name));
     if (changes.maintenance !== undefined) (sets.push('maintenance = @maintenance'), (params['maintenance'] = changes.maintenance ? 1 : 0));
     if (changes.buildStack !== undefined) (sets.push('build_stack = @buildStack'), (params['buildStack'] = changes.buildStack));
+    if (changes.stack !== undefined) (sets.push('stack = @stack'), (params['stack'] = changes.stack));
     if (changes.config !== undefined) (sets.push('config = @config'), (params['config'] = JSON.stringify(changes.config)));
     if (changes.releasedAt !== undefined) (sets.push('released_at = @releasedAt'), (params['releasedAt'] = changes.releasedAt));
     if (changes.slugSize !== undefined) (sets.push('slug_size = @slugSize'), (params['slugSize'] = changes.slugSize));

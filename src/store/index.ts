@@ -9,6 +9,7 @@ import { SourcesRepository } from './sources-repository.js';
 import { LogRepository } from './log-repository.js';
 import { DrainsRepository } from './drains-repository.js';
 import { DomainsRepository } from './domains-repository.js';
+import { ImagesRepository } from './images-repository.js';
 import { ReleasesRepository } from './releases-repository.js';
 
 export type { StoredLogLine } from './log-repository.js';
@@ -36,6 +37,7 @@ export class Store {
   readonly sources: SourcesRepository;
   readonly dynos: DynosRepository;
   readonly domains: DomainsRepository;
+  readonly images: ImagesRepository;
 
   constructor(options: StoreOptions) {
     this.#db = openDatabase(options.file);
@@ -48,6 +50,7 @@ export class Store {
     this.sources = new SourcesRepository(this.#db);
     this.dynos = new DynosRepository(this.#db);
     this.domains = new DomainsRepository(this.#db);
+    this.images = new ImagesRepository(this.#db);
   }
 
   #depth = 0;

@@ -153,4 +153,14 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX domains_by_app ON domains(app_id, created_at);
   `,
+  `
+  CREATE TABLE images (
+    id TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    commit_sha TEXT,
+    processes TEXT NOT NULL
+  );
+  CREATE INDEX images_by_app ON images(app_id, created_at);
+  `,
 ];

@@ -104,6 +104,34 @@ describe('apps', () => {
     expect(h.routing.current().byHost.get('renamed.localhost')).toMatchObject({ appName: 'renamed', maintenance: true });
   });
 
+  it('stack:set container (PATCH build_stack): a never-deployed app is on it at once; unknown stacks are refused', async () => {
+    await h.request('POST', '/apps', { name: 'demo' });
+    const res = await h.request('PATCH', '/apps/demo', { build_stack: 'container' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ build_stack: { name: 'container' }, stack: { name: 'container' } });
+    expect((await h.request('GET', '/apps/demo')).body).toMatchObject({ build_stack: { name: 'container' }, stack: { name: 'container' } });
+    expect((await h.request('PATCH', '/apps/demo', { build_stack: { name: 'heroku-24' } })).body).toMatchObject({ stack: { name: 'heroku-24' } });
+    expect(await h.request('PATCH', '/apps/demo', { build_stack: 'cedar-14' })).toMatchObject({
+      status: 422,
+      body: { id: 'invalid_params', message: 'Stack cedar-14 is not available in Berth; it runs heroku-24 and container.' },
+    });
+  });
+
+  it('stack:set on a deployed app changes build_stack only: the next deploy moves the app', async () => {
+    const app = (await h.request('POST', '/apps', { name: 'demo' })).body as Json;
+    // A deployed release pins an artifact.
+    h.store.releases.insert({
+      id: '99999999-0000-4000-8000-000000000001', appId: String(app['id']), description: 'Deploy 1', status: 'succeeded',
+      createdAt: '2026-01-01T00:00:00Z', artifact: { type: 'slug', id: 's1' }, config: {}, addonPlanNames: [],
+      userId: 'u', userEmail: 'dev@example.test', outputStreamUrl: null,
+    });
+    h.store.releases.makeCurrent(String(app['id']), '99999999-0000-4000-8000-000000000001', '2026-01-01T00:00:00Z');
+    expect((await h.request('PATCH', '/apps/demo', { build_stack: 'container' })).body).toMatchObject({
+      build_stack: { name: 'container' },
+      stack: { name: 'heroku-24' },
+    });
+  });
+
   it('rejects a rename to an invalid or taken name', async () => {
     await h.request('POST', '/apps', { name: 'demo' });
     await h.request('POST', '/apps', { name: 'other' });

@@ -16,13 +16,15 @@ type Json = Record<string, unknown>;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('stacks', () => {
-  it('GET /stacks lists heroku-24, the default, with the id apps carry', async () => {
+  it('GET /stacks lists heroku-24, the default, with the id apps carry, and the container stack', async () => {
     const app = (await h.request('POST', '/apps', { name: 'demo' })).body as { stack: { id: string } };
     const res = await h.request('GET', '/stacks');
     expect(res.status).toBe(200);
     expect(res.body).toEqual([
       { created_at: expect.stringMatching(/Z$/), default: true, id: app.stack.id, name: 'heroku-24', state: 'public', updated_at: expect.stringMatching(/Z$/) },
+      { created_at: expect.stringMatching(/Z$/), default: false, id: expect.stringMatching(UUID), name: 'container', state: 'public', updated_at: expect.stringMatching(/Z$/) },
     ]);
+    expect((await h.request('GET', '/stacks/container')).body).toMatchObject({ name: 'container', default: false });
     expect((await h.request('GET', '/stacks/heroku-24')).body).toMatchObject({ name: 'heroku-24', default: true });
     expect((await h.request('GET', `/stacks/${app.stack.id}`)).body).toMatchObject({ name: 'heroku-24' });
     expect(await h.request('GET', '/stacks/heroku-18')).toMatchObject({

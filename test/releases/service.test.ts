@@ -420,4 +420,28 @@ describe('retention', () => {
     await sweepRetention(p.store, p.engine, { keepReleases: 20, keepDays: 30 });
     expect(await p.engine.imageExists(slug?.image ?? '')).toBe(true);
   });
+
+  it('expires image releases like slug releases: their images go, only those carrying that build’s label', async () => {
+    const at = new Date(Date.now() - 40 * DAY).toISOString().slice(0, 19) + 'Z';
+    const images: string[] = [];
+    for (let i = 0; i < 22; i++) {
+      const id = randomUUID();
+      const ref = `berth/image:${id.replace(/-/g, '')}`;
+      p.engine.addImage(ref, { labels: { 'berth.app': app.id, 'berth.image': id } });
+      images.push(ref);
+      p.store.images.insert({ id, appId: app.id, createdAt: at, commit: null, processes: { web: { image: ref, imageId: ref, command: 'x', entrypoint: null } } });
+      const made = p.store.releases.insert({
+        id: randomUUID(), appId: app.id, description: `Deploy ${id.slice(0, 8)}`, status: 'succeeded', createdAt: at,
+        artifact: { type: 'image', id }, config: {}, addonPlanNames: [], userId: 'u1', userEmail: EMAIL, outputStreamUrl: null,
+      });
+      p.store.releases.makeCurrent(app.id, made.id, at);
+    }
+    // v3 and v4 are more than 20 back and old; v3's image name now belongs to someone else.
+    p.engine.addImage(images[0] ?? '', { labels: {} });
+    expect(await sweepRetention(p.store, p.engine, { keepReleases: 20, keepDays: 30 })).toBe(2);
+    expect(p.services.releases.get(app, '4').status).toBe('expired');
+    expect(await p.engine.imageExists(images[0] ?? '')).toBe(true);
+    expect(await p.engine.imageExists(images[1] ?? '')).toBe(false);
+    expect(await p.engine.imageExists(images[2] ?? '')).toBe(true);
+  });
 });

@@ -388,6 +388,51 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       await expect(runtime.start({ ...spec('sleeps', 'web.12'), image: ref })).rejects.toThrow();
     });
 
+    it('builds an image from a Dockerfile: steps stream, build args, stages and the target, labels, CMD; tags', async () => {
+      const base = `berth/${unique}:base`;
+      const ref = `berth/${unique}:built`;
+      const first = `berth/${unique}:first`;
+      images.push(base, ref, first);
+      await runtime.tagImage(image, base);
+      expect((await runtime.imageInfo(base))?.id).toBe((await runtime.imageInfo(image))?.id);
+      const dockerfile = [
+        'ARG BASE',
+        'FROM ${BASE} AS first',
+        'ARG GREETING=hello',
+        'LABEL stage=first greeting=$GREETING',
+        'CMD ["bash", "-c", "echo first"]',
+        'FROM first',
+        'LABEL stage=second',
+        'CMD echo "$GREETING from second"',
+      ].join('\n');
+      const context = () => tarOf({ 'sub/': '', 'sub/Dockerfile.web': dockerfile });
+      const out = collect();
+      const built = await runtime.buildImage({
+        context: context(),
+        dockerfile: 'sub/Dockerfile.web',
+        ref,
+        buildArgs: { BASE: base, GREETING: 'hi' },
+        labels: { 'berth.app': unique },
+        output: out.stream,
+      });
+      expect(out.text()).toMatch(/^Step 1\/\d+ : ARG BASE$/m);
+      expect(out.text()).toMatch(/Successfully built [0-9a-f]{12}/);
+      expect(built).toMatchObject({ ref, labels: { 'berth.app': unique, stage: 'second', greeting: 'hi' }, cmd: ['/bin/sh', '-c', 'echo "$GREETING from second"'] });
+      expect((await runtime.imageInfo(ref))?.cmd).toEqual(['/bin/sh', '-c', 'echo "$GREETING from second"']);
+      expect((await runtime.listImages([`berth.app=${unique}`, 'stage=second'])).map((i) => i.id)).toEqual([built.id]);
+
+      const target = await runtime.buildImage({ context: context(), dockerfile: 'sub/Dockerfile.web', ref: first, target: 'first', buildArgs: { BASE: base } });
+      expect(target).toMatchObject({ labels: { stage: 'first', greeting: 'hello' }, cmd: ['bash', '-c', 'echo first'] });
+
+      await expect(
+        runtime.buildImage({ context: tarOf({ Dockerfile: `FROM ${base}\nRUN exit 3\n` }), dockerfile: 'Dockerfile', ref: `berth/${unique}:failed` }),
+      ).rejects.toMatchObject({ name: 'ImageBuildError', message: expect.stringContaining('returned a non-zero code: 3') });
+      // Removing the second name leaves the image under its first.
+      await runtime.removeImage(base);
+      expect(await runtime.imageExists(base)).toBe(false);
+      expect(await runtime.imageExists(image)).toBe(true);
+    });
+
     it('imports a root filesystem tarball as an image with the given labels', async () => {
       const ref = `berth/${unique}:imported`;
       images.push(ref);

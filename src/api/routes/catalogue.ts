@@ -1,10 +1,11 @@
 // The platform's catalogue, which the heroku CLI reads for `apps:stacks`, `regions`, `ps:type` and its rate-limit
-// checks: Berth's one stack, the two regions it runs on this machine alike, the dyno sizes it enforces, and a rate
+// checks: Berth's stack and the container stack (heroku.yml Docker deploys), the two regions it runs on this machine alike, the dyno sizes it enforces, and a rate
 // limit that never runs out (Berth does not limit requests).
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { REGIONS } from '../../apps/index.js';
 import { dynoSizes, type DynoSize } from '../../dynos/index.js';
 import { raise } from '../../errors.js';
+import { CONTAINER_STACK } from '../../settings.js';
 import type { ApiServices } from '../context.js';
 import { sendPage } from '../paging.js';
 import { schemas, type AppParams, type DynoSizeParams, type RegionParams, type StackParams } from '../schemas.js';
@@ -16,7 +17,7 @@ const BY_ID_AND_NAME = ['id', 'name'] as const;
 const RATE_LIMIT = 4500;
 
 export const catalogueRoutes: FastifyPluginAsync<ApiServices> = async (api, services) => {
-  const stacks = () => [stackShape(services.platform.stack, true)];
+  const stacks = () => [stackShape(services.platform.stack, true), stackShape(CONTAINER_STACK, false)];
   const listStacks = async (request: FastifyRequest, reply: FastifyReply) =>
     sendPage(request, reply, stacks(), BY_ID_AND_NAME, (stack, field) => (field === 'name' ? stack.name : stack.id), (stack) => stack);
   api.get('/stacks', { schema: schemas.none }, listStacks);

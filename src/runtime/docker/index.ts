@@ -13,6 +13,7 @@ import {
   type ContainerState,
   type ContainerSummary,
   type ExecSpec,
+  type ImageBuildSpec,
   type ImageInfo,
   type ImportOptions,
   type ProcessSignal,
@@ -99,6 +100,14 @@ export class DockerRuntime implements Runtime {
   commit(id: string, ref: string, options: CommitOptions = {}): Promise<ImageInfo> {
     return images.commit(this.#docker, id, ref, options);
   }
+  buildImage(spec: ImageBuildSpec): Promise<ImageInfo> {
+    return images.buildImage(this.#docker, spec);
+  }
+
+  tagImage(ref: string, newRef: string): Promise<void> {
+    return images.tagImage(this.#docker, ref, newRef);
+  }
+
 
   run(spec: RunSpec): Promise<number> {
     return attach.run(this.#docker, this.#scoped(spec));

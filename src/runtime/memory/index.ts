@@ -35,20 +35,23 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { BerthLabels } from '../labels.js';
-import type {
-  AttachedIo,
-  CommitOptions,
-  ContainerSpec,
-  ContainerState,
-  ContainerSummary,
-  ExecSpec,
-  ImageInfo,
-  ImportOptions,
-  ProcessSignal,
-  RunSpec,
-  Runtime,
+import {
+  ImageBuildError,
+  type AttachedIo,
+  type CommitOptions,
+  type ContainerSpec,
+  type ContainerState,
+  type ContainerSummary,
+  type ExecSpec,
+  type ImageBuildSpec,
+  type ImageInfo,
+  type ImportOptions,
+  type ProcessSignal,
+  type RunSpec,
+  type Runtime,
 } from '../port.js';
 import { MemoryFiles } from './files.js';
+import { buildStages } from './build.js';
 import { applyChanges, matchesLabelFilters } from './images.js';
 import { ScriptedProcess, type Script } from './process.js';
 
@@ -93,6 +96,17 @@ interface MemoryImage {
   readonly labels: Readonly<Record<string, string>>;
   readonly env: Readonly<Record<string, string>>;
   readonly files: MemoryFiles;
+  readonly entrypoint: readonly string[] | null;
+  readonly cmd: readonly string[] | null;
+}
+
+/** What a test (or a build) says an image is made of. */
+interface ImageParts {
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly files?: MemoryFiles;
+  readonly entrypoint?: readonly string[] | null;
+  readonly cmd?: readonly string[] | null;
 }
 
 interface Chunk {
@@ -194,13 +208,15 @@ export class MemoryRuntime implements Runtime {
   }
 
   /** Makes an image exist (a stack image, or a slug the test pretends was built). */
-  addImage(ref: string, options: { labels?: Readonly<Record<string, string>>; env?: Readonly<Record<string, string>>; files?: MemoryFiles } = {}): ImageInfo {
+  addImage(ref: string, options: ImageParts = {}): ImageInfo {
     const image: MemoryImage = {
       id: `sha256:${randomBytes(32).toString('hex')}`,
       created: new Date().toISOString(),
       labels: { ...options.labels },
       env: { ...options.env },
       files: options.files ?? MemoryFiles.skeleton(),
+      entrypoint: options.entrypoint ?? null,
+      cmd: options.cmd ?? null,
     };
     this.#images.set(ref, image);
     return infoOf(ref, image);
@@ -277,7 +293,10 @@ export class MemoryRuntime implements Runtime {
     this.#fault('removeImage');
     const found = this.#image(ref);
     if (found === undefined) return;
-    for (const [name, image] of this.#images) if (image === found.image) this.#images.delete(name);
+    // By name with other names left, only that name goes (as `docker rmi -f <tag>` untags); by id, every name.
+    const names = [...this.#images].filter(([, image]) => image === found.image).map(([name]) => name);
+    if (this.#images.has(ref) && names.length > 1) return void this.#images.delete(ref);
+    for (const name of names) this.#images.delete(name);
   }
 
   async listImages(labels: readonly string[]): Promise<ImageInfo[]> {
@@ -290,6 +309,40 @@ export class MemoryRuntime implements Runtime {
       out.push(infoOf(ref, image));
     }
     return out;
+  }
+
+  async buildImage(spec: ImageBuildSpec): Promise<ImageInfo> {
+    this.#fault('buildImage');
+    spec.signal?.throwIfAborted();
+    const context = new MemoryFiles();
+    await context.unpack('/', spec.context);
+    const dockerfile = context.read(`/${spec.dockerfile.replace(/^\.?\//, '')}`);
+    if (dockerfile === undefined) throw new ImageBuildError(`Cannot locate specified Dockerfile: ${spec.dockerfile}`);
+    const say = (text: string) => spec.output?.write(text);
+    const built = buildStages(dockerfile.toString('utf8'), {
+      target: spec.target,
+      buildArgs: spec.buildArgs ?? {},
+      base: (ref) => this.#image(ref)?.image,
+      say,
+    });
+    const from = built.from === undefined ? undefined : this.#image(built.from)?.image;
+    const info = this.addImage(spec.ref, {
+      labels: { ...built.labels, ...spec.labels },
+      env: built.env,
+      files: from === undefined ? new MemoryFiles() : MemoryFiles.copyOf(from.files),
+      entrypoint: built.entrypoint,
+      cmd: built.cmd,
+    });
+    say(`Successfully built ${info.id.slice('sha256:'.length, 'sha256:'.length + 12)}\n`);
+    say(`Successfully tagged ${spec.ref.includes(':') ? spec.ref : `${spec.ref}:latest`}\n`);
+    return info;
+  }
+
+  async tagImage(ref: string, newRef: string): Promise<void> {
+    this.#fault('tagImage');
+    const found = this.#image(ref);
+    if (found === undefined) throw engineError(404, `No such image: ${ref}`);
+    this.#images.set(newRef, found.image);
   }
 
   async commit(id: string, ref: string, options: CommitOptions = {}): Promise<ImageInfo> {
@@ -622,5 +675,13 @@ export class MemoryRuntime implements Runtime {
 }
 
 function infoOf(ref: string, image: MemoryImage): ImageInfo {
-  return { id: image.id, ref, sizeBytes: image.files.sizeBytes, created: image.created, labels: image.labels };
+  return {
+    id: image.id,
+    ref,
+    sizeBytes: image.files.sizeBytes,
+    created: image.created,
+    labels: image.labels,
+    entrypoint: image.entrypoint,
+    cmd: image.cmd,
+  };
 }

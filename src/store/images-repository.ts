@@ -1,0 +1,42 @@
+// Images of container-stack builds (heroku.yml): one row per build, an image per process type, pinned by releases
+// as the artifact `{type: 'image', id}` beside slugs.
+import type { ImageRecord, ProcessImage } from '../contracts/records.js';
+import type { Db } from './database.js';
+
+interface ImageRow {
+  id: string;
+  app_id: string;
+  created_at: string;
+  commit_sha: string | null;
+  processes: string;
+}
+
+function toRecord(row: ImageRow): ImageRecord {
+  return {
+    id: row.id,
+    appId: row.app_id,
+    createdAt: row.created_at,
+    commit: row.commit_sha,
+    processes: JSON.parse(row.processes) as Record<string, ProcessImage>,
+  };
+}
+
+export class ImagesRepository {
+  readonly #db: Db;
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  insert(image: ImageRecord): ImageRecord {
+    this.#db
+      .prepare('INSERT INTO images (id, app_id, created_at, commit_sha, processes) VALUES (@id, @appId, @createdAt, @commit, @processes)')
+      .run({ ...image, processes: JSON.stringify(image.processes) });
+    return this.get(image.id) as ImageRecord;
+  }
+
+  get(id: string): ImageRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
+    return row && toRecord(row);
+  }
+
+}
