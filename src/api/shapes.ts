@@ -83,7 +83,8 @@ export function appShape(app: AppRecord, ctx: ShapeContext) {
 export function releaseShape(release: ReleaseRecord, app: AppRecord) {
   return {
     addon_plan_names: release.addonPlanNames,
-    artifacts: release.artifact ? [{ type: release.artifact.type, id: release.artifact.id }] : [],
+    // The schema names an image artifact `oci-image` (release.artifact.id is a slug id or an oci-image id).
+    artifacts: release.artifact ? [{ type: release.artifact.type === 'image' ? 'oci-image' : 'slug', id: release.artifact.id }] : [],
     app: { id: app.id, name: app.name },
     created_at: release.createdAt,
     description: release.description,

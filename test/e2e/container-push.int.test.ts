@@ -118,7 +118,7 @@ describe('container stack: heroku.yml push to serving', () => {
     const app = (await api<{ stack: { name: string }; build_stack: { name: string } }>(daemon, `/apps/${APP}`)).body;
     expect(app.stack.name).toBe('container');
     const current = (await releases(daemon, APP)).at(-1) as unknown as { status: string; artifacts: Array<{ type: string }>; slug: unknown };
-    expect(current).toMatchObject({ status: 'succeeded', artifacts: [{ type: 'image' }], slug: null });
+    expect(current).toMatchObject({ status: 'succeeded', artifacts: [{ type: 'oci-image' }], slug: null });
     const formation = (await api<Array<{ type: string; quantity: number; command: string }>>(daemon, `/apps/${APP}/formation`)).body;
     expect(formation.map((f) => [f.type, f.quantity, f.command]).sort()).toEqual([
       ['release', 0, 'python3 release.py'],
