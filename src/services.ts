@@ -2,7 +2,7 @@
 // exactly the objects the daemon serves.
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { ApiServices } from './api/index.js';
+import { resourceShape, type ApiServices } from './api/index.js';
 import { AppsService } from './apps/index.js';
 import { BuildsService, SlugCompiler } from './builds/index.js';
 import { registryBlobUrl } from './buildpacks/index.js';
@@ -18,6 +18,7 @@ import { hostTrust, type Runtime } from './runtime/index.js';
 import { gitHost, webUrl, type Settings } from './settings.js';
 import { SourcesService } from './sources/index.js';
 import type { Store } from './store/index.js';
+import { WebhooksService } from './webhooks/index.js';
 
 export interface Services extends ApiServices {
   readonly events: EventBus;
@@ -115,7 +116,7 @@ export function createServices(deps: ServiceDeps): Services {
     sourceLimits: { maxBytes: settings.sourceMaxBytes, maxEntries: settings.sourceMaxEntries },
   });
   const builds = new BuildsService(
-    { store, logplex, releases, queues, compiler, sources, runtime, account: () => account, logger: logger.child({ module: 'build' }) },
+    { store, logplex, releases, queues, compiler, sources, runtime, events, account: () => account, logger: logger.child({ module: 'build' }) },
     {
       dataDir: settings.dataDir,
       stack: settings.stack,
@@ -138,6 +139,21 @@ export function createServices(deps: ServiceDeps): Services {
     },
   );
   events.on('app.destroyed', ({ appId }) => git.removeApp(appId));
+  const shapeContext = () => ({
+    account,
+    gitUrl: (app: string) => `https://${gitHost(settings)}/${app}.git`,
+    webUrl: (app: string) => webUrl(settings, app),
+  });
+  const webhooks = new WebhooksService(
+    { store, account: () => account, shape: (change, app) => resourceShape(change, app, shapeContext(), urls.buildOutput) },
+    {
+      attemptTimeoutMs: settings.webhookAttemptTimeoutMs,
+      retryBaseMs: settings.webhookRetryBaseMs,
+      retryMaxMs: settings.webhookRetryMaxMs,
+      retryWindowMs: settings.webhookRetryWindowSeconds * 1000,
+    },
+  );
+  events.on('resource.changed', (change) => webhooks.notify(change));
   return {
     git,
     apps,
@@ -151,14 +167,11 @@ export function createServices(deps: ServiceDeps): Services {
     logplex,
     logSessions,
     logDrains,
+    webhooks,
     queues,
     urls,
     account: () => account,
     platform: { stack: settings.stack, registryBlobUrl },
-    shapes: () => ({
-      account,
-      gitUrl: (app) => `https://${gitHost(settings)}/${app}.git`,
-      webUrl: (app) => webUrl(settings, app),
-    }),
+    shapes: shapeContext,
   };
 }

@@ -56,6 +56,9 @@ export type DynoParams = AppParams & { readonly dyno: string };
 export type DomainParams = AppParams & { readonly domain: string };
 export type DrainParams = AppParams & { readonly drain: string };
 export type CollaboratorParams = AppParams & { readonly collaborator: string };
+export type WebhookParams = AppParams & { readonly webhook: string };
+export type WebhookDeliveryParams = AppParams & { readonly delivery: string };
+export type WebhookEventParams = AppParams & { readonly event: string };
 export interface StackParams {
   readonly stack: string;
 }
@@ -155,6 +158,22 @@ export interface DomainBody {
   readonly sni_endpoint?: string | null;
 }
 
+export interface WebhookBody {
+  readonly include?: string[];
+  readonly level?: 'notify' | 'sync';
+  readonly url?: string;
+  readonly secret?: string | null;
+  readonly authorization?: string | null;
+}
+
+const webhookFields = {
+  include: { type: 'array', items: string },
+  level: { type: 'string', enum: ['notify', 'sync'] },
+  url: string,
+  secret: stringOrNull,
+  authorization: stringOrNull,
+} as const;
+
 const formationUpdate = { quantity, size: nameRef, dyno_size: nameRef } as const;
 /** Buildpack entries: a reference string or an object naming it by one of these keys. */
 function buildpackItems(keys: readonly string[]): Record<string, unknown> {
@@ -218,4 +237,6 @@ export const schemas = {
   domainCreate: route({ params: pathParams, body: body(['hostname'], { hostname: string, sni_endpoint: stringOrNull }) }),
   sourceCreate: route({ body: ignoredBody }),
   addonCreate: route({ params: pathParams, body: body(['plan'], { plan: { type: ['string', 'object'], minLength: 1, required: ['name'], properties: { name: nonBlank } } }) }),
+  webhookCreate: route({ params: pathParams, body: body(['include', 'level', 'url'], webhookFields) }),
+  webhookUpdate: route({ params: pathParams, body: optionalBody(webhookFields) }),
 } as const satisfies Record<string, FastifySchema>;

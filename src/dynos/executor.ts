@@ -37,6 +37,8 @@ export interface ExecutorDeps {
   readonly timings: LifecycleTimings;
   /** After every change of state or port (the routing snapshot is rebuilt). */
   readonly changed: (appId: string) => void;
+  /** A dyno was made (`previous` null), changed state, or was forgotten (`gone`): app webhooks' `dyno` events. */
+  readonly stateChanged?: (dyno: DynoRecord, previous: DynoRecord['state'] | null, gone?: boolean) => void;
   /** Whether something accepts connections on 127.0.0.1:port (default: a TCP connect). */
   readonly probe?: (port: number) => Promise<boolean>;
   /** An engine call failed where the dyno carries on regardless (the daemon's log hears of it). */
@@ -79,7 +81,10 @@ export class DynoExecutor {
       createdAt: now,
       updatedAt: now,
     };
-    if (!record) deps.store.dynos.insertDyno(this.#record);
+    if (!record) {
+      deps.store.dynos.insertDyno(this.#record);
+      deps.stateChanged?.(this.#record, null);
+    }
   }
 
   /** The dyno's row as the API shows it. */
@@ -263,6 +268,7 @@ export class DynoExecutor {
         return this.#cancel(effect.timer);
       case 'forget':
         this.#deps.store.dynos.deleteDyno(this.#record.id);
+        this.#deps.stateChanged?.(this.#record, this.#record.state, true);
         return;
     }
   }
@@ -276,7 +282,9 @@ export class DynoExecutor {
   #persist(changes: DynoChanges): void {
     const now = apiTimestamp();
     this.#deps.store.dynos.updateDyno(this.#record.id, changes, now);
+    const before = this.#record.state;
     this.#record = { ...this.#record, ...changes, updatedAt: now };
+    if (this.#record.state !== before) this.#deps.stateChanged?.(this.#record, before);
   }
 
   /**

@@ -8,6 +8,7 @@ import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord, FormationRecord, ReleaseRecord } from '../contracts/records.js';
 import { berthError, raise } from '../errors.js';
 import { API_LINES, type Logplex } from '../logs/index.js';
+import type { EventBus } from '../events.js';
 import type { Store } from '../store/index.js';
 import { artifactOf, type Artifact } from './artifact.js';
 import type { DynoSet } from './dyno-set.js';
@@ -30,6 +31,7 @@ export interface FormationDeps {
   readonly account: () => Account;
   readonly dynos: DynoSet;
   readonly executor: ExecutorDeps;
+  readonly events: EventBus;
 }
 
 /** What a dyno of formation `f` runs on `release`. */
@@ -70,6 +72,11 @@ export class Formation {
         store.dynos.upsertFormation(next);
         formation.set(update.type, next);
         touched.push(next);
+        const previous = {
+          ...(quantity !== current.quantity ? { quantity: current.quantity } : {}),
+          ...(size !== current.size ? { size: current.size } : {}),
+        };
+        store.afterCommit(() => this.#deps.events.emit('resource.changed', { appId: app.id, resource: 'formation', formation: next, action: 'update', previous }));
       }
       this.#scaledTo(app.id, [...formation.values()]);
       return touched;

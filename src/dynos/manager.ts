@@ -63,6 +63,14 @@ export class DynoManager implements RoutingSource {
       trust: deps.trust,
       timings: deps.timings,
       changed: (appId) => this.#routing.dynoChanged(appId),
+      stateChanged: (dyno, previous, gone) =>
+        deps.events.emit('resource.changed', {
+          appId: dyno.appId,
+          resource: 'dyno',
+          dyno,
+          action: gone === true ? 'destroy' : previous === null ? 'create' : 'update',
+          previous: previous === null || gone === true ? {} : { state: previous },
+        }),
       ...(deps.report ? { report: deps.report } : {}),
     };
     this.#formation = new Formation({
@@ -71,6 +79,7 @@ export class DynoManager implements RoutingSource {
       account: deps.account,
       dynos: this.#dynos,
       executor: this.#executor,
+      events: deps.events,
     });
     this.#oneOffs = new OneOffDynos({
       runtime: deps.runtime,

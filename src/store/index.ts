@@ -10,6 +10,7 @@ import { LogRepository } from './log-repository.js';
 import { DrainsRepository } from './drains-repository.js';
 import { DomainsRepository } from './domains-repository.js';
 import { ReleasesRepository } from './releases-repository.js';
+import { WebhooksRepository } from './webhooks-repository.js';
 
 export type { StoredLogLine } from './log-repository.js';
 export type { LogDrainRecord } from './drains-repository.js';
@@ -18,6 +19,13 @@ export type { AppChanges, NewApp } from './apps-repository.js';
 export type { NewRelease } from './releases-repository.js';
 export type { NewBuild } from './builds-repository.js';
 export type { SourceRecord } from './sources-repository.js';
+export type {
+  WebhookAttempt,
+  WebhookDeliveryRecord,
+  WebhookDeliveryStatus,
+  WebhookEventRecord,
+  WebhookRecord,
+} from './webhooks-repository.js';
 
 export interface StoreOptions {
   /** Path of the SQLite file, or `:memory:` for unit tests. */
@@ -36,6 +44,7 @@ export class Store {
   readonly sources: SourcesRepository;
   readonly dynos: DynosRepository;
   readonly domains: DomainsRepository;
+  readonly webhooks: WebhooksRepository;
 
   constructor(options: StoreOptions) {
     this.#db = openDatabase(options.file);
@@ -48,6 +57,7 @@ export class Store {
     this.sources = new SourcesRepository(this.#db);
     this.dynos = new DynosRepository(this.#db);
     this.domains = new DomainsRepository(this.#db);
+    this.webhooks = new WebhooksRepository(this.#db);
   }
 
   #depth = 0;
