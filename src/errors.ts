@@ -59,6 +59,7 @@ export const CATALOGUE = {
   dyno_size_not_found: notFound('dyno-size', 'dyno size'),
   log_drain_not_found: notFound('log-drain', 'log drain'),
   webhook_not_found: notFound('webhook'),
+  feature_not_found: notFound('feature'),
   webhook_delivery_not_found: notFound('webhook-delivery', 'webhook delivery'),
   webhook_event_not_found: notFound('webhook-event', 'webhook event'),
   log_session_not_found: notFound('log-session', 'log session'),

@@ -8,7 +8,8 @@ import { BuildsService, SlugCompiler } from './builds/index.js';
 import { registryBlobUrl } from './buildpacks/index.js';
 import { DynoManager, Rendezvous } from './dynos/index.js';
 import type { Account } from './contracts/records.js';
-import { DomainsService } from './domains/index.js';
+import { APP_DOMAIN_SUFFIX, DomainsService } from './domains/index.js';
+import { FeaturesService, RUNTIME_DYNO_METADATA } from './features/index.js';
 import { EventBus } from './events.js';
 import { GitService, INTERNAL_PUSH_PATH } from './git/index.js';
 import { drainTrust, LogDrains, Logplex, LogSessions } from './logs/index.js';
@@ -71,8 +72,13 @@ export function createServices(deps: ServiceDeps): Services {
   // router serves) is an event.
   const rendezvous = new Rendezvous();
   const domains = new DomainsService(store, events);
+  const features = new FeaturesService(store, account.createdAt);
   const dynos = new DynoManager({
     extraHosts: (appId) => domains.customHostnames(appId),
+    metadata: {
+      enabled: (appId) => features.enabled(appId, RUNTIME_DYNO_METADATA),
+      defaultDomain: (appName) => `${appName}${APP_DOMAIN_SUFFIX}`,
+    },
     rendezvous,
     runtime,
     store,
@@ -168,6 +174,7 @@ export function createServices(deps: ServiceDeps): Services {
     logSessions,
     logDrains,
     webhooks,
+    features,
     queues,
     urls,
     account: () => account,

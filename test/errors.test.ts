@@ -27,6 +27,7 @@ const PINNED: Readonly<Record<ErrorCode, Row>> = {
   dyno_size_not_found: ['not_found', 404, "Couldn't find that dyno size.", 'dyno-size'],
   log_drain_not_found: ['not_found', 404, "Couldn't find that log drain.", 'log-drain'],
   webhook_not_found: ['not_found', 404, "Couldn't find that webhook.", 'webhook'],
+  feature_not_found: ['not_found', 404, "Couldn't find that feature.", 'feature'],
   webhook_delivery_not_found: ['not_found', 404, "Couldn't find that webhook delivery.", 'webhook-delivery'],
   webhook_event_not_found: ['not_found', 404, "Couldn't find that webhook event.", 'webhook-event'],
   log_session_not_found: ['not_found', 404, "Couldn't find that log session.", 'log-session'],

@@ -8,6 +8,7 @@ import type { DomainsService } from '../domains/index.js';
 import type { ReleasesService } from '../releases/index.js';
 import type { SourcesService } from '../sources/index.js';
 import type { WebhooksService } from '../webhooks/index.js';
+import type { FeaturesService } from '../features/index.js';
 import type { ShapeContext } from './shapes.js';
 
 export interface ApiServices {
@@ -20,6 +21,7 @@ export interface ApiServices {
   readonly logSessions: LogSessions;
   readonly logDrains: LogDrains;
   readonly webhooks: WebhooksService;
+  readonly features: FeaturesService;
   readonly account: () => Account;
   /** What the platform offers: the one stack new apps get, and the buildpack registry's answer for a name. */
   readonly platform: {

@@ -59,6 +59,13 @@ export type CollaboratorParams = AppParams & { readonly collaborator: string };
 export type WebhookParams = AppParams & { readonly webhook: string };
 export type WebhookDeliveryParams = AppParams & { readonly delivery: string };
 export type WebhookEventParams = AppParams & { readonly event: string };
+export type AppFeatureParams = AppParams & { readonly feature: string };
+export interface FeatureParams {
+  readonly feature: string;
+}
+export interface FeatureBody {
+  readonly enabled: boolean;
+}
 export interface StackParams {
   readonly stack: string;
 }
@@ -239,4 +246,5 @@ export const schemas = {
   addonCreate: route({ params: pathParams, body: body(['plan'], { plan: { type: ['string', 'object'], minLength: 1, required: ['name'], properties: { name: nonBlank } } }) }),
   webhookCreate: route({ params: pathParams, body: body(['include', 'level', 'url'], webhookFields) }),
   webhookUpdate: route({ params: pathParams, body: optionalBody(webhookFields) }),
+  featureUpdate: route({ params: pathParams, body: body(['enabled'], { enabled: { type: 'boolean' } }) }),
 } as const satisfies Record<string, FastifySchema>;

@@ -21,6 +21,7 @@ import { domainsRoutes } from './routes/domains.js';
 import { catalogueRoutes } from './routes/catalogue.js';
 import { buildpackRegistryRoutes } from './routes/buildpack-registry.js';
 import { webhooksRoutes } from './routes/webhooks.js';
+import { featuresRoutes } from './routes/features.js';
 
 export interface ApiOptions {
   readonly apiKey: string;
@@ -111,6 +112,7 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   await api.register(catalogueRoutes, services);
   await api.register(buildpackRegistryRoutes, services);
   await api.register(webhooksRoutes, services);
+  await api.register(featuresRoutes, services);
   if (options.git) await api.register(gitRoutes, { git: options.git, apiKey: options.apiKey });
   return api;
 }

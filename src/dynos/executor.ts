@@ -37,6 +37,8 @@ export interface ExecutorDeps {
   readonly timings: LifecycleTimings;
   /** After every change of state or port (the routing snapshot is rebuilt). */
   readonly changed: (appId: string) => void;
+  /** Variables beyond the config vars a dyno starts with (dyno metadata, when the app has it on). */
+  readonly extraEnv?: (dyno: DynoRecord, workload: Workload) => Readonly<Record<string, string>>;
   /** A dyno was made (`previous` null), changed state, or was forgotten (`gone`): app webhooks' `dyno` events. */
   readonly stateChanged?: (dyno: DynoRecord, previous: DynoRecord['state'] | null, gone?: boolean) => void;
   /** Whether something accepts connections on 127.0.0.1:port (default: a TCP connect). */
@@ -317,6 +319,7 @@ export class DynoExecutor {
         memoryBytes: dynoSize(workload.size).r15Mb * 1024 * 1024,
         pidsLimit: dynoSize(workload.size).pidsLimit,
         trust: this.#deps.trust,
+        ...(this.#deps.extraEnv ? { extraEnv: this.#deps.extraEnv(this.#record, workload) } : {}),
       }),
     );
     this.#containers.set(container.id, container);

@@ -14,6 +14,7 @@ import { DynoSet } from './dyno-set.js';
 import type { ExecutorDeps } from './executor.js';
 import { Formation, type FormationUpdate } from './formation.js';
 import type { LifecycleTimings } from './lifecycle.js';
+import { dynoMetadataEnv, type DynoMetadataSource } from './metadata.js';
 import { OneOffDynos, type OneOffRequest } from './one-offs.js';
 import { PortPool } from './ports.js';
 import { recoverDynos } from './recovery.js';
@@ -35,6 +36,8 @@ export interface DynoManagerDeps {
   readonly rendezvous?: Rendezvous;
   /** Host names of an app beyond `<app>.localhost` (custom domains). */
   readonly extraHosts?: (appId: string) => readonly string[];
+  /** Which apps have `runtime-dyno-metadata` on (features/, through the composition root). */
+  readonly metadata?: DynoMetadataSource;
   /** Engine failures a dyno carried on through (for the daemon's log). */
   readonly report?: (error: unknown, what: string) => void;
 }
@@ -63,6 +66,7 @@ export class DynoManager implements RoutingSource {
       trust: deps.trust,
       timings: deps.timings,
       changed: (appId) => this.#routing.dynoChanged(appId),
+      ...(deps.metadata ? { extraEnv: dynoMetadataEnv(deps.store, deps.metadata) } : {}),
       stateChanged: (dyno, previous, gone) =>
         deps.events.emit('resource.changed', {
           appId: dyno.appId,

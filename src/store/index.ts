@@ -11,6 +11,7 @@ import { DrainsRepository } from './drains-repository.js';
 import { DomainsRepository } from './domains-repository.js';
 import { ReleasesRepository } from './releases-repository.js';
 import { WebhooksRepository } from './webhooks-repository.js';
+import { FeaturesRepository } from './features-repository.js';
 
 export type { StoredLogLine } from './log-repository.js';
 export type { LogDrainRecord } from './drains-repository.js';
@@ -19,6 +20,7 @@ export type { AppChanges, NewApp } from './apps-repository.js';
 export type { NewRelease } from './releases-repository.js';
 export type { NewBuild } from './builds-repository.js';
 export type { SourceRecord } from './sources-repository.js';
+export type { FeatureSwitch } from './features-repository.js';
 export type {
   WebhookAttempt,
   WebhookDeliveryRecord,
@@ -45,6 +47,7 @@ export class Store {
   readonly dynos: DynosRepository;
   readonly domains: DomainsRepository;
   readonly webhooks: WebhooksRepository;
+  readonly features: FeaturesRepository;
 
   constructor(options: StoreOptions) {
     this.#db = openDatabase(options.file);
@@ -58,6 +61,7 @@ export class Store {
     this.dynos = new DynosRepository(this.#db);
     this.domains = new DomainsRepository(this.#db);
     this.webhooks = new WebhooksRepository(this.#db);
+    this.features = new FeaturesRepository(this.#db);
   }
 
   #depth = 0;

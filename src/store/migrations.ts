@@ -191,4 +191,20 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX webhook_deliveries_by_app ON webhook_deliveries(app_id, seq);
   CREATE INDEX webhook_deliveries_by_status ON webhook_deliveries(status);
   `,
+  `
+  CREATE TABLE app_features (
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (app_id, name)
+  );
+  CREATE TABLE account_features (
+    name TEXT PRIMARY KEY,
+    enabled INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
 ];
