@@ -94,6 +94,7 @@ export class DynoManager implements RoutingSource {
       account: deps.account,
       releasePhaseTimeoutSeconds: deps.releasePhaseTimeoutSeconds,
       ...(deps.rendezvous ? { rendezvous: deps.rendezvous } : {}),
+      ...(deps.metadata ? { extraEnv: dynoMetadataEnv(deps.store, deps.metadata) } : {}),
     });
     deps.events.on('release.current', ({ appId, releaseId }) => {
       // A new app's first releases (and every deploy) make the app routable at once: until its web dyno is up the

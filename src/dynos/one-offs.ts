@@ -8,6 +8,7 @@ import { API_LINES, DYNO_LINES, type Logplex } from '../logs/index.js';
 import type { ContainerTrust, Runtime } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
 import { artifactOf } from './artifact.js';
+import type { Workload } from './lifecycle.js';
 import { oneOffName, runAttached, runOneOff, type OneOffDeps } from './one-off.js';
 import type { PortPool } from './ports.js';
 import type { Rendezvous } from './rendezvous.js';
@@ -31,6 +32,8 @@ export interface OneOffDynosDeps {
   readonly releasePhaseTimeoutSeconds: number;
   /** Where `heroku run` attaches; without it, attached runs are refused. */
   readonly rendezvous?: Rendezvous;
+  /** Variables beyond the config vars a one-off starts with (dyno metadata, when the app has it on). */
+  readonly extraEnv?: (dyno: DynoRecord, workload: Workload) => Readonly<Record<string, string>>;
 }
 
 /** How long an attached run waits for its client before R13. */
@@ -105,7 +108,10 @@ export class OneOffDynos {
       size,
       kind: 'run' as const,
       name,
-      extraEnv: request.env,
+      extraEnv: {
+        ...this.#deps.extraEnv?.(record, { releaseId: release.id, version: release.version, artifact, config: release.config, command: request.command, size }),
+        ...request.env,
+      },
       onUp: (containerId?: string) =>
         running.set(name, { ...record, state: 'up', containerId: containerId ?? null, updatedAt: apiTimestamp() }),
     };
