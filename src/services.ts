@@ -9,7 +9,7 @@ import { registryBlobUrl } from './buildpacks/index.js';
 import { DynoManager, Rendezvous } from './dynos/index.js';
 import type { Account } from './contracts/records.js';
 import { APP_DOMAIN_SUFFIX, DomainsService } from './domains/index.js';
-import { FeaturesService, RUNTIME_DYNO_METADATA } from './features/index.js';
+import { FeaturesService, PREBOOT, RUNTIME_DYNO_METADATA } from './features/index.js';
 import { EventBus } from './events.js';
 import { GitService, INTERNAL_PUSH_PATH } from './git/index.js';
 import { drainTrust, LogDrains, Logplex, LogSessions } from './logs/index.js';
@@ -75,6 +75,7 @@ export function createServices(deps: ServiceDeps): Services {
   const features = new FeaturesService(store, account.createdAt);
   const dynos = new DynoManager({
     extraHosts: (appId) => domains.customHostnames(appId),
+    preboot: { enabled: (appId) => features.enabled(appId, PREBOOT), overlapSeconds: settings.prebootOverlapSeconds },
     metadata: {
       enabled: (appId) => features.enabled(appId, RUNTIME_DYNO_METADATA),
       defaultDomain: (appName) => `${appName}${APP_DOMAIN_SUFFIX}`,

@@ -84,6 +84,8 @@ export interface Settings {
   readonly logDrainBufferLines: number;
   /** Log drains per app (Heroku: 5). */
   readonly logDrainsPerApp: number;
+  /** Preboot: once a new web dyno is up, the old one keeps serving this long before its SIGTERM (Heroku: ~2 min). */
+  readonly prebootOverlapSeconds: number;
   /** App webhooks: how long one delivery attempt may take (Heroku does not publish its own). */
   readonly webhookAttemptTimeoutMs: number;
   /** App webhooks at level `sync`: the first retry's delay, doubled per attempt up to the cap (Heroku: hourly). */
@@ -198,6 +200,7 @@ export function loadSettings(env: Env = process.env): Settings {
     logTailBufferLines: int(env, 'BERTH_LOG_TAIL_BUFFER', 4096),
     logDrainBufferLines: int(env, 'BERTH_LOG_DRAIN_BUFFER', 1024),
     logDrainsPerApp: int(env, 'BERTH_LOG_DRAINS_PER_APP', 5),
+    prebootOverlapSeconds: int(env, 'BERTH_PREBOOT_OVERLAP_SECONDS', 120),
     webhookAttemptTimeoutMs: int(env, 'BERTH_WEBHOOK_ATTEMPT_TIMEOUT_MS', 30_000),
     webhookRetryBaseMs: int(env, 'BERTH_WEBHOOK_RETRY_BASE_MS', 10_000),
     webhookRetryMaxMs: int(env, 'BERTH_WEBHOOK_RETRY_MAX_MS', 60 * 60 * 1000),

@@ -59,6 +59,7 @@ export class DynoExecutor {
   /** Removals under way: a port is given back only once its container is gone. */
   readonly #removals = new Set<Promise<void>>();
   #waiters: (() => void)[] = [];
+  #upWaiters: ((up: boolean) => void)[] = [];
 
   constructor(deps: ExecutorDeps, appId: string, name: string, workload: Workload, record?: DynoRecord) {
     this.#deps = deps;
@@ -107,6 +108,18 @@ export class DynoExecutor {
   /** `Restarting` (a release, a config change, `ps:restart`) or `Cycling`; resolves once the new instance runs. */
   restart(reason: RestartReason = 'Restarting', workload?: Workload): Promise<void> {
     return this.#send({ kind: 'restart', reason, ...(workload ? { workload } : {}) });
+  }
+
+  /** Resolves true once the dyno is `up`, false if it crashes, stops or is forgotten first (preboot waits on it). */
+  untilUp(): Promise<boolean> {
+    if (this.#record.state === 'up') return Promise.resolve(true);
+    return new Promise((resolve) => this.#upWaiters.push(resolve));
+  }
+
+  #wakeUpWaiters(up: boolean): void {
+    const waiters = this.#upWaiters;
+    this.#upWaiters = [];
+    for (const waiter of waiters) waiter(up);
   }
 
   /** Scale-down or app destruction; resolves once the container is gone and the row deleted. */
@@ -271,6 +284,7 @@ export class DynoExecutor {
       case 'forget':
         this.#deps.store.dynos.deleteDyno(this.#record.id);
         this.#deps.stateChanged?.(this.#record, this.#record.state, true);
+        this.#wakeUpWaiters(false);
         return;
     }
   }
@@ -286,7 +300,10 @@ export class DynoExecutor {
     this.#deps.store.dynos.updateDyno(this.#record.id, changes, now);
     const before = this.#record.state;
     this.#record = { ...this.#record, ...changes, updatedAt: now };
-    if (this.#record.state !== before) this.#deps.stateChanged?.(this.#record, before);
+    if (this.#record.state !== before) {
+      this.#deps.stateChanged?.(this.#record, before);
+      if (this.#record.state !== 'starting') this.#wakeUpWaiters(this.#record.state === 'up');
+    }
   }
 
   /**

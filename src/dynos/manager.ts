@@ -12,7 +12,7 @@ import type { ContainerTrust, Runtime } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
 import { DynoSet } from './dyno-set.js';
 import type { ExecutorDeps } from './executor.js';
-import { Formation, type FormationUpdate } from './formation.js';
+import { Formation, type FormationUpdate, type PrebootSource } from './formation.js';
 import type { LifecycleTimings } from './lifecycle.js';
 import { dynoMetadataEnv, type DynoMetadataSource } from './metadata.js';
 import { OneOffDynos, type OneOffRequest } from './one-offs.js';
@@ -36,6 +36,8 @@ export interface DynoManagerDeps {
   readonly rendezvous?: Rendezvous;
   /** Host names of an app beyond `<app>.localhost` (custom domains). */
   readonly extraHosts?: (appId: string) => readonly string[];
+  /** Which apps have `preboot` on, and the overlap (features/ and settings, through the composition root). */
+  readonly preboot?: PrebootSource;
   /** Which apps have `runtime-dyno-metadata` on (features/, through the composition root). */
   readonly metadata?: DynoMetadataSource;
   /** Engine failures a dyno carried on through (for the daemon's log). */
@@ -84,6 +86,7 @@ export class DynoManager implements RoutingSource {
       dynos: this.#dynos,
       executor: this.#executor,
       events: deps.events,
+      ...(deps.preboot ? { preboot: deps.preboot } : {}),
     });
     this.#oneOffs = new OneOffDynos({
       runtime: deps.runtime,

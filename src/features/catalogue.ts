@@ -27,5 +27,6 @@ export const ACCOUNT_FEATURES: readonly FeatureDefinition[] = [
   { name: 'dashboard-repositories-api', displayName: 'Repositories API', description: 'Use the repositories API for GitHub connections', docUrl: `${DEV_CENTER}github-integration`, state: 'beta' },
 ];
 
-/** The one feature that changes what Berth does today: dynos/ reads it at launch (the others are listed only). */
+/** The features that change what Berth does: dynos/ reads them (the others are listed only). */
 export const RUNTIME_DYNO_METADATA = 'runtime-dyno-metadata';
+export const PREBOOT = 'preboot';
