@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { resourceShape, type ApiServices } from './api/index.js';
-import { AppsService } from './apps/index.js';
+import { AppsService, CollaboratorsService } from './apps/index.js';
 import { BuildsService, SlugCompiler } from './builds/index.js';
 import { registryBlobUrl } from './buildpacks/index.js';
 import { DynoManager, Rendezvous } from './dynos/index.js';
@@ -176,6 +176,7 @@ export function createServices(deps: ServiceDeps): Services {
     logDrains,
     webhooks,
     features,
+    collaborators: new CollaboratorsService(store, () => account),
     queues,
     urls,
     account: () => account,

@@ -1,5 +1,5 @@
 // What the API routes may use: services only (DESIGN.md), plus the shape context.
-import type { AppsService } from '../apps/index.js';
+import type { AppsService, CollaboratorsService } from '../apps/index.js';
 import type { BuildsService } from '../builds/index.js';
 import type { LogDrains, LogSessions } from '../logs/index.js';
 import type { Account } from '../contracts/records.js';
@@ -22,6 +22,7 @@ export interface ApiServices {
   readonly logDrains: LogDrains;
   readonly webhooks: WebhooksService;
   readonly features: FeaturesService;
+  readonly collaborators: CollaboratorsService;
   readonly account: () => Account;
   /** What the platform offers: the one stack new apps get, and the buildpack registry's answer for a name. */
   readonly platform: {

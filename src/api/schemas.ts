@@ -63,6 +63,9 @@ export type AppFeatureParams = AppParams & { readonly feature: string };
 export interface FeatureParams {
   readonly feature: string;
 }
+export interface CollaboratorBody {
+  readonly user: string;
+}
 export interface FeatureBody {
   readonly enabled: boolean;
 }
@@ -246,5 +249,6 @@ export const schemas = {
   addonCreate: route({ params: pathParams, body: body(['plan'], { plan: { type: ['string', 'object'], minLength: 1, required: ['name'], properties: { name: nonBlank } } }) }),
   webhookCreate: route({ params: pathParams, body: body(['include', 'level', 'url'], webhookFields) }),
   webhookUpdate: route({ params: pathParams, body: optionalBody(webhookFields) }),
+  collaboratorCreate: route({ params: pathParams, body: body(['user'], { user: nonBlank, silent: booleanOrNull }) }),
   featureUpdate: route({ params: pathParams, body: body(['enabled'], { enabled: { type: 'boolean' } }) }),
 } as const satisfies Record<string, FastifySchema>;

@@ -22,6 +22,7 @@ import { catalogueRoutes } from './routes/catalogue.js';
 import { buildpackRegistryRoutes } from './routes/buildpack-registry.js';
 import { webhooksRoutes } from './routes/webhooks.js';
 import { featuresRoutes } from './routes/features.js';
+import { collaboratorsRoutes } from './routes/collaborators.js';
 
 export interface ApiOptions {
   readonly apiKey: string;
@@ -113,6 +114,7 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   await api.register(buildpackRegistryRoutes, services);
   await api.register(webhooksRoutes, services);
   await api.register(featuresRoutes, services);
+  await api.register(collaboratorsRoutes, services);
   if (options.git) await api.register(gitRoutes, { git: options.git, apiKey: options.apiKey });
   return api;
 }

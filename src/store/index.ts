@@ -12,6 +12,7 @@ import { DomainsRepository } from './domains-repository.js';
 import { ReleasesRepository } from './releases-repository.js';
 import { WebhooksRepository } from './webhooks-repository.js';
 import { FeaturesRepository } from './features-repository.js';
+import { CollaboratorsRepository } from './collaborators-repository.js';
 
 export type { StoredLogLine } from './log-repository.js';
 export type { LogDrainRecord } from './drains-repository.js';
@@ -21,6 +22,7 @@ export type { NewRelease } from './releases-repository.js';
 export type { NewBuild } from './builds-repository.js';
 export type { SourceRecord } from './sources-repository.js';
 export type { FeatureSwitch } from './features-repository.js';
+export type { CollaboratorRecord } from './collaborators-repository.js';
 export type {
   WebhookAttempt,
   WebhookDeliveryRecord,
@@ -48,6 +50,7 @@ export class Store {
   readonly domains: DomainsRepository;
   readonly webhooks: WebhooksRepository;
   readonly features: FeaturesRepository;
+  readonly collaborators: CollaboratorsRepository;
 
   constructor(options: StoreOptions) {
     this.#db = openDatabase(options.file);
@@ -62,6 +65,7 @@ export class Store {
     this.domains = new DomainsRepository(this.#db);
     this.webhooks = new WebhooksRepository(this.#db);
     this.features = new FeaturesRepository(this.#db);
+    this.collaborators = new CollaboratorsRepository(this.#db);
   }
 
   #depth = 0;

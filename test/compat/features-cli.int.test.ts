@@ -1,6 +1,6 @@
 // The real `heroku` CLI (v11) with app and account features on a real daemon: features, features:info,
 // features:enable/disable, labs, labs:info, labs:enable/disable; and runtime-dyno-metadata's variables in the web
-// dyno and in a one-off of a real deploy.
+// dyno and in a one-off of a real deploy; access, access:add, access:remove (collaborators).
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,5 +113,25 @@ describe('heroku CLI: features and labs', () => {
     expect(vars['HEROKU_RELEASE_CREATED_AT']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(vars['HEROKU_DYNO_ID']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(vars['HEROKU_DYNO_ID']).not.toBe(web?.id);
+  });
+});
+
+describe('heroku CLI: access (collaborators)', () => {
+  it('access lists the owner; access:add and access:remove manage a collaborator', async () => {
+    const owner = await heroku(['access', '-a', app.name]);
+    expectCode(owner, 0);
+    expect(owner.stdout).toMatch(new RegExp(`${email.replace(/\./g, '\\.')}\\s+owner`));
+    const added = await heroku(['access:add', 'pat@example.test', '-a', app.name]);
+    expectCode(added, 0);
+    expect(added.stderr).toContain(`Adding pat@example.test access to the app ${app.name}... done`);
+    const list = await heroku(['access', '-a', app.name]);
+    expect(list.stdout).toMatch(/pat@example\.test\s+collaborator/);
+    const again = await heroku(['access:add', 'pat@example.test', '-a', app.name]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain(`pat@example.test is already a collaborator on ${app.name}.`);
+    const removed = await heroku(['access:remove', 'pat@example.test', '-a', app.name]);
+    expectCode(removed, 0);
+    expect(removed.stderr).toContain(`Removing pat@example.test access from the app ${app.name}... done`);
+    expect((await heroku(['access', '-a', app.name])).stdout).not.toContain('pat@example.test');
   });
 });
