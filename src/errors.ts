@@ -89,6 +89,7 @@ export const CATALOGUE = {
   // ---- releases ---------------------------------------------------------------------------------------------------
   release_expired: invalid('Cannot roll back to v{version}: its slug has expired.'),
   release_not_succeeded: invalid('Cannot roll back to v{version}: it did not succeed.'),
+  slug_not_uploaded: invalid('Slug {slug} has no blob yet: PUT its .tgz to the blob URL first.'),
   release_target_missing: invalid('Give either slug (a slug id) or release (a release id or version to roll back to).'),
   // ---- formation and dynos ----------------------------------------------------------------------------------------
   formation_quantity_invalid: invalid('Invalid quantity: {quantity}. Use a number, or +N / -N.'),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { resourceShape, type ApiServices } from './api/index.js';
 import { AppsService, CollaboratorsService } from './apps/index.js';
-import { BuildsService, SlugCompiler } from './builds/index.js';
+import { BuildsService, SlugCompiler, SlugUploads } from './builds/index.js';
 import { registryBlobUrl } from './buildpacks/index.js';
 import { DynoManager, Rendezvous } from './dynos/index.js';
 import type { Account } from './contracts/records.js';
@@ -177,6 +177,15 @@ export function createServices(deps: ServiceDeps): Services {
     webhooks,
     features,
     collaborators: new CollaboratorsService(store, () => account),
+    slugUploads: new SlugUploads({
+      store,
+      runtime,
+      runImage: settings.stackRunImage,
+      stack: settings.stack,
+      dataDir: settings.dataDir,
+      maxBytes: settings.slugMaxBytes,
+      blobUrl: (slugId, secret) => `${deps.publicUrl}/slugs/${slugId}/${secret}`,
+    }),
     queues,
     urls,
     account: () => account,

@@ -49,6 +49,7 @@ const PINNED: Readonly<Record<ErrorCode, Row>> = {
   config_vars_too_large: ['invalid_params', 422, 'Config vars are too large: {size} bytes of names and values, the limit is {limit} bytes.'],
   release_expired: ['invalid_params', 422, 'Cannot roll back to v{version}: its slug has expired.'],
   release_not_succeeded: ['invalid_params', 422, 'Cannot roll back to v{version}: it did not succeed.'],
+  slug_not_uploaded: ['invalid_params', 422, 'Slug {slug} has no blob yet: PUT its .tgz to the blob URL first.'],
   release_target_missing: ['invalid_params', 422, 'Give either slug (a slug id) or release (a release id or version to roll back to).'],
   formation_quantity_invalid: ['invalid_params', 422, 'Invalid quantity: {quantity}. Use a number, or +N / -N.'],
   formation_quantity_negative: ['invalid_params', 422, 'Quantity cannot be less than 0.'],

@@ -1,6 +1,6 @@
 // What the API routes may use: services only (DESIGN.md), plus the shape context.
 import type { AppsService, CollaboratorsService } from '../apps/index.js';
-import type { BuildsService } from '../builds/index.js';
+import type { BuildsService, SlugUploads } from '../builds/index.js';
 import type { LogDrains, LogSessions } from '../logs/index.js';
 import type { Account } from '../contracts/records.js';
 import type { DynoManager } from '../dynos/index.js';
@@ -23,6 +23,7 @@ export interface ApiServices {
   readonly webhooks: WebhooksService;
   readonly features: FeaturesService;
   readonly collaborators: CollaboratorsService;
+  readonly slugUploads: SlugUploads;
   readonly account: () => Account;
   /** What the platform offers: the one stack new apps get, and the buildpack registry's answer for a name. */
   readonly platform: {

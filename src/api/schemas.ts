@@ -66,6 +66,13 @@ export interface FeatureParams {
 export interface CollaboratorBody {
   readonly user: string;
 }
+export interface SlugBody {
+  readonly process_types: Record<string, string>;
+  readonly commit?: string | null;
+  readonly commit_description?: string | null;
+  readonly buildpack_provided_description?: string | null;
+  readonly checksum?: string | null;
+}
 export interface FeatureBody {
   readonly enabled: boolean;
 }
@@ -250,5 +257,16 @@ export const schemas = {
   webhookCreate: route({ params: pathParams, body: body(['include', 'level', 'url'], webhookFields) }),
   webhookUpdate: route({ params: pathParams, body: optionalBody(webhookFields) }),
   collaboratorCreate: route({ params: pathParams, body: body(['user'], { user: nonBlank, silent: booleanOrNull }) }),
+  slugCreate: route({
+    params: pathParams,
+    body: body(['process_types'], {
+      process_types: { type: 'object', additionalProperties: string },
+      commit: stringOrNull,
+      commit_description: stringOrNull,
+      buildpack_provided_description: stringOrNull,
+      checksum: stringOrNull,
+      stack: stringOrNull,
+    }),
+  }),
   featureUpdate: route({ params: pathParams, body: body(['enabled'], { enabled: { type: 'boolean' } }) }),
 } as const satisfies Record<string, FastifySchema>;

@@ -23,6 +23,7 @@ import { buildpackRegistryRoutes } from './routes/buildpack-registry.js';
 import { webhooksRoutes } from './routes/webhooks.js';
 import { featuresRoutes } from './routes/features.js';
 import { collaboratorsRoutes } from './routes/collaborators.js';
+import { slugsRoutes } from './routes/slugs.js';
 
 export interface ApiOptions {
   readonly apiKey: string;
@@ -115,6 +116,7 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   await api.register(webhooksRoutes, services);
   await api.register(featuresRoutes, services);
   await api.register(collaboratorsRoutes, services);
+  await api.register(slugsRoutes, services);
   if (options.git) await api.register(gitRoutes, { git: options.git, apiKey: options.apiKey });
   return api;
 }

@@ -227,6 +227,7 @@ export class ReleasesService {
     if (body.slug !== undefined) {
       const slug = this.#store.builds.getSlug(body.slug);
       if (!slug || slug.appId !== app.id) raise('slug_not_found');
+      if (slug.image === null) raise('slug_not_uploaded', { slug: slug.id });
       const description = body.description !== undefined && body.description !== '' ? body.description : RELEASE_DESCRIPTIONS.deploy(slug.id.slice(0, 8));
       return this.create({ app, description, config: app.config, artifact: { type: 'slug', id: slug.id } });
     }

@@ -13,6 +13,7 @@ import { ReleasesRepository } from './releases-repository.js';
 import { WebhooksRepository } from './webhooks-repository.js';
 import { FeaturesRepository } from './features-repository.js';
 import { CollaboratorsRepository } from './collaborators-repository.js';
+import { SlugUploadsRepository } from './slug-uploads-repository.js';
 
 export type { StoredLogLine } from './log-repository.js';
 export type { LogDrainRecord } from './drains-repository.js';
@@ -51,6 +52,7 @@ export class Store {
   readonly webhooks: WebhooksRepository;
   readonly features: FeaturesRepository;
   readonly collaborators: CollaboratorsRepository;
+  readonly slugUploads: SlugUploadsRepository;
 
   constructor(options: StoreOptions) {
     this.#db = openDatabase(options.file);
@@ -66,6 +68,7 @@ export class Store {
     this.webhooks = new WebhooksRepository(this.#db);
     this.features = new FeaturesRepository(this.#db);
     this.collaborators = new CollaboratorsRepository(this.#db);
+    this.slugUploads = new SlugUploadsRepository(this.#db);
   }
 
   #depth = 0;

@@ -218,4 +218,10 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (app_id, email)
   );
   `,
+  `
+  CREATE TABLE slug_uploads (
+    slug_id TEXT PRIMARY KEY REFERENCES slugs(id) ON DELETE CASCADE,
+    secret TEXT NOT NULL
+  );
+  `,
 ];
