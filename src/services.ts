@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { resourceShape, type ApiServices } from './api/index.js';
-import { AppsService, CollaboratorsService } from './apps/index.js';
+import { AccountService, AppsService, CollaboratorsService } from './apps/index.js';
 import { BuildsService, SlugCompiler, SlugUploads } from './builds/index.js';
 import { registryBlobUrl } from './buildpacks/index.js';
 import { DynoManager, Rendezvous } from './dynos/index.js';
@@ -41,7 +41,10 @@ export interface ServiceDeps {
 
 export function createServices(deps: ServiceDeps): Services {
   const { settings, store, runtime, logger } = deps;
-  const account: Account = store.account.ensure(settings.accountId, settings.accountEmail, 'Berth Developer', new Date().toISOString().slice(0, 19) + 'Z');
+  store.account.ensure(settings.accountId, settings.accountEmail, 'Berth Developer', new Date().toISOString().slice(0, 19) + 'Z');
+  const accounts = new AccountService(store);
+  // Read from the store each time: `PATCH /account` may rename it.
+  const account = (): Account => accounts.current();
   const events = new EventBus(deps.onEventError ?? ((event, error) => logger.error({ err: error, event }, 'event listener failed')));
   const logplex = new Logplex(store);
   const queues = new AppQueues();
@@ -72,7 +75,7 @@ export function createServices(deps: ServiceDeps): Services {
   // router serves) is an event.
   const rendezvous = new Rendezvous();
   const domains = new DomainsService(store, events);
-  const features = new FeaturesService(store, account.createdAt);
+  const features = new FeaturesService(store, account().createdAt);
   const dynos = new DynoManager({
     extraHosts: (appId) => domains.customHostnames(appId),
     preboot: { enabled: (appId) => features.enabled(appId, PREBOOT), overlapSeconds: settings.prebootOverlapSeconds },
@@ -87,7 +90,7 @@ export function createServices(deps: ServiceDeps): Services {
     events,
     queues,
     trust: hostTrust(),
-    account: () => account,
+    account,
     // The dyno timings are the settings of the same names.
     timings: settings,
     ports: { min: settings.dynoPortMin, max: settings.dynoPortMax },
@@ -96,7 +99,7 @@ export function createServices(deps: ServiceDeps): Services {
   });
   events.on('routing.changed', () => dynos.republish());
   const releases = new ReleasesService(
-    { store, logplex, events, queues, releasePhase: dynos, account: () => account },
+    { store, logplex, events, queues, releasePhase: dynos, account },
     { dataDir: settings.dataDir, outputMaxBytes: settings.outputMaxBytes, outputUrl: urls.releaseOutput },
   );
   const apps = new AppsService(store, releases, events, { stack: settings.stack, configVarsMaxBytes: settings.configVarsMaxBytes });
@@ -123,7 +126,7 @@ export function createServices(deps: ServiceDeps): Services {
     sourceLimits: { maxBytes: settings.sourceMaxBytes, maxEntries: settings.sourceMaxEntries },
   });
   const builds = new BuildsService(
-    { store, logplex, releases, queues, compiler, sources, runtime, events, account: () => account, logger: logger.child({ module: 'build' }) },
+    { store, logplex, releases, queues, compiler, sources, runtime, events, account, logger: logger.child({ module: 'build' }) },
     {
       dataDir: settings.dataDir,
       stack: settings.stack,
@@ -147,12 +150,12 @@ export function createServices(deps: ServiceDeps): Services {
   );
   events.on('app.destroyed', ({ appId }) => git.removeApp(appId));
   const shapeContext = () => ({
-    account,
+    account: account(),
     gitUrl: (app: string) => `https://${gitHost(settings)}/${app}.git`,
     webUrl: (app: string) => webUrl(settings, app),
   });
   const webhooks = new WebhooksService(
-    { store, account: () => account, shape: (change, app) => resourceShape(change, app, shapeContext(), urls.buildOutput) },
+    { store, account, shape: (change, app) => resourceShape(change, app, shapeContext(), urls.buildOutput) },
     {
       attemptTimeoutMs: settings.webhookAttemptTimeoutMs,
       retryBaseMs: settings.webhookRetryBaseMs,
@@ -176,7 +179,8 @@ export function createServices(deps: ServiceDeps): Services {
     logDrains,
     webhooks,
     features,
-    collaborators: new CollaboratorsService(store, () => account),
+    collaborators: new CollaboratorsService(store, account),
+    accounts,
     slugUploads: new SlugUploads({
       store,
       runtime,
@@ -188,7 +192,7 @@ export function createServices(deps: ServiceDeps): Services {
     }),
     queues,
     urls,
-    account: () => account,
+    account,
     platform: { stack: settings.stack, registryBlobUrl },
     shapes: shapeContext,
   };

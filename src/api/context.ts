@@ -1,5 +1,5 @@
 // What the API routes may use: services only (DESIGN.md), plus the shape context.
-import type { AppsService, CollaboratorsService } from '../apps/index.js';
+import type { AccountService, AppsService, CollaboratorsService } from '../apps/index.js';
 import type { BuildsService, SlugUploads } from '../builds/index.js';
 import type { LogDrains, LogSessions } from '../logs/index.js';
 import type { Account } from '../contracts/records.js';
@@ -24,6 +24,7 @@ export interface ApiServices {
   readonly features: FeaturesService;
   readonly collaborators: CollaboratorsService;
   readonly slugUploads: SlugUploads;
+  readonly accounts: AccountService;
   readonly account: () => Account;
   /** What the platform offers: the one stack new apps get, and the buildpack registry's answer for a name. */
   readonly platform: {

@@ -73,6 +73,9 @@ export interface SlugBody {
   readonly buildpack_provided_description?: string | null;
   readonly checksum?: string | null;
 }
+export interface AccountBody {
+  readonly name?: string | null;
+}
 export interface FeatureBody {
   readonly enabled: boolean;
 }
@@ -268,5 +271,6 @@ export const schemas = {
       stack: stringOrNull,
     }),
   }),
+  accountUpdate: route({ body: optionalBody({ name: stringOrNull, allow_tracking: booleanOrNull, beta: booleanOrNull }) }),
   featureUpdate: route({ params: pathParams, body: body(['enabled'], { enabled: { type: 'boolean' } }) }),
 } as const satisfies Record<string, FastifySchema>;

@@ -123,7 +123,7 @@ describe('collaborators', () => {
     });
   });
 
-  it('adds a collaborator by email (listed after the owner), refuses a repeat or a bad email, removes it, never the owner', async () => {
+  it('adds a collaborator by email (listed with the owner, by email), refuses a repeat or a bad email, removes it, never the owner', async () => {
     await h.request('POST', '/apps', { name: 'demo' });
     const added = await h.request('POST', '/apps/demo/collaborators', { user: 'Pat@Example.test', silent: false });
     expect(added.status).toBe(201);

@@ -4,16 +4,19 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, buildDirectory, createApp, docker, fakeCommit, fixture, type AppJson } from '../support/build.js';
+import { readFile } from 'node:fs/promises';
+import { api, buildDirectory, createApp, docker, fakeCommit, fixture, slugPath, type AppJson } from '../support/build.js';
 import { runHeroku, sandboxedCliEnv, startTestDaemon, type CliEnv, type HerokuResult, type TestDaemon } from '../support/daemon.js';
 import { egressGuard, type EgressGuard } from '../support/egress.js';
-import { appContainers, dynos, logMark, reportDeadDaemon, SHORT_TIMINGS, waitForDynos, waitForLines, waitForRelease } from '../dynos/helpers.js';
+import { appContainers, dynos, getFromDyno, logMark, reportDeadDaemon, SHORT_TIMINGS, waitForDynos, waitForLines, waitForRelease } from '../dynos/helpers.js';
 
 let daemon: TestDaemon;
 let guard: EgressGuard;
 let env: CliEnv;
 let app: AppJson;
 let email: string;
+/** The slug of the deploy below, released again on another app through the slug upload path. */
+let deployedSlug: string | undefined;
 
 function heroku(args: string[]): Promise<HerokuResult> {
   return runHeroku(args, env);
@@ -89,6 +92,7 @@ describe('heroku CLI: features and labs', () => {
     const commit = fakeCommit('features-cli');
     const run = await buildDirectory(daemon, app.name, fixture('lifecycle'), { version: commit });
     expect(run.build.status, run.output).toBe('succeeded');
+    deployedSlug = run.build.slug?.id;
     if (run.build.release) await waitForRelease(daemon, app.name, run.build.release.id);
     await waitForDynos(daemon, app.name, ['web.1'], 'up');
     const [web] = (await dynos(daemon, app.name)).filter((d) => d.name === 'web.1');
@@ -113,6 +117,25 @@ describe('heroku CLI: features and labs', () => {
     expect(vars['HEROKU_RELEASE_CREATED_AT']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(vars['HEROKU_DYNO_ID']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(vars['HEROKU_DYNO_ID']).not.toBe(web?.id);
+  });
+});
+
+describe('a slug built elsewhere, uploaded and released (POST /slugs, PUT blob, POST /releases {slug})', () => {
+  it('runs the uploaded slug in a web dyno', async () => {
+    expect(deployedSlug).toBeDefined();
+    const other = await createApp(daemon, 'slugged');
+    const slug = await api<{ id: string; blob: { method: string; url: string } }>(daemon, 'POST', `/apps/${other.name}/slugs`, {
+      process_types: { web: 'python3 web.py' },
+      commit: fakeCommit('elsewhere'),
+    });
+    expect(slug.blob.method).toBe('put');
+    const tgz = await readFile(slugPath(daemon, app.id, deployedSlug ?? ''));
+    const put = await fetch(slug.blob.url, { method: 'PUT', body: tgz, headers: { 'content-type': '' } });
+    expect(put.status).toBe(200);
+    const release = await api<{ id: string; version: number }>(daemon, 'POST', `/apps/${other.name}/releases`, { slug: slug.id, description: 'Deploy from CI' });
+    await waitForRelease(daemon, other.name, release.id);
+    await waitForDynos(daemon, other.name, ['web.1'], 'up');
+    expect(await getFromDyno(other.id, 'web.1')).toContain('web.1');
   });
 });
 

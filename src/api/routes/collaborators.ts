@@ -9,7 +9,7 @@ export const collaboratorsRoutes: FastifyPluginAsync<ApiServices> = async (api, 
 
   api.get<{ Params: AppParams }>('/apps/:app/collaborators', { schema: schemas.params }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
-    return sendPage(request, reply, collaborators.list(app), ['id', 'email'], (c, field) => (field === 'email' ? c.email : c.id), collaboratorShape);
+    return sendPage(request, reply, collaborators.list(app), ['email', 'id'], (c, field) => (field === 'email' ? c.email : c.id), collaboratorShape);
   });
 
   api.get<{ Params: CollaboratorParams }>('/apps/:app/collaborators/:collaborator', { schema: schemas.params }, async (request) =>
