@@ -55,6 +55,15 @@ export class DynoManager implements RoutingSource {
   constructor(deps: DynoManagerDeps) {
     this.#deps = deps;
     const ports = new PortPool(deps.ports.min, deps.ports.max);
+    // Formation and one-off dynos alike announce their state changes (app webhooks' `dyno` events).
+    const dynoChanged = (dyno: DynoRecord, previous: DynoRecord['state'] | null, gone?: boolean): void =>
+      deps.events.emit('resource.changed', {
+        appId: dyno.appId,
+        resource: 'dyno',
+        dyno,
+        action: gone === true ? 'destroy' : previous === null ? 'create' : 'update',
+        previous: previous === null || gone === true ? {} : { state: previous },
+      });
     this.#routing = new RoutingPublisher({
       store: deps.store,
       dynos: this.#dynos,
@@ -69,14 +78,7 @@ export class DynoManager implements RoutingSource {
       timings: deps.timings,
       changed: (appId) => this.#routing.dynoChanged(appId),
       ...(deps.metadata ? { extraEnv: dynoMetadataEnv(deps.store, deps.metadata) } : {}),
-      stateChanged: (dyno, previous, gone) =>
-        deps.events.emit('resource.changed', {
-          appId: dyno.appId,
-          resource: 'dyno',
-          dyno,
-          action: gone === true ? 'destroy' : previous === null ? 'create' : 'update',
-          previous: previous === null || gone === true ? {} : { state: previous },
-        }),
+      stateChanged: dynoChanged,
       ...(deps.report ? { report: deps.report } : {}),
     };
     this.#formation = new Formation({
@@ -98,6 +100,7 @@ export class DynoManager implements RoutingSource {
       releasePhaseTimeoutSeconds: deps.releasePhaseTimeoutSeconds,
       ...(deps.rendezvous ? { rendezvous: deps.rendezvous } : {}),
       ...(deps.metadata ? { extraEnv: dynoMetadataEnv(deps.store, deps.metadata) } : {}),
+      stateChanged: dynoChanged,
     });
     deps.events.on('release.current', ({ appId, releaseId }) => {
       // A new app's first releases (and every deploy) make the app routable at once: until its web dyno is up the

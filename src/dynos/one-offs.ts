@@ -34,6 +34,8 @@ export interface OneOffDynosDeps {
   readonly rendezvous?: Rendezvous;
   /** Variables beyond the config vars a one-off starts with (dyno metadata, when the app has it on). */
   readonly extraEnv?: (dyno: DynoRecord, workload: Workload) => Readonly<Record<string, string>>;
+  /** A one-off was made (`previous` null), came up, or ended (`gone`): app webhooks' `dyno` events. */
+  readonly stateChanged?: (dyno: DynoRecord, previous: DynoRecord['state'] | null, gone?: boolean) => void;
 }
 
 /** How long an attached run waits for its client before R13. */
@@ -97,6 +99,7 @@ export class OneOffDynos {
     };
     const running = this.#of(app.id);
     running.set(name, record);
+    this.#deps.stateChanged?.(record, null);
     logplex.write(app.id, 'app', 'api', API_LINES.oneOffStarted(request.command, this.#deps.account().email));
     const spec = {
       appId: app.id,
@@ -112,10 +115,17 @@ export class OneOffDynos {
         ...this.#deps.extraEnv?.(record, { releaseId: release.id, version: release.version, artifact, config: release.config, command: request.command, size }),
         ...request.env,
       },
-      onUp: (containerId?: string) =>
-        running.set(name, { ...record, state: 'up', containerId: containerId ?? null, updatedAt: apiTimestamp() }),
+      onUp: (containerId?: string) => {
+        const up: DynoRecord = { ...record, state: 'up', containerId: containerId ?? null, updatedAt: apiTimestamp() };
+        running.set(name, up);
+        this.#deps.stateChanged?.(up, 'starting');
+      },
     };
-    const done = () => running.delete(name);
+    const done = () => {
+      const last = running.get(name) ?? record;
+      running.delete(name);
+      this.#deps.stateChanged?.(last, last.state, true);
+    };
     const rendezvous = this.#deps.rendezvous;
     if (request.attach && record.attachSecret !== null && rendezvous) {
       const secret = record.attachSecret;

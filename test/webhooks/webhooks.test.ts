@@ -2,6 +2,7 @@
 // Heroku's body and headers, retries of `sync` webhooks, recorded deliveries and events, and Heroku-shaped errors.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { platform, type Platform } from '../support/platform.js';
+import { pretendSlug } from '../support/slugs.js';
 import { receiver, signatureOf, type Receiver } from './receiver.js';
 
 let p: Platform;
@@ -124,7 +125,7 @@ describe('app webhooks', () => {
     expect(hook.received[1]?.body.data).toMatchObject({ hostname: 'www.hooked.test', kind: 'custom' });
   });
 
-  it('retry a sync delivery that failed until the receiver takes it; notify tries once', async () => {
+  it('retry a sync delivery that failed until the receiver takes it', async () => {
     hook.answer((n) => (n <= 2 ? 503 : 200));
     await subscribe({ include: ['api:release'], level: 'sync', url: hook.url, secret: SECRET });
     p.services.apps.updateConfigVars('hooked', { A: '1' });
@@ -164,6 +165,19 @@ describe('app webhooks', () => {
     await p.services.events.settled();
     const deliveries = (await p.request('GET', '/apps/hooked/webhook-deliveries')).body as Json[];
     expect(deliveries.map((d) => d['status'])).toEqual(['pending', 'pending']);
+  });
+
+  it('deliver a one-off dyno\'s life as dyno events: create (starting), update (up), destroy', async () => {
+    await subscribe({ include: ['dyno'], level: 'notify', url: hook.url, secret: SECRET });
+    const app = p.app('hooked');
+    const slug = await pretendSlug(p, app, { worker: 'node worker.js' });
+    p.services.releases.create({ app, description: 'Deploy', config: {}, artifact: { type: 'slug', id: slug.id } });
+    await p.services.events.settled();
+    const run = p.services.dynos.runOneOff(app, { command: 'echo hi', attach: false, env: {} });
+    await hook.waitFor(3);
+    const seen = hook.received.map((r) => `${String(r.body.data['name'])}:${r.body.action}:${String(r.body.data['state'])}`);
+    expect(seen).toEqual([`${run.name}:create:starting`, `${run.name}:update:up`, `${run.name}:destroy:up`]);
+    expect(hook.received[0]?.body.data).toMatchObject({ app: { name: 'hooked' }, command: 'echo hi', release: { version: 3 } });
   });
 
   it('answer Heroku-shaped 404s for unknown deliveries and events', async () => {
