@@ -47,6 +47,7 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
   await services.builds.recover();
   await services.releases.recover();
   await services.dynos.recover();
+  services.webhooks.resume();
   const retention = { keepReleases: settings.retentionReleases, keepDays: settings.retentionDays };
   const sweep = () =>
     sweepRetention(store, runtime, retention).catch((error: unknown) => logger.error({ err: error }, 'retention sweep failed'));
@@ -81,6 +82,7 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     services.dynos.detachAll();
     await events.settled();
     services.logDrains.close();
+    services.webhooks.close();
     logplex.flush();
     store.close();
   };

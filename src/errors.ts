@@ -58,6 +58,10 @@ export const CATALOGUE = {
   dyno_not_found: notFound('dyno', 'process'),
   dyno_size_not_found: notFound('dyno-size', 'dyno size'),
   log_drain_not_found: notFound('log-drain', 'log drain'),
+  webhook_not_found: notFound('webhook'),
+  feature_not_found: notFound('feature'),
+  webhook_delivery_not_found: notFound('webhook-delivery', 'webhook delivery'),
+  webhook_event_not_found: notFound('webhook-event', 'webhook event'),
   log_session_not_found: notFound('log-session', 'log session'),
   process_type_not_found: { id: 'not_found', status: 404, message: "Couldn't find that process type ({type}).", resource: 'formation' },
   region_not_found: notFound('region'),
@@ -85,6 +89,7 @@ export const CATALOGUE = {
   // ---- releases ---------------------------------------------------------------------------------------------------
   release_expired: invalid('Cannot roll back to v{version}: its slug has expired.'),
   release_not_succeeded: invalid('Cannot roll back to v{version}: it did not succeed.'),
+  slug_not_uploaded: invalid('Slug {slug} has no blob yet: PUT its .tgz to the blob URL first.'),
   release_target_missing: invalid('Give either slug (a slug id) or release (a release id or version to roll back to).'),
   // ---- formation and dynos ----------------------------------------------------------------------------------------
   formation_quantity_invalid: invalid('Invalid quantity: {quantity}. Use a number, or +N / -N.'),
@@ -102,6 +107,12 @@ export const CATALOGUE = {
   domain_taken: invalid('{hostname} is currently in use by another app.'),
   domain_reserved: invalid('{hostname} is reserved for the app named {app}.'),
   domain_default_undeletable: invalid("{hostname} is the app's default domain and cannot be removed."),
+  collaborator_email_invalid: invalid('{email} is not a valid email address.'),
+  collaborator_already_added: invalid('{email} is already a collaborator on {app}.'),
+  collaborator_owner_unremovable: invalid('The owner of an app cannot be removed from it.'),
+  webhook_include_missing: invalid('Include must name at least one entity.'),
+  webhook_include_invalid: invalid('Include {include} is not a supported entity.'),
+  webhook_url_invalid: invalid('Url {url} is not a valid http or https URL.'),
   // ---- log drains -------------------------------------------------------------------------------------------------
   log_drain_url_invalid: invalid('Url is invalid: use https://, http://, syslog://host:port or syslog+tls://host:port.'),
   log_drain_url_taken: invalid('Url has already been taken'),

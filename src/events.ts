@@ -1,6 +1,7 @@
 // The closed catalogue of notifications between rooms (DESIGN.md "Wiring"). Commands are direct calls;
-// only these three facts are broadcast, each with one payload type.
+// only these facts are broadcast, each with one payload type.
 import { EventEmitter } from 'node:events';
+import type { ResourceChange } from './contracts/resources.js';
 
 export interface EventPayloads {
   /** A release became the app's current one: dynos restart onto it. */
@@ -12,6 +13,11 @@ export interface EventPayloads {
   'routing.changed': { appId: string; appName: string };
   /** An app is gone from the store: every room removes what it owns of it. */
   'app.destroyed': { appId: string; appName: string };
+  /**
+   * One of an app's Platform API resources (app, build, release, formation, domain) was created, updated or
+   * destroyed, or a dyno changed state: what app webhooks deliver. Emitted after the change is committed.
+   */
+  'resource.changed': ResourceChange;
 }
 
 export type EventName = keyof EventPayloads;

@@ -2,13 +2,14 @@
 // exactly the objects the daemon serves.
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { ApiServices } from './api/index.js';
-import { AppsService } from './apps/index.js';
-import { BuildsService, ImageBuilder, SlugCompiler } from './builds/index.js';
+import { resourceShape, type ApiServices } from './api/index.js';
+import { AccountService, AppsService, CollaboratorsService } from './apps/index.js';
+import { BuildsService, ImageBuilder, SlugCompiler, SlugUploads } from './builds/index.js';
 import { registryBlobUrl } from './buildpacks/index.js';
 import { DynoManager, Rendezvous } from './dynos/index.js';
 import type { Account } from './contracts/records.js';
-import { DomainsService } from './domains/index.js';
+import { APP_DOMAIN_SUFFIX, DomainsService } from './domains/index.js';
+import { FeaturesService, PREBOOT, RUNTIME_DYNO_METADATA } from './features/index.js';
 import { EventBus } from './events.js';
 import { GitService, INTERNAL_PUSH_PATH } from './git/index.js';
 import { drainTrust, LogDrains, Logplex, LogSessions } from './logs/index.js';
@@ -18,6 +19,7 @@ import { hostTrust, type Runtime } from './runtime/index.js';
 import { gitHost, webUrl, type Settings } from './settings.js';
 import { SourcesService } from './sources/index.js';
 import type { Store } from './store/index.js';
+import { WebhooksService } from './webhooks/index.js';
 
 export interface Services extends ApiServices {
   readonly events: EventBus;
@@ -39,7 +41,10 @@ export interface ServiceDeps {
 
 export function createServices(deps: ServiceDeps): Services {
   const { settings, store, runtime, logger } = deps;
-  const account: Account = store.account.ensure(settings.accountId, settings.accountEmail, 'Berth Developer', new Date().toISOString().slice(0, 19) + 'Z');
+  store.account.ensure(settings.accountId, settings.accountEmail, 'Berth Developer', new Date().toISOString().slice(0, 19) + 'Z');
+  const accounts = new AccountService(store);
+  // Read from the store each time: `PATCH /account` may rename it.
+  const account = (): Account => accounts.current();
   const events = new EventBus(deps.onEventError ?? ((event, error) => logger.error({ err: error, event }, 'event listener failed')));
   const logplex = new Logplex(store);
   const queues = new AppQueues();
@@ -70,8 +75,14 @@ export function createServices(deps: ServiceDeps): Services {
   // router serves) is an event.
   const rendezvous = new Rendezvous();
   const domains = new DomainsService(store, events);
+  const features = new FeaturesService(store, account().createdAt);
   const dynos = new DynoManager({
     extraHosts: (appId) => domains.customHostnames(appId),
+    preboot: { enabled: (appId) => features.enabled(appId, PREBOOT), overlapSeconds: settings.prebootOverlapSeconds },
+    metadata: {
+      enabled: (appId) => features.enabled(appId, RUNTIME_DYNO_METADATA),
+      defaultDomain: (appName) => `${appName}${APP_DOMAIN_SUFFIX}`,
+    },
     rendezvous,
     runtime,
     store,
@@ -79,7 +90,7 @@ export function createServices(deps: ServiceDeps): Services {
     events,
     queues,
     trust: hostTrust(),
-    account: () => account,
+    account,
     // The dyno timings are the settings of the same names.
     timings: settings,
     ports: { min: settings.dynoPortMin, max: settings.dynoPortMax },
@@ -88,7 +99,7 @@ export function createServices(deps: ServiceDeps): Services {
   });
   events.on('routing.changed', () => dynos.republish());
   const releases = new ReleasesService(
-    { store, logplex, events, queues, releasePhase: dynos, account: () => account },
+    { store, logplex, events, queues, releasePhase: dynos, account },
     { dataDir: settings.dataDir, outputMaxBytes: settings.outputMaxBytes, outputUrl: urls.releaseOutput },
   );
   const apps = new AppsService(store, releases, events, { stack: settings.stack, configVarsMaxBytes: settings.configVarsMaxBytes });
@@ -121,7 +132,7 @@ export function createServices(deps: ServiceDeps): Services {
     sourceLimits: { maxBytes: settings.sourceMaxBytes, maxEntries: settings.sourceMaxEntries },
   });
   const builds = new BuildsService(
-    { store, logplex, releases, queues, compiler, imageBuilder, sources, runtime, account: () => account, logger: logger.child({ module: 'build' }) },
+    { store, logplex, releases, queues, compiler, imageBuilder, sources, runtime, events, account, logger: logger.child({ module: 'build' }) },
     {
       dataDir: settings.dataDir,
       stack: settings.stack,
@@ -144,6 +155,21 @@ export function createServices(deps: ServiceDeps): Services {
     },
   );
   events.on('app.destroyed', ({ appId }) => git.removeApp(appId));
+  const shapeContext = () => ({
+    account: account(),
+    gitUrl: (app: string) => `https://${gitHost(settings)}/${app}.git`,
+    webUrl: (app: string) => webUrl(settings, app),
+  });
+  const webhooks = new WebhooksService(
+    { store, account, shape: (change, app) => resourceShape(change, app, shapeContext(), urls.buildOutput) },
+    {
+      attemptTimeoutMs: settings.webhookAttemptTimeoutMs,
+      retryBaseMs: settings.webhookRetryBaseMs,
+      retryMaxMs: settings.webhookRetryMaxMs,
+      retryWindowMs: settings.webhookRetryWindowSeconds * 1000,
+    },
+  );
+  events.on('resource.changed', (change) => webhooks.notify(change));
   return {
     git,
     apps,
@@ -157,14 +183,23 @@ export function createServices(deps: ServiceDeps): Services {
     logplex,
     logSessions,
     logDrains,
+    webhooks,
+    features,
+    collaborators: new CollaboratorsService(store, account),
+    accounts,
+    slugUploads: new SlugUploads({
+      store,
+      runtime,
+      runImage: settings.stackRunImage,
+      stack: settings.stack,
+      dataDir: settings.dataDir,
+      maxBytes: settings.slugMaxBytes,
+      blobUrl: (slugId, secret) => `${deps.publicUrl}/slugs/${slugId}/${secret}`,
+    }),
     queues,
     urls,
-    account: () => account,
+    account,
     platform: { stack: settings.stack, registryBlobUrl },
-    shapes: () => ({
-      account,
-      gitUrl: (app) => `https://${gitHost(settings)}/${app}.git`,
-      webUrl: (app) => webUrl(settings, app),
-    }),
+    shapes: shapeContext,
   };
 }

@@ -84,6 +84,15 @@ export interface Settings {
   readonly logDrainBufferLines: number;
   /** Log drains per app (Heroku: 5). */
   readonly logDrainsPerApp: number;
+  /** Preboot: once a new web dyno is up, the old one keeps serving this long before its SIGTERM (Heroku: ~2 min). */
+  readonly prebootOverlapSeconds: number;
+  /** App webhooks: how long one delivery attempt may take (Heroku does not publish its own). */
+  readonly webhookAttemptTimeoutMs: number;
+  /** App webhooks at level `sync`: the first retry's delay, doubled per attempt up to the cap (Heroku: hourly). */
+  readonly webhookRetryBaseMs: number;
+  readonly webhookRetryMaxMs: number;
+  /** App webhooks at level `sync`: an event is retried this long after it happened (Heroku: 72 h). */
+  readonly webhookRetryWindowSeconds: number;
   /** Router: H12, no first response byte within this many ms of forwarding (Heroku: 30 s). */
   readonly routerRequestTimeoutMs: number;
   /** Router: H15, a started response idle this long; also idle clients (Heroku: 55 s). */
@@ -191,6 +200,11 @@ export function loadSettings(env: Env = process.env): Settings {
     logTailBufferLines: int(env, 'BERTH_LOG_TAIL_BUFFER', 4096),
     logDrainBufferLines: int(env, 'BERTH_LOG_DRAIN_BUFFER', 1024),
     logDrainsPerApp: int(env, 'BERTH_LOG_DRAINS_PER_APP', 5),
+    prebootOverlapSeconds: int(env, 'BERTH_PREBOOT_OVERLAP_SECONDS', 120),
+    webhookAttemptTimeoutMs: int(env, 'BERTH_WEBHOOK_ATTEMPT_TIMEOUT_MS', 30_000),
+    webhookRetryBaseMs: int(env, 'BERTH_WEBHOOK_RETRY_BASE_MS', 10_000),
+    webhookRetryMaxMs: int(env, 'BERTH_WEBHOOK_RETRY_MAX_MS', 60 * 60 * 1000),
+    webhookRetryWindowSeconds: int(env, 'BERTH_WEBHOOK_RETRY_WINDOW_SECONDS', 72 * 60 * 60),
     routerRequestTimeoutMs: int(env, 'BERTH_ROUTER_REQUEST_TIMEOUT_MS', 30_000),
     routerIdleTimeoutMs: int(env, 'BERTH_ROUTER_IDLE_TIMEOUT_MS', 55_000),
     routerConnectTimeoutMs: int(env, 'BERTH_ROUTER_CONNECT_TIMEOUT_MS', 5_000),

@@ -1,12 +1,14 @@
 // What the API routes may use: services only (DESIGN.md), plus the shape context.
-import type { AppsService } from '../apps/index.js';
-import type { BuildsService } from '../builds/index.js';
+import type { AccountService, AppsService, CollaboratorsService } from '../apps/index.js';
+import type { BuildsService, SlugUploads } from '../builds/index.js';
 import type { LogDrains, LogSessions } from '../logs/index.js';
 import type { Account } from '../contracts/records.js';
 import type { DynoManager } from '../dynos/index.js';
 import type { DomainsService } from '../domains/index.js';
 import type { ReleasesService } from '../releases/index.js';
 import type { SourcesService } from '../sources/index.js';
+import type { WebhooksService } from '../webhooks/index.js';
+import type { FeaturesService } from '../features/index.js';
 import type { ShapeContext } from './shapes.js';
 
 export interface ApiServices {
@@ -18,6 +20,11 @@ export interface ApiServices {
   readonly sources: SourcesService;
   readonly logSessions: LogSessions;
   readonly logDrains: LogDrains;
+  readonly webhooks: WebhooksService;
+  readonly features: FeaturesService;
+  readonly collaborators: CollaboratorsService;
+  readonly slugUploads: SlugUploads;
+  readonly accounts: AccountService;
   readonly account: () => Account;
   /** What the platform offers: the one stack new apps get, and the buildpack registry's answer for a name. */
   readonly platform: {

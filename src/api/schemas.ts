@@ -56,6 +56,29 @@ export type DynoParams = AppParams & { readonly dyno: string };
 export type DomainParams = AppParams & { readonly domain: string };
 export type DrainParams = AppParams & { readonly drain: string };
 export type CollaboratorParams = AppParams & { readonly collaborator: string };
+export type WebhookParams = AppParams & { readonly webhook: string };
+export type WebhookDeliveryParams = AppParams & { readonly delivery: string };
+export type WebhookEventParams = AppParams & { readonly event: string };
+export type AppFeatureParams = AppParams & { readonly feature: string };
+export interface FeatureParams {
+  readonly feature: string;
+}
+export interface CollaboratorBody {
+  readonly user: string;
+}
+export interface SlugBody {
+  readonly process_types: Record<string, string>;
+  readonly commit?: string | null;
+  readonly commit_description?: string | null;
+  readonly buildpack_provided_description?: string | null;
+  readonly checksum?: string | null;
+}
+export interface AccountBody {
+  readonly name?: string | null;
+}
+export interface FeatureBody {
+  readonly enabled: boolean;
+}
 export interface StackParams {
   readonly stack: string;
 }
@@ -155,6 +178,22 @@ export interface DomainBody {
   readonly sni_endpoint?: string | null;
 }
 
+export interface WebhookBody {
+  readonly include?: string[];
+  readonly level?: 'notify' | 'sync';
+  readonly url?: string;
+  readonly secret?: string | null;
+  readonly authorization?: string | null;
+}
+
+const webhookFields = {
+  include: { type: 'array', items: string },
+  level: { type: 'string', enum: ['notify', 'sync'] },
+  url: string,
+  secret: stringOrNull,
+  authorization: stringOrNull,
+} as const;
+
 const formationUpdate = { quantity, size: nameRef, dyno_size: nameRef } as const;
 /** Buildpack entries: a reference string or an object naming it by one of these keys. */
 function buildpackItems(keys: readonly string[]): Record<string, unknown> {
@@ -218,4 +257,20 @@ export const schemas = {
   domainCreate: route({ params: pathParams, body: body(['hostname'], { hostname: string, sni_endpoint: stringOrNull }) }),
   sourceCreate: route({ body: ignoredBody }),
   addonCreate: route({ params: pathParams, body: body(['plan'], { plan: { type: ['string', 'object'], minLength: 1, required: ['name'], properties: { name: nonBlank } } }) }),
+  webhookCreate: route({ params: pathParams, body: body(['include', 'level', 'url'], webhookFields) }),
+  webhookUpdate: route({ params: pathParams, body: optionalBody(webhookFields) }),
+  collaboratorCreate: route({ params: pathParams, body: body(['user'], { user: nonBlank, silent: booleanOrNull }) }),
+  slugCreate: route({
+    params: pathParams,
+    body: body(['process_types'], {
+      process_types: { type: 'object', additionalProperties: string },
+      commit: stringOrNull,
+      commit_description: stringOrNull,
+      buildpack_provided_description: stringOrNull,
+      checksum: stringOrNull,
+      stack: stringOrNull,
+    }),
+  }),
+  accountUpdate: route({ body: optionalBody({ name: stringOrNull, allow_tracking: booleanOrNull, beta: booleanOrNull }) }),
+  featureUpdate: route({ params: pathParams, body: body(['enabled'], { enabled: { type: 'boolean' } }) }),
 } as const satisfies Record<string, FastifySchema>;

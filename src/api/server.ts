@@ -18,8 +18,12 @@ import { dynosRoutes } from './routes/dynos.js';
 import { sourcesRoutes } from './routes/sources.js';
 import { logsRoutes } from './routes/logs.js';
 import { domainsRoutes } from './routes/domains.js';
-import { catalogueRoutes } from './routes/catalogue.js';
+import { catalogueRoutes, RATE_LIMIT } from './routes/catalogue.js';
 import { buildpackRegistryRoutes } from './routes/buildpack-registry.js';
+import { webhooksRoutes } from './routes/webhooks.js';
+import { featuresRoutes } from './routes/features.js';
+import { collaboratorsRoutes } from './routes/collaborators.js';
+import { slugsRoutes } from './routes/slugs.js';
 
 export interface ApiOptions {
   readonly apiKey: string;
@@ -75,6 +79,8 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
 
   api.addHook('onRequest', async (request, reply) => {
     void reply.header('Request-Id', request.id);
+    // Heroku sends its request budget on every answer; Berth's is never spent.
+    void reply.header('RateLimit-Remaining', String(RATE_LIMIT));
     // Blob and stream URLs carry their own secret, as Heroku's presigned URLs do.
     if ((request.routeOptions.config as { public?: boolean } | undefined)?.public === true) return;
     if (!isAuthorized(request.headers.authorization, options.apiKey)) throw berthError('credentials_invalid');
@@ -109,6 +115,10 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   await api.register(domainsRoutes, services);
   await api.register(catalogueRoutes, services);
   await api.register(buildpackRegistryRoutes, services);
+  await api.register(webhooksRoutes, services);
+  await api.register(featuresRoutes, services);
+  await api.register(collaboratorsRoutes, services);
+  await api.register(slugsRoutes, services);
   if (options.git) await api.register(gitRoutes, { git: options.git, apiKey: options.apiKey });
   return api;
 }

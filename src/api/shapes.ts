@@ -1,6 +1,7 @@
 // Platform API v3 shapes (snake_case, as in the schema) built from Berth's records.
 import { createHash } from 'node:crypto';
 import type { Account, AppRecord, BuildpackRef, BuildRecord, DynoRecord, FormationRecord, ReleaseRecord, SlugRecord } from '../contracts/records.js';
+import type { Collaborator } from '../apps/index.js';
 import type { Domain } from '../domains/index.js';
 import type { DynoSize } from '../dynos/index.js';
 import type { LogSession } from '../logs/index.js';
@@ -266,15 +267,15 @@ export function dynoSizeId(name: string): string {
   return catalogueId('dyno-size', name);
 }
 
-/** The account owns every app; `GET /apps/{app}/collaborators` lists it as the owner, as for a personal app. */
-export function ownerCollaboratorShape(app: AppRecord, account: Account) {
+/** An app's collaborator: the owner (the one local account) or someone added with `access:add`. */
+export function collaboratorShape(c: Collaborator) {
   return {
-    app: { id: app.id, name: app.name },
-    created_at: app.createdAt,
-    id: catalogueId(`collaborator:${app.id}`, account.id),
+    app: { id: c.appId, name: c.appName },
+    created_at: c.createdAt,
+    id: c.id,
     permissions: [],
-    role: 'owner',
-    updated_at: app.createdAt,
-    user: { email: account.email, federated: false, id: account.id },
+    role: c.role,
+    updated_at: c.updatedAt,
+    user: { email: c.email, federated: false, id: c.userId },
   };
 }

@@ -65,7 +65,9 @@ export class AppsService {
       const app = this.#store.apps.insert({ id: randomUUID(), name, createdAt: apiTimestamp(), stack, region });
       this.#releases.create({ app, description: RELEASE_DESCRIPTIONS.initial, config: {}, artifact: null });
       this.#releases.create({ app, description: RELEASE_DESCRIPTIONS.logplex, config: {}, artifact: null });
-      return this.get(app.id);
+      const made = this.get(app.id);
+      this.#store.afterCommit(() => this.#events.emit('resource.changed', { appId: made.id, resource: 'app', app: made, action: 'create' }));
+      return made;
     });
   }
 
@@ -101,6 +103,14 @@ export class AppsService {
         if (this.#store.releases.current(app.id)?.artifact == null) changes.stack = changes.buildStack;
       }
       const updated = this.#store.apps.update(app.id, changes, apiTimestamp());
+      const previous = {
+        ...(changes.name !== undefined ? { name: app.name } : {}),
+        ...(changes.maintenance !== undefined && changes.maintenance !== app.maintenance ? { maintenance: app.maintenance } : {}),
+        ...(changes.buildStack !== undefined && changes.buildStack !== app.buildStack ? { build_stack: { name: app.buildStack } } : {}),
+      };
+      if (Object.keys(previous).length > 0) {
+        this.#store.afterCommit(() => this.#events.emit('resource.changed', { appId: updated.id, resource: 'app', app: updated, action: 'update', previous }));
+      }
       // A rename or a maintenance switch changes what the router serves.
       if (changes.name !== undefined || changes.maintenance !== undefined) {
         this.#store.afterCommit(() => this.#events.emit('routing.changed', { appId: updated.id, appName: updated.name }));

@@ -11,6 +11,7 @@ import type { Account, AppRecord, BuildpackRef, BuildRecord, ConfigVars, Release
 import type { SourceRef } from '../contracts/sources.js';
 import { sameSecret } from '../credentials.js';
 import { raise } from '../errors.js';
+import type { EventBus } from '../events.js';
 import { API_LINES, OutputStream, RELEASE_DESCRIPTIONS, replayFile, type Logplex } from '../logs/index.js';
 import type { AppQueues, QueueTurn } from '../queue.js';
 import type { Runtime } from '../runtime/index.js';
@@ -53,6 +54,8 @@ export interface BuildsDeps {
   readonly runtime: Runtime;
   readonly account: () => Account;
   readonly logger: Logger;
+  /** Builds made and finished are announced (app webhooks' `api:build`). */
+  readonly events: EventBus;
 }
 
 export interface CreateBuildRequest {
@@ -116,6 +119,7 @@ export class BuildsService {
         stack: app.buildStack,
       });
       this.#deps.logplex.write(app.id, 'app', 'api', API_LINES.buildStarted(user.email));
+      this.#changed(record, 'create');
       return record;
     });
     // Opened when the build gets its slot: a queued build holds its waiting lines in memory, not a file descriptor.
@@ -282,6 +286,7 @@ export class BuildsService {
         artifact: { type: 'slug', id: slug.id },
       });
       store.builds.finish(build.id, { status: 'succeeded', slugId: slug.id, releaseId: made.id, buildpacks: used }, apiTimestamp());
+      this.#finished(build.id);
       logplex.write(appId, 'app', 'api', API_LINES.buildSucceeded());
       return made;
     });
@@ -319,9 +324,21 @@ export class BuildsService {
         artifact: { type: 'image', id: built.imageId },
       });
       store.builds.finish(build.id, { status: 'succeeded', releaseId: made.id, buildpacks: [] }, apiTimestamp());
+      this.#finished(build.id);
       logplex.write(app.id, 'app', 'api', API_LINES.buildSucceeded());
       return made;
     });
+  }
+
+  /** Announces a build made or finished, once committed. */
+  #changed(build: BuildRecord, action: 'create' | 'update'): void {
+    const previous = action === 'update' ? { status: 'pending' } : {};
+    this.#deps.store.afterCommit(() => this.#deps.events.emit('resource.changed', { appId: build.appId, resource: 'build', build, action, previous }));
+  }
+
+  #finished(buildId: string): void {
+    const build = this.#deps.store.builds.get(buildId);
+    if (build !== undefined) this.#changed(build, 'update');
   }
 
   /** The end of a failed build's output (its `!` lines, `Push failed`), the build failed, and `Build failed` logged. */
@@ -334,6 +351,7 @@ export class BuildsService {
     store.transaction(() => {
       if (!store.builds.get(build.id)) return;
       store.builds.finish(build.id, { status: 'failed' }, apiTimestamp());
+      this.#finished(build.id);
       if (store.apps.getById(appId)) {
         logplex.write(appId, 'app', 'api', API_LINES.buildFailed(this.#options.outputUrl(build.id, build.outputSecret)));
       }

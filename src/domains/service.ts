@@ -85,7 +85,9 @@ export class DomainsService {
       return this.#store.domains.insert({ id: randomUUID(), appId: app.id, hostname, cname: null, status: 'succeeded', createdAt: now, updatedAt: now });
     });
     this.#events.emit('routing.changed', { appId: app.id, appName: app.name });
-    return this.#custom(app, record);
+    const domain = this.#custom(app, record);
+    this.#events.emit('resource.changed', { appId: app.id, resource: 'domain', domain, action: 'create' });
+    return domain;
   }
 
   remove(app: AppRecord, idOrHostname: string): Domain {
@@ -93,6 +95,7 @@ export class DomainsService {
     if (domain.kind === 'heroku') raise('domain_default_undeletable', { hostname: domain.hostname });
     this.#store.domains.delete(domain.id);
     this.#events.emit('routing.changed', { appId: app.id, appName: app.name });
+    this.#events.emit('resource.changed', { appId: app.id, resource: 'domain', domain, action: 'destroy' });
     return domain;
   }
 

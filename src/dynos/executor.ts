@@ -38,6 +38,10 @@ export interface ExecutorDeps {
   readonly timings: LifecycleTimings;
   /** After every change of state or port (the routing snapshot is rebuilt). */
   readonly changed: (appId: string) => void;
+  /** Variables beyond the config vars a dyno starts with (dyno metadata, when the app has it on). */
+  readonly extraEnv?: (dyno: DynoRecord, workload: Workload) => Readonly<Record<string, string>>;
+  /** A dyno was made (`previous` null), changed state, or was forgotten (`gone`): app webhooks' `dyno` events. */
+  readonly stateChanged?: (dyno: DynoRecord, previous: DynoRecord['state'] | null, gone?: boolean) => void;
   /** Whether something accepts connections on 127.0.0.1:port (default: a TCP connect). */
   readonly probe?: (port: number) => Promise<boolean>;
   /** An engine call failed where the dyno carries on regardless (the daemon's log hears of it). */
@@ -56,6 +60,7 @@ export class DynoExecutor {
   /** Removals under way: a port is given back only once its container is gone. */
   readonly #removals = new Set<Promise<void>>();
   #waiters: (() => void)[] = [];
+  #upWaiters: ((up: boolean) => void)[] = [];
 
   constructor(deps: ExecutorDeps, appId: string, name: string, workload: Workload, record?: DynoRecord) {
     this.#deps = deps;
@@ -80,7 +85,10 @@ export class DynoExecutor {
       createdAt: now,
       updatedAt: now,
     };
-    if (!record) deps.store.dynos.insertDyno(this.#record);
+    if (!record) {
+      deps.store.dynos.insertDyno(this.#record);
+      deps.stateChanged?.(this.#record, null);
+    }
   }
 
   /** The dyno's row as the API shows it. */
@@ -101,6 +109,18 @@ export class DynoExecutor {
   /** `Restarting` (a release, a config change, `ps:restart`) or `Cycling`; resolves once the new instance runs. */
   restart(reason: RestartReason = 'Restarting', workload?: Workload): Promise<void> {
     return this.#send({ kind: 'restart', reason, ...(workload ? { workload } : {}) });
+  }
+
+  /** Resolves true once the dyno is `up`, false if it crashes, stops or is forgotten first (preboot waits on it). */
+  untilUp(): Promise<boolean> {
+    if (this.#record.state === 'up') return Promise.resolve(true);
+    return new Promise((resolve) => this.#upWaiters.push(resolve));
+  }
+
+  #wakeUpWaiters(up: boolean): void {
+    const waiters = this.#upWaiters;
+    this.#upWaiters = [];
+    for (const waiter of waiters) waiter(up);
   }
 
   /** Scale-down or app destruction; resolves once the container is gone and the row deleted. */
@@ -264,6 +284,8 @@ export class DynoExecutor {
         return this.#cancel(effect.timer);
       case 'forget':
         this.#deps.store.dynos.deleteDyno(this.#record.id);
+        this.#deps.stateChanged?.(this.#record, this.#record.state, true);
+        this.#wakeUpWaiters(false);
         return;
     }
   }
@@ -277,7 +299,12 @@ export class DynoExecutor {
   #persist(changes: DynoChanges): void {
     const now = apiTimestamp();
     this.#deps.store.dynos.updateDyno(this.#record.id, changes, now);
+    const before = this.#record.state;
     this.#record = { ...this.#record, ...changes, updatedAt: now };
+    if (this.#record.state !== before) {
+      this.#deps.stateChanged?.(this.#record, before);
+      if (this.#record.state !== 'starting') this.#wakeUpWaiters(this.#record.state === 'up');
+    }
   }
 
   /**
@@ -310,6 +337,7 @@ export class DynoExecutor {
         memoryBytes: dynoSize(workload.size).r15Mb * 1024 * 1024,
         pidsLimit: dynoSize(workload.size).pidsLimit,
         trust: this.#deps.trust,
+        ...(this.#deps.extraEnv ? { extraEnv: this.#deps.extraEnv(this.#record, workload) } : {}),
       }),
     );
     this.#containers.set(container.id, container);

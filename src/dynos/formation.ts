@@ -8,6 +8,7 @@ import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord, FormationRecord, ReleaseRecord } from '../contracts/records.js';
 import { berthError, raise } from '../errors.js';
 import { API_LINES, type Logplex } from '../logs/index.js';
+import type { EventBus } from '../events.js';
 import type { Store } from '../store/index.js';
 import { artifactOf, type Artifact } from './artifact.js';
 import type { DynoSet } from './dyno-set.js';
@@ -30,6 +31,15 @@ export interface FormationDeps {
   readonly account: () => Account;
   readonly dynos: DynoSet;
   readonly executor: ExecutorDeps;
+  readonly events: EventBus;
+  /** Apps with Heroku's `preboot` feature on, and how long new web dynos overlap the old ones once up. */
+  readonly preboot?: PrebootSource;
+}
+
+export interface PrebootSource {
+  enabled(appId: string): boolean;
+  /** After a new web dyno is up, the old one keeps serving this long, then gets SIGTERM (Heroku: about 2 min). */
+  readonly overlapSeconds: number;
 }
 
 /** What a dyno of formation `f` runs on `release`. */
@@ -70,6 +80,11 @@ export class Formation {
         store.dynos.upsertFormation(next);
         formation.set(update.type, next);
         touched.push(next);
+        const previous = {
+          ...(quantity !== current.quantity ? { quantity: current.quantity } : {}),
+          ...(size !== current.size ? { size: current.size } : {}),
+        };
+        store.afterCommit(() => this.#deps.events.emit('resource.changed', { appId: app.id, resource: 'formation', formation: next, action: 'update', previous }));
       }
       this.#scaledTo(app.id, [...formation.values()]);
       return touched;
@@ -85,6 +100,25 @@ export class Formation {
     const scaled = formation.filter((f) => f.type !== RELEASE_TYPE).sort(byWebFirst);
     const line = API_LINES.scaled(scaled, this.#deps.account().email);
     this.#deps.logplex.write(appId, 'app', 'api', line);
+  }
+
+  /**
+   * Preboot (Heroku's `preboot` feature): the new web dyno starts beside the old one, which keeps the traffic until
+   * the new one is up and the overlap has passed; then the router switches and the old one gets SIGTERM. `heroku ps`
+   * shows the old dyno until the switch (Heroku already shows the new one).
+   */
+  async #preboot(appId: string, old: DynoExecutor, workload: Workload): Promise<void> {
+    const next = new DynoExecutor(this.#deps.executor, appId, old.name, workload);
+    await next.boot();
+    await next.untilUp();
+    const overlap = this.#deps.preboot?.overlapSeconds ?? 0;
+    if (overlap > 0) await new Promise((resolve) => setTimeout(resolve, overlap * 1000));
+    const dynos = this.#deps.dynos.of(appId);
+    // Scaled away, restarted onto a newer release, or the app destroyed meanwhile: the new one is not wanted.
+    if (dynos.get(old.name) !== old) return next.retire();
+    dynos.set(old.name, next);
+    this.#deps.executor.changed(appId);
+    await old.retire();
   }
 
   /** Makes the running dynos match the formation: starts missing ones, retires extra ones (highest numbers first). */
@@ -161,9 +195,13 @@ export class Formation {
     });
     const formation = store.dynos.formation(appId);
     const restarts: Promise<void>[] = [];
+    const preboot = this.#deps.preboot?.enabled(appId) === true;
     for (const dyno of this.#deps.dynos.list(appId)) {
       const f = formation.find((x) => x.type === dyno.type);
-      if (f) restarts.push(dyno.restart('Restarting', workloadOf(release, artifact, f)));
+      if (!f) continue;
+      const workload = workloadOf(release, artifact, f);
+      if (preboot && dyno.type === 'web' && dyno.record.state === 'up') restarts.push(this.#preboot(appId, dyno, workload));
+      else restarts.push(dyno.restart('Restarting', workload));
     }
     await Promise.all(restarts);
     await this.converge(appId);

@@ -3,3 +3,4 @@ export { type FormationUpdate } from './formation.js';
 export { type OneOffRequest } from './one-offs.js';
 export { dynoSizes, type DynoSize } from './sizes.js';
 export { Rendezvous } from './rendezvous.js';
+export type { DynoMetadataSource } from './metadata.js';

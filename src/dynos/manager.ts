@@ -12,8 +12,9 @@ import type { ContainerTrust, Runtime } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
 import { DynoSet } from './dyno-set.js';
 import type { ExecutorDeps } from './executor.js';
-import { Formation, type FormationUpdate } from './formation.js';
+import { Formation, type FormationUpdate, type PrebootSource } from './formation.js';
 import type { LifecycleTimings } from './lifecycle.js';
+import { dynoMetadataEnv, type DynoMetadataSource } from './metadata.js';
 import { OneOffDynos, type OneOffRequest } from './one-offs.js';
 import { PortPool } from './ports.js';
 import { recoverDynos } from './recovery.js';
@@ -35,6 +36,10 @@ export interface DynoManagerDeps {
   readonly rendezvous?: Rendezvous;
   /** Host names of an app beyond `<app>.localhost` (custom domains). */
   readonly extraHosts?: (appId: string) => readonly string[];
+  /** Which apps have `preboot` on, and the overlap (features/ and settings, through the composition root). */
+  readonly preboot?: PrebootSource;
+  /** Which apps have `runtime-dyno-metadata` on (features/, through the composition root). */
+  readonly metadata?: DynoMetadataSource;
   /** Engine failures a dyno carried on through (for the daemon's log). */
   readonly report?: (error: unknown, what: string) => void;
 }
@@ -50,6 +55,15 @@ export class DynoManager implements RoutingSource {
   constructor(deps: DynoManagerDeps) {
     this.#deps = deps;
     const ports = new PortPool(deps.ports.min, deps.ports.max);
+    // Formation and one-off dynos alike announce their state changes (app webhooks' `dyno` events).
+    const dynoChanged = (dyno: DynoRecord, previous: DynoRecord['state'] | null, gone?: boolean): void =>
+      deps.events.emit('resource.changed', {
+        appId: dyno.appId,
+        resource: 'dyno',
+        dyno,
+        action: gone === true ? 'destroy' : previous === null ? 'create' : 'update',
+        previous: previous === null || gone === true ? {} : { state: previous },
+      });
     this.#routing = new RoutingPublisher({
       store: deps.store,
       dynos: this.#dynos,
@@ -63,6 +77,8 @@ export class DynoManager implements RoutingSource {
       trust: deps.trust,
       timings: deps.timings,
       changed: (appId) => this.#routing.dynoChanged(appId),
+      ...(deps.metadata ? { extraEnv: dynoMetadataEnv(deps.store, deps.metadata) } : {}),
+      stateChanged: dynoChanged,
       ...(deps.report ? { report: deps.report } : {}),
     };
     this.#formation = new Formation({
@@ -71,6 +87,8 @@ export class DynoManager implements RoutingSource {
       account: deps.account,
       dynos: this.#dynos,
       executor: this.#executor,
+      events: deps.events,
+      ...(deps.preboot ? { preboot: deps.preboot } : {}),
     });
     this.#oneOffs = new OneOffDynos({
       runtime: deps.runtime,
@@ -81,6 +99,8 @@ export class DynoManager implements RoutingSource {
       account: deps.account,
       releasePhaseTimeoutSeconds: deps.releasePhaseTimeoutSeconds,
       ...(deps.rendezvous ? { rendezvous: deps.rendezvous } : {}),
+      ...(deps.metadata ? { extraEnv: dynoMetadataEnv(deps.store, deps.metadata) } : {}),
+      stateChanged: dynoChanged,
     });
     deps.events.on('release.current', ({ appId, releaseId }) => {
       // A new app's first releases (and every deploy) make the app routable at once: until its web dyno is up the

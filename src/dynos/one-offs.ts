@@ -8,6 +8,7 @@ import { API_LINES, DYNO_LINES, type Logplex } from '../logs/index.js';
 import type { ContainerTrust, Runtime } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
 import { artifactOf, processLaunch } from './artifact.js';
+import type { Workload } from './lifecycle.js';
 import { oneOffName, runAttached, runOneOff, type OneOffDeps } from './one-off.js';
 import type { PortPool } from './ports.js';
 import type { Rendezvous } from './rendezvous.js';
@@ -31,6 +32,10 @@ export interface OneOffDynosDeps {
   readonly releasePhaseTimeoutSeconds: number;
   /** Where `heroku run` attaches; without it, attached runs are refused. */
   readonly rendezvous?: Rendezvous;
+  /** Variables beyond the config vars a one-off starts with (dyno metadata, when the app has it on). */
+  readonly extraEnv?: (dyno: DynoRecord, workload: Workload) => Readonly<Record<string, string>>;
+  /** A one-off was made (`previous` null), came up, or ended (`gone`): app webhooks' `dyno` events. */
+  readonly stateChanged?: (dyno: DynoRecord, previous: DynoRecord['state'] | null, gone?: boolean) => void;
 }
 
 /** How long an attached run waits for its client before R13. */
@@ -94,6 +99,7 @@ export class OneOffDynos {
     };
     const running = this.#of(app.id);
     running.set(name, record);
+    this.#deps.stateChanged?.(record, null);
     logplex.write(app.id, 'app', 'api', API_LINES.oneOffStarted(request.command, this.#deps.account().email));
     const spec = {
       appId: app.id,
@@ -105,11 +111,21 @@ export class OneOffDynos {
       size,
       kind: 'run' as const,
       name,
-      extraEnv: request.env,
-      onUp: (containerId?: string) =>
-        running.set(name, { ...record, state: 'up', containerId: containerId ?? null, updatedAt: apiTimestamp() }),
+      extraEnv: {
+        ...this.#deps.extraEnv?.(record, { releaseId: release.id, version: release.version, artifact, config: release.config, command: request.command, size }),
+        ...request.env,
+      },
+      onUp: (containerId?: string) => {
+        const up: DynoRecord = { ...record, state: 'up', containerId: containerId ?? null, updatedAt: apiTimestamp() };
+        running.set(name, up);
+        this.#deps.stateChanged?.(up, 'starting');
+      },
     };
-    const done = () => running.delete(name);
+    const done = () => {
+      const last = running.get(name) ?? record;
+      running.delete(name);
+      this.#deps.stateChanged?.(last, last.state, true);
+    };
     const rendezvous = this.#deps.rendezvous;
     if (request.attach && record.attachSecret !== null && rendezvous) {
       const secret = record.attachSecret;

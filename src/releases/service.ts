@@ -105,12 +105,19 @@ export class ReleasesService {
         outputStreamUrl: command === undefined ? null : this.#options.outputUrl(id, randomBytes(24).toString('hex')),
       });
       this.#logplex.write(request.app.id, 'app', 'api', API_LINES.release(request.description, user.email));
+      const made = command === undefined ? this.#makeCurrent(request.app, release) : release;
       if (command !== undefined) {
         this.#logplex.write(request.app.id, 'app', 'api', API_LINES.releasePhaseRunning(release.version, user.email));
-        return release;
       }
-      return this.#makeCurrent(request.app, release);
+      this.#changed(made, 'create');
+      return made;
     });
+  }
+
+  /** Announces a release made or a pending one finished (app webhooks' `api:release`), once committed. */
+  #changed(release: ReleaseRecord, action: 'create' | 'update'): void {
+    const previous = action === 'update' ? { status: 'pending' } : {};
+    this.#store.afterCommit(() => this.#events.emit('resource.changed', { appId: release.appId, resource: 'release', release, action, previous }));
   }
 
   #makeCurrent(app: AppRecord, release: ReleaseRecord): ReleaseRecord {
@@ -148,10 +155,16 @@ export class ReleasesService {
     return this.#store.transaction(() => {
       const app = this.#store.apps.getById(release.appId);
       if (!app) return release;
-      if (ok) return this.#makeCurrent(app, release);
+      if (ok) {
+        const current = this.#makeCurrent(app, release);
+        this.#changed(current, 'update');
+        return current;
+      }
       this.#store.releases.setStatus(app.id, release.id, 'failed', apiTimestamp());
       this.#logplex.write(app.id, 'app', 'api', API_LINES.releasePhaseFailed(release.version, user.email));
-      return this.#store.releases.getById(app.id, release.id) as ReleaseRecord;
+      const failed = this.#store.releases.getById(app.id, release.id) as ReleaseRecord;
+      this.#changed(failed, 'update');
+      return failed;
     });
   }
 
@@ -215,6 +228,7 @@ export class ReleasesService {
     if (body.slug !== undefined) {
       const slug = this.#store.builds.getSlug(body.slug);
       if (!slug || slug.appId !== app.id) raise('slug_not_found');
+      if (slug.image === null) raise('slug_not_uploaded', { slug: slug.id });
       const description = body.description !== undefined && body.description !== '' ? body.description : RELEASE_DESCRIPTIONS.deploy(slug.id.slice(0, 8));
       return this.create({ app, description, config: app.config, artifact: { type: 'slug', id: slug.id } });
     }

@@ -21,4 +21,14 @@ export class AccountRepository {
     }
     return { id, email, name: row.name, createdAt: row.created_at };
   }
+
+  /** The one account (made by `ensure` at start). */
+  current(): Account {
+    const row = this.#db.prepare('SELECT id, email, name, created_at FROM account LIMIT 1').get() as { id: string; email: string; name: string; created_at: string };
+    return { id: row.id, email: row.email, name: row.name, createdAt: row.created_at };
+  }
+
+  rename(name: string): void {
+    this.#db.prepare('UPDATE account SET name = ?').run(name);
+  }
 }

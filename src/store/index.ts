@@ -11,6 +11,10 @@ import { DrainsRepository } from './drains-repository.js';
 import { DomainsRepository } from './domains-repository.js';
 import { ImagesRepository } from './images-repository.js';
 import { ReleasesRepository } from './releases-repository.js';
+import { WebhooksRepository } from './webhooks-repository.js';
+import { FeaturesRepository } from './features-repository.js';
+import { CollaboratorsRepository } from './collaborators-repository.js';
+import { SlugUploadsRepository } from './slug-uploads-repository.js';
 
 export type { StoredLogLine } from './log-repository.js';
 export type { LogDrainRecord } from './drains-repository.js';
@@ -19,6 +23,15 @@ export type { AppChanges, NewApp } from './apps-repository.js';
 export type { NewRelease } from './releases-repository.js';
 export type { NewBuild } from './builds-repository.js';
 export type { SourceRecord } from './sources-repository.js';
+export type { FeatureSwitch } from './features-repository.js';
+export type { CollaboratorRecord } from './collaborators-repository.js';
+export type {
+  WebhookAttempt,
+  WebhookDeliveryRecord,
+  WebhookDeliveryStatus,
+  WebhookEventRecord,
+  WebhookRecord,
+} from './webhooks-repository.js';
 
 export interface StoreOptions {
   /** Path of the SQLite file, or `:memory:` for unit tests. */
@@ -38,6 +51,10 @@ export class Store {
   readonly dynos: DynosRepository;
   readonly domains: DomainsRepository;
   readonly images: ImagesRepository;
+  readonly webhooks: WebhooksRepository;
+  readonly features: FeaturesRepository;
+  readonly collaborators: CollaboratorsRepository;
+  readonly slugUploads: SlugUploadsRepository;
 
   constructor(options: StoreOptions) {
     this.#db = openDatabase(options.file);
@@ -51,6 +68,10 @@ export class Store {
     this.dynos = new DynosRepository(this.#db);
     this.domains = new DomainsRepository(this.#db);
     this.images = new ImagesRepository(this.#db);
+    this.webhooks = new WebhooksRepository(this.#db);
+    this.features = new FeaturesRepository(this.#db);
+    this.collaborators = new CollaboratorsRepository(this.#db);
+    this.slugUploads = new SlugUploadsRepository(this.#db);
   }
 
   #depth = 0;

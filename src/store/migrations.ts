@@ -163,4 +163,75 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX images_by_app ON images(app_id, created_at);
   `,
+  `
+  CREATE TABLE webhooks (
+    id TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    url TEXT NOT NULL,
+    level TEXT NOT NULL,
+    include TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    authorization TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX webhooks_by_app ON webhooks(app_id, created_at);
+  CREATE TABLE webhook_events (
+    id TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    include TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX webhook_events_by_app ON webhook_events(app_id, created_at);
+  CREATE TABLE webhook_deliveries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    event_id TEXT NOT NULL REFERENCES webhook_events(id) ON DELETE CASCADE,
+    webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    num_attempts INTEGER NOT NULL,
+    next_attempt_at TEXT,
+    last_attempt TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX webhook_deliveries_by_app ON webhook_deliveries(app_id, seq);
+  CREATE INDEX webhook_deliveries_by_status ON webhook_deliveries(status);
+  `,
+  `
+  CREATE TABLE app_features (
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (app_id, name)
+  );
+  CREATE TABLE account_features (
+    name TEXT PRIMARY KEY,
+    enabled INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
+  `
+  CREATE TABLE collaborators (
+    id TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    email TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (app_id, email)
+  );
+  `,
+  `
+  CREATE TABLE slug_uploads (
+    slug_id TEXT PRIMARY KEY REFERENCES slugs(id) ON DELETE CASCADE,
+    secret TEXT NOT NULL
+  );
+  `,
 ];

@@ -124,6 +124,26 @@ describe('collaborators', () => {
       resource: 'collaborator',
     });
   });
+
+  it('adds a collaborator by email (listed with the owner, by email), refuses a repeat or a bad email, removes it, never the owner', async () => {
+    await h.request('POST', '/apps', { name: 'demo' });
+    const added = await h.request('POST', '/apps/demo/collaborators', { user: 'Pat@Example.test', silent: false });
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ role: 'collaborator', permissions: [], app: { name: 'demo' }, user: { email: 'pat@example.test', federated: false } });
+    const list = (await h.request('GET', '/apps/demo/collaborators')).body as Array<{ role: string; user: { email: string } }>;
+    expect(list.map((c) => [c.role, c.user.email])).toEqual([['owner', 'dev@example.test'], ['collaborator', 'pat@example.test']]);
+    expect(await h.request('POST', '/apps/demo/collaborators', { user: 'pat@example.test' })).toMatchObject({
+      status: 422,
+      body: { id: 'invalid_params', message: 'pat@example.test is already a collaborator on demo.' },
+    });
+    expect(await h.request('POST', '/apps/demo/collaborators', { user: 'not an email' })).toMatchObject({
+      status: 422,
+      body: { message: 'not an email is not a valid email address.' },
+    });
+    expect(await h.request('DELETE', '/apps/demo/collaborators/dev@example.test')).toMatchObject({ status: 422 });
+    expect(await h.request('DELETE', '/apps/demo/collaborators/pat@example.test')).toMatchObject({ status: 200, body: { user: { email: 'pat@example.test' } } });
+    expect(((await h.request('GET', '/apps/demo/collaborators')).body as unknown[]).length).toBe(1);
+  });
 });
 
 describe('the buildpack registry', () => {

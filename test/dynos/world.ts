@@ -3,7 +3,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { apiTimestamp } from '../../src/clock.js';
 import type { AppRecord, ConfigVars, ProcessTypes, ReleaseRecord } from '../../src/contracts/records.js';
-import { DynoManager } from '../../src/dynos/index.js';
+import { DynoManager, type DynoManagerDeps } from '../../src/dynos/index.js';
 import type { LifecycleTimings } from '../../src/dynos/lifecycle.js';
 import { EventBus } from '../../src/events.js';
 import { Logplex } from '../../src/logs/index.js';
@@ -44,7 +44,7 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function world(options: { timings?: LifecycleTimings } = {}): Promise<World> {
+export async function world(options: { timings?: LifecycleTimings; preboot?: DynoManagerDeps['preboot'] } = {}): Promise<World> {
   const store = new Store({ file: ':memory:', logHistoryLines: 10_000 });
   const logplex = new Logplex(store);
   const eventErrors: string[] = [];
@@ -66,6 +66,7 @@ export async function world(options: { timings?: LifecycleTimings } = {}): Promi
       timings: options.timings ?? FAST,
       ports: { min: base, max: base + 499 },
       releasePhaseTimeoutSeconds: 5,
+      ...(options.preboot ? { preboot: options.preboot } : {}),
     });
   const read = (): { source: string; dyno: string; message: string }[] => {
     logplex.flush();

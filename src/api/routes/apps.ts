@@ -3,8 +3,8 @@ import type { AppRecord } from '../../contracts/records.js';
 import type { ApiServices } from '../context.js';
 import { sendPage } from '../paging.js';
 import { raise } from '../../errors.js';
-import { schemas, type AddonCreateBody, type AppCreateBody, type AppParams, type AppUpdateBody, type CollaboratorParams } from '../schemas.js';
-import { appShape, ownerCollaboratorShape } from '../shapes.js';
+import { schemas, type AddonCreateBody, type AppCreateBody, type AppParams, type AppUpdateBody } from '../schemas.js';
+import { appShape } from '../shapes.js';
 
 const APP_RANGE_FIELDS = ['id', 'name', 'created_at', 'updated_at'] as const;
 
@@ -56,18 +56,5 @@ export const appsRoutes: FastifyPluginAsync<ApiServices> = async (api, services)
     services.apps.get(request.params.app);
     const { plan } = request.body;
     raise('addon_plan_not_found', { plan: typeof plan === 'string' ? plan : plan.name });
-  });
-
-  // The one local account owns every app and is its only collaborator.
-  const owner = (app: AppRecord) => ownerCollaboratorShape(app, services.account());
-  api.get<{ Params: AppParams }>('/apps/:app/collaborators', { schema: schemas.params }, async (request, reply) => {
-    const app = services.apps.get(request.params.app);
-    return sendPage(request, reply, [owner(app)], ['id', 'email'], (c, field) => (field === 'email' ? c.user.email : c.id), (c) => c);
-  });
-  api.get<{ Params: CollaboratorParams }>('/apps/:app/collaborators/:collaborator', { schema: schemas.params }, async (request) => {
-    const collaborator = owner(services.apps.get(request.params.app));
-    const wanted = request.params.collaborator.toLowerCase();
-    if (![collaborator.id, collaborator.user.id, collaborator.user.email.toLowerCase()].includes(wanted)) raise('collaborator_not_found');
-    return collaborator;
   });
 };

@@ -14,7 +14,7 @@ import { dynoSizeId, dynoSizeShape, regionShape, stackShape } from '../shapes.js
 const BY_ID_AND_NAME = ['id', 'name'] as const;
 
 /** Heroku's hourly budget of API requests per account, which Berth reports as always full. */
-const RATE_LIMIT = 4500;
+export const RATE_LIMIT = 4500;
 
 export const catalogueRoutes: FastifyPluginAsync<ApiServices> = async (api, services) => {
   const stacks = () => [stackShape(services.platform.stack, true), stackShape(CONTAINER_STACK, false)];

@@ -1,0 +1,34 @@
+// What changed of an app's Platform API resources: the facts app webhooks deliver (events.ts `resource.changed`).
+// Each carries the record as the store now holds it; api shapes turn it into the resource's Platform API JSON.
+import type { AppRecord, BuildRecord, DynoRecord, FormationRecord, ReleaseRecord } from './records.js';
+
+export type ResourceAction = 'create' | 'update' | 'destroy';
+
+/** A domain as domains/ hands it out (the `<app>.localhost` one and custom ones alike). */
+export interface DomainView {
+  readonly id: string;
+  readonly appId: string;
+  readonly appName: string;
+  readonly hostname: string;
+  readonly kind: 'heroku' | 'custom';
+  readonly cname: string | null;
+  readonly status: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export type ChangedResource =
+  | { readonly resource: 'app'; readonly app: AppRecord }
+  | { readonly resource: 'build'; readonly build: BuildRecord }
+  | { readonly resource: 'release'; readonly release: ReleaseRecord }
+  | { readonly resource: 'formation'; readonly formation: FormationRecord }
+  | { readonly resource: 'domain'; readonly domain: DomainView }
+  /** A dyno's state changed (webhook include `dyno`, Heroku's dyno events). */
+  | { readonly resource: 'dyno'; readonly dyno: DynoRecord };
+
+export type ResourceChange = ChangedResource & {
+  readonly appId: string;
+  readonly action: ResourceAction;
+  /** The changed fields as they were, in the API's snake_case (`{"status":"pending"}`); `{}` on create and destroy. */
+  readonly previous?: Readonly<Record<string, unknown>>;
+};
