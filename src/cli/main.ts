@@ -7,6 +7,7 @@ import { apiUrl, gitHost, loadSettings } from '../settings.js';
 import { registerClientCommands, registerGitCommands } from './commands.js';
 import { daemonLogger } from './daemon-log.js';
 import { aliasLine, cliEnvironment, exportLines } from './environment.js';
+import { isTimingPreset, runEphemeral, TIMING_PRESETS } from './ephemeral.js';
 import { terminalProgress } from './progress.js';
 import { setup } from './setup.js';
 
@@ -39,7 +40,15 @@ program
   .command('up')
   .description('run setup, then the Berth daemon in the foreground (what `npm start` runs)')
   .option('--no-setup', 'skip setup (the engine and stack images must already be there)')
-  .action(async (options: { setup: boolean }) => {
+  .option('--ephemeral', 'a throwaway Berth for a test suite: temp data dir, free ports, one JSON line on stdout when ready; removes everything when stdin closes or on SIGTERM')
+  .option('--timing <preset>', 'timing preset of an --ephemeral Berth: fast (short boot timeout, grace, cool-off) or heroku', 'fast')
+  .action(async (options: { setup: boolean; ephemeral?: boolean; timing: string }) => {
+    if (options.ephemeral === true) {
+      if (!isTimingPreset(options.timing)) throw new Error(`--timing must be one of ${Object.keys(TIMING_PRESETS).join(', ')}, got "${options.timing}"`);
+      // The engine and stack images are set up once per machine (`berth setup`); a test's Berth never builds them.
+      await runEphemeral(options.timing);
+      return;
+    }
     const settings = loadSettings();
     if (options.setup) await setup(settings, terminalProgress());
     const daemon = await startDaemon(settings, { logger: daemonLogger(settings) });

@@ -1,0 +1,187 @@
+// `berth up --ephemeral`: a throwaway Berth for a test suite in any language. It takes a temp data dir and free
+// loopback ports, runs with the `fast` timing preset unless told otherwise, prints ONE JSON line on stdout when the API
+// answers, and removes everything it made (containers, slug images, build-cache volumes, the data dir) when its stdin
+// closes or on SIGTERM/SIGINT. A reaper process outlives it to do the same if the daemon itself is killed.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { startDaemon, type Daemon } from '../daemon.js';
+import { DockerRuntime } from '../runtime/index.js';
+import { apiTlsUrl, apiUrl, gitHost, loadSettings, type Env, type Settings } from '../settings.js';
+import { purge } from './ephemeral-purge.js';
+import { cliEnvironment } from './environment.js';
+
+/** Timing presets: `heroku` is Heroku's own values (the settings' defaults); `fast` is for tests. */
+export const TIMING_PRESETS = {
+  heroku: {},
+  fast: {
+    // R10 after 10 s instead of 60; R12 after 2 s of SIGTERM grace instead of 30.
+    BERTH_BOOT_TIMEOUT: '10',
+    BERTH_STOP_GRACE: '2',
+    // A crashed dyno comes back after 1, 2, 4 s instead of 20 minutes and more; up 30 s counts as started correctly.
+    BERTH_CRASH_COOLOFF: '1,2,4',
+    BERTH_CRASH_RESET: '30',
+    // R14/R15 show within seconds.
+    BERTH_MEMORY_SAMPLE_SECONDS: '2',
+    // H20 after 15 s instead of 75.
+    BERTH_ROUTER_BOOT_TIMEOUT_MS: '15000',
+    BERTH_RELEASE_TIMEOUT: '300',
+    BERTH_BUILD_TIMEOUT: '600',
+    // A test reads API answers, not the daemon's chatter.
+    BERTH_LOG_LEVEL: 'warn',
+  },
+} as const satisfies Record<string, Readonly<Record<string, string>>>;
+
+export type TimingPreset = keyof typeof TIMING_PRESETS;
+
+export function isTimingPreset(name: string): name is TimingPreset {
+  return Object.hasOwn(TIMING_PRESETS, name);
+}
+
+const PORT_SETTINGS = ['BERTH_API_PORT', 'BERTH_API_TLS_PORT', 'BERTH_RENDEZVOUS_PORT', 'BERTH_ROUTER_PORT', 'BERTH_ROUTER_TLS_PORT'] as const;
+
+/** What `berth up --ephemeral` prints, as one JSON line, once the API answers. */
+export interface ReadyLine {
+  readonly api_url: string;
+  readonly api_tls_url: string;
+  readonly git_host: string;
+  /** `http://{app}.localhost:<router port>`: replace `{app}` with an app's name. */
+  readonly router_url: string;
+  readonly ports: { readonly api: number; readonly api_tls: number; readonly rendezvous: number; readonly router: number; readonly router_tls: number };
+  readonly api_key: string;
+  readonly data_dir: string;
+  /** The `berth env` variables: pass them to a child running the heroku CLI. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly pid: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+/**
+ * The settings of a throwaway Berth: the preset, then whatever BERTH_* the caller set (every setting stays
+ * overridable), then the temp data dir (always: it is deleted at the end) and free ports for those not set.
+ */
+export async function ephemeralSettings(env: Env, timing: TimingPreset, dataDir: string): Promise<Settings> {
+  const ports: Record<string, string> = {};
+  const taken = new Set<string>();
+  for (const name of PORT_SETTINGS) {
+    const given = env[name];
+    if (given !== undefined && given !== '') continue;
+    let port = String(await freePort());
+    while (taken.has(port)) port = String(await freePort());
+    taken.add(port);
+    ports[name] = port;
+  }
+  return loadSettings({ ...TIMING_PRESETS[timing], ...env, ...ports, BERTH_DATA: dataDir });
+}
+
+/** The one line a test harness waits for. */
+export async function readyLine(daemon: Daemon): Promise<ReadyLine> {
+  const s = daemon.settings;
+  return {
+    api_url: apiUrl(s),
+    api_tls_url: apiTlsUrl(s),
+    git_host: gitHost(s),
+    router_url: `http://{app}.localhost:${s.routerPort}`,
+    ports: { api: s.apiPort, api_tls: s.apiTlsPort, rendezvous: s.rendezvousPort, router: s.routerPort, router_tls: s.routerTlsPort },
+    api_key: daemon.apiKey,
+    data_dir: s.dataDir,
+    env: Object.fromEntries(await cliEnvironment(s)),
+    pid: process.pid,
+  };
+}
+
+/** A test's Berth never builds the stack images (minutes): they are set up once per machine by `berth setup`. */
+async function requireStackImages(settings: Settings): Promise<void> {
+  const runtime = await DockerRuntime.connect(settings);
+  for (const image of [settings.stackRunImage, settings.stackBuildImage]) {
+    if (!(await runtime.imageExists(image))) throw new Error(`The stack image ${image} is missing: run \`berth setup\` once on this machine first.`);
+  }
+}
+
+function isAddressInUse(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+}
+
+/**
+ * The reaper: a detached process whose stdin is a pipe from this one. When this process ends however it ends (even
+ * SIGKILL), the pipe closes and the reaper purges. Started after the ready line, so it costs the ready time nothing.
+ */
+function startReaper(dataDir: string): ChildProcess {
+  const script = fileURLToPath(new URL('./reap.js', import.meta.url));
+  const reaper = spawn(process.execPath, [script, dataDir], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env: process.env });
+  reaper.on('error', () => undefined);
+  reaper.stdin?.on('error', () => undefined);
+  reaper.unref();
+  return reaper;
+}
+
+export async function runEphemeral(timing: TimingPreset, env: Env = process.env): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'berth-ephemeral-'));
+  let daemon: Daemon | undefined;
+  let settings: Settings | undefined;
+  try {
+    // Another process may take a probed port before the daemon binds it (a busy CI machine): probe again.
+    for (let attempt = 1; daemon === undefined; attempt += 1) {
+      settings = await ephemeralSettings(env, timing, dataDir);
+      if (attempt === 1) await requireStackImages(settings);
+      const logger = pino({ level: settings.logLevel, base: { name: 'berth' } }, pino.destination(2));
+      try {
+        daemon = await startDaemon(settings, { logger });
+      } catch (error) {
+        if (!isAddressInUse(error) || attempt >= 5) throw error;
+      }
+    }
+  } catch (error) {
+    await purge(settings ?? { dockerHost: undefined, dataDir }).catch(() => undefined);
+    throw error;
+  }
+  const running = daemon;
+  process.on('unhandledRejection', (reason) => running.logger.error({ err: reason }, 'unhandled promise rejection'));
+  const line = await readyLine(running);
+  process.stdout.on('error', () => undefined);
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+  const reaper = startReaper(dataDir);
+
+  let stopping = false;
+  const stop = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    running.logger.info({ why }, 'stopping the ephemeral Berth');
+    running
+      .close()
+      .catch((error: unknown) => running.logger.error({ err: error }, 'shutdown failed'))
+      .then(() => purge(running.settings))
+      .then(
+        () => {
+          reaper.kill();
+          process.exit(0);
+        },
+        (error: unknown) => {
+          running.logger.error({ err: error }, 'removing what the Berth made failed; its reaper will try again');
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  // The harness (a test worker, a pytest fixture) holds our stdin: when it ends, even killed, the pipe closes.
+  process.stdin.on('end', () => stop('stdin closed'));
+  process.stdin.on('close', () => stop('stdin closed'));
+  process.stdin.on('error', () => stop('stdin closed'));
+  process.stdin.resume();
+}
