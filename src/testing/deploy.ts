@@ -87,8 +87,9 @@ export async function push(api: Api, target: GitTarget, dir: string, app: string
   await ensureApp(api, app);
   const auth = Buffer.from(`heroku:${target.apiKey}`).toString('base64');
   const url = `https://${target.gitHost}/${encodeURIComponent(app)}.git`;
-  const args = ['-c', `http.sslCAInfo=${target.caBundle}`, '-c', `http.extraHeader=Authorization: Basic ${auth}`, 'push', url, `${branch}:refs/heads/main`];
-  const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' };
+  const args = ['-c', `http.extraHeader=Authorization: Basic ${auth}`, 'push', url, `${branch}:refs/heads/main`];
+  // GIT_SSL_CAINFO wins over any http.sslCAInfo, and CI hosts often set it to the system bundle.
+  const env = { ...process.env, GIT_SSL_CAINFO: target.caBundle, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' };
   let code = 0;
   let output = '';
   try {
