@@ -63,6 +63,8 @@ export interface Berth {
   readonly gitHost: string;
   readonly apiKey: string;
   readonly ports: { readonly api: number; readonly apiTls: number; readonly rendezvous: number; readonly router: number; readonly routerTls: number };
+  /** The daemon's process id (`berth up --ephemeral`). */
+  readonly pid: number;
   /** The temp data dir (removed by stop()). */
   readonly dataDir: string;
   /** The `berth env` variables: pass them to a child process running the real `heroku` CLI or a deploy tool. */
@@ -145,6 +147,7 @@ export async function startBerth(options: StartBerthOptions = {}): Promise<Berth
     gitHost: ready.git_host,
     apiKey: ready.api_key,
     ports: { api: ready.ports.api, apiTls: ready.ports.api_tls, rendezvous: ready.ports.rendezvous, router: ready.ports.router, routerTls: ready.ports.router_tls },
+    pid: ready.pid,
     dataDir: ready.data_dir,
     env: ready.env,
     heroku,
