@@ -119,7 +119,7 @@ function isAddressInUse(error: unknown): boolean {
 
 /**
  * The reaper: a detached process whose stdin is a pipe from this one. When this process ends however it ends (even
- * SIGKILL), the pipe closes and the reaper purges. Started after the ready line, so it costs the ready time nothing.
+ * SIGKILL), the pipe closes and the reaper purges. Started once the daemon is up, just before the ready line.
  */
 function startReaper(dataDir: string): ChildProcess {
   const script = fileURLToPath(new URL('./reap.js', import.meta.url));
@@ -152,11 +152,7 @@ export async function runEphemeral(timing: TimingPreset, env: Env = process.env)
   }
   const running = daemon;
   process.on('unhandledRejection', (reason) => running.logger.error({ err: reason }, 'unhandled promise rejection'));
-  const line = await readyLine(running);
-  process.stdout.on('error', () => undefined);
-  process.stdout.write(`${JSON.stringify(line)}\n`);
-  const reaper = startReaper(dataDir);
-
+  let reaper: ChildProcess | undefined;
   let stopping = false;
   const stop = (why: string) => {
     if (stopping) return;
@@ -168,7 +164,7 @@ export async function runEphemeral(timing: TimingPreset, env: Env = process.env)
       .then(() => purge(running.settings))
       .then(
         () => {
-          reaper.kill();
+          reaper?.kill();
           process.exit(0);
         },
         (error: unknown) => {
@@ -184,4 +180,11 @@ export async function runEphemeral(timing: TimingPreset, env: Env = process.env)
   process.stdin.on('close', () => stop('stdin closed'));
   process.stdin.on('error', () => stop('stdin closed'));
   process.stdin.resume();
+  // Listeners first: a harness may send SIGTERM the moment it reads the line, and without a listener that kills at once.
+  const line = await readyLine(running);
+  // The reaper before the line: a harness may kill us the moment it reads it. Spawning costs a few ms; the reaper's
+  // own start runs while the harness already works.
+  if (!stopping) reaper = startReaper(dataDir);
+  process.stdout.on('error', () => undefined);
+  process.stdout.write(`${JSON.stringify(line)}\n`);
 }
