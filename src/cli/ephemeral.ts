@@ -3,9 +3,9 @@
 // answers, and removes everything it made (containers, slug images, build-cache volumes, the data dir) when its stdin
 // closes or on SIGTERM/SIGINT. A reaper process outlives it to do the same if the daemon itself is killed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rename } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
@@ -105,6 +105,43 @@ export async function readyLine(daemon: Daemon): Promise<ReadyLine> {
   };
 }
 
+/**
+ * The local CA of throwaway Berths is made once per machine and copied into each one's data dir: making a CA key is
+ * about a third of a second of CPU, a third of a throwaway Berth's whole start. Everything else (API key, data,
+ * containers, ports) stays each Berth's own; a test trusting one Berth's CA bundle trusts its siblings on loopback too.
+ */
+const CA_FILES = ['ca.pem', 'ca-key.pem'] as const;
+
+function caCacheDir(env: Env): string {
+  return join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'berth', 'ephemeral-ca');
+}
+
+/** Copies the cached CA into the data dir; false when there is none yet. */
+async function seedCa(cache: string, dataDir: string): Promise<boolean> {
+  const tls = join(dataDir, 'tls');
+  await mkdir(tls, { recursive: true, mode: 0o700 });
+  try {
+    for (const file of CA_FILES) await copyFile(join(cache, file), join(tls, file));
+    await chmod(join(tls, 'ca-key.pem'), 0o600);
+    return true;
+  } catch {
+    for (const file of CA_FILES) await rename(join(tls, file), join(tls, `${file}.partial`)).catch(() => undefined);
+    return false;
+  }
+}
+
+/** Keeps the CA this Berth made for the next ones (each file written aside, then renamed: racing Berths are fine). */
+async function cacheCa(cache: string, dataDir: string): Promise<void> {
+  await mkdir(cache, { recursive: true, mode: 0o700 });
+  // The key last: a cache with a key has its certificate.
+  for (const file of ['ca.pem', 'ca-key.pem'] as const) {
+    const aside = join(cache, `${file}.${process.pid}`);
+    await copyFile(join(dataDir, 'tls', file), aside);
+    await chmod(aside, 0o600);
+    await rename(aside, join(cache, file));
+  }
+}
+
 /** A test's Berth never builds the stack images (minutes): they are set up once per machine by `berth setup`. */
 async function requireStackImages(settings: Settings): Promise<void> {
   const runtime = await DockerRuntime.connect(settings);
@@ -132,6 +169,8 @@ function startReaper(dataDir: string): ChildProcess {
 
 export async function runEphemeral(timing: TimingPreset, env: Env = process.env): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'berth-ephemeral-'));
+  const cache = caCacheDir(env);
+  const seeded = await seedCa(cache, dataDir);
   let daemon: Daemon | undefined;
   let settings: Settings | undefined;
   try {
@@ -151,6 +190,7 @@ export async function runEphemeral(timing: TimingPreset, env: Env = process.env)
     throw error;
   }
   const running = daemon;
+  if (!seeded) await cacheCa(cache, dataDir).catch((error: unknown) => running.logger.warn({ err: error }, 'could not cache the local CA for the next throwaway Berth'));
   process.on('unhandledRejection', (reason) => running.logger.error({ err: reason }, 'unhandled promise rejection'));
   let reaper: ChildProcess | undefined;
   let stopping = false;
