@@ -168,6 +168,14 @@ function startReaper(dataDir: string): ChildProcess {
 }
 
 export async function runEphemeral(timing: TimingPreset, env: Env = process.env): Promise<void> {
+  // Listening from the start: SIGTERM during the start (a harness's timeout) must still end in a purge, and with no
+  // listener it would kill at once, leaving the data dir behind.
+  let requested: string | undefined;
+  let onStop = (why: string): void => {
+    requested ??= why;
+  };
+  process.once('SIGINT', () => onStop('SIGINT'));
+  process.once('SIGTERM', () => onStop('SIGTERM'));
   const dataDir = await mkdtemp(join(tmpdir(), 'berth-ephemeral-'));
   const cache = caCacheDir(env);
   const seeded = await seedCa(cache, dataDir);
@@ -213,18 +221,18 @@ export async function runEphemeral(timing: TimingPreset, env: Env = process.env)
         },
       );
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  onStop = stop;
+  if (requested !== undefined) stop(requested);
   // The harness (a test worker, a pytest fixture) holds our stdin: when it ends, even killed, the pipe closes.
   process.stdin.on('end', () => stop('stdin closed'));
   process.stdin.on('close', () => stop('stdin closed'));
   process.stdin.on('error', () => stop('stdin closed'));
   process.stdin.resume();
-  // Listeners first: a harness may send SIGTERM the moment it reads the line, and without a listener that kills at once.
   const line = await readyLine(running);
+  if (stopping) return;
   // The reaper before the line: a harness may kill us the moment it reads it. Spawning costs a few ms; the reaper's
   // own start runs while the harness already works.
-  if (!stopping) reaper = startReaper(dataDir);
+  reaper = startReaper(dataDir);
   process.stdout.on('error', () => undefined);
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }

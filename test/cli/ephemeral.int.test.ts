@@ -2,8 +2,9 @@
 // process (its one JSON line; stdin closed, SIGTERM, and the daemon SIGKILLed, where its reaper cleans up) and from a
 // stdlib-only Python script (fixtures/ephemeral-python).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assertBuilt, BERTH_MAIN, REPO_ROOT } from '../support/daemon.js';
@@ -80,6 +81,22 @@ describe('berth up --ephemeral', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(existsSync(ready.data_dir)).toBe(false);
+  });
+
+  it('SIGTERM while it is still starting: it exits 0 and leaves no data dir', async () => {
+    assertBuilt();
+    const ours = () => new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('berth-ephemeral-')));
+    const before = ours();
+    const child = spawn(process.execPath, [BERTH_MAIN, 'up', '--ephemeral'], { env: hostEnv(), cwd: REPO_ROOT });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // Its data dir exists early in the start; the API is not up yet.
+    await eventually(async () => expect([...ours()].filter((name) => !before.has(name))).toHaveLength(1), 60_000, 5);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toBe('');
+    expect([...ours()].filter((name) => !before.has(name))).toEqual([]);
   });
 
   it('killed with SIGKILL, its reaper removes what it left', async () => {
