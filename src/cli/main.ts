@@ -7,11 +7,14 @@ import { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { startDaemon } from '../daemon.js';
 import { apiUrl, gitHost, loadSettings } from '../settings.js';
-import { registerClientCommands, registerGitCommands } from './commands.js';
+import { ApiClient } from './client.js';
+import { registerClientCommands, registerGitCommands, resolveApp } from './commands.js';
 import { daemonLogger } from './daemon-log.js';
 import { aliasLine, cliEnvironment, exportLines } from './environment.js';
+import { isTimingPreset, runEphemeral, TIMING_PRESETS } from './ephemeral.js';
 import { terminalProgress } from './progress.js';
 import { setup } from './setup.js';
+import { watch } from './watch.js';
 
 const program = new Command();
 program
@@ -42,7 +45,15 @@ program
   .command('up')
   .description('run setup, then the Berth daemon in the foreground (what `npm start` runs)')
   .option('--no-setup', 'skip setup (the engine and stack images must already be there)')
-  .action(async (options: { setup: boolean }) => {
+  .option('--ephemeral', 'a throwaway Berth for a test suite: temp data dir, free ports, one JSON line on stdout when ready; removes everything when stdin closes or on SIGTERM')
+  .option('--timing <preset>', 'timing preset of an --ephemeral Berth: fast (short boot timeout, grace, cool-off) or heroku', 'fast')
+  .action(async (options: { setup: boolean; ephemeral?: boolean; timing: string }) => {
+    if (options.ephemeral === true) {
+      if (!isTimingPreset(options.timing)) throw new Error(`--timing must be one of ${Object.keys(TIMING_PRESETS).join(', ')}, got "${options.timing}"`);
+      // The engine and stack images are set up once per machine (`berth setup`); a test's Berth never builds them.
+      await runEphemeral(options.timing);
+      return;
+    }
     const settings = loadSettings();
     if (options.setup) await setup(settings, terminalProgress());
     const daemon = await startDaemon(settings, { logger: daemonLogger(settings) });
@@ -88,6 +99,23 @@ program
   .description('print the export lines that point the heroku CLI at Berth, for eval "$(berth env)"')
   .action(async () => {
     process.stdout.write(`${exportLines(await cliEnvironment(loadSettings()))}\n`);
+  });
+
+program
+  .command('watch')
+  .description('rebuild and redeploy the app whenever files in the directory change (Ctrl-C stops watching)')
+  .argument('[dir]', "the app's directory", '.')
+  .option('-a, --app <app>', 'app name')
+  .option('--settle <ms>', 'quiet time after the last change before a build starts', '300')
+  .action(async (dir: string, options: { app?: string; settle: string }) => {
+    const settings = loadSettings();
+    const settleMs = Number(options.settle);
+    if (!Number.isInteger(settleMs) || settleMs < 0) throw new Error(`--settle must be a whole number of milliseconds, got "${options.settle}"`);
+    const app = await resolveApp(settings, options.app, dir);
+    const abort = new AbortController();
+    process.once('SIGINT', () => abort.abort());
+    process.once('SIGTERM', () => abort.abort());
+    await watch(await ApiClient.fromSettings(settings), { dir, app, settleMs, out: process.stdout, signal: abort.signal });
   });
 
 registerGitCommands(program);

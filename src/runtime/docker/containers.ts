@@ -99,6 +99,12 @@ export async function memoryBytes(docker: Docker, id: string): Promise<number | 
   }
 }
 
+/** Ids of every container, running or not, carrying all of `labels` (`name=value` filters), Berth's or not. */
+export async function listAll(docker: Docker, labels: readonly string[]): Promise<string[]> {
+  const list = await docker.listContainers({ all: true, filters: { label: [...labels] } });
+  return list.map((c) => c.Id);
+}
+
 export async function listByLabel(docker: Docker, match: Partial<BerthLabels>, scope: readonly string[]): Promise<ContainerSummary[]> {
   const filters = [...labelFilters(match), ...scope];
   const list = await docker.listContainers({ all: true, filters: { label: filters } });

@@ -98,7 +98,9 @@ export class DockerRuntime implements Runtime {
   }
 
   commit(id: string, ref: string, options: CommitOptions = {}): Promise<ImageInfo> {
-    return images.commit(this.#docker, id, ref, options);
+    // Slug images carry the instance too, so a throwaway Berth's purge (and its reaper) finds them.
+    const scoped = this.#instance === undefined ? options : { ...options, changes: [...(options.changes ?? []), `LABEL ${INSTANCE_LABEL}=${this.#instance}`] };
+    return images.commit(this.#docker, id, ref, scoped);
   }
   buildImage(spec: ImageBuildSpec): Promise<ImageInfo> {
     return images.buildImage(this.#docker, spec);
@@ -170,7 +172,10 @@ export class DockerRuntime implements Runtime {
   }
 
   ensureVolume(name: string, labels: Readonly<Record<string, string>> = {}): Promise<void> {
-    return volumes.ensureVolume(this.#docker, name, labels);
+    // An app's volume (its build cache) belongs to this instance; a cache shared by every app (no `berth.app`) is the
+    // machine's, like the stack images, and outlives any one Berth.
+    const scoped = this.#instance !== undefined && labels['berth.app'] !== undefined ? { ...labels, [INSTANCE_LABEL]: this.#instance } : labels;
+    return volumes.ensureVolume(this.#docker, name, scoped);
   }
 
   removeVolume(name: string): Promise<void> {
@@ -179,5 +184,23 @@ export class DockerRuntime implements Runtime {
 
   listVolumes(labels: readonly string[]): Promise<string[]> {
     return volumes.listVolumes(this.#docker, labels);
+  }
+
+  /**
+   * Removes every container, image and volume of this Berth instance (a throwaway Berth's teardown, or its reaper's
+   * after the daemon died). Resolves with how many of each it removed; without an instance there is nothing to scope
+   * by, and it removes nothing.
+   */
+  async purgeInstance(): Promise<{ containers: number; images: number; volumes: number }> {
+    if (this.#instance === undefined) return { containers: 0, images: 0, volumes: 0 };
+    const scope = `${INSTANCE_LABEL}=${this.#instance}`;
+    const found = await containers.listAll(this.#docker, [scope]);
+    await Promise.all(found.map((id) => containers.remove(this.#docker, id)));
+    // Containers first: an image a container still uses cannot go, nor a volume one mounts.
+    const imageList = await images.listImages(this.#docker, [scope]);
+    for (const image of imageList) await images.removeImage(this.#docker, image.id);
+    const volumeList = await volumes.listVolumes(this.#docker, [scope]);
+    for (const volume of volumeList) await volumes.removeVolume(this.#docker, volume);
+    return { containers: found.length, images: imageList.length, volumes: volumeList.length };
   }
 }
