@@ -46,11 +46,12 @@ const MAY_USE = {
   // Table: "builds (via daemon wiring)": git gets what it calls through its constructor, as interfaces it defines.
   git: [],
   // Table: "services only": every service room, never the store, the engine or the servers' internals.
-  api: ['apps', 'builds', 'sources', 'releases', 'dynos', 'domains', 'logs', 'git'],
+  api: ['apps', 'builds', 'sources', 'releases', 'dynos', 'domains', 'logs', 'git', 'pipelines'],
   addons: ['runtime', 'stack', 'store', 'apps'],
   appjson: [],
   setups: ['apps', 'addons', 'builds', 'releases', 'dynos'],
-  pipelines: ['apps', 'releases', 'setups', 'dynos'],
+  // Table: apps, releases, setups, dynos. Pipelines, couplings and promotions are its own records, kept in the store.
+  pipelines: ['apps', 'releases', 'setups', 'dynos', 'store'],
   doctor: [],
   chaos: ['dynos', 'router'],
   dashboard: ['apps', 'builds', 'releases', 'dynos', 'domains', 'logs'],

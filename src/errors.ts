@@ -66,6 +66,9 @@ export const CATALOGUE = {
   source_not_found: notFound('source'),
   stack_not_found: notFound('stack'),
   user_not_found: notFound('user'),
+  pipeline_not_found: notFound('pipeline'),
+  pipeline_coupling_not_found: notFound('pipeline-coupling', 'pipeline coupling'),
+  pipeline_promotion_not_found: notFound('pipeline-promotion', 'pipeline promotion'),
   // ---- apps -------------------------------------------------------------------------------------------------------
   app_name_taken: invalid('Name is already taken'),
   app_name_too_short: invalid('Name is too short (minimum is 3 characters)'),
@@ -102,6 +105,16 @@ export const CATALOGUE = {
   domain_taken: invalid('{hostname} is currently in use by another app.'),
   domain_reserved: invalid('{hostname} is reserved for the app named {app}.'),
   domain_default_undeletable: invalid("{hostname} is the app's default domain and cannot be removed."),
+  // ---- pipelines --------------------------------------------------------------------------------------------------
+  // The schema's name pattern is ^[a-z][a-z0-9-]{2,29}$; the wording of these is Berth's [U].
+  pipeline_name_invalid: invalid('Name must start with a letter, be 3 to 30 characters long and can only contain lowercase letters, digits, and dashes.'),
+  pipeline_name_taken: invalid('Name is already taken'),
+  pipeline_stage_invalid: invalid('Stage must be one of test, review, development, staging or production; got "{stage}".'),
+  pipeline_app_already_coupled: invalid('{app} is already in the {pipeline} pipeline.'),
+  pipeline_app_not_coupled: invalid('{app} is not in the {pipeline} pipeline.'),
+  promotion_targets_missing: invalid('A promotion needs at least one target app.'),
+  promotion_to_source: invalid('Cannot promote {app} to itself.'),
+  promotion_source_not_released: invalid('{app} has no release to promote: deploy it first.'),
   // ---- log drains -------------------------------------------------------------------------------------------------
   log_drain_url_invalid: invalid('Url is invalid: use https://, http://, syslog://host:port or syslog+tls://host:port.'),
   log_drain_url_taken: invalid('Url has already been taken'),

@@ -13,6 +13,7 @@ import { EventBus } from './events.js';
 import { GitService, INTERNAL_PUSH_PATH } from './git/index.js';
 import { drainTrust, LogDrains, Logplex, LogSessions } from './logs/index.js';
 import { AppQueues } from './queue.js';
+import { PipelinesService } from './pipelines/index.js';
 import { ReleasesService } from './releases/index.js';
 import { hostTrust, type Runtime } from './runtime/index.js';
 import { gitHost, webUrl, type Settings } from './settings.js';
@@ -138,7 +139,15 @@ export function createServices(deps: ServiceDeps): Services {
     },
   );
   events.on('app.destroyed', ({ appId }) => git.removeApp(appId));
+  const pipelines = new PipelinesService({
+    store,
+    apps,
+    releases,
+    account: () => account,
+    report: (error, what) => logger.warn({ err: error, module: 'pipelines' }, what),
+  });
   return {
+    pipelines,
     git,
     apps,
     releases,

@@ -5,6 +5,7 @@ import type { LogDrains, LogSessions } from '../logs/index.js';
 import type { Account } from '../contracts/records.js';
 import type { DynoManager } from '../dynos/index.js';
 import type { DomainsService } from '../domains/index.js';
+import type { PipelinesService } from '../pipelines/index.js';
 import type { ReleasesService } from '../releases/index.js';
 import type { SourcesService } from '../sources/index.js';
 import type { ShapeContext } from './shapes.js';
@@ -18,6 +19,7 @@ export interface ApiServices {
   readonly sources: SourcesService;
   readonly logSessions: LogSessions;
   readonly logDrains: LogDrains;
+  readonly pipelines: PipelinesService;
   readonly account: () => Account;
   /** What the platform offers: the one stack new apps get, and the buildpack registry's answer for a name. */
   readonly platform: {

@@ -155,6 +155,52 @@ export interface DomainBody {
   readonly sni_endpoint?: string | null;
 }
 
+/** A pipeline, or an app of one, by id or name: a string, or `{"id": ...}` / `{"name": ...}`. */
+export type IdRef = string | { readonly id?: string; readonly name?: string };
+
+export interface PipelineParams {
+  readonly pipeline: string;
+}
+export interface CouplingParams {
+  readonly coupling: string;
+}
+export interface PromotionParams {
+  readonly promotion: string;
+}
+
+export interface PipelineCreateBody {
+  readonly name: string;
+  readonly owner?: { readonly id?: string; readonly type?: string } | null;
+}
+
+export interface PipelineUpdateBody {
+  readonly name: string;
+}
+
+export interface CouplingCreateBody {
+  readonly app: IdRef;
+  readonly pipeline: IdRef;
+  readonly stage: string;
+}
+
+export interface CouplingUpdateBody {
+  readonly stage: string;
+}
+
+/** `POST /filters/apps` as `pipelines:info` sends it: `{"in": {"id": [...]}}`. */
+export interface AppFilterBody {
+  readonly in?: { readonly id?: readonly string[] } | null;
+}
+
+export interface PromotionCreateBody {
+  readonly pipeline: IdRef;
+  readonly source: { readonly app: IdRef };
+  readonly targets: ReadonlyArray<{ readonly app: IdRef }>;
+}
+
+const idRef = { type: ['string', 'object'], minLength: 1, properties: { id: string, name: string } } as const;
+const appRef = body(['app'], { app: idRef });
+
 const formationUpdate = { quantity, size: nameRef, dyno_size: nameRef } as const;
 /** Buildpack entries: a reference string or an object naming it by one of these keys. */
 function buildpackItems(keys: readonly string[]): Record<string, unknown> {
@@ -218,4 +264,12 @@ export const schemas = {
   domainCreate: route({ params: pathParams, body: body(['hostname'], { hostname: string, sni_endpoint: stringOrNull }) }),
   sourceCreate: route({ body: ignoredBody }),
   addonCreate: route({ params: pathParams, body: body(['plan'], { plan: { type: ['string', 'object'], minLength: 1, required: ['name'], properties: { name: nonBlank } } }) }),
+  pipelineCreate: route({ body: body(['name'], { name: string, owner: { type: ['object', 'null'], properties: { id: string, type: string } } }) }),
+  pipelineUpdate: route({ params: pathParams, body: body(['name'], { name: string }) }),
+  couplingCreate: route({ body: body(['app', 'pipeline', 'stage'], { app: idRef, pipeline: idRef, stage: string }) }),
+  couplingUpdate: route({ params: pathParams, body: body(['stage'], { stage: string }) }),
+  appFilter: route({ body: optionalBody({ in: { type: ['object', 'null'], properties: { id: { type: 'array', items: string } } } }) }),
+  promotionCreate: route({
+    body: body(['pipeline', 'source', 'targets'], { pipeline: idRef, source: appRef, targets: { type: 'array', items: appRef } }),
+  }),
 } as const satisfies Record<string, FastifySchema>;

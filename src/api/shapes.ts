@@ -5,6 +5,7 @@ import type { Domain } from '../domains/index.js';
 import type { DynoSize } from '../dynos/index.js';
 import type { LogSession } from '../logs/index.js';
 import type { LogDrainRecord } from '../logs/index.js';
+import type { Coupling, Pipeline, Promotion, PromotionTarget } from '../pipelines/index.js';
 
 export interface ShapeContext {
   readonly account: Account;
@@ -272,5 +273,50 @@ export function ownerCollaboratorShape(app: AppRecord, account: Account) {
     role: 'owner',
     updated_at: app.createdAt,
     user: { email: account.email, federated: false, id: account.id },
+  };
+}
+
+export function pipelineShape(pipeline: Pipeline) {
+  return {
+    created_at: pipeline.createdAt,
+    id: pipeline.id,
+    name: pipeline.name,
+    owner: pipeline.ownerId === null ? null : { id: pipeline.ownerId, type: pipeline.ownerType ?? 'user' },
+    updated_at: pipeline.updatedAt,
+    generation: CEDAR,
+  };
+}
+
+/** The CLI reads `pipeline.name` (promote, apps:info) and `app.id`; both names are given. */
+export function couplingShape(coupling: Coupling, app: AppRecord, pipeline: Pipeline) {
+  return {
+    app: { id: app.id, name: app.name },
+    created_at: coupling.createdAt,
+    id: coupling.id,
+    pipeline: { id: pipeline.id, name: pipeline.name },
+    stage: coupling.stage,
+    updated_at: coupling.updatedAt,
+  };
+}
+
+export function promotionShape(promotion: Promotion) {
+  return {
+    created_at: promotion.createdAt,
+    id: promotion.id,
+    pipeline: { id: promotion.pipelineId },
+    source: { app: { id: promotion.sourceAppId }, release: { id: promotion.sourceReleaseId } },
+    status: promotion.status,
+    updated_at: promotion.updatedAt,
+  };
+}
+
+export function promotionTargetShape(target: PromotionTarget) {
+  return {
+    app: { id: target.appId },
+    error_message: target.errorMessage,
+    id: target.id,
+    pipeline_promotion: { id: target.promotionId },
+    release: target.releaseId === null ? null : { id: target.releaseId },
+    status: target.status,
   };
 }

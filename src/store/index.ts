@@ -10,10 +10,12 @@ import { LogRepository } from './log-repository.js';
 import { DrainsRepository } from './drains-repository.js';
 import { DomainsRepository } from './domains-repository.js';
 import { ReleasesRepository } from './releases-repository.js';
+import { PipelinesRepository } from './pipelines-repository.js';
 
 export type { StoredLogLine } from './log-repository.js';
 export type { LogDrainRecord } from './drains-repository.js';
 export type { DomainRecord } from './domains-repository.js';
+export type { CouplingRecord, PipelineRecord, PromotionRecord, PromotionTargetRecord } from './pipelines-repository.js';
 export type { AppChanges, NewApp } from './apps-repository.js';
 export type { NewRelease } from './releases-repository.js';
 export type { NewBuild } from './builds-repository.js';
@@ -36,6 +38,7 @@ export class Store {
   readonly sources: SourcesRepository;
   readonly dynos: DynosRepository;
   readonly domains: DomainsRepository;
+  readonly pipelines: PipelinesRepository;
 
   constructor(options: StoreOptions) {
     this.#db = openDatabase(options.file);
@@ -48,6 +51,7 @@ export class Store {
     this.sources = new SourcesRepository(this.#db);
     this.dynos = new DynosRepository(this.#db);
     this.domains = new DomainsRepository(this.#db);
+    this.pipelines = new PipelinesRepository(this.#db);
   }
 
   #depth = 0;

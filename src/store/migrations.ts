@@ -153,4 +153,43 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX domains_by_app ON domains(app_id, created_at);
   `,
+  `
+  CREATE TABLE pipelines (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    owner_id TEXT,
+    owner_type TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE pipeline_couplings (
+    id TEXT PRIMARY KEY,
+    pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+    app_id TEXT NOT NULL UNIQUE REFERENCES apps(id) ON DELETE CASCADE,
+    stage TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX pipeline_couplings_by_pipeline ON pipeline_couplings(pipeline_id, created_at);
+  CREATE TABLE pipeline_promotions (
+    id TEXT PRIMARY KEY,
+    pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+    source_app_id TEXT NOT NULL,
+    source_release_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE pipeline_promotion_targets (
+    id TEXT PRIMARY KEY,
+    promotion_id TEXT NOT NULL REFERENCES pipeline_promotions(id) ON DELETE CASCADE,
+    app_id TEXT NOT NULL,
+    release_id TEXT,
+    status TEXT NOT NULL,
+    error_message TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX pipeline_promotion_targets_by_promotion ON pipeline_promotion_targets(promotion_id, created_at);
+  `,
 ];

@@ -1,0 +1,8 @@
+// Pipelines: pipelines, couplings (stages) and promotions that copy a slug downstream.
+export { PipelinesService, type CreatePipelineRequest, type PipelinesDeps, type PromotionRequest } from './service.js';
+export type {
+  CouplingRecord as Coupling,
+  PipelineRecord as Pipeline,
+  PromotionRecord as Promotion,
+  PromotionTargetRecord as PromotionTarget,
+} from '../store/index.js';
