@@ -46,10 +46,11 @@ const MAY_USE = {
   // Table: "builds (via daemon wiring)": git gets what it calls through its constructor, as interfaces it defines.
   git: [],
   // Table: "services only": every service room, never the store, the engine or the servers' internals.
-  api: ['apps', 'builds', 'sources', 'releases', 'dynos', 'domains', 'logs', 'git', 'pipelines'],
+  api: ['apps', 'builds', 'sources', 'releases', 'dynos', 'domains', 'logs', 'git', 'pipelines', 'setups'],
   addons: ['runtime', 'stack', 'store', 'apps'],
   appjson: [],
-  setups: ['apps', 'addons', 'builds', 'releases', 'dynos'],
+  // Table: apps, addons, builds, releases, dynos; app.json is read with appjson/, and a setup's record is kept in the store.
+  setups: ['apps', 'addons', 'builds', 'releases', 'dynos', 'appjson', 'store'],
   // Table: apps, releases, setups, dynos. Pipelines, couplings and promotions are its own records, kept in the store.
   pipelines: ['apps', 'releases', 'setups', 'dynos', 'store'],
   doctor: [],

@@ -66,6 +66,7 @@ export const CATALOGUE = {
   source_not_found: notFound('source'),
   stack_not_found: notFound('stack'),
   user_not_found: notFound('user'),
+  app_setup_not_found: notFound('app-setup', 'app setup'),
   pipeline_not_found: notFound('pipeline'),
   pipeline_coupling_not_found: notFound('pipeline-coupling', 'pipeline coupling'),
   pipeline_promotion_not_found: notFound('pipeline-promotion', 'pipeline promotion'),

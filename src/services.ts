@@ -15,6 +15,7 @@ import { drainTrust, LogDrains, Logplex, LogSessions } from './logs/index.js';
 import { AppQueues } from './queue.js';
 import { PipelinesService } from './pipelines/index.js';
 import { ReleasesService } from './releases/index.js';
+import { SetupsService } from './setups/index.js';
 import { hostTrust, type Runtime } from './runtime/index.js';
 import { gitHost, webUrl, type Settings } from './settings.js';
 import { SourcesService } from './sources/index.js';
@@ -139,6 +140,19 @@ export function createServices(deps: ServiceDeps): Services {
     },
   );
   events.on('app.destroyed', ({ appId }) => git.removeApp(appId));
+  const setups = new SetupsService({
+    store,
+    apps,
+    builds,
+    dynos,
+    sources: {
+      reference: (url) => sources.reference(url),
+      readAppJson: (url) => sources.readAppJson(url, { maxBytes: settings.sourceMaxBytes, maxEntries: settings.sourceMaxEntries }),
+    },
+    // WIRE-ADDONS: the add-ons room's provisioner goes here (`provisionAddon(app, {plan, as, options})`).
+    addons: undefined,
+    report: (error, what) => logger.warn({ err: error, module: 'setups' }, what),
+  });
   const pipelines = new PipelinesService({
     store,
     apps,
@@ -148,6 +162,7 @@ export function createServices(deps: ServiceDeps): Services {
   });
   return {
     pipelines,
+    setups,
     git,
     apps,
     releases,

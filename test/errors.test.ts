@@ -34,6 +34,7 @@ const PINNED: Readonly<Record<ErrorCode, Row>> = {
   source_not_found: ['not_found', 404, "Couldn't find that source.", 'source'],
   stack_not_found: ['not_found', 404, "Couldn't find that stack.", 'stack'],
   user_not_found: ['not_found', 404, "Couldn't find that user.", 'user'],
+  app_setup_not_found: ['not_found', 404, "Couldn't find that app setup.", 'app-setup'],
   pipeline_not_found: ['not_found', 404, "Couldn't find that pipeline.", 'pipeline'],
   pipeline_coupling_not_found: ['not_found', 404, "Couldn't find that pipeline coupling.", 'pipeline-coupling'],
   pipeline_promotion_not_found: ['not_found', 404, "Couldn't find that pipeline promotion.", 'pipeline-promotion'],

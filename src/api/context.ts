@@ -7,6 +7,7 @@ import type { DynoManager } from '../dynos/index.js';
 import type { DomainsService } from '../domains/index.js';
 import type { PipelinesService } from '../pipelines/index.js';
 import type { ReleasesService } from '../releases/index.js';
+import type { SetupsService } from '../setups/index.js';
 import type { SourcesService } from '../sources/index.js';
 import type { ShapeContext } from './shapes.js';
 
@@ -20,6 +21,7 @@ export interface ApiServices {
   readonly logSessions: LogSessions;
   readonly logDrains: LogDrains;
   readonly pipelines: PipelinesService;
+  readonly setups: SetupsService;
   readonly account: () => Account;
   /** What the platform offers: the one stack new apps get, and the buildpack registry's answer for a name. */
   readonly platform: {

@@ -198,6 +198,19 @@ export interface PromotionCreateBody {
   readonly targets: ReadonlyArray<{ readonly app: IdRef }>;
 }
 
+export interface AppSetupBody {
+  readonly source_blob: { readonly url: string; readonly checksum?: string | null; readonly version?: string | null };
+  readonly app?: { readonly name?: string | null; readonly region?: string | null; readonly stack?: string | null } | null;
+  readonly overrides?: {
+    readonly env?: Readonly<Record<string, string>> | null;
+    readonly buildpacks?: ReadonlyArray<{ readonly url: string }> | null;
+  } | null;
+}
+
+export interface SetupParams {
+  readonly setup: string;
+}
+
 const idRef = { type: ['string', 'object'], minLength: 1, properties: { id: string, name: string } } as const;
 const appRef = body(['app'], { app: idRef });
 
@@ -264,6 +277,19 @@ export const schemas = {
   domainCreate: route({ params: pathParams, body: body(['hostname'], { hostname: string, sni_endpoint: stringOrNull }) }),
   sourceCreate: route({ body: ignoredBody }),
   addonCreate: route({ params: pathParams, body: body(['plan'], { plan: { type: ['string', 'object'], minLength: 1, required: ['name'], properties: { name: nonBlank } } }) }),
+  appSetupCreate: route({
+    body: body(['source_blob'], {
+      source_blob: body(['url'], { url: nonBlank, checksum: stringOrNull, version: stringOrNull }),
+      app: { type: ['object', 'null'], properties: { name: stringOrNull, region: stringOrNull, stack: stringOrNull } },
+      overrides: {
+        type: ['object', 'null'],
+        properties: {
+          env: { type: ['object', 'null'], additionalProperties: string },
+          buildpacks: { type: ['array', 'null'], items: body(['url'], { url: nonBlank }) },
+        },
+      },
+    }),
+  }),
   pipelineCreate: route({ body: body(['name'], { name: string, owner: { type: ['object', 'null'], properties: { id: string, type: string } } }) }),
   pipelineUpdate: route({ params: pathParams, body: body(['name'], { name: string }) }),
   couplingCreate: route({ body: body(['app', 'pipeline', 'stage'], { app: idRef, pipeline: idRef, stage: string }) }),

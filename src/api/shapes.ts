@@ -6,6 +6,7 @@ import type { DynoSize } from '../dynos/index.js';
 import type { LogSession } from '../logs/index.js';
 import type { LogDrainRecord } from '../logs/index.js';
 import type { Coupling, Pipeline, Promotion, PromotionTarget } from '../pipelines/index.js';
+import type { Setup } from '../setups/index.js';
 
 export interface ShapeContext {
   readonly account: Account;
@@ -318,5 +319,30 @@ export function promotionTargetShape(target: PromotionTarget) {
     pipeline_promotion: { id: target.promotionId },
     release: target.releaseId === null ? null : { id: target.releaseId },
     status: target.status,
+  };
+}
+
+/** `success_url`: a full URL as it is, a path resolved against the app's URL. */
+function resolvedSuccessUrl(successUrl: string | null, webUrl: string | undefined): string | null {
+  if (successUrl === null || webUrl === undefined) return null;
+  if (!successUrl.startsWith('/')) return successUrl;
+  return `${webUrl.replace(/\/$/, '')}${successUrl}`;
+}
+
+export function appSetupShape(
+  setup: Setup,
+  now: { app: AppRecord | undefined; build: { id: string; status: string; outputStreamUrl: string } | undefined; webUrl: string | undefined },
+) {
+  return {
+    id: setup.id,
+    created_at: setup.createdAt,
+    updated_at: setup.updatedAt,
+    status: setup.status,
+    failure_message: setup.failureMessage,
+    app: now.app ? { id: now.app.id, name: now.app.name } : null,
+    build: now.build ? { id: now.build.id, status: now.build.status, output_stream_url: now.build.outputStreamUrl } : null,
+    manifest_errors: setup.manifestErrors,
+    postdeploy: setup.postdeployExitCode === null ? null : { output: setup.postdeployOutput ?? '', exit_code: setup.postdeployExitCode },
+    resolved_success_url: resolvedSuccessUrl(setup.successUrl, now.webUrl),
   };
 }

@@ -407,6 +407,12 @@ export class BuildsService {
     await this.settled();
   }
 
+  /** Resolves with the build once it has finished, its release phase included (an app setup waits for it). */
+  async finished(app: AppRecord, id: string): Promise<BuildRecord> {
+    await this.#pending.get(id)?.run;
+    return this.get(app, id);
+  }
+
   /** Resolves when every build started so far has finished (tests, shutdown). */
   async settled(): Promise<void> {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running]);

@@ -11,10 +11,12 @@ import { DrainsRepository } from './drains-repository.js';
 import { DomainsRepository } from './domains-repository.js';
 import { ReleasesRepository } from './releases-repository.js';
 import { PipelinesRepository } from './pipelines-repository.js';
+import { SetupsRepository } from './setups-repository.js';
 
 export type { StoredLogLine } from './log-repository.js';
 export type { LogDrainRecord } from './drains-repository.js';
 export type { DomainRecord } from './domains-repository.js';
+export type { SetupChanges, SetupRecord } from './setups-repository.js';
 export type { CouplingRecord, PipelineRecord, PromotionRecord, PromotionTargetRecord } from './pipelines-repository.js';
 export type { AppChanges, NewApp } from './apps-repository.js';
 export type { NewRelease } from './releases-repository.js';
@@ -39,6 +41,7 @@ export class Store {
   readonly dynos: DynosRepository;
   readonly domains: DomainsRepository;
   readonly pipelines: PipelinesRepository;
+  readonly setups: SetupsRepository;
 
   constructor(options: StoreOptions) {
     this.#db = openDatabase(options.file);
@@ -52,6 +55,7 @@ export class Store {
     this.dynos = new DynosRepository(this.#db);
     this.domains = new DomainsRepository(this.#db);
     this.pipelines = new PipelinesRepository(this.#db);
+    this.setups = new SetupsRepository(this.#db);
   }
 
   #depth = 0;

@@ -192,4 +192,19 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX pipeline_promotion_targets_by_promotion ON pipeline_promotion_targets(promotion_id, created_at);
   `,
+  `
+  CREATE TABLE app_setups (
+    id TEXT PRIMARY KEY,
+    app_id TEXT,
+    status TEXT NOT NULL,
+    failure_message TEXT,
+    manifest_errors TEXT NOT NULL,
+    build_id TEXT,
+    postdeploy_output TEXT,
+    postdeploy_exit_code INTEGER,
+    success_url TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
 ];
