@@ -1,5 +1,6 @@
 // Pipelines over the real services and API on the in-memory engine: the calls the heroku CLI makes, in its order
 // (reference: heroku-cli-and-api.md §3, §6; heroku-workflows.md §3), and promotion as a slug copy.
+import { access } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppRecord } from '../../src/contracts/records.js';
 import { platform, type Platform } from '../support/platform.js';
@@ -180,6 +181,22 @@ describe('promotion', () => {
     const [target] = await ok<Shape[]>('GET', `/pipeline-promotions/${promotion.id}/promotion-targets`);
     expect(target).toMatchObject({ status: 'failed', error_message: expect.stringMatching(/^Release v\d+ command failed/) });
     expect(p.services.releases.current(p.app(production.name))?.id).toBe(before?.id);
+  });
+
+  it('destroying the source app keeps the promoted slug (record, blob and image) for the target', async () => {
+    const pipeline = await pipelineWithApps();
+    const slug = await deployStaging();
+    const body = { pipeline: { id: pipeline.id }, source: { app: { id: staging.id } }, targets: [{ app: { id: production.id } }] };
+    await ok('POST', '/pipeline-promotions', body, 201);
+    await p.services.pipelines.settled();
+    p.services.apps.destroy(staging.name);
+    await p.services.events.settled();
+    expect(p.eventErrors).toEqual([]);
+    const kept = p.store.builds.getSlug(slug.id);
+    expect(kept?.appId).toBe(production.id);
+    await expect(access(slug.blobPath)).resolves.toBeUndefined();
+    expect((await p.engine.listImages([`berth.slug=${slug.id}`])).map((i) => i.ref)).toEqual([slug.image]);
+    expect(p.services.releases.current(p.app(production.name))?.artifact).toEqual({ type: 'slug', id: slug.id });
   });
 
   it('refuses: an app with no release, a target outside the pipeline, the source as target, no targets; nothing is made', async () => {
