@@ -70,6 +70,7 @@ export const CATALOGUE = {
   pipeline_not_found: notFound('pipeline'),
   pipeline_coupling_not_found: notFound('pipeline-coupling', 'pipeline coupling'),
   pipeline_promotion_not_found: notFound('pipeline-promotion', 'pipeline promotion'),
+  test_run_not_found: notFound('test-run', 'test run'),
   // ---- apps -------------------------------------------------------------------------------------------------------
   app_name_taken: invalid('Name is already taken'),
   app_name_too_short: invalid('Name is too short (minimum is 3 characters)'),

@@ -13,7 +13,7 @@ import { EventBus } from './events.js';
 import { GitService, INTERNAL_PUSH_PATH } from './git/index.js';
 import { drainTrust, LogDrains, Logplex, LogSessions } from './logs/index.js';
 import { AppQueues } from './queue.js';
-import { PipelinesService } from './pipelines/index.js';
+import { PipelinesService, TestRunsService } from './pipelines/index.js';
 import { ReleasesService } from './releases/index.js';
 import { SetupsService } from './setups/index.js';
 import { hostTrust, type Runtime } from './runtime/index.js';
@@ -66,6 +66,8 @@ export function createServices(deps: ServiceDeps): Services {
     buildOutput: (buildId: string, secret: string) => `${deps.publicUrl}/streams/builds/${buildId}/${secret}`,
     releaseOutput: (releaseId: string, secret: string) => `${deps.publicUrl}/streams/releases/${releaseId}/${secret}`,
     rendezvous: (secret: string) => `rendezvous://${settings.bindHost}:${settings.rendezvousPort}/${secret}`,
+    // The CLI's ci commands read test output with node:https only (reference: heroku-workflows.md §4.2).
+    testOutput: (runId: string, secret: string, phase: 'setup' | 'output') => `https://${gitHost(settings)}/streams/test-runs/${runId}/${secret}/${phase}`,
   };
   // Each service is made after everything it calls, and gets it through its constructor: no setters, no closures
   // over services made later. What flows the other way (a custom domain or a maintenance switch changing what the
@@ -160,8 +162,17 @@ export function createServices(deps: ServiceDeps): Services {
     account: () => account,
     report: (error, what) => logger.warn({ err: error, module: 'pipelines' }, what),
   });
+  const testRuns = new TestRunsService({
+    store,
+    pipelines,
+    apps,
+    setups,
+    dynos,
+    report: (error, what) => logger.warn({ err: error, module: 'ci' }, what),
+  });
   return {
     pipelines,
+    testRuns,
     setups,
     git,
     apps,

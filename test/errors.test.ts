@@ -38,6 +38,7 @@ const PINNED: Readonly<Record<ErrorCode, Row>> = {
   pipeline_not_found: ['not_found', 404, "Couldn't find that pipeline.", 'pipeline'],
   pipeline_coupling_not_found: ['not_found', 404, "Couldn't find that pipeline coupling.", 'pipeline-coupling'],
   pipeline_promotion_not_found: ['not_found', 404, "Couldn't find that pipeline promotion.", 'pipeline-promotion'],
+  test_run_not_found: ['not_found', 404, "Couldn't find that test run.", 'test-run'],
   app_name_taken: ['invalid_params', 422, 'Name is already taken'],
   app_name_too_short: ['invalid_params', 422, 'Name is too short (minimum is 3 characters)'],
   app_name_too_long: ['invalid_params', 422, 'Name is too long (maximum is 30 characters)'],

@@ -5,7 +5,7 @@ import type { LogDrains, LogSessions } from '../logs/index.js';
 import type { Account } from '../contracts/records.js';
 import type { DynoManager } from '../dynos/index.js';
 import type { DomainsService } from '../domains/index.js';
-import type { PipelinesService } from '../pipelines/index.js';
+import type { PipelinesService, TestRunsService } from '../pipelines/index.js';
 import type { ReleasesService } from '../releases/index.js';
 import type { SetupsService } from '../setups/index.js';
 import type { SourcesService } from '../sources/index.js';
@@ -22,6 +22,7 @@ export interface ApiServices {
   readonly logDrains: LogDrains;
   readonly pipelines: PipelinesService;
   readonly setups: SetupsService;
+  readonly testRuns: TestRunsService;
   readonly account: () => Account;
   /** What the platform offers: the one stack new apps get, and the buildpack registry's answer for a name. */
   readonly platform: {
@@ -35,5 +36,6 @@ export interface ApiServices {
     buildOutput(buildId: string, secret: string): string;
     releaseOutput(releaseId: string, secret: string): string;
     rendezvous(secret: string): string;
+    testOutput(runId: string, secret: string, phase: 'setup' | 'output'): string;
   };
 }

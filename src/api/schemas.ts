@@ -207,6 +207,20 @@ export interface AppSetupBody {
   } | null;
 }
 
+export interface TestRunBody {
+  readonly commit_branch: string;
+  readonly commit_message: string;
+  readonly commit_sha: string;
+  readonly pipeline: string;
+  readonly source_blob_url: string;
+}
+
+export interface TestRunParams {
+  readonly run: string;
+}
+export type PipelineTestRunParams = PipelineParams & { readonly number: string };
+export type TestStreamParams = StreamParams & { readonly phase: string };
+
 export interface SetupParams {
   readonly setup: string;
 }
@@ -288,6 +302,15 @@ export const schemas = {
           buildpacks: { type: ['array', 'null'], items: body(['url'], { url: nonBlank }) },
         },
       },
+    }),
+  }),
+  testRunCreate: route({
+    body: body(['commit_branch', 'commit_message', 'commit_sha', 'pipeline', 'source_blob_url'], {
+      commit_branch: string,
+      commit_message: string,
+      commit_sha: string,
+      pipeline: nonBlank,
+      source_blob_url: nonBlank,
     }),
   }),
   pipelineCreate: route({ body: body(['name'], { name: string, owner: { type: ['object', 'null'], properties: { id: string, type: string } } }) }),

@@ -22,6 +22,7 @@ import { catalogueRoutes } from './routes/catalogue.js';
 import { buildpackRegistryRoutes } from './routes/buildpack-registry.js';
 import { pipelinesRoutes } from './routes/pipelines.js';
 import { appSetupsRoutes } from './routes/app-setups.js';
+import { testRunsRoutes } from './routes/test-runs.js';
 
 export interface ApiOptions {
   readonly apiKey: string;
@@ -113,6 +114,7 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   await api.register(buildpackRegistryRoutes, services);
   await api.register(pipelinesRoutes, services);
   await api.register(appSetupsRoutes, services);
+  await api.register(testRunsRoutes, services);
   if (options.git) await api.register(gitRoutes, { git: options.git, apiKey: options.apiKey });
   return api;
 }

@@ -5,7 +5,7 @@ import type { Domain } from '../domains/index.js';
 import type { DynoSize } from '../dynos/index.js';
 import type { LogSession } from '../logs/index.js';
 import type { LogDrainRecord } from '../logs/index.js';
-import type { Coupling, Pipeline, Promotion, PromotionTarget } from '../pipelines/index.js';
+import type { Coupling, Pipeline, Promotion, PromotionTarget, TestRun } from '../pipelines/index.js';
 import type { Setup } from '../setups/index.js';
 
 export interface ShapeContext {
@@ -344,5 +344,48 @@ export function appSetupShape(
     manifest_errors: setup.manifestErrors,
     postdeploy: setup.postdeployExitCode === null ? null : { output: setup.postdeployOutput ?? '', exit_code: setup.postdeployExitCode },
     resolved_success_url: resolvedSuccessUrl(setup.successUrl, now.webUrl),
+  };
+}
+
+export function testRunShape(run: TestRun, account: Account) {
+  return {
+    actor_email: account.email,
+    clear_cache: false,
+    commit_branch: run.commitBranch,
+    commit_message: run.commitMessage,
+    commit_sha: run.commitSha,
+    debug: false,
+    app_setup: run.setupId === null ? null : { id: run.setupId },
+    created_at: run.createdAt,
+    dyno: null,
+    id: run.id,
+    message: run.message,
+    number: run.number,
+    organization: null,
+    pipeline: { id: run.pipelineId },
+    status: run.status,
+    source_blob_url: run.sourceBlobUrl,
+    updated_at: run.updatedAt,
+    user: { id: account.id, email: account.email },
+    warning_message: null,
+  };
+}
+
+/** A run's one test node; its stream URLs carry the run's secret. */
+export function testNodeShape(run: TestRun, urls: { setup: string; output: string }) {
+  return {
+    created_at: run.createdAt,
+    dyno: null,
+    error_status: null,
+    exit_code: run.exitCode,
+    id: run.nodeId,
+    index: 0,
+    message: run.message,
+    output_stream_url: urls.output,
+    pipeline: { id: run.pipelineId },
+    setup_stream_url: urls.setup,
+    status: run.status,
+    test_run: { id: run.id },
+    updated_at: run.updatedAt,
   };
 }

@@ -3,3 +3,11 @@
 export const PROMOTION_ERRORS = {
   releasePhaseFailed: (version: number) => `Release v${version} command failed; the app keeps running its previous release.`,
 } as const;
+
+/** A test run's `message` when it errors (Berth's wording). */
+export const TEST_RUN_MESSAGES = {
+  setupFailed: 'The test app could not be set up.',
+  testSetupFailed: (code: number) => `scripts.test-setup exited with status ${code}.`,
+  noTestScript: 'app.json has no scripts.test (in environments.test or at the top level); Berth does not run buildpacks\' bin/test.',
+  interrupted: 'The Berth daemon stopped while this test run ran.',
+} as const;

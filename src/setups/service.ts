@@ -7,7 +7,7 @@
 // provisioning add-ons or setting config destroys the app again; once the build has started the app is kept (its
 // build output, release and logs say what went wrong), which is what Heroku's button leaves behind too [U].
 import { randomBytes, randomUUID } from 'node:crypto';
-import { forEnvironment, parseAppJson, type AppJson, type AppJsonAddon } from '../appjson/index.js';
+import { forEnvironment, parseAppJson, type AppJson, type AppJsonAddon, type AppJsonScript } from '../appjson/index.js';
 import type { AppsService, CreateAppRequest } from '../apps/index.js';
 import type { BuildsService } from '../builds/index.js';
 import { apiTimestamp } from '../clock.js';
@@ -42,6 +42,11 @@ export interface SetupsDeps {
 }
 
 export interface SetupRequest {
+  /**
+   * `test` sets up a Heroku CI app: app.json's `environments.test` keys win, and neither postdeploy nor the formation
+   * runs (the test run runs its own scripts). Default: the top-level keys, as the button does.
+   */
+  readonly environment?: 'test';
   readonly sourceBlob: { readonly url: string; readonly checksum?: string | null | undefined; readonly version?: string | null | undefined };
   readonly app?: CreateAppRequest | null | undefined;
   readonly overrides?: {
@@ -61,6 +66,9 @@ function secret(): string {
 export class SetupsService {
   readonly #deps: SetupsDeps;
   readonly #running = new Set<Promise<void>>();
+  readonly #byId = new Map<string, Promise<void>>();
+  /** The scripts of each test setup's app.json, for the test run that made it (kept while the daemon runs). */
+  readonly #testScripts = new Map<string, Readonly<Record<string, AppJsonScript>>>();
 
   constructor(deps: SetupsDeps) {
     this.#deps = deps;
@@ -104,7 +112,7 @@ export class SetupsService {
     // A tarball without app.json is set up as a plain app: there is nothing to check or provision [U].
     const parsed = text === undefined ? { ok: true as const, manifest: { extra: {} } as AppJson } : parseAppJson(text);
     if (!parsed.ok) return failed(SETUP_MESSAGES.invalidManifest, parsed.errors);
-    const manifest = parsed.manifest;
+    const manifest = request.environment === 'test' ? { ...parsed.manifest, ...forEnvironment(parsed.manifest, 'test') } : parsed.manifest;
     const env = this.#config(manifest, request.overrides?.env ?? {});
     if (!env.ok) return failed(SETUP_MESSAGES.invalidManifest, env.errors);
     const addons = manifest.addons ?? [];
@@ -120,14 +128,30 @@ export class SetupsService {
       stack: request.app?.stack ?? manifest.stack,
     });
     const setup = this.#deps.store.setups.insert({ ...base, appId: app.id, successUrl: manifest.successUrl ?? null });
+    if (request.environment === 'test') this.#testScripts.set(setup.id, manifest.scripts ?? {});
     const run = this.#run(setup, app, manifest, env.config, request)
       .catch((error: unknown) => {
         this.#deps.report(error, 'app setup failed');
         this.#finish(setup.id, { status: 'failed', failureMessage: error instanceof Error ? error.message : String(error) });
       })
-      .finally(() => this.#running.delete(run));
+      .finally(() => {
+        this.#running.delete(run);
+        this.#byId.delete(setup.id);
+      });
     this.#running.add(run);
+    this.#byId.set(setup.id, run);
     return setup;
+  }
+
+  /** Resolves with the setup once it has finished (a CI test run waits for its app this way). */
+  async finished(id: string): Promise<SetupRecord> {
+    await this.#byId.get(id);
+    return this.get(id);
+  }
+
+  /** `environments.test.scripts` (over the top-level ones) of a test setup: `test-setup` and `test`. */
+  testScripts(id: string): Readonly<Record<string, AppJsonScript>> {
+    return this.#testScripts.get(id) ?? {};
   }
 
   /** Resolves when every setup started so far has finished (tests, shutdown). */
@@ -144,7 +168,7 @@ export class SetupsService {
   #config(manifest: AppJson, overrides: Readonly<Record<string, string>>): { ok: true; config: ConfigVars } | { ok: false; errors: string[] } {
     const config: Record<string, string> = {};
     const errors: string[] = [];
-    for (const [name, spec] of Object.entries(forEnvironment(manifest, 'production').env ?? {})) {
+    for (const [name, spec] of Object.entries(manifest.env ?? {})) {
       const value = overrides[name] ?? spec.value ?? (spec.generator === 'secret' ? secret() : undefined);
       if (value !== undefined) config[name] = value;
       else if (spec.required) errors.push(SETUP_MESSAGES.required(name));
@@ -184,6 +208,7 @@ export class SetupsService {
     const release = build.releaseId === null ? undefined : this.#deps.store.releases.getById(app.id, build.releaseId);
     if (release?.status === 'failed') return this.#finish(setup.id, { status: 'failed', failureMessage: SETUP_MESSAGES.releaseFailed(release.version) });
 
+    if (request.environment === 'test') return this.#finish(setup.id, { status: 'succeeded' });
     const postdeploy = manifest.scripts?.['postdeploy'];
     if (postdeploy) {
       let output = '';

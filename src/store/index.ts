@@ -12,11 +12,13 @@ import { DomainsRepository } from './domains-repository.js';
 import { ReleasesRepository } from './releases-repository.js';
 import { PipelinesRepository } from './pipelines-repository.js';
 import { SetupsRepository } from './setups-repository.js';
+import { TestRunsRepository } from './test-runs-repository.js';
 
 export type { StoredLogLine } from './log-repository.js';
 export type { LogDrainRecord } from './drains-repository.js';
 export type { DomainRecord } from './domains-repository.js';
 export type { SetupChanges, SetupRecord } from './setups-repository.js';
+export type { TestRunChanges, TestRunRecord } from './test-runs-repository.js';
 export type { CouplingRecord, PipelineRecord, PromotionRecord, PromotionTargetRecord } from './pipelines-repository.js';
 export type { AppChanges, NewApp } from './apps-repository.js';
 export type { NewRelease } from './releases-repository.js';
@@ -42,6 +44,7 @@ export class Store {
   readonly domains: DomainsRepository;
   readonly pipelines: PipelinesRepository;
   readonly setups: SetupsRepository;
+  readonly testRuns: TestRunsRepository;
 
   constructor(options: StoreOptions) {
     this.#db = openDatabase(options.file);
@@ -56,6 +59,7 @@ export class Store {
     this.domains = new DomainsRepository(this.#db);
     this.pipelines = new PipelinesRepository(this.#db);
     this.setups = new SetupsRepository(this.#db);
+    this.testRuns = new TestRunsRepository(this.#db);
   }
 
   #depth = 0;

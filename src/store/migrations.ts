@@ -207,4 +207,26 @@ export const MIGRATIONS: readonly string[] = [
     updated_at TEXT NOT NULL
   );
   `,
+  `
+  CREATE TABLE test_runs (
+    id TEXT PRIMARY KEY,
+    pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    commit_branch TEXT NOT NULL,
+    commit_message TEXT NOT NULL,
+    commit_sha TEXT NOT NULL,
+    source_blob_url TEXT NOT NULL,
+    message TEXT,
+    setup_id TEXT,
+    node_id TEXT NOT NULL,
+    exit_code INTEGER,
+    setup_output TEXT NOT NULL DEFAULT '',
+    test_output TEXT NOT NULL DEFAULT '',
+    secret TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (pipeline_id, number)
+  );
+  `,
 ];
