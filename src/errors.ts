@@ -71,6 +71,7 @@ export const CATALOGUE = {
   pipeline_coupling_not_found: notFound('pipeline-coupling', 'pipeline coupling'),
   pipeline_promotion_not_found: notFound('pipeline-promotion', 'pipeline promotion'),
   test_run_not_found: notFound('test-run', 'test run'),
+  review_app_not_found: notFound('review-app', 'review app'),
   // ---- apps -------------------------------------------------------------------------------------------------------
   app_name_taken: invalid('Name is already taken'),
   app_name_too_short: invalid('Name is too short (minimum is 3 characters)'),
@@ -114,6 +115,8 @@ export const CATALOGUE = {
   pipeline_stage_invalid: invalid('Stage must be one of test, review, development, staging or production; got "{stage}".'),
   pipeline_app_already_coupled: invalid('{app} is already in the {pipeline} pipeline.'),
   pipeline_app_not_coupled: invalid('{app} is not in the {pipeline} pipeline.'),
+  review_app_branch_invalid: invalid('{branch} cannot name a review app: a branch needs letters or digits.'),
+  review_app_exists: invalid('The {pipeline} pipeline already has a review app for {branch}.'),
   promotion_targets_missing: invalid('A promotion needs at least one target app.'),
   promotion_to_source: invalid('Cannot promote {app} to itself.'),
   promotion_source_not_released: invalid('{app} has no release to promote: deploy it first.'),

@@ -13,7 +13,7 @@ import { EventBus } from './events.js';
 import { GitService, INTERNAL_PUSH_PATH } from './git/index.js';
 import { drainTrust, LogDrains, Logplex, LogSessions } from './logs/index.js';
 import { AppQueues } from './queue.js';
-import { PipelinesService, TestRunsService } from './pipelines/index.js';
+import { PipelinesService, ReviewAppsService, TestRunsService } from './pipelines/index.js';
 import { ReleasesService } from './releases/index.js';
 import { SetupsService } from './setups/index.js';
 import { hostTrust, type Runtime } from './runtime/index.js';
@@ -170,9 +170,18 @@ export function createServices(deps: ServiceDeps): Services {
     dynos,
     report: (error, what) => logger.warn({ err: error, module: 'ci' }, what),
   });
+  const reviewApps = new ReviewAppsService({
+    store,
+    pipelines,
+    apps,
+    setups,
+    dynos,
+    report: (error, what) => logger.warn({ err: error, module: 'review-apps' }, what),
+  });
   return {
     pipelines,
     testRuns,
+    reviewApps,
     setups,
     git,
     apps,

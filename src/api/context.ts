@@ -5,7 +5,7 @@ import type { LogDrains, LogSessions } from '../logs/index.js';
 import type { Account } from '../contracts/records.js';
 import type { DynoManager } from '../dynos/index.js';
 import type { DomainsService } from '../domains/index.js';
-import type { PipelinesService, TestRunsService } from '../pipelines/index.js';
+import type { PipelinesService, ReviewAppsService, TestRunsService } from '../pipelines/index.js';
 import type { ReleasesService } from '../releases/index.js';
 import type { SetupsService } from '../setups/index.js';
 import type { SourcesService } from '../sources/index.js';
@@ -23,6 +23,7 @@ export interface ApiServices {
   readonly pipelines: PipelinesService;
   readonly setups: SetupsService;
   readonly testRuns: TestRunsService;
+  readonly reviewApps: ReviewAppsService;
   readonly account: () => Account;
   /** What the platform offers: the one stack new apps get, and the buildpack registry's answer for a name. */
   readonly platform: {

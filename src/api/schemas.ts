@@ -215,6 +215,17 @@ export interface TestRunBody {
   readonly source_blob_url: string;
 }
 
+export interface ReviewAppBody {
+  readonly branch: string;
+  readonly pipeline: string;
+  readonly source_blob: { readonly url: string; readonly version?: string | null };
+  readonly environment?: Readonly<Record<string, string>> | null;
+}
+
+export interface ReviewAppParams {
+  readonly review: string;
+}
+
 export interface TestRunParams {
   readonly run: string;
 }
@@ -302,6 +313,14 @@ export const schemas = {
           buildpacks: { type: ['array', 'null'], items: body(['url'], { url: nonBlank }) },
         },
       },
+    }),
+  }),
+  reviewAppCreate: route({
+    body: body(['branch', 'pipeline', 'source_blob'], {
+      branch: nonBlank,
+      pipeline: nonBlank,
+      source_blob: body(['url'], { url: nonBlank, version: stringOrNull }),
+      environment: { type: ['object', 'null'], additionalProperties: string },
     }),
   }),
   testRunCreate: route({

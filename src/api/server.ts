@@ -23,6 +23,7 @@ import { buildpackRegistryRoutes } from './routes/buildpack-registry.js';
 import { pipelinesRoutes } from './routes/pipelines.js';
 import { appSetupsRoutes } from './routes/app-setups.js';
 import { testRunsRoutes } from './routes/test-runs.js';
+import { reviewAppsRoutes } from './routes/review-apps.js';
 
 export interface ApiOptions {
   readonly apiKey: string;
@@ -115,6 +116,7 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   await api.register(pipelinesRoutes, services);
   await api.register(appSetupsRoutes, services);
   await api.register(testRunsRoutes, services);
+  await api.register(reviewAppsRoutes, services);
   if (options.git) await api.register(gitRoutes, { git: options.git, apiKey: options.apiKey });
   return api;
 }

@@ -5,7 +5,7 @@ import type { Domain } from '../domains/index.js';
 import type { DynoSize } from '../dynos/index.js';
 import type { LogSession } from '../logs/index.js';
 import type { LogDrainRecord } from '../logs/index.js';
-import type { Coupling, Pipeline, Promotion, PromotionTarget, TestRun } from '../pipelines/index.js';
+import type { Coupling, Pipeline, Promotion, PromotionTarget, ReviewApp, TestRun } from '../pipelines/index.js';
 import type { Setup } from '../setups/index.js';
 
 export interface ShapeContext {
@@ -387,5 +387,24 @@ export function testNodeShape(run: TestRun, urls: { setup: string; output: strin
     status: run.status,
     test_run: { id: run.id },
     updated_at: run.updatedAt,
+  };
+}
+
+export function reviewAppShape(review: ReviewApp, account: Account) {
+  return {
+    app: review.appId === null ? null : { id: review.appId },
+    app_setup: review.setupId === null ? null : { id: review.setupId },
+    branch: review.branch,
+    created_at: review.createdAt,
+    creator: { id: account.id },
+    error_status: null,
+    fork_repo: null,
+    id: review.id,
+    message: review.message,
+    pipeline: { id: review.pipelineId },
+    pr_number: null,
+    status: review.status,
+    updated_at: review.updatedAt,
+    wait_for_ci: false,
   };
 }

@@ -11,3 +11,8 @@ export const TEST_RUN_MESSAGES = {
   noTestScript: 'app.json has no scripts.test (in environments.test or at the top level); Berth does not run buildpacks\' bin/test.',
   interrupted: 'The Berth daemon stopped while this test run ran.',
 } as const;
+
+/** A review app's `message` (Berth's wording). */
+export const REVIEW_APP_MESSAGES = {
+  deleted: 'The review app was deleted.',
+} as const;

@@ -133,7 +133,7 @@ export class TestRunsService {
         this.#update(run.id, { status: 'errored', message: reasons.join('; ') });
         return;
       }
-      const scripts = setups.testScripts(setup.id);
+      const scripts = setups.scripts(setup.id);
       // test-setup belongs to the setup phase (its output is the node's setup stream); `running` is the test itself.
       const testSetup = scripts['test-setup'];
       if (testSetup) {

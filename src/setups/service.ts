@@ -44,9 +44,10 @@ export interface SetupsDeps {
 export interface SetupRequest {
   /**
    * `test` sets up a Heroku CI app: app.json's `environments.test` keys win, and neither postdeploy nor the formation
-   * runs (the test run runs its own scripts). Default: the top-level keys, as the button does.
+   * runs (the test run runs its own scripts). `review`: `environments.review` keys win (a review app). Default: the
+   * top-level keys, as the button does.
    */
-  readonly environment?: 'test';
+  readonly environment?: 'test' | 'review';
   readonly sourceBlob: { readonly url: string; readonly checksum?: string | null | undefined; readonly version?: string | null | undefined };
   readonly app?: CreateAppRequest | null | undefined;
   readonly overrides?: {
@@ -67,8 +68,8 @@ export class SetupsService {
   readonly #deps: SetupsDeps;
   readonly #running = new Set<Promise<void>>();
   readonly #byId = new Map<string, Promise<void>>();
-  /** The scripts of each test setup's app.json, for the test run that made it (kept while the daemon runs). */
-  readonly #testScripts = new Map<string, Readonly<Record<string, AppJsonScript>>>();
+  /** The scripts of each CI or review setup's app.json, for the run or review app that made it (kept in memory). */
+  readonly #scripts = new Map<string, Readonly<Record<string, AppJsonScript>>>();
 
   constructor(deps: SetupsDeps) {
     this.#deps = deps;
@@ -112,7 +113,7 @@ export class SetupsService {
     // A tarball without app.json is set up as a plain app: there is nothing to check or provision [U].
     const parsed = text === undefined ? { ok: true as const, manifest: { extra: {} } as AppJson } : parseAppJson(text);
     if (!parsed.ok) return failed(SETUP_MESSAGES.invalidManifest, parsed.errors);
-    const manifest = request.environment === 'test' ? { ...parsed.manifest, ...forEnvironment(parsed.manifest, 'test') } : parsed.manifest;
+    const manifest = request.environment ? { ...parsed.manifest, ...forEnvironment(parsed.manifest, request.environment) } : parsed.manifest;
     const env = this.#config(manifest, request.overrides?.env ?? {});
     if (!env.ok) return failed(SETUP_MESSAGES.invalidManifest, env.errors);
     const addons = manifest.addons ?? [];
@@ -128,7 +129,7 @@ export class SetupsService {
       stack: request.app?.stack ?? manifest.stack,
     });
     const setup = this.#deps.store.setups.insert({ ...base, appId: app.id, successUrl: manifest.successUrl ?? null });
-    if (request.environment === 'test') this.#testScripts.set(setup.id, manifest.scripts ?? {});
+    if (request.environment) this.#scripts.set(setup.id, manifest.scripts ?? {});
     const run = this.#run(setup, app, manifest, env.config, request)
       .catch((error: unknown) => {
         this.#deps.report(error, 'app setup failed');
@@ -149,9 +150,9 @@ export class SetupsService {
     return this.get(id);
   }
 
-  /** `environments.test.scripts` (over the top-level ones) of a test setup: `test-setup` and `test`. */
-  testScripts(id: string): Readonly<Record<string, AppJsonScript>> {
-    return this.#testScripts.get(id) ?? {};
+  /** The scripts of a CI or review setup (its environment's over the top-level ones): `test`, `pr-predestroy`, ... */
+  scripts(id: string): Readonly<Record<string, AppJsonScript>> {
+    return this.#scripts.get(id) ?? {};
   }
 
   /** Resolves when every setup started so far has finished (tests, shutdown). */

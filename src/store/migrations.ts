@@ -229,4 +229,18 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (pipeline_id, number)
   );
   `,
+  `
+  CREATE TABLE review_apps (
+    id TEXT PRIMARY KEY,
+    pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+    app_id TEXT,
+    setup_id TEXT,
+    branch TEXT NOT NULL,
+    status TEXT NOT NULL,
+    message TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX review_apps_by_pipeline ON review_apps(pipeline_id, branch);
+  `,
 ];
