@@ -1,6 +1,6 @@
 // App setups driven by heroku-client@3 against Berth on the real engine: app.json with a generated secret, a config
 // var, a postdeploy script run once in a one-off dyno, and formation web: 2; then a bad manifest refused up front
-// (reference: heroku-workflows.md §1, §2). One build.
+// (reference: heroku-workflows.md §1, §2); and a review app made, served and deleted (§3.4). Two builds.
 import { request } from 'node:http';
 import { cp, mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -83,6 +83,30 @@ describe('app setups with heroku-client', () => {
     expect(config['SECRET_KEY']).toMatch(/^[0-9a-f]{64}$/);
     await waitForDynos(daemon, 'setup-demo', ['web.1', 'web.2'], 'up', { exact: true });
     expect(await viaRouter('setup-demo')).toContain('greeting=from-app-json');
+  });
+
+  it('a review app: made from a branch with environments.review, served by the router, then deleted with pr-predestroy', async () => {
+    const pipeline = await heroku.post<{ id: string }>('/pipelines', { body: { name: 'shop' } });
+    const url = await sourceWith({
+      env: { GREETING: 'from-production' },
+      environments: { review: { env: { GREETING: 'from-review' }, scripts: { 'pr-predestroy': 'echo predestroy' } } },
+    });
+    const created = await heroku.post<{ id: string; status: string }>('/review-apps', { body: { branch: 'feature/login', pipeline: pipeline.id, source_blob: { url } } });
+    expect(created.status).toBe('creating');
+    let review = created;
+    await waitFor('the review app to be created', async () => {
+      review = await heroku.get<{ id: string; status: string }>(`/review-apps/${created.id}`);
+      return review.status !== 'creating';
+    }, 600_000);
+    expect(review.status).toBe('created');
+    const coupling = await heroku.get<{ stage: string; app: { name: string } }>('/apps/shop-feature-login/pipeline-couplings');
+    expect(coupling).toMatchObject({ stage: 'review', app: { name: 'shop-feature-login' } });
+    await waitForDynos(daemon, 'shop-feature-login', ['web.1'], 'up');
+    expect(await viaRouter('shop-feature-login')).toContain('greeting=from-review');
+    await heroku.delete(`/review-apps/${created.id}`);
+    await waitFor('the review app to be deleted', async () => (await heroku.get<{ status: string }>(`/review-apps/${created.id}`)).status === 'deleted', 120_000);
+    const apps = await heroku.get<Array<{ name: string }>>('/apps');
+    expect(apps.map((a) => a.name)).not.toContain('shop-feature-login');
   });
 
   it('a bad manifest fails at once with manifest_errors naming the fields; no app is made', async () => {
