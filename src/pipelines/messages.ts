@@ -15,4 +15,5 @@ export const TEST_RUN_MESSAGES = {
 /** A review app's `message` (Berth's wording). */
 export const REVIEW_APP_MESSAGES = {
   deleted: 'The review app was deleted.',
+  interrupted: 'The Berth daemon stopped while this review app was being made or deleted; delete it and make it again.',
 } as const;

@@ -124,6 +124,13 @@ export class ReviewAppsService {
     return deleting;
   }
 
+  /** On start: review apps a killed daemon left being made or deleted are errored (the app, if any, stays). */
+  recover(): void {
+    for (const review of this.#deps.store.reviewApps.listUnfinished()) {
+      this.#deps.store.reviewApps.update(review.id, { status: 'errored', message: REVIEW_APP_MESSAGES.interrupted }, apiTimestamp());
+    }
+  }
+
   /** Resolves when every review app started or deleted so far has settled (tests, shutdown). */
   async settled(): Promise<void> {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running]);

@@ -76,6 +76,11 @@ export class ReviewAppsRepository {
     return (this.#db.prepare("SELECT * FROM review_apps WHERE pipeline_id = ? AND status != 'deleted' ORDER BY rowid").all(pipelineId) as Row[]).map(toRecord);
   }
 
+  /** Review apps a killed daemon left being made or deleted. */
+  listUnfinished(): ReviewAppRecord[] {
+    return (this.#db.prepare("SELECT * FROM review_apps WHERE status IN ('pending', 'creating', 'deleting')").all() as Row[]).map(toRecord);
+  }
+
   update(id: string, changes: Partial<Pick<ReviewAppRecord, 'appId' | 'setupId' | 'status' | 'message'>>, now: string): ReviewAppRecord {
     const current = this.get(id) as ReviewAppRecord;
     const next = { ...current, ...changes, updatedAt: now };

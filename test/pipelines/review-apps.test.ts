@@ -98,4 +98,18 @@ describe('review apps', () => {
     expect(bad.body).toMatchObject({ status: 'errored', app: null, message: 'invalid app.json; environments.review.formation.web.quantity: must be a whole number, 0 or more' });
     expect((await p.request('GET', `/review-apps/${randomUUID()}`)).status).toBe(404);
   });
+
+  it('on start, setups, test runs and review apps a killed daemon left unfinished fail, saying why', async () => {
+    const now = new Date().toISOString();
+    const pipeline = p.services.pipelines.get('shop');
+    p.store.setups.insert({ id: randomUUID(), appId: null, status: 'pending', failureMessage: null, manifestErrors: [], buildId: null, postdeployOutput: null, postdeployExitCode: null, successUrl: null, createdAt: now, updatedAt: now });
+    const run = p.store.testRuns.insert({ id: randomUUID(), pipelineId: pipeline.id, status: 'running', commitBranch: 'main', commitMessage: 'm', commitSha: 'a', sourceBlobUrl: 'file:///x', message: null, setupId: null, nodeId: randomUUID(), exitCode: null, setupOutput: '', testOutput: '', secret: 's', createdAt: now, updatedAt: now });
+    const review = p.store.reviewApps.insert({ id: randomUUID(), pipelineId: pipeline.id, appId: null, setupId: null, branch: 'b', status: 'creating', message: null, createdAt: now, updatedAt: now });
+    p.services.setups.recover();
+    p.services.testRuns.recover();
+    p.services.reviewApps.recover();
+    expect(p.store.setups.listPending()).toEqual([]);
+    expect(p.store.testRuns.get(run.id)).toMatchObject({ status: 'errored', message: 'The Berth daemon stopped while this test run ran.' });
+    expect(p.store.reviewApps.get(review.id)?.status).toBe('errored');
+  });
 });
