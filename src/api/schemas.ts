@@ -215,6 +215,8 @@ export interface TestRunBody {
   readonly source_blob_url: string;
 }
 
+export type StageParams = PipelineParams & { readonly stage: string };
+
 export interface ReviewAppBody {
   readonly branch: string;
   readonly pipeline: string;
@@ -315,6 +317,7 @@ export const schemas = {
       },
     }),
   }),
+  stageConfigUpdate: route({ params: pathParams, body: { type: 'object', additionalProperties: stringOrNull } }),
   reviewAppCreate: route({
     body: body(['branch', 'pipeline', 'source_blob'], {
       branch: nonBlank,

@@ -60,7 +60,7 @@ export class ReviewAppsService {
       environment: 'review',
       sourceBlob: { url: request.sourceBlobUrl, version: request.sourceVersion ?? null },
       app: { name },
-      overrides: { env: { ...(request.environment ?? {}), HEROKU_APP_NAME: name, HEROKU_BRANCH: request.branch } },
+      overrides: { env: { ...pipelines.stageConfig(pipeline.id, 'review'), ...(request.environment ?? {}), HEROKU_APP_NAME: name, HEROKU_BRANCH: request.branch } },
     });
     const now = apiTimestamp();
     const failed = setup.status === 'failed';

@@ -146,6 +146,23 @@ export class PipelinesService {
     });
   }
 
+  /** `GET /pipelines/{id}/stage/{stage}/config-vars`. */
+  stageConfig(pipelineIdOrName: string, stage: string): Record<string, string> {
+    const valid = this.#validStage(stage);
+    return this.#store.pipelines.stageConfig(this.get(pipelineIdOrName).id, valid);
+  }
+
+  /** `PATCH .../config-vars` (`heroku ci:config:set`): values set, `null` removes; answers the whole map. */
+  updateStageConfig(pipelineIdOrName: string, stage: string, patch: Readonly<Record<string, string | null>>): Record<string, string> {
+    const valid = this.#validStage(stage);
+    for (const name of Object.keys(patch)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) raise('config_var_name_invalid', { name });
+    return this.#store.transaction(() => {
+      const pipeline = this.get(pipelineIdOrName);
+      this.#store.pipelines.patchStageConfig(pipeline.id, valid, patch);
+      return this.#store.pipelines.stageConfig(pipeline.id, valid);
+    });
+  }
+
   /**
    * Starts a promotion of the source app's current release to each target. Every check happens before anything is
    * made: all targets are in the pipeline, none is the source, the source has a release with a slug. Each target's

@@ -115,6 +115,8 @@ export class TestRunsService {
       // Heroku CI's variables (reference §4.3); one node, so index 0 of 1.
       overrides: {
         env: {
+          // The pipeline's test config vars (`heroku ci:config:set`), then Heroku CI's own.
+          ...this.#deps.pipelines.stageConfig(run.pipelineId, 'test'),
           CI: 'true',
           HEROKU_TEST_RUN_BRANCH: run.commitBranch,
           HEROKU_TEST_RUN_COMMIT_VERSION: run.commitSha,

@@ -243,4 +243,13 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX review_apps_by_pipeline ON review_apps(pipeline_id, branch);
   `,
+  `
+  CREATE TABLE pipeline_config_vars (
+    pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+    stage TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (pipeline_id, stage, name)
+  );
+  `,
 ];

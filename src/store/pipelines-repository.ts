@@ -230,4 +230,23 @@ export class PipelinesRepository {
       .prepare('UPDATE pipeline_promotion_targets SET status = ?, error_message = ?, updated_at = ? WHERE id = ?')
       .run(status, errorMessage, now, id);
   }
+
+  /** A stage's config vars (Heroku CI's `test` vars, review apps' `review` vars). */
+  stageConfig(pipelineId: string, stage: string): Record<string, string> {
+    const rows = this.#db.prepare('SELECT name, value FROM pipeline_config_vars WHERE pipeline_id = ? AND stage = ? ORDER BY name').all(pipelineId, stage) as Array<{
+      name: string;
+      value: string;
+    }>;
+    return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+  }
+
+  /** Sets each var to its value; `null` removes it. */
+  patchStageConfig(pipelineId: string, stage: string, patch: Readonly<Record<string, string | null>>): void {
+    const set = this.#db.prepare('INSERT INTO pipeline_config_vars (pipeline_id, stage, name, value) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value');
+    const remove = this.#db.prepare('DELETE FROM pipeline_config_vars WHERE pipeline_id = ? AND stage = ? AND name = ?');
+    for (const [name, value] of Object.entries(patch)) {
+      if (value === null) remove.run(pipelineId, stage, name);
+      else set.run(pipelineId, stage, name, value);
+    }
+  }
 }

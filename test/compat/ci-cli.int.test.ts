@@ -1,7 +1,7 @@
 // Heroku CI on the real engine, read with the real `heroku` CLI (v11): a passing and a failing test run, created
 // through the API (`ci:run` needs kolkrabbi.heroku.com, out of reach offline), then `heroku ci`, `ci:info` (which
 // streams the node's https URLs with node:https, trusting the local CA) and `ci:last` (reference: heroku-workflows.md
-// §4). Two builds, one per run.
+// §4), and ci:config (the pipeline's test config vars). Two builds, one per run.
 import { cp, mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
@@ -37,7 +37,7 @@ async function testRun(exit: number): Promise<RunJson> {
   const dir = await mkdtemp(join(daemon.rootDir, 'ci-'));
   await cp(fixture('python-stdlib'), dir, { recursive: true });
   const test = `python3 -c "import sys; print('ok 1 - runs on', '$HEROKU_TEST_RUN_BRANCH'); sys.exit(${exit})"`;
-  await writeFile(join(dir, 'app.json'), JSON.stringify({ environments: { test: { scripts: { 'test-setup': 'echo preparing CI=$CI', test } } } }));
+  await writeFile(join(dir, 'app.json'), JSON.stringify({ environments: { test: { scripts: { 'test-setup': 'echo preparing CI=$CI TOKEN=$TOKEN', test } } } }));
   const url = await uploadSource(daemon, await tarDirectory(dir));
   const created = await api<RunJson>(daemon, 'POST', '/test-runs', {
     commit_branch: 'main',
@@ -68,6 +68,16 @@ afterAll(async () => {
 });
 
 describe('Heroku CI with the heroku CLI', () => {
+  it('ci:config:set TOKEN=abc, then ci:config shows it', async () => {
+    const set = await heroku(['ci:config:set', 'TOKEN=abc', '-p', 'shop']);
+    expectCode(set, 0);
+    expect(set.stderr).toMatch(/Setting TOKEN\.\.\. done/);
+    const show = await heroku(['ci:config', '-p', 'shop']);
+    expectCode(show, 0);
+    expect(show.stdout).toContain('=== shop test config vars');
+    expect(show.stdout).toMatch(/^TOKEN: abc$/m);
+  });
+
   it('a passing run succeeds, and its throwaway app is gone', async () => {
     const run = await testRun(0);
     expect(run, JSON.stringify(run)).toMatchObject({ number: 1, status: 'succeeded' });
@@ -89,7 +99,7 @@ describe('Heroku CI with the heroku CLI', () => {
   it('heroku ci:info 1 streams the setup and test output and ends with the run line', async () => {
     const result = await heroku(['ci:info', '1', '-p', 'shop']);
     expectCode(result, 0);
-    expect(result.stdout).toContain('preparing CI=true');
+    expect(result.stdout).toContain('preparing CI=true TOKEN=abc');
     expect(result.stdout).toContain('ok 1 - runs on main');
     expect(result.stdout).toMatch(/✓ #1 main:b9e982a succeeded/);
   });
@@ -98,6 +108,12 @@ describe('Heroku CI with the heroku CLI', () => {
     const result = await heroku(['ci:last', '-p', 'shop']);
     expectCode(result, 3);
     expect(result.stdout).toMatch(/✗ #2 main:b9e982a failed/);
+  });
+
+  it('ci:config:unset TOKEN', async () => {
+    const result = await heroku(['ci:config:unset', 'TOKEN', '-p', 'shop']);
+    expectCode(result, 0);
+    expect(await api(daemon, 'GET', '/pipelines/shop/stage/test/config-vars')).toEqual({});
   });
 
   it('no connection left the machine', () => {

@@ -62,7 +62,7 @@ beforeEach(async () => {
   p.engine.script((spec) => spec.labels.role === 'run', (proc) => {
     const command = proc.spec.cmd.at(-1) ?? '';
     if (command === 'setup-db') {
-      proc.print(`setting up for ${proc.env['HEROKU_TEST_RUN_BRANCH']} CI=${proc.env['CI']} MODE=${proc.env['MODE']}`);
+      proc.print(`setting up for ${proc.env['HEROKU_TEST_RUN_BRANCH']} CI=${proc.env['CI']} MODE=${proc.env['MODE']}${proc.env['TOKEN'] ? ` TOKEN=${proc.env['TOKEN']}` : ''}`);
       return 0;
     }
     if (command === 'setup-fails') return 2;
@@ -118,5 +118,17 @@ describe('Heroku CI test runs', () => {
     expect((await p.request('GET', `/test-runs/${randomUUID()}`)).status).toBe(404);
     const missing = await p.request('POST', '/test-runs', { commit_branch: 'm', commit_message: 'm', commit_sha: 'a', pipeline: 'nope', source_blob_url: 'file:///x' });
     expect([missing.status, (missing.body as { message: string }).message]).toEqual([404, "Couldn't find that pipeline."]);
+  });
+
+  it("the pipeline's test config vars (ci:config) reach the run; PATCH null removes; a bad stage or name is refused", async () => {
+    const set = await p.request('PATCH', `/pipelines/${pipelineId}/stage/test/config-vars`, { TOKEN: 'abc', OTHER: 'x' });
+    expect([set.status, set.body]).toEqual([200, { OTHER: 'x', TOKEN: 'abc' }]);
+    expect((await p.request('PATCH', '/pipelines/shop/stage/test/config-vars', { OTHER: null })).body).toEqual({ TOKEN: 'abc' });
+    expect((await p.request('GET', '/pipelines/shop/stage/test/config-vars')).body).toEqual({ TOKEN: 'abc' });
+    expect((await p.request('GET', '/pipelines/shop/stage/review/config-vars')).body).toEqual({});
+    expect((await p.request('GET', '/pipelines/shop/stage/qa/config-vars')).status).toBe(422);
+    expect((await p.request('PATCH', '/pipelines/shop/stage/test/config-vars', { 'BAD-NAME': 'x' })).status).toBe(422);
+    const { node } = await run({ environments: { test: { scripts: { 'test-setup': 'setup-db', test: 'npm test' } } } });
+    expect(await stream(node.setup_stream_url)).toBe('setting up for main CI=true MODE=undefined TOKEN=abc\n');
   });
 });

@@ -18,6 +18,7 @@ import {
   type PipelineUpdateBody,
   type PromotionCreateBody,
   type PromotionParams,
+  type StageParams,
 } from '../schemas.js';
 import { appShape, couplingShape, pipelineShape, promotionShape, promotionTargetShape } from '../shapes.js';
 
@@ -107,6 +108,16 @@ export const pipelinesRoutes: FastifyPluginAsync<ApiServices> = async (api, serv
     const ctx = services.shapes();
     return sendPage(request, reply, apps, ['id', 'name'], (a: AppRecord, field) => (field === 'name' ? a.name : a.id), (a) => appShape(a, ctx));
   });
+
+  // Stage config vars: Heroku CI's `test` vars (`heroku ci:config`) and review apps' `review` vars.
+  api.get<{ Params: StageParams }>('/pipelines/:pipeline/stage/:stage/config-vars', { schema: schemas.params }, async (request) =>
+    pipelines.stageConfig(request.params.pipeline, request.params.stage),
+  );
+  api.patch<{ Params: StageParams; Body: Record<string, string | null> }>(
+    '/pipelines/:pipeline/stage/:stage/config-vars',
+    { schema: schemas.stageConfigUpdate },
+    async (request) => pipelines.updateStageConfig(request.params.pipeline, request.params.stage, request.body),
+  );
 
   api.post<{ Body: PromotionCreateBody }>('/pipeline-promotions', { schema: schemas.promotionCreate }, async (request, reply) => {
     const promotion = pipelines.promote({
