@@ -69,7 +69,12 @@ export class TestRunsService {
     const work = this.#execute(run)
       .catch((error: unknown) => {
         this.#deps.report(error, 'test run failed');
-        this.#update(run.id, { status: 'errored', message: error instanceof Error ? error.message : String(error) });
+        // The store may be closing (daemon shutdown): recovery errors the run on the next start instead.
+        try {
+          this.#update(run.id, { status: 'errored', message: error instanceof Error ? error.message : String(error) });
+        } catch (unrecorded) {
+          this.#deps.report(unrecorded, 'test run could not be marked errored');
+        }
       })
       .finally(() => this.#running.delete(work));
     this.#running.add(work);

@@ -133,7 +133,12 @@ export class SetupsService {
     const run = this.#run(setup, app, manifest, env.config, request)
       .catch((error: unknown) => {
         this.#deps.report(error, 'app setup failed');
-        this.#finish(setup.id, { status: 'failed', failureMessage: error instanceof Error ? error.message : String(error) });
+        // The store may be closing (daemon shutdown): recovery fails the setup on the next start instead.
+        try {
+          this.#finish(setup.id, { status: 'failed', failureMessage: error instanceof Error ? error.message : String(error) });
+        } catch (unrecorded) {
+          this.#deps.report(unrecorded, 'app setup could not be marked failed');
+        }
       })
       .finally(() => {
         this.#running.delete(run);
