@@ -205,6 +205,8 @@ export interface AppSetupBody {
     readonly env?: Readonly<Record<string, string>> | null;
     readonly buildpacks?: ReadonlyArray<{ readonly url: string }> | null;
   } | null;
+  /** Sent by `pipelines:setup`, not in the public schema: couple the new app (reference: heroku-workflows.md §2). */
+  readonly pipeline_coupling?: { readonly pipeline: string; readonly stage: string } | null;
 }
 
 export interface TestRunBody {
@@ -315,6 +317,7 @@ export const schemas = {
           buildpacks: { type: ['array', 'null'], items: body(['url'], { url: nonBlank }) },
         },
       },
+      pipeline_coupling: { type: ['object', 'null'], required: ['pipeline', 'stage'], properties: { pipeline: nonBlank, stage: nonBlank } },
     }),
   }),
   stageConfigUpdate: route({ params: pathParams, body: { type: 'object', additionalProperties: stringOrNull } }),

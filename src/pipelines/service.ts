@@ -108,6 +108,12 @@ export class PipelinesService {
     });
   }
 
+  /** Throws what `couple` would for this pipeline and stage, before there is an app to couple. */
+  checkCoupling(pipelineIdOrName: string, stage: string): void {
+    this.#validStage(stage);
+    this.get(pipelineIdOrName);
+  }
+
   allCouplings(): CouplingRecord[] {
     return this.#store.pipelines.couplings();
   }

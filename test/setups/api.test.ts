@@ -170,4 +170,17 @@ describe('app setups', () => {
     const unknown = await p.request('GET', `/app-setups/${randomUUID()}`);
     expect([unknown.status, (unknown.body as { message: string }).message]).toEqual([404, "Couldn't find that app setup."]);
   });
+
+  it('pipeline_coupling (as pipelines:setup sends it) couples the new app; a bad pipeline or stage makes nothing', async () => {
+    const pipeline = (await p.request('POST', '/pipelines', { name: 'shop' })).body as { id: string };
+    const created = await setup({ source_blob: { url: await blob({}) }, app: { name: 'shop-staging' }, pipeline_coupling: { pipeline: pipeline.id, stage: 'staging' } });
+    expect((await p.request('GET', '/apps/shop-staging/pipeline-couplings')).body).toMatchObject({ stage: 'staging', pipeline: { id: pipeline.id } });
+    await settled(created.id);
+    const bad = await p.request('POST', '/app-setups', { source_blob: { url: await blob({}) }, app: { name: 'shop-x' }, pipeline_coupling: { pipeline: pipeline.id, stage: 'qa' } });
+    expect(bad.status).toBe(422);
+    const missing = await p.request('POST', '/app-setups', { source_blob: { url: await blob({}) }, app: { name: 'shop-y' }, pipeline_coupling: { pipeline: 'nope', stage: 'staging' } });
+    expect(missing.status).toBe(404);
+    expect(p.services.apps.list().map((a) => a.name)).not.toContain('shop-x');
+    expect(p.services.apps.list().map((a) => a.name)).not.toContain('shop-y');
+  });
 });

@@ -19,12 +19,15 @@ export const appSetupsRoutes: FastifyPluginAsync<ApiServices> = async (api, serv
   };
 
   api.post<{ Body: AppSetupBody }>('/app-setups', { schema: schemas.appSetupCreate }, async (request, reply) => {
-    const { source_blob: blob, app, overrides } = request.body;
+    const { source_blob: blob, app, overrides, pipeline_coupling: coupling } = request.body;
+    // Checked before anything is made, so a bad pipeline or stage leaves no app behind.
+    if (coupling) services.pipelines.checkCoupling(coupling.pipeline, coupling.stage);
     const setup = await services.setups.create({
       sourceBlob: { url: blob.url, checksum: blob.checksum, version: blob.version },
       app: app && { name: app.name, region: app.region, stack: app.stack },
       overrides: overrides && { env: overrides.env, buildpacks: overrides.buildpacks },
     });
+    if (coupling && setup.appId !== null) services.pipelines.couple(setup.appId, coupling.pipeline, coupling.stage);
     void reply.code(201);
     return shape(setup);
   });
