@@ -46,15 +46,17 @@ const MAY_USE = {
   // Table: "builds (via daemon wiring)": git gets what it calls through its constructor, as interfaces it defines.
   git: [],
   // Table: "services only": every service room, never the store, the engine or the servers' internals.
-  api: ['apps', 'builds', 'sources', 'releases', 'dynos', 'domains', 'logs', 'git', 'webhooks', 'features'],
+  api: ['apps', 'builds', 'sources', 'releases', 'dynos', 'domains', 'logs', 'git', 'webhooks', 'features', 'pipelines', 'setups'],
   // Wave 2 (issue 17): app webhooks hear `resource.changed` and keep their subscriptions, events and deliveries.
   webhooks: ['store'],
   // Wave 2 (issue 17): app and account features; dynos/ reads `runtime-dyno-metadata` through the composition root.
   features: ['store'],
   addons: ['runtime', 'stack', 'store', 'apps'],
   appjson: [],
-  setups: ['apps', 'addons', 'builds', 'releases', 'dynos'],
-  pipelines: ['apps', 'releases', 'setups', 'dynos'],
+  // Table: apps, addons, builds, releases, dynos; app.json is read with appjson/, and a setup's record is kept in the store.
+  setups: ['apps', 'addons', 'builds', 'releases', 'dynos', 'appjson', 'store'],
+  // Table: apps, releases, setups, dynos. Pipelines, couplings and promotions are its own records, kept in the store.
+  pipelines: ['apps', 'releases', 'setups', 'dynos', 'store'],
   doctor: [],
   chaos: ['dynos', 'router'],
   dashboard: ['apps', 'builds', 'releases', 'dynos', 'domains', 'logs'],

@@ -48,6 +48,9 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
   await services.releases.recover();
   await services.dynos.recover();
   services.webhooks.resume();
+  services.setups.recover();
+  services.testRuns.recover();
+  services.reviewApps.recover();
   const retention = { keepReleases: settings.retentionReleases, keepDays: settings.retentionDays };
   const sweep = () =>
     sweepRetention(store, runtime, retention).catch((error: unknown) => logger.error({ err: error }, 'retention sweep failed'));

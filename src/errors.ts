@@ -70,6 +70,12 @@ export const CATALOGUE = {
   source_not_found: notFound('source'),
   stack_not_found: notFound('stack'),
   user_not_found: notFound('user'),
+  app_setup_not_found: notFound('app-setup', 'app setup'),
+  pipeline_not_found: notFound('pipeline'),
+  pipeline_coupling_not_found: notFound('pipeline-coupling', 'pipeline coupling'),
+  pipeline_promotion_not_found: notFound('pipeline-promotion', 'pipeline promotion'),
+  test_run_not_found: notFound('test-run', 'test run'),
+  review_app_not_found: notFound('review-app', 'review app'),
   // ---- apps -------------------------------------------------------------------------------------------------------
   app_name_taken: invalid('Name is already taken'),
   app_name_too_short: invalid('Name is too short (minimum is 3 characters)'),
@@ -113,6 +119,18 @@ export const CATALOGUE = {
   webhook_include_missing: invalid('Include must name at least one entity.'),
   webhook_include_invalid: invalid('Include {include} is not a supported entity.'),
   webhook_url_invalid: invalid('Url {url} is not a valid http or https URL.'),
+  // ---- pipelines --------------------------------------------------------------------------------------------------
+  // The schema's name pattern is ^[a-z][a-z0-9-]{2,29}$; the wording of these is Berth's [U].
+  pipeline_name_invalid: invalid('Name must start with a letter, be 3 to 30 characters long and can only contain lowercase letters, digits, and dashes.'),
+  pipeline_name_taken: invalid('Name is already taken'),
+  pipeline_stage_invalid: invalid('Stage must be one of test, review, development, staging or production; got "{stage}".'),
+  pipeline_app_already_coupled: invalid('{app} is already in the {pipeline} pipeline.'),
+  pipeline_app_not_coupled: invalid('{app} is not in the {pipeline} pipeline.'),
+  review_app_branch_invalid: invalid('{branch} cannot name a review app: a branch needs letters or digits.'),
+  review_app_exists: invalid('The {pipeline} pipeline already has a review app for {branch}.'),
+  promotion_targets_missing: invalid('A promotion needs at least one target app.'),
+  promotion_to_source: invalid('Cannot promote {app} to itself.'),
+  promotion_source_not_released: invalid('{app} has no release to promote: deploy it first.'),
   // ---- log drains -------------------------------------------------------------------------------------------------
   log_drain_url_invalid: invalid('Url is invalid: use https://, http://, syslog://host:port or syslog+tls://host:port.'),
   log_drain_url_taken: invalid('Url has already been taken'),

@@ -14,7 +14,9 @@ import { EventBus } from './events.js';
 import { GitService, INTERNAL_PUSH_PATH } from './git/index.js';
 import { drainTrust, LogDrains, Logplex, LogSessions } from './logs/index.js';
 import { AppQueues } from './queue.js';
+import { PipelinesService, ReviewAppsService, TestRunsService } from './pipelines/index.js';
 import { ReleasesService } from './releases/index.js';
+import { SetupsService } from './setups/index.js';
 import { hostTrust, type Runtime } from './runtime/index.js';
 import { gitHost, webUrl, type Settings } from './settings.js';
 import { SourcesService } from './sources/index.js';
@@ -69,6 +71,8 @@ export function createServices(deps: ServiceDeps): Services {
     buildOutput: (buildId: string, secret: string) => `${deps.publicUrl}/streams/builds/${buildId}/${secret}`,
     releaseOutput: (releaseId: string, secret: string) => `${deps.publicUrl}/streams/releases/${releaseId}/${secret}`,
     rendezvous: (secret: string) => `rendezvous://${settings.bindHost}:${settings.rendezvousPort}/${secret}`,
+    // The CLI's ci commands read test output with node:https only (reference: heroku-workflows.md §4.2).
+    testOutput: (runId: string, secret: string, phase: 'setup' | 'output') => `https://${gitHost(settings)}/streams/test-runs/${runId}/${secret}/${phase}`,
   };
   // Each service is made after everything it calls, and gets it through its constructor: no setters, no closures
   // over services made later. What flows the other way (a custom domain or a maintenance switch changing what the
@@ -170,7 +174,47 @@ export function createServices(deps: ServiceDeps): Services {
     },
   );
   events.on('resource.changed', (change) => webhooks.notify(change));
+  const setups = new SetupsService({
+    store,
+    apps,
+    builds,
+    dynos,
+    sources: {
+      reference: (url) => sources.reference(url),
+      readAppJson: (url) => sources.readAppJson(url, { maxBytes: settings.sourceMaxBytes, maxEntries: settings.sourceMaxEntries }),
+    },
+    // WIRE-ADDONS: the add-ons room's provisioner goes here (`provisionAddon(app, {plan, as, options})`).
+    addons: undefined,
+    report: (error, what) => logger.warn({ err: error, module: 'setups' }, what),
+  });
+  const pipelines = new PipelinesService({
+    store,
+    apps,
+    releases,
+    account,
+    report: (error, what) => logger.warn({ err: error, module: 'pipelines' }, what),
+  });
+  const testRuns = new TestRunsService({
+    store,
+    pipelines,
+    apps,
+    setups,
+    dynos,
+    report: (error, what) => logger.warn({ err: error, module: 'ci' }, what),
+  });
+  const reviewApps = new ReviewAppsService({
+    store,
+    pipelines,
+    apps,
+    setups,
+    dynos,
+    report: (error, what) => logger.warn({ err: error, module: 'review-apps' }, what),
+  });
   return {
+    pipelines,
+    testRuns,
+    reviewApps,
+    setups,
     git,
     apps,
     releases,

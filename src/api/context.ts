@@ -5,7 +5,9 @@ import type { LogDrains, LogSessions } from '../logs/index.js';
 import type { Account } from '../contracts/records.js';
 import type { DynoManager } from '../dynos/index.js';
 import type { DomainsService } from '../domains/index.js';
+import type { PipelinesService, ReviewAppsService, TestRunsService } from '../pipelines/index.js';
 import type { ReleasesService } from '../releases/index.js';
+import type { SetupsService } from '../setups/index.js';
 import type { SourcesService } from '../sources/index.js';
 import type { WebhooksService } from '../webhooks/index.js';
 import type { FeaturesService } from '../features/index.js';
@@ -25,6 +27,10 @@ export interface ApiServices {
   readonly collaborators: CollaboratorsService;
   readonly slugUploads: SlugUploads;
   readonly accounts: AccountService;
+  readonly pipelines: PipelinesService;
+  readonly setups: SetupsService;
+  readonly testRuns: TestRunsService;
+  readonly reviewApps: ReviewAppsService;
   readonly account: () => Account;
   /** What the platform offers: the one stack new apps get, and the buildpack registry's answer for a name. */
   readonly platform: {
@@ -38,5 +44,6 @@ export interface ApiServices {
     buildOutput(buildId: string, secret: string): string;
     releaseOutput(releaseId: string, secret: string): string;
     rendezvous(secret: string): string;
+    testOutput(runId: string, secret: string, phase: 'setup' | 'output'): string;
   };
 }

@@ -194,6 +194,94 @@ const webhookFields = {
   authorization: stringOrNull,
 } as const;
 
+/** A pipeline, or an app of one, by id or name: a string, or `{"id": ...}` / `{"name": ...}`. */
+export type IdRef = string | { readonly id?: string; readonly name?: string };
+
+export interface PipelineParams {
+  readonly pipeline: string;
+}
+export interface CouplingParams {
+  readonly coupling: string;
+}
+export interface PromotionParams {
+  readonly promotion: string;
+}
+
+export interface PipelineCreateBody {
+  readonly name: string;
+  readonly owner?: { readonly id?: string; readonly type?: string } | null;
+}
+
+export interface PipelineUpdateBody {
+  readonly name: string;
+}
+
+export interface CouplingCreateBody {
+  readonly app: IdRef;
+  readonly pipeline: IdRef;
+  readonly stage: string;
+}
+
+export interface CouplingUpdateBody {
+  readonly stage: string;
+}
+
+/** `POST /filters/apps` as `pipelines:info` sends it: `{"in": {"id": [...]}}`. */
+export interface AppFilterBody {
+  readonly in?: { readonly id?: readonly string[] } | null;
+}
+
+export interface PromotionCreateBody {
+  readonly pipeline: IdRef;
+  readonly source: { readonly app: IdRef };
+  readonly targets: ReadonlyArray<{ readonly app: IdRef }>;
+}
+
+export interface AppSetupBody {
+  readonly source_blob: { readonly url: string; readonly checksum?: string | null; readonly version?: string | null };
+  readonly app?: { readonly name?: string | null; readonly region?: string | null; readonly stack?: string | null } | null;
+  readonly overrides?: {
+    readonly env?: Readonly<Record<string, string>> | null;
+    readonly buildpacks?: ReadonlyArray<{ readonly url: string }> | null;
+  } | null;
+  /** Sent by `pipelines:setup`, not in the public schema: couple the new app (reference: heroku-workflows.md §2). */
+  readonly pipeline_coupling?: { readonly pipeline: string; readonly stage: string } | null;
+}
+
+export interface TestRunBody {
+  readonly commit_branch: string;
+  readonly commit_message: string;
+  readonly commit_sha: string;
+  readonly pipeline: string;
+  readonly source_blob_url: string;
+}
+
+export type StageParams = PipelineParams & { readonly stage: string };
+
+export interface ReviewAppBody {
+  readonly branch: string;
+  readonly pipeline: string;
+  readonly source_blob: { readonly url: string; readonly version?: string | null };
+  readonly environment?: Readonly<Record<string, string>> | null;
+}
+
+export interface ReviewAppParams {
+  readonly review: string;
+}
+
+export interface TestRunParams {
+  readonly run: string;
+}
+export type PipelineTestRunParams = PipelineParams & { readonly number: string };
+export type TestStreamParams = StreamParams & { readonly phase: string };
+
+export interface SetupParams {
+  readonly setup: string;
+}
+
+const idRef = { type: ['string', 'object'], minLength: 1, properties: { id: string, name: string } } as const;
+const appRef = body(['app'], { app: idRef });
+
 const formationUpdate = { quantity, size: nameRef, dyno_size: nameRef } as const;
 /** Buildpack entries: a reference string or an object naming it by one of these keys. */
 function buildpackItems(keys: readonly string[]): Record<string, unknown> {
@@ -273,4 +361,44 @@ export const schemas = {
   }),
   accountUpdate: route({ body: optionalBody({ name: stringOrNull, allow_tracking: booleanOrNull, beta: booleanOrNull }) }),
   featureUpdate: route({ params: pathParams, body: body(['enabled'], { enabled: { type: 'boolean' } }) }),
+  appSetupCreate: route({
+    body: body(['source_blob'], {
+      source_blob: body(['url'], { url: nonBlank, checksum: stringOrNull, version: stringOrNull }),
+      app: { type: ['object', 'null'], properties: { name: stringOrNull, region: stringOrNull, stack: stringOrNull } },
+      overrides: {
+        type: ['object', 'null'],
+        properties: {
+          env: { type: ['object', 'null'], additionalProperties: string },
+          buildpacks: { type: ['array', 'null'], items: body(['url'], { url: nonBlank }) },
+        },
+      },
+      pipeline_coupling: { type: ['object', 'null'], required: ['pipeline', 'stage'], properties: { pipeline: nonBlank, stage: nonBlank } },
+    }),
+  }),
+  stageConfigUpdate: route({ params: pathParams, body: { type: 'object', additionalProperties: stringOrNull } }),
+  reviewAppCreate: route({
+    body: body(['branch', 'pipeline', 'source_blob'], {
+      branch: nonBlank,
+      pipeline: nonBlank,
+      source_blob: body(['url'], { url: nonBlank, version: stringOrNull }),
+      environment: { type: ['object', 'null'], additionalProperties: string },
+    }),
+  }),
+  testRunCreate: route({
+    body: body(['commit_branch', 'commit_message', 'commit_sha', 'pipeline', 'source_blob_url'], {
+      commit_branch: string,
+      commit_message: string,
+      commit_sha: string,
+      pipeline: nonBlank,
+      source_blob_url: nonBlank,
+    }),
+  }),
+  pipelineCreate: route({ body: body(['name'], { name: string, owner: { type: ['object', 'null'], properties: { id: string, type: string } } }) }),
+  pipelineUpdate: route({ params: pathParams, body: body(['name'], { name: string }) }),
+  couplingCreate: route({ body: body(['app', 'pipeline', 'stage'], { app: idRef, pipeline: idRef, stage: string }) }),
+  couplingUpdate: route({ params: pathParams, body: body(['stage'], { stage: string }) }),
+  appFilter: route({ body: optionalBody({ in: { type: ['object', 'null'], properties: { id: { type: 'array', items: string } } } }) }),
+  promotionCreate: route({
+    body: body(['pipeline', 'source', 'targets'], { pipeline: idRef, source: appRef, targets: { type: 'array', items: appRef } }),
+  }),
 } as const satisfies Record<string, FastifySchema>;

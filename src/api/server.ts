@@ -24,6 +24,10 @@ import { webhooksRoutes } from './routes/webhooks.js';
 import { featuresRoutes } from './routes/features.js';
 import { collaboratorsRoutes } from './routes/collaborators.js';
 import { slugsRoutes } from './routes/slugs.js';
+import { pipelinesRoutes } from './routes/pipelines.js';
+import { appSetupsRoutes } from './routes/app-setups.js';
+import { testRunsRoutes } from './routes/test-runs.js';
+import { reviewAppsRoutes } from './routes/review-apps.js';
 
 export interface ApiOptions {
   readonly apiKey: string;
@@ -119,6 +123,10 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   await api.register(featuresRoutes, services);
   await api.register(collaboratorsRoutes, services);
   await api.register(slugsRoutes, services);
+  await api.register(pipelinesRoutes, services);
+  await api.register(appSetupsRoutes, services);
+  await api.register(testRunsRoutes, services);
+  await api.register(reviewAppsRoutes, services);
   if (options.git) await api.register(gitRoutes, { git: options.git, apiKey: options.apiKey });
   return api;
 }

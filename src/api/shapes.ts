@@ -6,6 +6,8 @@ import type { Domain } from '../domains/index.js';
 import type { DynoSize } from '../dynos/index.js';
 import type { LogSession } from '../logs/index.js';
 import type { LogDrainRecord } from '../logs/index.js';
+import type { Coupling, Pipeline, Promotion, PromotionTarget, ReviewApp, TestRun } from '../pipelines/index.js';
+import type { Setup } from '../setups/index.js';
 
 export interface ShapeContext {
   readonly account: Account;
@@ -277,5 +279,137 @@ export function collaboratorShape(c: Collaborator) {
     role: c.role,
     updated_at: c.updatedAt,
     user: { email: c.email, federated: false, id: c.userId },
+  };
+}
+
+export function pipelineShape(pipeline: Pipeline) {
+  return {
+    created_at: pipeline.createdAt,
+    id: pipeline.id,
+    name: pipeline.name,
+    owner: pipeline.ownerId === null ? null : { id: pipeline.ownerId, type: pipeline.ownerType ?? 'user' },
+    updated_at: pipeline.updatedAt,
+    generation: CEDAR,
+  };
+}
+
+/** The CLI reads `pipeline.name` (promote, apps:info) and `app.id`; both names are given. */
+export function couplingShape(coupling: Coupling, app: AppRecord, pipeline: Pipeline) {
+  return {
+    app: { id: app.id, name: app.name },
+    created_at: coupling.createdAt,
+    id: coupling.id,
+    pipeline: { id: pipeline.id, name: pipeline.name },
+    stage: coupling.stage,
+    updated_at: coupling.updatedAt,
+  };
+}
+
+export function promotionShape(promotion: Promotion) {
+  return {
+    created_at: promotion.createdAt,
+    id: promotion.id,
+    pipeline: { id: promotion.pipelineId },
+    source: { app: { id: promotion.sourceAppId }, release: { id: promotion.sourceReleaseId } },
+    status: promotion.status,
+    updated_at: promotion.updatedAt,
+  };
+}
+
+export function promotionTargetShape(target: PromotionTarget) {
+  return {
+    app: { id: target.appId },
+    error_message: target.errorMessage,
+    id: target.id,
+    pipeline_promotion: { id: target.promotionId },
+    release: target.releaseId === null ? null : { id: target.releaseId },
+    status: target.status,
+  };
+}
+
+/** `success_url`: a full URL as it is, a path resolved against the app's URL. */
+function resolvedSuccessUrl(successUrl: string | null, webUrl: string | undefined): string | null {
+  if (successUrl === null || webUrl === undefined) return null;
+  if (!successUrl.startsWith('/')) return successUrl;
+  return `${webUrl.replace(/\/$/, '')}${successUrl}`;
+}
+
+export function appSetupShape(
+  setup: Setup,
+  now: { app: AppRecord | undefined; build: { id: string; status: string; outputStreamUrl: string } | undefined; webUrl: string | undefined },
+) {
+  return {
+    id: setup.id,
+    created_at: setup.createdAt,
+    updated_at: setup.updatedAt,
+    status: setup.status,
+    failure_message: setup.failureMessage,
+    app: now.app ? { id: now.app.id, name: now.app.name } : null,
+    build: now.build ? { id: now.build.id, status: now.build.status, output_stream_url: now.build.outputStreamUrl } : null,
+    manifest_errors: setup.manifestErrors,
+    postdeploy: setup.postdeployExitCode === null ? null : { output: setup.postdeployOutput ?? '', exit_code: setup.postdeployExitCode },
+    resolved_success_url: resolvedSuccessUrl(setup.successUrl, now.webUrl),
+  };
+}
+
+export function testRunShape(run: TestRun, account: Account) {
+  return {
+    actor_email: account.email,
+    clear_cache: false,
+    commit_branch: run.commitBranch,
+    commit_message: run.commitMessage,
+    commit_sha: run.commitSha,
+    debug: false,
+    app_setup: run.setupId === null ? null : { id: run.setupId },
+    created_at: run.createdAt,
+    dyno: null,
+    id: run.id,
+    message: run.message,
+    number: run.number,
+    organization: null,
+    pipeline: { id: run.pipelineId },
+    status: run.status,
+    source_blob_url: run.sourceBlobUrl,
+    updated_at: run.updatedAt,
+    user: { id: account.id, email: account.email },
+    warning_message: null,
+  };
+}
+
+/** A run's one test node; its stream URLs carry the run's secret. */
+export function testNodeShape(run: TestRun, urls: { setup: string; output: string }) {
+  return {
+    created_at: run.createdAt,
+    dyno: null,
+    error_status: null,
+    exit_code: run.exitCode,
+    id: run.nodeId,
+    index: 0,
+    message: run.message,
+    output_stream_url: urls.output,
+    pipeline: { id: run.pipelineId },
+    setup_stream_url: urls.setup,
+    status: run.status,
+    test_run: { id: run.id },
+    updated_at: run.updatedAt,
+  };
+}
+
+export function reviewAppShape(review: ReviewApp, account: Account) {
+  return {
+    app: review.appId === null ? null : { id: review.appId },
+    app_setup: review.setupId === null ? null : { id: review.setupId },
+    branch: review.branch,
+    created_at: review.createdAt,
+    creator: { id: account.id },
+    error_status: null,
+    fork_repo: null,
+    id: review.id,
+    message: review.message,
+    pipeline: { id: review.pipelineId },
+    pr_number: null,
+    status: review.status,
+    updated_at: review.updatedAt,
+    wait_for_ci: false,
   };
 }

@@ -459,9 +459,17 @@ export class BuildsService {
       if ((await runtime.listByLabel({ app: appId })).length === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    for (const image of await runtime.listImages([`berth.app=${appId}`])) await runtime.removeImage(image.id);
+    // A slug another app runs (promoted through a pipeline) was handed to that app when this one was deleted: its
+    // image and blob stay.
+    const handedOver = (slugId: string | undefined) => slugId !== undefined && this.#deps.store.builds.getSlug(slugId) !== undefined;
+    for (const image of await runtime.listImages([`berth.app=${appId}`])) {
+      if (!handedOver(image.labels['berth.slug'])) await runtime.removeImage(image.id);
+    }
     await runtime.removeVolume(cacheVolume(appId));
-    await rm(this.slugDir(appId), { recursive: true, force: true });
+    const files: string[] = await readdir(this.slugDir(appId)).catch(() => []);
+    const kept = files.filter((f) => handedOver(/^(.+)\.tgz$/.exec(f)?.[1]));
+    if (kept.length === 0) await rm(this.slugDir(appId), { recursive: true, force: true });
+    else for (const file of files) if (!kept.includes(file)) await rm(join(this.slugDir(appId), file), { recursive: true, force: true });
     await rm(join(this.#options.dataDir, 'builds', appId), { recursive: true, force: true });
     await this.#deps.sources.removeApp(appId);
   }
@@ -479,6 +487,12 @@ export class BuildsService {
       await output.end();
     }
     await this.settled();
+  }
+
+  /** Resolves with the build once it has finished, its release phase included (an app setup waits for it). */
+  async finished(app: AppRecord, id: string): Promise<BuildRecord> {
+    await this.#pending.get(id)?.run;
+    return this.get(app, id);
   }
 
   /** Resolves when every build started so far has finished (tests, shutdown). */

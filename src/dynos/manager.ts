@@ -182,6 +182,11 @@ export class DynoManager implements RoutingSource {
     return this.#oneOffs.run(app, request);
   }
 
+  /** A one-off run to completion (an app setup's postdeploy script); resolves with its exit status. */
+  runScript(app: AppRecord, command: string, sink: (text: string) => void, size?: string): Promise<number> {
+    return this.#oneOffs.runScript(app, command, sink, size);
+  }
+
   /** The release phase of `release`: resolves with whether it succeeded; its output goes to `sink` and the log. */
   runReleasePhase(release: ReleaseRecord, command: string, sink: (text: string) => void): Promise<boolean> {
     return this.#oneOffs.runReleasePhase(release, command, sink);

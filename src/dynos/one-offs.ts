@@ -159,6 +159,30 @@ export class OneOffDynos {
   }
 
   /**
+   * A script run to completion in a one-off dyno of the current release (an app setup's `scripts.postdeploy`): logged
+   * as `heroku run` is, its output also to `sink`. Resolves with its exit status.
+   */
+  async runScript(app: AppRecord, command: string, sink: (text: string) => void, size?: string): Promise<number> {
+    const { store, logplex } = this.#deps;
+    const release = store.releases.current(app.id);
+    const artifact = artifactOf(store, release);
+    if (!release || !artifact) raise('app_not_released');
+    logplex.write(app.id, 'app', 'api', API_LINES.oneOffStarted(command, this.#deps.account().email));
+    const result = await runOneOff(this.#runDeps(), {
+      appId: app.id,
+      appName: app.name,
+      releaseId: release.id,
+      ...processLaunch(artifact, 'run'),
+      config: release.config,
+      command,
+      size: dynoSize(size ?? DEFAULT_SIZE).name,
+      kind: 'run',
+      sink,
+    });
+    return result.exitCode;
+  }
+
+  /**
    * The release phase: the `release` process of the release's artifact, in a `release.N` dyno with the release's
    * config. Resolves with whether it succeeded; its output goes to `sink` and to the app's log.
    */

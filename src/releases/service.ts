@@ -235,6 +235,19 @@ export class ReleasesService {
     raise('release_target_missing');
   }
 
+  /**
+   * A pipeline promotion: a new release of `target` that runs the SAME slug as `source` (never a rebuild) with the
+   * target's own config vars and add-ons. Its release phase, if the slug declares one, runs as for any release
+   * (`startPhase`). The source must be a succeeded release with a slug.
+   */
+  promote(target: AppRecord, sourceApp: AppRecord, source: ReleaseRecord): ReleaseRecord {
+    if (source.artifact?.type !== 'slug') raise('promotion_source_not_released', { app: sourceApp.name });
+    const slug = this.#store.builds.getSlug(source.artifact.id);
+    if (!slug) raise('promotion_source_not_released', { app: sourceApp.name });
+    const description = RELEASE_DESCRIPTIONS.promote(sourceApp.name, source.version, slug.commit);
+    return this.create({ app: target, description, config: target.config, artifact: source.artifact });
+  }
+
   list(app: AppRecord): ReleaseRecord[] {
     return this.#store.releases.listByApp(app.id);
   }

@@ -30,6 +30,8 @@ export interface SourceInspection {
   /** A single top-level directory that every entry sits in (GitHub's archives), stripped when packing. */
   readonly root: string | undefined;
   readonly slugignore: string | undefined;
+  /** The text of `app.json` at the tree's root (app setups read it before building). */
+  readonly appJson: string | undefined;
   readonly entries: number;
   readonly bytes: number;
 }
@@ -168,12 +170,16 @@ function readText(body: Readable, max: number): Promise<string> {
   });
 }
 
+/** More than any real app.json; a bigger one is cut here and then fails to parse. */
+const APP_JSON_MAX_BYTES = 1024 * 1024;
+
 /** First pass: checks every entry and finds the common root and `.slugignore`. Throws SourceArchiveError. */
 /** `signal` (the build's timeout) stops the inspection. */
 export async function inspectSource(file: string, limits: SourceLimits, signal?: AbortSignal): Promise<SourceInspection> {
   const tops = new Set<string>();
   let hasRootFile = false;
   const slugignores = new Map<string, string>();
+  const appJsons = new Map<string, string>();
   const links = new LinkCheck();
   const counts = await walk(file, limits, async (header, path, body) => {
     links.add(header, path);
@@ -186,14 +192,19 @@ export async function inspectSource(file: string, limits: SourceLimits, signal?:
       slugignores.set(path, await readText(body, 64 * 1024));
       return;
     }
+    if (base === 'app.json' && header.type === 'file' && rest.length <= 1) {
+      appJsons.set(path, await readText(body, APP_JSON_MAX_BYTES));
+      return;
+    }
     return drain(body);
   }, signal);
   if (counts.entries === 0) throw new SourceArchiveError('Source archive is empty');
   const onlyTop = tops.size === 1 ? [...tops][0] : undefined;
   const root = onlyTop !== undefined && !hasRootFile ? onlyTop : undefined;
   const slugignore = slugignores.get(root === undefined ? '.slugignore' : `${root}/.slugignore`);
+  const appJson = appJsons.get(root === undefined ? 'app.json' : `${root}/app.json`);
   links.verify(root);
-  return { root, slugignore, entries: counts.entries, bytes: counts.bytes };
+  return { root, slugignore, appJson, entries: counts.entries, bytes: counts.bytes };
 }
 
 /**

@@ -16,6 +16,7 @@ import type { SourceRef } from '../contracts/sources.js';
 import { sameSecret } from '../credentials.js';
 import { berthError, raise } from '../errors.js';
 import type { Store } from '../store/index.js';
+import { inspectSource, type SourceLimits } from './archive.js';
 
 export interface SourceBlob {
   readonly id: string;
@@ -183,6 +184,22 @@ export class SourcesService {
       }
     }
     return { kind: 'url', url };
+  }
+
+  /**
+   * The `app.json` at the root of the tarball `url` names (undefined when it has none), for app setups, which read
+   * the manifest before anything is made. The tarball is checked as a build checks it. Throws SourceFetchError or
+   * SourceArchiveError.
+   */
+  async readAppJson(url: string, limits: SourceLimits): Promise<string | undefined> {
+    await mkdir(join(this.#dir(), 'tmp'), { recursive: true });
+    const file = join(this.#dir(), 'tmp', `appjson-${randomUUID()}.tgz`);
+    try {
+      await this.fetchTo(this.reference(url), file);
+      return (await inspectSource(file, limits)).appJson;
+    } finally {
+      await rm(file, { force: true });
+    }
   }
 
   /**

@@ -105,7 +105,15 @@ export class AppsRepository {
     return this.getById(id) as AppRecord;
   }
 
+  /**
+   * Deletes the app and what cascades with it. A slug that another app's release runs (a pipeline promotion shares
+   * the slug) is first handed to that app, so it outlives the app that built it.
+   */
   delete(id: string): void {
+    const inUseElsewhere = `SELECT r.app_id FROM releases r WHERE r.artifact_type = 'slug' AND r.artifact_id = slugs.id AND r.app_id != @id`;
+    this.#db
+      .prepare(`UPDATE slugs SET app_id = (${inUseElsewhere} ORDER BY r.created_at DESC LIMIT 1) WHERE app_id = @id AND EXISTS (${inUseElsewhere})`)
+      .run({ id });
     this.#db.prepare('DELETE FROM apps WHERE id = ?').run(id);
   }
 }

@@ -15,10 +15,18 @@ import { WebhooksRepository } from './webhooks-repository.js';
 import { FeaturesRepository } from './features-repository.js';
 import { CollaboratorsRepository } from './collaborators-repository.js';
 import { SlugUploadsRepository } from './slug-uploads-repository.js';
+import { PipelinesRepository } from './pipelines-repository.js';
+import { SetupsRepository } from './setups-repository.js';
+import { TestRunsRepository } from './test-runs-repository.js';
+import { ReviewAppsRepository } from './review-apps-repository.js';
 
 export type { StoredLogLine } from './log-repository.js';
 export type { LogDrainRecord } from './drains-repository.js';
 export type { DomainRecord } from './domains-repository.js';
+export type { SetupChanges, SetupRecord } from './setups-repository.js';
+export type { TestRunChanges, TestRunRecord } from './test-runs-repository.js';
+export type { ReviewAppRecord } from './review-apps-repository.js';
+export type { CouplingRecord, PipelineRecord, PromotionRecord, PromotionTargetRecord } from './pipelines-repository.js';
 export type { AppChanges, NewApp } from './apps-repository.js';
 export type { NewRelease } from './releases-repository.js';
 export type { NewBuild } from './builds-repository.js';
@@ -55,6 +63,10 @@ export class Store {
   readonly features: FeaturesRepository;
   readonly collaborators: CollaboratorsRepository;
   readonly slugUploads: SlugUploadsRepository;
+  readonly pipelines: PipelinesRepository;
+  readonly setups: SetupsRepository;
+  readonly testRuns: TestRunsRepository;
+  readonly reviewApps: ReviewAppsRepository;
 
   constructor(options: StoreOptions) {
     this.#db = openDatabase(options.file);
@@ -72,6 +84,10 @@ export class Store {
     this.features = new FeaturesRepository(this.#db);
     this.collaborators = new CollaboratorsRepository(this.#db);
     this.slugUploads = new SlugUploadsRepository(this.#db);
+    this.pipelines = new PipelinesRepository(this.#db);
+    this.setups = new SetupsRepository(this.#db);
+    this.testRuns = new TestRunsRepository(this.#db);
+    this.reviewApps = new ReviewAppsRepository(this.#db);
   }
 
   #depth = 0;

@@ -234,4 +234,103 @@ export const MIGRATIONS: readonly string[] = [
     secret TEXT NOT NULL
   );
   `,
+  `
+  CREATE TABLE pipelines (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    owner_id TEXT,
+    owner_type TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE pipeline_couplings (
+    id TEXT PRIMARY KEY,
+    pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+    app_id TEXT NOT NULL UNIQUE REFERENCES apps(id) ON DELETE CASCADE,
+    stage TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX pipeline_couplings_by_pipeline ON pipeline_couplings(pipeline_id, created_at);
+  CREATE TABLE pipeline_promotions (
+    id TEXT PRIMARY KEY,
+    pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+    source_app_id TEXT NOT NULL,
+    source_release_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE pipeline_promotion_targets (
+    id TEXT PRIMARY KEY,
+    promotion_id TEXT NOT NULL REFERENCES pipeline_promotions(id) ON DELETE CASCADE,
+    app_id TEXT NOT NULL,
+    release_id TEXT,
+    status TEXT NOT NULL,
+    error_message TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX pipeline_promotion_targets_by_promotion ON pipeline_promotion_targets(promotion_id, created_at);
+  `,
+  `
+  CREATE TABLE app_setups (
+    id TEXT PRIMARY KEY,
+    app_id TEXT,
+    status TEXT NOT NULL,
+    failure_message TEXT,
+    manifest_errors TEXT NOT NULL,
+    build_id TEXT,
+    postdeploy_output TEXT,
+    postdeploy_exit_code INTEGER,
+    success_url TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
+  `
+  CREATE TABLE test_runs (
+    id TEXT PRIMARY KEY,
+    pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    commit_branch TEXT NOT NULL,
+    commit_message TEXT NOT NULL,
+    commit_sha TEXT NOT NULL,
+    source_blob_url TEXT NOT NULL,
+    message TEXT,
+    setup_id TEXT,
+    node_id TEXT NOT NULL,
+    exit_code INTEGER,
+    setup_output TEXT NOT NULL DEFAULT '',
+    test_output TEXT NOT NULL DEFAULT '',
+    secret TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (pipeline_id, number)
+  );
+  `,
+  `
+  CREATE TABLE review_apps (
+    id TEXT PRIMARY KEY,
+    pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+    app_id TEXT,
+    setup_id TEXT,
+    branch TEXT NOT NULL,
+    status TEXT NOT NULL,
+    message TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX review_apps_by_pipeline ON review_apps(pipeline_id, branch);
+  `,
+  `
+  CREATE TABLE pipeline_config_vars (
+    pipeline_id TEXT NOT NULL REFERENCES pipelines(id) ON DELETE CASCADE,
+    stage TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (pipeline_id, stage, name)
+  );
+  `,
 ];

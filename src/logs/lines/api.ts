@@ -25,6 +25,12 @@ export const RELEASE_DESCRIPTIONS = {
   deploy: (ref: string) => `Deploy ${ref}`,
   rollback: (version: number) => `Rollback to v${version}`,
   /**
+   * A pipeline promotion: `Promote staging-app v12 1a2b3c4`, the source app, its release and 7 hex digits of the slug's
+   * commit when it has one. Heroku's wording is unconfirmed (reference: heroku-runtime-behaviour.md §4.1).
+   */
+  promote: (sourceApp: string, version: number, commit: string | null) =>
+    commit === null ? `Promote ${sourceApp} v${version}` : `Promote ${sourceApp} v${version} ${commit.slice(0, 7)}`,
+  /**
    * `Set FOO, BAR config vars`; `Remove FOO config vars` (unconfirmed in the reference); a change that does both is
    * Berth's `Set A and remove B config vars` (Heroku's wording for the mix is not documented).
    */

@@ -1,0 +1,38 @@
+// Review apps (reference: heroku-workflows.md §3.4): made from a branch and a source blob, listed per pipeline,
+// found by app, deleted (pr-predestroy first).
+import type { FastifyPluginAsync } from 'fastify';
+import type { ReviewApp } from '../../pipelines/index.js';
+import type { ApiServices } from '../context.js';
+import { sendPage } from '../paging.js';
+import { schemas, type AppParams, type PipelineParams, type ReviewAppBody, type ReviewAppParams } from '../schemas.js';
+import { reviewAppShape } from '../shapes.js';
+
+export const reviewAppsRoutes: FastifyPluginAsync<ApiServices> = async (api, services) => {
+  const { reviewApps } = services;
+  const shape = (review: ReviewApp) => reviewAppShape(review, services.account());
+
+  api.post<{ Body: ReviewAppBody }>('/review-apps', { schema: schemas.reviewAppCreate }, async (request, reply) => {
+    const body = request.body;
+    const review = await reviewApps.create({
+      pipeline: body.pipeline,
+      branch: body.branch,
+      sourceBlobUrl: body.source_blob.url,
+      sourceVersion: body.source_blob.version,
+      environment: body.environment,
+    });
+    void reply.code(201);
+    return shape(review);
+  });
+
+  api.get<{ Params: ReviewAppParams }>('/review-apps/:review', { schema: schemas.params }, async (request) => shape(reviewApps.get(request.params.review)));
+
+  api.delete<{ Params: ReviewAppParams }>('/review-apps/:review', { schema: schemas.paramsIgnoringBody }, async (request) =>
+    shape(reviewApps.delete(request.params.review)),
+  );
+
+  api.get<{ Params: AppParams }>('/apps/:app/review-app', { schema: schemas.params }, async (request) => shape(reviewApps.byApp(request.params.app)));
+
+  api.get<{ Params: PipelineParams }>('/pipelines/:pipeline/review-apps', { schema: schemas.params }, async (request, reply) =>
+    sendPage(request, reply, reviewApps.list(request.params.pipeline), ['id', 'created_at'], (r, f) => (f === 'created_at' ? r.createdAt : r.id), shape),
+  );
+};

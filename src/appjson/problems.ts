@@ -1,0 +1,27 @@
+// What the app.json checker says about a field, after `<field path>: `. Berth's wording: Heroku's validator's own
+// messages are not documented (shared/reference/heroku-workflows.md §1.2).
+export const PROBLEMS = {
+  json: (reason: string) => `is not valid JSON (${reason})`,
+  root: 'must be a JSON object',
+  string: 'must be a string',
+  blank: 'must not be blank',
+  stringArray: 'must be an array of strings',
+  object: 'must be an object',
+  boolean: 'must be true or false',
+  nameLength: 'must be 30 characters or fewer',
+  varName: 'is not a valid config var name (letters, digits and underscores, not starting with a digit)',
+  envVar: 'must be a string (the value) or an object with value, description, required or generator',
+  generator: 'must be "secret"',
+  formation: 'must be an object of process types ({"web": {"quantity": 1}})',
+  processType: 'is not a valid process type name',
+  quantity: 'must be a whole number, 0 or more',
+  size: (size: string) => `"${size}" is not a dyno size`,
+  addons: 'must be an array of add-on plans',
+  addon: 'must be a plan ("service" or "service:plan") or an object with plan, as and options',
+  plan: (plan: string) => `"${plan}" is not an add-on plan ("service" or "service:plan")`,
+  attachment: 'must be a config var prefix (letters, digits and underscores, starting with a letter)',
+  buildpacks: 'must be an array of {"url": ...}',
+  buildpack: 'must be an object with a url',
+  script: 'must be a command (a string) or an object with command and size',
+  environment: 'is not an environment (test, review or production)',
+} as const;
