@@ -46,7 +46,7 @@ const MAY_USE = {
   // Table: "builds (via daemon wiring)": git gets what it calls through its constructor, as interfaces it defines.
   git: [],
   // Table: "services only": every service room, never the store, the engine or the servers' internals.
-  api: ['apps', 'builds', 'sources', 'releases', 'dynos', 'domains', 'logs', 'git'],
+  api: ['apps', 'builds', 'sources', 'releases', 'dynos', 'domains', 'logs', 'git', 'addons'],
   addons: ['runtime', 'stack', 'store', 'apps'],
   appjson: [],
   setups: ['apps', 'addons', 'builds', 'releases', 'dynos'],

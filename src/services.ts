@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ApiServices } from './api/index.js';
+import { AddonsService, type AddonsDeps } from './addons/index.js';
 import { AppsService } from './apps/index.js';
 import { BuildsService, SlugCompiler } from './builds/index.js';
 import { registryBlobUrl } from './buildpacks/index.js';
@@ -35,7 +36,20 @@ export interface ServiceDeps {
   /** Where the daemon answers over HTTP (`http://127.0.0.1:5100`), for blob and stream URLs. */
   readonly publicUrl: string;
   readonly onEventError?: (event: string, error: unknown) => void;
+  /**
+   * How add-on servers are made ready: the image, the local CA's certificate, the readiness probe. The daemon passes
+   * the real ones; without them (API tests on the in-memory engine that do not provision) provisioning fails clearly.
+   */
+  readonly addonServers?: Pick<AddonsDeps, 'ensureImage' | 'certificate' | 'ready'>;
 }
+
+const NO_ADDON_SERVERS: Pick<AddonsDeps, 'ensureImage' | 'certificate' | 'ready'> = {
+  ensureImage: () => Promise.reject(new Error('add-on servers are not wired in this process')),
+  certificate: () => {
+    throw new Error('add-on servers are not wired in this process');
+  },
+  ready: () => Promise.resolve(),
+};
 
 export function createServices(deps: ServiceDeps): Services {
   const { settings, store, runtime, logger } = deps;
@@ -127,6 +141,11 @@ export function createServices(deps: ServiceDeps): Services {
     },
   );
   events.on('app.destroyed', ({ appId }) => builds.removeApp(appId));
+  const addons = new AddonsService(
+    { store, runtime, apps, ...(deps.addonServers ?? NO_ADDON_SERVERS), report: (error, what) => logger.warn({ err: error, module: 'addons' }, what) },
+    { image: settings.addonImage, ports: { min: settings.addonPortMin, max: settings.addonPortMax } },
+  );
+  events.on('app.destroyed', ({ appId }) => addons.removeApp(appId));
   const git = new GitService(
     { apps, sources, builds, releases, queues, sourceBlobUrl: urls.sourceBlob, logger: logger.child({ module: 'git' }) },
     {
@@ -140,6 +159,7 @@ export function createServices(deps: ServiceDeps): Services {
   events.on('app.destroyed', ({ appId }) => git.removeApp(appId));
   return {
     git,
+    addons,
     apps,
     releases,
     builds,

@@ -20,6 +20,7 @@ import { logsRoutes } from './routes/logs.js';
 import { domainsRoutes } from './routes/domains.js';
 import { catalogueRoutes } from './routes/catalogue.js';
 import { buildpackRegistryRoutes } from './routes/buildpack-registry.js';
+import { addonsRoutes } from './routes/addons.js';
 
 export interface ApiOptions {
   readonly apiKey: string;
@@ -109,6 +110,7 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   await api.register(domainsRoutes, services);
   await api.register(catalogueRoutes, services);
   await api.register(buildpackRegistryRoutes, services);
+  await api.register(addonsRoutes, services);
   if (options.git) await api.register(gitRoutes, { git: options.git, apiKey: options.apiKey });
   return api;
 }

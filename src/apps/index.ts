@@ -1,3 +1,3 @@
-export { AppsService, REGIONS, type AppReleases, type CreateAppRequest, type StackRef, type UpdateAppRequest, type AppsOptions } from './service.js';
+export { AppsService, REGIONS, type AppReleases, type CreateAppRequest, type StackRef, type UpdateAppRequest, type AppsOptions, type AddonConfigChange } from './service.js';
 export { APP_NAME_PATTERN, generateAppName, validateAppName } from './names.js';
 export { applyConfigChange, describeConfigChange, parseConfigPatch, type ConfigChange, type ConfigPatch } from './config-vars.js';

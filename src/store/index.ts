@@ -10,6 +10,7 @@ import { LogRepository } from './log-repository.js';
 import { DrainsRepository } from './drains-repository.js';
 import { DomainsRepository } from './domains-repository.js';
 import { ReleasesRepository } from './releases-repository.js';
+import { AddonsRepository } from './addons-repository.js';
 
 export type { StoredLogLine } from './log-repository.js';
 export type { LogDrainRecord } from './drains-repository.js';
@@ -18,6 +19,7 @@ export type { AppChanges, NewApp } from './apps-repository.js';
 export type { NewRelease } from './releases-repository.js';
 export type { NewBuild } from './builds-repository.js';
 export type { SourceRecord } from './sources-repository.js';
+export type { AddonRecord, AttachmentRecord } from './addons-repository.js';
 
 export interface StoreOptions {
   /** Path of the SQLite file, or `:memory:` for unit tests. */
@@ -36,6 +38,7 @@ export class Store {
   readonly sources: SourcesRepository;
   readonly dynos: DynosRepository;
   readonly domains: DomainsRepository;
+  readonly addons: AddonsRepository;
 
   constructor(options: StoreOptions) {
     this.#db = openDatabase(options.file);
@@ -48,6 +51,7 @@ export class Store {
     this.sources = new SourcesRepository(this.#db);
     this.dynos = new DynosRepository(this.#db);
     this.domains = new DomainsRepository(this.#db);
+    this.addons = new AddonsRepository(this.#db);
   }
 
   #depth = 0;
