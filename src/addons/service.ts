@@ -10,6 +10,7 @@ import { containerName, type Runtime } from '../runtime/index.js';
 import type { AddonRecord, AttachmentRecord, Store } from '../store/index.js';
 import { findPlan, findService, planOf, type AddonPlan, type AddonService } from './catalogue.js';
 import { defaultAttachmentName, generateAddonName, validateAddonName, validateAttachmentName } from './names.js';
+import { postgresFacts, redisInfo, resetPostgres, type PostgresFacts } from './inspect.js';
 import { allocatePorts } from './ports.js';
 import { serverSpec, volumeName, type ServerCertificate } from './servers.js';
 import { addonUrl } from './urls.js';
@@ -413,6 +414,40 @@ export class AddonsService {
       .filter(({ addon }) => service === undefined || addon?.service === service);
     if (found.length === 0) raise('attachment_not_found');
     return found.map(({ attachment }) => this.attachmentView(attachment));
+  }
+
+  // ---- the data API -----------------------------------------------------------------------------------------------
+
+  /** What `pg:info` shows, read from the server. */
+  async postgresInfo(addonRef: string): Promise<{ view: AddonView; facts: PostgresFacts }> {
+    const view = this.#dataAddon(addonRef, 'postgresql');
+    return { view, facts: await postgresFacts(view.addon) };
+  }
+
+  /** What `redis:info` shows: the server's INFO. */
+  async redisInfo(addonRef: string): Promise<{ view: AddonView; info: Record<string, string> }> {
+    const view = this.#dataAddon(addonRef, 'redis');
+    return { view, info: await redisInfo(view.addon) };
+  }
+
+  /** `pg:reset`: the database is emptied in place (same credentials, same server). */
+  async reset(addonRef: string, extensions: readonly string[]): Promise<AddonView> {
+    const view = this.#dataAddon(addonRef, 'postgresql');
+    await resetPostgres(view.addon, extensions);
+    return view;
+  }
+
+  /** A provisioned add-on of the given kind, by id or name (the data API's paths carry either). */
+  dataAddon(addonRef: string, kind: 'postgresql' | 'redis'): AddonView {
+    return this.#dataAddon(addonRef, kind);
+  }
+
+  #dataAddon(addonRef: string, kind: 'postgresql' | 'redis'): AddonView {
+    const addon = this.#findAddon(addonRef);
+    if (addon === undefined || addon.state !== 'provisioned') raise('addon_not_found');
+    const view = this.view(addon);
+    if (view.service.kind !== kind) raise('addon_not_found');
+    return view;
   }
 
   view(addon: AddonRecord): AddonView {

@@ -21,6 +21,7 @@ import { domainsRoutes } from './routes/domains.js';
 import { catalogueRoutes } from './routes/catalogue.js';
 import { buildpackRegistryRoutes } from './routes/buildpack-registry.js';
 import { addonsRoutes } from './routes/addons.js';
+import { dataRoutes } from './routes/data.js';
 
 export interface ApiOptions {
   readonly apiKey: string;
@@ -111,6 +112,7 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   await api.register(catalogueRoutes, services);
   await api.register(buildpackRegistryRoutes, services);
   await api.register(addonsRoutes, services);
+  await api.register(dataRoutes, services);
   if (options.git) await api.register(gitRoutes, { git: options.git, apiKey: options.apiKey });
   return api;
 }

@@ -170,9 +170,10 @@ describe('the servers', () => {
     for (const ssl of [false, { ca }] as const) {
       const client = new pg.Client({ connectionString: url.toString(), ssl });
       await client.connect();
-      const row = (await client.query<{ ssl: boolean; body: string }>('SELECT s.ssl, (SELECT body FROM notes LIMIT 1) AS body FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()')).rows[0];
-      await client.end();
-      expect(row).toEqual({ ssl: ssl !== false, body: 'first' });
+      const row = await client
+        .query<{ ssl: boolean; body: string }>('SELECT s.ssl, (SELECT body FROM notes LIMIT 1) AS body FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()')
+        .finally(() => client.end());
+      expect(row.rows[0]).toEqual({ ssl: ssl !== false, body: 'first' });
     }
     const tls = new URL((await config(app.name))['REDIS_URL'] ?? '');
     const plain = `redis://:${tls.password}@127.0.0.1:${Number(tls.port) - 1}`;
