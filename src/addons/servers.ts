@@ -24,9 +24,9 @@ D=${DATA}/data B=/usr/local/lib/postgresql-bin
 mkdir -p "$D"; chown -R postgres:postgres ${DATA}; chmod 700 "$D"
 if [ ! -s "$D/PG_VERSION" ]; then
   printf '%s' "$BERTH_PASSWORD" > /tmp/pw; chown postgres /tmp/pw
-  runuser -u postgres -- "$B/initdb" -D "$D" -U "$BERTH_USER" --pwfile=/tmp/pw --auth-host=scram-sha-256 --auth-local=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  runuser -u postgres -- "$B/initdb" -D "$D" -U "$BERTH_USER" --pwfile=/tmp/pw --auth-host=scram-sha-256 --auth-local=trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
   rm -f /tmp/pw
-  echo "CREATE DATABASE \\"$BERTH_DATABASE\\" OWNER \\"$BERTH_USER\\";" | runuser -u postgres -- "$B/postgres" --single -D "$D" postgres >/dev/null
+  echo "CREATE DATABASE \\"$BERTH_DATABASE\\" OWNER \\"$BERTH_USER\\";" | runuser -u postgres -- "$B/postgres" --single -F -D "$D" postgres >/dev/null
 fi
 printf '%s\\n' "$BERTH_TLS_CERT" > "$D/server.crt"; printf '%s\\n' "$BERTH_TLS_KEY" > "$D/server.key"
 chown postgres:postgres "$D/server.crt" "$D/server.key"; chmod 600 "$D/server.key"
