@@ -97,6 +97,8 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     await services.builds.shutdown();
     // Dynos keep running: the next daemon adopts them (DESIGN.md "Recovery on start").
     services.dynos.detachAll();
+    // Add-on servers keep running too, with their data.
+    services.addons.detachAll();
     await events.settled();
     services.logDrains.close();
     logplex.flush();

@@ -62,6 +62,8 @@ export interface AttachmentView {
   readonly app: AppRecord;
 }
 
+/** Restarts of a server that stops on its own before Berth leaves it down (a crash loop). */
+const MAX_RESTARTS = 5;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const configVarOf = (attachment: Pick<AttachmentRecord, 'name'>): string => `${attachment.name}_URL`;
 
@@ -70,6 +72,9 @@ export class AddonsService {
   readonly #options: AddonsOptions;
   /** Ports handed out whose add-on row is not written yet. */
   readonly #reserved = new Set<number>();
+  /** Restarts of a server that stopped on its own, per add-on, in this daemon's life (a crash loop stops at the cap). */
+  readonly #restarts = new Map<string, number>();
+  #detached = false;
 
   constructor(deps: AddonsDeps, options: AddonsOptions) {
     this.#deps = deps;
@@ -140,7 +145,9 @@ export class AddonsService {
       store.addons.update(addon.id, { state: 'provisioned' }, apiTimestamp());
       this.#attachConfig(app, this.#addonRecord(addon.id), attachment, 'attach');
     });
-    return this.view(this.#addonRecord(addon.id));
+    const provisioned = this.#addonRecord(addon.id);
+    this.#watch(provisioned);
+    return this.view(provisioned);
   }
 
   /** `PATCH /apps/{app}/addons/{addon}`: another plan of the same service (limits are advisory on this machine). */
@@ -195,14 +202,16 @@ export class AddonsService {
       }
       if (addon.containerId !== null && (await runtime.state(addon.containerId)).running) {
         known.add(addon.containerId);
+        this.#watch(addon);
         continue;
       }
       try {
         const app = this.#deps.apps.get(addon.appId);
         if (addon.containerId !== null) await runtime.remove(addon.containerId);
         await this.#startServer(addon, app);
-        const started = this.#addonRecord(addon.id).containerId;
-        if (started !== null) known.add(started);
+        const started = this.#addonRecord(addon.id);
+        if (started.containerId !== null) known.add(started.containerId);
+        this.#watch(started);
       } catch (error) {
         this.#deps.report(error, `restarting the server of ${addon.name} failed`);
       }
@@ -211,6 +220,40 @@ export class AddonsService {
     for (const container of await runtime.listByLabel({ role: 'addon' })) {
       if (!known.has(container.id)) await runtime.remove(container.id);
     }
+  }
+
+  /** Daemon shutdown: servers keep running (the next daemon adopts them) and are no longer watched. */
+  detachAll(): void {
+    this.#detached = true;
+  }
+
+  /**
+   * A server that stops on its own (killed, crashed) is started again on its volume, so the add-on comes back with
+   * its data and the app's dynos reconnect. A destroy or a replacement changes the row first, so its stop is ignored.
+   */
+  #watch(addon: AddonRecord): void {
+    const { runtime, store } = this.#deps;
+    const containerId = addon.containerId;
+    if (containerId === null) return;
+    void runtime
+      .wait(containerId)
+      .then(async (state) => {
+        const current = store.addons.get(addon.id);
+        if (this.#detached || current === undefined || current.containerId !== containerId || current.state !== 'provisioned') return;
+        const restarts = (this.#restarts.get(addon.id) ?? 0) + 1;
+        this.#restarts.set(addon.id, restarts);
+        if (restarts > MAX_RESTARTS) {
+          this.#deps.report(new Error(`exit status ${state.exitCode}`), `the server of ${addon.name} keeps stopping; it stays down until the next start`);
+          return;
+        }
+        this.#deps.report(new Error(`exit status ${state.exitCode}`), `the server of ${addon.name} stopped; starting it again`);
+        await runtime.remove(containerId);
+        await this.#startServer(current, this.#deps.apps.get(current.appId));
+        this.#watch(this.#addonRecord(addon.id));
+      })
+      .catch((error: unknown) => {
+        if (!this.#detached) this.#deps.report(error, `watching the server of ${addon.name} failed`);
+      });
   }
 
   async #startServer(addon: AddonRecord, app: AppRecord): Promise<void> {

@@ -190,6 +190,16 @@ describe('the servers', () => {
     expect(await appJson('/pg?note=second')).toEqual({ ssl: true, rows: ['first', 'second'] });
     expect(await appJson('/redis?key=greeting')).toEqual({ value: 'hello' });
   }, 300_000);
+
+  it('a killed server comes back with its data while the daemon runs, and the dyno reconnects', async () => {
+    const [killed] = await containersWithLabels({ 'berth.addon': redis.id });
+    await docker(['kill', killed ?? '']);
+    await waitFor('a new Redis server', async () => {
+      const running = await docker(['ps', '-q', '--no-trunc', '--filter', `label=berth.addon=${redis.id}`]);
+      return running !== '' && !running.startsWith(killed ?? '-');
+    });
+    expect(await appJson('/redis?key=greeting')).toEqual({ value: 'hello' });
+  }, 120_000);
 });
 
 describe('attachments', () => {

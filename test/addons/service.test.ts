@@ -108,10 +108,26 @@ describe('attachments and destroy', () => {
   it('recovery starts a stopped server again on its volume and removes servers no add-on knows', async () => {
     const db = await create('shop', { plan: 'heroku-postgresql:essential-0' });
     const [server] = await p.engine.listByLabel({ role: 'addon' });
+    // As after a daemon restart: nobody watches the old server any more.
+    p.services.addons.detachAll();
     await p.engine.remove(server?.id ?? '');
     await p.services.addons.recover();
     const after = await p.engine.listByLabel({ role: 'addon' });
     expect(after.map((c) => c.labels.dyno)).toEqual([db.name]);
     expect(after[0]?.state).toBe('running');
+  });
+
+  it('a server that stops on its own is started again on its volume while the daemon runs', async () => {
+    const db = await create('shop', { plan: 'heroku-postgresql:essential-0' });
+    const [server] = await p.engine.listByLabel({ role: 'addon' });
+    await p.engine.process(server?.id ?? '')?.exit(137);
+    let after: Awaited<ReturnType<typeof p.engine.listByLabel>> = [];
+    for (let i = 0; i < 100 && !(after.length === 1 && after[0]?.id !== server?.id && after[0]?.state === 'running'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      after = (await p.engine.listByLabel({ role: 'addon' })).filter((c) => c.state === 'running');
+    }
+    expect(after.map((c) => c.labels.dyno)).toEqual([db.name]);
+    expect(after[0]?.id).not.toBe(server?.id);
+    expect(p.store.addons.get(db.id)?.containerId).toBe(after[0]?.id);
   });
 });

@@ -111,6 +111,7 @@ export async function platform(env: Record<string, string> = {}): Promise<Platfo
     async close() {
       await services.builds.settled();
       services.dynos.detachAll();
+      services.addons.detachAll();
       for (const c of await engine.listByLabel({})) await engine.remove(c.id);
       if (apiUsed) await api.close();
       await services.events.settled();
