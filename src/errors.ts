@@ -51,6 +51,7 @@ export const CATALOGUE = {
   range_option_unknown: badRange('Invalid Range header: unknown option "{option}".'),
   // ---- not found --------------------------------------------------------------------------------------------------
   addon_service_not_found: notFound('add_on service', 'add-on service'),
+  backup_not_found: notFound('backup'),
   app_not_found: notFound('app'),
   build_not_found: notFound('build'),
   buildpack_not_found: notFound('buildpack'),

@@ -143,7 +143,7 @@ export function createServices(deps: ServiceDeps): Services {
   events.on('app.destroyed', ({ appId }) => builds.removeApp(appId));
   const addons = new AddonsService(
     { store, runtime, apps, ...(deps.addonServers ?? NO_ADDON_SERVERS), report: (error, what) => logger.warn({ err: error, module: 'addons' }, what) },
-    { image: settings.addonImage, ports: { min: settings.addonPortMin, max: settings.addonPortMax } },
+    { image: settings.addonImage, dataDir: settings.dataDir, ports: { min: settings.addonPortMin, max: settings.addonPortMax } },
   );
   events.on('app.destroyed', ({ appId }) => addons.removeApp(appId));
   const git = new GitService(

@@ -41,6 +41,7 @@ const PINNED: Readonly<Record<ErrorCode, Row>> = {
   stack_unavailable: ['invalid_params', 422, 'Stack {stack} is not available in Berth; it runs {available}.'],
   addon_plan_not_found: ['invalid_params', 422, 'Couldn\'t find either the add-on service or the add-on plan of "{plan}".'],
   addon_service_not_found: ['not_found', 404, "Couldn't find that add-on service.", 'add_on service'],
+  backup_not_found: ['not_found', 404, "Couldn't find that backup.", 'backup'],
   addon_not_found: ['not_found', 404, "Couldn't find that add on.", 'add_on'],
   attachment_not_found: ['not_found', 404, "Couldn't find that add on attachment.", 'add_on attachment'],
   addon_name_invalid: ['invalid_params', 422, 'Name {name} is invalid: it must start with a letter and contain only letters, digits, underscores and dashes.'],

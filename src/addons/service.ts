@@ -10,6 +10,7 @@ import { containerName, type Runtime } from '../runtime/index.js';
 import type { AddonRecord, AttachmentRecord, Store } from '../store/index.js';
 import { findPlan, findService, planOf, type AddonPlan, type AddonService } from './catalogue.js';
 import { defaultAttachmentName, generateAddonName, validateAddonName, validateAttachmentName } from './names.js';
+import { Backups, type Transfer } from './backups.js';
 import { postgresFacts, redisInfo, resetPostgres, type PostgresFacts } from './inspect.js';
 import { allocatePorts } from './ports.js';
 import { serverSpec, volumeName, type ServerCertificate } from './servers.js';
@@ -36,6 +37,8 @@ export interface AddonsDeps {
 
 export interface AddonsOptions {
   readonly image: string;
+  /** Backups (`pg_dump` files) and their transfer lists live under `<dataDir>/addons`. */
+  readonly dataDir: string;
   readonly ports: { readonly min: number; readonly max: number };
 }
 
@@ -75,10 +78,12 @@ export class AddonsService {
   /** Restarts of a server that stopped on its own, per add-on, in this daemon's life (a crash loop stops at the cap). */
   readonly #restarts = new Map<string, number>();
   #detached = false;
+  readonly #backups: Backups;
 
   constructor(deps: AddonsDeps, options: AddonsOptions) {
     this.#deps = deps;
     this.#options = options;
+    this.#backups = new Backups(deps.runtime, { dataDir: options.dataDir, image: options.image });
   }
 
   // ---- provisioning -----------------------------------------------------------------------------------------------
@@ -179,6 +184,7 @@ export class AddonsService {
   /** app.destroyed: its add-ons go with their data; attachments it held on other apps' add-ons are removed. */
   async removeApp(appId: string): Promise<void> {
     const { store } = this.#deps;
+    await this.#backups.removeApp(appId);
     for (const attachment of store.addons.attachmentsOfApp(appId)) store.addons.deleteAttachment(attachment.id);
     for (const addon of store.addons.listByApp(appId)) {
       store.transaction(() => {
@@ -478,6 +484,32 @@ export class AddonsService {
     const view = this.#dataAddon(addonRef, 'postgresql');
     await resetPostgres(view.addon, extensions);
     return view;
+  }
+
+  /** `pg:backups:capture`: a pg_dump of the database, named after its attachment on the owning app. */
+  captureBackup(addonRef: string): Promise<Transfer> {
+    const view = this.#dataAddon(addonRef, 'postgresql');
+    const attachment = this.#deps.store.addons.attachmentsOfAddon(view.addon.id).find((a) => a.appId === view.addon.appId);
+    return this.#backups.capture(view.addon, attachment?.name ?? 'DATABASE');
+  }
+
+  /** `pg:backups:restore`: the backup a `to_url` names is restored into the database (`--clean`). */
+  async restoreBackup(addonRef: string, backupUrl: string): Promise<Transfer> {
+    const view = this.#dataAddon(addonRef, 'postgresql');
+    const transfer = await this.#backups.restore(view.addon, backupUrl);
+    if (transfer === undefined) raise('backup_not_found');
+    return transfer;
+  }
+
+  /** The app's backups and restores, as `pg:backups` lists them. */
+  transfers(appRef: string): Promise<Transfer[]> {
+    return this.#backups.list(this.#deps.apps.get(appRef).id);
+  }
+
+  async transfer(appRef: string, ref: string): Promise<Transfer> {
+    const found = await this.#backups.get(this.#deps.apps.get(appRef).id, ref);
+    if (found === undefined) raise('backup_not_found');
+    return found;
   }
 
   /** A provisioned add-on of the given kind, by id or name (the data API's paths carry either). */

@@ -117,6 +117,35 @@ describe('heroku pg and redis (the data API)', () => {
   });
 });
 
+describe('heroku apps:create --addons, addons:upgrade, addons:wait, pg:wait, pg:reset', () => {
+  it('apps:create --addons provisions while it creates the app', async () => {
+    const third = `addcli3-${process.pid.toString(36)}`;
+    const created = await heroku(['apps:create', third, '--addons', 'heroku-redis:mini']);
+    expectCode(created, 0);
+    expect(created.stderr).toContain('Adding heroku-redis:mini... done');
+    expect((await heroku(['config:get', 'REDIS_URL', '-a', third])).stdout).toMatch(/^rediss:\/\//);
+  });
+
+  it('addons:upgrade changes the plan; addons:wait and pg:wait return at once (nothing is provisioning)', async () => {
+    const upgraded = await heroku(['addons:upgrade', database, 'heroku-postgresql:essential-1', '-a', APP]);
+    expectCode(upgraded, 0);
+    expect(upgraded.stderr).toContain(`Changing ${database} on ${APP} from heroku-postgresql:essential-0 to heroku-postgresql:essential-1... done, ~$0.013/hour (max $9/month)`);
+    const waited = await heroku(['addons:wait', '-a', APP]);
+    expectCode(waited, 0);
+    expect(waited.stdout).toBe('');
+    expectCode(await heroku(['pg:wait', '-a', APP]), 0);
+  });
+
+  it('pg:reset empties the database', async () => {
+    expectCode(await heroku(['pg:psql', '-a', APP, '-c', 'CREATE TABLE doomed (id int)']), 0);
+    const reset = await heroku(['pg:reset', '-a', APP, '--confirm', APP]);
+    expectCode(reset, 0);
+    expect(reset.stderr).toContain(`Resetting ${database}... done`);
+    const tables = await heroku(['pg:psql', '-a', APP, '-c', "SELECT count(*) AS tables FROM information_schema.tables WHERE table_schema = 'public'"]);
+    expect(tables.stdout).toMatch(/tables\s*\n-+\n\s*0\n/);
+  });
+});
+
 describe('heroku addons:destroy', () => {
   it('destroys the add-on and unsets its config var', async () => {
     const destroyed = await heroku(['addons:destroy', database, '-a', APP, '--confirm', APP]);

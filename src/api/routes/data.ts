@@ -11,6 +11,15 @@ interface DataParams {
   readonly credential?: string;
 }
 
+interface TransferParams {
+  readonly app: string;
+  readonly transfer?: string;
+}
+
+interface RestoreBody {
+  readonly backup_url?: string;
+}
+
 interface ResetBody {
   readonly extensions?: readonly string[];
 }
@@ -65,6 +74,18 @@ export const dataRoutes: FastifyPluginAsync<ApiServices> = async (api, services)
     await addons.reset(request.params.addon, extensions);
     return {};
   });
+
+  // `pg:backups`, `pg:backups:capture`, `pg:backups:restore` (real pg_dump files in the data dir).
+  api.get<{ Params: TransferParams }>('/client/v11/apps/:app/transfers', { schema: schemas.params }, async (request) => addons.transfers(request.params.app));
+  api.get<{ Params: TransferParams }>('/client/v11/apps/:app/transfers/:transfer', { schema: schemas.params }, async (request) =>
+    addons.transfer(request.params.app, request.params.transfer ?? ''),
+  );
+  api.post<{ Params: DataParams }>('/client/v11/databases/:addon/backups', { schema: schemas.paramsIgnoringBody }, async (request) =>
+    addons.captureBackup(request.params.addon),
+  );
+  api.post<{ Params: DataParams; Body: RestoreBody | undefined }>('/client/v11/databases/:addon/restores', { schema: schemas.paramsIgnoringBody }, async (request) =>
+    addons.restoreBackup(request.params.addon, typeof request.body?.backup_url === 'string' ? request.body.backup_url : ''),
+  );
 
   // `pg:credentials:url` (Basic auth with the API key as password).
   api.get<{ Params: DataParams }>('/postgres/v0/databases/:addon/credentials/:credential', { schema: schemas.params }, async (request) => {
