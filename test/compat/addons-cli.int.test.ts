@@ -117,7 +117,7 @@ describe('heroku pg and redis (the data API)', () => {
   });
 });
 
-describe('heroku apps:create --addons, addons:upgrade, addons:wait, pg:wait, pg:reset', () => {
+describe('heroku apps:create --addons, addons:upgrade, addons:wait, pg:wait, pg:backups, pg:reset', () => {
   it('apps:create --addons provisions while it creates the app', async () => {
     const third = `addcli3-${process.pid.toString(36)}`;
     const created = await heroku(['apps:create', third, '--addons', 'heroku-redis:mini']);
@@ -136,13 +136,28 @@ describe('heroku apps:create --addons, addons:upgrade, addons:wait, pg:wait, pg:
     expectCode(await heroku(['pg:wait', '-a', APP]), 0);
   });
 
-  it('pg:reset empties the database', async () => {
-    expectCode(await heroku(['pg:psql', '-a', APP, '-c', 'CREATE TABLE doomed (id int)']), 0);
+  it('pg:backups:capture, pg:reset, pg:backups:restore: the row comes back', async () => {
+    expectCode(await heroku(['pg:psql', '-a', APP, '-c', "CREATE TABLE keep (note text); INSERT INTO keep VALUES ('kept')"]), 0);
+    const captured = await heroku(['pg:backups:capture', '-a', APP, '--wait-interval', '3']);
+    expectCode(captured, 0);
+    expect(captured.stderr).toContain(`Starting backup of ${database}... done`);
+    expect(captured.stderr).toContain('Backing up DATABASE to b001... done');
+    const listed = await heroku(['pg:backups', '-a', APP]);
+    expectCode(listed, 0);
+    expect(listed.stdout).toContain('=== Backups');
+    expect(listed.stdout).toMatch(/b001\s+.*Completed/);
+
     const reset = await heroku(['pg:reset', '-a', APP, '--confirm', APP]);
     expectCode(reset, 0);
     expect(reset.stderr).toContain(`Resetting ${database}... done`);
-    const tables = await heroku(['pg:psql', '-a', APP, '-c', "SELECT count(*) AS tables FROM information_schema.tables WHERE table_schema = 'public'"]);
-    expect(tables.stdout).toMatch(/tables\s*\n-+\n\s*0\n/);
+    const gone = await heroku(['pg:psql', '-a', APP, '-c', "SELECT count(*) AS tables FROM information_schema.tables WHERE table_schema = 'public'"]);
+    expect(gone.stdout).toMatch(/tables\s*\n-+\n\s*0\n/);
+
+    const restored = await heroku(['pg:backups:restore', 'b001', '-a', APP, '--confirm', APP, '--wait-interval', '3']);
+    expectCode(restored, 0);
+    expect(restored.stderr).toContain(`Starting restore of b001 to ${database}... done`);
+    const back = await heroku(['pg:psql', '-a', APP, '-c', 'SELECT note FROM keep']);
+    expect(back.stdout).toContain('kept');
   });
 });
 
