@@ -99,6 +99,11 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
+  // When a test failed before the last one: the app's destroy takes its add-ons' volumes (dispose removes containers only).
+  if (app !== undefined && daemon !== undefined) {
+    await api(daemon, 'DELETE', `/apps/${app.name}`).catch(() => undefined);
+    await waitFor('the add-on volumes to go', async () => !(await volumeExists(`berth-addon-${postgres?.id ?? '-'}`)) && !(await volumeExists(`berth-addon-${redis?.id ?? '-'}`))).catch(() => undefined);
+  }
   await daemon?.dispose();
 });
 

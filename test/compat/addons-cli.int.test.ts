@@ -1,11 +1,12 @@
 // The real `heroku` CLI (v11) against Berth's add-ons and data API: addons, addons:create/info/attach/detach/destroy,
-// config, pg:info, pg:credentials:url, pg:psql (the local psql binary) and redis:info, with the data host from
+// config, pg:info, pg:credentials:url, pg:psql (the local psql binary), pg:backups, redis:info and redis:cli, with the data host from
 // `berth env` (HEROKU_DATA_HOST). Expected output as reference heroku-addons-and-data §3 quotes it.
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { egressGuard } from '../support/egress.js';
-import { runHeroku, sandboxedCliEnv, startTestDaemon, type CliEnv, type HerokuResult, type TestDaemon } from '../support/daemon.js';
+import { HEROKU_BIN, runHeroku, sandboxedCliEnv, startTestDaemon, type CliEnv, type HerokuResult, type TestDaemon } from '../support/daemon.js';
 
 let daemon: TestDaemon;
 let env: CliEnv;
@@ -13,6 +14,7 @@ const APP = `addcli-${process.pid.toString(36)}`;
 const OTHER = `addcli2-${process.pid.toString(36)}`;
 let database = '';
 let kv = '';
+const THIRD = `addcli3-${process.pid.toString(36)}`;
 
 function heroku(args: string[]): Promise<HerokuResult> {
   return runHeroku(args, env, { timeoutMs: 180_000 });
@@ -31,6 +33,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  // Destroying the apps takes their add-ons' volumes too (disposing the daemon removes only containers).
+  for (const app of [APP, OTHER, THIRD]) await heroku(['apps:destroy', app, '--confirm', app]).catch(() => undefined);
   await daemon?.dispose();
 });
 
@@ -108,6 +112,19 @@ describe('heroku pg and redis (the data API)', () => {
     expect(psql.stdout).toMatch(/t\s+\|\s+42/);
   });
 
+  it('redis:cli talks to the server over TLS', async () => {
+    const child = spawn(HEROKU_BIN, ['redis:cli', '-a', APP], { env: { FORCE_COLOR: '0', NO_COLOR: '1', ...env }, cwd: env['HOME'] ?? daemon.rootDir });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stdin.end('SET berth-key berth-value\nGET berth-key\n');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, out).toBe(0);
+    expect(out).toContain(`Connecting to ${kv} (REDIS_URL):`);
+    expect(out).toContain('berth-value');
+    expect(out).toContain('Disconnected from instance.');
+  });
+
   it('redis:info shows the Key-Value Store add-on', async () => {
     const info = await heroku(['redis:info', '-a', APP]);
     expectCode(info, 0);
@@ -119,11 +136,10 @@ describe('heroku pg and redis (the data API)', () => {
 
 describe('heroku apps:create --addons, addons:upgrade, addons:wait, pg:wait, pg:backups, pg:reset', () => {
   it('apps:create --addons provisions while it creates the app', async () => {
-    const third = `addcli3-${process.pid.toString(36)}`;
-    const created = await heroku(['apps:create', third, '--addons', 'heroku-redis:mini']);
+    const created = await heroku(['apps:create', THIRD, '--addons', 'heroku-redis:mini']);
     expectCode(created, 0);
     expect(created.stderr).toContain('Adding heroku-redis:mini... done');
-    expect((await heroku(['config:get', 'REDIS_URL', '-a', third])).stdout).toMatch(/^rediss:\/\//);
+    expect((await heroku(['config:get', 'REDIS_URL', '-a', THIRD])).stdout).toMatch(/^rediss:\/\//);
   });
 
   it('addons:upgrade changes the plan; addons:wait and pg:wait return at once (nothing is provisioning)', async () => {
