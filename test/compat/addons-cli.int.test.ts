@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { volumeExists, waitFor } from '../support/build.js';
 import { egressGuard } from '../support/egress.js';
 import { HEROKU_BIN, runHeroku, sandboxedCliEnv, startTestDaemon, type CliEnv, type HerokuResult, type TestDaemon } from '../support/daemon.js';
 
@@ -34,7 +35,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Destroying the apps takes their add-ons' volumes too (disposing the daemon removes only containers).
-  for (const app of [APP, OTHER, THIRD]) await heroku(['apps:destroy', app, '--confirm', app]).catch(() => undefined);
+  if (daemon !== undefined) {
+    const headers = { Accept: 'application/vnd.heroku+json; version=3', Authorization: `Bearer ${daemon.apiKey}` };
+    const addons = (await (await fetch(`${daemon.apiUrl}/addons`, { headers })).json()) as Array<{ id: string }>;
+    for (const app of [APP, OTHER, THIRD]) await fetch(`${daemon.apiUrl}/apps/${app}`, { method: 'DELETE', headers });
+    await waitFor('the add-on volumes to go', async () => {
+      for (const { id } of addons) if (await volumeExists(`berth-addon-${id}`)) return false;
+      return true;
+    }).catch(() => undefined);
+  }
   await daemon?.dispose();
 });
 
