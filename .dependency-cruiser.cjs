@@ -46,7 +46,7 @@ const MAY_USE = {
   // Table: "builds (via daemon wiring)": git gets what it calls through its constructor, as interfaces it defines.
   git: [],
   // Table: "services only": every service room, never the store, the engine or the servers' internals.
-  api: ['apps', 'builds', 'sources', 'releases', 'dynos', 'domains', 'logs', 'git', 'webhooks', 'features', 'pipelines', 'setups'],
+  api: ['apps', 'builds', 'sources', 'releases', 'dynos', 'domains', 'logs', 'git', 'webhooks', 'features', 'pipelines', 'setups', 'addons'],
   // Wave 2 (issue 17): app webhooks hear `resource.changed` and keep their subscriptions, events and deliveries.
   webhooks: ['store'],
   // Wave 2 (issue 17): app and account features; dynos/ reads `runtime-dyno-metadata` through the composition root.

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { waitReady } from './addons/index.js';
 import { buildApi } from './api/index.js';
 import { ensureApiKey } from './credentials.js';
 import type { EventBus } from './events.js';
@@ -13,6 +14,7 @@ import { sweepRetention } from './releases/index.js';
 import { apiUrl, gitHost, type Settings } from './settings.js';
 import { Store } from './store/index.js';
 import { createSniHandler, ensureCa } from './tls/index.js';
+import { ensureAddonImage } from './stack/index.js';
 import { Router } from './router/index.js';
 
 export interface Daemon {
@@ -42,7 +44,22 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     store.close();
     throw error;
   });
-  const services = createServices({ settings, store, runtime, logger, publicUrl: apiUrl(settings) });
+  const addonLog = logger.child({ module: 'addons' });
+  const addonServers = {
+    // Built on first use when `berth setup` has not built it yet; its progress goes to the daemon's log.
+    ensureImage: () =>
+      ensureAddonImage(settings, runtime, {
+        step: (title: string) => {
+          addonLog.info(title);
+          return (outcome?: string) => addonLog.info({ outcome: outcome ?? 'done' }, title);
+        },
+        info: (message: string) => addonLog.info(message),
+      }),
+    certificate: () => ca.issue({ ipAddresses: ['127.0.0.1'], dnsNames: ['localhost'] }),
+    ready: (addon: Parameters<typeof waitReady>[0], service: { kind: Parameters<typeof waitReady>[1] }) =>
+      waitReady(addon, service.kind, settings.addonReadyTimeoutSeconds * 1000, async () => addon.containerId !== null && (await runtime.state(addon.containerId)).running),
+  };
+  const services = createServices({ settings, store, runtime, logger, publicUrl: apiUrl(settings), addonServers });
   const { events, logplex } = services;
   await services.builds.recover();
   await services.releases.recover();
@@ -51,6 +68,7 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
   services.setups.recover();
   services.testRuns.recover();
   services.reviewApps.recover();
+  await services.addons.recover();
   const retention = { keepReleases: settings.retentionReleases, keepDays: settings.retentionDays };
   const sweep = () =>
     sweepRetention(store, runtime, retention).catch((error: unknown) => logger.error({ err: error }, 'retention sweep failed'));
@@ -83,6 +101,8 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     await services.builds.shutdown();
     // Dynos keep running: the next daemon adopts them (DESIGN.md "Recovery on start").
     services.dynos.detachAll();
+    // Add-on servers keep running too, with their data.
+    services.addons.detachAll();
     await events.settled();
     services.logDrains.close();
     services.webhooks.close();

@@ -50,6 +50,8 @@ export const CATALOGUE = {
   range_order_invalid: badRange('Invalid Range header: order must be asc or desc, got "{value}".'),
   range_option_unknown: badRange('Invalid Range header: unknown option "{option}".'),
   // ---- not found --------------------------------------------------------------------------------------------------
+  addon_service_not_found: notFound('add_on service', 'add-on service'),
+  backup_not_found: notFound('backup'),
   app_not_found: notFound('app'),
   build_not_found: notFound('build'),
   buildpack_not_found: notFound('buildpack'),
@@ -83,7 +85,17 @@ export const CATALOGUE = {
   app_name_invalid: invalid('Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.'),
   stack_unavailable: invalid('Stack {stack} is not available in Berth; it runs {available}.'),
   // ---- add-ons ----------------------------------------------------------------------------------------------------
-  addon_plan_not_found: invalid('Couldn\'t find either the add-on service or the add-on plan of "{plan}". Berth has no add-on services yet.'),
+  addon_plan_not_found: invalid('Couldn\'t find either the add-on service or the add-on plan of "{plan}".'),
+  // The CLI falls back to an app-less resolve only on a 404 naming `add_on` (`add_on attachment` for attachments).
+  addon_not_found: { id: 'not_found', status: 404, message: "Couldn't find that add on.", resource: 'add_on' },
+  attachment_not_found: { id: 'not_found', status: 404, message: "Couldn't find that add on attachment.", resource: 'add_on attachment' },
+  // [U] Heroku's wordings for these are unconfirmed.
+  addon_name_invalid: invalid('Name {name} is invalid: it must start with a letter and contain only letters, digits, underscores and dashes.'),
+  addon_name_taken: invalid('Name is already taken'),
+  attachment_name_invalid: invalid('Attachment name {name} is invalid: it must start with a letter and contain only letters, digits and underscores.'),
+  attachment_name_taken: invalid('Name {name} is already used by another attachment or config var of this app.'),
+  addon_not_on_app: invalid('{addon} is not owned by {app}: destroy it from the app that owns it.'),
+  addon_provision_failed: { id: 'service_unavailable', status: 503, message: 'The server of {name} did not start; the add-on was not created. See the daemon log.' },
   // ---- builds -----------------------------------------------------------------------------------------------------
   // [U] Heroku's wording for cancelling a finished build is unconfirmed.
   build_not_cancellable: invalid('Build {id} has already {status}: only a pending build can be cancelled.'),

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { resourceShape, type ApiServices } from './api/index.js';
+import { AddonsService, type AddonsDeps } from './addons/index.js';
 import { AccountService, AppsService, CollaboratorsService } from './apps/index.js';
 import { BuildsService, ImageBuilder, SlugCompiler, SlugUploads } from './builds/index.js';
 import { registryBlobUrl } from './buildpacks/index.js';
@@ -39,7 +40,20 @@ export interface ServiceDeps {
   /** Where the daemon answers over HTTP (`http://127.0.0.1:5100`), for blob and stream URLs. */
   readonly publicUrl: string;
   readonly onEventError?: (event: string, error: unknown) => void;
+  /**
+   * How add-on servers are made ready: the image, the local CA's certificate, the readiness probe. The daemon passes
+   * the real ones; without them (API tests on the in-memory engine that do not provision) provisioning fails clearly.
+   */
+  readonly addonServers?: Pick<AddonsDeps, 'ensureImage' | 'certificate' | 'ready'>;
 }
+
+const NO_ADDON_SERVERS: Pick<AddonsDeps, 'ensureImage' | 'certificate' | 'ready'> = {
+  ensureImage: () => Promise.reject(new Error('add-on servers are not wired in this process')),
+  certificate: () => {
+    throw new Error('add-on servers are not wired in this process');
+  },
+  ready: () => Promise.resolve(),
+};
 
 export function createServices(deps: ServiceDeps): Services {
   const { settings, store, runtime, logger } = deps;
@@ -148,6 +162,11 @@ export function createServices(deps: ServiceDeps): Services {
     },
   );
   events.on('app.destroyed', ({ appId }) => builds.removeApp(appId));
+  const addons = new AddonsService(
+    { store, runtime, apps, ...(deps.addonServers ?? NO_ADDON_SERVERS), report: (error, what) => logger.warn({ err: error, module: 'addons' }, what) },
+    { image: settings.addonImage, dataDir: settings.dataDir, ports: { min: settings.addonPortMin, max: settings.addonPortMax } },
+  );
+  events.on('app.destroyed', ({ appId }) => addons.removeApp(appId));
   const git = new GitService(
     { apps, sources, builds, releases, queues, sourceBlobUrl: urls.sourceBlob, logger: logger.child({ module: 'git' }) },
     {
@@ -183,8 +202,12 @@ export function createServices(deps: ServiceDeps): Services {
       reference: (url) => sources.reference(url),
       readAppJson: (url) => sources.readAppJson(url, { maxBytes: settings.sourceMaxBytes, maxEntries: settings.sourceMaxEntries }),
     },
-    // WIRE-ADDONS: the add-ons room's provisioner goes here (`provisionAddon(app, {plan, as, options})`).
-    addons: undefined,
+    // app.json's add-ons, on the add-ons room's real servers; `as` names the attachment, `options` go as its config.
+    addons: {
+      provisionAddon: async (app, addon) => {
+        await addons.create(app.id, { plan: addon.plan, attachment: addon.as === undefined ? null : { name: addon.as }, config: addon.options ?? null });
+      },
+    },
     report: (error, what) => logger.warn({ err: error, module: 'setups' }, what),
   });
   const pipelines = new PipelinesService({
@@ -216,6 +239,7 @@ export function createServices(deps: ServiceDeps): Services {
     reviewApps,
     setups,
     git,
+    addons,
     apps,
     releases,
     builds,

@@ -107,6 +107,13 @@ export interface Settings {
   readonly routerClientKeepAliveMs: number;
   /** Router: open client connections per listener (HTTP, HTTPS); more are refused; 0: no limit. */
   readonly routerMaxConnections: number;
+  /** The image add-on servers (PostgreSQL, Redis) run from: the run image plus Debian's server packages. */
+  readonly addonImage: string;
+  /** First and last loopback port handed to add-on servers (between the dyno range and the ephemeral range). */
+  readonly addonPortMin: number;
+  readonly addonPortMax: number;
+  /** How long a new or restarted add-on server may take to answer its first query. */
+  readonly addonReadyTimeoutSeconds: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -212,6 +219,10 @@ export function loadSettings(env: Env = process.env): Settings {
     routerDynoKeepAliveMs: int(env, 'BERTH_ROUTER_DYNO_KEEPALIVE_MS', 90_000),
     routerClientKeepAliveMs: int(env, 'BERTH_ROUTER_CLIENT_KEEPALIVE_MS', 90_000),
     routerMaxConnections: int(env, 'BERTH_ROUTER_MAX_CONNECTIONS', 10_000),
+    addonImage: str(env, 'BERTH_ADDON_IMAGE', 'berth/heroku-24:addons'),
+    addonPortMin: int(env, 'BERTH_ADDON_PORT_MIN', 30000),
+    addonPortMax: int(env, 'BERTH_ADDON_PORT_MAX', 32767),
+    addonReadyTimeoutSeconds: int(env, 'BERTH_ADDON_READY_TIMEOUT', 60),
   };
 }
 

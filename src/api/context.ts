@@ -1,4 +1,5 @@
 // What the API routes may use: services only (DESIGN.md), plus the shape context.
+import type { AddonsService } from '../addons/index.js';
 import type { AccountService, AppsService, CollaboratorsService } from '../apps/index.js';
 import type { BuildsService, SlugUploads } from '../builds/index.js';
 import type { LogDrains, LogSessions } from '../logs/index.js';
@@ -15,6 +16,7 @@ import type { ShapeContext } from './shapes.js';
 
 export interface ApiServices {
   readonly apps: AppsService;
+  readonly addons: AddonsService;
   readonly releases: ReleasesService;
   readonly builds: BuildsService;
   readonly dynos: DynoManager;

@@ -121,6 +121,45 @@ export type ConfigVarsBody = ConfigPatch | null;
 /** `heroku apps:create --addons svc:plan` sends the plan as a string; `heroku addons:create` as `{name}`. */
 export interface AddonCreateBody {
   readonly plan: string | { readonly name: string };
+  readonly name?: string | null;
+  readonly attachment?: { readonly name?: string | null } | null;
+  readonly config?: Readonly<Record<string, string | boolean | number>> | null;
+  readonly confirm?: string | null;
+}
+
+export interface AddonUpdateBody {
+  readonly plan: string | { readonly name: string };
+}
+
+export interface AddonResolveBody {
+  readonly addon: string;
+  readonly app?: string | null;
+  readonly addon_service?: string | null;
+}
+
+export interface AttachmentResolveBody {
+  readonly addon_attachment: string;
+  readonly app?: string | null;
+  readonly addon_service?: string | null;
+}
+
+type NameOrIdRef = string | { readonly name?: string | null; readonly id?: string | null };
+
+export interface AttachmentCreateBody {
+  readonly addon: NameOrIdRef;
+  readonly app: NameOrIdRef;
+  readonly name?: string | null;
+  readonly namespace?: string | null;
+  readonly confirm?: string | null;
+}
+
+/** `/apps/{app}/addons/{addon}`, `/addons/{addon}`, `/addon-attachments/{attachment}` and the catalogue's paths. */
+export interface AddonParams {
+  readonly app?: string;
+  readonly addon?: string;
+  readonly attachment?: string;
+  readonly service?: string;
+  readonly plan?: string;
 }
 
 export type ReleaseBody = ReleaseRequest | null;
@@ -344,7 +383,30 @@ export const schemas = {
   logDrainCreate: route({ params: pathParams, body: body(['url'], { url: nonBlank }) }),
   domainCreate: route({ params: pathParams, body: body(['hostname'], { hostname: string, sni_endpoint: stringOrNull }) }),
   sourceCreate: route({ body: ignoredBody }),
-  addonCreate: route({ params: pathParams, body: body(['plan'], { plan: { type: ['string', 'object'], minLength: 1, required: ['name'], properties: { name: nonBlank } } }) }),
+  addonCreate: route({
+    params: pathParams,
+    body: body(['plan'], {
+      plan: { type: ['string', 'object'], minLength: 1, required: ['name'], properties: { name: nonBlank } },
+      name: stringOrNull,
+      attachment: { type: ['object', 'null'], properties: { name: stringOrNull } },
+      // `addons:create -- --foo` sends booleans.
+      config: { type: ['object', 'null'], additionalProperties: { type: ['string', 'boolean', 'number'] } },
+      confirm: stringOrNull,
+    }),
+  }),
+  addonUpdate: route({ params: pathParams, body: body(['plan'], { plan: { type: ['string', 'object'], minLength: 1, required: ['name'], properties: { name: nonBlank } } }) }),
+  addonResolve: route({ body: body(['addon'], { addon: nonBlank, app: stringOrNull, addon_service: stringOrNull }) }),
+  attachmentResolve: route({ body: body(['addon_attachment'], { addon_attachment: nonBlank, app: stringOrNull, addon_service: stringOrNull }) }),
+  // The CLI sends `{addon: {name}, app: {name}, name}`; the schema also allows plain strings.
+  attachmentCreate: route({
+    body: body(['addon', 'app'], {
+      addon: { type: ['string', 'object'], minLength: 1, properties: { name: stringOrNull, id: stringOrNull } },
+      app: { type: ['string', 'object'], minLength: 1, properties: { name: stringOrNull, id: stringOrNull } },
+      name: stringOrNull,
+      namespace: stringOrNull,
+      confirm: stringOrNull,
+    }),
+  }),
   webhookCreate: route({ params: pathParams, body: body(['include', 'level', 'url'], webhookFields) }),
   webhookUpdate: route({ params: pathParams, body: optionalBody(webhookFields) }),
   collaboratorCreate: route({ params: pathParams, body: body(['user'], { user: nonBlank, silent: booleanOrNull }) }),

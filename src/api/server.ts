@@ -28,6 +28,8 @@ import { pipelinesRoutes } from './routes/pipelines.js';
 import { appSetupsRoutes } from './routes/app-setups.js';
 import { testRunsRoutes } from './routes/test-runs.js';
 import { reviewAppsRoutes } from './routes/review-apps.js';
+import { addonsRoutes } from './routes/addons.js';
+import { dataRoutes } from './routes/data.js';
 
 export interface ApiOptions {
   readonly apiKey: string;
@@ -127,6 +129,8 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   await api.register(appSetupsRoutes, services);
   await api.register(testRunsRoutes, services);
   await api.register(reviewAppsRoutes, services);
+  await api.register(addonsRoutes, services);
+  await api.register(dataRoutes, services);
   if (options.git) await api.register(gitRoutes, { git: options.git, apiKey: options.apiKey });
   return api;
 }

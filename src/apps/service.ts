@@ -29,6 +29,18 @@ export interface UpdateAppRequest {
   readonly build_stack?: StackRef | undefined;
 }
 
+/** What an attachment does to its app's config vars (add-ons/ asks for it). */
+export interface AddonConfigChange {
+  readonly kind: 'attach' | 'detach';
+  /** `DATABASE` */
+  readonly attachment: string;
+  /** `postgresql-flat-02648` */
+  readonly addon: string;
+  readonly set: Readonly<Record<string, string>>;
+  readonly unset: readonly string[];
+  readonly addonPlanNames: readonly string[];
+}
+
 export interface AppsOptions {
   stack: string;
   configVarsMaxBytes: number;
@@ -36,7 +48,7 @@ export interface AppsOptions {
 
 /** What apps/ asks of releases/: a new app's first two releases; a config change's release and its phase. */
 export interface AppReleases {
-  create(request: { app: AppRecord; description: string; config: ConfigVars; artifact?: ReleaseArtifact | null }): ReleaseRecord;
+  create(request: { app: AppRecord; description: string; config: ConfigVars; artifact?: ReleaseArtifact | null; addonPlanNames?: readonly string[] }): ReleaseRecord;
   startPhase(release: ReleaseRecord): Promise<ReleaseRecord>;
 }
 
@@ -144,6 +156,23 @@ export class AppsService {
       // The release phase, if the slug has one, runs in the app's queue; the API answers now, as Heroku does.
       this.#store.afterCommit(() => void this.#releases.startPhase(release).catch(() => undefined));
       return config;
+    });
+  }
+
+  /**
+   * An add-on attached to the app (or its attachment removed): its config vars change in a release described as
+   * Heroku does (`Attach DATABASE (@ref:postgresql-flat-02648)`), and the dynos restart onto it. `addonPlanNames` are
+   * the plans attached afterwards (the release's `addon_plan_names`).
+   */
+  changeAddonConfig(appId: string, change: AddonConfigChange): ReleaseRecord {
+    return this.#store.transaction(() => {
+      const app = this.get(appId);
+      const config = applyConfigChange(app.config, { set: change.set, unset: change.unset }, this.#options.configVarsMaxBytes);
+      const updated = this.#store.apps.update(app.id, { config }, apiTimestamp());
+      const description = change.kind === 'attach' ? RELEASE_DESCRIPTIONS.addonAttach(change.attachment, change.addon) : RELEASE_DESCRIPTIONS.addonDetach(change.attachment, change.addon);
+      const release = this.#releases.create({ app: updated, description, config, addonPlanNames: change.addonPlanNames });
+      this.#store.afterCommit(() => void this.#releases.startPhase(release).catch(() => undefined));
+      return release;
     });
   }
 

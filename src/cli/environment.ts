@@ -19,6 +19,9 @@ export async function cliEnvironment(settings: Settings): Promise<Array<[string,
     // Without it the CLI also asks particleboard.heroku.com for the account, with retries.
     ['HEROKU_PARTICLEBOARD_URL', apiTlsUrl(settings)],
     ['HEROKU_GIT_HOST', gitHost(settings)],
+    // The data API (`pg:*`, `redis:*`) is served by the same API: the CLI takes this host name and the scheme and port
+    // of HEROKU_HOST (reference heroku-addons-and-data §0; a `host:port` value would not resolve).
+    ['HEROKU_DATA_HOST', settings.bindHost],
     // `heroku buildpacks:add heroku/nodejs` looks the name up here instead of buildpack-registry.heroku.com (public
     // reads: no key is sent).
     ['HEROKU_BUILDPACK_REGISTRY_URL', buildpackRegistryUrl(settings)],

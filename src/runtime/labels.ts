@@ -2,7 +2,8 @@
 // start and `app.destroyed` cleanup find containers by these, and Berth removes only what has them.
 import { randomBytes } from 'node:crypto';
 
-export type ContainerRole = 'build' | 'release' | 'dyno' | 'run';
+/** `addon`: an add-on's database server (`berth.dyno` carries the add-on's name). */
+export type ContainerRole = 'build' | 'release' | 'dyno' | 'run' | 'addon';
 
 export interface BerthLabels {
   readonly app: string;
@@ -27,7 +28,7 @@ export function toDockerLabels(labels: BerthLabels): Record<string, string> {
   return out;
 }
 
-const ROLES: readonly string[] = ['build', 'release', 'dyno', 'run'];
+const ROLES: readonly string[] = ['build', 'release', 'dyno', 'run', 'addon'];
 
 /** Reads Berth's labels back from a container; undefined when it is not one of ours. */
 export function fromDockerLabels(labels: Record<string, string> | undefined): BerthLabels | undefined {

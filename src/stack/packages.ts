@@ -39,3 +39,6 @@ export const BUILD_EXTRA_PACKAGES: readonly string[] = [
   'patch',
   'rsync',
 ];
+
+/** The add-on server image: the run image plus Debian's database servers (DESIGN.md "Add-on servers"). */
+export const ADDON_SERVER_PACKAGES: readonly string[] = ['postgresql', 'redis-server'];

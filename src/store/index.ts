@@ -19,6 +19,7 @@ import { PipelinesRepository } from './pipelines-repository.js';
 import { SetupsRepository } from './setups-repository.js';
 import { TestRunsRepository } from './test-runs-repository.js';
 import { ReviewAppsRepository } from './review-apps-repository.js';
+import { AddonsRepository } from './addons-repository.js';
 
 export type { StoredLogLine } from './log-repository.js';
 export type { LogDrainRecord } from './drains-repository.js';
@@ -40,6 +41,7 @@ export type {
   WebhookEventRecord,
   WebhookRecord,
 } from './webhooks-repository.js';
+export type { AddonRecord, AttachmentRecord } from './addons-repository.js';
 
 export interface StoreOptions {
   /** Path of the SQLite file, or `:memory:` for unit tests. */
@@ -67,6 +69,7 @@ export class Store {
   readonly setups: SetupsRepository;
   readonly testRuns: TestRunsRepository;
   readonly reviewApps: ReviewAppsRepository;
+  readonly addons: AddonsRepository;
 
   constructor(options: StoreOptions) {
     this.#db = openDatabase(options.file);
@@ -88,6 +91,7 @@ export class Store {
     this.setups = new SetupsRepository(this.#db);
     this.testRuns = new TestRunsRepository(this.#db);
     this.reviewApps = new ReviewAppsRepository(this.#db);
+    this.addons = new AddonsRepository(this.#db);
   }
 
   #depth = 0;

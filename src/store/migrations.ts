@@ -333,4 +333,33 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (pipeline_id, stage, name)
   );
   `,
+  `
+  CREATE TABLE addons (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    app_id TEXT NOT NULL,
+    service TEXT NOT NULL,
+    plan TEXT NOT NULL,
+    state TEXT NOT NULL,
+    port INTEGER NOT NULL,
+    username TEXT NOT NULL,
+    password TEXT NOT NULL,
+    database TEXT NOT NULL,
+    container_id TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX addons_by_app ON addons(app_id, created_at);
+  CREATE TABLE addon_attachments (
+    id TEXT PRIMARY KEY,
+    addon_id TEXT NOT NULL REFERENCES addons(id) ON DELETE CASCADE,
+    app_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    namespace TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (app_id, name)
+  );
+  CREATE INDEX addon_attachments_by_addon ON addon_attachments(addon_id, created_at);
+  `,
 ];

@@ -176,17 +176,15 @@ describe('the buildpack registry', () => {
 });
 
 describe('apps:create --addons', () => {
-  it("POST /apps/{app}/addons answers Heroku's error for a plan it does not have, and changes nothing", async () => {
+  it("POST /apps/{app}/addons answers Heroku's error for a plan or service it does not have, and changes nothing", async () => {
     await h.request('POST', '/apps', { name: 'demo' });
     const releases = (await h.request('GET', '/apps/demo/releases')).body;
-    // `heroku apps:create --addons heroku-postgresql` sends the plan as a string; `addons:create` as {name}.
-    for (const plan of ['heroku-postgresql', { name: 'heroku-postgresql' }]) {
+    // `heroku apps:create --addons x` sends the plan as a string; `addons:create` as {name}.
+    for (const plan of ['heroku-postgresql:nope-9', { name: 'heroku-postgresql:nope-9' }, 'nosuch-service', { name: 'nosuch-service:mini' }]) {
       const res = await h.request('POST', '/apps/demo/addons', { plan });
+      const name = typeof plan === 'string' ? plan : plan.name;
       expect(res.status).toBe(422);
-      expect(res.body).toEqual({
-        id: 'invalid_params',
-        message: 'Couldn\'t find either the add-on service or the add-on plan of "heroku-postgresql". Berth has no add-on services yet.',
-      });
+      expect(res.body).toEqual({ id: 'invalid_params', message: `Couldn't find either the add-on service or the add-on plan of "${name}".` });
     }
     expect((await h.request('GET', '/apps/demo/addons')).body).toEqual([]);
     expect((await h.request('GET', '/apps/demo/releases')).body).toEqual(releases);

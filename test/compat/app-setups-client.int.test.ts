@@ -1,5 +1,5 @@
 // App setups driven by heroku-client@3 against Berth on the real engine: app.json with a generated secret, a config
-// var, a postdeploy script run once in a one-off dyno, and formation web: 2; then a bad manifest refused up front
+// var, a Postgres add-on on a real server, a postdeploy script run once in a one-off dyno, and formation web: 2; then a bad manifest refused up front
 // (reference: heroku-workflows.md §1, §2); and a review app made, served and deleted (§3.4). Two builds.
 import { request } from 'node:http';
 import { cp, mkdtemp, writeFile } from 'node:fs/promises';
@@ -61,7 +61,8 @@ describe('app setups with heroku-client', () => {
       name: 'Setup demo',
       success_url: '/',
       env: { SECRET_KEY: { generator: 'secret' }, GREETING: { value: 'from-app-json' } },
-      scripts: { postdeploy: `python3 -c "import os; print('postdeploy ran, key length', len(os.environ['SECRET_KEY']))"` },
+      addons: ['heroku-postgresql:essential-0'],
+      scripts: { postdeploy: `python3 -c "import os; print('postdeploy ran, key length', len(os.environ['SECRET_KEY']), 'database', os.environ['DATABASE_URL'].split(':')[0])"` },
       formation: { web: { quantity: 2, size: 'basic' } },
     });
     const created = await heroku.post<SetupJson>('/app-setups', { body: { source_blob: { url, version: 'v1' }, app: { name: 'setup-demo' } } });
@@ -78,7 +79,9 @@ describe('app setups with heroku-client', () => {
       postdeploy: { exit_code: 0 },
       resolved_success_url: `http://setup-demo.localhost:${daemon.ports.router}/`,
     });
-    expect(done.postdeploy?.output).toContain('postdeploy ran, key length 64');
+    expect(done.postdeploy?.output).toContain('postdeploy ran, key length 64 database postgres');
+    const addons = await heroku.get<Array<{ addon_service: { name: string }; state: string }>>('/apps/setup-demo/addons');
+    expect(addons).toMatchObject([{ addon_service: { name: 'heroku-postgresql' }, state: 'provisioned' }]);
     const config = await heroku.get<Record<string, string>>('/apps/setup-demo/config-vars');
     expect(config['SECRET_KEY']).toMatch(/^[0-9a-f]{64}$/);
     await waitForDynos(daemon, 'setup-demo', ['web.1', 'web.2'], 'up', { exact: true });
@@ -122,10 +125,17 @@ describe('app setups with heroku-client', () => {
     expect(apps.map((a) => a.name)).not.toContain('never-made');
   });
 
-  it('add-ons in app.json, while no add-on service is wired, fail naming the add-on', async () => {
-    const url = await sourceWith({ addons: ['heroku-postgresql:essential-0'] });
-    const created = await heroku.post<SetupJson>('/app-setups', { body: { source_blob: { url } } });
-    expect(created.status).toBe('failed');
-    expect(created.failure_message).toContain('heroku-postgresql:essential-0');
+  it('an add-on plan Heroku does not have fails the setup naming it; no app is left', async () => {
+    const url = await sourceWith({ addons: ['heroku-postgresql:no-such-plan'] });
+    const created = await heroku.post<SetupJson>('/app-setups', { body: { source_blob: { url }, app: { name: 'no-plan-app' } } });
+    let done: SetupJson = created;
+    await waitFor('the setup to fail', async () => {
+      done = await heroku.get<SetupJson>(`/app-setups/${created.id}`);
+      return done.status !== 'pending';
+    }, 120_000);
+    expect(done.status).toBe('failed');
+    expect(done.failure_message).toContain('heroku-postgresql:no-such-plan');
+    const apps = await heroku.get<Array<{ name: string }>>('/apps');
+    expect(apps.map((a) => a.name)).not.toContain('no-plan-app');
   });
 });

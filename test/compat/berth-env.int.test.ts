@@ -30,6 +30,7 @@ describe('berth env', () => {
       HEROKU_API_KEY: readFileSync(join(data, 'api-key'), 'utf8').trim(),
       HEROKU_PARTICLEBOARD_URL: 'https://127.0.0.1:6101',
       HEROKU_GIT_HOST: '127.0.0.1:6101',
+      HEROKU_DATA_HOST: '127.0.0.1',
       HEROKU_BUILDPACK_REGISTRY_URL: 'http://127.0.0.1:6100/buildpack-registry',
       NODE_EXTRA_CA_CERTS: join(data, 'tls', 'ca-bundle.pem'),
       DISABLE_TELEMETRY: 'true',

@@ -18,6 +18,7 @@ export const API_KEY = 'test-key-platform';
 export const EMAIL = 'dev@example.test';
 export const BUILD_IMAGE = 'berth/heroku-24:build';
 export const RUN_IMAGE = 'berth/heroku-24:run';
+export const ADDON_IMAGE = 'berth/heroku-24:addons';
 
 export interface Platform {
   readonly engine: MemoryRuntime;
@@ -50,7 +51,9 @@ export async function platform(env: Record<string, string> = {}): Promise<Platfo
     BERTH_DYNO_PORT_MAX: String(base + 199),
     ...env,
   });
-  const engine = new MemoryRuntime({ images: [BUILD_IMAGE, RUN_IMAGE] });
+  const engine = new MemoryRuntime({ images: [BUILD_IMAGE, RUN_IMAGE, ADDON_IMAGE] });
+  // Add-on servers run until stopped; their readiness is taken for granted (the integration tier has real ones).
+  engine.script((spec) => spec.labels.role === 'addon', (proc) => proc.forever());
   // Dynos of a deployed slug run until stopped (a test scripts them otherwise).
   engine.script((spec) => spec.labels.role === 'dyno', (proc) => proc.forever());
   const eventErrors: string[] = [];
@@ -61,6 +64,7 @@ export async function platform(env: Record<string, string> = {}): Promise<Platfo
     logger: pino({ level: 'silent' }),
     publicUrl: 'http://127.0.0.1:5100',
     onEventError: (event, error) => void eventErrors.push(`${event}: ${(error as Error).message}`),
+    addonServers: { ensureImage: async () => undefined, certificate: () => ({ certPem: 'cert', keyPem: 'key' }), ready: async () => undefined },
   });
   const api = await buildApi(services, { apiKey: API_KEY, logger: pino({ level: 'silent' }) });
   // Fastify compiles every route's schemas when it first boots (an inject, or close): tests that never call the API
@@ -107,6 +111,7 @@ export async function platform(env: Record<string, string> = {}): Promise<Platfo
     async close() {
       await services.builds.settled();
       services.dynos.detachAll();
+      services.addons.detachAll();
       for (const c of await engine.listByLabel({})) await engine.remove(c.id);
       if (apiUsed) await api.close();
       await services.events.settled();

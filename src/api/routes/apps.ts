@@ -46,15 +46,4 @@ export const appsRoutes: FastifyPluginAsync<ApiServices> = async (api, services)
     return appShape(services.apps.destroy(request.params.app), ctx);
   });
 
-  // Add-ons come with a later issue; until then an app has none and no plan can be added (Heroku's answer for a plan
-  // it does not know). `heroku apps:create --addons x` creates the app first, then asks for x and fails here.
-  api.get<{ Params: AppParams }>('/apps/:app/addons', { schema: schemas.params }, async (request, reply) => {
-    services.apps.get(request.params.app);
-    return sendPage(request, reply, [] as string[], ['id', 'name'], (x) => x, (x) => x);
-  });
-  api.post<{ Params: AppParams; Body: AddonCreateBody }>('/apps/:app/addons', { schema: schemas.addonCreate }, async (request) => {
-    services.apps.get(request.params.app);
-    const { plan } = request.body;
-    raise('addon_plan_not_found', { plan: typeof plan === 'string' ? plan : plan.name });
-  });
 };

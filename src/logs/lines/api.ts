@@ -24,6 +24,10 @@ export const RELEASE_DESCRIPTIONS = {
   /** `Deploy 1a2b3c4d`: 8 hex digits of a commit in recent logs, or a version as given (`Deploy 0.0.1-SNAPSHOT`). */
   deploy: (ref: string) => `Deploy ${ref}`,
   rollback: (version: number) => `Rollback to v${version}`,
+  /** An add-on attached to the app: `Attach DATABASE (@ref:postgresql-flat-02648)` (the `@ref:` is literal). */
+  addonAttach: (attachment: string, addon: string) => `Attach ${attachment} (@ref:${addon})`,
+  /** An attachment removed (detach, or the add-on destroyed): `Detach DATABASE (@ref:postgresql-flat-02648)`. */
+  addonDetach: (attachment: string, addon: string) => `Detach ${attachment} (@ref:${addon})`,
   /**
    * A pipeline promotion: `Promote staging-app v12 1a2b3c4`, the source app, its release and 7 hex digits of the slug's
    * commit when it has one. Heroku's wording is unconfirmed (reference: heroku-runtime-behaviour.md §4.1).

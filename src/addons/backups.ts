@@ -1,0 +1,166 @@
+// `pg:backups`: real `pg_dump` custom-format files in the data dir, captured and restored by one-off containers of the
+// add-on image on the host network (the image's pg_dump matches the server's version). Transfers are kept per app as
+// Heroku's data API lists them (`b001`, `r002`, ...), in one JSON file per app.
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { apiTimestamp } from '../clock.js';
+import type { Runtime } from '../runtime/index.js';
+import type { AddonRecord } from '../store/index.js';
+
+export interface Transfer {
+  readonly uuid: string;
+  readonly num: number;
+  readonly from_type: 'pg_dump';
+  readonly to_type: 'gof3r' | 'pg_restore';
+  readonly from_name: string;
+  readonly to_name: string;
+  readonly from_url: string;
+  readonly to_url: string;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly started_at: string | null;
+  readonly finished_at: string | null;
+  readonly canceled_at: null;
+  readonly succeeded: boolean;
+  readonly processed_bytes: number;
+  readonly source_bytes: number;
+  readonly warnings: number;
+  readonly schedule: null;
+  readonly logs: ReadonlyArray<{ created_at: string; message: string }>;
+}
+
+const BACKUP_URL = /^berth-backup:\/\/([0-9a-f-]{36})$/;
+
+export class Backups {
+  readonly #runtime: Runtime;
+  readonly #dir: string;
+  readonly #image: string;
+  /** Writes of one app's transfer file, one after another. */
+  #chain: Promise<unknown> = Promise.resolve();
+
+  constructor(runtime: Runtime, options: { dataDir: string; image: string }) {
+    this.#runtime = runtime;
+    this.#dir = join(options.dataDir, 'addons');
+    this.#image = options.image;
+  }
+
+  #transfersFile(appId: string): string {
+    return join(this.#dir, 'transfers', `${appId}.json`);
+  }
+
+  #dumpFile(uuid: string): string {
+    return join(this.#dir, 'backups', `${uuid}.dump`);
+  }
+
+  async list(appId: string): Promise<Transfer[]> {
+    try {
+      return JSON.parse(await readFile(this.#transfersFile(appId), 'utf8')) as Transfer[];
+    } catch {
+      return [];
+    }
+  }
+
+  async get(appId: string, ref: string): Promise<Transfer | undefined> {
+    const wanted = ref.toLowerCase();
+    return (await this.list(appId)).find((t) => t.uuid === wanted || String(t.num) === wanted.replace(/^[abrc]0*/, ''));
+  }
+
+  #update(appId: string, change: (transfers: Transfer[]) => Transfer[]): Promise<Transfer[]> {
+    const next = this.#chain.then(async () => {
+      const transfers = change(await this.list(appId));
+      await mkdir(join(this.#dir, 'transfers'), { recursive: true });
+      await writeFile(this.#transfersFile(appId), JSON.stringify(transfers));
+      return transfers;
+    });
+    this.#chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** `POST /client/v11/databases/{id}/backups`: answers the pending transfer; the dump runs on. */
+  async capture(addon: AddonRecord, attachment: string): Promise<Transfer> {
+    const uuid = randomUUID();
+    const now = apiTimestamp();
+    let created: Transfer | undefined;
+    await this.#update(addon.appId, (transfers) => {
+      const num = transfers.reduce((max, t) => Math.max(max, t.num), 0) + 1;
+      created = {
+        uuid, num, from_type: 'pg_dump', to_type: 'gof3r', from_name: attachment, to_name: 'BACKUP',
+        from_url: '', to_url: `berth-backup://${uuid}`, created_at: now, updated_at: now, started_at: now, finished_at: null,
+        canceled_at: null, succeeded: false, processed_bytes: 0, source_bytes: 0, warnings: 0, schedule: null, logs: [],
+      };
+      return [...transfers, created];
+    });
+    await mkdir(join(this.#dir, 'backups'), { recursive: true });
+    void this.#run(addon, uuid, ['pg_dump', '-Fc', '--no-acl', '--no-owner', '-f', `/backups/${uuid}.dump`], false);
+    return created as Transfer;
+  }
+
+  /** `POST /client/v11/databases/{id}/restores` with the `to_url` of a backup of any app. */
+  async restore(addon: AddonRecord, backupUrl: string): Promise<Transfer | undefined> {
+    const source = BACKUP_URL.exec(backupUrl)?.[1];
+    if (source === undefined) return undefined;
+    if (!(await stat(this.#dumpFile(source)).catch(() => undefined))) return undefined;
+    const uuid = randomUUID();
+    const now = apiTimestamp();
+    let created: Transfer | undefined;
+    await this.#update(addon.appId, (transfers) => {
+      const num = transfers.reduce((max, t) => Math.max(max, t.num), 0) + 1;
+      created = {
+        uuid, num, from_type: 'pg_dump', to_type: 'pg_restore', from_name: 'BACKUP', to_name: 'DATABASE',
+        from_url: backupUrl, to_url: '', created_at: now, updated_at: now, started_at: now, finished_at: null,
+        canceled_at: null, succeeded: false, processed_bytes: 0, source_bytes: 0, warnings: 0, schedule: null, logs: [],
+      };
+      return [...transfers, created];
+    });
+    void this.#run(addon, uuid, ['pg_restore', '--clean', '--if-exists', '--no-acl', '--no-owner', '-d', addon.database, `/backups/${source}.dump`], true);
+    return created;
+  }
+
+  async #run(addon: AddonRecord, uuid: string, cmd: readonly string[], readOnly: boolean): Promise<void> {
+    let output = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        output += chunk.toString('utf8');
+        done();
+      },
+    });
+    let code = 1;
+    try {
+      code = await this.#runtime.run({
+        image: this.#image,
+        cmd: [...cmd],
+        labels: { app: addon.appId, role: 'addon', dyno: `transfer.${uuid.slice(0, 8)}` },
+        binds: [`${join(this.#dir, 'backups')}:/backups${readOnly ? ':ro' : ''}`],
+        env: { PGHOST: '127.0.0.1', PGPORT: String(addon.port), PGUSER: addon.username, PGPASSWORD: addon.password, PGDATABASE: addon.database },
+        stdout: sink,
+      });
+    } catch (error) {
+      output += String(error);
+    }
+    const size = readOnly ? 0 : ((await stat(this.#dumpFile(uuid)).catch(() => undefined))?.size ?? 0);
+    const now = apiTimestamp();
+    await this.#update(addon.appId, (transfers) =>
+      transfers.map((t) =>
+        t.uuid !== uuid
+          ? t
+          : {
+              ...t,
+              finished_at: now,
+              updated_at: now,
+              succeeded: code === 0,
+              processed_bytes: size,
+              source_bytes: size,
+              logs: output.trim() === '' ? [] : output.trim().split('\n').map((message) => ({ created_at: now, message })),
+            },
+      ),
+    );
+  }
+
+  /** app.destroyed: its transfers and dump files go. */
+  async removeApp(appId: string): Promise<void> {
+    for (const transfer of await this.list(appId)) await rm(this.#dumpFile(transfer.uuid), { force: true });
+    await rm(this.#transfersFile(appId), { force: true });
+  }
+}

@@ -1,0 +1,75 @@
+// What the data API reports about an add-on's server, read from the server itself: Postgres' version, connections,
+// size and tables; Redis' INFO. Also `pg:reset`, which empties the database in place.
+import { connect } from 'node:net';
+import pg from 'pg';
+import type { AddonRecord } from '../store/index.js';
+
+export interface PostgresFacts {
+  readonly version: string;
+  readonly connections: number;
+  readonly dataSizeBytes: number;
+  readonly tables: number;
+}
+
+async function withClient<T>(addon: AddonRecord, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ host: '127.0.0.1', port: addon.port, user: addon.username, password: addon.password, database: addon.database, connectionTimeoutMillis: 5000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export function postgresFacts(addon: AddonRecord): Promise<PostgresFacts> {
+  return withClient(addon, async (client) => {
+    const row = (
+      await client.query<{ version: string; connections: string; size: string; tables: string }>(
+        `SELECT current_setting('server_version') AS version,
+                (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()) AS connections,
+                pg_database_size(current_database()) AS size,
+                (SELECT count(*) FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')) AS tables`,
+      )
+    ).rows[0];
+    return {
+      version: (row?.version ?? '').split(' ')[0] ?? '',
+      // This query's own connection does not count.
+      connections: Math.max(0, Number(row?.connections ?? 1) - 1),
+      dataSizeBytes: Number(row?.size ?? 0),
+      tables: Number(row?.tables ?? 0),
+    };
+  });
+}
+
+/** `pg:reset`: every object of the database goes (the public schema is made again, owned by the add-on's role). */
+export function resetPostgres(addon: AddonRecord, extensions: readonly string[]): Promise<void> {
+  return withClient(addon, async (client) => {
+    const schemas = (
+      await client.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'`)
+    ).rows.map((r) => r.name);
+    for (const schema of schemas) await client.query(`DROP SCHEMA ${pg.escapeIdentifier(schema)} CASCADE`);
+    await client.query('CREATE SCHEMA public');
+    for (const extension of extensions) await client.query(`CREATE EXTENSION IF NOT EXISTS ${pg.escapeIdentifier(extension)}`);
+  });
+}
+
+/** `INFO` of the Redis server as key → value. */
+export function redisInfo(addon: AddonRecord): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port: addon.port });
+    let answer = '';
+    socket.setTimeout(5000, () => socket.destroy(new Error('timed out')));
+    socket.on('error', reject);
+    socket.on('connect', () => socket.write(`AUTH ${addon.password}\r\nINFO\r\nQUIT\r\n`));
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+    socket.on('close', () => {
+      const info: Record<string, string> = {};
+      for (const line of answer.split('\r\n')) {
+        const colon = line.indexOf(':');
+        if (colon > 0 && !line.startsWith('#')) info[line.slice(0, colon)] = line.slice(colon + 1);
+      }
+      resolve(info);
+    });
+  });
+}

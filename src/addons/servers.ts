@@ -1,0 +1,128 @@
+// The add-on servers: one container per add-on, from the add-on image, on the host network bound to 127.0.0.1 on the
+// port Berth allocated, data in a named volume (DESIGN.md "Add-on servers"). The container runs as root only long
+// enough to own its volume and write the TLS key, then execs the server as the package's own user.
+import { connect } from 'node:net';
+import pg from 'pg';
+import type { ContainerSpec } from '../runtime/index.js';
+import type { AddonRecord } from '../store/index.js';
+import type { AddonPlan, ServiceKind } from './catalogue.js';
+
+/** A certificate from the local CA for 127.0.0.1 and localhost. */
+export interface ServerCertificate {
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+const DATA = '/var/lib/berth-addon';
+
+export const volumeName = (addon: Pick<AddonRecord, 'id'>): string => `berth-addon-${addon.id}`;
+
+// First start: initdb with the add-on's role as owner and a scram password, then its database in single-user mode.
+// Every start: the certificate is written again (the CA may have been renewed) and the server is tuned small.
+const POSTGRES_SCRIPT = `set -e
+D=${DATA}/data B=/usr/local/lib/postgresql-bin
+mkdir -p "$D"; chown -R postgres:postgres ${DATA}; chmod 700 "$D"
+if [ ! -s "$D/PG_VERSION" ]; then
+  printf '%s' "$BERTH_PASSWORD" > /tmp/pw; chown postgres /tmp/pw
+  runuser -u postgres -- "$B/initdb" -D "$D" -U "$BERTH_USER" --pwfile=/tmp/pw --auth-host=scram-sha-256 --auth-local=trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
+  rm -f /tmp/pw
+  echo "CREATE DATABASE \\"$BERTH_DATABASE\\" OWNER \\"$BERTH_USER\\";" | runuser -u postgres -- "$B/postgres" --single -F -D "$D" postgres >/dev/null
+fi
+printf '%s\\n' "$BERTH_TLS_CERT" > "$D/server.crt"; printf '%s\\n' "$BERTH_TLS_KEY" > "$D/server.key"
+chown postgres:postgres "$D/server.crt" "$D/server.key"; chmod 600 "$D/server.key"
+exec runuser -u postgres -- "$B/postgres" -D "$D" -p "$BERTH_PORT" -c listen_addresses=127.0.0.1 -c unix_socket_directories=/tmp \\
+  -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key -c max_connections="$BERTH_CONNECTIONS" \\
+  -c shared_buffers=16MB -c jit=off -c huge_pages=off -c max_wal_size=256MB -c log_destination=stderr
+`;
+
+// Plain TCP on the add-on's port and TLS on the next one (the `redis:cli` convention for port+1); append-only file
+// so a write survives a kill.
+const REDIS_SCRIPT = `set -e
+mkdir -p ${DATA}/tls; printf '%s\\n' "$BERTH_TLS_CERT" > ${DATA}/tls/server.crt; printf '%s\\n' "$BERTH_TLS_KEY" > ${DATA}/tls/server.key
+chown -R redis:redis ${DATA}; chmod 600 ${DATA}/tls/server.key
+exec runuser -u redis -- redis-server --bind 127.0.0.1 --port "$BERTH_PORT" --tls-port "$((BERTH_PORT + 1))" \\
+  --tls-cert-file ${DATA}/tls/server.crt --tls-key-file ${DATA}/tls/server.key --tls-auth-clients no \\
+  --requirepass "$BERTH_PASSWORD" --maxclients "$BERTH_CONNECTIONS" --dir ${DATA} --appendonly yes --save '' --daemonize no
+`;
+
+export interface ServerSpecInput {
+  readonly addon: AddonRecord;
+  readonly kind: ServiceKind;
+  readonly plan: AddonPlan;
+  readonly image: string;
+  readonly certificate: ServerCertificate;
+  readonly containerName: string;
+}
+
+export function serverSpec(input: ServerSpecInput): ContainerSpec {
+  const { addon } = input;
+  return {
+    image: input.image,
+    cmd: ['bash', '-c', input.kind === 'postgresql' ? POSTGRES_SCRIPT : REDIS_SCRIPT],
+    user: 'root',
+    name: input.containerName,
+    labels: { app: addon.appId, role: 'addon', dyno: addon.name },
+    extraLabels: { 'berth.addon': addon.id },
+    binds: [`${volumeName(addon)}:${DATA}`],
+    env: {
+      BERTH_PORT: String(addon.port),
+      BERTH_USER: addon.username,
+      BERTH_PASSWORD: addon.password,
+      BERTH_DATABASE: addon.database,
+      BERTH_CONNECTIONS: String(input.plan.connections),
+      BERTH_TLS_CERT: input.certificate.certPem,
+      BERTH_TLS_KEY: input.certificate.keyPem,
+    },
+  };
+}
+
+/** Resolves once the server answers an authenticated query (Postgres) or `PING` (Redis); rejects after `timeoutMs`. */
+export async function waitReady(addon: AddonRecord, kind: ServiceKind, timeoutMs: number, isRunning: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (kind === 'postgresql') await pingPostgres(addon);
+      else await pingRedis(addon);
+      return;
+    } catch (error) {
+      lastError = error;
+    }
+    if (!(await isRunning())) throw new Error(`the ${kind} server of ${addon.name} exited while starting`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the ${kind} server of ${addon.name} did not answer within ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+async function pingPostgres(addon: AddonRecord): Promise<void> {
+  const client = new pg.Client({ host: '127.0.0.1', port: addon.port, user: addon.username, password: addon.password, database: addon.database, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** One RESP exchange over plain TCP: `AUTH` then `PING`, answered `+OK` and `+PONG`. */
+function pingRedis(addon: AddonRecord): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port: addon.port });
+    let answer = '';
+    const fail = (error: Error) => {
+      socket.destroy();
+      reject(error);
+    };
+    socket.setTimeout(2000, () => fail(new Error('timed out')));
+    socket.on('error', fail);
+    socket.on('connect', () => socket.write(`AUTH ${addon.password}\r\nPING\r\n`));
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('utf8');
+      if (answer.includes('+PONG')) {
+        socket.end();
+        resolve();
+      } else if (answer.startsWith('-')) fail(new Error(answer.trim()));
+    });
+  });
+}

@@ -1,0 +1,560 @@
+// Add-ons on real servers: provisioning (a server container per add-on, started before the API answers, so an add-on
+// is `provisioned` when the client first sees it), attachments (config vars in a release described as Heroku does),
+// resolving the identifiers the heroku CLI passes, destroy, and recovery of stopped servers on start.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AddonConfigChange } from '../apps/index.js';
+import { apiTimestamp } from '../clock.js';
+import type { AppRecord, ReleaseRecord } from '../contracts/records.js';
+import { raise } from '../errors.js';
+import { containerName, type Runtime } from '../runtime/index.js';
+import type { AddonRecord, AttachmentRecord, Store } from '../store/index.js';
+import { findPlan, findService, planOf, type AddonPlan, type AddonService } from './catalogue.js';
+import { defaultAttachmentName, generateAddonName, validateAddonName, validateAttachmentName } from './names.js';
+import { Backups, type Transfer } from './backups.js';
+import { postgresFacts, redisInfo, resetPostgres, type PostgresFacts } from './inspect.js';
+import { allocatePorts } from './ports.js';
+import { serverSpec, volumeName, type ServerCertificate } from './servers.js';
+import { addonUrl } from './urls.js';
+
+/** What add-ons/ asks of apps/: find apps, and change their config vars in an add-on release. */
+export interface AddonApps {
+  get(nameOrId: string): AppRecord;
+  changeAddonConfig(appId: string, change: AddonConfigChange): ReleaseRecord;
+}
+
+export interface AddonsDeps {
+  readonly store: Store;
+  readonly runtime: Runtime;
+  readonly apps: AddonApps;
+  /** Builds the add-on image when it is missing (stack/). */
+  readonly ensureImage: () => Promise<void>;
+  /** A certificate from the local CA for 127.0.0.1 and localhost. */
+  readonly certificate: () => ServerCertificate;
+  /** Resolves once the add-on's server answers queries (servers.ts `waitReady` in the daemon). */
+  readonly ready: (addon: AddonRecord, service: AddonService) => Promise<void>;
+  readonly report: (error: unknown, what: string) => void;
+}
+
+export interface AddonsOptions {
+  readonly image: string;
+  /** Backups (`pg_dump` files) and their transfer lists live under `<dataDir>/addons`. */
+  readonly dataDir: string;
+  readonly ports: { readonly min: number; readonly max: number };
+}
+
+/** `POST /apps/{app}/addons`: plan as a string or `{name}`; `config` values may be booleans. */
+export interface CreateAddonRequest {
+  readonly plan: string | { readonly name: string };
+  readonly name?: string | null | undefined;
+  readonly attachment?: { readonly name?: string | null | undefined } | null | undefined;
+  readonly config?: Readonly<Record<string, unknown>> | null | undefined;
+}
+
+/** An add-on with what its shapes need: catalogue entries, owning app, its attachments' config vars. */
+export interface AddonView {
+  readonly addon: AddonRecord;
+  readonly service: AddonService;
+  readonly plan: AddonPlan;
+  readonly app: AppRecord;
+  readonly configVars: readonly string[];
+}
+
+export interface AttachmentView {
+  readonly attachment: AttachmentRecord;
+  readonly addon: AddonView;
+  readonly app: AppRecord;
+}
+
+/** Restarts of a server that stops on its own before Berth leaves it down (a crash loop). */
+const MAX_RESTARTS = 5;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const configVarOf = (attachment: Pick<AttachmentRecord, 'name'>): string => `${attachment.name}_URL`;
+
+export class AddonsService {
+  readonly #deps: AddonsDeps;
+  readonly #options: AddonsOptions;
+  /** Ports handed out whose add-on row is not written yet. */
+  readonly #reserved = new Set<number>();
+  /** Restarts of a server that stopped on its own, per add-on, in this daemon's life (a crash loop stops at the cap). */
+  readonly #restarts = new Map<string, number>();
+  #detached = false;
+  readonly #backups: Backups;
+
+  constructor(deps: AddonsDeps, options: AddonsOptions) {
+    this.#deps = deps;
+    this.#options = options;
+    this.#backups = new Backups(deps.runtime, { dataDir: options.dataDir, image: options.image });
+  }
+
+  // ---- provisioning -----------------------------------------------------------------------------------------------
+
+  async create(appRef: string, request: CreateAddonRequest): Promise<AddonView> {
+    const { store } = this.#deps;
+    const app = this.#deps.apps.get(appRef);
+    const planRef = typeof request.plan === 'string' ? request.plan : request.plan.name;
+    const found = findPlan(planRef);
+    if (found === undefined) raise('addon_plan_not_found', { plan: planRef });
+    const { service, plan } = found;
+    const wantedName = request.name ?? undefined;
+    if (wantedName !== undefined) {
+      validateAddonName(wantedName);
+      if (store.addons.nameTaken(wantedName)) raise('addon_name_taken');
+    }
+    const wantedAttachment = request.attachment?.name ?? undefined;
+    const attachmentName = wantedAttachment !== undefined && wantedAttachment !== '' ? validateAttachmentName(wantedAttachment) : undefined;
+    if (attachmentName !== undefined && this.#attachmentTaken(app.id, attachmentName)) raise('attachment_name_taken', { name: attachmentName });
+
+    const width = service.kind === 'redis' ? 2 : 1;
+    const port = await allocatePorts(this.#options.ports, width, [...store.addons.portsInUse(), ...this.#reserved]);
+    for (let i = 0; i < width; i++) this.#reserved.add(port + i);
+    let addon: AddonRecord;
+    let attachment: AttachmentRecord;
+    try {
+      [addon, attachment] = store.transaction(() => {
+        const name = wantedName ?? generateAddonName(service, (n) => store.addons.nameTaken(n));
+        if (store.addons.nameTaken(name)) raise('addon_name_taken');
+        const attachName = attachmentName ?? defaultAttachmentName(service, (n) => this.#attachmentTaken(app.id, n));
+        if (this.#attachmentTaken(app.id, attachName)) raise('attachment_name_taken', { name: attachName });
+        const now = apiTimestamp();
+        const record = store.addons.insert({
+          id: randomUUID(),
+          name,
+          appId: app.id,
+          service: service.name,
+          plan: plan.name,
+          state: 'provisioning',
+          port,
+          // Heroku's credentials look like these: a role `u…`, a database `d…`, a long random password.
+          username: `u${randomBytes(7).toString('hex')}`,
+          password: `p${randomBytes(32).toString('hex')}`,
+          database: `d${randomBytes(7).toString('hex')}`,
+          containerId: null,
+          createdAt: now,
+          updatedAt: now,
+        });
+        const attached = store.addons.insertAttachment({ id: randomUUID(), addonId: record.id, appId: app.id, name: attachName, namespace: null, createdAt: now, updatedAt: now });
+        return [record, attached] as const;
+      });
+    } finally {
+      for (let i = 0; i < width; i++) this.#reserved.delete(port + i);
+    }
+    try {
+      await this.#startServer(addon, app);
+    } catch (error) {
+      await this.#removeServer(addon).catch(() => undefined);
+      store.addons.delete(addon.id);
+      this.#deps.report(error, `provisioning ${addon.name} failed`);
+      raise('addon_provision_failed', { name: addon.name });
+    }
+    store.transaction(() => {
+      store.addons.update(addon.id, { state: 'provisioned' }, apiTimestamp());
+      this.#attachConfig(app, this.#addonRecord(addon.id), attachment, 'attach');
+    });
+    const provisioned = this.#addonRecord(addon.id);
+    this.#watch(provisioned);
+    return this.view(provisioned);
+  }
+
+  /** `PATCH /apps/{app}/addons/{addon}`: another plan of the same service (limits are advisory on this machine). */
+  changePlan(appRef: string, addonRef: string, planRef: string): AddonView {
+    const app = this.#deps.apps.get(appRef);
+    const addon = this.#addonOf(app, addonRef);
+    const found = findPlan(planRef);
+    if (found === undefined || found.service.name !== addon.service) raise('addon_plan_not_found', { plan: planRef });
+    this.#deps.store.addons.update(addon.id, { plan: found.plan.name }, apiTimestamp());
+    return this.view(this.#addonRecord(addon.id));
+  }
+
+  /** `DELETE /apps/{app}/addons/{addon}`: every attachment is detached (one release each), then the server and its data go. */
+  async destroy(appRef: string, addonRef: string): Promise<AddonView> {
+    const app = this.#deps.apps.get(appRef);
+    const addon = this.#addonOf(app, addonRef);
+    if (addon.appId !== app.id) raise('addon_not_on_app', { addon: addon.name, app: app.name });
+    const view = this.view(addon);
+    this.#deps.store.transaction(() => {
+      for (const attachment of this.#deps.store.addons.attachmentsOfAddon(addon.id)) {
+        this.#detachConfig(attachment, addon);
+      }
+      this.#deps.store.addons.delete(addon.id);
+    });
+    await this.#removeServer(addon);
+    return { ...view, addon: { ...addon, state: 'deprovisioned' } };
+  }
+
+  /** app.destroyed: its add-ons go with their data; attachments it held on other apps' add-ons are removed. */
+  async removeApp(appId: string): Promise<void> {
+    const { store } = this.#deps;
+    await this.#backups.removeApp(appId);
+    for (const attachment of store.addons.attachmentsOfApp(appId)) store.addons.deleteAttachment(attachment.id);
+    for (const addon of store.addons.listByApp(appId)) {
+      store.transaction(() => {
+        for (const attachment of store.addons.attachmentsOfAddon(addon.id)) this.#detachConfig(attachment, addon);
+        store.addons.delete(addon.id);
+      });
+      await this.#removeServer(addon);
+    }
+  }
+
+  /** On start: every provisioned add-on's server runs again (adopted if it still runs, else started on its volume). */
+  async recover(): Promise<void> {
+    const { store, runtime } = this.#deps;
+    const known = new Set<string>();
+    for (const addon of store.addons.list()) {
+      if (addon.state !== 'provisioned') {
+        // A daemon killed while provisioning: that add-on never existed for the client.
+        await this.#removeServer(addon).catch(() => undefined);
+        store.addons.delete(addon.id);
+        continue;
+      }
+      if (addon.containerId !== null && (await runtime.state(addon.containerId)).running) {
+        known.add(addon.containerId);
+        this.#watch(addon);
+        continue;
+      }
+      try {
+        const app = this.#deps.apps.get(addon.appId);
+        if (addon.containerId !== null) await runtime.remove(addon.containerId);
+        await this.#startServer(addon, app);
+        const started = this.#addonRecord(addon.id);
+        if (started.containerId !== null) known.add(started.containerId);
+        this.#watch(started);
+      } catch (error) {
+        this.#deps.report(error, `restarting the server of ${addon.name} failed`);
+      }
+    }
+    // Servers of add-ons no row knows (a destroy interrupted before the container went).
+    for (const container of await runtime.listByLabel({ role: 'addon' })) {
+      if (!known.has(container.id)) await runtime.remove(container.id);
+    }
+  }
+
+  /** Daemon shutdown: servers keep running (the next daemon adopts them) and are no longer watched. */
+  detachAll(): void {
+    this.#detached = true;
+  }
+
+  /**
+   * A server that stops on its own (killed, crashed) is started again on its volume, so the add-on comes back with
+   * its data and the app's dynos reconnect. A destroy or a replacement changes the row first, so its stop is ignored.
+   */
+  #watch(addon: AddonRecord): void {
+    const { runtime, store } = this.#deps;
+    const containerId = addon.containerId;
+    if (containerId === null) return;
+    void runtime
+      .wait(containerId)
+      .then(async (state) => {
+        const current = store.addons.get(addon.id);
+        if (this.#detached || current === undefined || current.containerId !== containerId || current.state !== 'provisioned') return;
+        const restarts = (this.#restarts.get(addon.id) ?? 0) + 1;
+        this.#restarts.set(addon.id, restarts);
+        if (restarts > MAX_RESTARTS) {
+          this.#deps.report(new Error(`exit status ${state.exitCode}`), `the server of ${addon.name} keeps stopping; it stays down until the next start`);
+          return;
+        }
+        this.#deps.report(new Error(`exit status ${state.exitCode}`), `the server of ${addon.name} stopped; starting it again`);
+        await runtime.remove(containerId);
+        await this.#startServer(current, this.#deps.apps.get(current.appId));
+        this.#watch(this.#addonRecord(addon.id));
+      })
+      .catch((error: unknown) => {
+        if (!this.#detached) this.#deps.report(error, `watching the server of ${addon.name} failed`);
+      });
+  }
+
+  async #startServer(addon: AddonRecord, app: AppRecord): Promise<void> {
+    const { runtime } = this.#deps;
+    const { service, plan } = planOf(addon.service, addon.plan);
+    await this.#deps.ensureImage();
+    await runtime.ensureVolume(volumeName(addon), { 'berth.addon': addon.id });
+    const id = await runtime.start(
+      serverSpec({ addon, kind: service.kind, plan, image: this.#options.image, certificate: this.#deps.certificate(), containerName: containerName(app.name, addon.name) }),
+    );
+    this.#deps.store.addons.update(addon.id, { containerId: id }, apiTimestamp());
+    await this.#deps.ready({ ...addon, containerId: id }, service);
+  }
+
+  async #removeServer(addon: AddonRecord): Promise<void> {
+    const { runtime } = this.#deps;
+    for (const container of await runtime.listByLabel({ role: 'addon', app: addon.appId, dyno: addon.name })) await runtime.remove(container.id);
+    if (addon.containerId !== null) await runtime.remove(addon.containerId);
+    await runtime.removeVolume(volumeName(addon));
+  }
+
+  // ---- attachments ------------------------------------------------------------------------------------------------
+
+  /** `POST /addon-attachments`: shares an add-on with an app under a name (`HEROKU_POSTGRESQL_ORANGE` by default). */
+  attach(request: { addon: string; app: string; name?: string | null | undefined; namespace?: string | null | undefined }): AttachmentView {
+    const { store } = this.#deps;
+    const app = this.#deps.apps.get(request.app);
+    const addon = this.#findAddon(request.addon);
+    if (addon === undefined || addon.state !== 'provisioned') raise('addon_not_found');
+    const { service } = planOf(addon.service, addon.plan);
+    const attachment = store.transaction(() => {
+      const name =
+        request.name !== undefined && request.name !== null && request.name !== ''
+          ? validateAttachmentName(request.name)
+          : defaultAttachmentName(service, (n) => this.#attachmentTaken(app.id, n));
+      if (this.#attachmentTaken(app.id, name)) raise('attachment_name_taken', { name });
+      const now = apiTimestamp();
+      const record = store.addons.insertAttachment({ id: randomUUID(), addonId: addon.id, appId: app.id, name, namespace: request.namespace ?? null, createdAt: now, updatedAt: now });
+      this.#attachConfig(app, addon, record, 'attach');
+      return record;
+    });
+    return this.attachmentView(attachment);
+  }
+
+  /** `DELETE /addon-attachments/{id}`: the config var goes in a `Detach …` release. */
+  detach(attachmentId: string): AttachmentView {
+    const { store } = this.#deps;
+    const attachment = store.addons.attachment(attachmentId);
+    if (attachment === undefined) raise('attachment_not_found');
+    const view = this.attachmentView(attachment);
+    store.transaction(() => {
+      this.#detachConfig(attachment, view.addon.addon);
+      store.addons.deleteAttachment(attachment.id);
+    });
+    return view;
+  }
+
+  #attachConfig(app: AppRecord, addon: AddonRecord, attachment: AttachmentRecord, kind: 'attach'): void {
+    this.#deps.apps.changeAddonConfig(app.id, {
+      kind,
+      attachment: attachment.name,
+      addon: addon.name,
+      set: { [configVarOf(attachment)]: addonUrl(addon) },
+      unset: [],
+      addonPlanNames: this.#planNamesOf(app.id),
+    });
+  }
+
+  #detachConfig(attachment: AttachmentRecord, addon: AddonRecord): void {
+    const { store } = this.#deps;
+    if (store.apps.getById(attachment.appId) === undefined) return;
+    const remaining = this.#planNamesOf(attachment.appId, attachment.id);
+    this.#deps.apps.changeAddonConfig(attachment.appId, {
+      kind: 'detach',
+      attachment: attachment.name,
+      addon: addon.name,
+      set: {},
+      unset: [configVarOf(attachment)],
+      addonPlanNames: remaining,
+    });
+  }
+
+  /** `heroku-postgresql:essential-0` for each add-on attached to the app (the release's `addon_plan_names`). */
+  #planNamesOf(appId: string, except?: string): string[] {
+    const { store } = this.#deps;
+    return store.addons
+      .attachmentsOfApp(appId)
+      .filter((a) => a.id !== except)
+      .map((a) => store.addons.get(a.addonId))
+      .filter((a): a is AddonRecord => a !== undefined)
+      .map((a) => `${a.service}:${a.plan}`);
+  }
+
+  #attachmentTaken(appId: string, name: string): boolean {
+    return this.#deps.store.addons.attachmentsOfApp(appId).some((a) => a.name === name) || this.#deps.apps.get(appId).config[`${name}_URL`] !== undefined;
+  }
+
+  // ---- reading and resolving --------------------------------------------------------------------------------------
+
+  list(): AddonView[] {
+    return this.#deps.store.addons.list().map((a) => this.view(a));
+  }
+
+  /** The app's own add-ons and those attached to it from other apps. */
+  listForApp(appRef: string): AddonView[] {
+    const app = this.#deps.apps.get(appRef);
+    const { store } = this.#deps;
+    const ids = new Set([...store.addons.listByApp(app.id).map((a) => a.id), ...store.addons.attachmentsOfApp(app.id).map((a) => a.addonId)]);
+    return store.addons
+      .list()
+      .filter((a) => ids.has(a.id))
+      .map((a) => this.view(a));
+  }
+
+  /** `GET /addons/{id|name}`. */
+  get(addonRef: string): AddonView {
+    const addon = this.#findAddon(addonRef);
+    if (addon === undefined) raise('addon_not_found');
+    return this.view(addon);
+  }
+
+  /** `GET /apps/{app}/addons/{id|name}`: an add-on the app owns or has attached. */
+  getForApp(appRef: string, addonRef: string): AddonView {
+    return this.view(this.#addonOf(this.#deps.apps.get(appRef), addonRef));
+  }
+
+  attachments(): AttachmentView[] {
+    return this.#deps.store.addons.attachments().map((a) => this.attachmentView(a));
+  }
+
+  attachmentsOfApp(appRef: string): AttachmentView[] {
+    const app = this.#deps.apps.get(appRef);
+    return this.#deps.store.addons.attachmentsOfApp(app.id).map((a) => this.attachmentView(a));
+  }
+
+  attachmentsOfAddon(addonRef: string): AttachmentView[] {
+    const addon = this.#findAddon(addonRef);
+    if (addon === undefined) raise('addon_not_found');
+    return this.#deps.store.addons.attachmentsOfAddon(addon.id).map((a) => this.attachmentView(a));
+  }
+
+  /** `GET /addon-attachments/{id}` or `/apps/{app}/addon-attachments/{id|name}`. */
+  getAttachment(ref: string, appRef?: string): AttachmentView {
+    const { store } = this.#deps;
+    if (appRef === undefined) {
+      const found = UUID.test(ref) ? store.addons.attachment(ref.toLowerCase()) : undefined;
+      if (found === undefined) raise('attachment_not_found');
+      return this.attachmentView(found);
+    }
+    const app = this.#deps.apps.get(appRef);
+    const name = ref.toUpperCase().replace(/_URL$/, '');
+    const found = store.addons.attachmentsOfApp(app.id).find((a) => a.id === ref.toLowerCase() || a.name === name);
+    if (found === undefined) raise('attachment_not_found');
+    return this.attachmentView(found);
+  }
+
+  /**
+   * `POST /actions/addons/resolve`: add-ons an identifier names: an add-on name or id, `app::ATTACHMENT`, an attachment
+   * name (or its `_URL` var) on the app, or a service name among the app's add-ons. Always an array; 404 when empty.
+   */
+  resolveAddons(request: { addon: string; app?: string | null | undefined; addon_service?: string | null | undefined }): AddonView[] {
+    const { store } = this.#deps;
+    let ref = request.addon;
+    let appRef = request.app ?? undefined;
+    const scoped = /^([^:]+)::(.+)$/.exec(ref);
+    if (scoped !== null) [appRef, ref] = [scoped[1] ?? '', scoped[2] ?? ''];
+    const matches = new Map<string, AddonRecord>();
+    const direct = this.#findAddon(ref);
+    if (direct !== undefined) matches.set(direct.id, direct);
+    if (appRef !== undefined && matches.size === 0) {
+      const app = this.#deps.apps.get(appRef);
+      const name = ref.toUpperCase().replace(/_URL$/, '');
+      for (const attachment of store.addons.attachmentsOfApp(app.id)) {
+        const addon = store.addons.get(attachment.addonId);
+        if (addon === undefined) continue;
+        if (attachment.name === name || addon.service === ref) matches.set(addon.id, addon);
+      }
+    }
+    const service = request.addon_service ?? undefined;
+    const found = [...matches.values()].filter((a) => service === undefined || a.service === service || findService(service)?.name === a.service);
+    if (found.length === 0) raise('addon_not_found');
+    return found.map((a) => this.view(a));
+  }
+
+  /**
+   * `POST /actions/addon-attachments/resolve`: attachments an identifier names on an app: the attachment name or its
+   * `_URL` var (the pg commands send `DATABASE_URL`), its id, or the add-on's name (each attachment of it).
+   */
+  resolveAttachments(request: { addon_attachment: string; app?: string | null | undefined; addon_service?: string | null | undefined }): AttachmentView[] {
+    const { store } = this.#deps;
+    let ref = request.addon_attachment;
+    let appRef = request.app ?? undefined;
+    const scoped = /^([^:]+)::(.+)$/.exec(ref);
+    if (scoped !== null) [appRef, ref] = [scoped[1] ?? '', scoped[2] ?? ''];
+    const candidates = appRef !== undefined ? store.addons.attachmentsOfApp(this.#deps.apps.get(appRef).id) : store.addons.attachments();
+    const name = ref.toUpperCase().replace(/_URL$/, '');
+    const service = request.addon_service ?? undefined;
+    const found = candidates
+      .map((a) => ({ attachment: a, addon: store.addons.get(a.addonId) }))
+      .filter(({ attachment, addon }) => attachment.name === name || attachment.id === ref.toLowerCase() || addon?.name === ref || addon?.id === ref.toLowerCase())
+      .filter(({ addon }) => service === undefined || addon?.service === service);
+    if (found.length === 0) raise('attachment_not_found');
+    return found.map(({ attachment }) => this.attachmentView(attachment));
+  }
+
+  // ---- the data API -----------------------------------------------------------------------------------------------
+
+  /** What `pg:info` shows, read from the server. */
+  async postgresInfo(addonRef: string): Promise<{ view: AddonView; facts: PostgresFacts }> {
+    const view = this.#dataAddon(addonRef, 'postgresql');
+    return { view, facts: await postgresFacts(view.addon) };
+  }
+
+  /** What `redis:info` shows: the server's INFO. */
+  async redisInfo(addonRef: string): Promise<{ view: AddonView; info: Record<string, string> }> {
+    const view = this.#dataAddon(addonRef, 'redis');
+    return { view, info: await redisInfo(view.addon) };
+  }
+
+  /** `pg:reset`: the database is emptied in place (same credentials, same server). */
+  async reset(addonRef: string, extensions: readonly string[]): Promise<AddonView> {
+    const view = this.#dataAddon(addonRef, 'postgresql');
+    await resetPostgres(view.addon, extensions);
+    return view;
+  }
+
+  /** `pg:backups:capture`: a pg_dump of the database, named after its attachment on the owning app. */
+  captureBackup(addonRef: string): Promise<Transfer> {
+    const view = this.#dataAddon(addonRef, 'postgresql');
+    const attachment = this.#deps.store.addons.attachmentsOfAddon(view.addon.id).find((a) => a.appId === view.addon.appId);
+    return this.#backups.capture(view.addon, attachment?.name ?? 'DATABASE');
+  }
+
+  /** `pg:backups:restore`: the backup a `to_url` names is restored into the database (`--clean`). */
+  async restoreBackup(addonRef: string, backupUrl: string): Promise<Transfer> {
+    const view = this.#dataAddon(addonRef, 'postgresql');
+    const transfer = await this.#backups.restore(view.addon, backupUrl);
+    if (transfer === undefined) raise('backup_not_found');
+    return transfer;
+  }
+
+  /** The app's backups and restores, as `pg:backups` lists them. */
+  transfers(appRef: string): Promise<Transfer[]> {
+    return this.#backups.list(this.#deps.apps.get(appRef).id);
+  }
+
+  async transfer(appRef: string, ref: string): Promise<Transfer> {
+    const found = await this.#backups.get(this.#deps.apps.get(appRef).id, ref);
+    if (found === undefined) raise('backup_not_found');
+    return found;
+  }
+
+  /** A provisioned add-on of the given kind, by id or name (the data API's paths carry either). */
+  dataAddon(addonRef: string, kind: 'postgresql' | 'redis'): AddonView {
+    return this.#dataAddon(addonRef, kind);
+  }
+
+  #dataAddon(addonRef: string, kind: 'postgresql' | 'redis'): AddonView {
+    const addon = this.#findAddon(addonRef);
+    if (addon === undefined || addon.state !== 'provisioned') raise('addon_not_found');
+    const view = this.view(addon);
+    if (view.service.kind !== kind) raise('addon_not_found');
+    return view;
+  }
+
+  view(addon: AddonRecord): AddonView {
+    const { service, plan } = planOf(addon.service, addon.plan);
+    const app = this.#deps.apps.get(addon.appId);
+    const configVars = this.#deps.store.addons
+      .attachmentsOfAddon(addon.id)
+      .filter((a) => a.appId === addon.appId)
+      .map(configVarOf);
+    return { addon, service, plan, app, configVars };
+  }
+
+  attachmentView(attachment: AttachmentRecord): AttachmentView {
+    return { attachment, addon: this.view(this.#addonRecord(attachment.addonId)), app: this.#deps.apps.get(attachment.appId) };
+  }
+
+  /** The add-on by id or name, owned by or attached to the app. */
+  #addonOf(app: AppRecord, ref: string): AddonRecord {
+    const addon = this.#findAddon(ref);
+    const { store } = this.#deps;
+    if (addon === undefined) raise('addon_not_found');
+    if (addon.appId !== app.id && !store.addons.attachmentsOfApp(app.id).some((a) => a.addonId === addon.id)) raise('addon_not_found');
+    return addon;
+  }
+
+  #findAddon(ref: string): AddonRecord | undefined {
+    return UUID.test(ref) ? this.#deps.store.addons.get(ref.toLowerCase()) : this.#deps.store.addons.getByName(ref);
+  }
+
+  #addonRecord(id: string): AddonRecord {
+    const addon = this.#deps.store.addons.get(id);
+    if (addon === undefined) raise('addon_not_found');
+    return addon;
+  }
+}

@@ -1,0 +1,128 @@
+// The data API behind `pg:*` and `redis:*`, on the same listeners as the Platform API: the CLI sends data calls to
+// `HEROKU_DATA_HOST` with the scheme and port of `HEROKU_HOST` (reference heroku-addons-and-data §0, §4). Facts come
+// from the add-on's own server; plan limits are the catalogue's (advisory on this machine).
+import type { FastifyPluginAsync } from 'fastify';
+import type { AddonView } from '../../addons/index.js';
+import type { ApiServices } from '../context.js';
+import { schemas } from '../schemas.js';
+
+interface DataParams {
+  readonly addon: string;
+  readonly credential?: string;
+}
+
+interface TransferParams {
+  readonly app: string;
+  readonly transfer?: string;
+}
+
+interface RestoreBody {
+  readonly backup_url?: string;
+}
+
+interface ResetBody {
+  readonly extensions?: readonly string[];
+}
+
+/** `2025-01-02 03:04` as pg:info prints `Created`. */
+const created = (iso: string) => iso.replace('T', ' ').slice(0, 16);
+
+function size(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} kB`;
+  if (bytes < 1024 * 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  return `${(bytes / (1024 * 1024 * 1024)).toFixed(2)} GB`;
+}
+
+function urlOf(view: AddonView): string {
+  const { addon } = view;
+  return `postgres://${addon.username}:${addon.password}@127.0.0.1:${addon.port}/${addon.database}`;
+}
+
+export const dataRoutes: FastifyPluginAsync<ApiServices> = async (api, services) => {
+  const { addons } = services;
+
+  api.get<{ Params: DataParams }>('/client/v11/databases/:addon', { schema: schemas.params }, async (request) => {
+    const { view, facts } = await addons.postgresInfo(request.params.addon);
+    return {
+      addon_id: view.addon.id,
+      name: view.addon.name,
+      plan: view.plan.name,
+      resource_url: urlOf(view),
+      info: [
+        { name: 'Plan', values: [view.plan.humanName] },
+        { name: 'Status', values: ['Available'] },
+        { name: 'Connections', values: [`${facts.connections}/${view.plan.connections}`] },
+        { name: 'PG Version', values: [facts.version] },
+        { name: 'Created', values: [created(view.addon.createdAt)] },
+        { name: 'Data Size', values: [`${size(facts.dataSizeBytes)} / ${view.plan.storage}`] },
+        { name: 'Tables', values: [String(facts.tables)] },
+        { name: 'Fork/Follow', values: ['Unsupported'] },
+        { name: 'Rollback', values: ['Unsupported'] },
+        { name: 'Continuous Protection', values: ['Off'] },
+      ],
+    };
+  });
+
+  // Add-ons are provisioned before the API first answers with them: never waiting.
+  api.get<{ Params: DataParams }>('/client/v11/databases/:addon/wait_status', { schema: schemas.params }, async (request) => {
+    addons.dataAddon(request.params.addon, 'postgresql');
+    return { 'waiting?': false, 'error?': false, message: 'Available' };
+  });
+
+  api.put<{ Params: DataParams; Body: ResetBody | undefined }>('/client/v11/databases/:addon/reset', { schema: schemas.paramsIgnoringBody }, async (request) => {
+    const extensions = Array.isArray(request.body?.extensions) ? request.body.extensions.filter((e): e is string => typeof e === 'string') : [];
+    await addons.reset(request.params.addon, extensions);
+    return {};
+  });
+
+  // `pg:backups`, `pg:backups:capture`, `pg:backups:restore` (real pg_dump files in the data dir).
+  api.get<{ Params: TransferParams }>('/client/v11/apps/:app/transfers', { schema: schemas.params }, async (request) => addons.transfers(request.params.app));
+  api.get<{ Params: TransferParams }>('/client/v11/apps/:app/transfers/:transfer', { schema: schemas.params }, async (request) =>
+    addons.transfer(request.params.app, request.params.transfer ?? ''),
+  );
+  api.post<{ Params: DataParams }>('/client/v11/databases/:addon/backups', { schema: schemas.paramsIgnoringBody }, async (request) =>
+    addons.captureBackup(request.params.addon),
+  );
+  api.post<{ Params: DataParams; Body: RestoreBody | undefined }>('/client/v11/databases/:addon/restores', { schema: schemas.paramsIgnoringBody }, async (request) =>
+    addons.restoreBackup(request.params.addon, typeof request.body?.backup_url === 'string' ? request.body.backup_url : ''),
+  );
+
+  // `pg:credentials:url` (Basic auth with the API key as password).
+  api.get<{ Params: DataParams }>('/postgres/v0/databases/:addon/credentials/:credential', { schema: schemas.params }, async (request) => {
+    const { addon } = addons.dataAddon(request.params.addon, 'postgresql');
+    return {
+      uuid: addon.id,
+      name: 'default',
+      state: 'active',
+      database: addon.database,
+      host: '127.0.0.1',
+      port: addon.port,
+      credentials: [{ user: addon.username, password: addon.password, state: 'active', connections: null }],
+    };
+  });
+
+  api.get<{ Params: DataParams }>('/redis/v0/databases/:addon', { schema: schemas.params }, async (request) => {
+    const { view, info } = await addons.redisInfo(request.params.addon);
+    const { addon } = view;
+    return {
+      name: addon.name,
+      plan: view.plan.name,
+      // `redis:cli` connects with TLS to this URL's port.
+      prefer_native_tls: true,
+      resource_url: `rediss://:${addon.password}@127.0.0.1:${addon.port + 1}`,
+      info: [
+        { name: 'Plan', values: [view.plan.humanName] },
+        { name: 'Status', values: ['available'] },
+        { name: 'Created', values: [created(addon.createdAt)] },
+        { name: 'Version', values: [info['redis_version'] ?? ''] },
+        { name: 'Timeout', values: ['300'] },
+        { name: 'Maxmemory', values: [`${view.plan.storage} (${info['maxmemory_policy'] ?? 'noeviction'})`] },
+        { name: 'Maintenance', values: ['not required'] },
+        { name: 'Persistence', values: ['AOF'] },
+        { name: 'HA Available', values: ['false'] },
+        { name: 'Requires TLS', values: ['false'] },
+        { name: 'Keyspace Notifications', values: ['Disabled'] },
+      ],
+    };
+  });
+};

@@ -1,0 +1,133 @@
+// Add-ons on the in-memory engine: the API's shapes, names, attachments and their releases, destroy and recovery.
+// The servers themselves are real only in the integration tier (addons.int.test.ts).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { platform, type Platform } from '../support/platform.js';
+
+let p: Platform;
+
+beforeEach(async () => {
+  p = await platform();
+  await p.createApp('shop');
+  await p.createApp('admin');
+});
+
+afterEach(async () => {
+  await p.close();
+});
+
+interface AddonJson {
+  id: string;
+  name: string;
+  state: string;
+  config_vars: string[];
+  app: { name: string };
+}
+
+async function create(app: string, body: unknown): Promise<AddonJson> {
+  const res = await p.request('POST', `/apps/${app}/addons`, body);
+  expect(res.status, res.text).toBe(201);
+  return res.body as AddonJson;
+}
+
+const releases = async (app: string) => ((await p.request('GET', `/apps/${app}/releases`)).body as Array<{ description: string; addon_plan_names: string[] }>);
+
+describe('provisioning', () => {
+  it('starts one server container per add-on with a volume, sets the URL in an Attach release', async () => {
+    const db = await create('shop', { plan: { name: 'heroku-postgresql:essential-0' }, attachment: {}, config: { version: '17', fork: true } });
+    expect(db).toMatchObject({ state: 'provisioned', config_vars: ['DATABASE_URL'], app: { name: 'shop' } });
+    expect(db.name).toMatch(/^postgresql-[a-z]+-\d{5}$/);
+    const servers = await p.engine.listByLabel({ role: 'addon' });
+    expect(servers.map((c) => c.labels.dyno)).toEqual([db.name]);
+    expect(await p.engine.listVolumes([`berth.addon=${db.id}`])).toEqual([`berth-addon-${db.id}`]);
+    expect(p.app('shop').config['DATABASE_URL']).toMatch(/^postgres:\/\/u[0-9a-f]{14}:p[0-9a-f]{64}@127\.0\.0\.1:\d+\/d[0-9a-f]{14}$/);
+    const [latest] = await releases('shop').then((r) => r.slice(-1));
+    expect(latest).toMatchObject({ description: `Attach DATABASE (@ref:${db.name})`, addon_plan_names: ['heroku-postgresql:essential-0'] });
+    expect(p.lines(p.app('shop'))).toContain(`app[api]: Attach DATABASE (@ref:${db.name}) by user dev@example.test`);
+  });
+
+  it('names a second database of the app with a colour, and honours --name and --as', async () => {
+    await create('shop', { plan: 'heroku-postgresql:essential-0' });
+    const second = await create('shop', { plan: 'heroku-postgresql:essential-1' });
+    expect(second.config_vars[0]).toMatch(/^HEROKU_POSTGRESQL_[A-Z]+_URL$/);
+    const named = await create('shop', { plan: 'heroku-redis:mini', name: 'my-cache', attachment: { name: 'cache' } });
+    expect(named).toMatchObject({ name: 'my-cache', config_vars: ['CACHE_URL'] });
+    expect(p.app('shop').config['CACHE_URL']).toMatch(/^rediss:\/\/:p[0-9a-f]+@127\.0\.0\.1:\d+$/);
+  });
+
+  it("answers bad input with Heroku's errors and starts nothing", async () => {
+    const cases: Array<[unknown, number, string]> = [
+      [{ plan: 'heroku-postgresql:huge' }, 422, 'Couldn\'t find either the add-on service or the add-on plan of "heroku-postgresql:huge".'],
+      [{ plan: 'heroku-redis:mini', name: '-x' }, 422, 'Name -x is invalid: it must start with a letter and contain only letters, digits, underscores and dashes.'],
+      [{ plan: 'heroku-redis:mini', attachment: { name: '9LIVES' } }, 422, 'Attachment name 9LIVES is invalid: it must start with a letter and contain only letters, digits and underscores.'],
+    ];
+    for (const [body, status, message] of cases) {
+      const res = await p.request('POST', '/apps/shop/addons', body);
+      expect([res.status, (res.body as { message: string }).message]).toEqual([status, message]);
+    }
+    await p.request('PATCH', '/apps/shop/config-vars', { REDIS_URL: 'redis://elsewhere' });
+    const taken = await p.request('POST', '/apps/shop/addons', { plan: 'heroku-redis:mini', attachment: { name: 'REDIS' } });
+    expect(taken.body).toEqual({ id: 'invalid_params', message: 'Name REDIS is already used by another attachment or config var of this app.' });
+    expect(await p.engine.listByLabel({ role: 'addon' })).toEqual([]);
+    expect((await p.request('GET', '/addons/nope')).body).toEqual({ id: 'not_found', message: "Couldn't find that add on.", resource: 'add_on' });
+    expect((await p.request('GET', '/addon-services/nope')).status).toBe(404);
+  });
+});
+
+describe('attachments and destroy', () => {
+  it('attaches to another app, resolves by attachment name, and destroying detaches everywhere', async () => {
+    const db = await create('shop', { plan: 'heroku-postgresql:essential-0' });
+    const attach = await p.request('POST', '/addon-attachments', { addon: { name: db.name }, app: { name: 'admin' }, name: 'MAIN_DATABASE' });
+    expect(attach.status).toBe(201);
+    expect(p.app('admin').config['MAIN_DATABASE_URL']).toBe(p.app('shop').config['DATABASE_URL']);
+    const resolved = await p.request('POST', '/actions/addon-attachments/resolve', { addon_attachment: 'MAIN_DATABASE_URL', app: 'admin' });
+    expect(resolved.body).toMatchObject([{ name: 'MAIN_DATABASE', config_vars: ['MAIN_DATABASE_URL'], addon: { name: db.name, plan: { name: 'heroku-postgresql:essential-0' } } }]);
+    expect((await p.request('POST', '/actions/addons/resolve', { addon: 'admin::MAIN_DATABASE' })).body).toMatchObject([{ name: db.name }]);
+    expect((await p.request('GET', '/apps/admin/addons')).body).toMatchObject([{ name: db.name, app: { name: 'shop' } }]);
+    // Only the owner destroys it.
+    expect((await p.request('DELETE', `/apps/admin/addons/${db.name}`)).status).toBe(422);
+
+    const shop = p.app('shop');
+    const gone = await p.request('DELETE', `/apps/${shop.id}/addons/${db.id}`, { force: false });
+    expect(gone.body).toMatchObject({ name: db.name, state: 'deprovisioned' });
+    expect(p.app('shop').config['DATABASE_URL']).toBeUndefined();
+    expect(p.app('admin').config['MAIN_DATABASE_URL']).toBeUndefined();
+    expect((await releases('admin')).map((r) => r.description)).toContain(`Detach MAIN_DATABASE (@ref:${db.name})`);
+    expect(await p.engine.listByLabel({ role: 'addon' })).toEqual([]);
+    expect(await p.engine.listVolumes([`berth.addon=${db.id}`])).toEqual([]);
+  });
+
+  it("destroying the app destroys its add-ons' servers and volumes", async () => {
+    const kv = await create('shop', { plan: 'heroku-redis:mini' });
+    await p.request('DELETE', '/apps/shop');
+    await p.services.events.settled();
+    expect(await p.engine.listByLabel({ role: 'addon' })).toEqual([]);
+    expect(await p.engine.listVolumes([`berth.addon=${kv.id}`])).toEqual([]);
+    expect((await p.request('GET', '/addons')).body).toEqual([]);
+  });
+
+  it('recovery starts a stopped server again on its volume and removes servers no add-on knows', async () => {
+    const db = await create('shop', { plan: 'heroku-postgresql:essential-0' });
+    const [server] = await p.engine.listByLabel({ role: 'addon' });
+    // As after a daemon restart: nobody watches the old server any more.
+    p.services.addons.detachAll();
+    await p.engine.remove(server?.id ?? '');
+    await p.services.addons.recover();
+    const after = await p.engine.listByLabel({ role: 'addon' });
+    expect(after.map((c) => c.labels.dyno)).toEqual([db.name]);
+    expect(after[0]?.state).toBe('running');
+  });
+
+  it('a server that stops on its own is started again on its volume while the daemon runs', async () => {
+    const db = await create('shop', { plan: 'heroku-postgresql:essential-0' });
+    const [server] = await p.engine.listByLabel({ role: 'addon' });
+    await p.engine.process(server?.id ?? '')?.exit(137);
+    let after: Awaited<ReturnType<typeof p.engine.listByLabel>> = [];
+    for (let i = 0; i < 100 && !(after.length === 1 && after[0]?.id !== server?.id && after[0]?.state === 'running'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      after = (await p.engine.listByLabel({ role: 'addon' })).filter((c) => c.state === 'running');
+    }
+    expect(after.map((c) => c.labels.dyno)).toEqual([db.name]);
+    expect(after[0]?.id).not.toBe(server?.id);
+    expect(p.store.addons.get(db.id)?.containerId).toBe(after[0]?.id);
+  });
+});

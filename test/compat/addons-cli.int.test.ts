@@ -1,0 +1,198 @@
+// The real `heroku` CLI (v11) against Berth's add-ons and data API: addons, addons:create/info/attach/detach/destroy,
+// config, pg:info, pg:credentials:url, pg:psql (the local psql binary), pg:backups, redis:info and redis:cli, with the data host from
+// `berth env` (HEROKU_DATA_HOST). Expected output as reference heroku-addons-and-data §3 quotes it.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { volumeExists, waitFor } from '../support/build.js';
+import { egressGuard } from '../support/egress.js';
+import { HEROKU_BIN, runHeroku, sandboxedCliEnv, startTestDaemon, type CliEnv, type HerokuResult, type TestDaemon } from '../support/daemon.js';
+
+let daemon: TestDaemon;
+let env: CliEnv;
+const APP = `addcli-${process.pid.toString(36)}`;
+const OTHER = `addcli2-${process.pid.toString(36)}`;
+let database = '';
+let kv = '';
+const THIRD = `addcli3-${process.pid.toString(36)}`;
+
+function heroku(args: string[]): Promise<HerokuResult> {
+  return runHeroku(args, env, { timeoutMs: 180_000 });
+}
+
+function expectCode(result: HerokuResult, code: number): void {
+  expect(result.code, `exit code\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`).toBe(code);
+}
+
+beforeAll(async () => {
+  daemon = await startTestDaemon();
+  env = sandboxedCliEnv(daemon, egressGuard(mkdtempSync(join(daemon.rootDir, 'egress-'))).env);
+  expect(env['HEROKU_DATA_HOST']).toBe('127.0.0.1');
+  expectCode(await heroku(['apps:create', APP]), 0);
+  expectCode(await heroku(['apps:create', OTHER]), 0);
+}, 120_000);
+
+afterAll(async () => {
+  // Destroying the apps takes their add-ons' volumes too (disposing the daemon removes only containers).
+  if (daemon !== undefined) {
+    const headers = { Accept: 'application/vnd.heroku+json; version=3', Authorization: `Bearer ${daemon.apiKey}` };
+    const addons = (await (await fetch(`${daemon.apiUrl}/addons`, { headers })).json()) as Array<{ id: string }>;
+    for (const app of [APP, OTHER, THIRD]) await fetch(`${daemon.apiUrl}/apps/${app}`, { method: 'DELETE', headers });
+    await waitFor('the add-on volumes to go', async () => {
+      for (const { id } of addons) if (await volumeExists(`berth-addon-${id}`)) return false;
+      return true;
+    }).catch(() => undefined);
+  }
+  await daemon?.dispose();
+});
+
+describe('heroku addons', () => {
+  it('addons:create provisions a database and prints Heroku lines', async () => {
+    const created = await heroku(['addons:create', 'heroku-postgresql:essential-0', '-a', APP]);
+    expectCode(created, 0);
+    expect(created.stderr).toContain(`Creating heroku-postgresql:essential-0 on ${APP}... ~$0.007/hour (max $5/month)`);
+    const name = /Created (postgresql-[a-z]+-\d{5}) as DATABASE_URL/.exec(created.stdout)?.[1];
+    expect(name, created.stdout).toBeDefined();
+    database = name ?? '';
+    expect(created.stdout).toContain('Run heroku addons:docs heroku-postgresql to view documentation.');
+    // apps:create --addons sends the plan as a string.
+    const redis = await heroku(['addons:create', 'heroku-redis:mini', '-a', APP]);
+    expectCode(redis, 0);
+    kv = /Created (redis-[a-z]+-\d{5}) as REDIS_URL/.exec(redis.stdout)?.[1] ?? '';
+    expect(kv, redis.stdout).not.toBe('');
+  });
+
+  it('addons lists them with their attachments; addons:info shows one; config shows the URL', async () => {
+    const listed = await heroku(['addons', '-a', APP]);
+    expectCode(listed, 0);
+    expect(listed.stdout).toMatch(new RegExp(`heroku-postgresql \\(${database}\\)\\s+essential-0\\s+~\\$0\\.007/hour\\s+\\$5/month\\s+created`));
+    expect(listed.stdout).toContain('└─ as DATABASE');
+    expect(listed.stdout).toContain(`The table above shows add-ons and the attachments to the current app (${APP}) or other apps.`);
+
+    const info = await heroku(['addons:info', database, '-a', APP]);
+    expectCode(info, 0);
+    expect(info.stdout).toContain(`=== ${database}`);
+    expect(info.stdout).toMatch(/Plan:\s+heroku-postgresql:essential-0/);
+    expect(info.stdout).toMatch(new RegExp(`Attachments:\\s+${APP}::DATABASE`));
+    expect(info.stdout).toMatch(/State:\s+created/);
+
+    const config = await heroku(['config', '-a', APP]);
+    expectCode(config, 0);
+    expect(config.stdout).toMatch(/DATABASE_URL:\s+postgres:\/\/u[0-9a-f]+:p[0-9a-f]+@127\.0\.0\.1:\d+\/d[0-9a-f]+/);
+    expect(config.stdout).toMatch(/REDIS_URL:\s+rediss:\/\//);
+  });
+
+  it('addons:attach shares the database with another app, addons:detach takes it back', async () => {
+    const attached = await heroku(['addons:attach', database, '--as', 'MYDB', '-a', OTHER]);
+    expectCode(attached, 0);
+    expect(attached.stderr).toContain(`Attaching ${database} as MYDB to ${OTHER}... done`);
+    expect(attached.stderr).toMatch(new RegExp(`Setting MYDB config vars and restarting ${OTHER}\\.\\.\\. done, v\\d+`));
+    expect((await heroku(['config:get', 'MYDB_URL', '-a', OTHER])).stdout).toMatch(/^postgres:\/\//);
+
+    const detached = await heroku(['addons:detach', 'MYDB', '-a', OTHER]);
+    expectCode(detached, 0);
+    expect(detached.stderr).toContain(`Detaching MYDB to ${database} from ${OTHER}... done`);
+    expect(detached.stderr).toMatch(new RegExp(`Unsetting MYDB config vars and restarting ${OTHER}\\.\\.\\. done, v\\d+`));
+  });
+});
+
+describe('heroku pg and redis (the data API)', () => {
+  it('pg:info shows the plan, its limits and the add-on', async () => {
+    const info = await heroku(['pg:info', '-a', APP]);
+    expectCode(info, 0);
+    expect(info.stdout).toContain('=== DATABASE_URL');
+    expect(info.stdout).toMatch(/Plan:\s+Essential 0/);
+    expect(info.stdout).toMatch(/Connections:\s+\d+\/20/);
+    expect(info.stdout).toMatch(/PG Version:\s+\d+/);
+    expect(info.stdout).toMatch(new RegExp(`Add-on:\\s+${database}`));
+  });
+
+  it('pg:credentials:url prints the URL; pg:psql -c runs SQL through the local psql over TLS', async () => {
+    const credentials = await heroku(['pg:credentials:url', '-a', APP]);
+    expectCode(credentials, 0);
+    expect(credentials.stdout).toContain('Connection information for default credential.');
+    expect(credentials.stdout).toMatch(/postgres:\/\/u[0-9a-f]+:p[0-9a-f]+@127\.0\.0\.1:\d+\/d[0-9a-f]+/);
+
+    const psql = await heroku(['pg:psql', '-a', APP, '-c', 'SELECT ssl AS over_tls, 6 * 7 AS answer FROM pg_stat_ssl WHERE pid = pg_backend_pid()']);
+    expectCode(psql, 0);
+    expect(psql.stderr).toContain(`--> Connecting to ${database}`);
+    expect(psql.stdout).toMatch(/over_tls \| answer/);
+    expect(psql.stdout).toMatch(/t\s+\|\s+42/);
+  });
+
+  it('redis:cli talks to the server over TLS', async () => {
+    const child = spawn(HEROKU_BIN, ['redis:cli', '-a', APP], { env: { FORCE_COLOR: '0', NO_COLOR: '1', ...env }, cwd: env['HOME'] ?? daemon.rootDir });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stdin.end('SET berth-key berth-value\nGET berth-key\n');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, out).toBe(0);
+    expect(out).toContain(`Connecting to ${kv} (REDIS_URL):`);
+    expect(out).toContain('berth-value');
+    expect(out).toContain('Disconnected from instance.');
+  });
+
+  it('redis:info shows the Key-Value Store add-on', async () => {
+    const info = await heroku(['redis:info', '-a', APP]);
+    expectCode(info, 0);
+    expect(info.stdout).toContain(`=== ${kv} (REDIS_URL)`);
+    expect(info.stdout).toMatch(/Plan:\s+Mini/);
+    expect(info.stdout).toMatch(/Version:\s+\d+\.\d+/);
+  });
+});
+
+describe('heroku apps:create --addons, addons:upgrade, addons:wait, pg:wait, pg:backups, pg:reset', () => {
+  it('apps:create --addons provisions while it creates the app', async () => {
+    const created = await heroku(['apps:create', THIRD, '--addons', 'heroku-redis:mini']);
+    expectCode(created, 0);
+    expect(created.stderr).toContain('Adding heroku-redis:mini... done');
+    expect((await heroku(['config:get', 'REDIS_URL', '-a', THIRD])).stdout).toMatch(/^rediss:\/\//);
+  });
+
+  it('addons:upgrade changes the plan; addons:wait and pg:wait return at once (nothing is provisioning)', async () => {
+    const upgraded = await heroku(['addons:upgrade', database, 'heroku-postgresql:essential-1', '-a', APP]);
+    expectCode(upgraded, 0);
+    expect(upgraded.stderr).toContain(`Changing ${database} on ${APP} from heroku-postgresql:essential-0 to heroku-postgresql:essential-1... done, ~$0.013/hour (max $9/month)`);
+    const waited = await heroku(['addons:wait', '-a', APP]);
+    expectCode(waited, 0);
+    expect(waited.stdout).toBe('');
+    expectCode(await heroku(['pg:wait', '-a', APP]), 0);
+  });
+
+  it('pg:backups:capture, pg:reset, pg:backups:restore: the row comes back', async () => {
+    expectCode(await heroku(['pg:psql', '-a', APP, '-c', "CREATE TABLE keep (note text); INSERT INTO keep VALUES ('kept')"]), 0);
+    const captured = await heroku(['pg:backups:capture', '-a', APP, '--wait-interval', '3']);
+    expectCode(captured, 0);
+    expect(captured.stderr).toContain(`Starting backup of ${database}... done`);
+    expect(captured.stderr).toContain('Backing up DATABASE to b001... done');
+    const listed = await heroku(['pg:backups', '-a', APP]);
+    expectCode(listed, 0);
+    expect(listed.stdout).toContain('=== Backups');
+    expect(listed.stdout).toMatch(/b001\s+.*Completed/);
+
+    const reset = await heroku(['pg:reset', '-a', APP, '--confirm', APP]);
+    expectCode(reset, 0);
+    expect(reset.stderr).toContain(`Resetting ${database}... done`);
+    const gone = await heroku(['pg:psql', '-a', APP, '-c', "SELECT count(*) AS tables FROM information_schema.tables WHERE table_schema = 'public'"]);
+    expect(gone.stdout).toMatch(/tables\s*\n-+\n\s*0\n/);
+
+    const restored = await heroku(['pg:backups:restore', 'b001', '-a', APP, '--confirm', APP, '--wait-interval', '3']);
+    expectCode(restored, 0);
+    expect(restored.stderr).toContain(`Starting restore of b001 to ${database}... done`);
+    const back = await heroku(['pg:psql', '-a', APP, '-c', 'SELECT note FROM keep']);
+    expect(back.stdout).toContain('kept');
+  });
+});
+
+describe('heroku addons:destroy', () => {
+  it('destroys the add-on and unsets its config var', async () => {
+    const destroyed = await heroku(['addons:destroy', database, '-a', APP, '--confirm', APP]);
+    expectCode(destroyed, 0);
+    expect(destroyed.stderr).toContain(`Destroying ${database} on ${APP}... done`);
+    const listed = await heroku(['addons', '-a', APP]);
+    expect(listed.stdout).not.toContain(database);
+    expect((await heroku(['config', '-a', APP])).stdout).not.toContain('DATABASE_URL');
+  });
+});
