@@ -187,6 +187,7 @@ export class BuildsService {
     let releaseSlot: (() => void) | undefined;
     const sourceFile = join(this.#options.dataDir, 'builds', appId, `${build.id}.source`);
     let pendingRelease: ReleaseRecord | undefined;
+    let cleanup: Promise<void> | undefined;
     try {
       // The time limit is for compiling: it starts once the build has a slot, not while it waits for one.
       releaseSlot = await this.#slots.acquire(controller.signal, (running) =>
@@ -215,6 +216,7 @@ export class BuildsService {
         },
         output.writable(),
       );
+      cleanup = compiled.cleanup;
       const description = compiled.buildpacks[compiled.buildpacks.length - 1]?.language ?? null;
       const used: BuildpackRef[] = compiled.buildpacks.map((bp) => ({ url: bp.url, name: bp.name }));
       output.line('-----> Launching...');
@@ -267,6 +269,8 @@ export class BuildsService {
       releaseSlot?.();
       await rm(sourceFile, { force: true });
       await output.end();
+      // The build container goes while the new release boots; the build is settled only once it is gone.
+      await cleanup;
     }
     // The release phase runs after the build's output ends, still in this build's turn of the app's queue.
     if (pendingRelease) await releases.runPhase(pendingRelease);

@@ -110,7 +110,7 @@ async function timedPush(daemon: TestDaemon, env: CliEnv, repo: string, app: str
 }
 
 /** Pushes node-basic: a first push on a fresh daemon, a first push of a second app, then `warmPushes` one-file changes. */
-export async function runPushBench(warmPushes = 3): Promise<PushTiming[]> {
+export async function runPushBench(warmPushes = Number(process.env["PUSH_BENCH_WARM"] ?? 3)): Promise<PushTiming[]> {
   const daemon = await startTestDaemon();
   try {
     const env = sandboxedCliEnv(daemon);
