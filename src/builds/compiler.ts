@@ -53,6 +53,11 @@ export interface CompiledSlug {
   readonly processTypes: ProcessTypes;
   readonly buildpacks: readonly DetectedBuildpack[];
   readonly addons: readonly string[];
+  /**
+   * The build container's removal, still under way: removing a compiled tree takes seconds, which the release and the
+   * dynos' start need not wait for. Settles without throwing.
+   */
+  readonly cleanup: Promise<void>;
 }
 
 /** Why an aborted build ended: the reason given (a shutdown), or Heroku's timeout line. */
@@ -149,13 +154,14 @@ export class SlugCompiler {
         ]);
       }
       out.write(`       Done: ${slugSizeText(artifact.size)}\n`);
-      return { slugId, blobPath, ...artifact, processTypes, buildpacks: detected, addons: release.addons };
+      job.signal.removeEventListener('abort', abort);
+      const cleanup = workspace.close().catch(() => undefined);
+      return { slugId, blobPath, ...artifact, processTypes, buildpacks: detected, addons: release.addons, cleanup };
     } catch (error) {
-      if (job.signal.aborted) throw timedOut(job.signal, language);
-      throw error;
-    } finally {
       job.signal.removeEventListener('abort', abort);
       await workspace.close();
+      if (job.signal.aborted) throw timedOut(job.signal, language);
+      throw error;
     }
   }
 

@@ -195,6 +195,8 @@ export class BuildsService {
     let releaseSlot: (() => void) | undefined;
     const sourceFile = join(this.#options.dataDir, 'builds', appId, `${build.id}.source`);
     let pendingRelease: ReleaseRecord | undefined;
+    // Work a deploy leaves to finish in the background (the build container's removal).
+    const cleanups: Promise<void>[] = [];
     try {
       // The time limit is for compiling: it starts once the build has a slot, not while it waits for one.
       releaseSlot = await this.#slots.acquire(controller.signal, (running) =>
@@ -213,7 +215,7 @@ export class BuildsService {
       const release =
         build.stack === CONTAINER_STACK
           ? await this.#deployImages(app, build, sourceFile, output, controller.signal)
-          : await this.#deploySlug(app, build, sourceFile, buildpacks, output, controller.signal);
+          : await this.#deploySlug(app, build, sourceFile, buildpacks, output, controller.signal, cleanups);
       pendingRelease = release.status === 'pending' ? release : undefined;
     } catch (error) {
       const failure =
@@ -229,6 +231,8 @@ export class BuildsService {
       releaseSlot?.();
       await rm(sourceFile, { force: true });
       await output.end();
+      // The build container goes while the new release boots; the build is settled only once it is gone.
+      await Promise.all(cleanups);
     }
     // The release phase runs after the build's output ends, still in this build's turn of the app's queue.
     if (pendingRelease) await releases.runPhase(pendingRelease);
@@ -242,6 +246,7 @@ export class BuildsService {
     buildpacks: readonly string[],
     output: OutputStream,
     signal: AbortSignal,
+    cleanups: Promise<void>[],
   ): Promise<ReleaseRecord> {
     const { store, logplex, releases, compiler } = this.#deps;
     const appId = app.id;
@@ -258,6 +263,7 @@ export class BuildsService {
       },
       output.writable(),
     );
+    cleanups.push(compiled.cleanup);
     const description = compiled.buildpacks[compiled.buildpacks.length - 1]?.language ?? null;
     const used: BuildpackRef[] = compiled.buildpacks.map((bp) => ({ url: bp.url, name: bp.name }));
     output.line('-----> Launching...');

