@@ -14,6 +14,7 @@ import { DockerRuntime } from '../runtime/index.js';
 import { apiTlsUrl, apiUrl, gitHost, loadSettings, type Env, type Settings } from '../settings.js';
 import { purge } from './ephemeral-purge.js';
 import { cliEnvironment } from './environment.js';
+import type { ReadyLine } from '../contracts/ephemeral.js';
 
 /** Timing presets: `heroku` is Heroku's own values (the settings' defaults); `fast` is for tests. */
 export const TIMING_PRESETS = {
@@ -44,20 +45,6 @@ export function isTimingPreset(name: string): name is TimingPreset {
 
 const PORT_SETTINGS = ['BERTH_API_PORT', 'BERTH_API_TLS_PORT', 'BERTH_RENDEZVOUS_PORT', 'BERTH_ROUTER_PORT', 'BERTH_ROUTER_TLS_PORT'] as const;
 
-/** What `berth up --ephemeral` prints, as one JSON line, once the API answers. */
-export interface ReadyLine {
-  readonly api_url: string;
-  readonly api_tls_url: string;
-  readonly git_host: string;
-  /** `http://{app}.localhost:<router port>`: replace `{app}` with an app's name. */
-  readonly router_url: string;
-  readonly ports: { readonly api: number; readonly api_tls: number; readonly rendezvous: number; readonly router: number; readonly router_tls: number };
-  readonly api_key: string;
-  readonly data_dir: string;
-  /** The `berth env` variables: pass them to a child running the heroku CLI. */
-  readonly env: Readonly<Record<string, string>>;
-  readonly pid: number;
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -4,19 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-
-/** What `berth up --ephemeral` prints once its API answers (src/cli/ephemeral.ts `ReadyLine`). */
-export interface ReadyLine {
-  readonly api_url: string;
-  readonly api_tls_url: string;
-  readonly git_host: string;
-  readonly router_url: string;
-  readonly ports: { readonly api: number; readonly api_tls: number; readonly rendezvous: number; readonly router: number; readonly router_tls: number };
-  readonly api_key: string;
-  readonly data_dir: string;
-  readonly env: Readonly<Record<string, string>>;
-  readonly pid: number;
-}
+import type { ReadyLine } from '../contracts/ephemeral.js';
 
 export type Timing = 'fast' | 'heroku';
 
