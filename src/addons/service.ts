@@ -184,8 +184,10 @@ export class AddonsService {
   /** app.destroyed: its add-ons go with their data; attachments it held on other apps' add-ons are removed. */
   async removeApp(appId: string): Promise<void> {
     const { store } = this.#deps;
-    await this.#backups.removeApp(appId);
+    // Before any await: this runs right after the app's row is committed away, and an attachment left pointing at a
+    // missing app would make its add-on's attachment list answer "Couldn't find that app".
     for (const attachment of store.addons.attachmentsOfApp(appId)) store.addons.deleteAttachment(attachment.id);
+    await this.#backups.removeApp(appId);
     for (const addon of store.addons.listByApp(appId)) {
       store.transaction(() => {
         for (const attachment of store.addons.attachmentsOfAddon(addon.id)) this.#detachConfig(attachment, addon);
