@@ -78,7 +78,7 @@ export class BuildsService {
   readonly #live = new Map<string, OutputStream>();
   readonly #running = new Set<Promise<void>>();
   /** Each pending build's stop switch (timeout, cancel, shutdown) and its run, from creation until its run ends. */
-  readonly #pending = new Map<string, { readonly controller: AbortController; run?: Promise<void>; started: boolean }>();
+  readonly #pending = new Map<string, { readonly appId: string; readonly controller: AbortController; run?: Promise<void>; started: boolean }>();
   readonly #slots: BuildSlots;
 
   constructor(deps: BuildsDeps, options: BuildsOptions) {
@@ -126,7 +126,11 @@ export class BuildsService {
     const output = new OutputStream(this.#outputPath(app.id, build.id), { maxBytes: this.#options.outputMaxBytes, deferOpen: true });
     this.#live.set(build.id, output);
     this.#deps.sources.claim(request.source, app.id);
-    const pending: { readonly controller: AbortController; run?: Promise<void>; started: boolean } = { controller: new AbortController(), started: false };
+    const pending: { readonly appId: string; readonly controller: AbortController; run?: Promise<void>; started: boolean } = {
+      appId: app.id,
+      controller: new AbortController(),
+      started: false,
+    };
     this.#pending.set(build.id, pending);
     const run = this.#deps.queues
       .run(
@@ -458,6 +462,14 @@ export class BuildsService {
   /** app.destroyed: builds' containers, slug images and files, the cache volume, output logs. */
   async removeApp(appId: string): Promise<void> {
     const { runtime } = this.#deps;
+    // A running build is stopped through its own signal, so a container it creates after the sweep below goes too
+    // (removing containers by label alone misses one still being created). A build still waiting for its turn finds
+    // the app gone when its turn comes, and says so.
+    for (const pending of this.#pending.values()) {
+      if (pending.appId === appId && pending.started && !pending.controller.signal.aborted) {
+        pending.controller.abort(new BuildFailure(['The app was destroyed during its build.']));
+      }
+    }
     for (const container of await runtime.listByLabel({ app: appId, role: 'build' })) await runtime.remove(container.id);
     // Dynos of the app are being stopped at the same time (another app.destroyed listener); an image still used by a
     // container can't be removed, so wait for them to go first.

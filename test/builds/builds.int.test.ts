@@ -604,7 +604,8 @@ describe('destroying the app', () => {
     // A second build that is still compiling when the app goes.
     const url = await uploadSource(daemon, await tarDirectory(await makeDir({ sleep: '120\n' })));
     const running = await createBuild(daemon, app.name, url, { buildpacks: [{ url: buildpack }] });
-    await waitFor('the running build container', async () => (await containersWithLabels({ 'berth.app': app.id, 'berth.role': 'build' })).length > 0);
+    // This build's own container (the first build's may still be going: it is removed while the release boots).
+    await waitFor('the running build container', async () => (await containersWithLabels({ 'berth.app': app.id, 'berth.role': 'build', 'berth.release': running.id })).length > 0);
     const output = fetch(running.output_stream_url).then((r) => r.text());
     await api(daemon, 'DELETE', `/apps/${app.name}`);
 
