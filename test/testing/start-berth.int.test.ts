@@ -140,7 +140,8 @@ describe('startBerth()', () => {
       expect(report.code).toBe(0);
       expect(report.output).toContain('remote: -----> Node.js app detected');
       expect(report.version).toBe(3);
-      expect(await leftovers(report.dataDir)).toMatchObject({ containers: 1, images: 1, volumes: 1 });
+      // The web dyno, its slug image and the app's cache volume (the build container is removed while the release boots).
+      await eventually(async () => expect(await leftovers(report.dataDir)).toMatchObject({ containers: 1, images: 1, volumes: 1 }), 60_000);
 
       worker.kill('SIGKILL');
       await eventually(
