@@ -183,9 +183,17 @@ export async function waitForRelease(daemon: TestDaemon, app: string, id: string
   return release as FullReleaseJson;
 }
 
-/** Running containers of the app (label berth.app=<id>), optionally one dyno's. */
+/**
+ * The app's dyno containers (formation, one-off and release dynos: label berth.app=<id>), optionally one dyno's. A
+ * build's container is not one of them: it is removed in the background while the new release boots.
+ */
 export async function appContainers(appId: string, dyno?: string): Promise<string[]> {
-  return containersWithLabels({ 'berth.app': appId, ...(dyno === undefined ? {} : { 'berth.dyno': dyno }) });
+  const filters = ['--filter', `label=berth.app=${appId}`, ...(dyno === undefined ? [] : ['--filter', `label=berth.dyno=${dyno}`])];
+  const out = await docker(['ps', '-a', ...filters, '--format', '{{.ID}} {{.Label "berth.role"}}']);
+  return out
+    .split('\n')
+    .filter((line) => line !== '' && !line.endsWith(' build'))
+    .map((line) => line.split(' ')[0] ?? '');
 }
 
 /** The $PORT a dyno's container was given, from `docker inspect`. */
