@@ -1,7 +1,7 @@
 // `berth/testing` on the real engine (issue 16): startBerth() deploys, serves through the router, waits on dyno states
 // and reads logs; a second Berth on the same engine leaves the first one's dynos alone; stop() and a SIGKILLed test
 // worker both leave no container, image, volume, data dir or listening port behind.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -107,6 +107,8 @@ describe('startBerth()', () => {
 
   it('a test worker killed with SIGKILL after a git push leaves nothing behind', async () => {
     const repo = mkdtempSync(join(tmpdir(), 'berth-push-'));
+    // Killed in `finally` too: a failed assertion must not leave the worker (and its Berth) running.
+    let worker: ChildProcess | undefined;
     try {
       cpSync(NODE_BASIC, repo, { recursive: true });
       const git = (args: string) =>
@@ -127,14 +129,15 @@ describe('startBerth()', () => {
         'console.log(JSON.stringify({ code: pushed.code, version: pushed.release?.version, output: pushed.output, dataDir: berth.dataDir, ports: berth.ports }));',
         'setInterval(() => {}, 1000);',
       ].join('\n');
-      const worker = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      worker = child;
       const reported = await new Promise<string>((resolve, reject) => {
         let out = '';
-        worker.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
           out += chunk;
           if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
         });
-        worker.once('exit', (code) => reject(new Error(`the worker exited (${code}) before reporting: ${out}`)));
+        child.once('exit', (code) => reject(new Error(`the worker exited (${code}) before reporting: ${out}`)));
       });
       const report = JSON.parse(reported) as { code: number; version: number; output: string; dataDir: string; ports: Berth['ports'] };
       expect(report.code).toBe(0);
@@ -143,7 +146,7 @@ describe('startBerth()', () => {
       // The web dyno, its slug image and the app's cache volume (the build container is removed while the release boots).
       await eventually(async () => expect(await leftovers(report.dataDir)).toMatchObject({ containers: 1, images: 1, volumes: 1 }), 60_000);
 
-      worker.kill('SIGKILL');
+      child.kill('SIGKILL');
       await eventually(
         async () => {
           expect(await leftovers(report.dataDir)).toEqual({ containers: 0, images: 0, volumes: 0 });
@@ -155,6 +158,7 @@ describe('startBerth()', () => {
         500,
       );
     } finally {
+      worker?.kill('SIGKILL');
       rmSync(repo, { recursive: true, force: true });
     }
   });
