@@ -171,8 +171,8 @@ describe('fixtures built on the real engine', () => {
     const labels = JSON.parse(await docker(['image', 'inspect', `berth/slug:${slug.id}`, '--format', '{{json .Config.Labels}}'])) as Record<string, string>;
     expect(labels['berth.app']).toBe(basic.id);
     expect(labels['berth.slug']).toBe(slug.id);
-    // The build container never outlives its build.
-    expect(await containersWithLabels({ 'berth.app': basic.id, 'berth.role': 'build' })).toEqual([]);
+    // The build container does not outlive its build (it is removed while the new release boots).
+    await waitFor('the build container to be removed', async () => (await containersWithLabels({ 'berth.app': basic.id, 'berth.role': 'build' })).length === 0, 60_000);
 
     const apiLines = appLogLines(daemon, basic.id)
       .filter((row) => row.source === 'app' && row.dyno === 'api')
