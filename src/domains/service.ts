@@ -8,6 +8,7 @@ import { raise } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { DomainRecord, Store } from '../store/index.js';
 import { normalizeHostname } from '../tls/index.js';
+import type { DomainView } from '../contracts/resources.js';
 
 /** The suffix of every app's heroku domain (Heroku: `.herokuapp.com`). */
 export const APP_DOMAIN_SUFFIX = '.localhost';
@@ -17,19 +18,8 @@ function isAppDomain(hostname: string): boolean {
   return hostname.endsWith(APP_DOMAIN_SUFFIX) && !hostname.slice(0, -APP_DOMAIN_SUFFIX.length).includes('.');
 }
 
-export interface Domain {
-  readonly id: string;
-  readonly appId: string;
-  readonly appName: string;
-  readonly hostname: string;
-  readonly kind: 'heroku' | 'custom';
-  /** Where to point the name (Heroku: a `*.herokudns.com` target); null for the heroku domain. */
-  readonly cname: string | null;
-  /** `none` for the heroku domain; custom domains route at once, so `succeeded`. */
-  readonly status: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+/** A domain as this room hands it out: one shape, shared with the webhooks' `resource.changed` facts. */
+export type Domain = DomainView;
 
 /**
  * A stable id for the heroku domain, derived from the app's id. It starts with zeros so that it sorts before every

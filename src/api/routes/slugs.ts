@@ -1,9 +1,9 @@
 // `POST /apps/{app}/slugs` and the `PUT` of the slug's `.tgz` to the blob URL it answers (a secret in the path, no
 // auth, as Heroku's presigned URLs). `GET /apps/{app}/slugs/{id}` stays with the builds routes.
 import type { FastifyPluginAsync } from 'fastify';
-import type { Readable } from 'node:stream';
 import type { ApiServices } from '../context.js';
-import { schemas, type AppParams, type SlugBody, type StreamParams } from '../schemas.js';
+import { presignedPut } from './presigned-put.js';
+import { schemas, type AppParams, type SlugBody } from '../schemas.js';
 import { slugShape } from '../shapes.js';
 
 export const slugsRoutes: FastifyPluginAsync<ApiServices> = async (api, services) => {
@@ -24,19 +24,5 @@ export const slugsRoutes: FastifyPluginAsync<ApiServices> = async (api, services
     return { ...slugShape(slug), blob: { method: 'put', url: putUrl } };
   });
 
-  api.put<{ Params: StreamParams }>(
-    '/slugs/:id/:secret',
-    {
-      schema: schemas.params,
-      config: { public: true },
-      onRequest: async (request) => {
-        if (request.headers['content-type'] === '') delete request.raw.headers['content-type'];
-      },
-    },
-    async (request, reply) => {
-      const body = (request.body as Readable | undefined) ?? request.raw;
-      await services.slugUploads.upload(request.params.id, request.params.secret, body);
-      return reply.code(200).send();
-    },
-  );
+  presignedPut(api, '/slugs', (id, secret, body) => services.slugUploads.upload(id, secret, body));
 };

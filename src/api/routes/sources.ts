@@ -1,8 +1,8 @@
 // Source blobs. `POST /sources` needs the API key; the blob URLs it answers carry a secret instead, as Heroku's
 // presigned S3 URLs do (the heroku-builds flow PUTs the tarball with no auth and `Content-Type: ''`).
 import type { FastifyPluginAsync } from 'fastify';
-import type { Readable } from 'node:stream';
 import type { ApiServices } from '../context.js';
+import { presignedPut } from './presigned-put.js';
 import { schemas, type StreamParams } from '../schemas.js';
 import { sourceShape } from '../shapes.js';
 
@@ -16,22 +16,7 @@ export const sourcesRoutes: FastifyPluginAsync<ApiServices> = async (api, servic
     return sourceShape(services.urls.sourceBlob(blob.id, blob.secret));
   });
 
-  api.put<{ Params: StreamParams }>(
-    '/sources/:id/:secret',
-    {
-      schema: schemas.params,
-      config: { public: true },
-      // The heroku-builds flow sends `Content-Type: ''`, which no parser matches; without the header, '*' takes it.
-      onRequest: async (request) => {
-        if (request.headers['content-type'] === '') delete request.raw.headers['content-type'];
-      },
-    },
-    async (request, reply) => {
-      const body = (request.body as Readable | undefined) ?? request.raw;
-      await services.sources.upload(request.params.id, request.params.secret, body);
-      return reply.code(200).send();
-    },
-  );
+  presignedPut(api, '/sources', (id, secret, body) => services.sources.upload(id, secret, body));
 
   api.get<{ Params: StreamParams }>('/sources/:id/:secret', { schema: schemas.params, config: { public: true } }, async (request, reply) => {
     const file = await services.sources.file(request.params.id, request.params.secret);
