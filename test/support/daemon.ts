@@ -3,6 +3,7 @@
 // in a sandbox pointed at it (reference: heroku-cli-and-api.md §0).
 import { freePort } from './ports.js';
 import { recordTestInstance } from './leftovers.js';
+import { TEST_NPM_REGISTRY_ENV } from './npm-registry.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -183,6 +184,8 @@ export async function startTestDaemon(options: StartDaemonOptions = {}): Promise
     BERTH_RENDEZVOUS_PORT: String(rendezvous),
     BERTH_ROUTER_PORT: String(router),
     BERTH_ROUTER_TLS_PORT: String(routerTls),
+    // Builds fetch npm packages from the integration tier's loopback registry (test/global-setup.ts).
+    ...(process.env[TEST_NPM_REGISTRY_ENV] === undefined ? {} : { BERTH_NPM_REGISTRY: process.env[TEST_NPM_REGISTRY_ENV] }),
     ...options.env,
   };
   const childEnv = { ...baseChildEnv(), ...berthEnv };

@@ -19,7 +19,7 @@ export function recordTestInstance(dataDir: string): void {
 }
 
 /** Where test daemons record their instances for this run (inherited by the test workers). */
-export function openRegistry(file: string): void {
+export function recordInstancesIn(file: string): void {
   process.env[REGISTRY_ENV] = file;
 }
 
