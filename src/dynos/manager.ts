@@ -14,6 +14,7 @@ import { DynoSet } from './dyno-set.js';
 import type { ExecutorDeps } from './executor.js';
 import { Formation, type FormationUpdate, type PrebootSource } from './formation.js';
 import type { LifecycleTimings } from './lifecycle.js';
+import { attachInside, type InsideRequest } from './inside.js';
 import { dynoMetadataEnv, type DynoMetadataSource } from './metadata.js';
 import { OneOffDynos, type OneOffRequest } from './one-offs.js';
 import { PortPool } from './ports.js';
@@ -180,6 +181,15 @@ export class DynoManager implements RoutingSource {
   /** `POST /apps/{app}/dynos`: a one-off dyno of the current release; its lines go to the app's log. */
   runOneOff(app: AppRecord, request: OneOffRequest): DynoRecord {
     return this.#oneOffs.run(app, request);
+  }
+
+  /**
+   * `POST /apps/{app}/dynos/{dyno}` (`heroku run:inside`): a command in the running dyno, attached through the
+   * rendezvous; answers the dyno with the secret of its `attach_url`.
+   */
+  runInside(app: AppRecord, name: string, request: InsideRequest): DynoRecord {
+    const { runtime, store, logplex, rendezvous, account } = this.#deps;
+    return attachInside({ runtime, store, logplex, account, ...(rendezvous ? { rendezvous } : {}) }, app, this.dyno(app, name), request);
   }
 
   /** A one-off run to completion (an app setup's postdeploy script); resolves with its exit status. */

@@ -110,6 +110,12 @@ export interface ExecSpec {
   readonly workingDir?: string;
   readonly stdout?: Writable;
   readonly stderr?: Writable;
+  /** Feeds the command's stdin (`heroku run:inside`); its end closes stdin. Absent: no stdin. */
+  readonly stdin?: Readable;
+  /** A terminal for the command: stdout and stderr arrive together on `stdout`, with `\r\n` line ends. */
+  readonly tty?: boolean;
+  /** Aborted when the peer went away: the command is killed (the container keeps running). */
+  readonly signal?: AbortSignal;
 }
 
 export interface CommitOptions {
