@@ -41,6 +41,8 @@ export interface DynoManagerDeps {
   readonly preboot?: PrebootSource;
   /** Which apps have `runtime-dyno-metadata` on (features/, through the composition root). */
   readonly metadata?: DynoMetadataSource;
+  /** Which apps have `log-runtime-metrics` on (features/, through the composition root). */
+  readonly runtimeMetrics?: (appId: string) => boolean;
   /** Engine failures a dyno carried on through (for the daemon's log). */
   readonly report?: (error: unknown, what: string) => void;
 }
@@ -80,6 +82,7 @@ export class DynoManager implements RoutingSource {
       changed: (appId) => this.#routing.dynoChanged(appId),
       ...(deps.metadata ? { extraEnv: dynoMetadataEnv(deps.store, deps.metadata) } : {}),
       stateChanged: dynoChanged,
+      ...(deps.runtimeMetrics ? { runtimeMetrics: deps.runtimeMetrics } : {}),
       ...(deps.report ? { report: deps.report } : {}),
     };
     this.#formation = new Formation({

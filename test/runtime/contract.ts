@@ -266,6 +266,16 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       expect(await runtime.memoryBytes(id)).toBeUndefined();
     });
 
+    it('reads the usage of a running container (memory as memoryBytes counts it, resident part), nothing of a gone one', async () => {
+      const id = await runtime.start(spec('sleeps', 'web.18'));
+      const usage = await runtime.usage(id);
+      expect(usage?.memoryBytes).toBeGreaterThan(0);
+      expect(usage?.rssBytes).toBeGreaterThan(0);
+      expect(usage?.cpuSeconds).toBeGreaterThanOrEqual(0);
+      await runtime.remove(id);
+      expect(await runtime.usage(id)).toBeUndefined();
+    });
+
     it('stop: a process that honours SIGTERM exits in the grace period with its own code', async () => {
       const id = await runtime.start(spec('honoursTerm', 'web.5'));
       const output = await runtime.follow(id);

@@ -9,6 +9,7 @@
 //     proc.print('listening');              // a stdout line: follow(), run() and runAttached() deliver it
 //     await proc.listen();                  // a real HTTP server on 127.0.0.1:$PORT, closed on exit
 //     proc.memory(600 * 1024 * 1024);       // memoryBytes() reads it; past spec.memoryBytes: OOM kill (137, oomKilled)
+//     proc.cpu(1.5);                        // CPU seconds used so far: usage() reads it with the memory
 //     proc.trap('SIGTERM', () => proc.exit(0)); // without a trap, SIGTERM ends it with 143; trap(sig) alone ignores
 //     await proc.forever();                 // until a signal, an OOM or the test ends it
 //   });
@@ -44,6 +45,7 @@ import {
   type ContainerSpec,
   type ContainerState,
   type ContainerSummary,
+  type ContainerUsage,
   type ExecSpec,
   type ImageBuildSpec,
   type ImageInfo,
@@ -555,6 +557,14 @@ export class MemoryRuntime implements Runtime {
     this.#fault('memoryBytes');
     const container = this.#containers.get(id);
     return container?.status === 'running' ? container.proc?.memoryBytes : undefined;
+  }
+
+  async usage(id: string): Promise<ContainerUsage | undefined> {
+    this.#fault('usage');
+    const proc = this.#containers.get(id)?.proc;
+    if (this.#containers.get(id)?.status !== 'running' || proc === undefined) return undefined;
+    // A script's memory is all resident; it has no cache, swap or paging, and uses the CPU time it says it did.
+    return { memoryBytes: proc.memoryBytes, rssBytes: proc.memoryBytes, cacheBytes: 0, swapBytes: 0, pagesIn: 0, pagesOut: 0, cpuSeconds: proc.cpuSeconds };
   }
 
   async listByLabel(match: Partial<BerthLabels>): Promise<ContainerSummary[]> {
