@@ -157,6 +157,8 @@ export class DynoExecutor {
   /** Daemon shutdown: the container keeps running for the next daemon to adopt. */
   detach(): void {
     void this.#send({ kind: 'detach' });
+    // Whoever waits for it to come up (a preboot) hears no more from this daemon.
+    this.#wakeUpWaiters(false);
   }
 
   #send(event: DynoEvent): Promise<void> {

@@ -233,5 +233,6 @@ export class DynoManager implements RoutingSource {
   /** Daemon shutdown: dynos keep running for the next daemon to adopt. */
   detachAll(): void {
     for (const dyno of this.#dynos.all()) dyno.detach();
+    this.#formation.detach();
   }
 }
