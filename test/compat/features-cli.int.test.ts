@@ -172,7 +172,8 @@ describe('heroku CLI: apps:diff', () => {
     expect(rows).toContainEqual([app.name, 'property', other.name]);
     expect(rows).toContainEqual([`${checksum.slice(0, 56)}...`, 'slug (checksum)']);
     expect(rows).toContainEqual(['config (ONLY_HERE)', 'yes']);
-    expect(rows).toContainEqual(['buildpack (0)', 'heroku/python']);
+    // The registry name is stored as its URL, as Heroku stores it (shown truncated).
+    expect(rows).toContainEqual(['buildpack (0)', expect.stringMatching(/^https:\/\/buildpack-registry\.s3\.amazonaws\.com\/buildpacks\/h/)]);
     expect(rows).toContainEqual(['disabled', 'feature (nodejs-language-metrics)', 'enabled']);
     // An app compared with itself differs in nothing.
     const same = await heroku(['apps:diff', app.name, app.name]);
