@@ -1,7 +1,6 @@
 export { DynoManager, type DynoManagerDeps } from './manager.js';
 export { type FormationUpdate } from './formation.js';
 export { type OneOffRequest } from './one-offs.js';
-export { type InsideRequest } from './inside.js';
 export { dynoSizes, type DynoSize } from './sizes.js';
 export { Rendezvous } from './rendezvous.js';
 export type { DynoMetadataSource } from './metadata.js';
