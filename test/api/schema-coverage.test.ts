@@ -41,6 +41,9 @@ const OUT_OF_SCOPE = [
   /^telemetry-drain$/,
 ];
 
+/** Links routed when this test was written (issue #17's closing count): the number may only grow. */
+const ROUTED_AT_LEAST = 126;
+
 interface Link {
   readonly resource: string;
   readonly method: string;
@@ -81,9 +84,6 @@ describe('Platform API schema coverage', () => {
         `Not routed:\n${missing.map((link) => `  ${link.method} ${routePattern(link.href)} (${link.resource})`).join('\n')}`,
     );
     expect(inScope.length).toBeGreaterThan(150);
-    // The count when this test was written: it may only grow.
     expect(routed.length).toBeGreaterThanOrEqual(ROUTED_AT_LEAST);
   });
 });
-
-const ROUTED_AT_LEAST = 126;
