@@ -117,6 +117,8 @@ export const CATALOGUE = {
   // [U] Heroku's wording is unconfirmed; what is sure is that the release type runs only as the release phase.
   formation_release_not_scalable: invalid('Cannot scale the release process type: it runs once per new release, as its release phase.'),
   app_not_released: invalid('This app has no release to run yet: deploy it first.'),
+  // [U] Heroku's wording is unconfirmed: `run:inside` needs a dyno whose process is running.
+  dyno_not_running: invalid('{dyno} is not up: run:inside attaches only to a running dyno.'),
   // ---- domains ----------------------------------------------------------------------------------------------------
   domain_hostname_missing: invalid('Hostname must be provided.'),
   domain_wildcard_unsupported: invalid('Wildcard domains are not supported by Berth.'),

@@ -10,7 +10,7 @@ import { registryBlobUrl } from './buildpacks/index.js';
 import { DynoManager, Rendezvous } from './dynos/index.js';
 import type { Account } from './contracts/records.js';
 import { APP_DOMAIN_SUFFIX, DomainsService } from './domains/index.js';
-import { FeaturesService, PREBOOT, RUNTIME_DYNO_METADATA } from './features/index.js';
+import { FeaturesService, LOG_RUNTIME_METRICS, PREBOOT, RUNTIME_DYNO_METADATA } from './features/index.js';
 import { EventBus } from './events.js';
 import { GitService, INTERNAL_PUSH_PATH } from './git/index.js';
 import { drainTrust, LogDrains, Logplex, LogSessions } from './logs/index.js';
@@ -97,6 +97,7 @@ export function createServices(deps: ServiceDeps): Services {
   const dynos = new DynoManager({
     extraHosts: (appId) => domains.customHostnames(appId),
     preboot: { enabled: (appId) => features.enabled(appId, PREBOOT), overlapSeconds: settings.prebootOverlapSeconds },
+    runtimeMetrics: (appId) => features.enabled(appId, LOG_RUNTIME_METRICS),
     metadata: {
       enabled: (appId) => features.enabled(appId, RUNTIME_DYNO_METADATA),
       defaultDomain: (appName) => `${appName}${APP_DOMAIN_SUFFIX}`,

@@ -73,6 +73,7 @@ const PINNED: Readonly<Record<ErrorCode, Row>> = {
   dyno_size_invalid: ['invalid_params', 422, 'No such size as {size}. Use {sizes}.'],
   formation_release_not_scalable: ['invalid_params', 422, 'Cannot scale the release process type: it runs once per new release, as its release phase.'],
   app_not_released: ['invalid_params', 422, 'This app has no release to run yet: deploy it first.'],
+  dyno_not_running: ['invalid_params', 422, '{dyno} is not up: run:inside attaches only to a running dyno.'],
   domain_hostname_missing: ['invalid_params', 422, 'Hostname must be provided.'],
   domain_wildcard_unsupported: ['invalid_params', 422, 'Wildcard domains are not supported by Berth.'],
   domain_hostname_invalid: ['invalid_params', 422, '{hostname} is not a valid hostname.'],

@@ -24,10 +24,11 @@ import {
   type Workload,
 } from './lifecycle.js';
 import type { PortPool } from './ports.js';
+import { LoadAverage, runtimeMetricsLines } from './runtime-metrics.js';
 import { dynoSize } from './sizes.js';
 
 /** What of the engine a formation dyno uses. */
-type DynoEngine = Pick<Runtime, 'start' | 'follow' | 'wait' | 'state' | 'signal' | 'exec' | 'remove' | 'memoryBytes'>;
+type DynoEngine = Pick<Runtime, 'start' | 'follow' | 'wait' | 'state' | 'signal' | 'exec' | 'remove' | 'memoryBytes' | 'usage'>;
 
 export interface ExecutorDeps {
   readonly runtime: DynoEngine;
@@ -42,6 +43,8 @@ export interface ExecutorDeps {
   readonly extraEnv?: (dyno: DynoRecord, workload: Workload) => Readonly<Record<string, string>>;
   /** A dyno was made (`previous` null), changed state, or was forgotten (`gone`): app webhooks' `dyno` events. */
   readonly stateChanged?: (dyno: DynoRecord, previous: DynoRecord['state'] | null, gone?: boolean) => void;
+  /** Whether the app has `log-runtime-metrics` on: each memory sample then writes Heroku's metrics lines. */
+  readonly runtimeMetrics?: (appId: string) => boolean;
   /** Whether something accepts connections on 127.0.0.1:port (default: a TCP connect). */
   readonly probe?: (port: number) => Promise<boolean>;
   /** An engine call failed where the dyno carries on regardless (the daemon's log hears of it). */
@@ -60,6 +63,8 @@ export class DynoExecutor {
   /** Removals under way: a port is given back only once its container is gone. */
   readonly #removals = new Set<Promise<void>>();
   #waiters: (() => void)[] = [];
+  /** The running container's load averages (`log-runtime-metrics`), begun afresh with each new container. */
+  #load: { containerId: string; average: LoadAverage } | undefined;
   #upWaiters: ((up: boolean) => void)[] = [];
 
   constructor(deps: ExecutorDeps, appId: string, name: string, workload: Workload, record?: DynoRecord) {
@@ -152,6 +157,8 @@ export class DynoExecutor {
   /** Daemon shutdown: the container keeps running for the next daemon to adopt. */
   detach(): void {
     void this.#send({ kind: 'detach' });
+    // Whoever waits for it to come up (a preboot) hears no more from this daemon.
+    this.#wakeUpWaiters(false);
   }
 
   #send(event: DynoEvent): Promise<void> {
@@ -180,6 +187,19 @@ export class DynoExecutor {
   }
 
   /** Runs `work`; its answer (or its failure) comes back as an event. */
+  /** A `log-runtime-metrics` sample: the engine's usage, written as Heroku's lines; answers the memory R14 checks. */
+  async #sampleMetrics(containerId: string): Promise<number | undefined> {
+    const usage = await this.#deps.runtime.usage(containerId);
+    if (usage === undefined) return undefined;
+    if (this.#load?.containerId !== containerId) this.#load = { containerId, average: new LoadAverage() };
+    const load = this.#load.average.sample(usage.cpuSeconds, Date.now());
+    const quotaMb = dynoSize(this.#dyno.workload.size).memoryMb;
+    for (const line of runtimeMetricsLines(this.appId, this.name, this.#record.id, usage, load, quotaMb)) {
+      this.#deps.logplex.write(this.appId, 'heroku', this.name, line);
+    }
+    return usage.memoryBytes;
+  }
+
   #answer<T>(work: () => Promise<T>, onDone: (value: T) => DynoEvent, onFailure: (error: unknown) => DynoEvent): void {
     let running: Promise<T>;
     try {
@@ -237,8 +257,9 @@ export class DynoExecutor {
       }
       case 'sampleMemory': {
         const { containerId } = effect;
+        const metrics = this.#deps.runtimeMetrics?.(this.appId) === true;
         return this.#answer(
-          () => runtime.memoryBytes(containerId),
+          () => (metrics ? this.#sampleMetrics(containerId) : runtime.memoryBytes(containerId)),
           (bytes) => ({ kind: 'memory', containerId, bytes }),
           () => ({ kind: 'memory', containerId, bytes: undefined }),
         );

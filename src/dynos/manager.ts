@@ -14,6 +14,7 @@ import { DynoSet } from './dyno-set.js';
 import type { ExecutorDeps } from './executor.js';
 import { Formation, type FormationUpdate, type PrebootSource } from './formation.js';
 import type { LifecycleTimings } from './lifecycle.js';
+import { attachInside, type InsideRequest } from './inside.js';
 import { dynoMetadataEnv, type DynoMetadataSource } from './metadata.js';
 import { OneOffDynos, type OneOffRequest } from './one-offs.js';
 import { PortPool } from './ports.js';
@@ -40,6 +41,8 @@ export interface DynoManagerDeps {
   readonly preboot?: PrebootSource;
   /** Which apps have `runtime-dyno-metadata` on (features/, through the composition root). */
   readonly metadata?: DynoMetadataSource;
+  /** Which apps have `log-runtime-metrics` on (features/, through the composition root). */
+  readonly runtimeMetrics?: (appId: string) => boolean;
   /** Engine failures a dyno carried on through (for the daemon's log). */
   readonly report?: (error: unknown, what: string) => void;
 }
@@ -79,6 +82,7 @@ export class DynoManager implements RoutingSource {
       changed: (appId) => this.#routing.dynoChanged(appId),
       ...(deps.metadata ? { extraEnv: dynoMetadataEnv(deps.store, deps.metadata) } : {}),
       stateChanged: dynoChanged,
+      ...(deps.runtimeMetrics ? { runtimeMetrics: deps.runtimeMetrics } : {}),
       ...(deps.report ? { report: deps.report } : {}),
     };
     this.#formation = new Formation({
@@ -182,6 +186,15 @@ export class DynoManager implements RoutingSource {
     return this.#oneOffs.run(app, request);
   }
 
+  /**
+   * `POST /apps/{app}/dynos/{dyno}` (`heroku run:inside`): a command in the running dyno, attached through the
+   * rendezvous; answers the dyno with the secret of its `attach_url`.
+   */
+  runInside(app: AppRecord, name: string, request: InsideRequest): DynoRecord {
+    const { runtime, store, logplex, rendezvous, account } = this.#deps;
+    return attachInside({ runtime, store, logplex, account, ...(rendezvous ? { rendezvous } : {}) }, app, this.dyno(app, name), request);
+  }
+
   /** A one-off run to completion (an app setup's postdeploy script); resolves with its exit status. */
   runScript(app: AppRecord, command: string, sink: (text: string) => void, size?: string): Promise<number> {
     return this.#oneOffs.runScript(app, command, sink, size);
@@ -220,5 +233,6 @@ export class DynoManager implements RoutingSource {
   /** Daemon shutdown: dynos keep running for the next daemon to adopt. */
   detachAll(): void {
     for (const dyno of this.#dynos.all()) dyno.detach();
+    this.#formation.detach();
   }
 }

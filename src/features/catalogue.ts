@@ -30,3 +30,4 @@ export const ACCOUNT_FEATURES: readonly FeatureDefinition[] = [
 /** The features that change what Berth does: dynos/ reads them (the others are listed only). */
 export const RUNTIME_DYNO_METADATA = 'runtime-dyno-metadata';
 export const PREBOOT = 'preboot';
+export const LOG_RUNTIME_METRICS = 'log-runtime-metrics';

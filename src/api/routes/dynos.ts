@@ -1,4 +1,4 @@
-// Formation and dynos: `heroku ps`, `ps:scale`, `ps:restart`, `ps:stop`, `run:detached`.
+// Formation and dynos: `heroku ps`, `ps:scale`, `ps:restart`, `ps:stop`, `run:detached`, `run:inside`.
 import type { FastifyPluginAsync } from 'fastify';
 import type { FormationUpdate } from '../../dynos/index.js';
 import type { ApiServices } from '../context.js';
@@ -62,6 +62,16 @@ export const dynosRoutes: FastifyPluginAsync<ApiServices> = async (api, services
       env: env ?? {},
       ...(size !== undefined ? { size } : {}),
     });
+    void reply.code(201);
+    return dynoShape(dyno, app, attachUrl(dyno.attachSecret));
+  });
+
+  // `heroku run:inside`: a command in a running dyno, attached through the rendezvous (the CLI sends the Accept
+  // variant `3.run-inside` and the same body as `heroku run`).
+  api.post<{ Params: DynoParams; Body: DynoCreateBody }>('/apps/:app/dynos/:dyno', { schema: schemas.dynoCreate }, async (request, reply) => {
+    const app = services.apps.get(request.params.app);
+    const { command, force_no_tty: forceNoTty, env } = request.body;
+    const dyno = dynos.runInside(app, request.params.dyno, { command, forceNoTty: forceNoTty === true, env: env ?? {} });
     void reply.code(201);
     return dynoShape(dyno, app, attachUrl(dyno.attachSecret));
   });
