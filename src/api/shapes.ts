@@ -6,7 +6,7 @@ import type { Domain } from '../domains/index.js';
 import type { DynoSize } from '../dynos/index.js';
 import type { LogSession } from '../logs/index.js';
 import type { LogDrainRecord } from '../logs/index.js';
-import type { Coupling, Pipeline, Promotion, PromotionTarget, ReviewApp, TestRun } from '../pipelines/index.js';
+import type { Coupling, Pipeline, Promotion, PromotionTarget, ReviewApp, ReviewAppConfig, TestRun } from '../pipelines/index.js';
 import type { Setup } from '../setups/index.js';
 
 export interface ShapeContext {
@@ -392,6 +392,20 @@ export function testNodeShape(run: TestRun, urls: { setup: string; output: strin
     status: run.status,
     test_run: { id: run.id },
     updated_at: run.updatedAt,
+  };
+}
+
+/** S:review-app-config. `repo.id` is GitHub's repository id, which a Berth pipeline has none of. */
+export function reviewAppConfigShape(config: ReviewAppConfig) {
+  return {
+    automatic_review_apps: config.automaticReviewApps,
+    base_name: config.baseName,
+    deploy_target: config.deployTarget,
+    destroy_stale_apps: config.destroyStaleApps,
+    pipeline_id: config.pipelineId,
+    repo: { id: null },
+    stale_days: config.staleDays,
+    wait_for_ci: config.waitForCi,
   };
 }
 

@@ -15,5 +15,7 @@ export const TEST_RUN_MESSAGES = {
 /** A review app's `message` (Berth's wording). */
 export const REVIEW_APP_MESSAGES = {
   deleted: 'The review app was deleted.',
+  notMade: 'The review app could not be made.',
+  buildFailed: 'The last build of this review app failed.',
   interrupted: 'The Berth daemon stopped while this review app was being made or deleted; delete it and make it again.',
 } as const;
