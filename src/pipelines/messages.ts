@@ -8,7 +8,7 @@ export const PROMOTION_ERRORS = {
 export const TEST_RUN_MESSAGES = {
   setupFailed: 'The test app could not be set up.',
   testSetupFailed: (code: number) => `scripts.test-setup exited with status ${code}.`,
-  noTestScript: 'app.json has no scripts.test (in environments.test or at the top level); Berth does not run buildpacks\' bin/test.',
+  noTestScript: 'app.json has no scripts.test (in environments.test or at the top level), and no buildpack of the build has a bin/test.',
   interrupted: 'The Berth daemon stopped while this test run ran.',
 } as const;
 
