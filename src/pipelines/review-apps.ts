@@ -161,6 +161,16 @@ export class ReviewAppsService {
     return Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined)) as ReviewAppConfigChanges;
   }
 
+  /**
+   * `GET /pipelines/{id}/repo` (the repositories API `reviewapps:enable`/`disable` ask once the account feature
+   * `dashboard-repositories-api` is on, instead of kolkrabbi): the repo named when review apps were enabled, else
+   * `local/<pipeline>`. Berth's pipelines deploy from their apps' own git remotes, so the name is only a label.
+   */
+  repoName(pipelineIdOrName: string): string {
+    const pipeline = this.#deps.pipelines.get(pipelineIdOrName);
+    return this.#deps.store.reviewAppConfigs.get(pipeline.id)?.repo ?? `local/${pipeline.name}`;
+  }
+
   // ---- review apps from git pushes -------------------------------------------------------------------------------
 
   /**

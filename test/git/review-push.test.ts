@@ -180,6 +180,15 @@ describe('review-app-config', () => {
     expect((await p.request('PATCH', '/pipelines/shop/review-app-config', { stale_days: 3 })).status).toBe(404);
     expect((await p.request('GET', '/pipelines/nope/review-app-config')).status).toBe(404);
   });
+
+  it('GET /pipelines/{id}/repo names the repo given on enabling, else local/<pipeline> (reviewapps:enable reads it)', async () => {
+    expect((await p.request('GET', '/pipelines/shop/repo')).body).toEqual({ full_name: 'local/shop' });
+    await enable();
+    expect((await p.request('GET', '/pipelines/shop/repo')).body).toEqual({ full_name: 'local/shop' });
+    await p.request('POST', '/pipelines/shop/review-app-config', { repo: 'acme/shop' });
+    expect((await p.request('GET', '/pipelines/shop/repo')).body).toEqual({ full_name: 'acme/shop' });
+    expect((await p.request('GET', '/pipelines/nope/repo')).status).toBe(404);
+  });
 });
 
 describe('after a restart', () => {

@@ -55,6 +55,11 @@ export const reviewAppsRoutes: FastifyPluginAsync<ApiServices> = async (api, ser
     reviewAppConfigShape(reviewApps.disable(request.params.pipeline)),
   );
 
+  // What reviewapps:enable/disable read for `repo` when the account has dashboard-repositories-api on.
+  api.get<{ Params: PipelineParams }>('/pipelines/:pipeline/repo', { schema: schemas.params }, async (request) => ({
+    full_name: reviewApps.repoName(request.params.pipeline),
+  }));
+
   api.get<{ Params: PipelineParams }>('/pipelines/:pipeline/review-apps', { schema: schemas.params }, async (request, reply) =>
     sendPage(request, reply, reviewApps.list(request.params.pipeline), ['id', 'created_at'], (r, f) => (f === 'created_at' ? r.createdAt : r.id), shape),
   );
