@@ -59,7 +59,7 @@ export interface GitReviewApps {
   /** A push built on an existing review app, successfully or not. */
   deployed(appId: string, succeeded: boolean): void;
   /** Deletes the branch's review app (pr-predestroy, then the app and its add-ons); resolves once it is gone. */
-  destroyBranch(pipelineId: string, branch: string): Promise<unknown>;
+  destroyBranch(pipelineId: string, branch: string): Promise<{ readonly predestroyOutput: string | undefined } | undefined>;
   /** Where the app serves. */
   webUrl(app: AppRecord): string;
 }
@@ -232,8 +232,10 @@ export class GitService {
   async #destroyReviewApp(reviewApps: GitReviewApps, pipeline: GitPipeline, branch: string): Promise<string[]> {
     const app = reviewApps.appForBranch(pipeline.id, branch);
     if (!app) return [pushLines.reviewNone(branch)];
-    await reviewApps.destroyBranch(pipeline.id, branch);
-    return [pushLines.reviewDestroyed(app.name, branch)];
+    const output = (await reviewApps.destroyBranch(pipeline.id, branch))?.predestroyOutput;
+    const printed = output === undefined || output === '' ? [] : output.replace(/\n$/, '').split('\n');
+    const predestroy = output === undefined ? [] : [pushLines.reviewPredestroy(app.name), ...printed];
+    return [...predestroy, pushLines.reviewDestroyed(app.name, branch)];
   }
 
   /** The hook's second call: the tarball of the new commit. Builds it and writes the push's output. */

@@ -45,6 +45,8 @@ export interface ReviewAppFromPush {
   readonly finished: Promise<string | null>;
 }
 
+/** The most of pr-predestroy's output a deleting push shows. */
+const PREDESTROY_OUTPUT_MAX = 64 * 1024;
 /** The stages whose apps are a review app's parent: a branch pushed to their remote makes a review app. */
 const PARENT_STAGES: readonly string[] = ['development', 'staging', 'production'];
 /** S:review-app-config `base_name` must make valid app names with a dash and a slug after it. */
@@ -63,8 +65,11 @@ export function reviewAppName(pipeline: string, branch: string): string | undefi
 export class ReviewAppsService {
   readonly #deps: ReviewAppsDeps;
   readonly #running = new Set<Promise<void>>();
-  /** Deletions under way, by review app id (a push deleting a branch waits for its review app to go). */
-  readonly #deleting = new Map<string, Promise<void>>();
+  /**
+   * Deletions under way, by review app id, each resolving with what pr-predestroy printed (undefined when it did not
+   * run): a push deleting a branch waits for its review app to go and shows that output.
+   */
+  readonly #deleting = new Map<string, Promise<string | undefined>>();
 
   constructor(deps: ReviewAppsDeps) {
     this.#deps = deps;
@@ -213,13 +218,13 @@ export class ReviewAppsService {
     this.#deps.store.reviewApps.update(review.id, { status: succeeded ? 'created' : 'errored', message: succeeded ? null : REVIEW_APP_MESSAGES.buildFailed }, apiTimestamp());
   }
 
-  /** `git push <remote> :<branch>`: deletes the branch's review app and waits until it is gone. */
-  async destroyBranch(pipelineId: string, branch: string): Promise<ReviewAppRecord | undefined> {
+  /** `git push <remote> :<branch>`: deletes the branch's review app, waits until it is gone, says what pr-predestroy printed. */
+  async destroyBranch(pipelineId: string, branch: string): Promise<{ review: ReviewAppRecord; predestroyOutput: string | undefined } | undefined> {
     const review = this.#deps.store.reviewApps.latestForBranch(pipelineId, branch);
     if (!review) return undefined;
     this.delete(review.id);
-    await this.#deleting.get(review.id);
-    return this.get(review.id);
+    const predestroyOutput = await this.#deleting.get(review.id)?.catch(() => undefined);
+    return { review: this.get(review.id), predestroyOutput };
   }
 
   get(id: string): ReviewAppRecord {
@@ -244,21 +249,25 @@ export class ReviewAppsService {
     if (review.status === 'deleting' || review.status === 'deleted') return review;
     const { store, apps, dynos, setups } = this.#deps;
     const deleting = store.reviewApps.update(review.id, { status: 'deleting' }, apiTimestamp());
-    const work = this.#track(
-      (async () => {
-        const app = review.appId === null ? undefined : apps.list().find((a) => a.id === review.appId);
-        if (review.setupId !== null) await setups.finished(review.setupId);
-        const predestroy = review.setupId === null ? undefined : setups.scripts(review.setupId)['pr-predestroy'];
-        if (app && predestroy) {
-          // A release is needed to run it; an app whose build failed has none, and goes without.
-          await dynos.runScript(app, predestroy.command, () => undefined, predestroy.size).catch((error: unknown) => this.#deps.report(error, 'pr-predestroy failed'));
-        }
-        if (app) apps.destroy(app.id);
-        store.reviewApps.update(review.id, { status: 'deleted', message: REVIEW_APP_MESSAGES.deleted }, apiTimestamp());
-      })(),
-    );
+    const work = (async (): Promise<string | undefined> => {
+      const app = review.appId === null ? undefined : apps.list().find((a) => a.id === review.appId);
+      if (review.setupId !== null) await setups.finished(review.setupId);
+      const predestroy = review.setupId === null ? undefined : setups.scripts(review.setupId)['pr-predestroy'];
+      let output: string | undefined;
+      if (app && predestroy) {
+        // A release is needed to run it; an app whose build failed has none, and goes without.
+        output = '';
+        await dynos
+          .runScript(app, predestroy.command, (text) => (output = `${output ?? ''}${text}`.slice(0, PREDESTROY_OUTPUT_MAX)), predestroy.size)
+          .catch((error: unknown) => this.#deps.report(error, 'pr-predestroy failed'));
+      }
+      if (app) apps.destroy(app.id);
+      store.reviewApps.update(review.id, { status: 'deleted', message: REVIEW_APP_MESSAGES.deleted }, apiTimestamp());
+      return output;
+    })();
+    void this.#track(work.then(() => undefined));
     this.#deleting.set(review.id, work);
-    void work.finally(() => this.#deleting.delete(review.id));
+    void work.catch(() => undefined).finally(() => this.#deleting.delete(review.id));
     return deleting;
   }
 

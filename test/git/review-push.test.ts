@@ -30,6 +30,7 @@ beforeEach(async () => {
   scriptBuildpacks(p.engine, { nodejs: { detect: 'Node.js' } });
   p.engine.script((spec) => spec.labels.role === 'run', (proc) => {
     ran.push(`${proc.spec.cmd.at(-1)} ${proc.env['HEROKU_APP_NAME']} ${proc.env['MODE']}`);
+    if (proc.spec.cmd.at(-1) === 'cleanup') proc.print(`dropped ${proc.env['HEROKU_APP_NAME']}`);
     return 0;
   });
   await p.request('POST', '/pipelines', { name: 'shop' });
@@ -93,7 +94,10 @@ describe('a push of another branch to a pipeline app with review apps enabled', 
     expect(ran).toEqual(['seed shop-feature-login review']);
 
     const gone = await push(staging, 'refs/heads/feature/Login', { delete: true });
-    expect(gone).toEqual({ lines: ['-----> Review app shop-feature-login of feature/Login destroyed'], accepted: true });
+    expect(gone).toEqual({
+      lines: ['-----> Running scripts.pr-predestroy of shop-feature-login', 'dropped shop-feature-login', '-----> Review app shop-feature-login of feature/Login destroyed'],
+      accepted: true,
+    });
     expect(ran).toEqual(['seed shop-feature-login review', 'cleanup shop-feature-login review']);
     expect(p.services.apps.list().map((a) => a.name)).not.toContain('shop-feature-login');
     expect((await p.request('GET', '/pipelines/shop/review-apps')).body).toEqual([]);
