@@ -1,7 +1,7 @@
 // Review apps from branches with the real git on the real engine: a pipeline app with review apps enabled; `git push
 // <its remote> feature-x` makes shop-feature-x from app.json's environments.review (postdeploy once), which serves
-// through the router; `git push <remote> :feature-x` runs pr-predestroy and destroys the app. One build, python-stdlib
-// (no package index).
+// through the router; after a daemon restart, `git push <remote> :feature-x` runs pr-predestroy (its scripts are in
+// the store) and destroys the app. One build, python-stdlib (no package index).
 import { request } from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -81,9 +81,18 @@ describe('review apps from git branches', () => {
     await waitForDynos(daemon, 'shop-feature-x', ['web.1'], 'up');
     expect(await viaRouter('shop-feature-x')).toMatchObject({ status: 200, body: expect.stringContaining('greeting=from-review') });
 
+    // The review app and its scripts outlive the daemon.
+    await daemon.restart();
+    expect((await api<{ status: string }>(daemon, '/apps/shop-feature-x/review-app')).body.status).toBe('created');
     const deleted = await runGit([...trustArgs(daemon), 'push', remote, ':feature-x'], env, repo);
     expect(deleted.code, deleted.stderr).toBe(0);
-    expect(remoteLines(deleted)).toContain('-----> Review app shop-feature-x of feature-x destroyed');
+    expect(
+      inOrder(remoteLines(deleted), [
+        '-----> Running scripts.pr-predestroy of shop-feature-x',
+        'dropping the review database',
+        '-----> Review app shop-feature-x of feature-x destroyed',
+      ]),
+    ).toBeUndefined();
     expect(deleted.lines).toContain(' - [deleted]         feature-x');
     expect((await api(daemon, '/apps/shop-feature-x')).status).toBe(404);
     expect((await api<unknown[]>(daemon, '/pipelines/shop/review-apps')).body).toEqual([]);
