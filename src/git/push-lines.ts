@@ -31,6 +31,7 @@ export const pushLines = {
     ` !     Push rejected: the branch ${branch} cannot name a review app (it needs a letter or a digit).`,
     ' !     Rename the branch and push again.',
   ],
+  reviewPostdeploy: (name: string): string => `-----> Running scripts.postdeploy of ${name}`,
   reviewPredestroy: (name: string): string => `-----> Running scripts.pr-predestroy of ${name}`,
   reviewDestroyed: (name: string, branch: string): string => `-----> Review app ${name} of ${branch} destroyed`,
   reviewNone: (branch: string): string => `-----> ${branch} has no review app: nothing to destroy`,

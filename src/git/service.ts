@@ -73,8 +73,8 @@ export interface GitReviewCreation {
   readonly app: AppRecord;
   /** The setup's build id once it has started (null: it ended before building). */
   readonly build: Promise<string | null>;
-  /** Null once the review app is whole (postdeploy and formation included), else why not. */
-  readonly finished: Promise<string | null>;
+  /** How its setup ended: `failure` null once the review app is whole (postdeploy and formation included); postdeploy's output. */
+  readonly finished: Promise<{ readonly failure: string | null; readonly postdeploy: string | null }>;
 }
 
 export interface GitDeps {
@@ -318,7 +318,11 @@ export class GitService {
         }
       }
     }
-    const failure = await made.finished;
+    const { failure, postdeploy } = await made.finished;
+    if (postdeploy !== null) {
+      out.write(`${pushLines.reviewPostdeploy(made.app.name)}\n`);
+      if (postdeploy !== '') out.write(postdeploy.endsWith('\n') ? postdeploy : `${postdeploy}\n`);
+    }
     if (failure !== null) {
       this.#reject(session, out, pushLines.reviewNotMade(failure));
       return;

@@ -41,8 +41,8 @@ export interface ReviewAppFromPush {
   readonly app: AppRecord;
   /** The setup's build id once it has started; null when the setup ended before building. */
   readonly build: Promise<string | null>;
-  /** Null when the review app was made whole; else why not. */
-  readonly finished: Promise<string | null>;
+  /** How the setup ended: why it failed (null when the review app was made whole), and what postdeploy printed. */
+  readonly finished: Promise<{ readonly failure: string | null; readonly postdeploy: string | null }>;
 }
 
 /** The most of pr-predestroy's output a deleting push shows. */
@@ -207,7 +207,10 @@ export class ReviewAppsService {
       review,
       app,
       build: setups.buildStarted(setupId),
-      finished: setups.finished(setupId).then((done) => (done.status === 'succeeded' ? null : done.failureMessage ?? REVIEW_APP_MESSAGES.notMade)),
+      finished: setups.finished(setupId).then((done) => ({
+        failure: done.status === 'succeeded' ? null : done.failureMessage ?? REVIEW_APP_MESSAGES.notMade,
+        postdeploy: done.postdeployOutput,
+      })),
     };
   }
 

@@ -31,6 +31,7 @@ beforeEach(async () => {
   p.engine.script((spec) => spec.labels.role === 'run', (proc) => {
     ran.push(`${proc.spec.cmd.at(-1)} ${proc.env['HEROKU_APP_NAME']} ${proc.env['MODE']}`);
     if (proc.spec.cmd.at(-1) === 'cleanup') proc.print(`dropped ${proc.env['HEROKU_APP_NAME']}`);
+    if (proc.spec.cmd.at(-1) === 'seed') proc.print('seeded');
     return 0;
   });
   await p.request('POST', '/pipelines', { name: 'shop' });
@@ -75,7 +76,11 @@ describe('a push of another branch to a pipeline app with review apps enabled', 
     expect(first.accepted).toBe(true);
     expect(first.lines.slice(0, 4)).toEqual(['Compressing source files... done.', 'Building source:', '', '-----> Creating review app shop-feature-login of pipeline shop from feature/Login']);
     expect(first.lines).toContain('       http://shop-feature-login.localhost:5000/ deployed to Berth');
-    expect(first.lines.at(-1)).toBe('-----> Review app shop-feature-login is up: http://shop-feature-login.localhost:5000/');
+    expect(first.lines.slice(-3)).toEqual([
+      '-----> Running scripts.postdeploy of shop-feature-login',
+      'seeded',
+      '-----> Review app shop-feature-login is up: http://shop-feature-login.localhost:5000/',
+    ]);
     const review = p.app('shop-feature-login');
     expect(p.services.apps.configVars(review.name)).toMatchObject({ MODE: 'review', HEROKU_APP_NAME: 'shop-feature-login', HEROKU_BRANCH: 'feature/Login' });
     expect((await p.request('GET', `/apps/${review.name}/pipeline-couplings`)).body).toMatchObject({ stage: 'review', pipeline: { name: 'shop' } });

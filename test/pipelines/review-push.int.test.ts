@@ -70,6 +70,8 @@ describe('review apps from git branches', () => {
         '-----> Building on the Heroku-24 stack',
         `       ${url} deployed to Berth`,
         'Verifying deploy... done.',
+        '-----> Running scripts.postdeploy of shop-feature-x',
+        'seeded the review database',
         `-----> Review app shop-feature-x is up: ${url}`,
       ]),
     ).toBeUndefined();
