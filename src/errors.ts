@@ -78,6 +78,7 @@ export const CATALOGUE = {
   pipeline_promotion_not_found: notFound('pipeline-promotion', 'pipeline promotion'),
   test_run_not_found: notFound('test-run', 'test run'),
   review_app_not_found: notFound('review-app', 'review app'),
+  review_app_config_not_found: { id: 'not_found', status: 404, message: 'Review apps are not enabled for this pipeline.', resource: 'review-app-config' },
   // ---- apps -------------------------------------------------------------------------------------------------------
   app_name_taken: invalid('Name is already taken'),
   app_name_too_short: invalid('Name is too short (minimum is 3 characters)'),
@@ -142,6 +143,8 @@ export const CATALOGUE = {
   pipeline_app_not_coupled: invalid('{app} is not in the {pipeline} pipeline.'),
   review_app_branch_invalid: invalid('{branch} cannot name a review app: a branch needs letters or digits.'),
   review_app_exists: invalid('The {pipeline} pipeline already has a review app for {branch}.'),
+  review_app_base_name_invalid: invalid('base_name {name} must start with a letter, be 2 to 28 characters long and can only contain lowercase letters, digits, and dashes.'),
+  review_app_stale_days_invalid: invalid('stale_days must be a whole number of days from 1 to 30.'),
   promotion_targets_missing: invalid('A promotion needs at least one target app.'),
   promotion_to_source: invalid('Cannot promote {app} to itself.'),
   promotion_source_not_released: invalid('{app} has no release to promote: deploy it first.'),

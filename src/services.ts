@@ -169,17 +169,6 @@ export function createServices(deps: ServiceDeps): Services {
     { image: settings.addonImage, dataDir: settings.dataDir, ports: { min: settings.addonPortMin, max: settings.addonPortMax } },
   );
   events.on('app.destroyed', ({ appId }) => addons.removeApp(appId));
-  const git = new GitService(
-    { apps, sources, builds, releases, queues, sourceBlobUrl: urls.sourceBlob, logger: logger.child({ module: 'git' }) },
-    {
-      dataDir: settings.dataDir,
-      autoCreateApps: settings.autoCreateApps,
-      // The hook's token goes over TLS (the API's HTTPS listener), never in cleartext on the shared loopback.
-      internalUrl: `https://${gitHost(settings)}${INTERNAL_PUSH_PATH}`,
-      caFile: join(settings.dataDir, 'tls', 'ca.pem'),
-    },
-  );
-  events.on('app.destroyed', ({ appId }) => git.removeApp(appId));
   const shapeContext = () => ({
     account: account(),
     gitUrl: (app: string) => `https://${gitHost(settings)}/${app}.git`,
@@ -235,6 +224,35 @@ export function createServices(deps: ServiceDeps): Services {
     dynos,
     report: (error, what) => logger.warn({ err: error, module: 'review-apps' }, what),
   });
+  // A push of another branch to a pipeline app with review apps enabled makes or updates that branch's review app.
+  const git = new GitService(
+    {
+      apps,
+      sources,
+      builds,
+      releases,
+      queues,
+      sourceBlobUrl: urls.sourceBlob,
+      reviewApps: {
+        parentPipeline: (appId) => reviewApps.parentPipeline(appId),
+        nameFor: (pipeline, branch) => reviewApps.nameFor(pipeline, branch),
+        appForBranch: (pipelineId, branch) => reviewApps.appForBranch(pipelineId, branch),
+        createFromPush: (pipelineId, branch, url, version) => reviewApps.createFromPush(pipelineId, branch, url, version),
+        deployed: (appId, succeeded) => reviewApps.deployed(appId, succeeded),
+        destroyBranch: (pipelineId, branch) => reviewApps.destroyBranch(pipelineId, branch),
+        webUrl: (app) => webUrl(settings, app.name),
+      },
+      logger: logger.child({ module: 'git' }),
+    },
+    {
+      dataDir: settings.dataDir,
+      autoCreateApps: settings.autoCreateApps,
+      // The hook's token goes over TLS (the API's HTTPS listener), never in cleartext on the shared loopback.
+      internalUrl: `https://${gitHost(settings)}${INTERNAL_PUSH_PATH}`,
+      caFile: join(settings.dataDir, 'tls', 'ca.pem'),
+    },
+  );
+  events.on('app.destroyed', ({ appId }) => git.removeApp(appId));
   return {
     pipelines,
     testRuns,

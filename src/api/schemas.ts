@@ -304,6 +304,17 @@ export interface ReviewAppBody {
   readonly environment?: Readonly<Record<string, string>> | null;
 }
 
+/** `POST`/`PATCH /pipelines/{id}/review-app-config` (the CLI also sends `pipeline`, which the path already names). */
+export interface ReviewAppConfigBody {
+  readonly repo?: string | null;
+  readonly automatic_review_apps?: boolean | null;
+  readonly destroy_stale_apps?: boolean | null;
+  readonly stale_days?: number | null;
+  readonly wait_for_ci?: boolean | null;
+  readonly base_name?: string | null;
+  readonly deploy_target?: { readonly id: string; readonly type: string } | null;
+}
+
 export interface ReviewAppParams {
   readonly review: string;
 }
@@ -444,6 +455,22 @@ export const schemas = {
       pipeline: nonBlank,
       source_blob: body(['url'], { url: nonBlank, version: stringOrNull }),
       environment: { type: ['object', 'null'], additionalProperties: string },
+    }),
+  }),
+  reviewAppConfig: route({
+    params: pathParams,
+    body: optionalBody({
+      repo: stringOrNull,
+      automatic_review_apps: booleanOrNull,
+      destroy_stale_apps: booleanOrNull,
+      stale_days: { type: ['integer', 'null'] },
+      wait_for_ci: booleanOrNull,
+      base_name: stringOrNull,
+      deploy_target: {
+        type: ['object', 'null'],
+        required: ['id', 'type'],
+        properties: { id: { type: 'string', pattern: '^[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}$|^[a-z]{2}$' }, type: { enum: ['space', 'region'] } },
+      },
     }),
   }),
   testRunCreate: route({

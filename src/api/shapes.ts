@@ -6,7 +6,7 @@ import type { Domain } from '../domains/index.js';
 import type { DynoSize } from '../dynos/index.js';
 import type { LogSession } from '../logs/index.js';
 import type { LogDrainRecord } from '../logs/index.js';
-import type { Coupling, Pipeline, Promotion, PromotionTarget, ReviewApp, TestRun } from '../pipelines/index.js';
+import type { Coupling, Pipeline, Promotion, PromotionTarget, ReviewApp, ReviewAppConfig, TestCase, TestRun } from '../pipelines/index.js';
 import type { Setup } from '../setups/index.js';
 
 export interface ShapeContext {
@@ -392,6 +392,40 @@ export function testNodeShape(run: TestRun, urls: { setup: string; output: strin
     status: run.status,
     test_run: { id: run.id },
     updated_at: run.updatedAt,
+  };
+}
+
+/**
+ * S:test-case, one per TAP test line of the node's output. Berth keeps no test case records: each is read from the
+ * stored output, so its id is derived from the run's node and the test's position.
+ */
+export function testCaseShape(run: TestRun, testCase: TestCase, position: number) {
+  const hex = createHash('sha1').update(`${run.nodeId}/${position}`).digest('hex');
+  return {
+    created_at: run.updatedAt,
+    description: testCase.description,
+    diagnostic: testCase.diagnostic,
+    directive: testCase.directive,
+    id: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`,
+    number: testCase.number,
+    passed: testCase.passed,
+    test_node: { id: run.nodeId },
+    test_run: { id: run.id },
+    updated_at: run.updatedAt,
+  };
+}
+
+/** S:review-app-config. `repo.id` is GitHub's repository id, which a Berth pipeline has none of. */
+export function reviewAppConfigShape(config: ReviewAppConfig) {
+  return {
+    automatic_review_apps: config.automaticReviewApps,
+    base_name: config.baseName,
+    deploy_target: config.deployTarget,
+    destroy_stale_apps: config.destroyStaleApps,
+    pipeline_id: config.pipelineId,
+    repo: { id: null },
+    stale_days: config.staleDays,
+    wait_for_ci: config.waitForCi,
   };
 }
 

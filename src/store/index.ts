@@ -19,6 +19,7 @@ import { PipelinesRepository } from './pipelines-repository.js';
 import { SetupsRepository } from './setups-repository.js';
 import { TestRunsRepository } from './test-runs-repository.js';
 import { ReviewAppsRepository } from './review-apps-repository.js';
+import { ReviewAppConfigsRepository } from './review-app-configs-repository.js';
 import { AddonsRepository } from './addons-repository.js';
 
 export type { StoredLogLine } from './log-repository.js';
@@ -27,6 +28,7 @@ export type { DomainRecord } from './domains-repository.js';
 export type { SetupChanges, SetupRecord } from './setups-repository.js';
 export type { TestRunChanges, TestRunRecord } from './test-runs-repository.js';
 export type { ReviewAppRecord } from './review-apps-repository.js';
+export type { ReviewAppConfigChanges, ReviewAppConfigRecord } from './review-app-configs-repository.js';
 export type { CouplingRecord, PipelineRecord, PromotionRecord, PromotionTargetRecord } from './pipelines-repository.js';
 export type { AppChanges, NewApp } from './apps-repository.js';
 export type { NewRelease } from './releases-repository.js';
@@ -69,6 +71,7 @@ export class Store {
   readonly setups: SetupsRepository;
   readonly testRuns: TestRunsRepository;
   readonly reviewApps: ReviewAppsRepository;
+  readonly reviewAppConfigs: ReviewAppConfigsRepository;
   readonly addons: AddonsRepository;
 
   constructor(options: StoreOptions) {
@@ -91,6 +94,7 @@ export class Store {
     this.setups = new SetupsRepository(this.#db);
     this.testRuns = new TestRunsRepository(this.#db);
     this.reviewApps = new ReviewAppsRepository(this.#db);
+    this.reviewAppConfigs = new ReviewAppConfigsRepository(this.#db);
     this.addons = new AddonsRepository(this.#db);
   }
 
