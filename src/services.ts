@@ -93,6 +93,7 @@ export function createServices(deps: ServiceDeps): Services {
   // router serves) is an event.
   const rendezvous = new Rendezvous();
   const domains = new DomainsService(store, events);
+  events.on('app.destroyed', () => domains.forgetApp());
   const features = new FeaturesService(store, account().createdAt);
   const dynos = new DynoManager({
     extraHosts: (appId) => domains.customHostnames(appId),

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Account, AppRecord, BuildpackRef, BuildRecord, DynoRecord, FormationRecord, ReleaseRecord, SlugRecord } from '../contracts/records.js';
 import type { Collaborator } from '../apps/index.js';
-import type { Domain } from '../domains/index.js';
+import type { Domain, SniEndpoint } from '../domains/index.js';
 import type { DynoSize } from '../dynos/index.js';
 import type { LogSession } from '../logs/index.js';
 import type { LogDrainRecord } from '../logs/index.js';
@@ -56,7 +56,8 @@ export function accountShape(account: Account) {
 
 export function appShape(app: AppRecord, ctx: ShapeContext) {
   return {
-    acm: false,
+    // Every app's host names get certificates from the local CA, as ACM gives them on Heroku (`certs:auto`).
+    acm: true,
     archived_at: null,
     buildpack_provided_description: app.buildpackProvidedDescription,
     build_stack: stackRef(app.buildStack),
@@ -178,7 +179,8 @@ export function dynoShape(d: DynoRecord, app: AppRecord, attachUrl: string | nul
 
 export function domainShape(domain: Domain) {
   return {
-    acm_status: null,
+    // A custom domain without the user's own certificate is served one the local CA issued (Berth's ACM).
+    acm_status: domain.kind === 'custom' && domain.sniEndpoint === null ? 'ok' : null,
     acm_status_reason: null,
     app: { id: domain.appId, name: domain.appName },
     cname: domain.cname,
@@ -186,9 +188,34 @@ export function domainShape(domain: Domain) {
     hostname: domain.hostname,
     id: domain.id,
     kind: domain.kind,
-    sni_endpoint: null,
+    sni_endpoint: domain.sniEndpoint === null ? null : { id: domain.sniEndpoint.id, name: domain.sniEndpoint.name },
     status: domain.status,
     updated_at: domain.updatedAt,
+  };
+}
+
+export function sniEndpointShape(endpoint: SniEndpoint) {
+  const cert = endpoint.sslCert;
+  return {
+    app: { id: endpoint.appId, name: endpoint.appName },
+    certificate_chain: endpoint.certificateChain,
+    created_at: endpoint.createdAt,
+    display_name: null,
+    domains: endpoint.domains,
+    id: endpoint.id,
+    name: endpoint.name,
+    ssl_cert: {
+      acm: false,
+      'ca_signed?': cert.caSigned,
+      cert_domains: cert.certDomains,
+      expires_at: cert.expiresAt,
+      id: cert.id,
+      issuer: cert.issuer,
+      'self_signed?': cert.selfSigned,
+      starts_at: cert.startsAt,
+      subject: cert.subject,
+    },
+    updated_at: endpoint.updatedAt,
   };
 }
 

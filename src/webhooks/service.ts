@@ -30,6 +30,7 @@ const INCLUDE_OF: Readonly<Record<ResourceChange['resource'], string>> = {
   release: 'api:release',
   formation: 'api:formation',
   domain: 'api:domain',
+  'sni-endpoint': 'api:sni-endpoint',
   dyno: 'dyno',
 };
 
