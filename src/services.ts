@@ -10,7 +10,7 @@ import { registryBlobUrl } from './buildpacks/index.js';
 import { DynoManager, Rendezvous } from './dynos/index.js';
 import type { Account } from './contracts/records.js';
 import { APP_DOMAIN_SUFFIX, DomainsService } from './domains/index.js';
-import { FeaturesService, PREBOOT, RUNTIME_DYNO_METADATA } from './features/index.js';
+import { FeaturesService, HTTP_SESSION_AFFINITY, PREBOOT, RUNTIME_DYNO_METADATA } from './features/index.js';
 import { EventBus } from './events.js';
 import { GitService, INTERNAL_PUSH_PATH } from './git/index.js';
 import { drainTrust, LogDrains, Logplex, LogSessions } from './logs/index.js';
@@ -94,9 +94,10 @@ export function createServices(deps: ServiceDeps): Services {
   const rendezvous = new Rendezvous();
   const domains = new DomainsService(store, events);
   events.on('app.destroyed', () => domains.forgetApp());
-  const features = new FeaturesService(store, account().createdAt);
+  const features = new FeaturesService(store, account().createdAt, events);
   const dynos = new DynoManager({
     extraHosts: (appId) => domains.customHostnames(appId),
+    sessionAffinity: (appId) => features.enabled(appId, HTTP_SESSION_AFFINITY),
     preboot: { enabled: (appId) => features.enabled(appId, PREBOOT), overlapSeconds: settings.prebootOverlapSeconds },
     metadata: {
       enabled: (appId) => features.enabled(appId, RUNTIME_DYNO_METADATA),

@@ -2,12 +2,15 @@
 // app's route and its `up` web dynos with their keep-alive pools. A request then costs one Map lookup and a random pick.
 import { Pool } from 'undici';
 import type { AppRoute, RoutingTable } from '../contracts/routing.js';
+import { affinityValue } from './affinity.js';
 
 export interface Backend {
   /** `web.1` */
   readonly name: string;
   readonly port: number;
   readonly pool: Pool;
+  /** Its `heroku-session-affinity` value, only when the app has session affinity on. */
+  readonly affinity: string | undefined;
 }
 
 export interface Target {
@@ -80,7 +83,8 @@ export class Pools {
         let waiting = route.dynos.length === 0;
         for (const dyno of route.dynos) {
           if (dyno.state === 'up') {
-            up.push({ name: dyno.name, port: dyno.port, pool: this.#pool(dyno.port) });
+            const affinity = route.sessionAffinity === true ? affinityValue(route.appId, dyno.name, dyno.port) : undefined;
+            up.push({ name: dyno.name, port: dyno.port, pool: this.#pool(dyno.port), affinity });
             live.add(dyno.port);
           } else if (dyno.state === 'starting') {
             waiting = true;
