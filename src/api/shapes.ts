@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Account, AppRecord, BuildpackRef, BuildRecord, DynoRecord, FormationRecord, ReleaseRecord, SlugRecord } from '../contracts/records.js';
 import type { Collaborator } from '../apps/index.js';
+import type { AddonFacts, AttachmentFacts } from '../contracts/resources.js';
 import type { Domain, SniEndpoint } from '../domains/index.js';
 import type { DynoSize } from '../dynos/index.js';
 import type { LogSession } from '../logs/index.js';
@@ -216,6 +217,52 @@ export function sniEndpointShape(endpoint: SniEndpoint) {
       subject: cert.subject,
     },
     updated_at: endpoint.updatedAt,
+  };
+}
+
+/** An add-on as `GET /apps/{app}/addons/{addon}` answers it (and an `api:addon` webhook event's `data`). */
+export function addonShape(view: AddonFacts) {
+  const { addon, service, plan, app } = view;
+  return {
+    actions: [],
+    addon_service: { id: service.id, name: service.name },
+    billing_entity: { id: app.id, name: app.name, type: 'app' },
+    app: { id: app.id, name: app.name },
+    // `addons` and `addons:info` print the price from here (`~$NaN/hour` without it).
+    billed_price: { cents: plan.priceCents, contract: false, unit: 'month' },
+    config_vars: view.configVars,
+    created_at: addon.createdAt,
+    id: addon.id,
+    name: addon.name,
+    plan: { id: plan.id, name: `${service.name}:${plan.name}`, price: { cents: plan.priceCents, contract: false, unit: 'month', metered: false } },
+    provider_id: addon.id,
+    provision_message: null,
+    state: addon.state,
+    updated_at: addon.updatedAt,
+    web_url: null,
+  };
+}
+
+/** An attachment as `GET /addon-attachments/{id}` answers it (and an `api:addon-attachment` event's `data`). */
+export function attachmentShape(view: AttachmentFacts) {
+  const { attachment, addon, app } = view;
+  return {
+    // The pg commands need `addon.plan.name` and `config_vars` (`Accept-Inclusion: addon:plan,config_vars`).
+    addon: {
+      id: addon.addon.id,
+      name: addon.addon.name,
+      app: { id: addon.app.id, name: addon.app.name },
+      plan: { id: addon.plan.id, name: `${addon.service.name}:${addon.plan.name}` },
+    },
+    app: { id: app.id, name: app.name },
+    config_vars: [`${attachment.name}_URL`],
+    created_at: attachment.createdAt,
+    id: attachment.id,
+    name: attachment.name,
+    namespace: attachment.namespace,
+    updated_at: attachment.updatedAt,
+    web_url: null,
+    log_input_url: null,
   };
 }
 

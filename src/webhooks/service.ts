@@ -31,6 +31,9 @@ const INCLUDE_OF: Readonly<Record<ResourceChange['resource'], string>> = {
   formation: 'api:formation',
   domain: 'api:domain',
   'sni-endpoint': 'api:sni-endpoint',
+  addon: 'api:addon',
+  'addon-attachment': 'api:addon-attachment',
+  collaborator: 'api:collaborator',
   dyno: 'dyno',
 };
 
