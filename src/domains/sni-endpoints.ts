@@ -38,7 +38,12 @@ export class ServedCertificates {
     if (this.#byHost === undefined) {
       const byHost = new Map<string, SecureContext>();
       for (const b of this.#store.sniEndpoints.bindings()) {
-        byHost.set(b.hostname, createSecureContext({ cert: b.certificateChain, key: b.privateKey }));
+        try {
+          byHost.set(b.hostname, createSecureContext({ cert: b.certificateChain, key: b.privateKey }));
+        } catch {
+          // A pair node:crypto read but OpenSSL will not serve (an exotic key type): that host keeps the local CA's
+          // certificate rather than failing every handshake.
+        }
       }
       this.#byHost = byHost;
     }
