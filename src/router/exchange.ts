@@ -8,7 +8,7 @@ import { tlsField } from './core.js';
 import { affinitySetCookie, requestedAffinity } from './affinity.js';
 import { APPLICATION_ERROR_PAGE, MAINTENANCE_PAGE } from './pages.js';
 import type { RequestHead } from './request-head.js';
-import { decide, pick, type Backend, type Target } from './targets.js';
+import { decide, pick, pickPinned, type Backend, type Target } from './targets.js';
 
 /** Heroku tries up to 10 dynos when connecting fails (reference §2.4). */
 const MAX_ATTEMPTS = 10;
@@ -79,12 +79,8 @@ export class Exchange implements Dispatcher.DispatchHandler, Parked {
 
   /** The dyno the client's affinity cookie names while it is up, else one at random (which the new cookie names). */
   #pinned(): Backend {
-    const wanted = (this.#affinity = requestedAffinity(this.#req.rawHeaders));
-    const up = this.target.up;
-    if (wanted !== '') {
-      for (const backend of up) if (backend.affinity === wanted) return backend;
-    }
-    return pick(up);
+    this.#affinity = requestedAffinity(this.#req.rawHeaders);
+    return pickPinned(this.target.up, this.#affinity);
   }
 
   #dispatch(backend: Backend): void {

@@ -43,6 +43,14 @@ export function pick(up: readonly Backend[]): Backend {
   return (up.length === 1 ? up[0] : up[Math.floor(Math.random() * up.length)]) as Backend;
 }
 
+/** With session affinity: the up dyno the client's cookie value names, else one at random. */
+export function pickPinned(up: readonly Backend[], requested: string): Backend {
+  if (requested !== '') {
+    for (const backend of up) if (backend.affinity === requested) return backend;
+  }
+  return pick(up);
+}
+
 /** Pools by dyno port, kept across snapshots while the port stays `up`; a port belongs to one dyno instance. */
 export class Pools {
   readonly #byPort = new Map<number, Pool>();

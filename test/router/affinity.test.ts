@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppRoute } from '../../src/contracts/routing.js';
 import { Router } from '../../src/router/index.js';
 import { platform } from '../support/platform.js';
-import { appRoute, backend, get, MemoryLog, StaticSource, type Backend } from './support.js';
+import { appRoute, backend, get, MemoryLog, raw, StaticSource, type Backend } from './support.js';
 
 let source: StaticSource;
 let router: Router;
@@ -77,6 +77,22 @@ describe('session affinity', () => {
     // An unknown value is treated as no cookie.
     const junk = await get(port, 'demo.localhost', '/', { cookie: 'heroku-session-affinity=nonsense' });
     expect(cookieOf(junk.headers['set-cookie'])?.pair).toBe(updated?.pair);
+  });
+
+  it('sends a WebSocket upgrade to the dyno the cookie names', async () => {
+    backends.forEach((x, i) =>
+      x.server.on('upgrade', (_req, socket: import('node:net').Socket) => {
+        socket.end(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Dyno: ${i}\r\n\r\n`);
+      }),
+    );
+    source.publish(affinityRoute(appRoute('demo', { dynos: ports() })));
+    const cookie = cookieOf((await get(port, 'demo.localhost')).headers['set-cookie']);
+    const pinned = backends.findIndex((x) => x.seen.length === 1);
+    for (let i = 0; i < 8; i++) {
+      const out = await raw(port, `GET /ws HTTP/1.1\r\nHost: demo.localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nCookie: ${cookie?.pair}\r\n\r\n`);
+      expect(out).toContain('101 Switching Protocols');
+      expect(out).toContain(`X-Dyno: ${pinned}`);
+    }
   });
 
   it('without the feature: no cookie, and requests spread over the dynos whatever the client sends', async () => {
