@@ -121,7 +121,8 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     // One certificate per host name, minted by the local CA on first use (Node rejects `*.localhost` wildcards).
     // A certificate is minted (about 20 ms of this thread) only for a name the router serves, never for any name a
     // client makes up.
-    const sni = createSniHandler(ca, { allow: (name) => router.routes(name) });
+    // A custom domain linked to an SNI endpoint (`certs:add`, `domains:update --cert`) gets the user's certificate.
+    const sni = createSniHandler(ca, { allow: (name) => router.routes(name), own: (name) => services.domains.certificateFor(name) });
     const routerTls = { cert: sni.fallback.certPem, key: sni.fallback.keyPem, SNICallback: sni.SNICallback };
     await router.listen({ host: settings.bindHost, port: settings.routerTlsPort, tls: routerTls });
     // `heroku run` verifies this certificate against NODE_EXTRA_CA_CERTS (the local CA), by IP.

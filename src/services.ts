@@ -10,7 +10,7 @@ import { registryBlobUrl } from './buildpacks/index.js';
 import { DynoManager, Rendezvous } from './dynos/index.js';
 import type { Account } from './contracts/records.js';
 import { APP_DOMAIN_SUFFIX, DomainsService } from './domains/index.js';
-import { FeaturesService, LOG_RUNTIME_METRICS, PREBOOT, RUNTIME_DYNO_METADATA } from './features/index.js';
+import { FeaturesService, HTTP_SESSION_AFFINITY, LOG_RUNTIME_METRICS, PREBOOT, RUNTIME_DYNO_METADATA } from './features/index.js';
 import { EventBus } from './events.js';
 import { GitService, INTERNAL_PUSH_PATH } from './git/index.js';
 import { drainTrust, LogDrains, Logplex, LogSessions } from './logs/index.js';
@@ -93,9 +93,11 @@ export function createServices(deps: ServiceDeps): Services {
   // router serves) is an event.
   const rendezvous = new Rendezvous();
   const domains = new DomainsService(store, events);
-  const features = new FeaturesService(store, account().createdAt);
+  events.on('app.destroyed', () => domains.forgetApp());
+  const features = new FeaturesService(store, account().createdAt, events);
   const dynos = new DynoManager({
     extraHosts: (appId) => domains.customHostnames(appId),
+    sessionAffinity: (appId) => features.enabled(appId, HTTP_SESSION_AFFINITY),
     preboot: { enabled: (appId) => features.enabled(appId, PREBOOT), overlapSeconds: settings.prebootOverlapSeconds },
     runtimeMetrics: (appId) => features.enabled(appId, LOG_RUNTIME_METRICS),
     metadata: {
@@ -165,7 +167,7 @@ export function createServices(deps: ServiceDeps): Services {
   );
   events.on('app.destroyed', ({ appId }) => builds.removeApp(appId));
   const addons = new AddonsService(
-    { store, runtime, apps, ...(deps.addonServers ?? NO_ADDON_SERVERS), report: (error, what) => logger.warn({ err: error, module: 'addons' }, what) },
+    { store, runtime, apps, events, ...(deps.addonServers ?? NO_ADDON_SERVERS), report: (error, what) => logger.warn({ err: error, module: 'addons' }, what) },
     { image: settings.addonImage, dataDir: settings.dataDir, ports: { min: settings.addonPortMin, max: settings.addonPortMax } },
   );
   events.on('app.destroyed', ({ appId }) => addons.removeApp(appId));
@@ -273,7 +275,7 @@ export function createServices(deps: ServiceDeps): Services {
     logDrains,
     webhooks,
     features,
-    collaborators: new CollaboratorsService(store, account),
+    collaborators: new CollaboratorsService(store, account, events),
     accounts,
     slugUploads: new SlugUploads({
       store,

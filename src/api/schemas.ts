@@ -54,6 +54,7 @@ export type SlugParams = AppParams & { readonly slug: string };
 export type TypeParams = AppParams & { readonly type: string };
 export type DynoParams = AppParams & { readonly dyno: string };
 export type DomainParams = AppParams & { readonly domain: string };
+export type SniEndpointParams = AppParams & { readonly endpoint: string };
 export type DrainParams = AppParams & { readonly drain: string };
 export type CollaboratorParams = AppParams & { readonly collaborator: string };
 export type WebhookParams = AppParams & { readonly webhook: string };
@@ -215,6 +216,15 @@ export interface LogDrainBody {
 export interface DomainBody {
   readonly hostname: string;
   readonly sni_endpoint?: string | null;
+}
+
+export interface DomainUpdateBody {
+  readonly sni_endpoint: string | null;
+}
+
+export interface SniEndpointBody {
+  readonly certificate_chain: string;
+  readonly private_key: string;
 }
 
 export interface WebhookBody {
@@ -393,6 +403,8 @@ export const schemas = {
   }),
   logDrainCreate: route({ params: pathParams, body: body(['url'], { url: nonBlank }) }),
   domainCreate: route({ params: pathParams, body: body(['hostname'], { hostname: string, sni_endpoint: stringOrNull }) }),
+  domainUpdate: route({ params: pathParams, body: body(['sni_endpoint'], { sni_endpoint: stringOrNull }) }),
+  sniEndpointUpload: route({ params: pathParams, body: body(['certificate_chain', 'private_key'], { certificate_chain: string, private_key: string }) }),
   sourceCreate: route({ body: ignoredBody }),
   addonCreate: route({
     params: pathParams,

@@ -37,6 +37,8 @@ export interface DynoManagerDeps {
   readonly rendezvous?: Rendezvous;
   /** Host names of an app beyond `<app>.localhost` (custom domains). */
   readonly extraHosts?: (appId: string) => readonly string[];
+  /** Which apps have `http-session-affinity` on (features/, through the composition root). */
+  readonly sessionAffinity?: (appId: string) => boolean;
   /** Which apps have `preboot` on, and the overlap (features/ and settings, through the composition root). */
   readonly preboot?: PrebootSource;
   /** Which apps have `runtime-dyno-metadata` on (features/, through the composition root). */
@@ -71,6 +73,7 @@ export class DynoManager implements RoutingSource {
       store: deps.store,
       dynos: this.#dynos,
       ...(deps.extraHosts ? { extraHosts: deps.extraHosts } : {}),
+      ...(deps.sessionAffinity ? { sessionAffinity: deps.sessionAffinity } : {}),
     });
     this.#executor = {
       runtime: deps.runtime,

@@ -31,3 +31,5 @@ export const ACCOUNT_FEATURES: readonly FeatureDefinition[] = [
 export const RUNTIME_DYNO_METADATA = 'runtime-dyno-metadata';
 export const PREBOOT = 'preboot';
 export const LOG_RUNTIME_METRICS = 'log-runtime-metrics';
+/** The router reads it from the routing snapshot: switching it republishes that snapshot. */
+export const HTTP_SESSION_AFFINITY = 'http-session-affinity';

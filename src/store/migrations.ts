@@ -380,4 +380,17 @@ export const MIGRATIONS: readonly string[] = [
     scripts TEXT NOT NULL
   );
   `,
+  `
+  CREATE TABLE sni_endpoints (
+    id TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    certificate_chain TEXT NOT NULL,
+    private_key TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (app_id, name)
+  );
+  ALTER TABLE domains ADD COLUMN sni_endpoint_id TEXT REFERENCES sni_endpoints(id) ON DELETE SET NULL;
+  `,
 ];

@@ -30,6 +30,10 @@ const INCLUDE_OF: Readonly<Record<ResourceChange['resource'], string>> = {
   release: 'api:release',
   formation: 'api:formation',
   domain: 'api:domain',
+  'sni-endpoint': 'api:sni-endpoint',
+  addon: 'api:addon',
+  'addon-attachment': 'api:addon-attachment',
+  collaborator: 'api:collaborator',
   dyno: 'dyno',
 };
 
