@@ -6,6 +6,7 @@ import { resourceShape, type ApiServices } from './api/index.js';
 import { AddonsService, type AddonsDeps } from './addons/index.js';
 import { AccountService, AppsService, CollaboratorsService } from './apps/index.js';
 import { BuildsService, ImageBuilder, SlugCompiler, SlugUploads } from './builds/index.js';
+import { SourceAdvisor } from './doctor/index.js';
 import { registryBlobUrl } from './buildpacks/index.js';
 import { DynoManager, Rendezvous } from './dynos/index.js';
 import type { Account } from './contracts/records.js';
@@ -150,7 +151,20 @@ export function createServices(deps: ServiceDeps): Services {
     sourceLimits: { maxBytes: settings.sourceMaxBytes, maxEntries: settings.sourceMaxEntries },
   });
   const builds = new BuildsService(
-    { store, logplex, releases, queues, compiler, imageBuilder, sources, runtime, events, account, logger: logger.child({ module: 'build' }) },
+    {
+      store,
+      logplex,
+      releases,
+      queues,
+      compiler,
+      imageBuilder,
+      sources,
+      runtime,
+      events,
+      account,
+      logger: logger.child({ module: 'build' }),
+      advisor: new SourceAdvisor(),
+    },
     {
       dataDir: settings.dataDir,
       stack: settings.stack,

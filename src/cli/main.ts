@@ -10,6 +10,7 @@ import { apiUrl, gitHost, loadSettings } from '../settings.js';
 import { ApiClient } from './client.js';
 import { registerClientCommands, registerGitCommands, resolveApp } from './commands.js';
 import { daemonLogger } from './daemon-log.js';
+import { doctor } from './doctor.js';
 import { aliasLine, cliEnvironment, exportLines } from './environment.js';
 import { isTimingPreset, runEphemeral, TIMING_PRESETS } from './ephemeral.js';
 import { terminalProgress } from './progress.js';
@@ -116,6 +117,15 @@ program
     process.once('SIGINT', () => abort.abort());
     process.once('SIGTERM', () => abort.abort());
     await watch(await ApiClient.fromSettings(settings), { dir, app, settleMs, out: process.stdout, signal: abort.signal });
+  });
+
+program
+  .command('doctor')
+  .description("check an app's source against Heroku's advice (every push runs the same checks); each finding with a one-line fix")
+  .argument('[dir]', "the app's directory", '.')
+  .option('--json', 'print the findings as JSON')
+  .action(async (dir: string, options: { json?: boolean }) => {
+    await doctor(dir, { json: options.json === true, out: process.stdout });
   });
 
 registerGitCommands(program);

@@ -1,5 +1,5 @@
 export { examine } from './examine.js';
-export { FINDINGS, PUSH_LINES, type CheckName, type Finding } from './findings.js';
+export { FINDINGS, type CheckName, type Finding } from './findings.js';
 export type { BuildFacts } from './app.js';
 export { treeFromDirectory, treeFromTarball, treeOf, type SourceTree } from './tree.js';
 export { SourceAdvisor } from './advisor.js';
