@@ -47,7 +47,8 @@ const MAY_USE = {
   // Table: "builds (via daemon wiring)": git gets what it calls through its constructor, as interfaces it defines.
   git: [],
   // Table: "services only": every service room, never the store, the engine or the servers' internals.
-  api: ['apps', 'builds', 'sources', 'releases', 'dynos', 'domains', 'logs', 'git', 'webhooks', 'features', 'pipelines', 'setups', 'addons'],
+  // Wave 2 (issue 18): the teaching controls under /berth/ are a service like the others.
+  api: ['apps', 'builds', 'sources', 'releases', 'dynos', 'domains', 'logs', 'git', 'webhooks', 'features', 'pipelines', 'setups', 'addons', 'chaos'],
   // Wave 2 (issue 17): app webhooks hear `resource.changed` and keep their subscriptions, events and deliveries.
   webhooks: ['store'],
   // Wave 2 (issue 17): app and account features; dynos/ reads `runtime-dyno-metadata` through the composition root.

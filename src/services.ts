@@ -7,6 +7,8 @@ import { AddonsService, type AddonsDeps } from './addons/index.js';
 import { AccountService, AppsService, CollaboratorsService } from './apps/index.js';
 import { BuildsService, ImageBuilder, SlugCompiler, SlugUploads } from './builds/index.js';
 import { SourceAdvisor } from './doctor/index.js';
+import { ChaosService } from './chaos/index.js';
+import { LessonClock } from './clock.js';
 import { registryBlobUrl } from './buildpacks/index.js';
 import { DynoManager, Rendezvous } from './dynos/index.js';
 import type { Account } from './contracts/records.js';
@@ -95,7 +97,10 @@ export function createServices(deps: ServiceDeps): Services {
   const rendezvous = new Rendezvous();
   const domains = new DomainsService(store, events);
   const features = new FeaturesService(store, account().createdAt);
+  // The lesson clock (`berth clock --speed`): the dynos' timers follow it; the teaching controls set it.
+  const clock = new LessonClock();
   const dynos = new DynoManager({
+    clock,
     extraHosts: (appId) => domains.customHostnames(appId),
     preboot: { enabled: (appId) => features.enabled(appId, PREBOOT), overlapSeconds: settings.prebootOverlapSeconds },
     metadata: {
@@ -247,7 +252,14 @@ export function createServices(deps: ServiceDeps): Services {
     dynos,
     report: (error, what) => logger.warn({ err: error, module: 'review-apps' }, what),
   });
+  const chaos = new ChaosService({
+    dynos,
+    clock,
+    memorySampleSeconds: settings.memorySampleSeconds,
+    report: (error, what) => logger.warn({ err: error, module: 'chaos' }, what),
+  });
   return {
+    chaos,
     pipelines,
     testRuns,
     reviewApps,

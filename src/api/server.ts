@@ -30,6 +30,7 @@ import { testRunsRoutes } from './routes/test-runs.js';
 import { reviewAppsRoutes } from './routes/review-apps.js';
 import { addonsRoutes } from './routes/addons.js';
 import { dataRoutes } from './routes/data.js';
+import { chaosRoutes } from './routes/chaos.js';
 
 export interface ApiOptions {
   readonly apiKey: string;
@@ -131,6 +132,7 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   await api.register(reviewAppsRoutes, services);
   await api.register(addonsRoutes, services);
   await api.register(dataRoutes, services);
+  await api.register(chaosRoutes, services);
   if (options.git) await api.register(gitRoutes, { git: options.git, apiKey: options.apiKey });
   return api;
 }
