@@ -24,8 +24,9 @@ const LEAVES = [
 const MAY_USE = {
   // Table: "api client only". Today `berth up` starts the daemon in-process and `berth setup` prepares the host
   // (engine, stack images, the local CA), so the CLI also reaches the composition root and the host-setup rooms.
-  // `berth doctor [dir]` checks a directory on this machine with doctor/ (pure), before anything reaches the daemon.
-  cli: ['daemon.ts', 'host', 'runtime', 'stack', 'tls', 'doctor'],
+  // `berth doctor [dir]` checks a directory on this machine with doctor/ (pure), before anything reaches the daemon;
+  // `berth chaos` lists chaos/'s catalogue of controls in its help.
+  cli: ['daemon.ts', 'host', 'runtime', 'stack', 'tls', 'doctor', 'chaos'],
   store: [],
   host: [],
   runtime: [],

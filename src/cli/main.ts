@@ -11,6 +11,7 @@ import { ApiClient } from './client.js';
 import { registerClientCommands, registerGitCommands, resolveApp } from './commands.js';
 import { daemonLogger } from './daemon-log.js';
 import { doctor } from './doctor.js';
+import { registerTeachingCommands } from './chaos.js';
 import { aliasLine, cliEnvironment, exportLines } from './environment.js';
 import { isTimingPreset, runEphemeral, TIMING_PRESETS } from './ephemeral.js';
 import { terminalProgress } from './progress.js';
@@ -130,6 +131,7 @@ program
 
 registerGitCommands(program);
 registerClientCommands(program);
+registerTeachingCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(` !     ${error instanceof Error ? error.message : String(error)}\n`);
