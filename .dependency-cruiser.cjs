@@ -48,8 +48,9 @@ const MAY_USE = {
   // Table: "builds (via daemon wiring)": git gets what it calls through its constructor, as interfaces it defines.
   git: [],
   // Table: "services only": every service room, never the store, the engine or the servers' internals.
-  // Wave 2 (issue 18): the teaching controls under /berth/ are a service like the others.
-  api: ['apps', 'builds', 'sources', 'releases', 'dynos', 'domains', 'logs', 'git', 'webhooks', 'features', 'pipelines', 'setups', 'addons', 'chaos'],
+  // Wave 2 (issue 18): the teaching controls under /berth/ are a service like the others; the dashboard's pages and
+  // sessions are served by the API's servers (a dashboard session is one more way to present the key).
+  api: ['apps', 'builds', 'sources', 'releases', 'dynos', 'domains', 'logs', 'git', 'webhooks', 'features', 'pipelines', 'setups', 'addons', 'chaos', 'dashboard'],
   // Wave 2 (issue 17): app webhooks hear `resource.changed` and keep their subscriptions, events and deliveries.
   webhooks: ['store'],
   // Wave 2 (issue 17): app and account features; dynos/ reads `runtime-dyno-metadata` through the composition root.

@@ -1,5 +1,5 @@
-// `berth chaos <kind>` and `berth clock`: the teaching controls through the API (`/berth/...`), for a lesson in a
-// terminal beside `berth logs --tail`.
+// `berth chaos <kind>`, `berth clock` and `berth dashboard`: the teaching controls through the API (`/berth/...`), for
+// a lesson in a terminal beside `berth logs --tail`, or in the browser.
 import type { Command } from 'commander';
 import { CHAOS_KINDS } from '../chaos/index.js';
 import { loadSettings } from '../settings.js';
@@ -51,5 +51,13 @@ export function registerTeachingCommands(program: Command): void {
           ? await client.request<{ speed: number }>('/berth/clock')
           : await client.request<{ speed: number }>('/berth/clock', { method: 'PUT', body: { speed: Number(options.speed) } });
       process.stdout.write(`${clockLine(answer.speed)}\n`);
+    });
+
+  program
+    .command('dashboard')
+    .description('print a one-time link that opens the dashboard (the apps, each dyno live, releases, config, logs) in a browser')
+    .action(async () => {
+      const link = await (await ApiClient.fromSettings(loadSettings())).request<{ url: string }>('/berth/dashboard/links', { method: 'POST' });
+      process.stdout.write(`${link.url}\n(good once, for 5 minutes: it signs this browser in)\n`);
     });
 }
