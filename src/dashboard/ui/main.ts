@@ -3,7 +3,7 @@
 // stream (Server-Sent Events, as `heroku logs --tail`): every `heroku[...]` or `app[api]` line makes it read the
 // dynos and releases again, so a card moves through starting → up → crashed as the dyno manager says so.
 import { html, render } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, logIn, Unauthorized, type App, type Dyno, type Formation, type Release } from './api.js';
 
 function useHash(): string {
@@ -90,11 +90,11 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
   const reload = () => {
     call<Dyno[]>(`/apps/${app}/dynos`).then(setDynos, guard);
     call<Release[]>(`/apps/${app}/releases`, { range: 'version ..; order=desc, max=10' }).then(setReleases, guard);
+    call<Record<string, string>>(`/apps/${app}/config-vars`).then(setConfig, guard);
   };
 
   useEffect(() => {
     reload();
-    call<Record<string, string>>(`/apps/${app}/config-vars`).then(setConfig, guard);
     let stream: EventSource | undefined;
     let pending: ReturnType<typeof setTimeout> | undefined;
     call<{ logplex_url: string }>(`/apps/${app}/log-sessions`, { method: 'POST', body: { tail: true, lines: 100 } }).then((session) => {
@@ -116,6 +116,12 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
   const act = (path: string, method: string, body?: unknown) => call(path, { method, ...(body === undefined ? {} : { body }) }).then(reload, guard);
   const restarts = (dyno: string) => lines.filter((line) => STATE_LINE.exec(line)?.[1] === dyno).length;
   const shown = lines.filter((line) => (source === '' || line.includes(` ${source}[`)) && (dynoFilter === '' || new RegExp(`\\[${dynoFilter.replace(/[^\w.-]/g, '')}(\\.\\d+)?\\]`).test(line)));
+
+  // The tail follows the newest line, as `heroku logs --tail` does.
+  const tail = useRef<HTMLPreElement>(null);
+  useEffect(() => {
+    if (tail.current) tail.current.scrollTop = tail.current.scrollHeight;
+  }, [lines.length, source, dynoFilter]);
 
   return html`
     <section>
@@ -162,7 +168,7 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
         <option value="">all</option><option value="app">app</option><option value="heroku">heroku</option><option value="router">router</option>
       </select></label>
       <label> Dyno <input value=${dynoFilter} placeholder="web or web.1" onInput=${(e: Event) => setDynoFilter((e.target as HTMLInputElement).value)} /></label>
-      <pre class="log" aria-live="polite">${shown.slice(-200).join('\n')}</pre>
+      <pre class="log" ref=${tail} aria-live="polite">${shown.slice(-200).join('\n')}</pre>
     </section>`;
 }
 
