@@ -100,7 +100,7 @@ describe('the dashboard in Chromium', () => {
     await again.close();
   });
 
-  it('shows web.1 up, and a crash from its card turns it crashed, then up again', async () => {
+  it('shows web.1 up, and a crash from its card turns it crashed, then up again; Cycle cycles it', async () => {
     await page.click(`a[href="#/apps/${app.name}"]`);
     await page.waitForSelector(card('web.1', 'up'));
     await shot('app-up');
@@ -113,6 +113,11 @@ describe('the dashboard in Chromium', () => {
     await page.waitForSelector(card('web.1', 'crashed'));
     await shot('app-crashed');
     await page.waitForSelector(card('web.1', 'up'), { timeout: 60_000 });
+    // Daily cycling, from the card too.
+    const cycled = await logCount('heroku[web.1]: Cycling');
+    await page.click('[data-dyno="web.1"] button::-p-text(Cycle)');
+    await until('web.1 cycled', async () => (await logCount('heroku[web.1]: Cycling')) > cycled);
+    await page.waitForSelector(card('web.1', 'up'));
     const log = await page.$eval('pre.log', (pre) => pre.textContent ?? '');
     expect(log).toContain('heroku[web.1]: State changed from up to crashed');
     expect(log).toContain('heroku[web.1]: Process exited with status 137');

@@ -73,6 +73,16 @@ function Apps(props: { onUnauthorized: () => void }) {
   </section>`;
 }
 
+/** The teaching controls, as buttons on each dyno's card (`berth chaos <kind>`; README "A lesson"). */
+const CHAOS: ReadonlyArray<readonly [string, string]> = [
+  ['crash', 'Crash'],
+  ['ignore-sigterm', 'Ignore SIGTERM'],
+  ['memory', 'Memory'],
+  ['no-bind', 'No bind'],
+  ['cycle', 'Cycle'],
+  ['hang', 'Hang'],
+];
+
 const STATE_LINE = /heroku\[([\w.-]+)\]: State changed from crashed to starting/;
 
 function AppPage(props: { name: string; onUnauthorized: () => void }) {
@@ -135,7 +145,9 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
             <div>since ${dyno.updated_at} · restarts seen: ${restarts(dyno.name)}</div>
             <div>
               <button onClick=${() => act(`/apps/${app}/dynos/${dyno.name}`, 'DELETE')}>Restart</button>
-              <button onClick=${() => act(`/berth/apps/${app}/chaos/crash`, 'POST', { dyno: dyno.name })}>Crash</button>
+              ${CHAOS.map(
+                ([kind, label]) => html`<button title=${`berth chaos ${kind}`} onClick=${() => act(`/berth/apps/${app}/chaos/${kind}`, 'POST', { dyno: dyno.name })}>${label}</button>`,
+              )}
             </div>
           </div>`,
         )}
