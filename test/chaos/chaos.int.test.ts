@@ -1,8 +1,10 @@
 // The teaching controls on a real dyno (fixtures/lifecycle's web process on the real engine): `berth chaos crash`
 // kills its processes with SIGKILL, `memory` runs a memory-hungry process in it until the kernel's OOM killer ends the
-// app at the container's limit; the dyno manager writes Heroku's lines for both, asserted verbatim. `berth clock`
-// speeds the cool-off the second crash waits out. Timings are short through settings and never asserted.
+// app at the container's limit, `hang` freezes it (H12 at the router, then R12 on a restart); the dyno manager writes
+// Heroku's lines, asserted verbatim. `berth clock` speeds the cool-off the second crash waits out. Timings are short
+// through settings and never asserted.
 import { spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, createApp, fixture, type AppJson } from '../support/build.js';
 import { BERTH_MAIN, startTestDaemon, type TestDaemon } from '../support/daemon.js';
@@ -12,7 +14,7 @@ let daemon: TestDaemon;
 let app: AppJson;
 
 beforeAll(async () => {
-  daemon = await startTestDaemon({ env: { ...SHORT_TIMINGS } });
+  daemon = await startTestDaemon({ env: { ...SHORT_TIMINGS, BERTH_ROUTER_REQUEST_TIMEOUT_MS: '2000' } });
   app = await createApp(daemon, 'lesson');
   await deploy(daemon, app.name, fixture('lifecycle'));
   await waitForDynos(daemon, app.name, ['web.1'], 'up', { exact: true });
@@ -27,6 +29,18 @@ afterAll(async () => {
 function berth(args: readonly string[]) {
   const result = spawnSync(process.execPath, [BERTH_MAIN, ...args], { env: { ...process.env, ...daemon.berthEnv }, encoding: 'utf8', timeout: 60_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** GET / through the router, as a browser would reach the app. */
+function viaRouter(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: daemon.ports.router, path: '/', headers: { host: `${app.name}.localhost` } }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 function web1Lines(afterSeq: number): string[] {
@@ -71,5 +85,30 @@ describe('berth chaos on a real dyno', () => {
       'State changed from up to crashed',
       ...BACK_UP,
     ]);
+  });
+
+  it('hang: the frozen dyno stays up and the router answers H12; a restart then meets R12', async () => {
+    await waitForDynos(daemon, app.name, ['web.1'], 'up', { exact: true });
+    expect(await viaRouter()).toBe(200);
+    const mark = logMark(daemon, app.id);
+    await api(daemon, 'POST', `/berth/apps/${app.name}/chaos/hang`, {});
+    expect(await viaRouter()).toBe(503);
+    await waitForLines(daemon, app.id, [/^heroku\[router\]: at=error code=H12 desc="Request timeout" method=GET path="\/" .* dyno=web\.1 .* status=503 /], { afterSeq: mark });
+    await api(daemon, 'DELETE', `/apps/${app.name}/dynos/web.1`);
+    await waitForLines(
+      daemon,
+      app.id,
+      [
+        'heroku[web.1]: Restarting',
+        'heroku[web.1]: State changed from up to starting',
+        'heroku[web.1]: Stopping all processes with SIGTERM',
+        'heroku[web.1]: Error R12 (Exit timeout) -> At least one process failed to exit within 3 seconds of SIGTERM',
+        'heroku[web.1]: Stopping remaining processes with SIGKILL',
+        'heroku[web.1]: Process exited with status 137',
+        'heroku[web.1]: Starting process with command `python3 web.py`',
+        'heroku[web.1]: State changed from starting to up',
+      ],
+      { afterSeq: mark },
+    );
   });
 });
