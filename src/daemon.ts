@@ -11,6 +11,7 @@ import type { Logplex } from './logs/index.js';
 import { DockerRuntime } from './runtime/index.js';
 import { createServices } from './services.js';
 import { sweepRetention } from './releases/index.js';
+import { DashboardSessions } from './dashboard/index.js';
 import { apiUrl, gitHost, type Settings } from './settings.js';
 import { Store } from './store/index.js';
 import { createSniHandler, ensureCa } from './tls/index.js';
@@ -110,11 +111,13 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     store.close();
   };
   try {
-    const http = await buildApi(services, { apiKey, logger, git: services.git });
+    // One set of dashboard sessions for both servers: a link printed for one works on the other.
+    const dashboard = { sessions: new DashboardSessions(() => apiKey), publicUrl: apiUrl(settings) };
+    const http = await buildApi(services, { apiKey, logger, git: services.git, dashboard });
     servers.push(http);
     await http.listen({ host: settings.bindHost, port: settings.apiPort });
     const tlsCert = ca.issue({ ipAddresses: [...new Set([settings.bindHost, '127.0.0.1'])], dnsNames: ['localhost'] });
-    const https = await buildApi(services, { apiKey, logger, git: services.git, https: { key: tlsCert.keyPem, cert: tlsCert.certPem } });
+    const https = await buildApi(services, { apiKey, logger, git: services.git, dashboard, https: { key: tlsCert.keyPem, cert: tlsCert.certPem } });
     servers.push(https);
     await https.listen({ host: settings.bindHost, port: settings.apiTlsPort });
     await router.listen({ host: settings.bindHost, port: settings.routerPort });

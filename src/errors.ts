@@ -121,6 +121,10 @@ export const CATALOGUE = {
   app_not_released: invalid('This app has no release to run yet: deploy it first.'),
   // [U] Heroku's wording is unconfirmed: `run:inside` needs a dyno whose process is running.
   dyno_not_running: invalid('{dyno} is not up: run:inside attaches only to a running dyno.'),
+  // Berth's teaching controls (`berth chaos`, `berth clock`): Heroku has none, so the wording is Berth's.
+  chaos_dyno_not_running: { id: 'conflict', status: 409, message: '{dyno} is {state}: chaos acts on a running dyno; try again once it is up.' },
+  chaos_exit_code_invalid: invalid('Berth ends a dyno with a signal, so it can leave exit status {codes}; not {code}.'),
+  clock_speed_invalid: invalid('Clock speed must be a number from 1 to {max}, got {speed}.'),
   // ---- domains ----------------------------------------------------------------------------------------------------
   domain_hostname_missing: invalid('Hostname must be provided.'),
   domain_wildcard_unsupported: invalid('Wildcard domains are not supported by Berth.'),

@@ -6,6 +6,9 @@ import { resourceShape, type ApiServices } from './api/index.js';
 import { AddonsService, type AddonsDeps } from './addons/index.js';
 import { AccountService, AppsService, CollaboratorsService } from './apps/index.js';
 import { BuildsService, ImageBuilder, SlugCompiler, SlugUploads } from './builds/index.js';
+import { SourceAdvisor } from './doctor/index.js';
+import { ChaosService } from './chaos/index.js';
+import { LessonClock } from './clock.js';
 import { registryBlobUrl } from './buildpacks/index.js';
 import { DynoManager, Rendezvous } from './dynos/index.js';
 import type { Account } from './contracts/records.js';
@@ -95,7 +98,10 @@ export function createServices(deps: ServiceDeps): Services {
   const domains = new DomainsService(store, events);
   events.on('app.destroyed', () => domains.forgetApp());
   const features = new FeaturesService(store, account().createdAt, events);
+  // The lesson clock (`berth clock --speed`): the dynos' timers follow it; the teaching controls set it.
+  const clock = new LessonClock();
   const dynos = new DynoManager({
+    clock,
     extraHosts: (appId) => domains.customHostnames(appId),
     sessionAffinity: (appId) => features.enabled(appId, HTTP_SESSION_AFFINITY),
     preboot: { enabled: (appId) => features.enabled(appId, PREBOOT), overlapSeconds: settings.prebootOverlapSeconds },
@@ -154,7 +160,20 @@ export function createServices(deps: ServiceDeps): Services {
     sourceLimits: { maxBytes: settings.sourceMaxBytes, maxEntries: settings.sourceMaxEntries },
   });
   const builds = new BuildsService(
-    { store, logplex, releases, queues, compiler, imageBuilder, sources, runtime, events, account, logger: logger.child({ module: 'build' }) },
+    {
+      store,
+      logplex,
+      releases,
+      queues,
+      compiler,
+      imageBuilder,
+      sources,
+      runtime,
+      events,
+      account,
+      logger: logger.child({ module: 'build' }),
+      advisor: new SourceAdvisor(),
+    },
     {
       dataDir: settings.dataDir,
       stack: settings.stack,
@@ -255,7 +274,14 @@ export function createServices(deps: ServiceDeps): Services {
     },
   );
   events.on('app.destroyed', ({ appId }) => git.removeApp(appId));
+  const chaos = new ChaosService({
+    dynos,
+    clock,
+    memorySampleSeconds: settings.memorySampleSeconds,
+    report: (error, what) => logger.warn({ err: error, module: 'chaos' }, what),
+  });
   return {
+    chaos,
     pipelines,
     testRuns,
     reviewApps,

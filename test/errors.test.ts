@@ -115,6 +115,9 @@ const PINNED: Readonly<Record<ErrorCode, Row>> = {
   source_too_large: ['payload_too_large', 413, '{what} is larger than the limit of {limit} bytes.'],
   engine_unavailable: ['service_unavailable', 503, 'The container engine does not answer; try again once it is running.'],
   internal_error: ['internal_server_error', 500, 'An unexpected error occurred.'],
+  chaos_dyno_not_running: ['conflict', 409, '{dyno} is {state}: chaos acts on a running dyno; try again once it is up.'],
+  chaos_exit_code_invalid: ['invalid_params', 422, 'Berth ends a dyno with a signal, so it can leave exit status {codes}; not {code}.'],
+  clock_speed_invalid: ['invalid_params', 422, 'Clock speed must be a number from 1 to {max}, got {speed}.'],
 };
 
 function markdownTable(): string {

@@ -200,6 +200,16 @@ export interface DynoCreateBody {
   readonly type?: string;
 }
 
+export type ChaosParams = AppParams & { readonly kind: string };
+export type ChaosBody = {
+  readonly dyno?: string | null;
+  readonly signal?: string | null;
+  readonly exit_code?: number | null;
+} | null;
+export interface ClockBody {
+  readonly speed: number;
+}
+
 export type LogSessionBody = {
   readonly dyno?: string | null;
   readonly dyno_name?: string | null;
@@ -502,4 +512,10 @@ export const schemas = {
   promotionCreate: route({
     body: body(['pipeline', 'source', 'targets'], { pipeline: idRef, source: appRef, targets: { type: 'array', items: appRef } }),
   }),
+  // Berth's teaching controls (issue 18): not Heroku's API, so under /berth/.
+  chaosRun: route({
+    params: pathParams,
+    body: optionalBody({ dyno: stringOrNull, signal: stringOrNull, exit_code: { type: ['integer', 'null'] } }),
+  }),
+  clockSet: route({ body: body(['speed'], { speed: { type: 'number' } }) }),
 } as const satisfies Record<string, FastifySchema>;

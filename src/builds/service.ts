@@ -7,7 +7,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { apiTimestamp } from '../clock.js';
-import type { Account, AppRecord, BuildpackRef, BuildRecord, ConfigVars, ReleaseArtifact, ReleaseRecord, SlugRecord } from '../contracts/records.js';
+import type { Account, AppRecord, BuildpackRef, BuildRecord, ConfigVars, ProcessTypes, ReleaseArtifact, ReleaseRecord, SlugRecord } from '../contracts/records.js';
 import type { SourceRef } from '../contracts/sources.js';
 import { sameSecret } from '../credentials.js';
 import { raise } from '../errors.js';
@@ -42,6 +42,14 @@ export interface BuildReleases {
   runPhase(release: ReleaseRecord): Promise<ReleaseRecord>;
 }
 
+/**
+ * Advice on the pushed source and what its build learnt (`berth doctor`), as push output lines: warnings only, never a
+ * reason to fail the build. The composition root passes doctor/'s SourceAdvisor.
+ */
+export interface BuildAdvisor {
+  advise(sourceFile: string, facts: { readonly slugBytes: number; readonly processTypes: ProcessTypes }): Promise<readonly string[]>;
+}
+
 export interface BuildsDeps {
   readonly store: Store;
   readonly logplex: Logplex;
@@ -56,6 +64,7 @@ export interface BuildsDeps {
   readonly logger: Logger;
   /** Builds made and finished are announced (app webhooks' `api:build`). */
   readonly events: EventBus;
+  readonly advisor: BuildAdvisor;
 }
 
 export interface CreateBuildRequest {
@@ -270,6 +279,7 @@ export class BuildsService {
     cleanups.push(compiled.cleanup);
     const description = compiled.buildpacks[compiled.buildpacks.length - 1]?.language ?? null;
     const used: BuildpackRef[] = compiled.buildpacks.map((bp) => ({ url: bp.url, name: bp.name }));
+    await this.#advise(build, sourceFile, { slugBytes: compiled.size, processTypes: compiled.processTypes }, output);
     output.line('-----> Launching...');
     const release = store.transaction(() => {
       const current = store.apps.getById(appId);
@@ -307,6 +317,20 @@ export class BuildsService {
     output.line(`       Released v${release.version}`);
     output.line(`       ${this.#options.webUrl(app2?.name ?? '')} deployed to Berth`);
     return release;
+  }
+
+  /** The doctor's warnings about the source, in the push output; a fault in the doctor is logged, never the build's. */
+  async #advise(
+    build: BuildRecord,
+    sourceFile: string,
+    facts: { readonly slugBytes: number; readonly processTypes: ProcessTypes },
+    output: OutputStream,
+  ): Promise<void> {
+    const lines = await this.#deps.advisor.advise(sourceFile, facts).catch((error: unknown) => {
+      this.#deps.logger.warn({ err: error, build: build.id }, 'berth doctor failed on the source');
+      return [];
+    });
+    for (const line of lines) output.line(line);
   }
 
   /**

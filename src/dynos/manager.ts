@@ -2,6 +2,7 @@
 // one job: the formation and its dynos (formation.ts), each dyno's state machine and executor (lifecycle.ts,
 // executor.ts), one-off and release-phase dynos (one-offs.ts), the routing snapshot (routing.ts) and recovery on start
 // (recovery.ts).
+import type { LessonClock } from '../clock.js';
 import type { Account, AppRecord, DynoRecord, FormationRecord, ReleaseRecord } from '../contracts/records.js';
 import type { RoutingSource, RoutingTable } from '../contracts/routing.js';
 import { raise } from '../errors.js';
@@ -11,7 +12,7 @@ import type { AppQueues } from '../queue.js';
 import type { ContainerTrust, Runtime } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
 import { DynoSet } from './dyno-set.js';
-import type { ExecutorDeps } from './executor.js';
+import type { ExecutorDeps, TeachableDyno } from './executor.js';
 import { Formation, type FormationUpdate, type PrebootSource } from './formation.js';
 import type { LifecycleTimings } from './lifecycle.js';
 import { attachInside, type InsideRequest } from './inside.js';
@@ -47,6 +48,8 @@ export interface DynoManagerDeps {
   readonly runtimeMetrics?: (appId: string) => boolean;
   /** Engine failures a dyno carried on through (for the daemon's log). */
   readonly report?: (error: unknown, what: string) => void;
+  /** The lesson clock (`berth clock --speed`): the dynos' timers follow its speed. */
+  readonly clock?: LessonClock;
 }
 
 export class DynoManager implements RoutingSource {
@@ -87,7 +90,11 @@ export class DynoManager implements RoutingSource {
       stateChanged: dynoChanged,
       ...(deps.runtimeMetrics ? { runtimeMetrics: deps.runtimeMetrics } : {}),
       ...(deps.report ? { report: deps.report } : {}),
+      ...(deps.clock ? { clock: deps.clock } : {}),
     };
+    deps.clock?.onChange((previous, speed) => {
+      for (const dyno of this.#dynos.all()) dyno.clockChanged(previous, speed);
+    });
     this.#formation = new Formation({
       store: deps.store,
       logplex: deps.logplex,
@@ -175,6 +182,17 @@ export class DynoManager implements RoutingSource {
   /** `ps:restart` for all dynos, one type, or one dyno. The API does not wait (Heroku answers at once). */
   restart(app: AppRecord, which: { type?: string; name?: string } = {}): Promise<void> {
     return this.#formation.restart(app, which);
+  }
+
+  /**
+   * A formation dyno for the teaching controls (chaos/): the one named, else `web.1`, else the app's first. Raises
+   * dyno_not_found for a one-off or an unknown name.
+   */
+  teachable(app: AppRecord, name?: string): TeachableDyno {
+    const dynos = this.#dynos.list(app.id).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+    const found = name === undefined ? (dynos.find((d) => d.name === 'web.1') ?? dynos[0]) : dynos.find((d) => d.name === name);
+    if (!found) raise('dyno_not_found');
+    return found;
   }
 
   /** `ps:stop`: in the Common Runtime the dyno manager starts a stopped formation dyno again. */

@@ -45,7 +45,12 @@ export interface World {
 }
 
 export async function world(
-  options: { timings?: LifecycleTimings; preboot?: DynoManagerDeps['preboot']; runtimeMetrics?: DynoManagerDeps['runtimeMetrics'] } = {},
+  options: {
+    timings?: LifecycleTimings;
+    preboot?: DynoManagerDeps['preboot'];
+    runtimeMetrics?: DynoManagerDeps['runtimeMetrics'];
+    clock?: DynoManagerDeps['clock'];
+  } = {},
 ): Promise<World> {
   const store = new Store({ file: ':memory:', logHistoryLines: 10_000 });
   const logplex = new Logplex(store);
@@ -70,6 +75,7 @@ export async function world(
       releasePhaseTimeoutSeconds: 5,
       ...(options.preboot ? { preboot: options.preboot } : {}),
       ...(options.runtimeMetrics ? { runtimeMetrics: options.runtimeMetrics } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
     });
   const read = (): { source: string; dyno: string; message: string }[] => {
     logplex.flush();
