@@ -97,7 +97,8 @@ export class ImageBuilder {
       if (error instanceof SourceArchiveError) throw new BuildFailure([error.message]);
       throw error;
     });
-    out.write(`${CONTAINER_LINES.fetching}\n\n`);
+    // A container push names its Dockerfile itself: there is no app code to fetch a heroku.yml from.
+    if (job.manifest === undefined) out.write(`${CONTAINER_LINES.fetching}\n\n`);
     const imageId = randomUUID();
     const root = join(job.workDir, 'app');
     await rm(job.workDir, { recursive: true, force: true });
