@@ -207,11 +207,17 @@ async function containerRelease(client: ApiClient, options: { app: string; types
   }
   const before = await newestRelease(client, app);
   err.write(`Releasing images ${types.join(',')} to ${app}... `);
-  await client.request(`/apps/${encodeURIComponent(app)}/formation`, {
-    method: 'PATCH',
-    body: { updates },
-    headers: { accept: 'application/vnd.heroku+json; version=3.docker-releases' },
-  });
+  await client
+    .request(`/apps/${encodeURIComponent(app)}/formation`, {
+      method: 'PATCH',
+      body: { updates },
+      headers: { accept: 'application/vnd.heroku+json; version=3.docker-releases' },
+    })
+    .catch((error: unknown) => {
+      // The heroku CLI's spinner ends with `!` before the error.
+      err.write('!\n');
+      throw error;
+    });
   err.write('done\n');
   const release = await newestRelease(client, app);
   if (release === undefined || release.id === before?.id) return;
