@@ -123,6 +123,38 @@ describe('an image release through the formation', () => {
   });
 });
 
+describe('the API of container pushes and image releases', () => {
+  it('GET /v2/{app}/{type}/manifests/latest answers a schema-2 manifest; PATCH /formation with docker_image releases it', async () => {
+    await push('web', 'Dockerfile.web', { 'Dockerfile.web': WEB });
+    const manifest = await p.request('GET', `/v2/${app.name}/web/manifests/latest`);
+    expect(manifest.status).toBe(200);
+    const digest = (manifest.body as { config: { digest: string } }).config.digest;
+    expect(manifest.body).toMatchObject({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { digest: expect.stringMatching(/^sha256:/) } });
+    expect((await p.request('GET', `/v2/${app.name}/worker/manifests/latest`)).status).toBe(404);
+
+    const patched = await p.request('PATCH', `/apps/${app.name}/formation`, { updates: [{ type: 'web', docker_image: digest }] });
+    expect(patched.status).toBe(200);
+    expect(p.store.releases.current(app.id)?.description).toBe(`Deployed web (${digest.slice(7, 19)})`);
+  });
+
+  it('refuses a docker_image that is no image id, and a container_push of a path outside the source', async () => {
+    const bad = await p.request('PATCH', `/apps/${app.name}/formation`, { updates: [{ type: 'web', docker_image: 'web:latest' }] });
+    expect(bad.status).toBe(422);
+    expect((bad.body as { id: string }).id).toBe('invalid_params');
+    const outside = await p.request('POST', `/apps/${app.name}/builds`, {
+      source_blob: { url: 'http://127.0.0.1:1/nothing' },
+      container_push: { type: 'web', dockerfile: '../Dockerfile' },
+    });
+    expect(outside.status).toBe(422);
+    expect((outside.body as { message: string }).message).toContain('dockerfile');
+    const badType = await p.request('POST', `/apps/${app.name}/builds`, {
+      source_blob: { url: 'http://127.0.0.1:1/nothing' },
+      container_push: { type: 'web worker', dockerfile: 'Dockerfile' },
+    });
+    expect(badType.status).toBe(422);
+  });
+});
+
 describe('Dockerfile builds', () => {
   it('a step killed (137) under the build memory limit says it most likely ran out of memory', async () => {
     const { build: done, output } = await push('web', 'Dockerfile', { Dockerfile: 'FROM heroku/heroku:24\nRUN exit 137\nCMD true\n' });
