@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppRecord } from '../../src/contracts/records.js';
 import { BerthError } from '../../src/errors.js';
+import { sweepRetention } from '../../src/releases/index.js';
 import { buildArgs, findDockerfiles, selectJobs } from '../../src/cli/container.js';
 import { build } from '../support/builds.js';
 import { platform, RUN_IMAGE, type Platform } from '../support/platform.js';
@@ -106,6 +107,30 @@ describe('an image release through the formation', () => {
     const pinned = p.store.images.get(second.artifact?.id ?? '');
     expect(pinned?.processes['release']?.imageId).toBe(migrate.imageId);
     expect(pinned?.processes['web']?.command).toBe('python3 app2.py');
+  });
+
+  it('retention removes an expired release\'s images, but not one a staying release still runs', async () => {
+    p.engine.script((spec) => spec.labels.role === 'release', () => 0);
+    await push('web', 'Dockerfile.web', { 'Dockerfile.web': WEB });
+    await push('release', 'Dockerfile.release', { 'Dockerfile.release': RELEASE });
+    const web = p.services.builds.latestImage(p.app(app.name), 'web');
+    const migrate = p.services.builds.latestImage(p.app(app.name), 'release');
+    await p.services.releases.startPhase(
+      p.services.releases.releaseImages(p.app(app.name), [
+        { type: 'web', dockerImage: web.imageId },
+        { type: 'release', dockerImage: migrate.imageId },
+      ]),
+    );
+    await push('web', 'Dockerfile.web', { 'Dockerfile.web': WEB.replace('app.py', 'app2.py') });
+    const web2 = p.services.builds.latestImage(p.app(app.name), 'web');
+    await p.services.releases.startPhase(p.services.releases.releaseImages(p.app(app.name), [{ type: 'web', dockerImage: web2.imageId }]));
+
+    const expired = await sweepRetention(p.store, p.engine, { keepReleases: 1, keepDays: 0 }, new Date(Date.now() + 86_400_000));
+    expect(expired).toBeGreaterThan(0);
+    expect(await p.engine.imageInfo(web.image)).toBeUndefined();
+    // The current release still runs the release image it kept from the expired one, and the new web image.
+    expect(await p.engine.imageInfo(migrate.image)).toBeDefined();
+    expect(await p.engine.imageInfo(web2.image)).toBeDefined();
   });
 
   it('refuses an image the app never got, a non-container app, and removing every type; the releases stay', async () => {
