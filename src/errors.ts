@@ -111,6 +111,11 @@ export const CATALOGUE = {
   release_not_succeeded: invalid('Cannot roll back to v{version}: it did not succeed.'),
   slug_not_uploaded: invalid('Slug {slug} has no blob yet: PUT its .tgz to the blob URL first.'),
   release_target_missing: invalid('Give either slug (a slug id) or release (a release id or version to roll back to).'),
+  // [U] Heroku's wordings for releasing images through the formation are unconfirmed.
+  container_stack_required: invalid('{app} is not on the container stack: run heroku stack:set container -a {app} first.'),
+  docker_image_not_found: invalid('No image {image} of process type {type} was pushed to this app: push it first (berth container:push {type}).'),
+  docker_manifest_unknown: { id: 'not_found', status: 404, message: 'No image of process type {type} was pushed to {app}.', resource: 'manifest' },
+  docker_release_empty: invalid('This release would run no process type: release an image first.'),
   // ---- formation and dynos ----------------------------------------------------------------------------------------
   formation_quantity_invalid: invalid('Invalid quantity: {quantity}. Use a number, or +N / -N.'),
   formation_quantity_negative: invalid('Quantity cannot be less than 0.'),

@@ -158,6 +158,7 @@ export function createServices(deps: ServiceDeps): Services {
     runtime,
     stackImages: { 'heroku/heroku:24': settings.stackRunImage, 'heroku/heroku:24-build': settings.stackBuildImage },
     sourceLimits: { maxBytes: settings.sourceMaxBytes, maxEntries: settings.sourceMaxEntries },
+    ...(settings.buildMemoryMb > 0 ? { memoryBytes: settings.buildMemoryMb * 1024 * 1024 } : {}),
   });
   const builds = new BuildsService(
     {

@@ -171,6 +171,12 @@ export type BuildpackItem = string | { readonly url?: string; readonly name?: st
 export interface BuildBody {
   readonly source_blob: { readonly url: string; readonly version?: string | null; readonly checksum?: string | null };
   readonly buildpacks?: readonly BuildpackItem[] | null;
+  /** Berth's own (`berth container:push`): build one Dockerfile of the source as an image of `type`, releasing nothing. */
+  readonly container_push?: {
+    readonly type: string;
+    readonly dockerfile: string;
+    readonly build_args?: Readonly<Record<string, string>> | null;
+  } | null;
 }
 
 export interface BuildpackInstallationsBody {
@@ -183,6 +189,8 @@ export interface FormationUpdateBody {
   readonly quantity?: number | string;
   readonly size?: SizeRef;
   readonly dyno_size?: SizeRef;
+  /** Variant `3.docker-releases` (`heroku container:release`, `container:rm`): the type's image, or null to remove it. */
+  readonly docker_image?: string | null;
 }
 
 export interface FormationBatchBody {
@@ -352,7 +360,13 @@ export interface SetupParams {
 const idRef = { type: ['string', 'object'], minLength: 1, properties: { id: string, name: string } } as const;
 const appRef = body(['app'], { app: idRef });
 
-const formationUpdate = { quantity, size: nameRef, dyno_size: nameRef } as const;
+/** An engine image id as Heroku's registry answers it (the manifest's `config.digest`). */
+const dockerImage = { type: ['string', 'null'], pattern: '^sha256:[0-9a-f]{64}$' } as const;
+const formationUpdate = { quantity, size: nameRef, dyno_size: nameRef, docker_image: dockerImage } as const;
+/** Heroku's process type names (`formation.type`). */
+const processType = { type: 'string', pattern: '^[-\\w]{1,128}$' } as const;
+/** A path inside the source: relative, never climbing out of it. */
+const innerPath = { type: 'string', minLength: 1, pattern: '^(?!/)(?!(.*/)?\\.\\.(/|$)).+$' } as const;
 /** Buildpack entries: a reference string or an object naming it by one of these keys. */
 function buildpackItems(keys: readonly string[]): Record<string, unknown> {
   return {
@@ -381,6 +395,11 @@ export const schemas = {
     body: body(['source_blob'], {
       source_blob: body(['url'], { url: nonBlank, version: stringOrNull, checksum: stringOrNull }),
       buildpacks: { type: ['array', 'null'], items: buildpackItems(['url', 'name']) },
+      container_push: {
+        type: ['object', 'null'],
+        required: ['type', 'dockerfile'],
+        properties: { type: processType, dockerfile: innerPath, build_args: { type: ['object', 'null'], additionalProperties: string } },
+      },
     }),
   }),
   buildpackInstallations: route({ params: pathParams, body: body(['updates'], { updates: { type: 'array', items: buildpackItems(['buildpack', 'url', 'name']) } }) }),

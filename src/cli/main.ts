@@ -9,6 +9,7 @@ import { startDaemon } from '../daemon.js';
 import { apiUrl, gitHost, loadSettings } from '../settings.js';
 import { ApiClient } from './client.js';
 import { registerClientCommands, registerGitCommands, resolveApp } from './commands.js';
+import { registerContainerCommands } from './container.js';
 import { daemonLogger } from './daemon-log.js';
 import { doctor } from './doctor.js';
 import { registerTeachingCommands } from './chaos.js';
@@ -132,6 +133,7 @@ program
 registerGitCommands(program);
 registerClientCommands(program);
 registerTeachingCommands(program);
+registerContainerCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(` !     ${error instanceof Error ? error.message : String(error)}\n`);

@@ -33,6 +33,8 @@ export interface ImageBuildSpec {
   readonly output?: Writable;
   /** Aborting stops the build; `buildImage` then rejects. */
   readonly signal?: AbortSignal;
+  /** The memory each step's container may use (`docker build --memory`, swap included); absent: no limit. */
+  readonly memoryBytes?: number;
 }
 
 /** The engine could not build the image: a step failed, or a Dockerfile it cannot read. The message is the engine's. */
