@@ -3,7 +3,7 @@
 // answers, and removes everything it made (containers, slug images, build-cache volumes, the data dir) when its stdin
 // closes or on SIGTERM/SIGINT. A reaper process outlives it to do the same if the daemon itself is killed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, copyFile, mkdir, mkdtemp, rename } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,34 +94,44 @@ export async function readyLine(daemon: Daemon): Promise<ReadyLine> {
 
 /**
  * The local CA of throwaway Berths is made once per machine and copied into each one's data dir: making a CA key is
- * about a third of a second of CPU, a third of a throwaway Berth's whole start. Everything else (API key, data,
- * containers, ports) stays each Berth's own; a test trusting one Berth's CA bundle trusts its siblings on loopback too.
+ * about a third of a second of CPU, a third of a throwaway Berth's whole start. So is the key its certificates carry
+ * (`leaf-key.pem`, another RSA key). Everything else (API key, data, containers, ports) stays each Berth's own; a test
+ * trusting one Berth's CA bundle trusts its siblings on loopback too.
  */
 const CA_FILES = ['ca.pem', 'ca-key.pem'] as const;
+const LEAF_KEY = 'leaf-key.pem';
 
 function caCacheDir(env: Env): string {
   return join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'berth', 'ephemeral-ca');
 }
 
-/** Copies the cached CA into the data dir; false when there is none yet. */
+/** Copies the cached CA (and leaf key, when cached) into the data dir; false when the cache lacks any of them. */
 async function seedCa(cache: string, dataDir: string): Promise<boolean> {
   const tls = join(dataDir, 'tls');
   await mkdir(tls, { recursive: true, mode: 0o700 });
   try {
     for (const file of CA_FILES) await copyFile(join(cache, file), join(tls, file));
     await chmod(join(tls, 'ca-key.pem'), 0o600);
-    return true;
   } catch {
     for (const file of CA_FILES) await rename(join(tls, file), join(tls, `${file}.partial`)).catch(() => undefined);
     return false;
   }
+  // A cache from before leaf keys were kept: the CA still serves, the daemon makes the leaf key (and it is cached).
+  try {
+    await copyFile(join(cache, LEAF_KEY), join(tls, LEAF_KEY));
+    await chmod(join(tls, LEAF_KEY), 0o600);
+    return true;
+  } catch {
+    await rm(join(tls, LEAF_KEY), { force: true });
+    return false;
+  }
 }
 
-/** Keeps the CA this Berth made for the next ones (each file written aside, then renamed: racing Berths are fine). */
+/** Keeps the CA and leaf key this Berth made for the next ones (each file written aside, then renamed: racing Berths are fine). */
 async function cacheCa(cache: string, dataDir: string): Promise<void> {
   await mkdir(cache, { recursive: true, mode: 0o700 });
-  // The key last: a cache with a key has its certificate.
-  for (const file of ['ca.pem', 'ca-key.pem'] as const) {
+  // The CA key after its certificate: a cache with a key has its certificate. The leaf key needs neither.
+  for (const file of [...CA_FILES, LEAF_KEY]) {
     const aside = join(cache, `${file}.${process.pid}`);
     await copyFile(join(dataDir, 'tls', file), aside);
     await chmod(aside, 0o600);

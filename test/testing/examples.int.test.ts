@@ -32,7 +32,8 @@ function run(script: string): Promise<Run> {
   });
 }
 
-describe('example projects', () => {
+// Concurrently: three Berths side by side, each from its own runner process.
+describe.concurrent('example projects', () => {
   it('examples/jest passes under jest (ESM mode)', async () => {
     assertBuilt();
     const { code, output } = await run('example:jest');
