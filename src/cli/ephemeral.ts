@@ -14,6 +14,7 @@ import { DockerRuntime } from '../runtime/index.js';
 import { apiTlsUrl, apiUrl, gitHost, loadSettings, type Env, type Settings } from '../settings.js';
 import { purge } from './ephemeral-purge.js';
 import { cliEnvironment } from './environment.js';
+import { reservePortWindow, type PortWindow } from './port-window.js';
 import type { ReadyLine } from '../contracts/ephemeral.js';
 
 /** Timing presets: `heroku` is Heroku's own values (the settings' defaults); `fast` is for tests. */
@@ -62,7 +63,7 @@ function freePort(): Promise<number> {
  * The settings of a throwaway Berth: the preset, then whatever BERTH_* the caller set (every setting stays
  * overridable), then the temp data dir (always: it is deleted at the end) and free ports for those not set.
  */
-export async function ephemeralSettings(env: Env, timing: TimingPreset, dataDir: string): Promise<Settings> {
+export async function ephemeralSettings(env: Env, timing: TimingPreset, dataDir: string, window?: PortWindow): Promise<Settings> {
   const ports: Record<string, string> = {};
   const taken = new Set<string>();
   for (const name of PORT_SETTINGS) {
@@ -73,7 +74,9 @@ export async function ephemeralSettings(env: Env, timing: TimingPreset, dataDir:
     taken.add(port);
     ports[name] = port;
   }
-  return loadSettings({ ...TIMING_PRESETS[timing], ...env, ...ports, BERTH_DATA: dataDir });
+  // The dyno and add-on port ranges of its window (port-window.ts), unless the caller set its own.
+  const ranges = Object.fromEntries(Object.entries(window?.settings ?? {}).filter(([name]) => env[name] === undefined || env[name] === ''));
+  return loadSettings({ ...TIMING_PRESETS[timing], ...env, ...ranges, ...ports, BERTH_DATA: dataDir });
 }
 
 /** The one line a test harness waits for. */
@@ -179,9 +182,11 @@ export async function runEphemeral(timing: TimingPreset, env: Env = process.env)
   let daemon: Daemon | undefined;
   let settings: Settings | undefined;
   try {
+    // Held until this process ends: the kernel gives the window back then, however it ends.
+    const window = await reservePortWindow();
     // Another process may take a probed port before the daemon binds it (a busy CI machine): probe again.
     for (let attempt = 1; daemon === undefined; attempt += 1) {
-      settings = await ephemeralSettings(env, timing, dataDir);
+      settings = await ephemeralSettings(env, timing, dataDir, window);
       if (attempt === 1) await requireStackImages(settings);
       const logger = pino({ level: settings.logLevel, base: { name: 'berth' } }, pino.destination(2));
       try {
@@ -199,6 +204,8 @@ export async function runEphemeral(timing: TimingPreset, env: Env = process.env)
   process.on('unhandledRejection', (reason) => running.logger.error({ err: reason }, 'unhandled promise rejection'));
   let reaper: ChildProcess | undefined;
   let stopping = false;
+  // The ready line writes the CA bundle into the data dir: a stop meanwhile waits for it before removing the dir.
+  let writing: Promise<unknown> = Promise.resolve();
   const stop = (why: string) => {
     if (stopping) return;
     stopping = true;
@@ -206,6 +213,7 @@ export async function runEphemeral(timing: TimingPreset, env: Env = process.env)
     running
       .close()
       .catch((error: unknown) => running.logger.error({ err: error }, 'shutdown failed'))
+      .then(() => writing.catch(() => undefined))
       .then(() => purge(running.settings))
       .then(
         () => {
@@ -219,13 +227,18 @@ export async function runEphemeral(timing: TimingPreset, env: Env = process.env)
       );
   };
   onStop = stop;
-  if (requested !== undefined) stop(requested);
+  if (requested !== undefined) {
+    stop(requested);
+    return;
+  }
   // The harness (a test worker, a pytest fixture) holds our stdin: when it ends, even killed, the pipe closes.
   process.stdin.on('end', () => stop('stdin closed'));
   process.stdin.on('close', () => stop('stdin closed'));
   process.stdin.on('error', () => stop('stdin closed'));
   process.stdin.resume();
-  const line = await readyLine(running);
+  const pending = readyLine(running);
+  writing = pending;
+  const line = await pending;
   if (stopping) return;
   // The reaper before the line: a harness may kill us the moment it reads it. Spawning costs a few ms; the reaper's
   // own start runs while the harness already works.
