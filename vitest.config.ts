@@ -49,7 +49,8 @@ export default defineConfig({
           // (vitest runs groups one after another, each with its own worker count), after the unit files.
           maxWorkers: 4,
           sequence: { groupOrder: 1 },
-          testTimeout: 300_000,
+          // Files in parallel share 2 cores: a budget, not a timing assertion.
+          testTimeout: 600_000,
           hookTimeout: 300_000,
         },
       },
