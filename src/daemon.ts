@@ -1,5 +1,6 @@
 // The composition root: settings, store, services, servers, wiring, shutdown.
 import { mkdir } from 'node:fs/promises';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
@@ -28,6 +29,25 @@ export interface Daemon {
   readonly logplex: Logplex;
   readonly logger: Logger;
   close(): Promise<void>;
+}
+
+function listenOn(server: HttpsServer, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Stops accepting, ends idle keep-alive connections, resolves once the busy ones are done (as Fastify's close does). */
+function closeServer(server: HttpsServer | undefined): Promise<void> {
+  if (server === undefined || !server.listening) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
 }
 
 export interface DaemonOptions {
@@ -92,11 +112,12 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     },
   });
   const servers: FastifyInstance[] = [];
+  let apiTls: HttpsServer | undefined;
   const close = async (): Promise<void> => {
     clearInterval(sweeper);
     // Open log streams would keep the HTTP servers from closing.
     services.logSessions.close();
-    await Promise.allSettled([...servers.map((server) => server.close()), services.rendezvous.close()]);
+    await Promise.allSettled([...servers.map((server) => server.close()), closeServer(apiTls), services.rendezvous.close()]);
     // Before the store closes: the router flushes its last lines into logplex.
     await router.close();
     await services.builds.shutdown();
@@ -111,15 +132,17 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     store.close();
   };
   try {
-    // One set of dashboard sessions for both servers: a link printed for one works on the other.
+    // One set of dashboard sessions for both API ports: a link printed for one works on the other.
     const dashboard = { sessions: new DashboardSessions(() => apiKey), publicUrl: apiUrl(settings) };
     const http = await buildApi(services, { apiKey, logger, git: services.git, dashboard });
     servers.push(http);
     await http.listen({ host: settings.bindHost, port: settings.apiPort });
     const tlsCert = ca.issue({ ipAddresses: [...new Set([settings.bindHost, '127.0.0.1'])], dnsNames: ['localhost'] });
-    const https = await buildApi(services, { apiKey, logger, git: services.git, dashboard, https: { key: tlsCert.keyPem, cert: tlsCert.certPem } });
-    servers.push(https);
-    await https.listen({ host: settings.bindHost, port: settings.apiTlsPort });
+    // The HTTPS port (API and git) is answered by the same Fastify instance: a second instance would compile every
+    // route's schemas again, a third of the daemon's start-up CPU.
+    apiTls = createHttpsServer({ key: tlsCert.keyPem, cert: tlsCert.certPem }, (request, response) => http.routing(request, response));
+    apiTls.keepAliveTimeout = http.server.keepAliveTimeout;
+    await listenOn(apiTls, settings.bindHost, settings.apiTlsPort);
     await router.listen({ host: settings.bindHost, port: settings.routerPort });
     // One certificate per host name, minted by the local CA on first use (Node rejects `*.localhost` wildcards).
     // A certificate is minted (about 20 ms of this thread) only for a name the router serves, never for any name a

@@ -1,8 +1,7 @@
-// The Platform API v3 as a Fastify instance. The daemon builds two of them over the same services: plain HTTP
-// (5100) and HTTPS (5101, the git host the heroku CLI writes into remotes).
+// The Platform API v3 as a Fastify instance. The daemon serves one on two ports: plain HTTP (5100) and, through a
+// node:https server handing requests to `routing`, HTTPS (5101, the git host the heroku CLI writes into remotes).
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyHttpsOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Server as HttpsServer } from 'node:https';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { berthError } from '../errors.js';
 import { clientError, errorBody, schemaError } from './error-replies.js';
@@ -36,8 +35,6 @@ import { DASHBOARD_HEADER, dashboardRoutes, type DashboardSessions } from '../da
 export interface ApiOptions {
   readonly apiKey: string;
   readonly logger: Logger;
-  /** Key and certificate for the HTTPS instance; omitted for plain HTTP. */
-  readonly https?: { key: string; cert: string };
   /** Smart HTTP at `/<app>.git` and the pre-receive hook's internal endpoints. */
   readonly git?: GitService;
   /** The dashboard at `/`: its sessions (a browser's cookie stands for the key) and the URL its links name. */
@@ -71,9 +68,7 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
       },
     },
   };
-  const api: FastifyInstance = options.https
-    ? (Fastify({ ...serverOptions, https: options.https } as FastifyHttpsOptions<HttpsServer>) as unknown as FastifyInstance)
-    : Fastify(serverOptions);
+  const api: FastifyInstance = Fastify(serverOptions);
 
   // heroku-client sends `Content-Type: application/json` with an empty body on every GET; that is not an error.
   api.removeContentTypeParser(['application/json']);

@@ -3,7 +3,7 @@
 // answers, and removes everything it made (containers, slug images, build-cache volumes, the data dir) when its stdin
 // closes or on SIGTERM/SIGINT. A reaper process outlives it to do the same if the daemon itself is killed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, copyFile, mkdir, mkdtemp, rename } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { DockerRuntime } from '../runtime/index.js';
 import { apiTlsUrl, apiUrl, gitHost, loadSettings, type Env, type Settings } from '../settings.js';
 import { purge } from './ephemeral-purge.js';
 import { cliEnvironment } from './environment.js';
+import { reservePortWindow, type PortWindow } from './port-window.js';
 import type { ReadyLine } from '../contracts/ephemeral.js';
 
 /** Timing presets: `heroku` is Heroku's own values (the settings' defaults); `fast` is for tests. */
@@ -62,7 +63,7 @@ function freePort(): Promise<number> {
  * The settings of a throwaway Berth: the preset, then whatever BERTH_* the caller set (every setting stays
  * overridable), then the temp data dir (always: it is deleted at the end) and free ports for those not set.
  */
-export async function ephemeralSettings(env: Env, timing: TimingPreset, dataDir: string): Promise<Settings> {
+export async function ephemeralSettings(env: Env, timing: TimingPreset, dataDir: string, window?: PortWindow): Promise<Settings> {
   const ports: Record<string, string> = {};
   const taken = new Set<string>();
   for (const name of PORT_SETTINGS) {
@@ -73,7 +74,9 @@ export async function ephemeralSettings(env: Env, timing: TimingPreset, dataDir:
     taken.add(port);
     ports[name] = port;
   }
-  return loadSettings({ ...TIMING_PRESETS[timing], ...env, ...ports, BERTH_DATA: dataDir });
+  // The dyno and add-on port ranges of its window (port-window.ts), unless the caller set its own.
+  const ranges = Object.fromEntries(Object.entries(window?.settings ?? {}).filter(([name]) => env[name] === undefined || env[name] === ''));
+  return loadSettings({ ...TIMING_PRESETS[timing], ...env, ...ranges, ...ports, BERTH_DATA: dataDir });
 }
 
 /** The one line a test harness waits for. */
@@ -94,34 +97,44 @@ export async function readyLine(daemon: Daemon): Promise<ReadyLine> {
 
 /**
  * The local CA of throwaway Berths is made once per machine and copied into each one's data dir: making a CA key is
- * about a third of a second of CPU, a third of a throwaway Berth's whole start. Everything else (API key, data,
- * containers, ports) stays each Berth's own; a test trusting one Berth's CA bundle trusts its siblings on loopback too.
+ * about a third of a second of CPU, a third of a throwaway Berth's whole start. So is the key its certificates carry
+ * (`leaf-key.pem`, another RSA key). Everything else (API key, data, containers, ports) stays each Berth's own; a test
+ * trusting one Berth's CA bundle trusts its siblings on loopback too.
  */
 const CA_FILES = ['ca.pem', 'ca-key.pem'] as const;
+const LEAF_KEY = 'leaf-key.pem';
 
 function caCacheDir(env: Env): string {
   return join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'berth', 'ephemeral-ca');
 }
 
-/** Copies the cached CA into the data dir; false when there is none yet. */
+/** Copies the cached CA (and leaf key, when cached) into the data dir; false when the cache lacks any of them. */
 async function seedCa(cache: string, dataDir: string): Promise<boolean> {
   const tls = join(dataDir, 'tls');
   await mkdir(tls, { recursive: true, mode: 0o700 });
   try {
     for (const file of CA_FILES) await copyFile(join(cache, file), join(tls, file));
     await chmod(join(tls, 'ca-key.pem'), 0o600);
-    return true;
   } catch {
     for (const file of CA_FILES) await rename(join(tls, file), join(tls, `${file}.partial`)).catch(() => undefined);
     return false;
   }
+  // A cache from before leaf keys were kept: the CA still serves, the daemon makes the leaf key (and it is cached).
+  try {
+    await copyFile(join(cache, LEAF_KEY), join(tls, LEAF_KEY));
+    await chmod(join(tls, LEAF_KEY), 0o600);
+    return true;
+  } catch {
+    await rm(join(tls, LEAF_KEY), { force: true });
+    return false;
+  }
 }
 
-/** Keeps the CA this Berth made for the next ones (each file written aside, then renamed: racing Berths are fine). */
+/** Keeps the CA and leaf key this Berth made for the next ones (each file written aside, then renamed: racing Berths are fine). */
 async function cacheCa(cache: string, dataDir: string): Promise<void> {
   await mkdir(cache, { recursive: true, mode: 0o700 });
-  // The key last: a cache with a key has its certificate.
-  for (const file of ['ca.pem', 'ca-key.pem'] as const) {
+  // The CA key after its certificate: a cache with a key has its certificate. The leaf key needs neither.
+  for (const file of [...CA_FILES, LEAF_KEY]) {
     const aside = join(cache, `${file}.${process.pid}`);
     await copyFile(join(dataDir, 'tls', file), aside);
     await chmod(aside, 0o600);
@@ -169,9 +182,11 @@ export async function runEphemeral(timing: TimingPreset, env: Env = process.env)
   let daemon: Daemon | undefined;
   let settings: Settings | undefined;
   try {
+    // Held until this process ends: the kernel gives the window back then, however it ends.
+    const window = await reservePortWindow();
     // Another process may take a probed port before the daemon binds it (a busy CI machine): probe again.
     for (let attempt = 1; daemon === undefined; attempt += 1) {
-      settings = await ephemeralSettings(env, timing, dataDir);
+      settings = await ephemeralSettings(env, timing, dataDir, window);
       if (attempt === 1) await requireStackImages(settings);
       const logger = pino({ level: settings.logLevel, base: { name: 'berth' } }, pino.destination(2));
       try {
@@ -189,6 +204,8 @@ export async function runEphemeral(timing: TimingPreset, env: Env = process.env)
   process.on('unhandledRejection', (reason) => running.logger.error({ err: reason }, 'unhandled promise rejection'));
   let reaper: ChildProcess | undefined;
   let stopping = false;
+  // The ready line writes the CA bundle into the data dir: a stop meanwhile waits for it before removing the dir.
+  let writing: Promise<unknown> = Promise.resolve();
   const stop = (why: string) => {
     if (stopping) return;
     stopping = true;
@@ -196,6 +213,7 @@ export async function runEphemeral(timing: TimingPreset, env: Env = process.env)
     running
       .close()
       .catch((error: unknown) => running.logger.error({ err: error }, 'shutdown failed'))
+      .then(() => writing.catch(() => undefined))
       .then(() => purge(running.settings))
       .then(
         () => {
@@ -209,13 +227,18 @@ export async function runEphemeral(timing: TimingPreset, env: Env = process.env)
       );
   };
   onStop = stop;
-  if (requested !== undefined) stop(requested);
+  if (requested !== undefined) {
+    stop(requested);
+    return;
+  }
   // The harness (a test worker, a pytest fixture) holds our stdin: when it ends, even killed, the pipe closes.
   process.stdin.on('end', () => stop('stdin closed'));
   process.stdin.on('close', () => stop('stdin closed'));
   process.stdin.on('error', () => stop('stdin closed'));
   process.stdin.resume();
-  const line = await readyLine(running);
+  const pending = readyLine(running);
+  writing = pending;
+  const line = await pending;
   if (stopping) return;
   // The reaper before the line: a harness may kill us the moment it reads it. Spawning costs a few ms; the reaper's
   // own start runs while the harness already works.

@@ -1,4 +1,5 @@
-import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
+import { X509Certificate, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { chmod, link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { normalizeHostname, normalizeIp } from './names.js';
@@ -33,7 +34,8 @@ export interface LocalCa {
   readonly fingerprint256: string;
   /**
    * Signs a TLS server certificate. All certificates issued by one LocalCa share one leaf key
-   * pair (generated on first use), so issuing costs one signature.
+   * pair (generated on first use and kept as `<dataDir>/tls/leaf-key.pem`, so a restart costs no RSA key
+   * generation), so issuing costs one signature.
    * Throws on an invalid name or when no DNS name or IP is given.
    */
   issue(opts: IssueOptions): IssuedCertificate;
@@ -54,6 +56,32 @@ function checkIp(raw: string): string {
   return ip;
 }
 
+/** The key pair of a private key PEM (the public half derived natively). */
+function keyPairOf(privateKeyPem: string): KeyPairPem {
+  const publicKeyPem = createPublicKey(createPrivateKey(privateKeyPem)).export({ type: 'spki', format: 'pem' }).toString();
+  return { publicKeyPem, privateKeyPem };
+}
+
+/**
+ * The leaf key at `path`, made and published there first when there is none. Sync, like `issue()`: the file is
+ * created exclusively, so of racing processes the first writer's key is the one every later start reads.
+ */
+function leafKeyAt(path: string): KeyPairPem {
+  try {
+    return keyPairOf(readFileSync(path, 'utf8'));
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw new Error(`tls: cannot read the leaf key ${path}: ${String(err)}`);
+  }
+  const pair = generateRsaKeyPairSync();
+  try {
+    writeFileSync(path, pair.privateKeyPem, { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    // Another process won the race: its key is on disk now; this one still signs correctly with its own.
+    if (!isErrno(err, 'EEXIST')) throw err;
+  }
+  return pair;
+}
+
 class FileBackedCa implements LocalCa {
   readonly fingerprint256: string;
   #leafKey: KeyPairPem | undefined;
@@ -62,6 +90,7 @@ class FileBackedCa implements LocalCa {
     readonly certPem: string,
     readonly certPath: string,
     readonly keyPem: string,
+    private readonly leafKeyPath: string,
   ) {
     this.fingerprint256 = new X509Certificate(certPem).fingerprint256;
   }
@@ -77,7 +106,7 @@ class FileBackedCa implements LocalCa {
     if (commonName.length === 0 || commonName.length > MAX_CN) {
       throw new Error(`tls: common name must be 1-${MAX_CN} characters`);
     }
-    this.#leafKey ??= generateRsaKeyPairSync();
+    this.#leafKey ??= leafKeyAt(this.leafKeyPath);
     const certPem = signLeafCertificate(this.certPem, this.keyPem, this.#leafKey.publicKeyPem, {
       dnsNames,
       ipAddresses,
@@ -123,7 +152,7 @@ async function publishOnce(path: string, content: string, mode: number): Promise
   }
 }
 
-function loadCa(certPem: string, certPath: string, keyPem: string, keyPath: string): LocalCa {
+function loadCa(certPem: string, certPath: string, keyPem: string, keyPath: string, leafKeyPath: string): LocalCa {
   let matches: boolean;
   try {
     matches = new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
@@ -131,12 +160,13 @@ function loadCa(certPem: string, certPath: string, keyPem: string, keyPath: stri
     throw new Error(`tls: cannot read the local CA at ${certPath} / ${keyPath}: ${String(err)}`);
   }
   if (!matches) throw new Error(`tls: ${certPath} does not belong to the key ${keyPath}`);
-  return new FileBackedCa(certPem, certPath, keyPem);
+  return new FileBackedCa(certPem, certPath, keyPem, leafKeyPath);
 }
 
 /**
  * Creates once, then reuses, the local certificate authority in `<dataDir>/tls/`
- * (`ca.pem`, and `ca-key.pem` with mode 0600; the directory has mode 0700).
+ * (`ca.pem`, and `ca-key.pem` with mode 0600; the directory has mode 0700), and the key of the
+ * certificates it issues (`leaf-key.pem`, mode 0600, made on the first `issue()`).
  *
  * Safe against concurrent callers and processes: the key is published first with an atomic
  * `link` (the first writer wins, others adopt its key), then the certificate the same way;
@@ -154,7 +184,7 @@ export async function ensureCa(dataDir: string): Promise<LocalCa> {
     const keyPem = await readIfExists(keyPath);
     const certPem = await readIfExists(certPath);
     if (keyPem !== undefined && certPem !== undefined) {
-      return loadCa(certPem, certPath, keyPem, keyPath);
+      return loadCa(certPem, certPath, keyPem, keyPath, join(dir, 'leaf-key.pem'));
     }
     if (keyPem === undefined) {
       if (certPem !== undefined) {

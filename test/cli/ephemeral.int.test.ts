@@ -2,7 +2,7 @@
 // process (its one JSON line; stdin closed, SIGTERM, and the daemon SIGKILLed, where its reaper cleans up) and from a
 // stdlib-only Python script (fixtures/ephemeral-python).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,9 +24,11 @@ function hostEnv(): Record<string, string> {
   return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !/^(BERTH_|HEROKU_)/.test(e[0])));
 }
 
-async function ephemeral(): Promise<{ child: ChildProcessWithoutNullStreams; ready: Ready; stdout: () => string; exited: Promise<number | null> }> {
+async function ephemeral(
+  extraEnv: Readonly<Record<string, string>> = {},
+): Promise<{ child: ChildProcessWithoutNullStreams; ready: Ready; stdout: () => string; exited: Promise<number | null> }> {
   assertBuilt();
-  const child = spawn(process.execPath, [BERTH_MAIN, 'up', '--ephemeral'], { env: hostEnv(), cwd: REPO_ROOT });
+  const child = spawn(process.execPath, [BERTH_MAIN, 'up', '--ephemeral'], { env: { ...hostEnv(), ...extraEnv }, cwd: REPO_ROOT });
   let out = '';
   let err = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
@@ -76,6 +78,26 @@ describe('berth up --ephemeral', () => {
     for (const port of Object.values(ready.ports)) expect(await listens(port)).toBe(false);
   });
 
+  it('the first throwaway Berth on a machine caches its CA and leaf key; the next one starts with both', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'berth-xdg-cache-'));
+    try {
+      const tlsFiles = (dir: string) => ['ca.pem', 'ca-key.pem', 'leaf-key.pem'].map((file) => readFileSync(join(dir, file), 'utf8'));
+      const first = await ephemeral({ XDG_CACHE_HOME: cache });
+      const made = tlsFiles(join(first.ready.data_dir, 'tls'));
+      expect(tlsFiles(join(cache, 'berth', 'ephemeral-ca'))).toEqual(made);
+      first.child.stdin.end();
+      expect(await first.exited).toBe(0);
+
+      const second = await ephemeral({ XDG_CACHE_HOME: cache });
+      expect(tlsFiles(join(second.ready.data_dir, 'tls'))).toEqual(made);
+      expect(await account(second.ready)).toBe(200);
+      second.child.stdin.end();
+      expect(await second.exited).toBe(0);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
   it('SIGTERM stops it the same way', async () => {
     const { child, ready, exited } = await ephemeral();
     child.kill('SIGTERM');
@@ -85,18 +107,24 @@ describe('berth up --ephemeral', () => {
 
   it('SIGTERM while it is still starting: it exits 0 and leaves no data dir', async () => {
     assertBuilt();
-    const ours = () => new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('berth-ephemeral-')));
-    const before = ours();
-    const child = spawn(process.execPath, [BERTH_MAIN, 'up', '--ephemeral'], { env: hostEnv(), cwd: REPO_ROOT });
+    // A temp dir of its own: the harness files run in parallel, and other Berths make `berth-ephemeral-*` dirs too.
+    const temp = mkdtempSync(join(tmpdir(), 'berth-ephemeral-test-'));
+    const ours = () => readdirSync(temp).filter((name) => name.startsWith('berth-ephemeral-'));
+    const child = spawn(process.execPath, [BERTH_MAIN, 'up', '--ephemeral'], { env: { ...hostEnv(), TMPDIR: temp }, cwd: REPO_ROOT });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     // Its data dir exists early in the start; the API is not up yet.
-    await eventually(async () => expect([...ours()].filter((name) => !before.has(name))).toHaveLength(1), 60_000, 5);
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(out).toBe('');
-    expect([...ours()].filter((name) => !before.has(name))).toEqual([]);
+    try {
+      await eventually(async () => expect(ours()).toHaveLength(1), 60_000, 5);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(out).toBe('');
+      expect(ours()).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(temp, { recursive: true, force: true });
+    }
   });
 
   it('killed with SIGKILL, its reaper removes what it left', async () => {

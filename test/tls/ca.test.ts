@@ -136,6 +136,24 @@ describe('issue', () => {
     );
   });
 
+  it('keeps the leaf key in tls/leaf-key.pem (0600): a restarted daemon signs with the same key, no new RSA key', async () => {
+    const before = ca.issue({ dnsNames: ['localhost'] });
+    expect(await readFile(join(dataDir, 'tls', 'leaf-key.pem'), 'utf8')).toBe(before.keyPem);
+    expect((await stat(join(dataDir, 'tls', 'leaf-key.pem'))).mode & 0o777).toBe(0o600);
+    const restarted = await ensureCa(dataDir);
+    const after = restarted.issue({ dnsNames: ['localhost'] });
+    expect(after.keyPem).toBe(before.keyPem);
+    expect(new X509Certificate(after.certPem).publicKey.export({ type: 'spki', format: 'pem' })).toBe(
+      new X509Certificate(before.certPem).publicKey.export({ type: 'spki', format: 'pem' }),
+    );
+  });
+
+  it('refuses a leaf-key.pem that is not a key', async () => {
+    await writeFile(join(dataDir, 'tls', 'leaf-key.pem'), 'not a key');
+    const restarted = await ensureCa(dataDir);
+    expect(() => restarted.issue({ dnsNames: ['localhost'] })).toThrow(/cannot read the leaf key/);
+  });
+
   it('rejects invalid names and empty requests', () => {
     expect(() => ca.issue({})).toThrow();
     expect(() => ca.issue({ dnsNames: ['bad name'] })).toThrow();
