@@ -25,6 +25,9 @@ export default async function setup(): Promise<() => Promise<void>> {
   const count = await fillTestRegistry(tarballs);
   const npm = await startLoopbackRegistry([tarballs]);
   process.env[TEST_NPM_REGISTRY_ENV] = npm.url;
+  // And for the Berths the harness files start (startBerth, `berth up --ephemeral`, the example projects), which take
+  // the machine's BERTH_NPM_REGISTRY from their environment.
+  process.env['BERTH_NPM_REGISTRY'] = npm.url;
   process.stdout.write(`-----> Loopback npm registry for the tests: ${count} packages at ${npm.url}\n`);
   const instances = join(mkdtempSync(join(tmpdir(), 'berth-test-run-')), 'instances');
   recordInstancesIn(instances);

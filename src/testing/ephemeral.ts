@@ -38,9 +38,12 @@ function childEnv(settings: Readonly<Record<string, string | number>>): Record<s
     if (value === undefined || /^(HEROKU_|BERTH_)/.test(name) || /^(https?|all|no)_proxy$/i.test(name)) continue;
     env[name] = value;
   }
-  // The engine to use is the one thing the host's BERTH_* may say (the engine is shared by every Berth).
-  const docker = process.env['BERTH_DOCKER_HOST'];
-  if (docker !== undefined) env['BERTH_DOCKER_HOST'] = docker;
+  // What the host's BERTH_* may say: the engine to use (shared by every Berth) and the npm registry builds use (a CI
+  // machine's mirror, which every throwaway Berth of that machine should use too).
+  for (const name of ['BERTH_DOCKER_HOST', 'BERTH_NPM_REGISTRY']) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
   for (const [name, value] of Object.entries(settings)) env[name] = String(value);
   return env;
 }
