@@ -9,6 +9,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BERTH_MAIN, REPO_ROOT, assertBuilt, freeLoopbackPort, parseExportLines, type DaemonPorts, type StopResult, type TestDaemon } from '../support/daemon.js';
 import { docker, waitFor } from '../support/build.js';
+import { recordTestInstance } from '../support/leftovers.js';
+import { TEST_NPM_REGISTRY_ENV } from '../support/npm-registry.js';
+import { DockerRuntime } from '../../src/runtime/index.js';
+import { loadSettings } from '../../src/settings.js';
 
 const run = promisify(execFile);
 
@@ -17,7 +21,7 @@ export interface ComposeBerth extends TestDaemon {
   readonly project: string;
   /** The tag of the daemon image this Berth built (BERTH_COMPOSE_IMAGE). */
   readonly image: string;
-  /** Runs `docker-compose <args>` for this project; resolves with stdout and stderr. */
+  /** Runs `docker-compose <args>` for this project (with its environment); resolves with stdout and stderr. */
   compose(args: readonly string[]): Promise<{ stdout: string; stderr: string }>;
 }
 
@@ -59,6 +63,7 @@ export async function startComposeBerth(): Promise<ComposeBerth> {
   const rootDir = mkdtempSync(join(tmpdir(), 'berth-compose-'));
   const dataDir = join(rootDir, 'data');
   mkdirSync(dataDir);
+  recordTestInstance(dataDir);
   const free = new Set<number>();
   while (free.size < 5) free.add(await freeLoopbackPort());
   const [api = 0, apiTls = 0, rendezvous = 0, router = 0, routerTls = 0] = [...free];
@@ -70,6 +75,8 @@ export async function startComposeBerth(): Promise<ComposeBerth> {
     BERTH_RENDEZVOUS_PORT: String(rendezvous),
     BERTH_ROUTER_PORT: String(router),
     BERTH_ROUTER_TLS_PORT: String(routerTls),
+    // Builds fetch npm packages (and Node.js) from the integration tier's loopback registry (test/global-setup.ts).
+    ...(process.env[TEST_NPM_REGISTRY_ENV] === undefined ? {} : { BERTH_NPM_REGISTRY: process.env[TEST_NPM_REGISTRY_ENV] }),
   };
   const project = `berth-compose-${process.pid}`;
   const image = `berth/daemon:compose-test-${process.pid}`;
@@ -139,6 +146,10 @@ export async function startComposeBerth(): Promise<ComposeBerth> {
       disposed = true;
       logs?.kill();
       await compose(['down', '--volumes', '--rmi', 'all', '--timeout', '60']).catch(() => undefined);
+      // What a failed test left (an app not destroyed: its dynos, add-on server, slug images, volumes).
+      await DockerRuntime.at({ dockerHost: loadSettings().dockerHost, dataDir })
+        .purgeInstance()
+        .catch(() => undefined);
       // The data dir's files belong to root (the daemon ran as root in its container).
       if (existsSync(rootDir)) rmSync(rootDir, { recursive: true, force: true });
     },

@@ -148,7 +148,7 @@ describe('docker-compose.yml', () => {
     await waitFor('the add-on volume to go', async () => !(await volumeExists(`berth-addon-${addonId}`)));
     // Nothing the CLI or git did tried to leave the machine.
     expect(guard.attempts()).toBe('');
-    await berth.dispose();
+    await berth.compose(['down', '--volumes', '--rmi', 'all', '--timeout', '60']);
     const scope = `berth.instance=${instance()}`;
     expect(await containersWithLabels({ 'com.docker.compose.project': berth.project })).toEqual([]);
     expect(await docker(['ps', '-aq', '--filter', `label=${scope}`])).toBe('');
