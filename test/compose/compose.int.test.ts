@@ -143,6 +143,20 @@ describe('docker-compose.yml', () => {
     expect(backups.stdout).toMatch(/b001\s+.*Completed/);
   });
 
+  it('docker-compose restart: the daemon comes back on its data dir and adopts the running dyno and add-on server', async () => {
+    const scope = { 'berth.instance': instance() };
+    const before = (await containersWithLabels(scope)).sort();
+    expect(before.length).toBeGreaterThanOrEqual(2);
+    const [daemon = ''] = await containersWithLabels({ 'com.docker.compose.project': berth.project });
+    const started = await docker(['inspect', '--format', '{{.State.StartedAt}}', daemon]);
+    await berth.restart();
+    expect(await docker(['inspect', '--format', '{{.State.StartedAt}}', daemon])).not.toBe(started);
+    expect((await containersWithLabels(scope)).sort()).toEqual(before);
+    const answer = await viaRouter();
+    expect(answer.status, answer.body).toBe(200);
+    expect(JSON.parse(answer.body)).toMatchObject({ visits: 3, ssl: true });
+  });
+
   it('apps:destroy, then docker-compose down -v --rmi all, leave no container, volume or image behind', async () => {
     expectCode(await heroku(['apps:destroy', APP, '--confirm', APP]), 0);
     await waitFor('the add-on volume to go', async () => !(await volumeExists(`berth-addon-${addonId}`)));
