@@ -80,7 +80,8 @@ export async function startComposeBerth(): Promise<ComposeBerth> {
   };
   const project = `berth-compose-${process.pid}`;
   const image = `berth/daemon:compose-test-${process.pid}`;
-  const env = composeEnv({ ...berthEnv, BERTH_COMPOSE_IMAGE: image });
+  // docker-compose gives up on an engine call after 60 s; removing an 800 MB image on a busy machine can take longer.
+  const env = composeEnv({ ...berthEnv, BERTH_COMPOSE_IMAGE: image, COMPOSE_HTTP_TIMEOUT: '600' });
   const compose = async (args: readonly string[]) => {
     const { stdout, stderr } = await run('docker-compose', ['-p', project, ...args], { cwd: REPO_ROOT, env, maxBuffer: 64 * 1024 * 1024 });
     return { stdout, stderr };
