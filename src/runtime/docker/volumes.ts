@@ -11,8 +11,22 @@ export async function ensureVolume(docker: Docker, name: string, labels: Readonl
   }
 }
 
+/** Tries of a removal the engine refuses because the volume is in use (409), 250 ms apart. */
+const IN_USE_TRIES = 40;
+
 export async function removeVolume(docker: Docker, name: string): Promise<void> {
-  await ignoring([404], () => docker.getVolume(name).remove({ force: true }));
+  // A container using it may still be on its way out: on app.destroyed the dynos room removes every container of the
+  // app (an add-on server too) while the add-ons room removes the same server, whose own remove then answers 409
+  // ("removal in progress") at once, before the engine has let go of the volume. A container that stays is an error.
+  for (let tries = 1; ; tries += 1) {
+    try {
+      await ignoring([404], () => docker.getVolume(name).remove({ force: true }));
+      return;
+    } catch (err) {
+      if (statusOf(err) !== 409 || tries >= IN_USE_TRIES) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 export async function listVolumes(docker: Docker, labels: readonly string[]): Promise<string[]> {
