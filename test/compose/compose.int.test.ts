@@ -1,7 +1,7 @@
 // docker-compose.yml (issue 13): Debian's docker-compose builds the daemon image from this checkout on the build stack
 // image, offline, and runs it on the host network with the engine's socket; that Berth answers the API, git and the
-// router like `npm start`'s. The real heroku CLI provisions Postgres, a `git push` deploys pg-wire (a dyno writing to
-// the add-on over TLS), pg:psql and pg:backups:capture work (the dump lands in the data dir the host shares with the
+// router like `npm start`'s. The real heroku CLI provisions Postgres, a `git push` deploys addons-client (a dyno writing
+// to the add-on over TLS with node-postgres from the loopback npm registry), pg:psql and pg:backups:capture work (the dump lands in the data dir the host shares with the
 // container), and `apps:destroy` + `docker-compose down -v --rmi all` leave no container, volume or image behind.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -30,10 +30,10 @@ function expectCode(result: HerokuResult, code: number): void {
 }
 
 /** GET / through the router with the app's Host header. */
-function viaRouter(): Promise<{ status: number; body: string }> {
+function viaRouter(path = '/'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: berth.ports.router, path: '/', headers: { host: `${APP}.localhost:${berth.ports.router}` }, timeout: 30_000 },
+      { host: '127.0.0.1', port: berth.ports.router, path, headers: { host: `${APP}.localhost:${berth.ports.router}` }, timeout: 30_000 },
       (res) => {
         let body = '';
         res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
@@ -105,8 +105,8 @@ describe('docker-compose.yml', () => {
     expect(await volumeExists(`berth-addon-${addonId}`)).toBe(true);
   });
 
-  it('git push deploys pg-wire; the router serves it and its dyno writes to Postgres over TLS', async () => {
-    const repo = await fixtureRepo(berth, 'pg-wire', env);
+  it('git push deploys addons-client; the router serves it and its dyno writes to Postgres over TLS', async () => {
+    const repo = await fixtureRepo(berth, 'addons-client', env);
     const remote = spawnSync(process.execPath, [BERTH_MAIN, 'git:remote', '-a', APP], { cwd: repo, env: { ...env, ...berth.berthEnv }, encoding: 'utf8', timeout: 60_000 });
     expect(remote.status, remote.stderr).toBe(0);
     const push = await runGit(['push', 'local', 'main'], env, repo, 600_000);
@@ -120,15 +120,15 @@ describe('docker-compose.yml', () => {
     }, 120_000).catch(() => {
       throw new Error(`GET / → ${last.status} ${last.body}\n${berth.output().slice(-4000)}`);
     });
-    const first = JSON.parse(last.body) as { visits: number; database: string; ssl: boolean };
-    expect(first).toMatchObject({ visits: 1, ssl: true });
-    expect(JSON.parse((await viaRouter()).body)).toEqual({ ...first, visits: 2 });
+    expect(JSON.parse(last.body)).toMatchObject({ database: true });
+    expect(JSON.parse((await viaRouter('/pg?note=one')).body)).toEqual({ ssl: true, rows: ['one'] });
+    expect(JSON.parse((await viaRouter('/pg?note=two')).body)).toEqual({ ssl: true, rows: ['one', 'two'] });
   }, 900_000);
 
   it('pg:psql -c reads the rows; pg:backups:capture writes its dump into the data dir the host shares with the container', async () => {
-    const psql = await heroku(['pg:psql', '-a', APP, '-c', 'SELECT count(*) AS visits FROM visits']);
+    const psql = await heroku(['pg:psql', '-a', APP, '-c', 'SELECT count(*) AS notes FROM notes']);
     expectCode(psql, 0);
-    expect(psql.stdout).toMatch(/visits\s*\n-+\s*\n\s*2\s*\n/);
+    expect(psql.stdout).toMatch(/notes\s*\n-+\s*\n\s*2\s*\n/);
 
     const capture = await heroku(['pg:backups:capture', '-a', APP, '--wait-interval', '3']);
     expectCode(capture, 0);
@@ -152,9 +152,9 @@ describe('docker-compose.yml', () => {
     await berth.restart();
     expect(await docker(['inspect', '--format', '{{.State.StartedAt}}', daemon])).not.toBe(started);
     expect((await containersWithLabels(scope)).sort()).toEqual(before);
-    const answer = await viaRouter();
+    const answer = await viaRouter('/pg?note=three');
     expect(answer.status, answer.body).toBe(200);
-    expect(JSON.parse(answer.body)).toMatchObject({ visits: 3, ssl: true });
+    expect(JSON.parse(answer.body)).toEqual({ ssl: true, rows: ['one', 'two', 'three'] });
   });
 
   it('apps:destroy, then docker-compose down -v --rmi all, leave no container, volume or image behind', async () => {
