@@ -96,6 +96,8 @@ export const CATALOGUE = {
   attachment_name_taken: invalid('Name {name} is already used by another attachment or config var of this app.'),
   addon_not_on_app: invalid('{addon} is not owned by {app}: destroy it from the app that owns it.'),
   addon_provision_failed: { id: 'service_unavailable', status: 503, message: 'The server of {name} did not start; the add-on was not created. See the daemon log.' },
+  // [U] S3 answers an expired presigned URL with 403 `Request has expired`.
+  backup_url_expired: { id: 'forbidden', status: 403, message: 'Request has expired: get a new URL with heroku pg:backups:url.' },
   // ---- builds -----------------------------------------------------------------------------------------------------
   // [U] Heroku's wording for cancelling a finished build is unconfirmed.
   build_not_cancellable: invalid('Build {id} has already {status}: only a pending build can be cancelled.'),

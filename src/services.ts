@@ -87,6 +87,8 @@ export function createServices(deps: ServiceDeps): Services {
     rendezvous: (secret: string) => `rendezvous://${settings.bindHost}:${settings.rendezvousPort}/${secret}`,
     // The CLI's ci commands read test output with node:https only (reference: heroku-workflows.md §4.2).
     testOutput: (runId: string, secret: string, phase: 'setup' | 'output') => `https://${gitHost(settings)}/streams/test-runs/${runId}/${secret}/${phase}`,
+    // `pg:backups:download` fetches with node:https only (reference heroku-addons-and-data §3).
+    backup: (id: string, secret: string) => `https://${gitHost(settings)}/backups/${id}/${secret}`,
   };
   // Each service is made after everything it calls, and gets it through its constructor: no setters, no closures
   // over services made later. What flows the other way (a custom domain or a maintenance switch changing what the

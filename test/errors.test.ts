@@ -60,6 +60,7 @@ const PINNED: Readonly<Record<ErrorCode, Row>> = {
   attachment_name_taken: ['invalid_params', 422, 'Name {name} is already used by another attachment or config var of this app.'],
   addon_not_on_app: ['invalid_params', 422, '{addon} is not owned by {app}: destroy it from the app that owns it.'],
   addon_provision_failed: ['service_unavailable', 503, 'The server of {name} did not start; the add-on was not created. See the daemon log.'],
+  backup_url_expired: ['forbidden', 403, 'Request has expired: get a new URL with heroku pg:backups:url.'],
   build_not_cancellable: ['invalid_params', 422, 'Build {id} has already {status}: only a pending build can be cancelled.'],
   config_var_name_invalid: ['invalid_params', 422, 'Invalid config var name: {name}. Names must start with a letter or underscore and contain only letters, digits and underscores.'],
   config_vars_too_large: ['invalid_params', 422, 'Config vars are too large: {size} bytes of names and values, the limit is {limit} bytes.'],

@@ -514,6 +514,21 @@ export class AddonsService {
     return found;
   }
 
+  /** `pg:backups:url`/`download`: the id and secret of a public URL of a succeeded backup (`b001`, `1` or its uuid). */
+  async backupPublicUrl(appRef: string, ref: string): Promise<{ uuid: string; secret: string }> {
+    const found = await this.#backups.publicSecret(this.#deps.apps.get(appRef).id, ref);
+    if (found === undefined) raise('backup_not_found');
+    return found;
+  }
+
+  /** The dump file behind a public backup URL (no API key: the URL's signature and expiry are the access). */
+  async backupFile(uuid: string, secret: string): Promise<string> {
+    const file = await this.#backups.publicFile(uuid, secret);
+    if (file === 'expired') raise('backup_url_expired');
+    if (file === undefined) raise('backup_not_found');
+    return file;
+  }
+
   /** A provisioned add-on of the given kind, by id or name (the data API's paths carry either). */
   dataAddon(addonRef: string, kind: 'postgresql' | 'redis'): AddonView {
     return this.#dataAddon(addonRef, kind);

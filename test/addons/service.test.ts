@@ -1,6 +1,8 @@
 // Add-ons on the in-memory engine: the API's shapes, names, attachments and their releases, destroy and recovery.
 // The servers themselves are real only in the integration tier (addons.int.test.ts).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { platform, type Platform } from '../support/platform.js';
 
 let p: Platform;
@@ -129,5 +131,61 @@ describe('attachments and destroy', () => {
     expect(after.map((c) => c.labels.dyno)).toEqual([db.name]);
     expect(after[0]?.id).not.toBe(server?.id);
     expect(p.store.addons.get(db.id)?.containerId).toBe(after[0]?.id);
+  });
+});
+
+describe('pg:backups:url', () => {
+  /** A finished backup as backups.ts keeps it (the memory engine runs no pg_dump): its transfer and its dump file. */
+  async function backedUp(app: string): Promise<{ uuid: string; num: number }> {
+    const uuid = '0b5d5d5a-6c0e-4a51-9d39-2f6a0a4f0c11';
+    const dir = join(p.dataDir, 'addons');
+    await mkdir(join(dir, 'transfers'), { recursive: true });
+    await mkdir(join(dir, 'backups'), { recursive: true });
+    const at = '2026-01-02T03:04:05Z';
+    const transfer = {
+      uuid, num: 1, from_type: 'pg_dump', to_type: 'gof3r', from_name: 'DATABASE', to_name: 'BACKUP', from_url: '', to_url: `berth-backup://${uuid}`,
+      created_at: at, updated_at: at, started_at: at, finished_at: at, canceled_at: null, succeeded: true,
+      processed_bytes: 19, source_bytes: 19, warnings: 0, schedule: null, logs: [],
+    };
+    await writeFile(join(dir, 'transfers', `${p.app(app).id}.json`), JSON.stringify([transfer]));
+    await writeFile(join(dir, 'backups', `${uuid}.dump`), 'PGDMP-custom-format');
+    return { uuid, num: 1 };
+  }
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('answers a signed https URL that serves the dump with no API key, until it expires', async () => {
+    await create('shop', { plan: 'heroku-postgresql' });
+    const backup = await backedUp('shop');
+
+    const answer = await p.request('POST', `/client/v11/apps/shop/transfers/${backup.num}/actions/public-url`);
+    expect(answer.status, answer.text).toBe(200);
+    const url = new URL((answer.body as { url: string }).url);
+    expect(url.protocol).toBe('https:');
+    expect(url.hostname).toBe('127.0.0.1');
+    expect(url.pathname).toMatch(new RegExp(`^/backups/${backup.uuid}/\\d+-[0-9a-f]{64}$`));
+
+    const got = await p.api.inject({ method: 'GET', url: url.pathname });
+    expect(got.statusCode).toBe(200);
+    expect(got.body).toBe('PGDMP-custom-format');
+    expect(got.headers['content-length']).toBe('19');
+
+    // A changed signature or another backup's id is not served.
+    const tampered = url.pathname.replace(/[0-9a-f]$/, (c) => (c === '0' ? '1' : '0'));
+    expect((await p.api.inject({ method: 'GET', url: tampered })).statusCode).toBe(404);
+
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 2 * 60 * 60 * 1000 });
+    const late = await p.api.inject({ method: 'GET', url: url.pathname });
+    expect(late.statusCode).toBe(403);
+    expect(JSON.parse(late.body)).toMatchObject({ id: 'forbidden', message: 'Request has expired: get a new URL with heroku pg:backups:url.' });
+  });
+
+  it('answers 404 for a backup that does not exist', async () => {
+    await create('shop', { plan: 'heroku-postgresql' });
+    const answer = await p.request('POST', '/client/v11/apps/shop/transfers/7/actions/public-url');
+    expect(answer.status).toBe(404);
+    expect(answer.body).toMatchObject({ id: 'not_found', message: "Couldn't find that backup." });
   });
 });

@@ -1,8 +1,8 @@
 // The real `heroku` CLI (v11) against Berth's add-ons and data API: addons, addons:create/info/attach/detach/destroy,
-// config, pg:info, pg:credentials:url, pg:psql (the local psql binary), pg:backups, redis:info and redis:cli, with the data host from
+// config, pg:info, pg:credentials:url, pg:psql (the local psql binary), pg:backups (with :url and :download), redis:info and redis:cli, with the data host from
 // `berth env` (HEROKU_DATA_HOST). Expected output as reference heroku-addons-and-data §3 quotes it.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { volumeExists, waitFor } from '../support/build.js';
@@ -171,6 +171,19 @@ describe('heroku apps:create --addons, addons:upgrade, addons:wait, pg:wait, pg:
     expectCode(listed, 0);
     expect(listed.stdout).toContain('=== Backups');
     expect(listed.stdout).toMatch(/b001\s+.*Completed/);
+
+    // pg:backups:url prints a public https URL that needs no API key; pg:backups:download fetches it (https.get only).
+    const url = await heroku(['pg:backups:url', 'b001', '-a', APP]);
+    expectCode(url, 0);
+    expect(url.stdout).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/backups\/[0-9a-f-]{36}\/\S+\n$/);
+    const anonymous = await fetch(url.stdout.trim().replace(/^https:\/\/[^/]+/, daemon.apiUrl));
+    expect(anonymous.status).toBe(200);
+    expect(Buffer.from(await anonymous.arrayBuffer()).subarray(0, 5).toString('latin1')).toBe('PGDMP');
+    const output = join(daemon.rootDir, 'b001.dump');
+    const downloaded = await heroku(['pg:backups:download', '-a', APP, '-o', output]);
+    expectCode(downloaded, 0);
+    expect(downloaded.stderr).toContain(`Getting backup from ${APP}... done, #1`);
+    expect(readFileSync(output).subarray(0, 5).toString('latin1')).toBe('PGDMP');
 
     const reset = await heroku(['pg:reset', '-a', APP, '--confirm', APP]);
     expectCode(reset, 0);

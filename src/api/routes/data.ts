@@ -2,9 +2,11 @@
 // `HEROKU_DATA_HOST` with the scheme and port of `HEROKU_HOST` (reference heroku-addons-and-data §0, §4). Facts come
 // from the add-on's own server; plan limits are the catalogue's (advisory on this machine).
 import type { FastifyPluginAsync } from 'fastify';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { AddonView } from '../../addons/index.js';
 import type { ApiServices } from '../context.js';
-import { schemas } from '../schemas.js';
+import { schemas, type StreamParams } from '../schemas.js';
 
 interface DataParams {
   readonly addon: string;
@@ -86,6 +88,18 @@ export const dataRoutes: FastifyPluginAsync<ApiServices> = async (api, services)
   api.post<{ Params: DataParams; Body: RestoreBody | undefined }>('/client/v11/databases/:addon/restores', { schema: schemas.paramsIgnoringBody }, async (request) =>
     addons.restoreBackup(request.params.addon, typeof request.body?.backup_url === 'string' ? request.body.backup_url : ''),
   );
+
+  // `pg:backups:url` and `pg:backups:download`: a public URL on the TLS listener (the CLI downloads with https.get
+  // only), serving the dump file with no API key until it expires, as Heroku's presigned S3 URL does.
+  api.post<{ Params: TransferParams }>('/client/v11/apps/:app/transfers/:transfer/actions/public-url', { schema: schemas.paramsIgnoringBody }, async (request) => {
+    const { uuid, secret } = await addons.backupPublicUrl(request.params.app, request.params.transfer ?? '');
+    return { url: services.urls.backup(uuid, secret) };
+  });
+  api.get<{ Params: StreamParams }>('/backups/:id/:secret', { schema: schemas.params, config: { public: true } }, async (request, reply) => {
+    const file = await addons.backupFile(request.params.id, request.params.secret);
+    const { size: length } = await stat(file);
+    return reply.type('application/octet-stream').header('content-length', length).send(createReadStream(file));
+  });
 
   // `pg:credentials:url` (Basic auth with the API key as password).
   api.get<{ Params: DataParams }>('/postgres/v0/databases/:addon/credentials/:credential', { schema: schemas.params }, async (request) => {
