@@ -165,7 +165,7 @@ export function createServices(deps: ServiceDeps): Services {
   );
   events.on('app.destroyed', ({ appId }) => builds.removeApp(appId));
   const addons = new AddonsService(
-    { store, runtime, apps, ...(deps.addonServers ?? NO_ADDON_SERVERS), report: (error, what) => logger.warn({ err: error, module: 'addons' }, what) },
+    { store, runtime, apps, logplex, ...(deps.addonServers ?? NO_ADDON_SERVERS), report: (error, what) => logger.warn({ err: error, module: 'addons' }, what) },
     { image: settings.addonImage, dataDir: settings.dataDir, ports: { min: settings.addonPortMin, max: settings.addonPortMax } },
   );
   events.on('app.destroyed', ({ appId }) => addons.removeApp(appId));

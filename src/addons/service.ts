@@ -6,6 +6,7 @@ import type { AddonConfigChange } from '../apps/index.js';
 import { apiTimestamp } from '../clock.js';
 import type { AppRecord, ReleaseRecord } from '../contracts/records.js';
 import { raise } from '../errors.js';
+import { ADDON_LINES, addonLogSource, type Logplex } from '../logs/index.js';
 import { containerName, type Runtime } from '../runtime/index.js';
 import type { AddonRecord, AttachmentRecord, Store } from '../store/index.js';
 import { findPlan, findService, planOf, type AddonPlan, type AddonService } from './catalogue.js';
@@ -33,6 +34,8 @@ export interface AddonsDeps {
   /** Resolves once the add-on's server answers queries (servers.ts `waitReady` in the daemon). */
   readonly ready: (addon: AddonRecord, service: AddonService) => Promise<void>;
   readonly report: (error: unknown, what: string) => void;
+  /** The apps' logs: a server that stops and comes back, a plan change (logs/lines/addons.ts). */
+  readonly logplex: Pick<Logplex, 'write'>;
 }
 
 export interface AddonsOptions {
@@ -155,13 +158,42 @@ export class AddonsService {
     return this.view(provisioned);
   }
 
-  /** `PATCH /apps/{app}/addons/{addon}`: another plan of the same service (limits are advisory on this machine). */
-  changePlan(appRef: string, addonRef: string, planRef: string): AddonView {
+  /**
+   * `PATCH /apps/{app}/addons/{addon}`: another plan of the same service. What the plan changes here is the server's
+   * connection limit (`max_connections`, Redis' `maxclients`), so the server restarts on its volume with the new
+   * one; every app it is attached to gets an `Update <ATTACHMENT> by <service>` release (the plan names of its
+   * releases change; the URL does not) and a line in its log. Storage limits stay advisory.
+   */
+  async changePlan(appRef: string, addonRef: string, planRef: string): Promise<AddonView> {
     const app = this.#deps.apps.get(appRef);
     const addon = this.#addonOf(app, addonRef);
     const found = findPlan(planRef);
     if (found === undefined || found.service.name !== addon.service) raise('addon_plan_not_found', { plan: planRef });
-    this.#deps.store.addons.update(addon.id, { plan: found.plan.name }, apiTimestamp());
+    if (found.plan.name === addon.plan) return this.view(addon);
+    const { store } = this.#deps;
+    // The row first: the watch of the old server then ignores its stop.
+    store.addons.update(addon.id, { plan: found.plan.name, containerId: null }, apiTimestamp());
+    const changed = this.#addonRecord(addon.id);
+    this.#announce(changed, (attachment) => ADDON_LINES.planChanged(attachment, addon.name, addon.plan, found.plan.name, found.plan.connections));
+    if (addon.containerId !== null) await this.#deps.runtime.remove(addon.containerId);
+    try {
+      await this.#startServer(changed, this.#deps.apps.get(changed.appId));
+    } finally {
+      this.#watch(this.#addonRecord(addon.id));
+    }
+    store.transaction(() => {
+      for (const attachment of store.addons.attachmentsOfAddon(addon.id)) {
+        if (store.apps.getById(attachment.appId) === undefined) continue;
+        this.#deps.apps.changeAddonConfig(attachment.appId, {
+          kind: 'update',
+          attachment: attachment.name,
+          addon: found.service.name,
+          set: { [configVarOf(attachment)]: addonUrl(changed) },
+          unset: [],
+          addonPlanNames: this.#planNamesOf(attachment.appId),
+        });
+      }
+    });
     return this.view(this.#addonRecord(addon.id));
   }
 
@@ -237,7 +269,8 @@ export class AddonsService {
 
   /**
    * A server that stops on its own (killed, crashed) is started again on its volume, so the add-on comes back with
-   * its data and the app's dynos reconnect. A destroy or a replacement changes the row first, so its stop is ignored.
+   * its data and the app's dynos reconnect; the apps it is attached to read it in their logs. A destroy or a
+   * replacement changes the row first, so its stop is ignored.
    */
   #watch(addon: AddonRecord): void {
     const { runtime, store } = this.#deps;
@@ -252,16 +285,28 @@ export class AddonsService {
         this.#restarts.set(addon.id, restarts);
         if (restarts > MAX_RESTARTS) {
           this.#deps.report(new Error(`exit status ${state.exitCode}`), `the server of ${addon.name} keeps stopping; it stays down until the next start`);
+          this.#announce(current, (attachment) => ADDON_LINES.serverDown(attachment, current.name, MAX_RESTARTS));
           return;
         }
         this.#deps.report(new Error(`exit status ${state.exitCode}`), `the server of ${addon.name} stopped; starting it again`);
+        this.#announce(current, (attachment) => ADDON_LINES.serverStopped(attachment, current.name, state.exitCode));
         await runtime.remove(containerId);
         await this.#startServer(current, this.#deps.apps.get(current.appId));
-        this.#watch(this.#addonRecord(addon.id));
+        const started = this.#addonRecord(addon.id);
+        this.#announce(started, (attachment) => ADDON_LINES.serverAvailable(attachment, started.name));
+        this.#watch(started);
       })
       .catch((error: unknown) => {
         if (!this.#detached) this.#deps.report(error, `watching the server of ${addon.name} failed`);
       });
+  }
+
+  /** One line in the log of every app the add-on is attached to, naming the attachment as that app knows it. */
+  #announce(addon: AddonRecord, line: (attachment: string) => string): void {
+    const { kind } = planOf(addon.service, addon.plan).service;
+    for (const attachment of this.#deps.store.addons.attachmentsOfAddon(addon.id)) {
+      this.#deps.logplex.write(attachment.appId, 'app', addonLogSource(kind), line(attachment.name));
+    }
   }
 
   async #startServer(addon: AddonRecord, app: AppRecord): Promise<void> {

@@ -131,6 +131,48 @@ describe('attachments and destroy', () => {
     expect(after.map((c) => c.labels.dyno)).toEqual([db.name]);
     expect(after[0]?.id).not.toBe(server?.id);
     expect(p.store.addons.get(db.id)?.containerId).toBe(after[0]?.id);
+    // The app reads it in its log: the stop Berth noticed, then the server back.
+    expect(p.lines(p.app('shop')).filter((l) => l.startsWith('app[heroku-postgres]: '))).toEqual([
+      `app[heroku-postgres]: source=DATABASE addon=${db.name} The server stopped unexpectedly (exit status 137); starting it again on its data`,
+      `app[heroku-postgres]: source=DATABASE addon=${db.name} The server is available again with its data`,
+    ]);
+  });
+});
+
+describe('addons:upgrade', () => {
+  it("restarts the server with the new plan's connection limit and releases an Update on each attached app", async () => {
+    const db = await create('shop', { plan: 'heroku-postgresql:essential-0' });
+    await p.request('POST', '/addon-attachments', { addon: { name: db.name }, app: { name: 'admin' }, name: 'SHARED' });
+    const [before] = await p.engine.listByLabel({ role: 'addon' });
+    expect(p.engine.process(before?.id ?? '')?.env['BERTH_CONNECTIONS']).toBe('20');
+
+    const changed = await p.request('PATCH', `/apps/shop/addons/${db.id}`, { plan: { name: 'heroku-postgresql:standard-0' } });
+    expect(changed.status, changed.text).toBe(200);
+    expect(changed.body).toMatchObject({ name: db.name, plan: { name: 'heroku-postgresql:standard-0' }, state: 'provisioned' });
+    const servers = (await p.engine.listByLabel({ role: 'addon' })).filter((c) => c.state === 'running');
+    expect(servers).toHaveLength(1);
+    expect(servers[0]?.id).not.toBe(before?.id);
+    expect(p.engine.process(servers[0]?.id ?? '')?.env['BERTH_CONNECTIONS']).toBe('120');
+
+    const shop = (await p.request('GET', '/apps/shop/releases')).body as Array<{ description: string; addon_plan_names: string[] }>;
+    expect(shop.at(-1)).toMatchObject({ description: 'Update DATABASE by heroku-postgresql', addon_plan_names: ['heroku-postgresql:standard-0'] });
+    expect((await releases('admin')).at(-1)?.description).toBe('Update SHARED by heroku-postgresql');
+    expect(p.lines(p.app('admin'))).toContain(
+      `app[heroku-postgres]: source=SHARED addon=${db.name} Plan changed from essential-0 to standard-0: the server restarts with a limit of 120 connections`,
+    );
+    // The old server's stop was Berth's own: no line says it stopped unexpectedly, and it is not restarted again.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(p.lines(p.app('shop')).some((l) => l.includes('stopped unexpectedly'))).toBe(false);
+    expect((await p.engine.listByLabel({ role: 'addon' })).filter((c) => c.state === 'running').map((c) => c.id)).toEqual([servers[0]?.id]);
+  });
+
+  it("answers another service's plan with Heroku's error and keeps the server", async () => {
+    const db = await create('shop', { plan: 'heroku-postgresql:essential-0' });
+    const [before] = await p.engine.listByLabel({ role: 'addon' });
+    const refused = await p.request('PATCH', `/apps/shop/addons/${db.name}`, { plan: 'heroku-redis:premium-0' });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toEqual({ id: 'invalid_params', message: 'Couldn\'t find either the add-on service or the add-on plan of "heroku-redis:premium-0".' });
+    expect((await p.engine.listByLabel({ role: 'addon' })).map((c) => c.id)).toEqual([before?.id]);
   });
 });
 

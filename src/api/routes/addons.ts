@@ -148,7 +148,7 @@ export const addonsRoutes: FastifyPluginAsync<ApiServices> = async (api, service
   );
   api.get<{ Params: AddonParams }>('/addons/:addon', { schema: schemas.params }, async (request) => addonShape(addons.get(request.params.addon ?? '')));
   api.patch<{ Params: AddonParams; Body: AddonUpdateBody }>('/apps/:app/addons/:addon', { schema: schemas.addonUpdate }, async (request) =>
-    addonShape(addons.changePlan(request.params.app ?? '', request.params.addon ?? '', planRef(request.body.plan))),
+    addonShape(await addons.changePlan(request.params.app ?? '', request.params.addon ?? '', planRef(request.body.plan))),
   );
   // The CLI sends app and add-on UUIDs and a `{"force":false}` body.
   api.delete<{ Params: AddonParams }>('/apps/:app/addons/:addon', { schema: schemas.paramsIgnoringBody }, async (request) =>

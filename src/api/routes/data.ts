@@ -53,7 +53,7 @@ export const dataRoutes: FastifyPluginAsync<ApiServices> = async (api, services)
       info: [
         { name: 'Plan', values: [view.plan.humanName] },
         { name: 'Status', values: ['Available'] },
-        { name: 'Connections', values: [`${facts.connections}/${view.plan.connections}`] },
+        { name: 'Connections', values: [`${facts.connections}/${facts.maxConnections}`] },
         { name: 'PG Version', values: [facts.version] },
         { name: 'Created', values: [created(view.addon.createdAt)] },
         { name: 'Data Size', values: [`${size(facts.dataSizeBytes)} / ${view.plan.storage}`] },
