@@ -175,7 +175,7 @@ describe('heroku apps:create --addons, addons:upgrade, addons:wait, pg:wait, pg:
     // pg:backups:url prints a public https URL that needs no API key; pg:backups:download fetches it (https.get only).
     const url = await heroku(['pg:backups:url', 'b001', '-a', APP]);
     expectCode(url, 0);
-    expect(url.stdout).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/backups\/[0-9a-f-]{36}\/\S+\n$/);
+    expect(url.stdout.trim()).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/backups\/[0-9a-f-]{36}\/\d+-[0-9a-f]{64}$/);
     const anonymous = await fetch(url.stdout.trim().replace(/^https:\/\/[^/]+/, daemon.apiUrl));
     expect(anonymous.status).toBe(200);
     expect(Buffer.from(await anonymous.arrayBuffer()).subarray(0, 5).toString('latin1')).toBe('PGDMP');
