@@ -57,6 +57,18 @@ export function resetPostgres(addon: AddonRecord, extensions: readonly string[])
   });
 }
 
+/**
+ * `pg:credentials:create`: a login role with its own password that may connect to the add-on's database and nothing
+ * more (Heroku leaves the grants to the user: `Please define the new grants for the credential within Postgres`).
+ */
+export function createRole(addon: AddonRecord, username: string, password: string): Promise<void> {
+  return withClient(addon, async (client) => {
+    const role = pg.escapeIdentifier(username);
+    await client.query(`CREATE ROLE ${role} LOGIN PASSWORD ${pg.escapeLiteral(password)}`);
+    await client.query(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(addon.database)} TO ${role}`);
+  });
+}
+
 /** `INFO` of the Redis server as key → value. */
 export function redisInfo(addon: AddonRecord): Promise<Record<string, string>> {
   return new Promise((resolve, reject) => {

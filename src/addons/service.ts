@@ -8,11 +8,11 @@ import type { AppRecord, ReleaseRecord } from '../contracts/records.js';
 import { raise } from '../errors.js';
 import { ADDON_LINES, addonLogSource, type Logplex } from '../logs/index.js';
 import { containerName, type Runtime } from '../runtime/index.js';
-import type { AddonRecord, AttachmentRecord, Store } from '../store/index.js';
+import type { AddonRecord, AttachmentRecord, CredentialRecord, Store } from '../store/index.js';
 import { findPlan, findService, planOf, type AddonPlan, type AddonService } from './catalogue.js';
 import { defaultAttachmentName, generateAddonName, validateAddonName, validateAttachmentName } from './names.js';
 import { Backups, type Transfer } from './backups.js';
-import { postgresFacts, redisInfo, resetPostgres, type PostgresFacts } from './inspect.js';
+import { createRole, postgresFacts, redisInfo, resetPostgres, type PostgresFacts } from './inspect.js';
 import { allocatePorts } from './ports.js';
 import { serverSpec, volumeName, type ServerCertificate } from './servers.js';
 import { addonUrl } from './urls.js';
@@ -67,6 +67,17 @@ export interface AttachmentView {
   readonly addon: AddonView;
   readonly app: AppRecord;
 }
+
+/** A credential as the data API answers it: the default one is the add-on's own role. */
+interface CredentialView {
+  readonly name: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+/** Heroku's credential names [U]: lowercase, a letter first, short enough for a Postgres role. */
+const CREDENTIAL_NAME = /^[a-z][a-z0-9_]{0,39}$/;
+const CREDENTIAL_NAMESPACE = /^credential:(.+)$/;
 
 /** Restarts of a server that stops on its own before Berth leaves it down (a crash loop). */
 const MAX_RESTARTS = 5;
@@ -188,7 +199,7 @@ export class AddonsService {
           kind: 'update',
           attachment: attachment.name,
           addon: found.service.name,
-          set: { [configVarOf(attachment)]: addonUrl(changed) },
+          set: { [configVarOf(attachment)]: this.#urlOf(changed, attachment) },
           unset: [],
           addonPlanNames: this.#planNamesOf(attachment.appId),
         });
@@ -337,6 +348,11 @@ export class AddonsService {
     const addon = this.#findAddon(request.addon);
     if (addon === undefined || addon.state !== 'provisioned') raise('addon_not_found');
     const { service } = planOf(addon.service, addon.plan);
+    // `credential:<name>` (addons:attach --credential) puts that credential in the URL; `credential:default` is the
+    // default one, as no namespace is.
+    const wanted = request.namespace ?? null;
+    const namespace = wanted === null || wanted === '' || wanted === 'credential:default' ? null : wanted;
+    if (namespace !== null) this.#credential(addon, namespace);
     const attachment = store.transaction(() => {
       const name =
         request.name !== undefined && request.name !== null && request.name !== ''
@@ -344,7 +360,7 @@ export class AddonsService {
           : defaultAttachmentName(service, (n) => this.#attachmentTaken(app.id, n));
       if (this.#attachmentTaken(app.id, name)) raise('attachment_name_taken', { name });
       const now = apiTimestamp();
-      const record = store.addons.insertAttachment({ id: randomUUID(), addonId: addon.id, appId: app.id, name, namespace: request.namespace ?? null, createdAt: now, updatedAt: now });
+      const record = store.addons.insertAttachment({ id: randomUUID(), addonId: addon.id, appId: app.id, name, namespace, createdAt: now, updatedAt: now });
       this.#attachConfig(app, addon, record, 'attach');
       return record;
     });
@@ -369,7 +385,7 @@ export class AddonsService {
       kind,
       attachment: attachment.name,
       addon: addon.name,
-      set: { [configVarOf(attachment)]: addonUrl(addon) },
+      set: { [configVarOf(attachment)]: this.#urlOf(addon, attachment) },
       unset: [],
       addonPlanNames: this.#planNamesOf(app.id),
     });
@@ -572,6 +588,59 @@ export class AddonsService {
     if (file === 'expired') raise('backup_url_expired');
     if (file === undefined) raise('backup_not_found');
     return file;
+  }
+
+  /** `GET /addons/{addon}/config[/credential:<name>]`: `[{name: 'URL', value}]`, empty for an unknown credential. */
+  config(addonRef: string, namespace?: string): Array<{ name: string; value: string }> {
+    const addon = this.#findAddon(addonRef);
+    if (addon === undefined) raise('addon_not_found');
+    if (namespace === undefined) return [{ name: 'URL', value: addonUrl(addon) }];
+    const name = CREDENTIAL_NAMESPACE.exec(namespace)?.[1];
+    const credential = name === 'default' ? addon : this.#deps.store.addons.credentialsOf(addon.id).find((c) => c.name === name);
+    return credential === undefined ? [] : [{ name: 'URL', value: addonUrl({ ...addon, username: credential.username, password: credential.password }) }];
+  }
+
+  /** `pg:credentials`: the default credential first, then the others by name. */
+  credentials(addonRef: string): { view: AddonView; credentials: CredentialView[] } {
+    const view = this.#dataAddon(addonRef, 'postgresql');
+    const { addon } = view;
+    const extra = this.#deps.store.addons.credentialsOf(addon.id);
+    return { view, credentials: [{ name: 'default', username: addon.username, password: addon.password }, ...extra] };
+  }
+
+  /** `pg:credentials:url --name`, `GET /addons/{addon}/config/credential:<name>`: one credential, 404 if unknown. */
+  credential(addonRef: string, name: string): { view: AddonView; credential: CredentialView } {
+    const view = this.#dataAddon(addonRef, 'postgresql');
+    return { view, credential: this.#credential(view.addon, `credential:${name}`) };
+  }
+
+  /** `pg:credentials:create`: a real role on the add-on's server (not on Essential plans, as on Heroku). */
+  async createCredential(addonRef: string, name: string): Promise<CredentialView> {
+    const view = this.#dataAddon(addonRef, 'postgresql');
+    const { addon } = view;
+    if (view.plan.name.startsWith('essential') || view.plan.name === 'mini' || view.plan.name === 'basic') raise('credential_essential_plan');
+    if (!CREDENTIAL_NAME.test(name)) raise('credential_name_invalid', { name });
+    const { store } = this.#deps;
+    if (name === 'default' || store.addons.credentialsOf(addon.id).some((c) => c.name === name)) raise('credential_name_taken', { name, addon: addon.name });
+    const credential: CredentialRecord = { addonId: addon.id, name, username: name, password: `p${randomBytes(32).toString('hex')}`, createdAt: apiTimestamp() };
+    await createRole(addon, credential.username, credential.password);
+    return store.addons.insertCredential(credential);
+  }
+
+  /** The default credential (no namespace) or `credential:<name>`. */
+  #credential(addon: AddonRecord, namespace: string | null): CredentialView {
+    if (namespace === null || namespace === 'credential:default') return { name: 'default', username: addon.username, password: addon.password };
+    const name = CREDENTIAL_NAMESPACE.exec(namespace)?.[1];
+    const found = this.#deps.store.addons.credentialsOf(addon.id).find((c) => c.name === name);
+    if (found === undefined) raise('credential_not_found');
+    return found;
+  }
+
+  /** The URL an attachment's config var carries: the add-on's, with the attachment's credential. */
+  #urlOf(addon: AddonRecord, attachment: AttachmentRecord): string {
+    if (attachment.namespace === null) return addonUrl(addon);
+    const credential = this.#credential(addon, attachment.namespace);
+    return addonUrl({ ...addon, username: credential.username, password: credential.password });
   }
 
   /** A provisioned add-on of the given kind, by id or name (the data API's paths carry either). */

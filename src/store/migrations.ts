@@ -362,4 +362,14 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX addon_attachments_by_addon ON addon_attachments(addon_id, created_at);
   `,
+  `
+  CREATE TABLE addon_credentials (
+    addon_id TEXT NOT NULL REFERENCES addons(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    username TEXT NOT NULL,
+    password TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (addon_id, name)
+  );
+  `,
 ];

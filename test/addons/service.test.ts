@@ -231,3 +231,42 @@ describe('pg:backups:url', () => {
     expect(answer.body).toMatchObject({ id: 'not_found', message: "Couldn't find that backup." });
   });
 });
+
+describe('credentials', () => {
+  it('attaches with the default credential; an unknown credential is an empty config and a 404 on attach', async () => {
+    const db = await create('shop', { plan: 'heroku-postgresql:standard-0' });
+    const config = await p.request('GET', `/addons/${db.name}/config`);
+    expect(config.body).toEqual([{ name: 'URL', value: expect.stringMatching(/^postgres:\/\/u[0-9a-f]+:/) }]);
+    // addons:attach --credential asks for the credential's config first and stops at an empty list.
+    expect((await p.request('GET', `/addons/${db.name}/config/credential:analyst`)).body).toEqual([]);
+    expect((await p.request('GET', `/addons/${db.name}/config/credential:default`)).body).toEqual(config.body);
+
+    const refused = await p.request('POST', '/addon-attachments', { addon: { name: db.name }, app: { name: 'admin' }, namespace: 'credential:analyst' });
+    expect(refused.status).toBe(404);
+    expect(refused.body).toEqual({ id: 'not_found', message: "Couldn't find that credential.", resource: 'credential' });
+    expect((await p.request('GET', '/apps/admin/addon-attachments')).body).toEqual([]);
+
+    const attached = await p.request('POST', '/addon-attachments', { addon: { name: db.name }, app: { name: 'admin' }, namespace: 'credential:default' });
+    expect(attached.status, attached.text).toBe(201);
+    expect(attached.body).toMatchObject({ name: 'DATABASE', namespace: null });
+    const shop = (await p.request('GET', '/apps/shop/config-vars')).body as Record<string, string>;
+    const admin = (await p.request('GET', '/apps/admin/config-vars')).body as Record<string, string>;
+    expect(admin['DATABASE_URL']).toBe(shop['DATABASE_URL']);
+  });
+
+  it("refuses a credential on an Essential plan, a bad name and 'default' with Heroku's errors", async () => {
+    const essential = await create('shop', { plan: 'heroku-postgresql:essential-0' });
+    const onEssential = await p.request('POST', `/postgres/v0/databases/${essential.name}/credentials`, { name: 'analyst' });
+    expect(onEssential.status).toBe(422);
+    expect(onEssential.body).toEqual({ id: 'invalid_params', message: "You can't create a custom credential on Essential-tier databases." });
+    const standard = await create('shop', { plan: 'heroku-postgresql:standard-0' });
+    const bad = await p.request('POST', `/postgres/v0/databases/${standard.name}/credentials`, { name: 'Robert"; DROP' });
+    expect(bad.status).toBe(422);
+    expect((bad.body as { message: string }).message).toMatch(/^Name Robert"; DROP is invalid/);
+    const taken = await p.request('POST', `/postgres/v0/databases/${standard.name}/credentials`, { name: 'default' });
+    expect(taken.body).toEqual({ id: 'invalid_params', message: `Credential default already exists on ${standard.name}.` });
+    const listed = (await p.request('GET', `/postgres/v0/databases/${standard.name}/credentials`)).body as Array<{ name: string; state: string }>;
+    expect(listed.map((c) => [c.name, c.state])).toEqual([['default', 'active']]);
+    expect((await p.request('GET', `/postgres/v0/databases/${standard.name}/credentials/analyst`)).status).toBe(404);
+  });
+});

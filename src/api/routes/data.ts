@@ -22,6 +22,10 @@ interface RestoreBody {
   readonly backup_url?: string;
 }
 
+interface CredentialBody {
+  readonly name?: unknown;
+}
+
 interface ResetBody {
   readonly extensions?: readonly string[];
 }
@@ -38,6 +42,19 @@ function size(bytes: number): string {
 function urlOf(view: AddonView): string {
   const { addon } = view;
   return `postgres://${addon.username}:${addon.password}@127.0.0.1:${addon.port}/${addon.database}`;
+}
+
+/** A credential as `/postgres/v0` answers it: one active user, on the add-on's server. */
+function credentialShape(view: AddonView, credential: { name: string; username: string; password: string }) {
+  return {
+    uuid: view.addon.id,
+    name: credential.name,
+    state: 'active',
+    database: view.addon.database,
+    host: '127.0.0.1',
+    port: view.addon.port,
+    credentials: [{ user: credential.username, password: credential.password, state: 'active', connections: null }],
+  };
 }
 
 export const dataRoutes: FastifyPluginAsync<ApiServices> = async (api, services) => {
@@ -101,18 +118,19 @@ export const dataRoutes: FastifyPluginAsync<ApiServices> = async (api, services)
     return reply.type('application/octet-stream').header('content-length', length).send(createReadStream(file));
   });
 
-  // `pg:credentials:url` (Basic auth with the API key as password).
+  // `pg:credentials`, `pg:credentials:url [--name]` (Basic auth with the API key as password), `pg:credentials:create`.
+  api.get<{ Params: DataParams }>('/postgres/v0/databases/:addon/credentials', { schema: schemas.params }, async (request) => {
+    const { view, credentials } = addons.credentials(request.params.addon);
+    return credentials.map((credential) => credentialShape(view, credential));
+  });
   api.get<{ Params: DataParams }>('/postgres/v0/databases/:addon/credentials/:credential', { schema: schemas.params }, async (request) => {
-    const { addon } = addons.dataAddon(request.params.addon, 'postgresql');
-    return {
-      uuid: addon.id,
-      name: 'default',
-      state: 'active',
-      database: addon.database,
-      host: '127.0.0.1',
-      port: addon.port,
-      credentials: [{ user: addon.username, password: addon.password, state: 'active', connections: null }],
-    };
+    const { view, credential } = addons.credential(request.params.addon, request.params.credential ?? 'default');
+    return credentialShape(view, credential);
+  });
+  api.post<{ Params: DataParams; Body: CredentialBody | undefined }>('/postgres/v0/databases/:addon/credentials', { schema: schemas.paramsIgnoringBody }, async (request) => {
+    const name = typeof request.body?.name === 'string' ? request.body.name : '';
+    const credential = await addons.createCredential(request.params.addon, name);
+    return credentialShape(addons.dataAddon(request.params.addon, 'postgresql'), credential);
   });
 
   api.get<{ Params: DataParams }>('/redis/v0/databases/:addon', { schema: schemas.params }, async (request) => {
