@@ -135,6 +135,7 @@ export function createServices(deps: ServiceDeps): Services {
     buildImage: settings.stackBuildImage,
     runImage: settings.stackRunImage,
     trust: hostTrust(),
+    npmRegistry: settings.npmRegistry,
     buildpackCacheDir: join(settings.dataDir, 'buildpacks'),
     slugDir: join(settings.dataDir, 'slugs'),
     slugMaxBytes: settings.slugMaxBytes,

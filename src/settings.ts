@@ -26,6 +26,11 @@ export interface Settings {
   readonly stackSuite: string;
   /** Debian mirror for debootstrap; unset means the host's apt sources. */
   readonly debianMirror: string | undefined;
+  /**
+   * The npm registry every build uses unless the app sets its own NPM_CONFIG_REGISTRY config var: an offline mirror
+   * or a company registry for all apps at once. Unset means npm's default (the public registry).
+   */
+  readonly npmRegistry: string | undefined;
   /** Lines of history logplex keeps per app (Heroku: 1,500). */
   readonly logHistoryLines: number;
   /** Maximum size of one config var value in bytes (Heroku caps the whole set at 64 kB). */
@@ -177,6 +182,7 @@ export function loadSettings(env: Env = process.env): Settings {
     stackBuildImage: str(env, 'BERTH_STACK_BUILD_IMAGE', 'berth/heroku-24:build'),
     stackSuite: str(env, 'BERTH_STACK_SUITE', 'trixie'),
     debianMirror: env['BERTH_DEBIAN_MIRROR'] || undefined,
+    npmRegistry: env['BERTH_NPM_REGISTRY'] || undefined,
     logHistoryLines: int(env, 'BERTH_LOG_HISTORY_LINES', 1500),
     configVarsMaxBytes: int(env, 'BERTH_CONFIG_VARS_MAX_BYTES', 64 * 1024),
     autoCreateApps: bool(env, 'BERTH_AUTO_CREATE_APPS', true),

@@ -1,12 +1,17 @@
 // Integration tests need the Docker engine, the stack images and the add-on image. `npm test`'s pretest runs
 // `berth setup`; this does the same again (a no-op when both are there), so `vitest run` alone works too.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { loadSettings } from '../src/settings.js';
 import { ensureEngine } from '../src/host/index.js';
 import { DockerRuntime } from '../src/runtime/index.js';
 import { ensureAddonImage, ensureStackImages } from '../src/stack/index.js';
+import { recordInstancesIn, sweepLeftovers } from './support/leftovers.js';
+import { fillTestRegistry, startLoopbackRegistry, TEST_NPM_REGISTRY_ENV } from './support/npm-registry.js';
 import { consoleProgress } from './support/progress.js';
 
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<() => Promise<void>> {
   const settings = loadSettings();
   const progress = consoleProgress();
   const runtime = DockerRuntime.at(settings);
@@ -14,4 +19,20 @@ export default async function setup(): Promise<void> {
   await ensureStackImages(settings, runtime, progress);
   // Add-on servers (PostgreSQL, Redis) run from one image built once for every test file.
   await ensureAddonImage(settings, runtime, progress);
+  // Builds in tests fetch npm packages from a loopback registry (tests send nothing off the machine): its tarballs
+  // are fetched here, once per machine, like the stack images.
+  const tarballs = join(homedir(), '.cache', 'berth', 'test-npm-registry');
+  const count = await fillTestRegistry(tarballs);
+  const npm = await startLoopbackRegistry([tarballs]);
+  process.env[TEST_NPM_REGISTRY_ENV] = npm.url;
+  process.stdout.write(`-----> Loopback npm registry for the tests: ${count} packages at ${npm.url}\n`);
+  const instances = join(mkdtempSync(join(tmpdir(), 'berth-test-run-')), 'instances');
+  recordInstancesIn(instances);
+  return async () => {
+    await npm.close();
+    const left = await sweepLeftovers(instances);
+    rmSync(dirname(instances), { recursive: true, force: true });
+    // Printed, not failed on: a leak is found by the count in CI's log; the test that leaks is the one to fix.
+    process.stdout.write(`engine leftovers after the integration tier: ${left.containers} containers, ${left.images} images, ${left.volumes} volumes (removed)\n`);
+  };
 }

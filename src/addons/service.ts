@@ -324,7 +324,8 @@ export class AddonsService {
     const { runtime } = this.#deps;
     const { service, plan } = planOf(addon.service, addon.plan);
     await this.#deps.ensureImage();
-    await runtime.ensureVolume(volumeName(addon), { 'berth.addon': addon.id });
+    // Labelled with its app, so the volume belongs to this Berth instance (a throwaway Berth's teardown removes it).
+    await runtime.ensureVolume(volumeName(addon), { 'berth.app': addon.appId, 'berth.addon': addon.id });
     const id = await runtime.start(
       serverSpec({ addon, kind: service.kind, plan, image: this.#options.image, certificate: this.#deps.certificate(), containerName: containerName(app.name, addon.name) }),
     );

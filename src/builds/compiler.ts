@@ -28,6 +28,8 @@ export interface CompilerOptions {
   readonly sourceLimits: SourceLimits;
   /** Memory and PIDs of every build container (BERTH_BUILD_MEMORY_MB, BERTH_BUILD_PIDS_LIMIT). */
   readonly containerLimits: BuildContainerLimits;
+  /** BERTH_NPM_REGISTRY: builds get it as NPM_CONFIG_REGISTRY, which an app's own config var of that name overrides. */
+  readonly npmRegistry?: string | undefined;
 }
 
 export interface CompileJob {
@@ -211,6 +213,8 @@ export class SlugCompiler {
       BERTH_NODE_DIST_CACHE: '/var/cache/berth/node',
       CURL_CONNECT_TIMEOUT: '30',
       CURL_TIMEOUT: '180',
+      // The buildpack exports the app's NPM_CONFIG_* config vars over this, so an app's own registry wins.
+      ...(this.#options.npmRegistry === undefined ? {} : { NPM_CONFIG_REGISTRY: this.#options.npmRegistry }),
     };
   }
 }

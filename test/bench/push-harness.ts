@@ -10,7 +10,7 @@ import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { sandboxedCliEnv, startTestDaemon, type CliEnv, type TestDaemon } from '../support/daemon.js';
 import { api, fixtureRepo, git, httpsGitUrl, trustArgs } from '../git/helpers.js';
-import { startLoopbackRegistry } from './npm-registry.js';
+import { startLoopbackRegistry } from '../support/npm-registry.js';
 
 export interface PushTiming {
   readonly label: string;

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { TEST_NPM_REGISTRY_ENV } from '../support/npm-registry.js';
 
 const run = promisify(execFile);
 
@@ -115,6 +116,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       '-e', `BERTH_NODE_DIST_CACHE=${NODE_DIST_CACHE}`,
       '-e', 'CURL_CONNECT_TIMEOUT=30',
       '-e', 'CURL_TIMEOUT=180',
+      // npm packages from the integration tier's loopback registry (test/global-setup.ts), as a daemon's builds get it.
+      ...(process.env[TEST_NPM_REGISTRY_ENV] === undefined ? [] : ['-e', `NPM_CONFIG_REGISTRY=${process.env[TEST_NPM_REGISTRY_ENV]}`]),
       BUILD_IMAGE,
       'sleep', 'infinity',
     ])

@@ -179,6 +179,19 @@ describe('a build that succeeds', () => {
     expect(seen).toEqual({ STACK: 'heroku-24', SOURCE_VERSION: SHA, HOME: '/app', env: 'postgres://db' });
   });
 
+  it('gives every build BERTH_NPM_REGISTRY as NPM_CONFIG_REGISTRY, under the app\'s own config var of that name', async () => {
+    await p.close();
+    await open({ BERTH_NPM_REGISTRY: 'http://127.0.0.1:4873' });
+    p.services.apps.updateConfigVars(app.name, { NPM_CONFIG_REGISTRY: 'http://127.0.0.1:4874' });
+    let seen: Record<string, string | undefined> = {};
+    scriptBuildpacks(p.engine, {
+      nodejs: { ...nodejs, compile: (step) => void (seen = { env: step.env['NPM_CONFIG_REGISTRY'], app: step.files.read('/tmp/env/NPM_CONFIG_REGISTRY')?.toString() }) },
+    });
+    await build(p, app, NODE_APP);
+    // The buildpack exports ENV_DIR over its environment, so the app's registry is the one npm uses.
+    expect(seen).toEqual({ env: 'http://127.0.0.1:4873', app: 'http://127.0.0.1:4874' });
+  });
+
   it('passes what bin/compile prints on stderr into the output too', async () => {
     scriptBuildpacks(p.engine, { nodejs: { ...nodejs, compile: (step) => void step.exec.printError('npm WARN deprecated') } });
     const { output } = await build(p, app, NODE_APP);

@@ -1,15 +1,17 @@
 // A real Berth daemon for one test file, run as a child process (`node dist/cli/main.js up --no-setup`) so tests
 // can stop and restart it. Fresh temp BERTH_DATA, free loopback ports, and helpers that run the real `heroku` CLI
 // in a sandbox pointed at it (reference: heroku-cli-and-api.md §0).
-import { createHash } from 'node:crypto';
-import Docker from 'dockerode';
 import { freePort } from './ports.js';
+import { recordTestInstance } from './leftovers.js';
+import { TEST_NPM_REGISTRY_ENV } from './npm-registry.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DockerRuntime } from '../../src/runtime/index.js';
+import { loadSettings } from '../../src/settings.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BERTH_MAIN = join(REPO_ROOT, 'dist', 'cli', 'main.js');
@@ -171,6 +173,7 @@ export async function startTestDaemon(options: StartDaemonOptions = {}): Promise
   assertBuilt();
   const rootDir = mkdtempSync(join(tmpdir(), 'berth-test-'));
   const dataDir = join(rootDir, 'data');
+  recordTestInstance(dataDir);
   const [api = 0, apiTls = 0, rendezvous = 0, router = 0, routerTls = 0] = await distinctFreePorts(5);
   const ports: DaemonPorts = { api, apiTls, rendezvous, router, routerTls };
   const berthEnv: Record<string, string> = {
@@ -181,6 +184,8 @@ export async function startTestDaemon(options: StartDaemonOptions = {}): Promise
     BERTH_RENDEZVOUS_PORT: String(rendezvous),
     BERTH_ROUTER_PORT: String(router),
     BERTH_ROUTER_TLS_PORT: String(routerTls),
+    // Builds fetch npm packages from the integration tier's loopback registry (test/global-setup.ts).
+    ...(process.env[TEST_NPM_REGISTRY_ENV] === undefined ? {} : { BERTH_NPM_REGISTRY: process.env[TEST_NPM_REGISTRY_ENV] }),
     ...options.env,
   };
   const childEnv = { ...baseChildEnv(), ...berthEnv };
@@ -260,8 +265,9 @@ export async function startTestDaemon(options: StartDaemonOptions = {}): Promise
     },
     async dispose() {
       await stop();
-      // A stopped daemon leaves its dynos running for the next one to adopt; a test's daemon has no next one.
-      await removeInstanceContainers(dataDir);
+      // A stopped daemon leaves its dynos running for the next one to adopt, and its slug images, build caches and
+      // add-on volumes for the next one to use; a test's daemon has no next one.
+      await purgeInstance(dataDir);
       await rm(rootDir, { recursive: true, force: true });
     },
   };
@@ -336,10 +342,9 @@ export async function runHeroku(args: readonly string[], env: CliEnv, options: R
   return { code: result.code, stdout: stripAnsi(result.stdout), stderr: stripAnsi(result.stderr) };
 }
 
-/** Removes every container of the Berth instance on `dataDir` (the `berth.instance` label the runtime adds). */
-async function removeInstanceContainers(dataDir: string): Promise<void> {
-  const instance = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
-  const docker = new Docker();
-  const containers = await docker.listContainers({ all: true, filters: { label: [`berth.instance=${instance}`] } }).catch(() => []);
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+/** Removes every container, image and volume of the Berth instance on `dataDir` (its `berth.instance` label). */
+async function purgeInstance(dataDir: string): Promise<void> {
+  await DockerRuntime.at({ dockerHost: loadSettings().dockerHost, dataDir })
+    .purgeInstance()
+    .catch(() => undefined);
 }
