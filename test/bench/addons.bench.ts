@@ -11,7 +11,7 @@ import pg from 'pg';
 import { bench, describe } from 'vitest';
 import { api, buildDirectory, containersWithLabels, createApp, docker, waitFor } from '../support/build.js';
 import { REPO_ROOT, startTestDaemon, type TestDaemon } from '../support/daemon.js';
-import { startLoopbackRegistry } from './npm-registry.js';
+import { startLoopbackRegistry } from '../support/npm-registry.js';
 
 const once = { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 };
 const ROUNDS = Number(process.env['BERTH_BENCH_ADDON_ROUNDS'] ?? 3);

@@ -1,6 +1,7 @@
 // The real `heroku` CLI (v11) against Berth's add-ons and data API: addons, addons:create/info/attach/detach/destroy,
-// config, pg:info, pg:credentials:url, pg:psql (the local psql binary), pg:backups (with :url and :download), redis:info and redis:cli, with the data host from
-// `berth env` (HEROKU_DATA_HOST). Expected output as reference heroku-addons-and-data §3 quotes it.
+// addons:attach --credential, config, pg:info, pg:credentials (with :create and :url), pg:psql (the local psql
+// binary), pg:backups (with :url and :download), redis:info and redis:cli, with the data host from `berth env`
+// (HEROKU_DATA_HOST). Expected output as reference heroku-addons-and-data §3 quotes it.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -196,6 +197,45 @@ describe('heroku apps:create --addons, addons:upgrade, addons:wait, pg:wait, pg:
     expect(restored.stderr).toContain(`Starting restore of b001 to ${database}... done`);
     const back = await heroku(['pg:psql', '-a', APP, '-c', 'SELECT note FROM keep']);
     expect(back.stdout).toContain('kept');
+  });
+});
+
+describe('heroku pg:credentials and addons:attach --credential', () => {
+  it("addons:attach with an unknown credential fails with Heroku's error; with the default one it attaches", async () => {
+    const unknown = await heroku(['addons:attach', database, '--credential', 'nope', '-a', OTHER]);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain(`Could not find credential nope for database ${database}`);
+    const byDefault = await heroku(['addons:attach', database, '--credential', 'default', '--as', 'VIA_DEFAULT', '-a', OTHER]);
+    expectCode(byDefault, 0);
+    expect(byDefault.stderr).toContain(`Attaching default of ${database} as VIA_DEFAULT to ${OTHER}... done`);
+    expect((await heroku(['config:get', 'VIA_DEFAULT_URL', '-a', OTHER])).stdout).toBe((await heroku(['config:get', 'DATABASE_URL', '-a', APP])).stdout);
+    expectCode(await heroku(['addons:detach', 'VIA_DEFAULT', '-a', OTHER]), 0);
+  });
+
+  it('pg:credentials:create makes a real role; addons:attach --credential puts it in the URL the other app connects with', async () => {
+    expectCode(await heroku(['addons:upgrade', database, 'heroku-postgresql:standard-0', '-a', APP]), 0);
+    const created = await heroku(['pg:credentials:create', database, '--name', 'analyst', '-a', APP]);
+    expectCode(created, 0);
+    expect(created.stderr).toContain('Creating credential analyst... done');
+    expect(created.stdout).toContain(`heroku addons:attach ${database} --credential analyst -a ${APP}`);
+
+    const attached = await heroku(['addons:attach', database, '--credential', 'analyst', '--as', 'ANALYST', '-a', OTHER]);
+    expectCode(attached, 0);
+    expect(attached.stderr).toContain(`Attaching analyst of ${database} as ANALYST to ${OTHER}... done`);
+    const listed = await heroku(['pg:credentials', database, '-a', APP]);
+    expectCode(listed, 0);
+    expect(listed.stdout).toMatch(/default\s/);
+    expect(listed.stdout).toMatch(/analyst\s/);
+    expect(listed.stdout).toContain(`${OTHER}::ANALYST`);
+
+    const who = await heroku(['pg:psql', 'ANALYST', '-a', OTHER, '-c', 'SELECT current_user AS who']);
+    expectCode(who, 0);
+    expect(who.stdout).toMatch(/who\s*\n-+\n\s*analyst\n/);
+    const url = await heroku(['pg:credentials:url', database, '--name', 'analyst', '-a', APP]);
+    expectCode(url, 0);
+    expect(url.stdout).toContain('Connection information for analyst credential.');
+    expect(url.stdout).toContain('user=analyst');
+    expectCode(await heroku(['addons:detach', 'ANALYST', '-a', OTHER]), 0);
   });
 });
 
