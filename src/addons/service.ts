@@ -75,8 +75,8 @@ interface CredentialView {
   readonly password: string;
 }
 
-/** Heroku's credential names [U]: lowercase, a letter first, short enough for a Postgres role. */
-const CREDENTIAL_NAME = /^[a-z][a-z0-9_]{0,39}$/;
+/** Heroku's credential names [U]: lowercase, a letter first, short enough for a Postgres role (`pg_` is Postgres'). */
+const CREDENTIAL_NAME = /^(?!pg_)[a-z][a-z0-9_]{0,39}$/;
 const CREDENTIAL_NAMESPACE = /^credential:(.+)$/;
 
 /** Restarts of a server that stops on its own before Berth leaves it down (a crash loop). */

@@ -263,6 +263,7 @@ describe('credentials', () => {
     const bad = await p.request('POST', `/postgres/v0/databases/${standard.name}/credentials`, { name: 'Robert"; DROP' });
     expect(bad.status).toBe(422);
     expect((bad.body as { message: string }).message).toMatch(/^Name Robert"; DROP is invalid/);
+    expect((await p.request('POST', `/postgres/v0/databases/${standard.name}/credentials`, { name: 'pg_monitor' })).status).toBe(422);
     const taken = await p.request('POST', `/postgres/v0/databases/${standard.name}/credentials`, { name: 'default' });
     expect(taken.body).toEqual({ id: 'invalid_params', message: `Credential default already exists on ${standard.name}.` });
     const listed = (await p.request('GET', `/postgres/v0/databases/${standard.name}/credentials`)).body as Array<{ name: string; state: string }>;
