@@ -226,7 +226,7 @@ describe('heroku pg:credentials and addons:attach --credential', () => {
     expectCode(listed, 0);
     expect(listed.stdout).toMatch(/default\s/);
     expect(listed.stdout).toMatch(/analyst\s/);
-    expect(listed.stdout).toContain(`${OTHER}::ANALYST`);
+    expect(listed.stdout).toContain(`└─ as ANALYST on ${OTHER} app`);
 
     const who = await heroku(['pg:psql', 'ANALYST', '-a', OTHER, '-c', 'SELECT current_user AS who']);
     expectCode(who, 0);
