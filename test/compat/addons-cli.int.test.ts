@@ -204,7 +204,8 @@ describe('heroku pg:credentials and addons:attach --credential', () => {
   it("addons:attach with an unknown credential fails with Heroku's error; with the default one it attaches", async () => {
     const unknown = await heroku(['addons:attach', database, '--credential', 'nope', '-a', OTHER]);
     expect(unknown.code).not.toBe(0);
-    expect(unknown.stderr).toContain(`Could not find credential nope for database ${database}`);
+    // The CLI wraps its error to the terminal's width.
+    expect(unknown.stderr.replace(/\s+/g, ' ')).toContain(`Could not find credential nope for database ${database}`);
     const byDefault = await heroku(['addons:attach', database, '--credential', 'default', '--as', 'VIA_DEFAULT', '-a', OTHER]);
     expectCode(byDefault, 0);
     expect(byDefault.stderr).toContain(`Attaching default of ${database} as VIA_DEFAULT to ${OTHER}... done`);
