@@ -21,8 +21,10 @@ interface Addon {
   readonly name: string;
 }
 
-const SERVER = `// A dyno that answers each request with a query on DATABASE_URL through one pool kept for its life.
+const SERVER = `// A dyno that answers each request with a query on DATABASE_URL through one pool kept for its life, and with
+// the moment it started, so a restarted dyno is told from the old one.
 const http = require('http');
+const started = String(Date.now()) + '-' + process.pid;
 const { Pool } = require('./lib/node_modules/pg');
 const pool = new Pool({ connectionString: process.env.DATABASE_URL, ssl: { rejectUnauthorized: false }, max: 2 });
 pool.on('error', () => undefined);
@@ -30,7 +32,7 @@ http.createServer(async (req, res) => {
   try {
     const row = (await pool.query('SELECT 6 * 7 AS answer')).rows[0];
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(row));
+    res.end(JSON.stringify({ ...row, started }));
   } catch (error) {
     res.writeHead(500);
     res.end(String(error));
@@ -67,13 +69,23 @@ function appSource(root: string): string {
   return dir;
 }
 
-function routerGet(daemon: TestDaemon, app: string): Promise<number> {
+/** The dyno's answer through the router: its status and the dyno's start marker (empty when it did not answer). */
+function routerGet(daemon: TestDaemon, app: string): Promise<{ status: number; started: string }> {
   return new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port: daemon.ports.router, path: '/', headers: { host: `${app}.localhost` }, timeout: 5000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        let started = '';
+        try {
+          started = (JSON.parse(body) as { started?: string }).started ?? '';
+        } catch {
+          // not the app's JSON (a router error page)
+        }
+        resolve({ status: res.statusCode ?? 0, started });
+      });
     });
-    req.on('error', () => resolve(0));
+    req.on('error', () => resolve({ status: 0, started: '' }));
     req.on('timeout', () => req.destroy());
     req.end();
   });
@@ -141,14 +153,19 @@ describe('add-ons', () => {
         await api(daemon, 'PATCH', `/apps/${app.name}/config-vars`, { NPM_CONFIG_REGISTRY: registry.url });
         const build = await buildDirectory(daemon, app.name, appSource(daemon.rootDir));
         if (build.build.status !== 'succeeded') throw new Error(`build failed:\n${build.output}`);
-        await until(async () => (await routerGet(daemon, app.name)) === 200);
+        let previous = '';
+        await until(async () => (previous = (await routerGet(daemon, app.name)).started) !== '');
         const restarts: number[] = [];
         for (let round = 0; round < ROUNDS; round++) {
           const start = performance.now();
           await api(daemon, 'DELETE', `/apps/${app.name}/dynos`);
-          // The old dyno answers until it is stopped: wait for a failure first, then for the new dyno's answer.
-          await until(async () => (await routerGet(daemon, app.name)) !== 200).catch(() => undefined);
-          await until(async () => (await routerGet(daemon, app.name)) === 200);
+          // The first query a dyno started after the restart answers (the old one may answer until it stops).
+          await until(async () => {
+            const answer = await routerGet(daemon, app.name);
+            if (answer.status !== 200 || answer.started === '' || answer.started === previous) return false;
+            previous = answer.started;
+            return true;
+          });
           restarts.push(performance.now() - start);
         }
         rows.push({ what: 'heroku restart → first query answered', median: ms(median(restarts)), all: restarts.map(ms).join(', ') });
