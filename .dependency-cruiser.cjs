@@ -24,7 +24,9 @@ const LEAVES = [
 const MAY_USE = {
   // Table: "api client only". Today `berth up` starts the daemon in-process and `berth setup` prepares the host
   // (engine, stack images, the local CA), so the CLI also reaches the composition root and the host-setup rooms.
-  cli: ['daemon.ts', 'host', 'runtime', 'stack', 'tls'],
+  // `berth doctor [dir]` checks a directory on this machine with doctor/ (pure), before anything reaches the daemon;
+  // `berth chaos` lists chaos/'s catalogue of controls in its help.
+  cli: ['daemon.ts', 'host', 'runtime', 'stack', 'tls', 'doctor', 'chaos'],
   store: [],
   host: [],
   runtime: [],
@@ -46,7 +48,9 @@ const MAY_USE = {
   // Table: "builds (via daemon wiring)": git gets what it calls through its constructor, as interfaces it defines.
   git: [],
   // Table: "services only": every service room, never the store, the engine or the servers' internals.
-  api: ['apps', 'builds', 'sources', 'releases', 'dynos', 'domains', 'logs', 'git', 'webhooks', 'features', 'pipelines', 'setups', 'addons'],
+  // Wave 2 (issue 18): the teaching controls under /berth/ are a service like the others; the dashboard's pages and
+  // sessions are served by the API's servers (a dashboard session is one more way to present the key).
+  api: ['apps', 'builds', 'sources', 'releases', 'dynos', 'domains', 'logs', 'git', 'webhooks', 'features', 'pipelines', 'setups', 'addons', 'chaos', 'dashboard'],
   // Wave 2 (issue 17): app webhooks hear `resource.changed` and keep their subscriptions, events and deliveries.
   webhooks: ['store'],
   // Wave 2 (issue 17): app and account features; dynos/ reads `runtime-dyno-metadata` through the composition root.

@@ -11,6 +11,7 @@ import type { Logplex } from './logs/index.js';
 import { DockerRuntime } from './runtime/index.js';
 import { createServices } from './services.js';
 import { sweepRetention } from './releases/index.js';
+import { DashboardSessions } from './dashboard/index.js';
 import { apiUrl, gitHost, type Settings } from './settings.js';
 import { Store } from './store/index.js';
 import { createSniHandler, ensureCa } from './tls/index.js';
@@ -110,18 +111,21 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     store.close();
   };
   try {
-    const http = await buildApi(services, { apiKey, logger, git: services.git });
+    // One set of dashboard sessions for both servers: a link printed for one works on the other.
+    const dashboard = { sessions: new DashboardSessions(() => apiKey), publicUrl: apiUrl(settings) };
+    const http = await buildApi(services, { apiKey, logger, git: services.git, dashboard });
     servers.push(http);
     await http.listen({ host: settings.bindHost, port: settings.apiPort });
     const tlsCert = ca.issue({ ipAddresses: [...new Set([settings.bindHost, '127.0.0.1'])], dnsNames: ['localhost'] });
-    const https = await buildApi(services, { apiKey, logger, git: services.git, https: { key: tlsCert.keyPem, cert: tlsCert.certPem } });
+    const https = await buildApi(services, { apiKey, logger, git: services.git, dashboard, https: { key: tlsCert.keyPem, cert: tlsCert.certPem } });
     servers.push(https);
     await https.listen({ host: settings.bindHost, port: settings.apiTlsPort });
     await router.listen({ host: settings.bindHost, port: settings.routerPort });
     // One certificate per host name, minted by the local CA on first use (Node rejects `*.localhost` wildcards).
     // A certificate is minted (about 20 ms of this thread) only for a name the router serves, never for any name a
     // client makes up.
-    const sni = createSniHandler(ca, { allow: (name) => router.routes(name) });
+    // A custom domain linked to an SNI endpoint (`certs:add`, `domains:update --cert`) gets the user's certificate.
+    const sni = createSniHandler(ca, { allow: (name) => router.routes(name), own: (name) => services.domains.certificateFor(name) });
     const routerTls = { cert: sni.fallback.certPem, key: sni.fallback.keyPem, SNICallback: sni.SNICallback };
     await router.listen({ host: settings.bindHost, port: settings.routerTlsPort, tls: routerTls });
     // `heroku run` verifies this certificate against NODE_EXTRA_CA_CERTS (the local CA), by IP.

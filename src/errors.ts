@@ -57,6 +57,7 @@ export const CATALOGUE = {
   buildpack_not_found: notFound('buildpack'),
   collaborator_not_found: notFound('collaborator'),
   domain_not_found: notFound('domain'),
+  sni_endpoint_not_found: notFound('sni-endpoint', 'SNI endpoint'),
   dyno_not_found: notFound('dyno', 'process'),
   dyno_size_not_found: notFound('dyno-size', 'dyno size'),
   log_drain_not_found: notFound('log-drain', 'log drain'),
@@ -78,6 +79,7 @@ export const CATALOGUE = {
   pipeline_promotion_not_found: notFound('pipeline-promotion', 'pipeline promotion'),
   test_run_not_found: notFound('test-run', 'test run'),
   review_app_not_found: notFound('review-app', 'review app'),
+  review_app_config_not_found: { id: 'not_found', status: 404, message: 'Review apps are not enabled for this pipeline.', resource: 'review-app-config' },
   // ---- apps -------------------------------------------------------------------------------------------------------
   app_name_taken: invalid('Name is already taken'),
   app_name_too_short: invalid('Name is too short (minimum is 3 characters)'),
@@ -116,6 +118,11 @@ export const CATALOGUE = {
   release_not_succeeded: invalid('Cannot roll back to v{version}: it did not succeed.'),
   slug_not_uploaded: invalid('Slug {slug} has no blob yet: PUT its .tgz to the blob URL first.'),
   release_target_missing: invalid('Give either slug (a slug id) or release (a release id or version to roll back to).'),
+  // [U] Heroku's wordings for releasing images through the formation are unconfirmed.
+  container_stack_required: invalid('{app} is not on the container stack: run heroku stack:set container -a {app} first.'),
+  docker_image_not_found: invalid('No image {image} of process type {type} was pushed to this app: push it first (berth container:push {type}).'),
+  docker_manifest_unknown: { id: 'not_found', status: 404, message: 'No image of process type {type} was pushed to {app}.', resource: 'manifest' },
+  docker_release_empty: invalid('This release would run no process type: release an image first.'),
   // ---- formation and dynos ----------------------------------------------------------------------------------------
   formation_quantity_invalid: invalid('Invalid quantity: {quantity}. Use a number, or +N / -N.'),
   formation_quantity_negative: invalid('Quantity cannot be less than 0.'),
@@ -124,6 +131,12 @@ export const CATALOGUE = {
   // [U] Heroku's wording is unconfirmed; what is sure is that the release type runs only as the release phase.
   formation_release_not_scalable: invalid('Cannot scale the release process type: it runs once per new release, as its release phase.'),
   app_not_released: invalid('This app has no release to run yet: deploy it first.'),
+  // [U] Heroku's wording is unconfirmed: `run:inside` needs a dyno whose process is running.
+  dyno_not_running: invalid('{dyno} is not up: run:inside attaches only to a running dyno.'),
+  // Berth's teaching controls (`berth chaos`, `berth clock`): Heroku has none, so the wording is Berth's.
+  chaos_dyno_not_running: { id: 'conflict', status: 409, message: '{dyno} is {state}: chaos acts on a running dyno; try again once it is up.' },
+  chaos_exit_code_invalid: invalid('Berth ends a dyno with a signal, so it can leave exit status {codes}; not {code}.'),
+  clock_speed_invalid: invalid('Clock speed must be a number from 1 to {max}, got {speed}.'),
   // ---- domains ----------------------------------------------------------------------------------------------------
   domain_hostname_missing: invalid('Hostname must be provided.'),
   domain_wildcard_unsupported: invalid('Wildcard domains are not supported by Berth.'),
@@ -132,6 +145,12 @@ export const CATALOGUE = {
   domain_taken: invalid('{hostname} is currently in use by another app.'),
   domain_reserved: invalid('{hostname} is reserved for the app named {app}.'),
   domain_default_undeletable: invalid("{hostname} is the app's default domain and cannot be removed."),
+  // ---- SNI endpoints (the user's own certificates); Heroku's wording for these was not found [U] ------------------
+  sni_certificate_invalid: invalid('Certificate chain is invalid: it must hold one or more PEM-encoded certificates.'),
+  sni_certificate_no_domains: invalid('Certificate names no domain: it needs a subjectAltName or a common name.'),
+  sni_key_invalid: invalid('Private key is invalid: it must be a PEM-encoded private key without a passphrase.'),
+  sni_key_mismatch: invalid("Private key doesn't match the certificate."),
+  domain_default_sni: invalid("{hostname} is the app's default domain: its certificate is Berth's own and cannot be changed."),
   collaborator_email_invalid: invalid('{email} is not a valid email address.'),
   collaborator_already_added: invalid('{email} is already a collaborator on {app}.'),
   collaborator_owner_unremovable: invalid('The owner of an app cannot be removed from it.'),
@@ -147,6 +166,8 @@ export const CATALOGUE = {
   pipeline_app_not_coupled: invalid('{app} is not in the {pipeline} pipeline.'),
   review_app_branch_invalid: invalid('{branch} cannot name a review app: a branch needs letters or digits.'),
   review_app_exists: invalid('The {pipeline} pipeline already has a review app for {branch}.'),
+  review_app_base_name_invalid: invalid('base_name {name} must start with a letter, be 2 to 28 characters long and can only contain lowercase letters, digits, and dashes.'),
+  review_app_stale_days_invalid: invalid('stale_days must be a whole number of days from 1 to 30.'),
   promotion_targets_missing: invalid('A promotion needs at least one target app.'),
   promotion_to_source: invalid('Cannot promote {app} to itself.'),
   promotion_source_not_released: invalid('{app} has no release to promote: deploy it first.'),

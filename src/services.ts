@@ -6,11 +6,14 @@ import { resourceShape, type ApiServices } from './api/index.js';
 import { AddonsService, type AddonsDeps } from './addons/index.js';
 import { AccountService, AppsService, CollaboratorsService } from './apps/index.js';
 import { BuildsService, ImageBuilder, SlugCompiler, SlugUploads } from './builds/index.js';
+import { SourceAdvisor } from './doctor/index.js';
+import { ChaosService } from './chaos/index.js';
+import { LessonClock } from './clock.js';
 import { registryBlobUrl } from './buildpacks/index.js';
 import { DynoManager, Rendezvous } from './dynos/index.js';
 import type { Account } from './contracts/records.js';
 import { APP_DOMAIN_SUFFIX, DomainsService } from './domains/index.js';
-import { FeaturesService, PREBOOT, RUNTIME_DYNO_METADATA } from './features/index.js';
+import { FeaturesService, HTTP_SESSION_AFFINITY, LOG_RUNTIME_METRICS, PREBOOT, RUNTIME_DYNO_METADATA } from './features/index.js';
 import { EventBus } from './events.js';
 import { GitService, INTERNAL_PUSH_PATH } from './git/index.js';
 import { drainTrust, LogDrains, Logplex, LogSessions } from './logs/index.js';
@@ -95,10 +98,16 @@ export function createServices(deps: ServiceDeps): Services {
   // router serves) is an event.
   const rendezvous = new Rendezvous();
   const domains = new DomainsService(store, events);
-  const features = new FeaturesService(store, account().createdAt);
+  events.on('app.destroyed', () => domains.forgetApp());
+  const features = new FeaturesService(store, account().createdAt, events);
+  // The lesson clock (`berth clock --speed`): the dynos' timers follow it; the teaching controls set it.
+  const clock = new LessonClock();
   const dynos = new DynoManager({
+    clock,
     extraHosts: (appId) => domains.customHostnames(appId),
+    sessionAffinity: (appId) => features.enabled(appId, HTTP_SESSION_AFFINITY),
     preboot: { enabled: (appId) => features.enabled(appId, PREBOOT), overlapSeconds: settings.prebootOverlapSeconds },
+    runtimeMetrics: (appId) => features.enabled(appId, LOG_RUNTIME_METRICS),
     metadata: {
       enabled: (appId) => features.enabled(appId, RUNTIME_DYNO_METADATA),
       defaultDomain: (appName) => `${appName}${APP_DOMAIN_SUFFIX}`,
@@ -151,9 +160,23 @@ export function createServices(deps: ServiceDeps): Services {
     runtime,
     stackImages: { 'heroku/heroku:24': settings.stackRunImage, 'heroku/heroku:24-build': settings.stackBuildImage },
     sourceLimits: { maxBytes: settings.sourceMaxBytes, maxEntries: settings.sourceMaxEntries },
+    ...(settings.buildMemoryMb > 0 ? { memoryBytes: settings.buildMemoryMb * 1024 * 1024 } : {}),
   });
   const builds = new BuildsService(
-    { store, logplex, releases, queues, compiler, imageBuilder, sources, runtime, events, account, logger: logger.child({ module: 'build' }) },
+    {
+      store,
+      logplex,
+      releases,
+      queues,
+      compiler,
+      imageBuilder,
+      sources,
+      runtime,
+      events,
+      account,
+      logger: logger.child({ module: 'build' }),
+      advisor: new SourceAdvisor(),
+    },
     {
       dataDir: settings.dataDir,
       stack: settings.stack,
@@ -166,21 +189,10 @@ export function createServices(deps: ServiceDeps): Services {
   );
   events.on('app.destroyed', ({ appId }) => builds.removeApp(appId));
   const addons = new AddonsService(
-    { store, runtime, apps, logplex, ...(deps.addonServers ?? NO_ADDON_SERVERS), report: (error, what) => logger.warn({ err: error, module: 'addons' }, what) },
+    { store, runtime, apps, logplex, events, ...(deps.addonServers ?? NO_ADDON_SERVERS), report: (error, what) => logger.warn({ err: error, module: 'addons' }, what) },
     { image: settings.addonImage, dataDir: settings.dataDir, ports: { min: settings.addonPortMin, max: settings.addonPortMax } },
   );
   events.on('app.destroyed', ({ appId }) => addons.removeApp(appId));
-  const git = new GitService(
-    { apps, sources, builds, releases, queues, sourceBlobUrl: urls.sourceBlob, logger: logger.child({ module: 'git' }) },
-    {
-      dataDir: settings.dataDir,
-      autoCreateApps: settings.autoCreateApps,
-      // The hook's token goes over TLS (the API's HTTPS listener), never in cleartext on the shared loopback.
-      internalUrl: `https://${gitHost(settings)}${INTERNAL_PUSH_PATH}`,
-      caFile: join(settings.dataDir, 'tls', 'ca.pem'),
-    },
-  );
-  events.on('app.destroyed', ({ appId }) => git.removeApp(appId));
   const shapeContext = () => ({
     account: account(),
     gitUrl: (app: string) => `https://${gitHost(settings)}/${app}.git`,
@@ -236,7 +248,43 @@ export function createServices(deps: ServiceDeps): Services {
     dynos,
     report: (error, what) => logger.warn({ err: error, module: 'review-apps' }, what),
   });
+  // A push of another branch to a pipeline app with review apps enabled makes or updates that branch's review app.
+  const git = new GitService(
+    {
+      apps,
+      sources,
+      builds,
+      releases,
+      queues,
+      sourceBlobUrl: urls.sourceBlob,
+      reviewApps: {
+        parentPipeline: (appId) => reviewApps.parentPipeline(appId),
+        nameFor: (pipeline, branch) => reviewApps.nameFor(pipeline, branch),
+        appForBranch: (pipelineId, branch) => reviewApps.appForBranch(pipelineId, branch),
+        createFromPush: (pipelineId, branch, url, version) => reviewApps.createFromPush(pipelineId, branch, url, version),
+        deployed: (appId, succeeded) => reviewApps.deployed(appId, succeeded),
+        destroyBranch: (pipelineId, branch) => reviewApps.destroyBranch(pipelineId, branch),
+        webUrl: (app) => webUrl(settings, app.name),
+      },
+      logger: logger.child({ module: 'git' }),
+    },
+    {
+      dataDir: settings.dataDir,
+      autoCreateApps: settings.autoCreateApps,
+      // The hook's token goes over TLS (the API's HTTPS listener), never in cleartext on the shared loopback.
+      internalUrl: `https://${gitHost(settings)}${INTERNAL_PUSH_PATH}`,
+      caFile: join(settings.dataDir, 'tls', 'ca.pem'),
+    },
+  );
+  events.on('app.destroyed', ({ appId }) => git.removeApp(appId));
+  const chaos = new ChaosService({
+    dynos,
+    clock,
+    memorySampleSeconds: settings.memorySampleSeconds,
+    report: (error, what) => logger.warn({ err: error, module: 'chaos' }, what),
+  });
   return {
+    chaos,
     pipelines,
     testRuns,
     reviewApps,
@@ -256,7 +304,7 @@ export function createServices(deps: ServiceDeps): Services {
     logDrains,
     webhooks,
     features,
-    collaborators: new CollaboratorsService(store, account),
+    collaborators: new CollaboratorsService(store, account, events),
     accounts,
     slugUploads: new SlugUploads({
       store,

@@ -6,6 +6,7 @@ import type { AddonConfigChange } from '../apps/index.js';
 import { apiTimestamp } from '../clock.js';
 import type { AppRecord, ReleaseRecord } from '../contracts/records.js';
 import { raise } from '../errors.js';
+import type { EventBus } from '../events.js';
 import { ADDON_LINES, addonLogSource, type Logplex } from '../logs/index.js';
 import { containerName, type Runtime } from '../runtime/index.js';
 import type { AddonRecord, AttachmentRecord, CredentialRecord, Store } from '../store/index.js';
@@ -36,6 +37,8 @@ export interface AddonsDeps {
   readonly report: (error: unknown, what: string) => void;
   /** The apps' logs: a server that stops and comes back, a plan change (logs/lines/addons.ts). */
   readonly logplex: Pick<Logplex, 'write'>;
+  /** Where add-on and attachment changes are announced (app webhooks' `api:addon`, `api:addon-attachment`). */
+  readonly events: EventBus;
 }
 
 export interface AddonsOptions {
@@ -166,7 +169,11 @@ export class AddonsService {
     });
     const provisioned = this.#addonRecord(addon.id);
     this.#watch(provisioned);
-    return this.view(provisioned);
+    const view = this.view(provisioned);
+    this.#announceAddon(view, 'create');
+    const stored = this.#deps.store.addons.attachment(attachment.id);
+    if (stored !== undefined) this.#announceAttachment(this.attachmentView(stored), 'create');
+    return view;
   }
 
   /**
@@ -181,6 +188,7 @@ export class AddonsService {
     const found = findPlan(planRef);
     if (found === undefined || found.service.name !== addon.service) raise('addon_plan_not_found', { plan: planRef });
     if (found.plan.name === addon.plan) return this.view(addon);
+    const before = this.view(addon).plan;
     const { store } = this.#deps;
     // The row first: the watch of the old server then ignores its stop.
     store.addons.update(addon.id, { plan: found.plan.name, containerId: null }, apiTimestamp());
@@ -205,7 +213,9 @@ export class AddonsService {
         });
       }
     });
-    return this.view(this.#addonRecord(addon.id));
+    const view = this.view(this.#addonRecord(addon.id));
+    this.#announceAddon(view, 'update', { plan: { id: before.id, name: `${addon.service}:${before.name}` } });
+    return view;
   }
 
   /** `DELETE /apps/{app}/addons/{addon}`: every attachment is detached (one release each), then the server and its data go. */
@@ -214,6 +224,7 @@ export class AddonsService {
     const addon = this.#addonOf(app, addonRef);
     if (addon.appId !== app.id) raise('addon_not_on_app', { addon: addon.name, app: app.name });
     const view = this.view(addon);
+    const attachments = this.#deps.store.addons.attachmentsOfAddon(addon.id).map((a) => this.attachmentView(a));
     this.#deps.store.transaction(() => {
       for (const attachment of this.#deps.store.addons.attachmentsOfAddon(addon.id)) {
         this.#detachConfig(attachment, addon);
@@ -221,7 +232,10 @@ export class AddonsService {
       this.#deps.store.addons.delete(addon.id);
     });
     await this.#removeServer(addon);
-    return { ...view, addon: { ...addon, state: 'deprovisioned' } };
+    const gone: AddonView = { ...view, addon: { ...addon, state: 'deprovisioned' } };
+    for (const attachment of attachments) this.#announceAttachment(attachment, 'destroy');
+    this.#announceAddon(gone, 'destroy');
+    return gone;
   }
 
   /** app.destroyed: its add-ons go with their data; attachments it held on other apps' add-ons are removed. */
@@ -365,7 +379,9 @@ export class AddonsService {
       this.#attachConfig(app, addon, record, 'attach');
       return record;
     });
-    return this.attachmentView(attachment);
+    const view = this.attachmentView(attachment);
+    this.#announceAttachment(view, 'create');
+    return view;
   }
 
   /** `DELETE /addon-attachments/{id}`: the config var goes in a `Detach …` release. */
@@ -378,7 +394,18 @@ export class AddonsService {
       this.#detachConfig(attachment, view.addon.addon);
       store.addons.deleteAttachment(attachment.id);
     });
+    this.#announceAttachment(view, 'destroy');
     return view;
+  }
+
+  /** Announced to the add-on's app (Heroku's `api:addon` events go to the billing app). */
+  #announceAddon(view: AddonView, action: 'create' | 'update' | 'destroy', previous: Record<string, unknown> = {}): void {
+    this.#deps.events.emit('resource.changed', { appId: view.app.id, resource: 'addon', addon: view, action, previous });
+  }
+
+  /** Announced to the app the attachment gives the config var to. */
+  #announceAttachment(view: AttachmentView, action: 'create' | 'destroy'): void {
+    this.#deps.events.emit('resource.changed', { appId: view.app.id, resource: 'addon-attachment', attachment: view, action, previous: {} });
   }
 
   #attachConfig(app: AppRecord, addon: AddonRecord, attachment: AttachmentRecord, kind: 'attach'): void {

@@ -12,6 +12,7 @@ import type { SetupsService } from '../setups/index.js';
 import type { SourcesService } from '../sources/index.js';
 import type { WebhooksService } from '../webhooks/index.js';
 import type { FeaturesService } from '../features/index.js';
+import type { ChaosService } from '../chaos/index.js';
 import type { ShapeContext } from './shapes.js';
 
 export interface ApiServices {
@@ -33,6 +34,8 @@ export interface ApiServices {
   readonly setups: SetupsService;
   readonly testRuns: TestRunsService;
   readonly reviewApps: ReviewAppsService;
+  /** Berth's teaching controls and the lesson clock (not Heroku's API: under /berth/). */
+  readonly chaos: ChaosService;
   readonly account: () => Account;
   /** What the platform offers: the one stack new apps get, and the buildpack registry's answer for a name. */
   readonly platform: {

@@ -54,6 +54,7 @@ export type SlugParams = AppParams & { readonly slug: string };
 export type TypeParams = AppParams & { readonly type: string };
 export type DynoParams = AppParams & { readonly dyno: string };
 export type DomainParams = AppParams & { readonly domain: string };
+export type SniEndpointParams = AppParams & { readonly endpoint: string };
 export type DrainParams = AppParams & { readonly drain: string };
 export type CollaboratorParams = AppParams & { readonly collaborator: string };
 export type WebhookParams = AppParams & { readonly webhook: string };
@@ -170,6 +171,12 @@ export type BuildpackItem = string | { readonly url?: string; readonly name?: st
 export interface BuildBody {
   readonly source_blob: { readonly url: string; readonly version?: string | null; readonly checksum?: string | null };
   readonly buildpacks?: readonly BuildpackItem[] | null;
+  /** Berth's own (`berth container:push`): build one Dockerfile of the source as an image of `type`, releasing nothing. */
+  readonly container_push?: {
+    readonly type: string;
+    readonly dockerfile: string;
+    readonly build_args?: Readonly<Record<string, string>> | null;
+  } | null;
 }
 
 export interface BuildpackInstallationsBody {
@@ -182,6 +189,8 @@ export interface FormationUpdateBody {
   readonly quantity?: number | string;
   readonly size?: SizeRef;
   readonly dyno_size?: SizeRef;
+  /** Variant `3.docker-releases` (`heroku container:release`, `container:rm`): the type's image, or null to remove it. */
+  readonly docker_image?: string | null;
 }
 
 export interface FormationBatchBody {
@@ -197,6 +206,16 @@ export interface DynoCreateBody {
   readonly env?: Readonly<Record<string, string>>;
   readonly size?: string;
   readonly type?: string;
+}
+
+export type ChaosParams = AppParams & { readonly kind: string };
+export type ChaosBody = {
+  readonly dyno?: string | null;
+  readonly signal?: string | null;
+  readonly exit_code?: number | null;
+} | null;
+export interface ClockBody {
+  readonly speed: number;
 }
 
 export type LogSessionBody = {
@@ -215,6 +234,15 @@ export interface LogDrainBody {
 export interface DomainBody {
   readonly hostname: string;
   readonly sni_endpoint?: string | null;
+}
+
+export interface DomainUpdateBody {
+  readonly sni_endpoint: string | null;
+}
+
+export interface SniEndpointBody {
+  readonly certificate_chain: string;
+  readonly private_key: string;
 }
 
 export interface WebhookBody {
@@ -304,6 +332,17 @@ export interface ReviewAppBody {
   readonly environment?: Readonly<Record<string, string>> | null;
 }
 
+/** `POST`/`PATCH /pipelines/{id}/review-app-config` (the CLI also sends `pipeline`, which the path already names). */
+export interface ReviewAppConfigBody {
+  readonly repo?: string | null;
+  readonly automatic_review_apps?: boolean | null;
+  readonly destroy_stale_apps?: boolean | null;
+  readonly stale_days?: number | null;
+  readonly wait_for_ci?: boolean | null;
+  readonly base_name?: string | null;
+  readonly deploy_target?: { readonly id: string; readonly type: string } | null;
+}
+
 export interface ReviewAppParams {
   readonly review: string;
 }
@@ -321,7 +360,13 @@ export interface SetupParams {
 const idRef = { type: ['string', 'object'], minLength: 1, properties: { id: string, name: string } } as const;
 const appRef = body(['app'], { app: idRef });
 
-const formationUpdate = { quantity, size: nameRef, dyno_size: nameRef } as const;
+/** An engine image id as Heroku's registry answers it (the manifest's `config.digest`). */
+const dockerImage = { type: ['string', 'null'], pattern: '^sha256:[0-9a-f]{64}$' } as const;
+const formationUpdate = { quantity, size: nameRef, dyno_size: nameRef, docker_image: dockerImage } as const;
+/** Heroku's process type names (`formation.type`). */
+const processType = { type: 'string', pattern: '^[-\\w]{1,128}$' } as const;
+/** A path inside the source: relative, never climbing out of it. */
+const innerPath = { type: 'string', minLength: 1, pattern: '^(?!/)(?!(.*/)?\\.\\.(/|$)).+$' } as const;
 /** Buildpack entries: a reference string or an object naming it by one of these keys. */
 function buildpackItems(keys: readonly string[]): Record<string, unknown> {
   return {
@@ -350,6 +395,11 @@ export const schemas = {
     body: body(['source_blob'], {
       source_blob: body(['url'], { url: nonBlank, version: stringOrNull, checksum: stringOrNull }),
       buildpacks: { type: ['array', 'null'], items: buildpackItems(['url', 'name']) },
+      container_push: {
+        type: ['object', 'null'],
+        required: ['type', 'dockerfile'],
+        properties: { type: processType, dockerfile: innerPath, build_args: { type: ['object', 'null'], additionalProperties: string } },
+      },
     }),
   }),
   buildpackInstallations: route({ params: pathParams, body: body(['updates'], { updates: { type: 'array', items: buildpackItems(['buildpack', 'url', 'name']) } }) }),
@@ -382,6 +432,8 @@ export const schemas = {
   }),
   logDrainCreate: route({ params: pathParams, body: body(['url'], { url: nonBlank }) }),
   domainCreate: route({ params: pathParams, body: body(['hostname'], { hostname: string, sni_endpoint: stringOrNull }) }),
+  domainUpdate: route({ params: pathParams, body: body(['sni_endpoint'], { sni_endpoint: stringOrNull }) }),
+  sniEndpointUpload: route({ params: pathParams, body: body(['certificate_chain', 'private_key'], { certificate_chain: string, private_key: string }) }),
   sourceCreate: route({ body: ignoredBody }),
   addonCreate: route({
     params: pathParams,
@@ -446,6 +498,22 @@ export const schemas = {
       environment: { type: ['object', 'null'], additionalProperties: string },
     }),
   }),
+  reviewAppConfig: route({
+    params: pathParams,
+    body: optionalBody({
+      repo: stringOrNull,
+      automatic_review_apps: booleanOrNull,
+      destroy_stale_apps: booleanOrNull,
+      stale_days: { type: ['integer', 'null'] },
+      wait_for_ci: booleanOrNull,
+      base_name: stringOrNull,
+      deploy_target: {
+        type: ['object', 'null'],
+        required: ['id', 'type'],
+        properties: { id: { type: 'string', pattern: '^[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}$|^[a-z]{2}$' }, type: { enum: ['space', 'region'] } },
+      },
+    }),
+  }),
   testRunCreate: route({
     body: body(['commit_branch', 'commit_message', 'commit_sha', 'pipeline', 'source_blob_url'], {
       commit_branch: string,
@@ -463,4 +531,10 @@ export const schemas = {
   promotionCreate: route({
     body: body(['pipeline', 'source', 'targets'], { pipeline: idRef, source: appRef, targets: { type: 'array', items: appRef } }),
   }),
+  // Berth's teaching controls (issue 18): not Heroku's API, so under /berth/.
+  chaosRun: route({
+    params: pathParams,
+    body: optionalBody({ dyno: stringOrNull, signal: stringOrNull, exit_code: { type: ['integer', 'null'] } }),
+  }),
+  clockSet: route({ body: body(['speed'], { speed: { type: 'number' } }) }),
 } as const satisfies Record<string, FastifySchema>;

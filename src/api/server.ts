@@ -30,6 +30,8 @@ import { testRunsRoutes } from './routes/test-runs.js';
 import { reviewAppsRoutes } from './routes/review-apps.js';
 import { addonsRoutes } from './routes/addons.js';
 import { dataRoutes } from './routes/data.js';
+import { chaosRoutes } from './routes/chaos.js';
+import { DASHBOARD_HEADER, dashboardRoutes, type DashboardSessions } from '../dashboard/index.js';
 
 export interface ApiOptions {
   readonly apiKey: string;
@@ -38,6 +40,8 @@ export interface ApiOptions {
   readonly https?: { key: string; cert: string };
   /** Smart HTTP at `/<app>.git` and the pre-receive hook's internal endpoints. */
   readonly git?: GitService;
+  /** The dashboard at `/`: its sessions (a browser's cookie stands for the key) and the URL its links name. */
+  readonly dashboard?: { readonly sessions: DashboardSessions; readonly publicUrl: string };
 }
 
 const BODY_LIMIT = 1024 * 1024;
@@ -89,7 +93,9 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
     void reply.header('RateLimit-Remaining', String(RATE_LIMIT));
     // Blob and stream URLs carry their own secret, as Heroku's presigned URLs do.
     if ((request.routeOptions.config as { public?: boolean } | undefined)?.public === true) return;
-    if (!isAuthorized(request.headers.authorization, options.apiKey)) throw berthError('credentials_invalid');
+    if (isAuthorized(request.headers.authorization, options.apiKey)) return;
+    if (options.dashboard?.sessions.admits(request.headers.cookie, request.headers[DASHBOARD_HEADER]) === true) return;
+    throw berthError('credentials_invalid');
   });
 
   api.addHook('onResponse', async (request, reply) => {
@@ -131,6 +137,8 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
   await api.register(reviewAppsRoutes, services);
   await api.register(addonsRoutes, services);
   await api.register(dataRoutes, services);
+  await api.register(chaosRoutes, services);
+  if (options.dashboard) await api.register(dashboardRoutes, options.dashboard);
   if (options.git) await api.register(gitRoutes, { git: options.git, apiKey: options.apiKey });
   return api;
 }

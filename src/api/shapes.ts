@@ -2,11 +2,12 @@
 import { createHash } from 'node:crypto';
 import type { Account, AppRecord, BuildpackRef, BuildRecord, DynoRecord, FormationRecord, ReleaseRecord, SlugRecord } from '../contracts/records.js';
 import type { Collaborator } from '../apps/index.js';
-import type { Domain } from '../domains/index.js';
+import type { AddonFacts, AttachmentFacts } from '../contracts/resources.js';
+import type { Domain, SniEndpoint } from '../domains/index.js';
 import type { DynoSize } from '../dynos/index.js';
 import type { LogSession } from '../logs/index.js';
 import type { LogDrainRecord } from '../logs/index.js';
-import type { Coupling, Pipeline, Promotion, PromotionTarget, ReviewApp, TestRun } from '../pipelines/index.js';
+import type { Coupling, Pipeline, Promotion, PromotionTarget, ReviewApp, ReviewAppConfig, TestCase, TestRun } from '../pipelines/index.js';
 import type { Setup } from '../setups/index.js';
 
 export interface ShapeContext {
@@ -56,7 +57,8 @@ export function accountShape(account: Account) {
 
 export function appShape(app: AppRecord, ctx: ShapeContext) {
   return {
-    acm: false,
+    // Every app's host names get certificates from the local CA, as ACM gives them on Heroku (`certs:auto`).
+    acm: true,
     archived_at: null,
     buildpack_provided_description: app.buildpackProvidedDescription,
     build_stack: stackRef(app.buildStack),
@@ -178,7 +180,8 @@ export function dynoShape(d: DynoRecord, app: AppRecord, attachUrl: string | nul
 
 export function domainShape(domain: Domain) {
   return {
-    acm_status: null,
+    // A custom domain without the user's own certificate is served one the local CA issued (Berth's ACM).
+    acm_status: domain.kind === 'custom' && domain.sniEndpoint === null ? 'ok' : null,
     acm_status_reason: null,
     app: { id: domain.appId, name: domain.appName },
     cname: domain.cname,
@@ -186,9 +189,80 @@ export function domainShape(domain: Domain) {
     hostname: domain.hostname,
     id: domain.id,
     kind: domain.kind,
-    sni_endpoint: null,
+    sni_endpoint: domain.sniEndpoint === null ? null : { id: domain.sniEndpoint.id, name: domain.sniEndpoint.name },
     status: domain.status,
     updated_at: domain.updatedAt,
+  };
+}
+
+export function sniEndpointShape(endpoint: SniEndpoint) {
+  const cert = endpoint.sslCert;
+  return {
+    app: { id: endpoint.appId, name: endpoint.appName },
+    certificate_chain: endpoint.certificateChain,
+    created_at: endpoint.createdAt,
+    display_name: null,
+    domains: endpoint.domains,
+    id: endpoint.id,
+    name: endpoint.name,
+    ssl_cert: {
+      acm: false,
+      'ca_signed?': cert.caSigned,
+      cert_domains: cert.certDomains,
+      expires_at: cert.expiresAt,
+      id: cert.id,
+      issuer: cert.issuer,
+      'self_signed?': cert.selfSigned,
+      starts_at: cert.startsAt,
+      subject: cert.subject,
+    },
+    updated_at: endpoint.updatedAt,
+  };
+}
+
+/** An add-on as `GET /apps/{app}/addons/{addon}` answers it (and an `api:addon` webhook event's `data`). */
+export function addonShape(view: AddonFacts) {
+  const { addon, service, plan, app } = view;
+  return {
+    actions: [],
+    addon_service: { id: service.id, name: service.name },
+    billing_entity: { id: app.id, name: app.name, type: 'app' },
+    app: { id: app.id, name: app.name },
+    // `addons` and `addons:info` print the price from here (`~$NaN/hour` without it).
+    billed_price: { cents: plan.priceCents, contract: false, unit: 'month' },
+    config_vars: view.configVars,
+    created_at: addon.createdAt,
+    id: addon.id,
+    name: addon.name,
+    plan: { id: plan.id, name: `${service.name}:${plan.name}`, price: { cents: plan.priceCents, contract: false, unit: 'month', metered: false } },
+    provider_id: addon.id,
+    provision_message: null,
+    state: addon.state,
+    updated_at: addon.updatedAt,
+    web_url: null,
+  };
+}
+
+/** An attachment as `GET /addon-attachments/{id}` answers it (and an `api:addon-attachment` event's `data`). */
+export function attachmentShape(view: AttachmentFacts) {
+  const { attachment, addon, app } = view;
+  return {
+    // The pg commands need `addon.plan.name` and `config_vars` (`Accept-Inclusion: addon:plan,config_vars`).
+    addon: {
+      id: addon.addon.id,
+      name: addon.addon.name,
+      app: { id: addon.app.id, name: addon.app.name },
+      plan: { id: addon.plan.id, name: `${addon.service.name}:${addon.plan.name}` },
+    },
+    app: { id: app.id, name: app.name },
+    config_vars: [`${attachment.name}_URL`],
+    created_at: attachment.createdAt,
+    id: attachment.id,
+    name: attachment.name,
+    namespace: attachment.namespace,
+    updated_at: attachment.updatedAt,
+    web_url: null,
+    log_input_url: null,
   };
 }
 
@@ -392,6 +466,40 @@ export function testNodeShape(run: TestRun, urls: { setup: string; output: strin
     status: run.status,
     test_run: { id: run.id },
     updated_at: run.updatedAt,
+  };
+}
+
+/**
+ * S:test-case, one per TAP test line of the node's output. Berth keeps no test case records: each is read from the
+ * stored output, so its id is derived from the run's node and the test's position.
+ */
+export function testCaseShape(run: TestRun, testCase: TestCase, position: number) {
+  const hex = createHash('sha1').update(`${run.nodeId}/${position}`).digest('hex');
+  return {
+    created_at: run.updatedAt,
+    description: testCase.description,
+    diagnostic: testCase.diagnostic,
+    directive: testCase.directive,
+    id: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`,
+    number: testCase.number,
+    passed: testCase.passed,
+    test_node: { id: run.nodeId },
+    test_run: { id: run.id },
+    updated_at: run.updatedAt,
+  };
+}
+
+/** S:review-app-config. `repo.id` is GitHub's repository id, which a Berth pipeline has none of. */
+export function reviewAppConfigShape(config: ReviewAppConfig) {
+  return {
+    automatic_review_apps: config.automaticReviewApps,
+    base_name: config.baseName,
+    deploy_target: config.deployTarget,
+    destroy_stale_apps: config.destroyStaleApps,
+    pipeline_id: config.pipelineId,
+    repo: { id: null },
+    stale_days: config.staleDays,
+    wait_for_ci: config.waitForCi,
   };
 }
 

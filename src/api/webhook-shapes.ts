@@ -3,7 +3,19 @@
 import type { AppRecord } from '../contracts/records.js';
 import type { ResourceChange } from '../contracts/resources.js';
 import type { WebhookDeliveryRecord, WebhookEventRecord, WebhookRecord } from '../webhooks/index.js';
-import { appShape, buildShape, domainShape, dynoShape, formationShape, releaseShape, type ShapeContext } from './shapes.js';
+import {
+  addonShape,
+  appShape,
+  attachmentShape,
+  buildShape,
+  collaboratorShape,
+  domainShape,
+  dynoShape,
+  formationShape,
+  releaseShape,
+  sniEndpointShape,
+  type ShapeContext,
+} from './shapes.js';
 
 export function webhookShape(webhook: WebhookRecord, app: AppRecord) {
   // The secret and the authorization are never answered (the secret once, in a header, when Berth made it).
@@ -60,6 +72,14 @@ export function resourceShape(change: ResourceChange, app: AppRecord, ctx: Shape
       return formationShape(change.formation, app);
     case 'domain':
       return domainShape(change.domain);
+    case 'sni-endpoint':
+      return sniEndpointShape(change.sniEndpoint);
+    case 'addon':
+      return addonShape(change.addon);
+    case 'addon-attachment':
+      return attachmentShape(change.attachment);
+    case 'collaborator':
+      return collaboratorShape(change.collaborator);
     case 'dyno':
       return dynoShape(change.dyno, app, null);
   }

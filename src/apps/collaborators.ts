@@ -4,19 +4,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord } from '../contracts/records.js';
+import type { CollaboratorView } from '../contracts/resources.js';
 import { raise } from '../errors.js';
+import type { EventBus } from '../events.js';
 import type { Store } from '../store/index.js';
 
-export interface Collaborator {
-  readonly id: string;
-  readonly appId: string;
-  readonly appName: string;
-  readonly email: string;
-  readonly userId: string;
-  readonly role: 'owner' | 'collaborator';
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+/** One shape, shared with the webhooks' `resource.changed` facts. */
+export type Collaborator = CollaboratorView;
 
 /** An email address as Heroku takes one: something@something.tld, no spaces. */
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -30,10 +24,12 @@ function derivedId(seed: string): string {
 export class CollaboratorsService {
   readonly #store: Store;
   readonly #account: () => Account;
+  readonly #events: EventBus;
 
-  constructor(store: Store, account: () => Account) {
+  constructor(store: Store, account: () => Account, events: EventBus) {
     this.#store = store;
     this.#account = account;
+    this.#events = events;
   }
 
   list(app: AppRecord): Collaborator[] {
@@ -68,13 +64,16 @@ export class CollaboratorsService {
     if (this.list(app).some((c) => c.email.toLowerCase() === email)) raise('collaborator_already_added', { email, app: app.name });
     const now = apiTimestamp();
     const record = this.#store.collaborators.insert({ id: randomUUID(), appId: app.id, email, userId: derivedId(`user:${email}`), createdAt: now, updatedAt: now });
-    return this.get(app, record.id);
+    const collaborator = this.get(app, record.id);
+    this.#events.emit('resource.changed', { appId: app.id, resource: 'collaborator', collaborator, action: 'create' });
+    return collaborator;
   }
 
   remove(app: AppRecord, identity: string): Collaborator {
     const collaborator = this.get(app, identity);
     if (collaborator.role === 'owner') raise('collaborator_owner_unremovable');
     this.#store.collaborators.delete(collaborator.id);
+    this.#events.emit('resource.changed', { appId: app.id, resource: 'collaborator', collaborator, action: 'destroy' });
     return collaborator;
   }
 }

@@ -130,7 +130,8 @@ export class SlugCompiler {
       language = `${detected[0]?.language ?? 'app'} app`;
       out.write(`-----> ${detected[0]?.language} app detected\n`);
 
-      await compile(workspace, detected, this.#compileEnv(job), out);
+      // Heroku CI's apps carry HEROKU_TEST_RUN_ID (only a test run sets it): their build follows the CI contract.
+      await compile(workspace, detected, this.#compileEnv(job), out, job.config['HEROKU_TEST_RUN_ID'] !== undefined);
       const { processTypes, release } = await discoverProcessTypes(workspace, detected, out);
 
       out.write('-----> Compressing...\n');

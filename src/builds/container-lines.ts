@@ -23,6 +23,9 @@ export const CONTAINER_LINES = {
   /** Berth's: heroku.yml names no command and the image has no CMD (Heroku's container:release words). */
   noCommand: (type: string): string => `=!= No command specified for process type ${type}`,
   buildFailed: (type: string, dockerfile: string): string => `=!= Build of ${type} (${dockerfile}) failed.`,
+  /** Berth's: a step was killed (exit 137) while the build had a memory limit. */
+  outOfMemory: (type: string, limitBytes: number): string =>
+    `=!= The build of ${type} was killed, most likely for running out of its ${Math.round(limitBytes / 1024 / 1024)} MB of memory (BERTH_BUILD_MEMORY_MB).`,
   missingImage: (dockerfile: string, image: string): string[] => [
     `=!= ${dockerfile}: FROM ${image}: the image is not on this machine, and Berth builds offline (it cannot pull).`,
     `    Make it available to the engine first: \`docker save ${image}\` where it can be pulled, then \`docker load\` here`,

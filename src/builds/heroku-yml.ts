@@ -9,6 +9,11 @@ export interface DockerBuild {
   /** Relative to the repository's root; its directory is the build context. */
   readonly dockerfile: string;
   readonly target?: string;
+  /**
+   * The build context, relative to the source's root; absent: the Dockerfile's directory (always so from heroku.yml;
+   * `berth container:push --context-path` sends one).
+   */
+  readonly context?: string;
 }
 
 export interface RunEntry {

@@ -23,6 +23,8 @@ export interface ImageBuilderOptions {
   /** What `FROM heroku/heroku:24` and `FROM heroku/heroku:24-build` stand for when the engine has neither. */
   readonly stackImages: Readonly<Record<string, string>>;
   readonly sourceLimits: SourceLimits;
+  /** The memory each build step may use (BERTH_BUILD_MEMORY_MB, as for the slug compiler's build containers). */
+  readonly memoryBytes?: number;
 }
 
 export interface ImageBuildJob {
@@ -32,6 +34,8 @@ export interface ImageBuildJob {
   /** A scratch directory for the unpacked source; removed afterwards. */
   readonly workDir: string;
   readonly signal: AbortSignal;
+  /** What to build instead of the source's heroku.yml (`berth container:push`: one Dockerfile, one process type). */
+  readonly manifest?: HerokuManifest;
 }
 
 export interface BuiltImages {
@@ -40,6 +44,10 @@ export interface BuiltImages {
 }
 
 const MANIFEST = 'heroku.yml';
+/** The label Berth's stack images carry (stack/images.ts). */
+const STACK_LABEL = 'berth.stack';
+/** Docker's words for a RUN step whose process was killed by SIGKILL, which is how the kernel's OOM killer ends it. */
+const OOM_KILLED = /returned a non-zero code: 137\b/;
 
 /** The image of one build.docker entry: Heroku names its temporary tags with 40 hex digits. */
 function imageRef(buildId: string, build: DockerBuild): string {
@@ -89,7 +97,8 @@ export class ImageBuilder {
       if (error instanceof SourceArchiveError) throw new BuildFailure([error.message]);
       throw error;
     });
-    out.write(`${CONTAINER_LINES.fetching}\n\n`);
+    // A container push names its Dockerfile itself: there is no app code to fetch a heroku.yml from.
+    if (job.manifest === undefined) out.write(`${CONTAINER_LINES.fetching}\n\n`);
     const imageId = randomUUID();
     const root = join(job.workDir, 'app');
     await rm(job.workDir, { recursive: true, force: true });
@@ -98,7 +107,7 @@ export class ImageBuilder {
       // The checked entries only (no .slugignore: that is for slugs), unpacked where the Dockerfiles can be read.
       const tree = repackSource(job.sourceFile, { prefix: 'app', inspection: { ...inspection, slugignore: undefined }, limits: sourceLimits });
       await pipeline(tree, extractDir(job.workDir) as unknown as NodeJS.WritableStream);
-      const manifest = await this.#manifest(root);
+      const manifest = job.manifest ?? (await this.#manifest(root));
       const built = new Map<string, ImageInfo>();
       // Two types naming the same Dockerfile and target share one image.
       const byRef = new Map<string, ImageInfo>();
@@ -149,21 +158,28 @@ export class ImageBuilder {
     const text = await readFile(join(root, build.dockerfile), 'utf8').catch(() => undefined);
     if (text === undefined) throw new BuildFailure([], { raw: [CONTAINER_LINES.noDockerfile(type, build.dockerfile)] });
     await this.#settleBaseImages(build.dockerfile, text, manifest.buildArgs);
-    const contextDir = join(root, posix.dirname(build.dockerfile));
+    const context = build.context ?? posix.dirname(build.dockerfile);
+    const contextDir = join(root, context);
     out.write(`Sending build context to Docker daemon  ${humanSize(await directorySize(contextDir))}\n`);
+    const { memoryBytes } = this.#options;
     try {
       return await runtime.buildImage({
         context: contextTar(contextDir, await readFile(join(contextDir, '.dockerignore'), 'utf8').catch(() => undefined)),
-        dockerfile: posix.basename(build.dockerfile),
+        dockerfile: posix.relative(context, build.dockerfile),
         ref,
         ...(build.target !== undefined ? { target: build.target } : {}),
         buildArgs: manifest.buildArgs,
         labels: { 'berth.app': job.appId, 'berth.image': imageId },
         output: out,
         signal: job.signal,
+        ...(memoryBytes !== undefined ? { memoryBytes } : {}),
       });
     } catch (error) {
-      if (error instanceof ImageBuildError) throw new BuildFailure([], { raw: [error.message, CONTAINER_LINES.buildFailed(type, build.dockerfile)] });
+      if (error instanceof ImageBuildError) {
+        // A step killed by SIGKILL (137) under a memory limit was, as good as always, killed by the kernel for memory.
+        const oom = memoryBytes !== undefined && OOM_KILLED.test(error.message) ? [CONTAINER_LINES.outOfMemory(type, memoryBytes)] : [];
+        throw new BuildFailure([], { raw: [error.message, ...oom, CONTAINER_LINES.buildFailed(type, build.dockerfile)] });
+      }
       throw error;
     }
   }
@@ -175,13 +191,16 @@ export class ImageBuilder {
     if (needs.unresolved.length > 0) throw new BuildFailure([], { raw: [CONTAINER_LINES.unresolvedFrom(dockerfile, needs.unresolved[0] as string)] });
     if (needs.urls.length > 0) throw new BuildFailure([], { raw: CONTAINER_LINES.addUrl(dockerfile, needs.urls[0] as string) });
     for (const image of needs.images) {
-      if (await runtime.imageExists(image)) continue;
+      const had = await runtime.imageInfo(image);
       const local = stackImages[image];
-      if (local !== undefined && (await runtime.imageExists(local))) {
-        await runtime.tagImage(local, image);
+      const stack = local === undefined ? undefined : await runtime.imageInfo(local);
+      // Berth's own tag (the image carries Berth's stack label) follows a rebuilt stack image; an image the user
+      // loaded under that name is used as it is.
+      if (stack !== undefined && (had === undefined || (had.id !== stack.id && had.labels[STACK_LABEL] !== undefined))) {
+        await runtime.tagImage(local as string, image);
         continue;
       }
-      throw new BuildFailure([], { raw: CONTAINER_LINES.missingImage(dockerfile, image) });
+      if (had === undefined) throw new BuildFailure([], { raw: CONTAINER_LINES.missingImage(dockerfile, image) });
     }
   }
 }

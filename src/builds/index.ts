@@ -1,4 +1,4 @@
-export { BuildsService, type BuildReleases, type BuildsDeps, type BuildsOptions, type CreateBuildRequest } from './service.js';
+export { BuildsService, type BuildAdvisor, type BuildReleases, type BuildsDeps, type BuildsOptions, type CreateBuildRequest, type ContainerPush } from './service.js';
 export { SlugCompiler, type CompilerOptions, type CompileJob, type CompiledSlug } from './compiler.js';
 export { SlugUploads, type NewSlugRequest } from './slug-uploads.js';
 export { parseProcfile, mergeProcessTypes } from './procfile.js';

@@ -7,7 +7,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { apiTimestamp } from '../clock.js';
-import type { Account, AppRecord, BuildpackRef, BuildRecord, ConfigVars, ReleaseArtifact, ReleaseRecord, SlugRecord } from '../contracts/records.js';
+import type { Account, AppRecord, BuildpackRef, BuildRecord, ConfigVars, ProcessImage, ProcessTypes, ReleaseArtifact, ReleaseRecord, SlugRecord } from '../contracts/records.js';
 import type { SourceRef } from '../contracts/sources.js';
 import { sameSecret } from '../credentials.js';
 import { raise } from '../errors.js';
@@ -19,7 +19,8 @@ import { CONTAINER_STACK } from '../settings.js';
 import { SourceFetchError, type SourcesService } from '../sources/index.js';
 import type { Store } from '../store/index.js';
 import type { SlugCompiler } from './compiler.js';
-import type { ImageBuilder } from './image-builder.js';
+import type { HerokuManifest } from './heroku-yml.js';
+import type { BuiltImages, ImageBuilder } from './image-builder.js';
 import { BuildFailure, cancelledLine } from './failure.js';
 import { BuildSlots } from './slots.js';
 import { cacheVolume } from './workspace.js';
@@ -42,6 +43,14 @@ export interface BuildReleases {
   runPhase(release: ReleaseRecord): Promise<ReleaseRecord>;
 }
 
+/**
+ * Advice on the pushed source and what its build learnt (`berth doctor`), as push output lines: warnings only, never a
+ * reason to fail the build. The composition root passes doctor/'s SourceAdvisor.
+ */
+export interface BuildAdvisor {
+  advise(sourceFile: string, facts: { readonly slugBytes: number; readonly processTypes: ProcessTypes }): Promise<readonly string[]>;
+}
+
 export interface BuildsDeps {
   readonly store: Store;
   readonly logplex: Logplex;
@@ -56,6 +65,7 @@ export interface BuildsDeps {
   readonly logger: Logger;
   /** Builds made and finished are announced (app webhooks' `api:build`). */
   readonly events: EventBus;
+  readonly advisor: BuildAdvisor;
 }
 
 export interface CreateBuildRequest {
@@ -63,6 +73,15 @@ export interface CreateBuildRequest {
   readonly sourceVersion: string | null;
   readonly sourceChecksum: string | null;
   readonly buildpacks: readonly string[] | null;
+  /** `berth container:push`: build this one Dockerfile as an image of `type`, without heroku.yml and without releasing. */
+  readonly containerPush?: ContainerPush;
+}
+
+/** One process type's image as `berth container:push` sends it: paths relative to the source's root (its context). */
+export interface ContainerPush {
+  readonly type: string;
+  readonly dockerfile: string;
+  readonly buildArgs: Readonly<Record<string, string>>;
 }
 
 /** `Deploy 1a2b3c4d`: Heroku shows 8 hex digits of a commit, and other versions as they are. */
@@ -101,6 +120,10 @@ export class BuildsService {
    */
   create(app: AppRecord, request: CreateBuildRequest, within?: QueueTurn): BuildRecord {
     const { store } = this.#deps;
+    // Heroku's container:push checks the stack on its side (build_stack or stack); the API refuses it as well.
+    if (request.containerPush !== undefined && app.buildStack !== CONTAINER_STACK && app.stack !== CONTAINER_STACK) {
+      raise('container_stack_required', { app: app.name });
+    }
     const user = this.#deps.account();
     const requested = request.buildpacks ?? store.builds.buildpackInstallations(app.id).map((bp) => bp.url);
     const build = store.transaction(() => {
@@ -118,7 +141,8 @@ export class BuildsService {
         userEmail: user.email,
         stack: app.buildStack,
       });
-      this.#deps.logplex.write(app.id, 'app', 'api', API_LINES.buildStarted(user.email));
+      // A container push is Heroku's registry push, which writes nothing to the app's log.
+      if (request.containerPush === undefined) this.#deps.logplex.write(app.id, 'app', 'api', API_LINES.buildStarted(user.email));
       this.#changed(record, 'create');
       return record;
     });
@@ -140,7 +164,7 @@ export class BuildsService {
           // Cancelled while it waited for its turn: already failed, its output already ended.
           if (pending.controller.signal.aborted) return;
           pending.started = true;
-          await this.#run(app.id, build, request.source, requested, output, pending.controller);
+          await this.#run(app.id, build, request, requested, output, pending.controller);
         },
         () => output.line(`-----> Waiting for another build or change of ${app.name} to finish...`),
         within,
@@ -186,11 +210,12 @@ export class BuildsService {
   async #run(
     appId: string,
     build: BuildRecord,
-    source: SourceRef,
+    request: CreateBuildRequest,
     buildpacks: readonly string[],
     output: OutputStream,
     controller: AbortController,
   ): Promise<void> {
+    const { source, containerPush } = request;
     const { store, logplex, releases, compiler } = this.#deps;
     const limit = this.#options.buildTimeoutSeconds;
     // Heroku says `(25 minutes)`; a short limit set for tests is said in seconds rather than as `0 minutes`.
@@ -216,11 +241,15 @@ export class BuildsService {
       await mkdir(this.slugDir(appId), { recursive: true });
       // Stopped before its build container existed (a cancel or shutdown during the fetch).
       if (controller.signal.aborted && controller.signal.reason instanceof BuildFailure) throw controller.signal.reason;
-      const release =
-        build.stack === CONTAINER_STACK
-          ? await this.#deployImages(app, build, sourceFile, output, controller.signal)
-          : await this.#deploySlug(app, build, sourceFile, buildpacks, output, controller.signal, cleanups);
-      pendingRelease = release.status === 'pending' ? release : undefined;
+      if (containerPush !== undefined) {
+        await this.#pushImage(app, build, sourceFile, containerPush, output, controller.signal);
+      } else {
+        const release =
+          build.stack === CONTAINER_STACK
+            ? await this.#deployImages(app, build, sourceFile, output, controller.signal)
+            : await this.#deploySlug(app, build, sourceFile, buildpacks, output, controller.signal, cleanups);
+        pendingRelease = release.status === 'pending' ? release : undefined;
+      }
     } catch (error) {
       const failure =
         error instanceof BuildFailure
@@ -270,6 +299,7 @@ export class BuildsService {
     cleanups.push(compiled.cleanup);
     const description = compiled.buildpacks[compiled.buildpacks.length - 1]?.language ?? null;
     const used: BuildpackRef[] = compiled.buildpacks.map((bp) => ({ url: bp.url, name: bp.name }));
+    await this.#advise(build, sourceFile, { slugBytes: compiled.size, processTypes: compiled.processTypes }, output);
     output.line('-----> Launching...');
     const release = store.transaction(() => {
       const current = store.apps.getById(appId);
@@ -309,19 +339,27 @@ export class BuildsService {
     return release;
   }
 
+  /** The doctor's warnings about the source, in the push output; a fault in the doctor is logged, never the build's. */
+  async #advise(
+    build: BuildRecord,
+    sourceFile: string,
+    facts: { readonly slugBytes: number; readonly processTypes: ProcessTypes },
+    output: OutputStream,
+  ): Promise<void> {
+    const lines = await this.#deps.advisor.advise(sourceFile, facts).catch((error: unknown) => {
+      this.#deps.logger.warn({ err: error, build: build.id }, 'berth doctor failed on the source');
+      return [];
+    });
+    for (const line of lines) output.line(line);
+  }
+
   /**
    * The container stack: heroku.yml's images are built and recorded, and a release pins them (`Deploy <sha>`). The
    * push prints `Verifying deploy... done.` after this output, as Heroku's container builds end.
    */
   async #deployImages(app: AppRecord, build: BuildRecord, sourceFile: string, output: OutputStream, signal: AbortSignal): Promise<ReleaseRecord> {
-    const { store, logplex, releases, imageBuilder } = this.#deps;
-    const built = await imageBuilder
-      .build({ appId: app.id, buildId: build.id, sourceFile, workDir: `${sourceFile}.d`, signal }, output.writable())
-      .catch((error: unknown) => {
-        if (!signal.aborted) throw error;
-        const reason: unknown = signal.reason;
-        throw reason instanceof BuildFailure ? reason : new BuildFailure([`Timed out building app (${String(reason)})`]);
-      });
+    const { store, logplex, releases } = this.#deps;
+    const built = await this.#buildImages(app, build, sourceFile, undefined, output, signal);
     return store.transaction(() => {
       const current = store.apps.getById(app.id);
       if (!current) throw new BuildFailure(['The app was destroyed during its build.']);
@@ -338,6 +376,51 @@ export class BuildsService {
       logplex.write(app.id, 'app', 'api', API_LINES.buildSucceeded());
       return made;
     });
+  }
+
+  /** The images of a heroku.yml (or of the one Dockerfile a container push names), a timeout said as such. */
+  async #buildImages(
+    app: AppRecord,
+    build: BuildRecord,
+    sourceFile: string,
+    manifest: HerokuManifest | undefined,
+    output: OutputStream,
+    signal: AbortSignal,
+  ): Promise<BuiltImages> {
+    const job = { appId: app.id, buildId: build.id, sourceFile, workDir: `${sourceFile}.d`, signal, ...(manifest ? { manifest } : {}) };
+    return this.#deps.imageBuilder.build(job, output.writable()).catch((error: unknown) => {
+      if (!signal.aborted) throw error;
+      const reason: unknown = signal.reason;
+      throw reason instanceof BuildFailure ? reason : new BuildFailure([`Timed out building app (${String(reason)})`]);
+    });
+  }
+
+  /**
+   * `berth container:push`: the image is built and kept for the app (what Heroku's registry holds as
+   * `<app>/<type>:latest`), and nothing is released: `container:release` releases it through the formation.
+   */
+  async #pushImage(app: AppRecord, build: BuildRecord, sourceFile: string, push: ContainerPush, output: OutputStream, signal: AbortSignal): Promise<void> {
+    const { store } = this.#deps;
+    const manifest: HerokuManifest = {
+      docker: new Map([[push.type, { dockerfile: push.dockerfile, context: '.' }]]),
+      buildArgs: push.buildArgs,
+      release: undefined,
+      run: new Map(),
+    };
+    const built = await this.#buildImages(app, build, sourceFile, manifest, output, signal);
+    store.transaction(() => {
+      if (!store.apps.getById(app.id)) throw new BuildFailure(['The app was destroyed during its build.']);
+      store.images.insert({ id: built.imageId, appId: app.id, createdAt: apiTimestamp(), commit: build.sourceVersion, processes: built.processes });
+      store.builds.finish(build.id, { status: 'succeeded', buildpacks: [] }, apiTimestamp());
+      this.#finished(build.id);
+    });
+  }
+
+  /** The app's newest image of a process type, pushed or built from heroku.yml (Heroku's `<app>/<type>:latest`). */
+  latestImage(app: AppRecord, type: string): ProcessImage {
+    const image = this.#deps.store.images.latestOf(app.id, type)?.processes[type];
+    if (image === undefined) raise('docker_manifest_unknown', { app: app.name, type });
+    return image;
   }
 
   /** Announces a build made or finished, once committed. */

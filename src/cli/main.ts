@@ -9,7 +9,10 @@ import { startDaemon } from '../daemon.js';
 import { apiUrl, gitHost, loadSettings } from '../settings.js';
 import { ApiClient } from './client.js';
 import { registerClientCommands, registerGitCommands, resolveApp } from './commands.js';
+import { registerContainerCommands } from './container.js';
 import { daemonLogger } from './daemon-log.js';
+import { doctor } from './doctor.js';
+import { registerTeachingCommands } from './chaos.js';
 import { aliasLine, cliEnvironment, exportLines } from './environment.js';
 import { isTimingPreset, runEphemeral, TIMING_PRESETS } from './ephemeral.js';
 import { terminalProgress } from './progress.js';
@@ -118,8 +121,19 @@ program
     await watch(await ApiClient.fromSettings(settings), { dir, app, settleMs, out: process.stdout, signal: abort.signal });
   });
 
+program
+  .command('doctor')
+  .description("check an app's source against Heroku's advice (every push runs the same checks); each finding with a one-line fix")
+  .argument('[dir]', "the app's directory", '.')
+  .option('--json', 'print the findings as JSON')
+  .action(async (dir: string, options: { json?: boolean }) => {
+    await doctor(dir, { json: options.json === true, out: process.stdout });
+  });
+
 registerGitCommands(program);
 registerClientCommands(program);
+registerTeachingCommands(program);
+registerContainerCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(` !     ${error instanceof Error ? error.message : String(error)}\n`);

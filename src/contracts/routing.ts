@@ -21,6 +21,8 @@ export interface AppRoute {
   readonly webQuantity: number;
   /** The web dynos, in every state, so the router can tell H10 (all crashed) from H20 (still starting). */
   readonly dynos: readonly RoutedDyno[];
+  /** `http-session-affinity` is on: the router pins a client to a dyno with its `heroku-session-affinity` cookie. */
+  readonly sessionAffinity?: boolean;
 }
 
 export interface RoutingTable {

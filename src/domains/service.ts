@@ -9,6 +9,8 @@ import type { EventBus } from '../events.js';
 import type { DomainRecord, Store } from '../store/index.js';
 import { normalizeHostname } from '../tls/index.js';
 import type { DomainView } from '../contracts/resources.js';
+import type { SecureContext } from 'node:tls';
+import { ServedCertificates, SniEndpointsService } from './sni-endpoints.js';
 
 /** The suffix of every app's heroku domain (Heroku: `.herokuapp.com`). */
 export const APP_DOMAIN_SUFFIX = '.localhost';
@@ -33,10 +35,28 @@ export function herokuDomainId(appId: string): string {
 export class DomainsService {
   readonly #store: Store;
   readonly #events: EventBus;
+  readonly #served: ServedCertificates;
+  /** The app's own certificates (`certs:*`), which custom domains may be linked to. */
+  readonly sniEndpoints: SniEndpointsService;
 
   constructor(store: Store, events: EventBus) {
     this.#store = store;
     this.#events = events;
+    this.#served = new ServedCertificates(store);
+    this.sniEndpoints = new SniEndpointsService(store, events, this.#served);
+  }
+
+  /**
+   * The user's certificate for a custom domain linked to an SNI endpoint, as a TLS context; undefined for every other
+   * name (the local CA's certificate is served). The router's HTTPS listener asks on each handshake: a map lookup.
+   */
+  certificateFor(hostname: string): SecureContext | undefined {
+    return this.#served.contextFor(hostname);
+  }
+
+  /** An app is gone with its domains and endpoints: its host names are no longer served with them. */
+  forgetApp(): void {
+    this.#served.invalidate();
   }
 
   /** The app's custom domains only (the dyno manager's `extraHosts`). */
@@ -55,8 +75,10 @@ export class DomainsService {
     return found;
   }
 
-  add(app: AppRecord, raw: string): Domain {
+  /** `sniEndpoint`: the name or id of the app's SNI endpoint whose certificate the domain is served with. */
+  add(app: AppRecord, raw: string, sniEndpoint: string | null = null): Domain {
     if (raw.trim() === '') raise('domain_hostname_missing');
+    const endpointId = sniEndpoint === null ? null : this.sniEndpoints.record(app, sniEndpoint).id;
     if (raw.startsWith('*.')) raise('domain_wildcard_unsupported');
     const hostname = normalizeHostname(raw.trim());
     if (hostname === undefined) raise('domain_hostname_invalid', { hostname: raw });
@@ -72,18 +94,39 @@ export class DomainsService {
       // Heroku): as a custom domain it would take that app's traffic.
       if (isAppDomain(hostname)) raise('domain_reserved', { hostname, app: hostname.slice(0, -APP_DOMAIN_SUFFIX.length) });
       const now = apiTimestamp();
-      return this.#store.domains.insert({ id: randomUUID(), appId: app.id, hostname, cname: null, status: 'succeeded', createdAt: now, updatedAt: now });
+      return this.#store.domains.insert({
+        id: randomUUID(),
+        appId: app.id,
+        hostname,
+        cname: null,
+        status: 'succeeded',
+        sniEndpointId: endpointId,
+        createdAt: now,
+        updatedAt: now,
+      });
     });
+    if (endpointId !== null) this.#served.invalidate();
     this.#events.emit('routing.changed', { appId: app.id, appName: app.name });
     const domain = this.#custom(app, record);
     this.#events.emit('resource.changed', { appId: app.id, resource: 'domain', domain, action: 'create' });
     return domain;
   }
 
+  /** `domains:update --cert`: links the domain to an SNI endpoint (by name or id), or back to the local CA (null). */
+  update(app: AppRecord, idOrHostname: string, sniEndpoint: string | null): Domain {
+    const domain = this.get(app, idOrHostname);
+    if (domain.kind === 'heroku') raise('domain_default_sni', { hostname: domain.hostname });
+    const endpointId = sniEndpoint === null ? null : this.sniEndpoints.record(app, sniEndpoint).id;
+    this.#store.domains.setSniEndpoint(domain.id, endpointId, apiTimestamp());
+    this.#served.invalidate();
+    return this.get(app, domain.id);
+  }
+
   remove(app: AppRecord, idOrHostname: string): Domain {
     const domain = this.get(app, idOrHostname);
     if (domain.kind === 'heroku') raise('domain_default_undeletable', { hostname: domain.hostname });
     this.#store.domains.delete(domain.id);
+    if (domain.sniEndpoint !== null) this.#served.invalidate();
     this.#events.emit('routing.changed', { appId: app.id, appName: app.name });
     this.#events.emit('resource.changed', { appId: app.id, resource: 'domain', domain, action: 'destroy' });
     return domain;
@@ -98,6 +141,7 @@ export class DomainsService {
       kind: 'heroku',
       cname: null,
       status: 'none',
+      sniEndpoint: null,
       createdAt: app.createdAt,
       updatedAt: app.createdAt,
     };
@@ -113,8 +157,15 @@ export class DomainsService {
       // Locally the DNS target of a custom domain is the app's own name (curl --resolve, /etc/hosts).
       cname: `${app.name}${APP_DOMAIN_SUFFIX}`,
       status: record.status,
+      sniEndpoint: this.#endpointRef(app, record.sniEndpointId),
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
     };
+  }
+
+  #endpointRef(app: AppRecord, id: string | null): { id: string; name: string } | null {
+    if (id === null) return null;
+    const endpoint = this.#store.sniEndpoints.get(app.id, id);
+    return endpoint === undefined ? null : { id: endpoint.id, name: endpoint.name };
   }
 }

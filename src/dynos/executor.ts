@@ -3,7 +3,7 @@
 // a dyno's transitions never interleave; every effect that waits on the engine reports back as an event, its failure
 // included, so no promise is dropped.
 import { randomUUID } from 'node:crypto';
-import { apiTimestamp } from '../clock.js';
+import { apiTimestamp, type LessonClock } from '../clock.js';
 import type { DynoChanges, DynoRecord } from '../contracts/records.js';
 import type { Logplex } from '../logs/index.js';
 import type { ContainerTrust, Runtime } from '../runtime/index.js';
@@ -24,10 +24,11 @@ import {
   type Workload,
 } from './lifecycle.js';
 import type { PortPool } from './ports.js';
-import { dynoSize } from './sizes.js';
+import { LoadAverage, runtimeMetricsLines } from './runtime-metrics.js';
+import { dynoSize, type DynoSize } from './sizes.js';
 
 /** What of the engine a formation dyno uses. */
-type DynoEngine = Pick<Runtime, 'start' | 'follow' | 'wait' | 'state' | 'signal' | 'exec' | 'remove' | 'memoryBytes'>;
+type DynoEngine = Pick<Runtime, 'start' | 'follow' | 'wait' | 'state' | 'signal' | 'exec' | 'remove' | 'memoryBytes' | 'usage'>;
 
 export interface ExecutorDeps {
   readonly runtime: DynoEngine;
@@ -42,24 +43,54 @@ export interface ExecutorDeps {
   readonly extraEnv?: (dyno: DynoRecord, workload: Workload) => Readonly<Record<string, string>>;
   /** A dyno was made (`previous` null), changed state, or was forgotten (`gone`): app webhooks' `dyno` events. */
   readonly stateChanged?: (dyno: DynoRecord, previous: DynoRecord['state'] | null, gone?: boolean) => void;
+  /** Whether the app has `log-runtime-metrics` on: each memory sample then writes Heroku's metrics lines. */
+  readonly runtimeMetrics?: (appId: string) => boolean;
   /** Whether something accepts connections on 127.0.0.1:port (default: a TCP connect). */
   readonly probe?: (port: number) => Promise<boolean>;
   /** An engine call failed where the dyno carries on regardless (the daemon's log hears of it). */
   readonly report?: (error: unknown, what: string) => void;
+  /** The lesson clock: the dyno's timers run `speed` times faster (default: the wall clock). */
+  readonly clock?: LessonClock;
 }
 
-export class DynoExecutor {
+/**
+ * A formation dyno as the teaching controls (chaos/) drive it: every control is a real event on the running instance
+ * (a signal, a process run inside it, a restart), and the state machine answers with Heroku's lines as it would.
+ */
+export interface TeachableDyno {
+  readonly name: string;
+  readonly state: DynoRecord['state'];
+  /** The running instance's container, if one runs. */
+  readonly containerId: string | undefined;
+  /** Its size's memory quota (R14 above it) and R15 threshold (the container's limit). */
+  readonly quota: Pick<DynoSize, 'memoryMb' | 'r15Mb'>;
+  /** `ps:restart` of this dyno: `Restarting`, SIGTERM, a fresh instance; resolves once the new instance runs. */
+  restart(): Promise<void>;
+  /** Runs a command inside the running instance; resolves with its exit status (once it ends). */
+  exec(cmd: readonly string[]): Promise<number>;
+  /** Daily cycling, now: `Cycling`, SIGTERM, a fresh instance. */
+  cycle(): Promise<void>;
+  /** Restarts the dyno with `PORT=0` in its next instance's environment: it binds a port of the kernel's choosing, never `$PORT` (R10). */
+  restartUnbound(): Promise<void>;
+}
+
+export class DynoExecutor implements TeachableDyno {
   readonly appId: string;
   readonly name: string;
   readonly type: string;
   #dyno: Dyno;
   #record: DynoRecord;
   readonly #deps: ExecutorDeps;
-  readonly #timers = new Map<TimerName, NodeJS.Timeout>();
+  /** Each pending timer, and when it fires on the wall clock (to stretch or shrink it when the lesson clock changes). */
+  readonly #timers = new Map<TimerName, { handle: NodeJS.Timeout; due: number }>();
+  /** The next instance gets `PORT=0` (the chaos control that stops a dyno binding `$PORT`). */
+  #unboundNext = false;
   readonly #containers = new Map<string, DynoContainer>();
   /** Removals under way: a port is given back only once its container is gone. */
   readonly #removals = new Set<Promise<void>>();
   #waiters: (() => void)[] = [];
+  /** The running container's load averages (`log-runtime-metrics`), begun afresh with each new container. */
+  #load: { containerId: string; average: LoadAverage } | undefined;
   #upWaiters: ((up: boolean) => void)[] = [];
 
   constructor(deps: ExecutorDeps, appId: string, name: string, workload: Workload, record?: DynoRecord) {
@@ -99,6 +130,41 @@ export class DynoExecutor {
   /** What the dyno runs (or will run once its restart is through). */
   get workload(): Workload {
     return this.#dyno.workload;
+  }
+
+  get state(): DynoRecord['state'] {
+    return this.#record.state;
+  }
+
+  get quota(): DynoSize {
+    return dynoSize(this.#dyno.workload.size);
+  }
+
+  get containerId(): string | undefined {
+    const p = this.#dyno.process;
+    return p.kind === 'running' || p.kind === 'stopping' ? p.containerId : undefined;
+  }
+
+  exec(cmd: readonly string[]): Promise<number> {
+    const id = this.containerId;
+    return id === undefined ? Promise.resolve(-1) : this.#deps.runtime.exec(id, { cmd });
+  }
+
+  cycle(): Promise<void> {
+    return this.restart('Cycling');
+  }
+
+  restartUnbound(): Promise<void> {
+    this.#unboundNext = true;
+    return this.restart('Restarting');
+  }
+
+  /** The lesson clock changed speed: every pending timer keeps its lesson time left, in the new wall-clock time. */
+  clockChanged(previous: number, speed: number): void {
+    const now = Date.now();
+    for (const [timer, { due }] of [...this.#timers]) {
+      this.#arm(timer, (Math.max(0, due - now) * previous) / speed);
+    }
   }
 
   /** Launches the first instance; resolves once it runs (or crashed). */
@@ -152,6 +218,8 @@ export class DynoExecutor {
   /** Daemon shutdown: the container keeps running for the next daemon to adopt. */
   detach(): void {
     void this.#send({ kind: 'detach' });
+    // Whoever waits for it to come up (a preboot) hears no more from this daemon.
+    this.#wakeUpWaiters(false);
   }
 
   #send(event: DynoEvent): Promise<void> {
@@ -180,6 +248,19 @@ export class DynoExecutor {
   }
 
   /** Runs `work`; its answer (or its failure) comes back as an event. */
+  /** A `log-runtime-metrics` sample: the engine's usage, written as Heroku's lines; answers the memory R14 checks. */
+  async #sampleMetrics(containerId: string): Promise<number | undefined> {
+    const usage = await this.#deps.runtime.usage(containerId);
+    if (usage === undefined) return undefined;
+    if (this.#load?.containerId !== containerId) this.#load = { containerId, average: new LoadAverage() };
+    const load = this.#load.average.sample(usage.cpuSeconds, Date.now());
+    const quotaMb = dynoSize(this.#dyno.workload.size).memoryMb;
+    for (const line of runtimeMetricsLines(this.appId, this.name, this.#record.id, usage, load, quotaMb)) {
+      this.#deps.logplex.write(this.appId, 'heroku', this.name, line);
+    }
+    return usage.memoryBytes;
+  }
+
   #answer<T>(work: () => Promise<T>, onDone: (value: T) => DynoEvent, onFailure: (error: unknown) => DynoEvent): void {
     let running: Promise<T>;
     try {
@@ -237,8 +318,9 @@ export class DynoExecutor {
       }
       case 'sampleMemory': {
         const { containerId } = effect;
+        const metrics = this.#deps.runtimeMetrics?.(this.appId) === true;
         return this.#answer(
-          () => runtime.memoryBytes(containerId),
+          () => (metrics ? this.#sampleMetrics(containerId) : runtime.memoryBytes(containerId)),
           (bytes) => ({ kind: 'memory', containerId, bytes }),
           () => ({ kind: 'memory', containerId, bytes: undefined }),
         );
@@ -270,16 +352,8 @@ export class DynoExecutor {
         void Promise.allSettled([...this.#removals]).finally(() => ports.release(port));
         return;
       }
-      case 'schedule': {
-        this.#cancel(effect.timer);
-        const timer = setTimeout(() => {
-          this.#timers.delete(effect.timer);
-          this.#dispatch({ kind: 'timer', timer: effect.timer });
-        }, effect.seconds * 1000);
-        timer.unref();
-        this.#timers.set(effect.timer, timer);
-        return;
-      }
+      case 'schedule':
+        return this.#arm(effect.timer, this.#deps.clock?.ms(effect.seconds) ?? effect.seconds * 1000);
       case 'cancel':
         return this.#cancel(effect.timer);
       case 'forget':
@@ -290,9 +364,19 @@ export class DynoExecutor {
     }
   }
 
+  #arm(timer: TimerName, ms: number): void {
+    this.#cancel(timer);
+    const handle = setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#dispatch({ kind: 'timer', timer });
+    }, ms);
+    handle.unref();
+    this.#timers.set(timer, { handle, due: Date.now() + ms });
+  }
+
   #cancel(timer: TimerName): void {
-    const handle = this.#timers.get(timer);
-    if (handle) clearTimeout(handle);
+    const pending = this.#timers.get(timer);
+    if (pending) clearTimeout(pending.handle);
     this.#timers.delete(timer);
   }
 
@@ -322,6 +406,9 @@ export class DynoExecutor {
   }
 
   async #launch(port: number, workload: Workload): Promise<string> {
+    // `PORT=0`: the process binds wherever the kernel says, so `$PORT` (still probed) never answers.
+    const unbound = this.#unboundNext;
+    this.#unboundNext = false;
     const container = await DynoContainer.start(
       this.#context(),
       launchSpec({
@@ -333,7 +420,7 @@ export class DynoExecutor {
         role: 'dyno',
         command: workload.command,
         config: workload.config,
-        port,
+        port: unbound ? 0 : port,
         memoryBytes: dynoSize(workload.size).r15Mb * 1024 * 1024,
         pidsLimit: dynoSize(workload.size).pidsLimit,
         trust: this.#deps.trust,

@@ -49,6 +49,10 @@ export function workloadOf(release: ReleaseRecord, artifact: Artifact, f: Format
 
 export class Formation {
   readonly #deps: FormationDeps;
+  /** New web dynos of preboots under way: not in the dyno set yet, so a daemon shutdown detaches them here. */
+  readonly #prebooting = new Set<DynoExecutor>();
+  /** Aborted when the daemon stops: preboots under way leave their dynos as they are. */
+  readonly #detaching = new AbortController();
 
   constructor(deps: FormationDeps) {
     this.#deps = deps;
@@ -109,16 +113,38 @@ export class Formation {
    */
   async #preboot(appId: string, old: DynoExecutor, workload: Workload): Promise<void> {
     const next = new DynoExecutor(this.#deps.executor, appId, old.name, workload);
+    this.#prebooting.add(next);
     await next.boot();
-    await next.untilUp();
-    const overlap = this.#deps.preboot?.overlapSeconds ?? 0;
-    if (overlap > 0) await new Promise((resolve) => setTimeout(resolve, overlap * 1000));
+    await this.finishPreboot(appId, old, next);
+  }
+
+  /**
+   * The second half of a preboot: once `next` is up and the overlap has passed, it takes `old`'s place and `old` gets
+   * SIGTERM. Recovery calls it too, for a preboot a daemon stop interrupted (both dynos adopted, `old` in the set).
+   */
+  async finishPreboot(appId: string, old: DynoExecutor, next: DynoExecutor): Promise<void> {
+    this.#prebooting.add(next);
+    try {
+      await next.untilUp();
+      const overlap = this.#deps.preboot?.overlapSeconds ?? 0;
+      if (overlap > 0 && !this.#detaching.signal.aborted) await overlapOver(overlap, this.#detaching.signal);
+    } finally {
+      this.#prebooting.delete(next);
+    }
+    // The daemon is stopping: both dynos keep running, and the next daemon finishes the switch.
+    if (this.#detaching.signal.aborted) return;
     const dynos = this.#deps.dynos.of(appId);
     // Scaled away, restarted onto a newer release, or the app destroyed meanwhile: the new one is not wanted.
     if (dynos.get(old.name) !== old) return next.retire();
     dynos.set(old.name, next);
     this.#deps.executor.changed(appId);
     await old.retire();
+  }
+
+  /** Daemon shutdown: the new dynos of preboots under way keep running too, for the next daemon to adopt. */
+  detach(): void {
+    this.#detaching.abort();
+    for (const next of this.#prebooting) next.detach();
   }
 
   /** Makes the running dynos match the formation: starts missing ones, retires extra ones (highest numbers first). */
@@ -215,6 +241,17 @@ export class Formation {
     if (which.name !== undefined && dynos.length === 0) raise('dyno_not_found');
     await Promise.all(dynos.map((dyno) => dyno.restart('Restarting')));
   }
+}
+
+/** Resolves after `seconds`, or at once when `signal` aborts. */
+function overlapOver(seconds: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, seconds * 1000);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
 }
 
 function notFoundType(type: string) {

@@ -68,6 +68,14 @@ export function launchSpec(spec: LaunchSpec): ContainerSpec {
 }
 
 /**
+ * How a command runs inside a running dyno (`heroku run:inside`): in a slug dyno through the same launch (profile
+ * scripts, /app, `bash -c`), in a container image's dyno with `/bin/sh -c` (its ENTRYPOINT may be no shell at all).
+ */
+export function insideCommand(command: string, slug: boolean): string[] {
+  return slug ? ['bash', '-c', LAUNCH, 'run:inside', command] : ['/bin/sh', '-c', command];
+}
+
+/**
  * The command as Heroku logs it (`Starting process with command ...`): a slug's with `$PORT` already substituted; a
  * container image's as what runs it gets it, `/bin/sh -c` (or the ENTRYPOINT) and the command shell-escaped.
  */

@@ -2,6 +2,7 @@
 // one job: the formation and its dynos (formation.ts), each dyno's state machine and executor (lifecycle.ts,
 // executor.ts), one-off and release-phase dynos (one-offs.ts), the routing snapshot (routing.ts) and recovery on start
 // (recovery.ts).
+import type { LessonClock } from '../clock.js';
 import type { Account, AppRecord, DynoRecord, FormationRecord, ReleaseRecord } from '../contracts/records.js';
 import type { RoutingSource, RoutingTable } from '../contracts/routing.js';
 import { raise } from '../errors.js';
@@ -11,9 +12,10 @@ import type { AppQueues } from '../queue.js';
 import type { ContainerTrust, Runtime } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
 import { DynoSet } from './dyno-set.js';
-import type { ExecutorDeps } from './executor.js';
+import type { ExecutorDeps, TeachableDyno } from './executor.js';
 import { Formation, type FormationUpdate, type PrebootSource } from './formation.js';
 import type { LifecycleTimings } from './lifecycle.js';
+import { attachInside, type InsideRequest } from './inside.js';
 import { dynoMetadataEnv, type DynoMetadataSource } from './metadata.js';
 import { OneOffDynos, type OneOffRequest } from './one-offs.js';
 import { PortPool } from './ports.js';
@@ -36,12 +38,18 @@ export interface DynoManagerDeps {
   readonly rendezvous?: Rendezvous;
   /** Host names of an app beyond `<app>.localhost` (custom domains). */
   readonly extraHosts?: (appId: string) => readonly string[];
+  /** Which apps have `http-session-affinity` on (features/, through the composition root). */
+  readonly sessionAffinity?: (appId: string) => boolean;
   /** Which apps have `preboot` on, and the overlap (features/ and settings, through the composition root). */
   readonly preboot?: PrebootSource;
   /** Which apps have `runtime-dyno-metadata` on (features/, through the composition root). */
   readonly metadata?: DynoMetadataSource;
+  /** Which apps have `log-runtime-metrics` on (features/, through the composition root). */
+  readonly runtimeMetrics?: (appId: string) => boolean;
   /** Engine failures a dyno carried on through (for the daemon's log). */
   readonly report?: (error: unknown, what: string) => void;
+  /** The lesson clock (`berth clock --speed`): the dynos' timers follow its speed. */
+  readonly clock?: LessonClock;
 }
 
 export class DynoManager implements RoutingSource {
@@ -68,6 +76,7 @@ export class DynoManager implements RoutingSource {
       store: deps.store,
       dynos: this.#dynos,
       ...(deps.extraHosts ? { extraHosts: deps.extraHosts } : {}),
+      ...(deps.sessionAffinity ? { sessionAffinity: deps.sessionAffinity } : {}),
     });
     this.#executor = {
       runtime: deps.runtime,
@@ -79,8 +88,13 @@ export class DynoManager implements RoutingSource {
       changed: (appId) => this.#routing.dynoChanged(appId),
       ...(deps.metadata ? { extraEnv: dynoMetadataEnv(deps.store, deps.metadata) } : {}),
       stateChanged: dynoChanged,
+      ...(deps.runtimeMetrics ? { runtimeMetrics: deps.runtimeMetrics } : {}),
       ...(deps.report ? { report: deps.report } : {}),
+      ...(deps.clock ? { clock: deps.clock } : {}),
     };
+    deps.clock?.onChange((previous, speed) => {
+      for (const dyno of this.#dynos.all()) dyno.clockChanged(previous, speed);
+    });
     this.#formation = new Formation({
       store: deps.store,
       logplex: deps.logplex,
@@ -170,6 +184,17 @@ export class DynoManager implements RoutingSource {
     return this.#formation.restart(app, which);
   }
 
+  /**
+   * A formation dyno for the teaching controls (chaos/): the one named, else `web.1`, else the app's first. Raises
+   * dyno_not_found for a one-off or an unknown name.
+   */
+  teachable(app: AppRecord, name?: string): TeachableDyno {
+    const dynos = this.#dynos.list(app.id).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+    const found = name === undefined ? (dynos.find((d) => d.name === 'web.1') ?? dynos[0]) : dynos.find((d) => d.name === name);
+    if (!found) raise('dyno_not_found');
+    return found;
+  }
+
   /** `ps:stop`: in the Common Runtime the dyno manager starts a stopped formation dyno again. */
   async stop(app: AppRecord, which: { type?: string; name?: string }): Promise<void> {
     const oneOff = which.name === undefined ? undefined : this.#oneOffs.get(app.id, which.name);
@@ -180,6 +205,15 @@ export class DynoManager implements RoutingSource {
   /** `POST /apps/{app}/dynos`: a one-off dyno of the current release; its lines go to the app's log. */
   runOneOff(app: AppRecord, request: OneOffRequest): DynoRecord {
     return this.#oneOffs.run(app, request);
+  }
+
+  /**
+   * `POST /apps/{app}/dynos/{dyno}` (`heroku run:inside`): a command in the running dyno, attached through the
+   * rendezvous; answers the dyno with the secret of its `attach_url`.
+   */
+  runInside(app: AppRecord, name: string, request: InsideRequest): DynoRecord {
+    const { runtime, store, logplex, rendezvous, account } = this.#deps;
+    return attachInside({ runtime, store, logplex, account, ...(rendezvous ? { rendezvous } : {}) }, app, this.dyno(app, name), request);
   }
 
   /** A one-off run to completion (an app setup's postdeploy script); resolves with its exit status. */
@@ -220,5 +254,6 @@ export class DynoManager implements RoutingSource {
   /** Daemon shutdown: dynos keep running for the next daemon to adopt. */
   detachAll(): void {
     for (const dyno of this.#dynos.all()) dyno.detach();
+    this.#formation.detach();
   }
 }

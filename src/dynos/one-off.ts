@@ -2,6 +2,8 @@
 // log-only state `complete`. Their output goes to the app's log as app[run.N], and to a sink when one is given
 // (the release's output_stream_url).
 import { randomInt } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import type { ConfigVars } from '../contracts/records.js';
 import { DYNO_LINES, type Logplex } from '../logs/index.js';
 import type { ContainerSpec, ContainerState, ContainerTrust, Runtime } from '../runtime/index.js';
@@ -123,41 +125,49 @@ export async function runOneOff(deps: OneOffDeps, spec: OneOffSpec): Promise<One
   return { name, exitCode: state.exitCode, timedOut };
 }
 
+/**
+ * The rendezvous client's side of a process: its input as the process's stdin (without a TTY the CLI ends stdin with
+ * EOT, 0x04, which closes it here), aborted when the connection drops; greeted with the line the CLI throws away.
+ */
+export async function greetClient(socket: TLSSocket, tty: boolean): Promise<{ stdin: PassThrough; dropped: AbortSignal }> {
+  const stdin = new PassThrough();
+  socket.on('data', (chunk: Buffer) => {
+    if (tty) return void stdin.write(chunk);
+    const eot = chunk.indexOf(0x04);
+    if (eot === -1) return void stdin.write(chunk);
+    stdin.write(chunk.subarray(0, eot));
+    stdin.end();
+  });
+  socket.on('end', () => stdin.end());
+  socket.on('error', () => stdin.end());
+  const dropped = new AbortController();
+  socket.on('close', () => dropped.abort());
+  if (socket.destroyed) dropped.abort();
+  // The rendezvous paused the socket while it read the secret.
+  socket.resume();
+  // The CLI throws away the first chunk it reads: it must be this line alone.
+  socket.write('rendezvous\r\n');
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  return { stdin, dropped: dropped.signal };
+}
+
 export interface AttachedSpec extends OneOffSpec {
-  readonly socket: import('node:tls').TLSSocket;
+  readonly socket: TLSSocket;
   readonly tty: boolean;
   readonly columns?: number;
   readonly lines?: number;
 }
 
 /**
- * `heroku run`: the process's terminal is the rendezvous socket. Without a TTY the CLI ends stdin with EOT (0x04),
- * which closes the process's stdin here. Only the dyno's start and end reach the app's log, as on Heroku.
+ * `heroku run`: the process's terminal is the rendezvous socket (greetClient). Only the dyno's start and end reach
+ * the app's log, as on Heroku.
  */
 export async function runAttached(deps: OneOffDeps, spec: AttachedSpec): Promise<OneOffResult> {
   const name = spec.name ?? oneOffName('run');
   const say = (line: string) => deps.logplex.write(spec.appId, 'heroku', name, line);
   const port = await deps.ports.take();
-  const { PassThrough } = await import('node:stream');
-  const stdin = new PassThrough();
-  spec.socket.on('data', (chunk: Buffer) => {
-    if (spec.tty) return void stdin.write(chunk);
-    const eot = chunk.indexOf(0x04);
-    if (eot === -1) return void stdin.write(chunk);
-    stdin.write(chunk.subarray(0, eot));
-    stdin.end();
-  });
-  spec.socket.on('end', () => stdin.end());
-  spec.socket.on('error', () => stdin.end());
   // A dropped connection ends the dyno, as on Heroku: a process left running would have no terminal and no reader.
-  const dropped = new AbortController();
-  spec.socket.on('close', () => dropped.abort());
-  if (spec.socket.destroyed) dropped.abort();
-  // The rendezvous paused the socket while it read the secret.
-  spec.socket.resume();
-  // The CLI throws away the first chunk it reads: it must be this line alone.
-  spec.socket.write('rendezvous\r\n');
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  const { stdin, dropped } = await greetClient(spec.socket, spec.tty);
   say(DYNO_LINES.starting(displayCommand(spec.command, port, spec.entrypoint)));
   let exitCode = 1;
   try {
@@ -169,7 +179,7 @@ export async function runAttached(deps: OneOffDeps, spec: AttachedSpec): Promise
         tty: spec.tty,
         ...(spec.columns ? { columns: spec.columns } : {}),
         ...(spec.lines ? { lines: spec.lines } : {}),
-        signal: dropped.signal,
+        signal: dropped,
         onStart: () => {
           say(DYNO_LINES.stateChanged('starting', 'up'));
           spec.onUp?.();

@@ -9,6 +9,8 @@ export interface RoutingDeps {
   readonly dynos: DynoSet;
   /** Host names of an app beyond `<app>.localhost` (custom domains). */
   readonly extraHosts?: (appId: string) => readonly string[];
+  /** Whether the app has `http-session-affinity` on (features/, through the composition root). */
+  readonly sessionAffinity?: (appId: string) => boolean;
 }
 
 export class RoutingPublisher implements RoutingSource {
@@ -47,7 +49,7 @@ export class RoutingPublisher implements RoutingSource {
   }
 
   #build(): RoutingTable {
-    const { store, dynos, extraHosts } = this.#deps;
+    const { store, dynos, extraHosts, sessionAffinity } = this.#deps;
     const byHost = new Map<string, AppRoute>();
     for (const app of store.apps.list()) {
       const web = store.dynos.formation(app.id).find((f) => f.type === 'web');
@@ -62,6 +64,7 @@ export class RoutingPublisher implements RoutingSource {
           .list(app.id)
           .filter((dyno) => dyno.type === 'web')
           .map((dyno) => ({ name: dyno.name, state: dyno.record.state, port: dyno.record.port ?? 0 })),
+        ...(sessionAffinity?.(app.id) === true ? { sessionAffinity: true } : {}),
       };
       for (const host of hosts) byHost.set(host, route);
     }

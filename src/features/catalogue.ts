@@ -30,3 +30,6 @@ export const ACCOUNT_FEATURES: readonly FeatureDefinition[] = [
 /** The features that change what Berth does: dynos/ reads them (the others are listed only). */
 export const RUNTIME_DYNO_METADATA = 'runtime-dyno-metadata';
 export const PREBOOT = 'preboot';
+export const LOG_RUNTIME_METRICS = 'log-runtime-metrics';
+/** The router reads it from the routing snapshot: switching it republishes that snapshot. */
+export const HTTP_SESSION_AFFINITY = 'http-session-affinity';

@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { raise } from '../errors.js';
 import type { AppRecord } from '../contracts/records.js';
 import type { FeatureSwitch, Store } from '../store/index.js';
-import { ACCOUNT_FEATURES, APP_FEATURES, type FeatureDefinition } from './catalogue.js';
+import { ACCOUNT_FEATURES, APP_FEATURES, HTTP_SESSION_AFFINITY, type FeatureDefinition } from './catalogue.js';
+import type { EventBus } from '../events.js';
 import { apiTimestamp } from '../clock.js';
 
 export interface Feature extends FeatureDefinition {
@@ -24,10 +25,12 @@ export class FeaturesService {
   readonly #store: Store;
   /** When the catalogue's features were "made" (a feature never switched answers this). */
   readonly #epoch: string;
+  readonly #events: EventBus;
 
-  constructor(store: Store, epoch: string) {
+  constructor(store: Store, epoch: string, events: EventBus) {
     this.#store = store;
     this.#epoch = epoch;
+    this.#events = events;
   }
 
   appFeatures(app: AppRecord): Feature[] {
@@ -41,6 +44,8 @@ export class FeaturesService {
   setAppFeature(app: AppRecord, nameOrId: string, enabled: boolean): Feature {
     const feature = this.appFeature(app, nameOrId);
     this.#store.features.set(app.id, feature.name, enabled, apiTimestamp());
+    // Session affinity is the router's: it takes effect at once, through the routing snapshot.
+    if (feature.name === HTTP_SESSION_AFFINITY) this.#events.emit('routing.changed', { appId: app.id, appName: app.name });
     return this.appFeature(app, feature.name);
   }
 

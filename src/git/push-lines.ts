@@ -22,6 +22,19 @@ export const pushLines = {
   /** The release phase after `Verifying deploy... done.` (heroku-runtime-behaviour.md §4.2); the push succeeds either way. */
   releaseCommandRunning: 'Running release command...',
   releaseWaited: (succeeded: boolean): string => `Waiting for release.... ${succeeded ? 'done' : 'failed'}.`,
+  // Review apps from branches (Berth's words: Heroku makes them from GitHub pull requests, with no push).
+  reviewCreating: (name: string, branch: string, pipeline: string): string => `-----> Creating review app ${name} of pipeline ${pipeline} from ${branch}`,
+  reviewUpdating: (name: string, branch: string): string => `-----> Deploying ${branch} to its review app ${name}`,
+  reviewReady: (name: string, url: string): string => `-----> Review app ${name} is up: ${url}`,
+  reviewNotMade: (reason: string): string[] => [` !     The review app could not be made: ${reason}`, ' !     Push failed'],
+  reviewBranchInvalid: (branch: string): string[] => [
+    ` !     Push rejected: the branch ${branch} cannot name a review app (it needs a letter or a digit).`,
+    ' !     Rename the branch and push again.',
+  ],
+  reviewPostdeploy: (name: string): string => `-----> Running scripts.postdeploy of ${name}`,
+  reviewPredestroy: (name: string): string => `-----> Running scripts.pr-predestroy of ${name}`,
+  reviewDestroyed: (name: string, branch: string): string => `-----> Review app ${name} of ${branch} destroyed`,
+  reviewNone: (branch: string): string => `-----> ${branch} has no review app: nothing to destroy`,
 } as const;
 
 /** What a push is called in the app's queue (`AppQueues.busy`). */

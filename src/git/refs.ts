@@ -1,5 +1,7 @@
 // What a push may do, decided from the pre-receive hook's stdin (`<old> <new> <ref>` per line). Only `main` or
-// `master` deploy, as on Heroku; deleting a branch and pushing any other branch are refused. Tags ride along.
+// `master` deploy, as on Heroku; deleting a branch and pushing any other branch are refused, except to the remote of a
+// review apps parent (a pipeline app with review apps enabled), where another branch makes or updates its review app
+// and deleting it destroys that. Tags ride along.
 
 export const ZERO_SHA = /^0+$/;
 
@@ -11,6 +13,10 @@ export interface RefUpdate {
 
 export type PushPlan =
   | { readonly kind: 'deploy'; readonly update: RefUpdate; readonly branch: string }
+  /** Another branch pushed to a review apps parent: make or update its review app. */
+  | { readonly kind: 'review'; readonly update: RefUpdate; readonly branch: string }
+  /** Another branch deleted on a review apps parent: destroy its review app. */
+  | { readonly kind: 'destroy'; readonly update: RefUpdate; readonly branch: string }
   | { readonly kind: 'accept' }
   | { readonly kind: 'reject'; readonly lines: readonly string[] };
 
@@ -37,14 +43,22 @@ function shortRef(ref: string): string {
   return ref.replace(/^refs\/(heads|tags)\//, '');
 }
 
-/** Lines are printed after `remote: ` by git; Heroku's error lines start with ` !     `. */
-export function planPush(updates: readonly RefUpdate[]): PushPlan {
+/**
+ * Lines are printed after `remote: ` by git; Heroku's error lines start with ` !     `. `reviewBranches`: the app is a
+ * review apps parent, so other branches (one per push) make, update or destroy review apps.
+ */
+export function planPush(updates: readonly RefUpdate[], reviewBranches = false): PushPlan {
   const deploys: Array<{ update: RefUpdate; branch: string }> = [];
+  const reviews: Array<{ kind: 'review' | 'destroy'; update: RefUpdate; branch: string }> = [];
   for (const update of updates) {
     if (update.ref.startsWith('refs/tags/')) continue;
     const name = shortRef(update.ref);
     if (!update.ref.startsWith('refs/heads/')) {
       return { kind: 'reject', lines: [` !     Push rejected: ${update.ref} is not a branch. Push the main or master branch to deploy.`] };
+    }
+    if (reviewBranches && !DEPLOY_BRANCHES.has(name)) {
+      reviews.push({ kind: isZero(update.newSha) ? 'destroy' : 'review', update, branch: name });
+      continue;
     }
     if (isZero(update.newSha)) {
       return { kind: 'reject', lines: [` !     Push rejected: deleting the branch ${name} is not allowed.`] };
@@ -62,6 +76,11 @@ export function planPush(updates: readonly RefUpdate[]): PushPlan {
   }
   const [first, second] = deploys;
   if (second) return { kind: 'reject', lines: [' !     Push rejected: push main or master, not both at once.'] };
+  const [review, another] = reviews;
+  if (review && (first || another)) {
+    return { kind: 'reject', lines: [' !     Push rejected: push one branch at a time (each other branch than main or master is a review app).'] };
+  }
+  if (review) return review;
   if (!first) return { kind: 'accept' };
   return { kind: 'deploy', update: first.update, branch: first.branch };
 }

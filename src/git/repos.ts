@@ -41,7 +41,8 @@ export class Repos {
         ['http.receivepack', 'true'],
         ['http.uploadpack', 'true'],
         ['receive.denyNonFastForwards', 'false'],
-        ['receive.denyDeletes', 'true'],
+        // The pre-receive hook decides: it refuses deletions except of a review app's branch (refs.ts).
+        ['receive.denyDeletes', 'false'],
         ['core.logAllRefUpdates', 'false'],
         ['gc.autoDetach', 'false'],
       ] as const) {
@@ -54,6 +55,9 @@ export class Repos {
         await rm(temp, { recursive: true, force: true });
         if (!(await exists(join(dir, 'HEAD')))) throw error;
       }
+    } else {
+      // Repos made before review apps denied deletions in git itself, before the hook could allow one.
+      await git(['config', 'receive.denyDeletes', 'false'], dir);
     }
     await this.#installHook(dir);
     return dir;

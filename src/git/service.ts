@@ -46,6 +46,37 @@ export interface GitReleases {
   followPhase(releaseId: string, signal?: AbortSignal): AsyncIterable<Buffer>;
 }
 
+/** What a push of another branch than main/master asks of the pipelines room: its review app (README "Review apps"). */
+export interface GitReviewApps {
+  /** The pipeline whose review apps this app's other branches make, or undefined: such pushes are refused. */
+  parentPipeline(appId: string): GitPipeline | undefined;
+  /** The review app name of a branch, or undefined when the branch cannot make one. */
+  nameFor(pipeline: GitPipeline, branch: string): string | undefined;
+  /** The app of the branch's review app, when one is there to deploy to. */
+  appForBranch(pipelineId: string, branch: string): AppRecord | undefined;
+  /** Makes the branch's review app (an app setup of its `review` environment); throws the API's errors. */
+  createFromPush(pipelineId: string, branch: string, sourceBlobUrl: string, sourceVersion: string): Promise<GitReviewCreation | { readonly failed: string }>;
+  /** A push built on an existing review app, successfully or not. */
+  deployed(appId: string, succeeded: boolean): void;
+  /** Deletes the branch's review app (pr-predestroy, then the app and its add-ons); resolves once it is gone. */
+  destroyBranch(pipelineId: string, branch: string): Promise<{ readonly predestroyOutput: string | undefined } | undefined>;
+  /** Where the app serves. */
+  webUrl(app: AppRecord): string;
+}
+
+export interface GitPipeline {
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface GitReviewCreation {
+  readonly app: AppRecord;
+  /** The setup's build id once it has started (null: it ended before building). */
+  readonly build: Promise<string | null>;
+  /** How its setup ended: `failure` null once the review app is whole (postdeploy and formation included); postdeploy's output. */
+  readonly finished: Promise<{ readonly failure: string | null; readonly postdeploy: string | null }>;
+}
+
 export interface GitDeps {
   readonly apps: GitApps;
   readonly sources: GitSources;
@@ -54,6 +85,8 @@ export interface GitDeps {
   readonly queues: AppQueues;
   /** The URL of a source blob, as the build record shows it (`source_blob.url`). */
   readonly sourceBlobUrl: (id: string, secret: string) => string;
+  /** Review apps from other branches; without it every other branch is refused. */
+  readonly reviewApps?: GitReviewApps | undefined;
   readonly logger: Logger;
 }
 
@@ -76,11 +109,18 @@ export interface PushSession {
   end(): void;
 }
 
+/** What the hook's first call decided to deploy: main/master to the app, or another branch to its review app. */
+interface Planned {
+  readonly update: RefUpdate;
+  readonly branch: string;
+  readonly review?: { readonly pipeline: GitPipeline; readonly name: string } | undefined;
+}
+
 interface Session {
   readonly token: string;
   readonly appId: string;
   readonly appName: string;
-  planned: { update: RefUpdate; branch: string } | undefined;
+  planned: Planned | undefined;
   ended: boolean;
   /** Resolves when http-backend has exited. */
   readonly whenEnded: Promise<void>;
@@ -161,8 +201,11 @@ export class GitService {
     return session;
   }
 
-  /** The hook's first call: what its ref updates mean. */
-  plan(token: string | undefined, refText: string): { ok: boolean; lines: string[]; archive: string | null } {
+  /**
+   * The hook's first call: what its ref updates mean. Deleting a branch of a review apps parent destroys its review
+   * app here, before the ref goes.
+   */
+  async plan(token: string | undefined, refText: string): Promise<{ ok: boolean; lines: string[]; archive: string | null }> {
     const session = this.#session(token);
     let updates: RefUpdate[];
     try {
@@ -170,11 +213,29 @@ export class GitService {
     } catch (error) {
       return { ok: false, lines: [` !     ${(error as Error).message}`], archive: null };
     }
-    const plan = planPush(updates);
+    const { reviewApps } = this.#deps;
+    const parent = reviewApps?.parentPipeline(session.appId);
+    const plan = planPush(updates, parent !== undefined);
     if (plan.kind === 'reject') return { ok: false, lines: [...plan.lines], archive: null };
     if (plan.kind === 'accept') return { ok: true, lines: [], archive: null };
-    session.planned = { update: plan.update, branch: plan.branch };
+    if (plan.kind === 'deploy' || !parent || !reviewApps) {
+      session.planned = { update: plan.update, branch: plan.branch };
+      return { ok: true, lines: [], archive: plan.update.newSha };
+    }
+    if (plan.kind === 'destroy') return { ok: true, lines: await this.#destroyReviewApp(reviewApps, parent, plan.branch), archive: null };
+    const name = reviewApps.nameFor(parent, plan.branch);
+    if (name === undefined) return { ok: false, lines: pushLines.reviewBranchInvalid(plan.branch), archive: null };
+    session.planned = { update: plan.update, branch: plan.branch, review: { pipeline: parent, name } };
     return { ok: true, lines: [], archive: plan.update.newSha };
+  }
+
+  async #destroyReviewApp(reviewApps: GitReviewApps, pipeline: GitPipeline, branch: string): Promise<string[]> {
+    const app = reviewApps.appForBranch(pipeline.id, branch);
+    if (!app) return [pushLines.reviewNone(branch)];
+    const output = (await reviewApps.destroyBranch(pipeline.id, branch))?.predestroyOutput;
+    const printed = output === undefined || output === '' ? [] : output.replace(/\n$/, '').split('\n');
+    const predestroy = output === undefined ? [] : [pushLines.reviewPredestroy(app.name), ...printed];
+    return [...predestroy, pushLines.reviewDestroyed(app.name, branch)];
   }
 
   /** The hook's second call: the tarball of the new commit. Builds it and writes the push's output. */
@@ -194,25 +255,88 @@ export class GitService {
     }
     write(pushLines.sourceReceived);
     const source: SourceRef = { kind: 'blob', id: blob.id, secret: blob.secret, url: this.#deps.sourceBlobUrl(blob.id, blob.secret) };
+    const review = planned.review;
+    const reviewApps = this.#deps.reviewApps;
+    const existing = review && reviewApps?.appForBranch(review.pipeline.id, planned.branch);
+    if (review && reviewApps && !existing) {
+      await this.#createReviewApp(session, planned, review, reviewApps, source, out);
+      return;
+    }
+    if (existing) write([pushLines.reviewUpdating(existing.name, planned.branch)]);
+    const target = existing ?? { id: session.appId, name: session.appName };
     await this.#deps.queues.run(
-      session.appId,
+      target.id,
       PUSH_WORK,
-      (turn) => this.#deployInTurn(session, planned, source, out, turn),
-      (running) => write([pushLines.waiting(session.appName, running)]),
+      (turn) => this.#deployInTurn(session, planned, source, out, turn, target.id),
+      (running) => write([pushLines.waiting(target.name, running)]),
     );
+  }
+
+  /**
+   * A first push of another branch to a review apps parent: the review app is set up from the pushed source (its app
+   * setup builds it in the new app's own queue); the push shows that build, then the review app's URL.
+   */
+  async #createReviewApp(
+    session: Session,
+    planned: Planned,
+    review: NonNullable<Planned['review']>,
+    reviewApps: GitReviewApps,
+    source: SourceRef,
+    out: PushOutput,
+  ): Promise<void> {
+    const { update, branch } = planned;
+    // The branch's head in the parent's repo must still be where this push found it (another push may have moved it).
+    const head = await this.repos.branchHead(session.appId, branch);
+    if (head !== (isZero(update.oldSha) ? undefined : update.oldSha)) {
+      this.#reject(session, out, pushLines.branchMoved(branch, head));
+      return;
+    }
+    out.write(`${pushLines.reviewCreating(review.name, branch, review.pipeline.name)}\n`);
+    let made: GitReviewCreation | { readonly failed: string };
+    try {
+      made = await reviewApps.createFromPush(review.pipeline.id, branch, source.url, update.newSha);
+    } catch (error) {
+      this.#reject(session, out, pushLines.reviewNotMade((error as Error).message));
+      return;
+    }
+    if ('failed' in made) {
+      this.#reject(session, out, pushLines.reviewNotMade(made.failed));
+      return;
+    }
+    const buildId = await made.build;
+    const { builds } = this.#deps;
+    if (buildId !== null) {
+      const build = builds.get(made.app, buildId);
+      for await (const chunk of followOutput(builds, build.id, build.outputSecret, out.signal)) out.write(chunk.toString('utf8'));
+      const finished = builds.get(made.app, buildId);
+      if (finished.status === 'succeeded' && finished.releaseId) {
+        for (const text of pushLines.verified) out.write(`${text}\n`);
+        try {
+          await this.#reportReleasePhase(finished.releaseId, out);
+        } catch (error) {
+          this.#deps.logger.error({ err: error, app: made.app.name }, 'release phase report failed');
+        }
+      }
+    }
+    const { failure, postdeploy } = await made.finished;
+    if (postdeploy !== null) {
+      out.write(`${pushLines.reviewPostdeploy(made.app.name)}\n`);
+      if (postdeploy !== '') out.write(postdeploy.endsWith('\n') ? postdeploy : `${postdeploy}\n`);
+    }
+    if (failure !== null) {
+      this.#reject(session, out, pushLines.reviewNotMade(failure));
+      return;
+    }
+    out.write(`${pushLines.reviewReady(made.app.name, reviewApps.webUrl(made.app))}\n`);
+    out.end(true);
+    await session.whenEnded;
   }
 
   /**
    * The push's turn of the app's queue: nothing else of the app runs meanwhile, so the branch it checks is the branch
    * it moves. The turn lasts until http-backend exits, because receive-pack moves the branch after this hook succeeds.
    */
-  async #deployInTurn(
-    session: Session,
-    planned: { update: RefUpdate; branch: string },
-    source: SourceRef,
-    out: PushOutput,
-    turn: QueueTurn,
-  ): Promise<void> {
+  async #deployInTurn(session: Session, planned: Planned, source: SourceRef, out: PushOutput, turn: QueueTurn, targetId: string): Promise<void> {
     if (session.ended || out.signal.aborted) return;
     const { update, branch } = planned;
     const head = await this.repos.branchHead(session.appId, branch);
@@ -223,7 +347,7 @@ export class GitService {
     }
     let app: AppRecord;
     try {
-      app = this.#deps.apps.get(session.appId);
+      app = this.#deps.apps.get(targetId);
     } catch {
       this.#reject(session, out, pushLines.appDestroyed);
       return;
@@ -232,7 +356,9 @@ export class GitService {
     const build = builds.create(app, { source, sourceVersion: update.newSha, sourceChecksum: null, buildpacks: null }, turn);
     for await (const chunk of followOutput(builds, build.id, build.outputSecret, out.signal)) out.write(chunk.toString('utf8'));
     const finished = builds.get(app, build.id);
-    if (finished.status !== 'succeeded' || !finished.releaseId) {
+    const succeeded = finished.status === 'succeeded' && finished.releaseId !== null;
+    if (planned.review) this.#deps.reviewApps?.deployed(app.id, succeeded);
+    if (!succeeded || !finished.releaseId) {
       this.#reject(session, out, []);
       return;
     }
@@ -242,6 +368,7 @@ export class GitService {
     } catch (error) {
       this.#deps.logger.error({ err: error, app: app.name }, 'release phase report failed');
     }
+    if (planned.review) out.write(`${pushLines.reviewReady(app.name, this.#deps.reviewApps?.webUrl(app) ?? app.name)}\n`);
     out.end(true);
     await session.whenEnded;
   }

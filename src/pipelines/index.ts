@@ -1,9 +1,11 @@
 // Pipelines: pipelines, couplings (stages) and promotions that copy a slug downstream.
 export { PipelinesService, type CreatePipelineRequest, type PipelinesDeps, type PromotionRequest } from './service.js';
-export { FINISHED as TEST_RUN_FINISHED, TestRunsService, type TestRunRequest, type TestRunsDeps } from './test-runs.js';
-export { ReviewAppsService, type ReviewAppRequest, type ReviewAppsDeps } from './review-apps.js';
+export { TestRunsService, type TestRunRequest, type TestRunsDeps } from './test-runs.js';
+export type { TapCase as TestCase } from './tap.js';
+export { ReviewAppsService, type ReviewAppConfigRequest, type ReviewAppFromPush, type ReviewAppRequest, type ReviewAppsDeps } from './review-apps.js';
 export type {
   ReviewAppRecord as ReviewApp,
+  ReviewAppConfigRecord as ReviewAppConfig,
   TestRunRecord as TestRun,
   CouplingRecord as Coupling,
   PipelineRecord as Pipeline,

@@ -8,12 +8,14 @@ export const PROMOTION_ERRORS = {
 export const TEST_RUN_MESSAGES = {
   setupFailed: 'The test app could not be set up.',
   testSetupFailed: (code: number) => `scripts.test-setup exited with status ${code}.`,
-  noTestScript: 'app.json has no scripts.test (in environments.test or at the top level); Berth does not run buildpacks\' bin/test.',
+  noTestScript: 'app.json has no scripts.test (in environments.test or at the top level), and no buildpack of the build has a bin/test.',
   interrupted: 'The Berth daemon stopped while this test run ran.',
 } as const;
 
 /** A review app's `message` (Berth's wording). */
 export const REVIEW_APP_MESSAGES = {
   deleted: 'The review app was deleted.',
+  notMade: 'The review app could not be made.',
+  buildFailed: 'The last build of this review app failed.',
   interrupted: 'The Berth daemon stopped while this review app was being made or deleted; delete it and make it again.',
 } as const;

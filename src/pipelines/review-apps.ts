@@ -9,7 +9,8 @@ import { apiTimestamp } from '../clock.js';
 import type { DynoManager } from '../dynos/index.js';
 import { raise } from '../errors.js';
 import type { SetupsService } from '../setups/index.js';
-import type { ReviewAppRecord, Store } from '../store/index.js';
+import type { AppRecord } from '../contracts/records.js';
+import type { PipelineRecord, ReviewAppConfigChanges, ReviewAppConfigRecord, ReviewAppRecord, Store } from '../store/index.js';
 import { REVIEW_APP_MESSAGES } from './messages.js';
 import type { PipelinesService } from './service.js';
 
@@ -31,6 +32,26 @@ export interface ReviewAppRequest {
   readonly environment?: Readonly<Record<string, string>> | null | undefined;
 }
 
+/** What `POST`/`PATCH /pipelines/{id}/review-app-config` may set (S:review-app-config). */
+export type ReviewAppConfigRequest = ReviewAppConfigChanges;
+
+/** What a push of a branch made of a review app: its app, its build once started, and how its setup ended. */
+export interface ReviewAppFromPush {
+  readonly review: ReviewAppRecord;
+  readonly app: AppRecord;
+  /** The setup's build id once it has started; null when the setup ended before building. */
+  readonly build: Promise<string | null>;
+  /** How the setup ended: why it failed (null when the review app was made whole), and what postdeploy printed. */
+  readonly finished: Promise<{ readonly failure: string | null; readonly postdeploy: string | null }>;
+}
+
+/** The most of pr-predestroy's output a deleting push shows. */
+const PREDESTROY_OUTPUT_MAX = 64 * 1024;
+/** The stages whose apps are a review app's parent: a branch pushed to their remote makes a review app. */
+const PARENT_STAGES: readonly string[] = ['development', 'staging', 'production'];
+/** S:review-app-config `base_name` must make valid app names with a dash and a slug after it. */
+const BASE_NAME = /^[a-z][a-z0-9-]{1,27}$/;
+
 /**
  * `<pipeline>-<branch slug>`: the branch lower-cased, each run of characters an app name cannot hold a dash, trimmed
  * to fit the 30 characters of an app name. Undefined when nothing of the branch is left.
@@ -44,6 +65,11 @@ export function reviewAppName(pipeline: string, branch: string): string | undefi
 export class ReviewAppsService {
   readonly #deps: ReviewAppsDeps;
   readonly #running = new Set<Promise<void>>();
+  /**
+   * Deletions under way, by review app id, each resolving with what pr-predestroy printed (undefined when it did not
+   * run): a push deleting a branch waits for its review app to go and shows that output.
+   */
+  readonly #deleting = new Map<string, Promise<string | undefined>>();
 
   constructor(deps: ReviewAppsDeps) {
     this.#deps = deps;
@@ -53,7 +79,7 @@ export class ReviewAppsService {
   async create(request: ReviewAppRequest): Promise<ReviewAppRecord> {
     const { store, pipelines, setups } = this.#deps;
     const pipeline = pipelines.get(request.pipeline);
-    const name = reviewAppName(pipeline.name, request.branch);
+    const name = this.nameFor(pipeline, request.branch);
     if (name === undefined) raise('review_app_branch_invalid', { branch: request.branch });
     if (store.reviewApps.liveForBranch(pipeline.id, request.branch)) raise('review_app_exists', { branch: request.branch, pipeline: pipeline.name });
     const setup = await setups.create({
@@ -86,6 +112,124 @@ export class ReviewAppsService {
     return record;
   }
 
+  /** `<base name or pipeline>-<branch slug>`, or undefined when the branch leaves no slug. */
+  nameFor(pipeline: Pick<PipelineRecord, 'id' | 'name'>, branch: string): string | undefined {
+    return reviewAppName(this.#deps.store.reviewAppConfigs.get(pipeline.id)?.baseName ?? pipeline.name, branch);
+  }
+
+  // ---- review-app-config: present means review apps are enabled -------------------------------------------------
+
+  /** `GET /pipelines/{id}/review-app-config`. */
+  config(pipelineIdOrName: string): ReviewAppConfigRecord {
+    const found = this.#deps.store.reviewAppConfigs.get(this.#deps.pipelines.get(pipelineIdOrName).id);
+    if (!found) raise('review_app_config_not_found');
+    return found;
+  }
+
+  /** `POST`: enables review apps (again: the settings given replace the old ones). */
+  enable(pipelineIdOrName: string, request: ReviewAppConfigRequest): ReviewAppConfigRecord {
+    const pipeline = this.#deps.pipelines.get(pipelineIdOrName);
+    const now = apiTimestamp();
+    const current = this.#deps.store.reviewAppConfigs.get(pipeline.id);
+    return this.#deps.store.reviewAppConfigs.put({
+      pipelineId: pipeline.id,
+      repo: null,
+      automaticReviewApps: false,
+      destroyStaleApps: false,
+      staleDays: 5,
+      waitForCi: false,
+      baseName: null,
+      deployTarget: null,
+      ...this.#validConfig(request),
+      createdAt: current?.createdAt ?? now,
+      updatedAt: now,
+    });
+  }
+
+  /** `PATCH`: changes the settings given; review apps must be enabled. */
+  updateConfig(pipelineIdOrName: string, request: ReviewAppConfigRequest): ReviewAppConfigRecord {
+    const current = this.config(pipelineIdOrName);
+    return this.#deps.store.reviewAppConfigs.put({ ...current, ...this.#validConfig(request), updatedAt: apiTimestamp() });
+  }
+
+  /** `DELETE`: disables review apps; the review apps there are stay until deleted, as on Heroku. */
+  disable(pipelineIdOrName: string): ReviewAppConfigRecord {
+    const current = this.config(pipelineIdOrName);
+    this.#deps.store.reviewAppConfigs.delete(current.pipelineId);
+    return current;
+  }
+
+  #validConfig(request: ReviewAppConfigRequest): ReviewAppConfigChanges {
+    const { baseName, staleDays } = request;
+    if (baseName !== undefined && baseName !== null && !BASE_NAME.test(baseName)) raise('review_app_base_name_invalid', { name: baseName });
+    if (staleDays !== undefined && (!Number.isInteger(staleDays) || staleDays < 1 || staleDays > 30)) raise('review_app_stale_days_invalid');
+    return Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined)) as ReviewAppConfigChanges;
+  }
+
+  /**
+   * `GET /pipelines/{id}/repo` (the repositories API `reviewapps:enable`/`disable` ask once the account feature
+   * `dashboard-repositories-api` is on, instead of kolkrabbi): the repo named when review apps were enabled, else
+   * `local/<pipeline>`. Berth's pipelines deploy from their apps' own git remotes, so the name is only a label.
+   */
+  repoName(pipelineIdOrName: string): string {
+    const pipeline = this.#deps.pipelines.get(pipelineIdOrName);
+    return this.#deps.store.reviewAppConfigs.get(pipeline.id)?.repo ?? `local/${pipeline.name}`;
+  }
+
+  // ---- review apps from git pushes -------------------------------------------------------------------------------
+
+  /**
+   * The pipeline whose review apps a branch pushed to this app's remote makes: the app is coupled at development,
+   * staging or production of a pipeline with review apps enabled. Undefined otherwise (the push is refused as before).
+   */
+  parentPipeline(appId: string): PipelineRecord | undefined {
+    const coupling = this.#deps.store.pipelines.couplingOfApp(appId);
+    if (!coupling || !PARENT_STAGES.includes(coupling.stage)) return undefined;
+    if (!this.#deps.store.reviewAppConfigs.get(coupling.pipelineId)) return undefined;
+    return this.#deps.pipelines.get(coupling.pipelineId);
+  }
+
+  /** The app of the branch's review app, when there is one to deploy to (made by an earlier push or the API). */
+  appForBranch(pipelineId: string, branch: string): AppRecord | undefined {
+    const review = this.#deps.store.reviewApps.latestForBranch(pipelineId, branch);
+    if (!review || review.appId === null) return undefined;
+    return this.#deps.apps.list().find((a) => a.id === review.appId);
+  }
+
+  /** Makes the branch's review app from a pushed source; thrown errors are the API's (name taken, exists). */
+  async createFromPush(pipelineId: string, branch: string, sourceBlobUrl: string, sourceVersion: string): Promise<ReviewAppFromPush | { failed: string }> {
+    const review = await this.create({ pipeline: pipelineId, branch, sourceBlobUrl, sourceVersion });
+    const app = review.appId === null ? undefined : this.#deps.apps.list().find((a) => a.id === review.appId);
+    if (review.status === 'errored' || review.setupId === null || !app) return { failed: review.message ?? REVIEW_APP_MESSAGES.notMade };
+    const { setups } = this.#deps;
+    const setupId = review.setupId;
+    return {
+      review,
+      app,
+      build: setups.buildStarted(setupId),
+      finished: setups.finished(setupId).then((done) => ({
+        failure: done.status === 'succeeded' ? null : done.failureMessage ?? REVIEW_APP_MESSAGES.notMade,
+        postdeploy: done.postdeployOutput,
+      })),
+    };
+  }
+
+  /** A later push of the branch built on its review app: `created` again when it succeeded, `errored` if not. */
+  deployed(appId: string, succeeded: boolean): void {
+    const review = this.#deps.store.reviewApps.byApp(appId);
+    if (!review) return;
+    this.#deps.store.reviewApps.update(review.id, { status: succeeded ? 'created' : 'errored', message: succeeded ? null : REVIEW_APP_MESSAGES.buildFailed }, apiTimestamp());
+  }
+
+  /** `git push <remote> :<branch>`: deletes the branch's review app, waits until it is gone, says what pr-predestroy printed. */
+  async destroyBranch(pipelineId: string, branch: string): Promise<{ review: ReviewAppRecord; predestroyOutput: string | undefined } | undefined> {
+    const review = this.#deps.store.reviewApps.latestForBranch(pipelineId, branch);
+    if (!review) return undefined;
+    this.delete(review.id);
+    const predestroyOutput = await this.#deleting.get(review.id)?.catch(() => undefined);
+    return { review: this.get(review.id), predestroyOutput };
+  }
+
   get(id: string): ReviewAppRecord {
     const found = /^[0-9a-f-]{36}$/i.test(id) ? this.#deps.store.reviewApps.get(id.toLowerCase()) : undefined;
     if (!found) raise('review_app_not_found');
@@ -108,19 +252,25 @@ export class ReviewAppsService {
     if (review.status === 'deleting' || review.status === 'deleted') return review;
     const { store, apps, dynos, setups } = this.#deps;
     const deleting = store.reviewApps.update(review.id, { status: 'deleting' }, apiTimestamp());
-    this.#track(
-      (async () => {
-        const app = review.appId === null ? undefined : apps.list().find((a) => a.id === review.appId);
-        if (review.setupId !== null) await setups.finished(review.setupId);
-        const predestroy = review.setupId === null ? undefined : setups.scripts(review.setupId)['pr-predestroy'];
-        if (app && predestroy) {
-          // A release is needed to run it; an app whose build failed has none, and goes without.
-          await dynos.runScript(app, predestroy.command, () => undefined, predestroy.size).catch((error: unknown) => this.#deps.report(error, 'pr-predestroy failed'));
-        }
-        if (app) apps.destroy(app.id);
-        store.reviewApps.update(review.id, { status: 'deleted', message: REVIEW_APP_MESSAGES.deleted }, apiTimestamp());
-      })(),
-    );
+    const work = (async (): Promise<string | undefined> => {
+      const app = review.appId === null ? undefined : apps.list().find((a) => a.id === review.appId);
+      if (review.setupId !== null) await setups.finished(review.setupId);
+      const predestroy = review.setupId === null ? undefined : setups.scripts(review.setupId)['pr-predestroy'];
+      let output: string | undefined;
+      if (app && predestroy) {
+        // A release is needed to run it; an app whose build failed has none, and goes without.
+        output = '';
+        await dynos
+          .runScript(app, predestroy.command, (text) => (output = `${output ?? ''}${text}`.slice(0, PREDESTROY_OUTPUT_MAX)), predestroy.size)
+          .catch((error: unknown) => this.#deps.report(error, 'pr-predestroy failed'));
+      }
+      if (app) apps.destroy(app.id);
+      store.reviewApps.update(review.id, { status: 'deleted', message: REVIEW_APP_MESSAGES.deleted }, apiTimestamp());
+      return output;
+    })();
+    void this.#track(work.then(() => undefined));
+    this.#deleting.set(review.id, work);
+    void work.catch(() => undefined).finally(() => this.#deleting.delete(review.id));
     return deleting;
   }
 
@@ -136,8 +286,9 @@ export class ReviewAppsService {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
   }
 
-  #track(work: Promise<void>): void {
+  #track(work: Promise<void>): Promise<void> {
     const tracked = work.catch((error: unknown) => this.#deps.report(error, 'review app failed')).finally(() => this.#running.delete(tracked));
     this.#running.add(tracked);
+    return tracked;
   }
 }

@@ -5,12 +5,15 @@
 // script's exit status) | errored (setup, build or test-setup failed) (reference: heroku-workflows.md §4).
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AppsService } from '../apps/index.js';
+import type { AppRecord } from '../contracts/records.js';
 import { apiTimestamp } from '../clock.js';
 import type { DynoManager } from '../dynos/index.js';
 import { raise } from '../errors.js';
 import type { SetupsService } from '../setups/index.js';
 import type { Store, TestRunChanges, TestRunRecord } from '../store/index.js';
+import { LiveOutput } from './live-output.js';
 import { TEST_RUN_MESSAGES } from './messages.js';
+import { parseTap, type TapCase } from './tap.js';
 import type { PipelinesService } from './service.js';
 
 export interface TestRunsDeps {
@@ -30,14 +33,38 @@ export interface TestRunRequest {
   readonly sourceBlobUrl: string;
 }
 
+/** A node's two streams: `setup` (scripts.test-setup) and `output` (the test). */
+export type TestPhase = 'setup' | 'output';
+
+/** How often a follower of a phase that has not started yet looks again. */
+const FOLLOW_POLL_MS = 250;
+
 /** Statuses after which nothing changes. */
-export const FINISHED = ['succeeded', 'failed', 'errored', 'cancelled'] as const;
+const FINISHED = ['succeeded', 'failed', 'errored', 'cancelled'] as const;
+/**
+ * Without `scripts.test`, each buildpack's `bin/test BUILD_DIR ENV_DIR` runs, in order, from /app (Heroku CI's
+ * buildpack contract). The CI build kept the buildpacks that have one at /app/.heroku-ci/buildpacks/<n> (builds/
+ * compile.ts); ENV_DIR holds the dyno's environment, a file per variable. With none, it exits NO_BUILDPACK_TEST.
+ */
+const BUILDPACK_TEST = `shopt -s nullglob
+env_dir=$(mktemp -d)
+for name in $(compgen -e); do printf '%s' "\${!name}" > "$env_dir/$name"; done
+tested=
+for buildpack in $(ls -d /app/.heroku-ci/buildpacks/* 2>/dev/null | sort -t/ -k5 -n); do
+  tested=1
+  "$buildpack/bin/test" /app "$env_dir" || exit $?
+done
+[ -n "$tested" ] || exit 78`;
+/** What BUILDPACK_TEST exits with when no buildpack of the build has a bin/test (EX_CONFIG). */
+const NO_BUILDPACK_TEST = 78;
 /** The most output kept per phase. */
 const OUTPUT_MAX = 1024 * 1024;
 
 export class TestRunsService {
   readonly #deps: TestRunsDeps;
   readonly #running = new Set<Promise<void>>();
+  /** Phases running now, by `<run id>/<phase>`. */
+  readonly #live = new Map<string, LiveOutput>();
 
   constructor(deps: TestRunsDeps) {
     this.#deps = deps;
@@ -97,6 +124,52 @@ export class TestRunsService {
     return found;
   }
 
+  /**
+   * A node's phase output as it is written: what there is, then each new chunk, until the phase ends (`setup` ends
+   * when the test starts). A phase that has not started is waited for; one that has ended is sent whole from the store.
+   */
+  async *follow(id: string, phase: TestPhase, signal: AbortSignal): AsyncGenerator<string> {
+    for (;;) {
+      const live = this.#live.get(`${id}/${phase}`);
+      if (live) {
+        yield* live.follow(signal);
+        return;
+      }
+      const run = this.get(id);
+      const ended = (FINISHED as readonly string[]).includes(run.status) || (phase === 'setup' && run.status === 'running');
+      if (ended) {
+        const text = phase === 'setup' ? run.setupOutput : run.testOutput;
+        if (text !== '') yield text;
+        return;
+      }
+      if (signal.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
+    }
+  }
+
+  /** `GET /test-runs/{id}/test-cases`: the TAP lines of the test's output (none while it runs). */
+  testCases(id: string): { run: TestRunRecord; cases: TapCase[] } {
+    const run = this.get(id);
+    return { run, cases: parseTap(run.testOutput) };
+  }
+
+  /**
+   * Runs a phase's command in a one-off dyno with its output live for followers. A follower that comes after the
+   * live copy has gone waits for the run's record to show the phase ended, and reads the output stored with it.
+   */
+  async #runPhase(run: TestRunRecord, phase: TestPhase, app: AppRecord, command: string, size: string | undefined): Promise<{ code: number; output: string }> {
+    const live = new LiveOutput(OUTPUT_MAX);
+    const key = `${run.id}/${phase}`;
+    this.#live.set(key, live);
+    try {
+      const code = await this.#deps.dynos.runScript(app, command, (text) => live.push(text), size);
+      return { code, output: live.text };
+    } finally {
+      live.end();
+      this.#live.delete(key);
+    }
+  }
+
   /** Resolves when every run started so far has finished (tests, shutdown). */
   async settled(): Promise<void> {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
@@ -112,7 +185,7 @@ export class TestRunsService {
   }
 
   async #execute(run: TestRunRecord): Promise<void> {
-    const { setups, apps, dynos } = this.#deps;
+    const { setups, apps } = this.#deps;
     this.#update(run.id, { status: 'creating' });
     const setup = await setups.create({
       environment: 'test',
@@ -144,8 +217,7 @@ export class TestRunsService {
       // test-setup belongs to the setup phase (its output is the node's setup stream); `running` is the test itself.
       const testSetup = scripts['test-setup'];
       if (testSetup) {
-        let output = '';
-        const code = await dynos.runScript(app, testSetup.command, (text) => (output = (output + text).slice(0, OUTPUT_MAX)), testSetup.size);
+        const { code, output } = await this.#runPhase(run, 'setup', app, testSetup.command, testSetup.size);
         this.#update(run.id, { setupOutput: output });
         if (code !== 0) {
           this.#update(run.id, { status: 'errored', exitCode: code, message: TEST_RUN_MESSAGES.testSetupFailed(code) });
@@ -154,12 +226,11 @@ export class TestRunsService {
       }
       this.#update(run.id, { status: 'running' });
       const test = scripts['test'];
-      if (!test) {
-        this.#update(run.id, { status: 'errored', message: TEST_RUN_MESSAGES.noTestScript });
+      const { code, output } = await this.#runPhase(run, 'output', app, test?.command ?? BUILDPACK_TEST, test?.size);
+      if (!test && code === NO_BUILDPACK_TEST) {
+        this.#update(run.id, { testOutput: output, status: 'errored', message: TEST_RUN_MESSAGES.noTestScript });
         return;
       }
-      let output = '';
-      const code = await dynos.runScript(app, test.command, (text) => (output = (output + text).slice(0, OUTPUT_MAX)), test.size);
       this.#update(run.id, { testOutput: output, exitCode: code, status: code === 0 ? 'succeeded' : 'failed' });
     } finally {
       // The CI app is throwaway, as on Heroku: it goes with its add-ons once the run ends.

@@ -34,14 +34,20 @@ export async function sweepRetention(store: Store, runtime: Runtime, policy: Ret
     const expiring = new Set(expiringReleases(releases, policy, now).map((r) => r.id));
     if (expiring.size === 0) continue;
     // A slug goes only when no release that stays still runs it.
-    const kept = new Set(releases.filter((r) => !expiring.has(r.id) && r.status !== 'expired').map((r) => r.artifact?.id));
+    const staying = releases.filter((r) => !expiring.has(r.id) && r.status !== 'expired');
+    const kept = new Set(staying.map((r) => r.artifact?.id));
+    // Likewise an engine image: a release made through the formation (container:release) runs images of other
+    // records (pushes, an earlier build's types it kept).
+    const keptImages = new Set(
+      staying.flatMap((r) => (r.artifact?.type === 'image' ? Object.values(store.images.get(r.artifact.id)?.processes ?? {}).map((p) => p.image) : [])),
+    );
     for (const release of releases) {
       if (!expiring.has(release.id)) continue;
       store.releases.setStatus(app.id, release.id, 'expired', apiTimestamp(now));
       expired += 1;
       if (release.artifact === null || kept.has(release.artifact.id)) continue;
       if (release.artifact.type === 'image') {
-        await removeImages(store, runtime, release.artifact.id);
+        await removeImages(store, runtime, release.artifact.id, keptImages);
         continue;
       }
       const slugId = release.artifact.id;
@@ -57,12 +63,17 @@ export async function sweepRetention(store: Store, runtime: Runtime, policy: Ret
   return expired;
 }
 
-/** A container-stack build's images, each only if it still carries that build's label (Berth made it). */
-async function removeImages(store: Store, runtime: Runtime, imageId: string): Promise<void> {
+/**
+ * The images of an image release that no staying release runs, each only if Berth built it for this app (it carries
+ * the `berth.image` label of one of the app's records: the release's own build, or the push or build it came from).
+ */
+async function removeImages(store: Store, runtime: Runtime, imageId: string, keptImages: ReadonlySet<string>): Promise<void> {
   const record = store.images.get(imageId);
   if (!record) return;
   for (const process of Object.values(record.processes)) {
+    if (keptImages.has(process.image)) continue;
     const info = await runtime.imageInfo(process.image);
-    if (info?.labels['berth.image'] === record.id) await runtime.removeImage(process.image);
+    const builtBy = info === undefined ? undefined : store.images.get(info.labels['berth.image'] ?? '');
+    if (builtBy?.appId === record.appId) await runtime.removeImage(process.image);
   }
 }

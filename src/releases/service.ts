@@ -5,12 +5,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFile, mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { apiTimestamp } from '../clock.js';
-import type { Account, AppRecord, ConfigVars, ReleaseArtifact, ReleaseRecord } from '../contracts/records.js';
+import type { Account, AppRecord, ConfigVars, ProcessImage, ReleaseArtifact, ReleaseRecord } from '../contracts/records.js';
 import { raise } from '../errors.js';
 import type { EventBus } from '../events.js';
 import { sameSecret } from '../credentials.js';
 import { API_LINES, OutputStream, RELEASE_DESCRIPTIONS, replayFile, type Logplex } from '../logs/index.js';
 import type { AppQueues } from '../queue.js';
+import { CONTAINER_STACK } from '../settings.js';
 import type { Store } from '../store/index.js';
 
 /** `POST /apps/{app}/releases`: a slug to release, or a release (id or version) to roll back to. */
@@ -233,6 +234,39 @@ export class ReleasesService {
       return this.create({ app, description, config: app.config, artifact: { type: 'slug', id: slug.id } });
     }
     raise('release_target_missing');
+  }
+
+  /**
+   * `PATCH /apps/{app}/formation` with `docker_image` (`heroku container:release web worker`): a release whose images
+   * are those of the current one (when it runs images) with each named type's image replaced by the app's image of
+   * that id, or removed (`docker_image: null`, `container:rm`). Its release phase runs when it has a `release` image
+   * (the caller starts it). Only for apps on the container stack.
+   */
+  releaseImages(app: AppRecord, updates: ReadonlyArray<{ readonly type: string; readonly dockerImage: string | null }>): ReleaseRecord {
+    if (app.buildStack !== CONTAINER_STACK && app.stack !== CONTAINER_STACK) raise('container_stack_required', { app: app.name });
+    return this.#store.transaction(() => {
+      const previous = this.#store.releases.newestLive(app.id);
+      const base = previous?.artifact?.type === 'image' ? (this.#store.images.get(previous.artifact.id)?.processes ?? {}) : {};
+      const processes: Record<string, ProcessImage> = { ...base };
+      const deployed: Array<[string, string]> = [];
+      const removed: string[] = [];
+      for (const { type, dockerImage } of updates) {
+        if (dockerImage === null) {
+          delete processes[type];
+          removed.push(type);
+          continue;
+        }
+        const image = this.#store.images.withEngineImage(app.id, type, dockerImage)?.processes[type];
+        if (image === undefined) raise('docker_image_not_found', { type, image: dockerImage });
+        processes[type] = image;
+        deployed.push([type, image.imageId]);
+      }
+      if (Object.keys(processes).length === 0) raise('docker_release_empty');
+      const now = apiTimestamp();
+      const image = this.#store.images.insert({ id: randomUUID(), appId: app.id, createdAt: now, commit: null, processes });
+      const updated = this.#store.apps.update(app.id, { stack: CONTAINER_STACK, slugSize: null, buildpackProvidedDescription: null }, now);
+      return this.create({ app: updated, description: RELEASE_DESCRIPTIONS.dockerDeploy(deployed, removed), config: updated.config, artifact: { type: 'image', id: image.id } });
+    });
   }
 
   /**

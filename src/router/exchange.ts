@@ -5,9 +5,10 @@ import type { Dispatcher } from 'undici';
 import { CODES, type RouterCode } from './codes.js';
 import type { ListenerContext, Parked, RouterCore } from './core.js';
 import { tlsField } from './core.js';
+import { affinitySetCookie, requestedAffinity } from './affinity.js';
 import { APPLICATION_ERROR_PAGE, MAINTENANCE_PAGE } from './pages.js';
 import type { RequestHead } from './request-head.js';
-import { decide, pick, type Backend, type Target } from './targets.js';
+import { decide, pick, pickPinned, type Backend, type Target } from './targets.js';
 
 /** Heroku tries up to 10 dynos when connecting fails (reference §2.4). */
 const MAX_ATTEMPTS = 10;
@@ -50,6 +51,8 @@ export class Exchange implements Dispatcher.DispatchHandler, Parked {
   #backend: Backend | undefined = undefined;
   #tried: Backend[] | undefined = undefined;
   #abort: ((error?: Error) => void) | undefined = undefined;
+  /** With session affinity on, the client's cookie value ('' for none); undefined when the app has it off. */
+  #affinity: string | undefined = undefined;
   #dispatchedAt = 0;
   #connectedAt = -1;
   #status = -1;
@@ -69,9 +72,15 @@ export class Exchange implements Dispatcher.DispatchHandler, Parked {
 
   route(): void {
     const decision = decide(this.target);
-    if (decision === undefined) this.#dispatch(pick(this.target.up));
+    if (decision === undefined) this.#dispatch(this.target.route.sessionAffinity === true ? this.#pinned() : pick(this.target.up));
     else if (decision === 'wait') this.#core.park(this);
     else this.fail(decision);
+  }
+
+  /** The dyno the client's affinity cookie names while it is up, else one at random (which the new cookie names). */
+  #pinned(): Backend {
+    this.#affinity = requestedAffinity(this.#req.rawHeaders);
+    return pickPinned(this.target.up, this.#affinity);
   }
 
   #dispatch(backend: Backend): void {
@@ -169,6 +178,10 @@ export class Exchange implements Dispatcher.DispatchHandler, Parked {
       headers.push(name, (rawHeaders[i + 1] as Buffer).toString('latin1'));
     }
     headers.push('Via', '1.1 heroku-router');
+    if (this.#affinity !== undefined) {
+      const value = this.#backend?.affinity;
+      if (value !== undefined && value !== this.#affinity) headers.push('Set-Cookie', affinitySetCookie(value));
+    }
     try {
       this.#res.writeHead(statusCode, statusText, headers);
     } catch {

@@ -2,12 +2,15 @@
 // app's route and its `up` web dynos with their keep-alive pools. A request then costs one Map lookup and a random pick.
 import { Pool } from 'undici';
 import type { AppRoute, RoutingTable } from '../contracts/routing.js';
+import { affinityValue } from './affinity.js';
 
 export interface Backend {
   /** `web.1` */
   readonly name: string;
   readonly port: number;
   readonly pool: Pool;
+  /** Its `heroku-session-affinity` value, only when the app has session affinity on. */
+  readonly affinity: string | undefined;
 }
 
 export interface Target {
@@ -38,6 +41,14 @@ export function decide(target: Target): Decision {
 
 export function pick(up: readonly Backend[]): Backend {
   return (up.length === 1 ? up[0] : up[Math.floor(Math.random() * up.length)]) as Backend;
+}
+
+/** With session affinity: the up dyno the client's cookie value names, else one at random. */
+export function pickPinned(up: readonly Backend[], requested: string): Backend {
+  if (requested !== '') {
+    for (const backend of up) if (backend.affinity === requested) return backend;
+  }
+  return pick(up);
 }
 
 /** Pools by dyno port, kept across snapshots while the port stays `up`; a port belongs to one dyno instance. */
@@ -80,7 +91,8 @@ export class Pools {
         let waiting = route.dynos.length === 0;
         for (const dyno of route.dynos) {
           if (dyno.state === 'up') {
-            up.push({ name: dyno.name, port: dyno.port, pool: this.#pool(dyno.port) });
+            const affinity = route.sessionAffinity === true ? affinityValue(route.appId, dyno.name, dyno.port) : undefined;
+            up.push({ name: dyno.name, port: dyno.port, pool: this.#pool(dyno.port), affinity });
             live.add(dyno.port);
           } else if (dyno.state === 'starting') {
             waiting = true;

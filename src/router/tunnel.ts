@@ -7,7 +7,8 @@ import { CODES, type RouterCode } from './codes.js';
 import { tlsField, type ListenerContext, type Parked, type RouterCore } from './core.js';
 import { APPLICATION_ERROR_PAGE, MAINTENANCE_PAGE } from './pages.js';
 import type { RequestHead } from './request-head.js';
-import { decide, pick, type Backend, type Target } from './targets.js';
+import { requestedAffinity } from './affinity.js';
+import { decide, pick, pickPinned, type Backend, type Target } from './targets.js';
 
 const REASONS: Readonly<Record<number, string>> = {
   400: 'Bad Request',
@@ -65,7 +66,11 @@ export class Tunnel implements Parked {
 
   route(): void {
     const decision = decide(this.target);
-    if (decision === undefined) this.#connect(pick(this.target.up));
+    if (decision === undefined) {
+      // Session affinity: a WebSocket goes to the dyno the client's cookie names (its 101 carries no new cookie).
+      const up = this.target.up;
+      this.#connect(this.target.route.sessionAffinity === true ? pickPinned(up, requestedAffinity(this.#req.rawHeaders)) : pick(up));
+    }
     else if (decision === 'wait') this.#core.park(this);
     else this.fail(decision);
   }

@@ -9,6 +9,7 @@ export {
   type RunSpec,
   type AttachedIo,
   type ContainerSummary,
+  type ContainerUsage,
   type ImageInfo,
   type ImportOptions,
   type ExecSpec,

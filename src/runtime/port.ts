@@ -33,6 +33,8 @@ export interface ImageBuildSpec {
   readonly output?: Writable;
   /** Aborting stops the build; `buildImage` then rejects. */
   readonly signal?: AbortSignal;
+  /** The memory each step's container may use (`docker build --memory`, swap included); absent: no limit. */
+  readonly memoryBytes?: number;
 }
 
 /** The engine could not build the image: a step failed, or a Dockerfile it cannot read. The message is the engine's. */
@@ -95,6 +97,21 @@ export interface AttachedIo {
   readonly signal?: AbortSignal;
 }
 
+/** What a running container uses (`log-runtime-metrics`), from the engine's stats. */
+export interface ContainerUsage {
+  /** Memory as `memoryBytes` counts it (RSS plus swap, cache excluded). */
+  readonly memoryBytes: number;
+  readonly rssBytes: number;
+  /** Page cache (files read and written). */
+  readonly cacheBytes: number;
+  readonly swapBytes: number;
+  /** Pages read in and written out so far (cgroup v1; 0 where the engine does not count them). */
+  readonly pagesIn: number;
+  readonly pagesOut: number;
+  /** CPU time the container has used in all, in seconds. */
+  readonly cpuSeconds: number;
+}
+
 export interface ContainerSummary {
   readonly id: string;
   readonly name: string;
@@ -110,6 +127,12 @@ export interface ExecSpec {
   readonly workingDir?: string;
   readonly stdout?: Writable;
   readonly stderr?: Writable;
+  /** Feeds the command's stdin (`heroku run:inside`); its end closes stdin. Absent: no stdin. */
+  readonly stdin?: Readable;
+  /** A terminal for the command: stdout and stderr arrive together on `stdout`, with `\r\n` line ends. */
+  readonly tty?: boolean;
+  /** Aborted when the peer went away: the command is killed (the container keeps running). */
+  readonly signal?: AbortSignal;
 }
 
 export interface CommitOptions {
@@ -186,6 +209,8 @@ export interface Runtime {
   getArchive(id: string, path: string): Promise<Readable>;
   /** Memory in use (RSS plus swap, cache excluded, as R14 and R15 count it), or undefined when it can't be read. */
   memoryBytes(id: string): Promise<number | undefined>;
+  /** Memory and CPU use of a running container, or undefined when it can't be read (or the container is gone). */
+  usage(id: string): Promise<ContainerUsage | undefined>;
   /** Berth's containers (running or not) whose labels match every given value. */
   listByLabel(match: Partial<BerthLabels>): Promise<ContainerSummary[]>;
 

@@ -68,8 +68,8 @@ export class SetupsService {
   readonly #deps: SetupsDeps;
   readonly #running = new Set<Promise<void>>();
   readonly #byId = new Map<string, Promise<void>>();
-  /** The scripts of each CI or review setup's app.json, for the run or review app that made it (kept in memory). */
-  readonly #scripts = new Map<string, Readonly<Record<string, AppJsonScript>>>();
+  /** Resolves each running setup's build id once its build has started (null when it ends without one). */
+  readonly #builds = new Map<string, { readonly promise: Promise<string | null>; readonly resolve: (id: string | null) => void }>();
 
   constructor(deps: SetupsDeps) {
     this.#deps = deps;
@@ -129,7 +129,10 @@ export class SetupsService {
       stack: request.app?.stack ?? manifest.stack,
     });
     const setup = this.#deps.store.setups.insert({ ...base, appId: app.id, successUrl: manifest.successUrl ?? null });
-    if (request.environment) this.#scripts.set(setup.id, manifest.scripts ?? {});
+    // The run or review app that made this setup reads its scripts later, maybe after a restart: they are stored.
+    if (request.environment) this.#deps.store.setups.saveScripts(setup.id, manifest.scripts ?? {});
+    let resolveBuild!: (id: string | null) => void;
+    this.#builds.set(setup.id, { promise: new Promise((resolve) => (resolveBuild = resolve)), resolve: resolveBuild });
     const run = this.#run(setup, app, manifest, env.config, request)
       .catch((error: unknown) => {
         this.#deps.report(error, 'app setup failed');
@@ -143,6 +146,8 @@ export class SetupsService {
       .finally(() => {
         this.#running.delete(run);
         this.#byId.delete(setup.id);
+        this.#builds.get(setup.id)?.resolve(null);
+        this.#builds.delete(setup.id);
       });
     this.#running.add(run);
     this.#byId.set(setup.id, run);
@@ -155,9 +160,18 @@ export class SetupsService {
     return this.get(id);
   }
 
+  /**
+   * Resolves with the id of the setup's build once it has started (a push that made a review app streams its output),
+   * or null when the setup ended without one.
+   */
+  async buildStarted(id: string): Promise<string | null> {
+    const pending = this.#builds.get(id);
+    return pending ? pending.promise : this.get(id).buildId;
+  }
+
   /** The scripts of a CI or review setup (its environment's over the top-level ones): `test`, `pr-predestroy`, ... */
   scripts(id: string): Readonly<Record<string, AppJsonScript>> {
-    return this.#scripts.get(id) ?? {};
+    return this.#deps.store.setups.scripts(id) ?? {};
   }
 
   /** Resolves when every setup started so far has finished (tests, shutdown). */
@@ -209,6 +223,7 @@ export class SetupsService {
       buildpacks: buildpacks && buildpacks.length > 0 ? buildpacks.map((b) => b.url) : null,
     });
     this.#deps.store.setups.update(setup.id, { buildId: started.id }, apiTimestamp());
+    this.#builds.get(setup.id)?.resolve(started.id);
     const build = await builds.finished(app, started.id);
     if (build.status !== 'succeeded') return this.#finish(setup.id, { status: 'failed', failureMessage: SETUP_MESSAGES.buildFailed });
     const release = build.releaseId === null ? undefined : this.#deps.store.releases.getById(app.id, build.releaseId);

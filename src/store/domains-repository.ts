@@ -7,6 +7,8 @@ export interface DomainRecord {
   readonly hostname: string;
   readonly cname: string | null;
   readonly status: string;
+  /** The SNI endpoint whose certificate the router serves for this host name; null: the local CA's. */
+  readonly sniEndpointId: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -17,6 +19,7 @@ interface DomainRow {
   hostname: string;
   cname: string | null;
   status: string;
+  sni_endpoint_id: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -28,6 +31,7 @@ function toRecord(row: DomainRow): DomainRecord {
     hostname: row.hostname,
     cname: row.cname,
     status: row.status,
+    sniEndpointId: row.sni_endpoint_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -42,8 +46,8 @@ export class DomainsRepository {
   insert(domain: DomainRecord): DomainRecord {
     this.#db
       .prepare(
-        `INSERT INTO domains (id, app_id, hostname, cname, status, created_at, updated_at)
-         VALUES (@id, @appId, @hostname, @cname, @status, @createdAt, @updatedAt)`,
+        `INSERT INTO domains (id, app_id, hostname, cname, status, sni_endpoint_id, created_at, updated_at)
+         VALUES (@id, @appId, @hostname, @cname, @status, @sniEndpointId, @createdAt, @updatedAt)`,
       )
       .run(domain);
     return domain;
@@ -61,6 +65,10 @@ export class DomainsRepository {
   getByHostname(hostname: string): DomainRecord | undefined {
     const row = this.#db.prepare('SELECT * FROM domains WHERE hostname = ?').get(hostname) as DomainRow | undefined;
     return row && toRecord(row);
+  }
+
+  setSniEndpoint(id: string, sniEndpointId: string | null, now: string): void {
+    this.#db.prepare('UPDATE domains SET sni_endpoint_id = ?, updated_at = ? WHERE id = ?').run(sniEndpointId, now, id);
   }
 
   delete(id: string): void {

@@ -39,4 +39,24 @@ export class ImagesRepository {
     return row && toRecord(row);
   }
 
+  /** The app's newest image of a process type (what Heroku's registry answers for `<app>/<type>:latest`). */
+  latestOf(appId: string, type: string): ImageRecord | undefined {
+    const row = this.#db
+      .prepare('SELECT * FROM images WHERE app_id = ? AND json_extract(processes, ?) IS NOT NULL ORDER BY created_at DESC, rowid DESC LIMIT 1')
+      .get(appId, jsonKey(type)) as ImageRow | undefined;
+    return row && toRecord(row);
+  }
+
+  /** The newest of the app's images whose process type `type` is the engine's image `engineId` (`sha256:…`). */
+  withEngineImage(appId: string, type: string, engineId: string): ImageRecord | undefined {
+    const row = this.#db
+      .prepare('SELECT * FROM images WHERE app_id = ? AND json_extract(processes, ?) = ? ORDER BY created_at DESC, rowid DESC LIMIT 1')
+      .get(appId, `${jsonKey(type)}.imageId`, engineId) as ImageRow | undefined;
+    return row && toRecord(row);
+  }
+}
+
+/** A JSON path naming one key, quoted (process types may hold `-`). */
+function jsonKey(key: string): string {
+  return `$."${key.replace(/["\\]/g, '')}"`;
 }

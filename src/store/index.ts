@@ -9,6 +9,7 @@ import { SourcesRepository } from './sources-repository.js';
 import { LogRepository } from './log-repository.js';
 import { DrainsRepository } from './drains-repository.js';
 import { DomainsRepository } from './domains-repository.js';
+import { SniEndpointsRepository } from './sni-endpoints-repository.js';
 import { ImagesRepository } from './images-repository.js';
 import { ReleasesRepository } from './releases-repository.js';
 import { WebhooksRepository } from './webhooks-repository.js';
@@ -19,14 +20,17 @@ import { PipelinesRepository } from './pipelines-repository.js';
 import { SetupsRepository } from './setups-repository.js';
 import { TestRunsRepository } from './test-runs-repository.js';
 import { ReviewAppsRepository } from './review-apps-repository.js';
+import { ReviewAppConfigsRepository } from './review-app-configs-repository.js';
 import { AddonsRepository } from './addons-repository.js';
 
 export type { StoredLogLine } from './log-repository.js';
 export type { LogDrainRecord } from './drains-repository.js';
 export type { DomainRecord } from './domains-repository.js';
+export type { SniBinding, SniEndpointRecord } from './sni-endpoints-repository.js';
 export type { SetupChanges, SetupRecord } from './setups-repository.js';
 export type { TestRunChanges, TestRunRecord } from './test-runs-repository.js';
 export type { ReviewAppRecord } from './review-apps-repository.js';
+export type { ReviewAppConfigChanges, ReviewAppConfigRecord } from './review-app-configs-repository.js';
 export type { CouplingRecord, PipelineRecord, PromotionRecord, PromotionTargetRecord } from './pipelines-repository.js';
 export type { AppChanges, NewApp } from './apps-repository.js';
 export type { NewRelease } from './releases-repository.js';
@@ -60,6 +64,7 @@ export class Store {
   readonly sources: SourcesRepository;
   readonly dynos: DynosRepository;
   readonly domains: DomainsRepository;
+  readonly sniEndpoints: SniEndpointsRepository;
   readonly images: ImagesRepository;
   readonly webhooks: WebhooksRepository;
   readonly features: FeaturesRepository;
@@ -69,6 +74,7 @@ export class Store {
   readonly setups: SetupsRepository;
   readonly testRuns: TestRunsRepository;
   readonly reviewApps: ReviewAppsRepository;
+  readonly reviewAppConfigs: ReviewAppConfigsRepository;
   readonly addons: AddonsRepository;
 
   constructor(options: StoreOptions) {
@@ -82,6 +88,7 @@ export class Store {
     this.sources = new SourcesRepository(this.#db);
     this.dynos = new DynosRepository(this.#db);
     this.domains = new DomainsRepository(this.#db);
+    this.sniEndpoints = new SniEndpointsRepository(this.#db);
     this.images = new ImagesRepository(this.#db);
     this.webhooks = new WebhooksRepository(this.#db);
     this.features = new FeaturesRepository(this.#db);
@@ -91,6 +98,7 @@ export class Store {
     this.setups = new SetupsRepository(this.#db);
     this.testRuns = new TestRunsRepository(this.#db);
     this.reviewApps = new ReviewAppsRepository(this.#db);
+    this.reviewAppConfigs = new ReviewAppConfigsRepository(this.#db);
     this.addons = new AddonsRepository(this.#db);
   }
 

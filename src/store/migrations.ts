@@ -363,6 +363,37 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX addon_attachments_by_addon ON addon_attachments(addon_id, created_at);
   `,
   `
+  CREATE TABLE review_app_configs (
+    pipeline_id TEXT PRIMARY KEY REFERENCES pipelines(id) ON DELETE CASCADE,
+    repo TEXT,
+    automatic_review_apps INTEGER NOT NULL DEFAULT 0,
+    destroy_stale_apps INTEGER NOT NULL DEFAULT 0,
+    stale_days INTEGER NOT NULL DEFAULT 5,
+    wait_for_ci INTEGER NOT NULL DEFAULT 0,
+    base_name TEXT,
+    deploy_target TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE app_setup_scripts (
+    setup_id TEXT PRIMARY KEY REFERENCES app_setups(id) ON DELETE CASCADE,
+    scripts TEXT NOT NULL
+  );
+  `,
+  `
+  CREATE TABLE sni_endpoints (
+    id TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    certificate_chain TEXT NOT NULL,
+    private_key TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (app_id, name)
+  );
+  ALTER TABLE domains ADD COLUMN sni_endpoint_id TEXT REFERENCES sni_endpoints(id) ON DELETE SET NULL;
+  `,
+  `
   CREATE TABLE addon_credentials (
     addon_id TEXT NOT NULL REFERENCES addons(id) ON DELETE CASCADE,
     name TEXT NOT NULL,

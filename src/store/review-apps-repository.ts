@@ -72,6 +72,14 @@ export class ReviewAppsRepository {
     return row && toRecord(row);
   }
 
+  /** The branch's newest review app that is not deleted, errored ones too (their app may still be there). */
+  latestForBranch(pipelineId: string, branch: string): ReviewAppRecord | undefined {
+    const row = this.#db
+      .prepare("SELECT * FROM review_apps WHERE pipeline_id = ? AND branch = ? AND status NOT IN ('deleting', 'deleted') ORDER BY rowid DESC")
+      .get(pipelineId, branch) as Row | undefined;
+    return row && toRecord(row);
+  }
+
   listByPipeline(pipelineId: string): ReviewAppRecord[] {
     return (this.#db.prepare("SELECT * FROM review_apps WHERE pipeline_id = ? AND status != 'deleted' ORDER BY rowid").all(pipelineId) as Row[]).map(toRecord);
   }

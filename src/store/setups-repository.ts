@@ -93,6 +93,17 @@ export class SetupsRepository {
     return this.get(id) as SetupRecord;
   }
 
+  /** Keeps the scripts of a CI or review setup's app.json (its environment's over the top-level ones), to outlive a restart. */
+  saveScripts(id: string, scripts: Readonly<Record<string, { readonly command: string; readonly size?: string }>>): void {
+    this.#db.prepare('INSERT OR REPLACE INTO app_setup_scripts (setup_id, scripts) VALUES (?, ?)').run(id, JSON.stringify(scripts));
+  }
+
+  /** The scripts `saveScripts` kept, or undefined. */
+  scripts(id: string): Record<string, { command: string; size?: string }> | undefined {
+    const text = this.#db.prepare('SELECT scripts FROM app_setup_scripts WHERE setup_id = ?').pluck().get(id) as string | undefined;
+    return text === undefined ? undefined : (JSON.parse(text) as Record<string, { command: string; size?: string }>);
+  }
+
   /** Setups a killed daemon left pending (recovery fails them). */
   listPending(): SetupRecord[] {
     return (this.#db.prepare("SELECT * FROM app_setups WHERE status = 'pending'").all() as SetupRow[]).map(toRecord);

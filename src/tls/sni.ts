@@ -20,6 +20,11 @@ export interface SniOptions {
    * names the router serves. Default: every valid host name.
    */
   allow?: (servername: string) => boolean;
+  /**
+   * A certificate of the user's own for a (validated, lowercased) name, served instead of one from the local CA
+   * (an SNI endpoint's); undefined lets the CA mint one. Asked on every handshake: keep it a lookup.
+   */
+  own?: (servername: string) => SecureContext | undefined;
 }
 
 export interface SniHandler {
@@ -62,6 +67,8 @@ export function createSniHandler(ca: LocalCa, opts: SniOptions = {}): SniHandler
     const ip = normalizeIp(servername);
     const name = ip ?? normalizeHostname(servername);
     if (name === undefined) return undefined;
+    const own = opts.own?.(name);
+    if (own !== undefined) return own;
     if (opts.allow !== undefined && !opts.allow(name)) return undefined;
     const hit = cache.get(name);
     if (hit !== undefined) {

@@ -30,8 +30,19 @@ const INCLUDE_OF: Readonly<Record<ResourceChange['resource'], string>> = {
   release: 'api:release',
   formation: 'api:formation',
   domain: 'api:domain',
+  'sni-endpoint': 'api:sni-endpoint',
+  addon: 'api:addon',
+  'addon-attachment': 'api:addon-attachment',
+  collaborator: 'api:collaborator',
   dyno: 'dyno',
 };
+
+/**
+ * What Heroku keeps (DC changelog 1966, Dec 2020): the last seven days of deliveries, at most 300 per webhook. Berth
+ * forgets older events and deliveries as each new event is recorded, so the history never grows without end.
+ */
+const KEEP_DAYS = 7;
+const KEEP_PER_WEBHOOK = 300;
 
 export interface WebhookRequest {
   readonly include?: readonly string[] | undefined;
@@ -170,7 +181,7 @@ export class WebhooksService {
     const withId = { ...event, payload: { ...event.payload, id: event.id } };
     const deliveries = this.#store.transaction(() => {
       this.#store.webhooks.insertEvent(withId);
-      return subscribers.map((webhook) =>
+      const made = subscribers.map((webhook) =>
         this.#store.webhooks.insertDelivery({
           id: randomUUID(),
           appId: app.id,
@@ -184,6 +195,8 @@ export class WebhooksService {
           updatedAt: now,
         }),
       );
+      this.#store.webhooks.prune(app.id, apiTimestamp(new Date(Date.now() - KEEP_DAYS * 24 * 3600 * 1000)), KEEP_PER_WEBHOOK);
+      return made;
     });
     for (const delivery of deliveries) this.#courier.send(delivery);
   }

@@ -13,7 +13,7 @@ import { EMAIL, platform, type Platform } from '../support/platform.js';
 import { pretendSlug } from '../support/slugs.js';
 
 const SHA = 'a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6a7b8c9d0';
-const NODE_APP = { 'package.json': '{"name":"demo"}', 'server.js': 'require("http")', Procfile: 'worker: node server.js\n' };
+const NODE_APP = { 'package.json': '{"name":"demo","engines":{"node":"24.x"}}', 'server.js': 'require("http")', Procfile: 'worker: node server.js\n' };
 
 const nodejs: FakeBuildpack = {
   detect: (files, dir) => (files.read(`${dir}/package.json`) ? 'Node.js' : false),

@@ -1,8 +1,10 @@
 // Heroku CI on the real engine, read with the real `heroku` CLI (v11): a passing and a failing test run, created
 // through the API (`ci:run` needs kolkrabbi.heroku.com, out of reach offline), then `heroku ci`, `ci:info` (which
 // streams the node's https URLs with node:https, trusting the local CA) and `ci:last` (reference: heroku-workflows.md
-// §4), and ci:config (the pipeline's test config vars). Two builds, one per run.
-import { cp, mkdtemp, writeFile } from 'node:fs/promises';
+// §4), and ci:config (the pipeline's test config vars); then a run with no scripts.test, whose buildpack's
+// bin/test-compile and bin/test run (Heroku CI's buildpack contract), its TAP output read into test cases. Three
+// builds, one per run.
+import { chmod, cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +40,32 @@ async function testRun(exit: number): Promise<RunJson> {
   await cp(fixture('python-stdlib'), dir, { recursive: true });
   const test = `python3 -c "import sys; print('ok 1 - runs on', '$HEROKU_TEST_RUN_BRANCH'); sys.exit(${exit})"`;
   await writeFile(join(dir, 'app.json'), JSON.stringify({ environments: { test: { scripts: { 'test-setup': 'echo preparing CI=$CI TOKEN=$TOKEN', test } } } }));
+  return startAndWait(dir);
+}
+
+/** A buildpack on this machine with bin/compile, bin/test-compile and a bin/test that prints TAP. */
+async function testingBuildpack(): Promise<string> {
+  const dir = await mkdtemp(join(daemon.rootDir, 'buildpack-'));
+  await mkdir(join(dir, 'bin'));
+  const scripts: Record<string, string> = {
+    detect: 'echo Testing',
+    compile: 'echo "       compiled for production"; echo compile > "$1/compiled-by"',
+    'test-compile': 'echo "       compiled for tests"; echo test-compile > "$1/compiled-by"',
+    test: [
+      'echo "ok 1 - built by $(cat "$1/compiled-by")"',
+      'echo "ok 2 - ENV_DIR has CI=$(cat "$2/CI")"',
+      'echo "not ok 3 - flaky # TODO later"',
+      'echo "1..3"',
+    ].join('\n'),
+  };
+  for (const [name, body] of Object.entries(scripts)) {
+    await writeFile(join(dir, 'bin', name), `#!/usr/bin/env bash\n${body}\n`);
+    await chmod(join(dir, 'bin', name), 0o755);
+  }
+  return dir;
+}
+
+async function startAndWait(dir: string): Promise<RunJson> {
   const url = await uploadSource(daemon, await tarDirectory(dir));
   const created = await api<RunJson>(daemon, 'POST', '/test-runs', {
     commit_branch: 'main',
@@ -114,6 +142,24 @@ describe('Heroku CI with the heroku CLI', () => {
     const result = await heroku(['ci:config:unset', 'TOKEN', '-p', 'shop']);
     expectCode(result, 0);
     expect(await api(daemon, 'GET', '/pipelines/shop/stage/test/config-vars')).toEqual({});
+  });
+
+  it('with no scripts.test, the buildpack\'s bin/test-compile builds and its bin/test runs; TAP becomes test cases', async () => {
+    const dir = await mkdtemp(join(daemon.rootDir, 'ci-bp-'));
+    await writeFile(join(dir, 'README'), 'tested by its buildpack\n');
+    await writeFile(join(dir, 'app.json'), JSON.stringify({ buildpacks: [{ url: await testingBuildpack() }] }));
+    const run = await startAndWait(dir);
+    expect(run, JSON.stringify(run)).toMatchObject({ number: 3, status: 'succeeded' });
+    const cases = await api<Array<{ number: number; description: string; passed: boolean; directive: string }>>(daemon, 'GET', `/test-runs/${run.id}/test-cases`);
+    expect(cases.map((c) => [c.number, c.description, c.passed, c.directive])).toEqual([
+      [1, 'built by test-compile', true, ''],
+      [2, 'ENV_DIR has CI=true', true, ''],
+      [3, 'flaky', false, 'TODO later'],
+    ]);
+    const info = await heroku(['ci:info', '3', '-p', 'shop']);
+    expectCode(info, 0);
+    expect(info.stdout).toContain('ok 1 - built by test-compile');
+    expect(info.stdout).toMatch(/✓ #3 main:b9e982a succeeded/);
   });
 
   it('no connection left the machine', () => {

@@ -158,3 +158,26 @@ describe('heroku CLI: access (collaborators)', () => {
     expect((await heroku(['access', '-a', app.name])).stdout).not.toContain('pat@example.test');
   });
 });
+
+describe('heroku CLI: apps:diff', () => {
+  it('lists the slug checksum, config vars, buildpacks and features that differ between two apps', async () => {
+    const other = await createApp(daemon, 'diffed');
+    expectCode(await heroku(['config:set', 'ONLY_HERE=yes', '-a', other.name]), 0);
+    expectCode(await heroku(['buildpacks:set', 'heroku/python', '-a', other.name]), 0);
+    expectCode(await heroku(['labs:enable', 'nodejs-language-metrics', '-a', other.name]), 0);
+    const checksum = (await api<{ checksum: string }>(daemon, 'GET', `/apps/${app.name}/slugs/${deployedSlug ?? ''}`)).checksum;
+    const result = await heroku(['apps:diff', app.name, other.name]);
+    expectCode(result, 0);
+    const rows = result.stdout.split('\n').map((line) => line.trim().split(/\s{2,}/));
+    expect(rows).toContainEqual([app.name, 'property', other.name]);
+    expect(rows).toContainEqual([`${checksum.slice(0, 56)}...`, 'slug (checksum)']);
+    expect(rows).toContainEqual(['config (ONLY_HERE)', 'yes']);
+    // The registry name is stored as its URL, as Heroku stores it (shown truncated).
+    expect(rows).toContainEqual(['buildpack (0)', expect.stringMatching(/^https:\/\/buildpack-registry\.s3\.amazonaws\.com\/buildpacks\/h/)]);
+    expect(rows).toContainEqual(['disabled', 'feature (nodejs-language-metrics)', 'enabled']);
+    // An app compared with itself differs in nothing.
+    const same = await heroku(['apps:diff', app.name, app.name]);
+    expectCode(same, 0);
+    expect(same.stdout).not.toContain('config (');
+  });
+});

@@ -24,7 +24,8 @@ describe('domains API', () => {
     expect(added.status).toBe(201);
     const domain = added.body as DomainBody;
     expect(domain).toMatchObject({
-      acm_status: null,
+      // Served a certificate from the local CA: Berth's ACM.
+      acm_status: 'ok',
       acm_status_reason: null,
       cname: 'demo.localhost',
       hostname: 'www.example.test',
@@ -73,7 +74,7 @@ describe('domains API', () => {
     expect((await h.request('GET', '/apps/nope/domains')).status).toBe(404);
   });
 
-  it('has no SNI endpoints (certificates come from the local CA)', async () => {
+  it('has no SNI endpoints until the user uploads one (certificates come from the local CA)', async () => {
     const reply = await h.request('GET', '/apps/demo/sni-endpoints');
     expect(reply).toMatchObject({ status: 200, body: [] });
   });

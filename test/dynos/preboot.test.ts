@@ -57,3 +57,88 @@ describe('preboot', () => {
     await current.waitForLines('web.1', ['Restarting', 'Stopping all processes with SIGTERM', UP], before);
   });
 });
+
+describe('preboot across a daemon stop', () => {
+  /** Web dynos of release v2 (GREETING=v2) bind their port only once `open` is called. */
+  function gatedWorld(overlap: { seconds: number }): Promise<{ current: World; open: () => void }> {
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    return world({ preboot: { enabled: () => true, get overlapSeconds() { return overlap.seconds; } } }).then((current) => {
+      current.engine.script(/node web\.js/, async (p) => {
+        if (p.env['GREETING'] === 'v2') await gate;
+        await p.listen();
+        await p.forever();
+      });
+      return { current, open };
+    });
+  }
+
+  async function prebootUnderWay(current: World): Promise<void> {
+    await current.release(PROCFILE);
+    await current.waitForLines('web.1', [UP]);
+    const v2 = await current.release(PROCFILE, { GREETING: 'v2' }, { announce: false });
+    current.events.emit('release.current', { appId: current.app.id, appName: current.app.name, releaseId: v2.id, version: v2.version });
+    await expect.poll(() => current.containers('web.1').then((c) => c.length)).toBe(2);
+  }
+
+  async function convergedOnV2(current: World): Promise<void> {
+    await expect.poll(() => current.containers('web.1').then((c) => c.length)).toBe(1);
+    await expect.poll(() => current.manager.dynos(current.app).map((d) => `${d.name}@v${d.releaseVersion}:${d.state}`)).toEqual(['web.1@v2:up']);
+    await expect.poll(() => current.store.dynos.allDynos().map((d) => d.name)).toEqual(['web.1']);
+    expect(current.engine.process({ dyno: 'web.1' })?.env['GREETING']).toBe('v2');
+    expect(routedPorts(current)).toEqual([current.manager.dynos(current.app)[0]?.port]);
+  }
+
+  it('stopped while the new dyno boots: the next daemon keeps the old one serving until the new one is up, then stops it', async () => {
+    const { current, open } = await gatedWorld({ seconds: 0 });
+    w = current;
+    await prebootUnderWay(current);
+    await current.restartDaemon();
+    // One web.1, the old one, with the traffic; the new one still boots beside it.
+    expect(current.manager.dynos(current.app).map((d) => d.releaseVersion)).toEqual([1]);
+    const [old] = current.manager.dynos(current.app);
+    expect(routedPorts(current)).toEqual([old?.port]);
+    expect(await current.containers('web.1')).toHaveLength(2);
+    open();
+    await convergedOnV2(current);
+  });
+
+  it('stopped during the overlap: the next daemon finishes the switch', async () => {
+    const overlap = { seconds: 3600 };
+    const { current, open } = await gatedWorld(overlap);
+    w = current;
+    open();
+    await prebootUnderWay(current);
+    await expect.poll(() => current.store.dynos.allDynos().filter((d) => d.state === 'up').length).toBe(2);
+    overlap.seconds = 0;
+    await current.restartDaemon();
+    await convergedOnV2(current);
+  });
+
+  it("the new dyno's container gone with the daemon: the old one is restarted onto the new release, once", async () => {
+    const { current, open } = await gatedWorld({ seconds: 0 });
+    w = current;
+    open();
+    await current.release(PROCFILE);
+    await current.waitForLines('web.1', [UP]);
+    const [old] = current.manager.dynos(current.app);
+    // Gated again: the new dyno of v2 never comes up before the daemon stops.
+    current.engine.script(/node web\.js/, async (p) => {
+      if (p.env['GREETING'] === 'v2') await new Promise(() => undefined);
+      await p.listen();
+      await p.forever();
+    });
+    const v2 = await current.release(PROCFILE, { GREETING: 'v2' }, { announce: false });
+    current.events.emit('release.current', { appId: current.app.id, appName: current.app.name, releaseId: v2.id, version: v2.version });
+    await expect.poll(() => current.containers('web.1').then((c) => c.length)).toBe(2);
+    current.manager.detachAll();
+    const [prebooted] = (await current.containers('web.1')).filter((id) => id !== old?.containerId);
+    await current.engine.remove(prebooted ?? '');
+    current.engine.script(/node web\.js/, async (p) => {
+      await p.listen();
+      await p.forever();
+    });
+    await current.restartDaemon();
+    await convergedOnV2(current);
+  });
+});

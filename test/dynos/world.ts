@@ -44,7 +44,14 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function world(options: { timings?: LifecycleTimings; preboot?: DynoManagerDeps['preboot'] } = {}): Promise<World> {
+export async function world(
+  options: {
+    timings?: LifecycleTimings;
+    preboot?: DynoManagerDeps['preboot'];
+    runtimeMetrics?: DynoManagerDeps['runtimeMetrics'];
+    clock?: DynoManagerDeps['clock'];
+  } = {},
+): Promise<World> {
   const store = new Store({ file: ':memory:', logHistoryLines: 10_000 });
   const logplex = new Logplex(store);
   const eventErrors: string[] = [];
@@ -67,6 +74,8 @@ export async function world(options: { timings?: LifecycleTimings; preboot?: Dyn
       ports: { min: base, max: base + 499 },
       releasePhaseTimeoutSeconds: 5,
       ...(options.preboot ? { preboot: options.preboot } : {}),
+      ...(options.runtimeMetrics ? { runtimeMetrics: options.runtimeMetrics } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
     });
   const read = (): { source: string; dyno: string; message: string }[] => {
     logplex.flush();

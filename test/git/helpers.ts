@@ -42,7 +42,7 @@ export async function git(args: readonly string[], env: CliEnv, cwd: string): Pr
 
 /** A git repo holding a copy of a fixture, one commit on `main`. */
 export async function fixtureRepo(daemon: TestDaemon, fixture: string, env: CliEnv): Promise<string> {
-  const dir = mkdtempSync(join(daemon.rootDir, `repo-${fixture}-`));
+  const dir = mkdtempSync(join(daemon.rootDir, `repo-${fixture.replaceAll('/', '-')}-`));
   cpSync(join(REPO_ROOT, 'fixtures', fixture), dir, { recursive: true });
   await git(['init', '--quiet', '--initial-branch=main'], env, dir);
   await git(['add', '.'], env, dir);

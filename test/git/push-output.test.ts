@@ -71,7 +71,7 @@ async function push(git: GitService, onText: (text: string) => void = () => unde
   if (!app) throw new Error('no app');
   const session = git.beginPush(app);
   const token = session.env['BERTH_PUSH_TOKEN'];
-  expect(git.plan(token, `${ZERO} ${NEW_SHA} refs/heads/main\n`)).toEqual({ ok: true, lines: [], archive: NEW_SHA });
+  expect(await git.plan(token, `${ZERO} ${NEW_SHA} refs/heads/main\n`)).toEqual({ ok: true, lines: [], archive: NEW_SHA });
   let text = '';
   let succeeded: boolean | undefined;
   const controller = new AbortController();

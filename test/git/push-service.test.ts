@@ -27,7 +27,7 @@ afterEach(async () => {
 async function push(files: Record<string, string>, ref = 'refs/heads/main', watch?: (text: string) => void): Promise<{ lines: string[]; accepted: boolean | undefined }> {
   const session = p.services.git.beginPush(app);
   const token = session.env['BERTH_PUSH_TOKEN'];
-  const plan = p.services.git.plan(token, `${ZERO} ${SHA} ${ref}\n`);
+  const plan = await p.services.git.plan(token, `${ZERO} ${SHA} ${ref}\n`);
   let text = plan.lines.map((line) => `${line}\n`).join('');
   let accepted: boolean | undefined = plan.ok ? undefined : false;
   if (plan.ok && plan.archive !== null) {

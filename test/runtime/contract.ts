@@ -105,6 +105,17 @@ const EXECS: Record<string, (exec: ScriptedExec) => number | Promise<number>> = 
     exec.printError('err');
     return 3;
   },
+  'read line; echo "got $line"; exit 4': async (exec) => {
+    let input = '';
+    for await (const chunk of exec.stdin) input += String(chunk);
+    exec.print(`got ${input.split('\n')[0] ?? ''}`);
+    return 4;
+  },
+  'echo one; echo two >&2': (exec) => {
+    exec.print('one');
+    exec.printError('two');
+    return 0;
+  },
   'echo kept > /cache/kept.txt': (exec) => {
     exec.files.write('/cache/kept.txt', 'kept\n');
     return 0;
@@ -255,6 +266,16 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       expect(await runtime.memoryBytes(id)).toBeUndefined();
     });
 
+    it('reads the usage of a running container (memory as memoryBytes counts it, resident part), nothing of a gone one', async () => {
+      const id = await runtime.start(spec('sleeps', 'web.18'));
+      const usage = await runtime.usage(id);
+      expect(usage?.memoryBytes).toBeGreaterThan(0);
+      expect(usage?.rssBytes).toBeGreaterThan(0);
+      expect(usage?.cpuSeconds).toBeGreaterThanOrEqual(0);
+      await runtime.remove(id);
+      expect(await runtime.usage(id)).toBeUndefined();
+    });
+
     it('stop: a process that honours SIGTERM exits in the grace period with its own code', async () => {
       const id = await runtime.start(spec('honoursTerm', 'web.5'));
       const output = await runtime.follow(id);
@@ -311,6 +332,27 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       expect(await runtime.exec(id, { cmd: ['bash', '-c', 'echo out; echo err >&2; exit 3'], stdout: out.stream, stderr: err.stream })).toBe(3);
       expect(out.text()).toBe('out\n');
       expect(err.text()).toBe('err\n');
+      await runtime.remove(id);
+    });
+
+    it('exec: stdin feeds the command and its end closes it', async () => {
+      const id = await runtime.start(spec('sleeps', 'web.16'));
+      const out = collect();
+      const stdin = new PassThrough();
+      const code = runtime.exec(id, { cmd: ['bash', '-c', 'read line; echo "got $line"; exit 4'], stdin, stdout: out.stream });
+      stdin.end('hello\n');
+      expect(await code).toBe(4);
+      expect(out.text()).toBe('got hello\n');
+      await runtime.remove(id);
+    });
+
+    it('exec with a tty: stdout and stderr together, lines ending in CR LF', async () => {
+      const id = await runtime.start(spec('sleeps', 'web.17'));
+      const out = collect();
+      const stdin = new PassThrough();
+      expect(await runtime.exec(id, { cmd: ['bash', '-c', 'echo one; echo two >&2'], stdin, tty: true, stdout: out.stream })).toBe(0);
+      expect(out.text()).toBe('one\r\ntwo\r\n');
+      stdin.end();
       await runtime.remove(id);
     });
 

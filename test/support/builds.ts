@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AppRecord, BuildRecord } from '../../src/contracts/records.js';
+import type { ContainerPush } from '../../src/builds/index.js';
 import type { QueueTurn } from '../../src/queue.js';
 import { sourceTarball } from './build-container.js';
 import type { Platform } from './platform.js';
@@ -14,6 +15,8 @@ export interface BuildOptions {
   readonly checksum?: string | null;
   readonly buildpacks?: readonly string[] | null;
   readonly within?: QueueTurn;
+  /** `berth container:push`: one Dockerfile as one type's image, nothing released. */
+  readonly containerPush?: ContainerPush;
 }
 
 /** Starts a build of `files` (answered at once, pending), as POST /apps/{app}/builds does. */
@@ -27,6 +30,7 @@ export async function startBuild(p: Platform, app: AppRecord, files: Readonly<Re
       sourceVersion: options.version === undefined ? 'a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6a7b8c9d0' : options.version,
       sourceChecksum: options.checksum ?? null,
       buildpacks: options.buildpacks ?? null,
+      ...(options.containerPush ? { containerPush: options.containerPush } : {}),
     },
     options.within,
   );

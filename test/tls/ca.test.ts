@@ -12,6 +12,7 @@ import {
   ensureCaBundle,
   type LocalCa,
 } from '../../src/tls/index.js';
+import { selfSigned } from '../support/certificates.js';
 
 let dataDir: string;
 const servers: tls.Server[] = [];
@@ -200,6 +201,26 @@ describe('SNI', () => {
     for (const n of ['a', 'b', 'c']) expect(handler.contextFor(`${n}.localhost`)).toBeDefined();
     expect(handler.size).toBe(2);
     expect(handler.contextFor('example.com')).toBeUndefined();
+  });
+});
+
+describe('createSniHandler own', () => {
+  it('serves the user\'s own certificate for a name that has one, the CA\'s for the others', async () => {
+    const ca = await ensureCa(dataDir);
+    const mine = selfSigned(['www.example.test']);
+    const handler = createSniHandler(ca, {
+      allow: (name) => name.endsWith('.localhost'),
+      own: (name) => (name === 'www.example.test' ? tls.createSecureContext({ cert: mine.certPem, key: mine.keyPem }) : undefined),
+    });
+    const port = await listen({ cert: handler.fallback.certPem, key: handler.fallback.keyPem, SNICallback: handler.SNICallback });
+    const own = await connect(port, { servername: 'www.example.test' });
+    expect(own.peer.subject.CN).toBe('www.example.test');
+    expect(own.peer.issuer.O).toBe('Example Test');
+    const trusted = await connect(port, { servername: 'www.example.test', ca: [mine.certPem] });
+    expect(trusted.authorized).toBe(true);
+    const minted = await connect(port, { servername: 'demo.localhost', ca: [ca.certPem] });
+    expect(minted.authorized).toBe(true);
+    expect(minted.peer.issuer.CN).toBe('Berth Local CA');
   });
 });
 

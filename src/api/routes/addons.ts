@@ -5,6 +5,7 @@ import { SERVICES, findService, type AddonPlan, type AddonService, type AddonVie
 import { raise } from '../../errors.js';
 import type { ApiServices } from '../context.js';
 import { sendPage } from '../paging.js';
+import { addonShape, attachmentShape } from '../shapes.js';
 import {
   schemas,
   type AddonCreateBody,
@@ -50,50 +51,6 @@ function serviceShape(service: AddonService) {
     supports_sharing: true,
     created_at: service.createdAt,
     updated_at: service.createdAt,
-  };
-}
-
-function addonShape(view: AddonView) {
-  const { addon, service, plan, app } = view;
-  return {
-    actions: [],
-    addon_service: { id: service.id, name: service.name },
-    billing_entity: { id: app.id, name: app.name, type: 'app' },
-    app: { id: app.id, name: app.name },
-    // `addons` and `addons:info` print the price from here (`~$NaN/hour` without it).
-    billed_price: { cents: plan.priceCents, contract: false, unit: 'month' },
-    config_vars: view.configVars,
-    created_at: addon.createdAt,
-    id: addon.id,
-    name: addon.name,
-    plan: { id: plan.id, name: `${service.name}:${plan.name}`, price: price(plan) },
-    provider_id: addon.id,
-    provision_message: null,
-    state: addon.state,
-    updated_at: addon.updatedAt,
-    web_url: null,
-  };
-}
-
-function attachmentShape(view: AttachmentView) {
-  const { attachment, addon, app } = view;
-  return {
-    // The pg commands need `addon.plan.name` and `config_vars` (`Accept-Inclusion: addon:plan,config_vars`).
-    addon: {
-      id: addon.addon.id,
-      name: addon.addon.name,
-      app: { id: addon.app.id, name: addon.app.name },
-      plan: { id: addon.plan.id, name: `${addon.service.name}:${addon.plan.name}` },
-    },
-    app: { id: app.id, name: app.name },
-    config_vars: [`${attachment.name}_URL`],
-    created_at: attachment.createdAt,
-    id: attachment.id,
-    name: attachment.name,
-    namespace: attachment.namespace,
-    updated_at: attachment.updatedAt,
-    web_url: null,
-    log_input_url: null,
   };
 }
 

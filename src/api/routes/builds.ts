@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { BuildRecord } from '../../contracts/records.js';
 import type { ApiServices } from '../context.js';
 import { sendPage } from '../paging.js';
-import { schemas, type AppParams, type BuildBody, type BuildParams, type BuildpackInstallationsBody, type BuildpackItem, type SlugParams, type StreamParams } from '../schemas.js';
+import { schemas, type AppParams, type BuildBody, type BuildParams, type BuildpackInstallationsBody, type BuildpackItem, type SlugParams, type StreamParams, type TypeParams } from '../schemas.js';
 import { buildpackInstallationShape, buildShape, slugShape } from '../shapes.js';
 
 const BUILD_RANGE_FIELDS = ['created_at', 'id', 'updated_at'] as const;
@@ -27,15 +27,31 @@ export const buildsRoutes: FastifyPluginAsync<ApiServices> = async (api, service
 
   api.post<{ Params: AppParams; Body: BuildBody }>('/apps/:app/builds', { schema: schemas.buildCreate }, async (request, reply) => {
     const app = services.apps.get(request.params.app);
-    const { source_blob: blob, buildpacks } = request.body;
+    const { source_blob: blob, buildpacks, container_push: push } = request.body;
     const build = services.builds.create(app, {
       source: services.sources.reference(blob.url),
       sourceVersion: given(blob.version),
       sourceChecksum: given(blob.checksum),
       buildpacks: buildpacks && buildpacks.length > 0 ? buildpacks.map(buildpackRef) : null,
+      ...(push ? { containerPush: { type: push.type, dockerfile: push.dockerfile, buildArgs: push.build_args ?? {} } } : {}),
     });
     void reply.code(201);
     return shape(build);
+  });
+
+  // What Heroku's registry answers `heroku container:release` for `<app>/<type>:latest` (a Docker manifest, schema 2,
+  // whose config digest is the image's id), here on the API: `berth container:release` reads it, and the id goes back
+  // as the formation's `docker_image`. Layers are not served (nothing pulls from Berth).
+  api.get<{ Params: TypeParams & { readonly tag: string } }>('/v2/:app/:type/manifests/:tag', { schema: schemas.params }, async (request, reply) => {
+    const app = services.apps.get(request.params.app);
+    const image = services.builds.latestImage(app, request.params.type);
+    void reply.type('application/vnd.docker.distribution.manifest.v2+json');
+    return {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+      config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: 0, digest: image.imageId },
+      layers: [],
+    };
   });
 
   api.get<{ Params: AppParams }>('/apps/:app/builds', { schema: schemas.params }, async (request, reply) => {

@@ -1,5 +1,6 @@
-// Formation and dynos: `heroku ps`, `ps:scale`, `ps:restart`, `ps:stop`, `run:detached`.
-import type { FastifyPluginAsync } from 'fastify';
+// Formation and dynos: `heroku ps`, `ps:scale`, `ps:restart`, `ps:stop`, `run:detached`, `run:inside`.
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
+import type { AppRecord } from '../../contracts/records.js';
 import type { FormationUpdate } from '../../dynos/index.js';
 import type { ApiServices } from '../context.js';
 import { schemas, type AppParams, type DynoCreateBody, type DynoParams, type FormationBatchBody, type FormationBody, type FormationUpdateBody, type SizeRef, type TypeParams } from '../schemas.js';
@@ -23,9 +24,23 @@ export const dynosRoutes: FastifyPluginAsync<ApiServices> = async (api, services
     return dynos.formation(app).map((f) => formationShape(f, app));
   });
 
+  /**
+   * Updates with `docker_image` (variant `3.docker-releases`: `heroku container:release`, `container:rm`) make one
+   * release of those images, its release phase started in the app's queue; the others scale as usual.
+   */
+  const releaseImages = (app: AppRecord, updates: ReadonlyArray<FormationUpdateBody & { readonly type: string }>, log: FastifyBaseLogger): AppRecord => {
+    const images = updates.filter((u) => u.docker_image !== undefined).map((u) => ({ type: u.type, dockerImage: u.docker_image ?? null }));
+    if (images.length === 0) return app;
+    const release = services.releases.releaseImages(app, images);
+    void services.releases.startPhase(release).catch((error: unknown) => log.error({ err: error }, 'release phase failed'));
+    return services.apps.get(app.id);
+  };
+  const scaling = (u: FormationUpdateBody) => u.quantity !== undefined || u.size !== undefined || u.dyno_size !== undefined;
+
   api.patch<{ Params: AppParams; Body: FormationBatchBody }>('/apps/:app/formation', { schema: schemas.formationBatch }, async (request) => {
-    const app = services.apps.get(request.params.app);
-    const changed = await dynos.scale(app, request.body.updates.map((u) => formationUpdate(u.type, u)));
+    const app = releaseImages(services.apps.get(request.params.app), request.body.updates, request.log);
+    const scale = request.body.updates.filter((u) => u.docker_image === undefined || scaling(u));
+    const changed = scale.length > 0 ? await dynos.scale(app, scale.map((u) => formationUpdate(u.type, u))) : dynos.formation(app);
     return changed.map((f) => formationShape(f, app));
   });
 
@@ -35,7 +50,13 @@ export const dynosRoutes: FastifyPluginAsync<ApiServices> = async (api, services
   });
 
   api.patch<{ Params: TypeParams; Body: FormationBody }>('/apps/:app/formation/:type', { schema: schemas.formationTypeUpdate }, async (request) => {
-    const app = services.apps.get(request.params.app);
+    const { type } = request.params;
+    const body = request.body ?? {};
+    const app = releaseImages(services.apps.get(request.params.app), [{ ...body, type }], request.log);
+    if (body.docker_image !== undefined && !scaling(body)) {
+      const formation = dynos.formation(app).find((f) => f.type === type);
+      return formation === undefined ? { type, docker_image: body.docker_image } : formationShape(formation, app);
+    }
     const [changed] = await dynos.scale(app, [formationUpdate(request.params.type, request.body ?? {})]);
     return formationShape(changed ?? dynos.formationOf(app, request.params.type), app);
   });
@@ -62,6 +83,16 @@ export const dynosRoutes: FastifyPluginAsync<ApiServices> = async (api, services
       env: env ?? {},
       ...(size !== undefined ? { size } : {}),
     });
+    void reply.code(201);
+    return dynoShape(dyno, app, attachUrl(dyno.attachSecret));
+  });
+
+  // `heroku run:inside`: a command in a running dyno, attached through the rendezvous (the CLI sends the Accept
+  // variant `3.run-inside` and the same body as `heroku run`).
+  api.post<{ Params: DynoParams; Body: DynoCreateBody }>('/apps/:app/dynos/:dyno', { schema: schemas.dynoCreate }, async (request, reply) => {
+    const app = services.apps.get(request.params.app);
+    const { command, force_no_tty: forceNoTty, env } = request.body;
+    const dyno = dynos.runInside(app, request.params.dyno, { command, forceNoTty: forceNoTty === true, env: env ?? {} });
     void reply.code(201);
     return dynoShape(dyno, app, attachUrl(dyno.attachSecret));
   });

@@ -4,8 +4,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ReviewApp } from '../../pipelines/index.js';
 import type { ApiServices } from '../context.js';
 import { sendPage } from '../paging.js';
-import { schemas, type AppParams, type PipelineParams, type ReviewAppBody, type ReviewAppParams } from '../schemas.js';
-import { reviewAppShape } from '../shapes.js';
+import { schemas, type AppParams, type PipelineParams, type ReviewAppBody, type ReviewAppConfigBody, type ReviewAppParams } from '../schemas.js';
+import { reviewAppConfigShape, reviewAppShape } from '../shapes.js';
 
 export const reviewAppsRoutes: FastifyPluginAsync<ApiServices> = async (api, services) => {
   const { reviewApps } = services;
@@ -31,6 +31,34 @@ export const reviewAppsRoutes: FastifyPluginAsync<ApiServices> = async (api, ser
   );
 
   api.get<{ Params: AppParams }>('/apps/:app/review-app', { schema: schemas.params }, async (request) => shape(reviewApps.byApp(request.params.app)));
+
+  // review-app-config: present means pushes of other branches to the pipeline's apps make review apps.
+  const config = (body: ReviewAppConfigBody | null) => ({
+    repo: body?.repo ?? undefined,
+    automaticReviewApps: body?.automatic_review_apps ?? undefined,
+    destroyStaleApps: body?.destroy_stale_apps ?? undefined,
+    staleDays: body?.stale_days ?? undefined,
+    waitForCi: body?.wait_for_ci ?? undefined,
+    baseName: body?.base_name,
+    deployTarget: body?.deploy_target,
+  });
+  api.post<{ Params: PipelineParams; Body: ReviewAppConfigBody | null }>('/pipelines/:pipeline/review-app-config', { schema: schemas.reviewAppConfig }, async (request) =>
+    reviewAppConfigShape(reviewApps.enable(request.params.pipeline, config(request.body))),
+  );
+  api.patch<{ Params: PipelineParams; Body: ReviewAppConfigBody | null }>('/pipelines/:pipeline/review-app-config', { schema: schemas.reviewAppConfig }, async (request) =>
+    reviewAppConfigShape(reviewApps.updateConfig(request.params.pipeline, config(request.body))),
+  );
+  api.get<{ Params: PipelineParams }>('/pipelines/:pipeline/review-app-config', { schema: schemas.params }, async (request) =>
+    reviewAppConfigShape(reviewApps.config(request.params.pipeline)),
+  );
+  api.delete<{ Params: PipelineParams }>('/pipelines/:pipeline/review-app-config', { schema: schemas.paramsIgnoringBody }, async (request) =>
+    reviewAppConfigShape(reviewApps.disable(request.params.pipeline)),
+  );
+
+  // What reviewapps:enable/disable read for `repo` when the account has dashboard-repositories-api on.
+  api.get<{ Params: PipelineParams }>('/pipelines/:pipeline/repo', { schema: schemas.params }, async (request) => ({
+    full_name: reviewApps.repoName(request.params.pipeline),
+  }));
 
   api.get<{ Params: PipelineParams }>('/pipelines/:pipeline/review-apps', { schema: schemas.params }, async (request, reply) =>
     sendPage(request, reply, reviewApps.list(request.params.pipeline), ['id', 'created_at'], (r, f) => (f === 'created_at' ? r.createdAt : r.id), shape),

@@ -1,16 +1,15 @@
 // Heroku CI's test runs and test nodes (reference: heroku-workflows.md §4.1, §4.2), and the nodes' output streams.
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { sameSecret } from '../../credentials.js';
 import { raise } from '../../errors.js';
-import { TEST_RUN_FINISHED, type TestRun } from '../../pipelines/index.js';
+import type { TestRun } from '../../pipelines/index.js';
 import type { ApiServices } from '../context.js';
 import { sendPage } from '../paging.js';
 import { schemas, type PipelineParams, type PipelineTestRunParams, type TestRunBody, type TestRunParams, type TestStreamParams } from '../schemas.js';
-import { testNodeShape, testRunShape } from '../shapes.js';
+import { testCaseShape, testNodeShape, testRunShape } from '../shapes.js';
 
 const RUN_RANGE_FIELDS = ['number', 'id', 'created_at'] as const;
-/** How often a stream that waits for its phase looks again. */
-const STREAM_POLL_MS = 250;
 
 export const testRunsRoutes: FastifyPluginAsync<ApiServices> = async (api, services) => {
   const { testRuns } = services;
@@ -50,19 +49,19 @@ export const testRunsRoutes: FastifyPluginAsync<ApiServices> = async (api, servi
     ];
   });
 
-  // A node's setup or test output. The CLI GETs it once the run is building or running and prints what it gets, so
-  // the answer waits until that phase has ended, then sends its whole output.
+  // A node's setup or test output as it is written (the CLI GETs it once the run is building or running, and prints
+  // each chunk as it comes); a phase that has not started is waited for, one that has ended is sent whole.
   api.get<{ Params: TestStreamParams }>('/streams/test-runs/:id/:secret/:phase', { schema: schemas.params, config: { public: true } }, async (request, reply) => {
     const { id, secret, phase } = request.params;
-    let run = testRuns.get(id);
+    const run = testRuns.get(id);
     if (!sameSecret(run.secret, secret) || (phase !== 'setup' && phase !== 'output')) raise('test_run_not_found');
-    let closed = false;
-    request.raw.on('close', () => (closed = true));
-    const ended = (r: TestRun) => (TEST_RUN_FINISHED as readonly string[]).includes(r.status) || (phase === 'setup' && r.status === 'running');
-    while (!ended(run) && !closed) {
-      await new Promise((resolve) => setTimeout(resolve, STREAM_POLL_MS));
-      run = testRuns.get(id);
-    }
-    return reply.type('text/plain; charset=utf-8').send(phase === 'setup' ? run.setupOutput : run.testOutput);
+    const abort = new AbortController();
+    request.raw.on('close', () => abort.abort());
+    return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(Readable.from(testRuns.follow(run.id, phase, abort.signal)));
+  });
+
+  api.get<{ Params: TestRunParams }>('/test-runs/:run/test-cases', { schema: schemas.params }, async (request) => {
+    const { run, cases } = testRuns.testCases(request.params.run);
+    return cases.map((testCase, position) => testCaseShape(run, testCase, position));
   });
 };

@@ -24,6 +24,16 @@ export const RELEASE_DESCRIPTIONS = {
   /** `Deploy 1a2b3c4d`: 8 hex digits of a commit in recent logs, or a version as given (`Deploy 0.0.1-SNAPSHOT`). */
   deploy: (ref: string) => `Deploy ${ref}`,
   rollback: (version: number) => `Rollback to v${version}`,
+  /**
+   * Images released through the formation (`heroku container:release`): `Deployed web (142013fe2b5c)`, 12 hex digits
+   * of each image's id (heroku-containers.md §2). Several types joined by `, ` and `Removed worker` (container:rm) are
+   * Berth's wording [U].
+   */
+  dockerDeploy: (deployed: ReadonlyArray<readonly [type: string, imageId: string]>, removed: readonly string[]) =>
+    [
+      ...(deployed.length > 0 ? [`Deployed ${deployed.map(([type, id]) => `${type} (${id.replace(/^sha256:/, '').slice(0, 12)})`).join(', ')}`] : []),
+      ...(removed.length > 0 ? [`Removed ${removed.join(', ')}`] : []),
+    ].join('; '),
   /** An add-on attached to the app: `Attach DATABASE (@ref:postgresql-flat-02648)` (the `@ref:` is literal). */
   addonAttach: (attachment: string, addon: string) => `Attach ${attachment} (@ref:${addon})`,
   /** An attachment removed (detach, or the add-on destroyed): `Detach DATABASE (@ref:postgresql-flat-02648)`. */

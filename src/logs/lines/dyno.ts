@@ -35,6 +35,14 @@ export const DYNO_LINES = {
   r14: 'Error R14 (Memory quota exceeded)',
   /** Memory above the R15 threshold; SIGKILL follows. */
   r15: 'Error R15 (Memory quota vastly exceeded)',
+  /** `log-runtime-metrics`, every sample: the dyno's load averages. */
+  loadSample: (source: string, dyno: string, avg1m: number, avg5m: number, avg15m: number): string =>
+    `source=${source} dyno=${dyno} sample#load_avg_1m=${avg1m.toFixed(2)} sample#load_avg_5m=${avg5m.toFixed(2)} sample#load_avg_15m=${avg15m.toFixed(2)}`,
+  /** `log-runtime-metrics`, every sample: the dyno's memory, in MB (2 decimals) and pages. */
+  memorySample: (source: string, dyno: string, m: { totalMb: number; rssMb: number; cacheMb: number; swapMb: number; pagesIn: number; pagesOut: number; quotaMb: number }): string =>
+    `source=${source} dyno=${dyno} sample#memory_total=${m.totalMb.toFixed(2)}MB sample#memory_rss=${m.rssMb.toFixed(2)}MB ` +
+    `sample#memory_cache=${m.cacheMb.toFixed(2)}MB sample#memory_swap=${m.swapMb.toFixed(2)}MB sample#memory_pgpgin=${m.pagesIn}pages ` +
+    `sample#memory_pgpgout=${m.pagesOut}pages sample#memory_quota=${m.quotaMb.toFixed(2)}MB`,
   /** An attached one-off before the CLI connects. */
   awaitingClient: 'Awaiting client',
   /** `heroku run` could not attach. */

@@ -81,21 +81,43 @@ export async function runAttached(docker: Docker, spec: ContainerSpec, io: Attac
 }
 
 export async function exec(docker: Docker, id: string, spec: ExecSpec): Promise<number> {
+  const interactive = spec.stdin !== undefined;
+  const tty = spec.tty === true;
   const exec = await docker.getContainer(id).exec({
     Cmd: [...spec.cmd],
     Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
     ...(spec.workingDir !== undefined ? { WorkingDir: spec.workingDir } : {}),
+    AttachStdin: interactive,
     AttachStdout: true,
     AttachStderr: true,
-    Tty: false,
+    Tty: tty,
   });
-  const stream = await exec.start({ hijack: true, stdin: false });
+  const stream = (await exec.start({ hijack: true, stdin: interactive, Tty: tty })) as unknown as NodeJS.ReadWriteStream;
   const out = spec.stdout ?? new PassThrough().resume();
   const err = spec.stderr ?? spec.stdout ?? new PassThrough().resume();
-  demuxInto(docker, stream, out, err);
-  await endOf(stream);
-  const info = await exec.inspect();
-  return info.ExitCode ?? -1;
+  const ended = endOf(stream);
+  if (tty) stream.on('data', (chunk: Buffer) => out.write(chunk));
+  else demuxInto(docker, stream, out, err);
+  // The peer went away: closing the exec's connection hangs up its terminal (SIGHUP) or ends its stdin.
+  const hangUp = (): void => void (stream as unknown as { destroy(): void }).destroy();
+  if (spec.signal?.aborted) hangUp();
+  else spec.signal?.addEventListener('abort', hangUp, { once: true });
+  if (spec.stdin) {
+    spec.stdin.on('data', (chunk: Buffer) => stream.write(chunk));
+    spec.stdin.on('end', () => (stream as unknown as { end(): void }).end());
+  }
+  try {
+    await ended;
+  } finally {
+    spec.signal?.removeEventListener('abort', hangUp);
+  }
+  // A hung-up exec may still be on its way out: wait until the engine says it ended (briefly).
+  for (let tries = 0; tries < 50; tries += 1) {
+    const info = await exec.inspect();
+    if (info.Running !== true) return info.ExitCode ?? -1;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return (await exec.inspect()).ExitCode ?? -1;
 }
 
 export async function follow(docker: Docker, id: string, sinceSeconds: number): Promise<Readable> {

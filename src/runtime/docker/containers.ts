@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { fromDockerLabels, labelFilters, toDockerLabels, type BerthLabels } from '../labels.js';
-import type { ContainerSpec, ContainerState, ContainerSummary, ProcessSignal } from '../port.js';
+import type { ContainerSpec, ContainerState, ContainerSummary, ContainerUsage, ProcessSignal } from '../port.js';
 import { ignoring, statusOf } from './errors.js';
 
 export function createOptions(spec: ContainerSpec, { attach }: { attach: boolean }): Docker.ContainerCreateOptions {
@@ -97,6 +97,35 @@ export async function memoryBytes(docker: Docker, id: string): Promise<number | 
   } catch {
     return undefined;
   }
+}
+
+interface DockerStats {
+  memory_stats?: { usage?: number; stats?: Record<string, number> };
+  cpu_stats?: { cpu_usage?: { total_usage?: number } };
+}
+
+/** One stats reading: cgroup v1 names its counters `rss`, `cache`, `swap`, `pgpgin`; v2 `anon` and `file`. */
+export async function usage(docker: Docker, id: string): Promise<ContainerUsage | undefined> {
+  let stats: DockerStats;
+  try {
+    stats = (await docker.getContainer(id).stats({ stream: false, 'one-shot': true } as { stream: false })) as DockerStats;
+  } catch {
+    return undefined;
+  }
+  const total = stats.memory_stats?.usage;
+  const counters = stats.memory_stats?.stats ?? {};
+  if (total === undefined) return undefined;
+  const inactive = counters['total_inactive_file'] ?? counters['inactive_file'] ?? 0;
+  return {
+    memoryBytes: Math.max(0, total - inactive),
+    rssBytes: counters['rss'] ?? counters['anon'] ?? Math.max(0, total - inactive),
+    cacheBytes: counters['cache'] ?? counters['file'] ?? 0,
+    swapBytes: counters['swap'] ?? 0,
+    pagesIn: counters['pgpgin'] ?? 0,
+    pagesOut: counters['pgpgout'] ?? 0,
+    // Docker counts CPU time in nanoseconds.
+    cpuSeconds: (stats.cpu_stats?.cpu_usage?.total_usage ?? 0) / 1e9,
+  };
 }
 
 /** Ids of every container, running or not, carrying all of `labels` (`name=value` filters), Berth's or not. */

@@ -48,6 +48,8 @@ export async function buildImage(docker: Docker, spec: ImageBuildSpec): Promise<
     ...(spec.buildArgs !== undefined ? { buildargs: { ...spec.buildArgs } } : {}),
     ...(spec.labels !== undefined ? { labels: { ...spec.labels } } : {}),
     ...(spec.signal !== undefined ? { abortSignal: spec.signal } : {}),
+    // memswap equal to memory: no swap beyond the limit, as the slug compiler's build containers run.
+    ...(spec.memoryBytes !== undefined ? { memory: spec.memoryBytes, memswap: spec.memoryBytes } : {}),
   };
   let response: NodeJS.ReadableStream;
   try {

@@ -12,6 +12,7 @@ import {
   type ContainerSpec,
   type ContainerState,
   type ContainerSummary,
+  type ContainerUsage,
   type ExecSpec,
   type ImageBuildSpec,
   type ImageInfo,
@@ -165,6 +166,10 @@ export class DockerRuntime implements Runtime {
 
   memoryBytes(id: string): Promise<number | undefined> {
     return containers.memoryBytes(this.#docker, id);
+  }
+
+  usage(id: string): Promise<ContainerUsage | undefined> {
+    return containers.usage(this.#docker, id);
   }
 
   listByLabel(match: Partial<BerthLabels>): Promise<ContainerSummary[]> {

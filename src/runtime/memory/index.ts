@@ -9,6 +9,7 @@
 //     proc.print('listening');              // a stdout line: follow(), run() and runAttached() deliver it
 //     await proc.listen();                  // a real HTTP server on 127.0.0.1:$PORT, closed on exit
 //     proc.memory(600 * 1024 * 1024);       // memoryBytes() reads it; past spec.memoryBytes: OOM kill (137, oomKilled)
+//     proc.cpu(1.5);                        // CPU seconds used so far: usage() reads it with the memory
 //     proc.trap('SIGTERM', () => proc.exit(0)); // without a trap, SIGTERM ends it with 143; trap(sig) alone ignores
 //     await proc.forever();                 // until a signal, an OOM or the test ends it
 //   });
@@ -30,6 +31,8 @@
 // `exec` runs handlers registered with `onExec(match, handler)` (a string matches the whole command line, joined
 // with spaces). Built in: `mkdir -p`, and `bash -c 'kill -TERM -1 ...'`, whose signal reaches the main process when
 // it runs under an init (`spec.init`), as in Docker. Any other command prints a complaint on stderr and exits 127.
+// A handler reads the exec's stdin from `exec.stdin`; with `tty`, its output arrives on stdout with CR LF line ends;
+// an aborted `signal` ends the exec with 129 (the hang-up of a closed terminal).
 // Named volumes in `binds` are shared between containers (build caches survive the build); host paths are not.
 // With a TTY, `runAttached` echoes stdin and ends output lines with CR LF, as a terminal does.
 import { randomBytes } from 'node:crypto';
@@ -42,6 +45,7 @@ import {
   type ContainerSpec,
   type ContainerState,
   type ContainerSummary,
+  type ContainerUsage,
   type ExecSpec,
   type ImageBuildSpec,
   type ImageInfo,
@@ -69,6 +73,8 @@ export interface ScriptedExec {
   /** The container's main process (signal it, read its state). */
   readonly container: ScriptedProcess;
   readonly files: MemoryFiles;
+  /** What the exec's stdin gets (`spec.stdin`); empty and ended without one. */
+  readonly stdin: Readable;
   print(line: string): void;
   printError(line: string): void;
   write(data: string | Buffer, stream?: 'stdout' | 'stderr'): void;
@@ -489,14 +495,19 @@ export class MemoryRuntime implements Runtime {
     const err: Writable | undefined = spec.stderr ?? spec.stdout;
     let over = false;
     const write = (data: string | Buffer, stream: 'stdout' | 'stderr' = 'stdout'): void => {
-      if (!over) (stream === 'stdout' ? out : err)?.write(Buffer.from(data));
+      if (over) return;
+      // A terminal carries stdout and stderr together, each line feed as CR LF.
+      if (spec.tty === true) out?.write(Buffer.from(Buffer.from(data).toString('utf8').replace(/\r?\n/g, '\r\n')));
+      else (stream === 'stdout' ? out : err)?.write(Buffer.from(data));
     };
+    const stdin = spec.stdin ?? new PassThrough().end();
     const exec: ScriptedExec = {
       cmd: spec.cmd,
       env: { ...proc.env, ...spec.env },
       workingDir: spec.workingDir ?? container.spec.workingDir,
       container: proc,
       files: container.files,
+      stdin,
       write,
       print: (line) => write(`${line}\n`),
       printError: (line) => write(`${line}\n`, 'stderr'),
@@ -517,8 +528,13 @@ export class MemoryRuntime implements Runtime {
         return 1;
       }
     })();
-    // The command dies with its container (removed, or its main process gone), as in Docker: exit 137.
-    const code = await Promise.race([ran, container.exited.then(() => 137)]);
+    // The command dies with its container (removed, or its main process gone), as in Docker: exit 137; a peer that
+    // hangs up ends it as a closed terminal does (SIGHUP: 129).
+    const hungUp = new Promise<number>((resolve) => {
+      if (spec.signal?.aborted) resolve(129);
+      spec.signal?.addEventListener('abort', () => resolve(129), { once: true });
+    });
+    const code = await Promise.race([ran, container.exited.then(() => 137), hungUp]);
     over = true;
     return code;
   }
@@ -541,6 +557,14 @@ export class MemoryRuntime implements Runtime {
     this.#fault('memoryBytes');
     const container = this.#containers.get(id);
     return container?.status === 'running' ? container.proc?.memoryBytes : undefined;
+  }
+
+  async usage(id: string): Promise<ContainerUsage | undefined> {
+    this.#fault('usage');
+    const proc = this.#containers.get(id)?.proc;
+    if (this.#containers.get(id)?.status !== 'running' || proc === undefined) return undefined;
+    // A script's memory is all resident; it has no cache, swap or paging, and uses the CPU time it says it did.
+    return { memoryBytes: proc.memoryBytes, rssBytes: proc.memoryBytes, cacheBytes: 0, swapBytes: 0, pagesIn: 0, pagesOut: 0, cpuSeconds: proc.cpuSeconds };
   }
 
   async listByLabel(match: Partial<BerthLabels>): Promise<ContainerSummary[]> {

@@ -35,6 +35,7 @@ export class ScriptedProcess {
 
   #running = true;
   #memory = 0;
+  #cpu = 0;
   #servers: Server[] = [];
   #traps = new Map<ProcessSignal, (() => unknown) | undefined>();
   #signalWaiters: Array<(signal: ProcessSignal) => void> = [];
@@ -70,6 +71,16 @@ export class ScriptedProcess {
   /** The current memory reading in bytes. */
   get memoryBytes(): number {
     return this.#memory;
+  }
+
+  /** CPU seconds used so far (what `cpu` set). */
+  get cpuSeconds(): number {
+    return this.#cpu;
+  }
+
+  /** Sets the CPU time the process has used, in seconds (`usage()` reads it). */
+  cpu(seconds: number): void {
+    this.#cpu = seconds;
   }
 
   /** Writes raw bytes to stdout or stderr. Ignored once the process has ended. */

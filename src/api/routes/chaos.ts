@@ -1,0 +1,36 @@
+// Berth's teaching controls, under /berth/ (Heroku has no such API): `POST /berth/apps/{app}/chaos/{kind}` provokes a
+// dyno failure on purpose, `GET`/`PUT /berth/clock` read and set the lesson clock's speed. Authenticated like the rest.
+import type { FastifyPluginAsync } from 'fastify';
+import { CHAOS_KINDS, CRASH_SIGNALS, isChaosKind, type CrashSignal } from '../../chaos/index.js';
+import { raise } from '../../errors.js';
+import type { ApiServices } from '../context.js';
+import { schemas, type ChaosBody, type ChaosParams, type ClockBody } from '../schemas.js';
+
+function isCrashSignal(signal: string): signal is CrashSignal {
+  return Object.hasOwn(CRASH_SIGNALS, signal);
+}
+
+export const chaosRoutes: FastifyPluginAsync<ApiServices> = async (api, services) => {
+  const { chaos } = services;
+
+  api.post<{ Params: ChaosParams; Body: ChaosBody }>('/berth/apps/:app/chaos/:kind', { schema: schemas.chaosRun }, async (request, reply) => {
+    const app = services.apps.get(request.params.app);
+    const { kind } = request.params;
+    if (!isChaosKind(kind)) raise('params_invalid', { field: 'kind', problem: `must be one of ${Object.keys(CHAOS_KINDS).join(', ')}` });
+    const { dyno, signal, exit_code: exitCode } = request.body ?? {};
+    if (signal != null && !isCrashSignal(signal)) {
+      raise('params_invalid', { field: 'signal', problem: `must be one of ${Object.keys(CRASH_SIGNALS).join(', ')}` });
+    }
+    const answer = await chaos.run(app, {
+      kind,
+      ...(dyno != null && dyno !== '' ? { dyno } : {}),
+      ...(signal != null ? { signal } : {}),
+      ...(exitCode != null ? { exitCode } : {}),
+    });
+    return reply.code(202).send(answer);
+  });
+
+  api.get('/berth/clock', async () => ({ speed: chaos.clockSpeed }));
+
+  api.put<{ Body: ClockBody }>('/berth/clock', { schema: schemas.clockSet }, async (request) => ({ speed: chaos.setClockSpeed(request.body.speed) }));
+};

@@ -1,0 +1,76 @@
+// The dashboard's pages, served by the daemon beside the API: `/` is a page shell (it holds no data: the page reads
+// the Platform API with its session), `/dashboard/app.js` the UI bundled at build time (esbuild, from ui/), and the
+// two ways in: the one-time link `berth dashboard` prints, and the API key given once. JSON answers of the API are
+// unchanged; only `GET /` is new at the top.
+import { readFile } from 'node:fs/promises';
+import type { FastifyPluginAsync } from 'fastify';
+import { sessionCookie, type DashboardSessions } from './sessions.js';
+
+export interface DashboardRouteOptions {
+  readonly sessions: DashboardSessions;
+  /** Where links point: the daemon's public URL (`http://127.0.0.1:5100`). */
+  readonly publicUrl: string;
+}
+
+/** The bundle, next to this module once built (dist/dashboard/app.js). */
+const BUNDLE = new URL('./app.js', import.meta.url);
+
+const SHELL = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Berth</title>
+<style>
+body { font: 15px/1.4 system-ui, sans-serif; margin: 0; color: #1d1d1f; background: #f5f5f7; }
+header { background: #430098; color: #fff; padding: .6rem 1.2rem; display: flex; gap: 1rem; align-items: baseline; }
+header a { color: #fff; }
+main { padding: 1rem 1.2rem; max-width: 72rem; }
+section { background: #fff; border-radius: 8px; padding: .8rem 1rem; margin-bottom: 1rem; }
+h1 { font-size: 1.2rem; margin: 0; } h2 { font-size: 1rem; margin: 0 0 .5rem; }
+table { border-collapse: collapse; width: 100%; } td, th { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #eee; }
+.dynos { display: flex; flex-wrap: wrap; gap: .6rem; }
+.dyno { border: 2px solid #999; border-radius: 8px; padding: .5rem .8rem; min-width: 11rem; }
+.dyno.up { border-color: #2e7d32; } .dyno.starting { border-color: #f9a825; } .dyno.crashed { border-color: #c62828; } .dyno.down { border-color: #666; }
+.state { font-weight: 600; }
+pre.log { background: #111; color: #ddd; padding: .6rem; height: 16rem; overflow: auto; font-size: 12px; margin: 0; }
+button { font: inherit; padding: .15rem .6rem; margin-right: .3rem; cursor: pointer; }
+button:focus-visible, a:focus-visible, input:focus-visible { outline: 3px solid #7b2cbf; outline-offset: 2px; }
+.error { color: #c62828; }
+</style>
+</head>
+<body>
+<div id="root"></div>
+<script type="module" src="/dashboard/app.js"></script>
+</body>
+</html>
+`;
+
+export const dashboardRoutes: FastifyPluginAsync<DashboardRouteOptions> = async (api, { sessions, publicUrl }) => {
+  api.get('/', { config: { public: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(SHELL));
+
+  api.get('/dashboard/app.js', { config: { public: true } }, async (_request, reply) => {
+    const bundle = await readFile(BUNDLE, 'utf8');
+    return reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(bundle);
+  });
+
+  // The one-time link: spent on first use, it sets the session cookie and opens the apps page.
+  api.get<{ Params: { token: string } }>('/dashboard/login/:token', { config: { public: true } }, async (request, reply) => {
+    const session = sessions.redeem(request.params.token);
+    if (session === undefined) {
+      return reply.code(403).type('text/plain; charset=utf-8').send('This dashboard link was used already or has expired: run `berth dashboard` for a new one.\n');
+    }
+    return reply.header('set-cookie', sessionCookie(session)).redirect('/', 303);
+  });
+
+  // The API key, given once in the page's form.
+  api.post<{ Body: { key?: unknown } | null }>('/dashboard/login', { config: { public: true } }, async (request, reply) => {
+    const key = request.body?.key;
+    const session = typeof key === 'string' ? sessions.login(key) : undefined;
+    if (session === undefined) return reply.code(401).send({ id: 'unauthorized', message: 'Invalid credentials provided.' });
+    return reply.header('set-cookie', sessionCookie(session)).code(204).send();
+  });
+
+  // `berth dashboard`: a one-time link, for whoever holds the API key.
+  api.post('/berth/dashboard/links', async (_request, reply) => reply.code(201).send({ url: `${publicUrl}/dashboard/login/${sessions.link()}` }));
+};

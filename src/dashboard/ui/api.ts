@@ -1,0 +1,65 @@
+// The page's calls to the Platform API (and Berth's /berth/ controls), with the session cookie and the dashboard's
+// header, which together stand for the API key.
+
+export class Unauthorized extends Error {}
+
+const HEADERS = { 'x-berth-dashboard': '1', accept: 'application/vnd.heroku+json; version=3' };
+
+export async function call<T>(path: string, init: { method?: string; body?: unknown; range?: string } = {}): Promise<T> {
+  const response = await fetch(path, {
+    method: init.method ?? 'GET',
+    credentials: 'same-origin',
+    headers: {
+      ...HEADERS,
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(init.range === undefined ? {} : { range: init.range }),
+    },
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+  if (response.status === 401) throw new Unauthorized('Invalid credentials provided.');
+  const text = await response.text();
+  const parsed: unknown = text === '' ? undefined : JSON.parse(text);
+  if (!response.ok) throw new Error((parsed as { message?: string } | undefined)?.message ?? `HTTP ${response.status}`);
+  return parsed as T;
+}
+
+/** The API key, given once: the daemon answers with the session cookie. */
+export async function logIn(key: string): Promise<boolean> {
+  const response = await fetch('/dashboard/login', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ key }),
+  });
+  return response.ok;
+}
+
+export interface App {
+  readonly name: string;
+  readonly stack: { readonly name: string };
+  readonly web_url: string;
+}
+
+export interface Dyno {
+  readonly name: string;
+  readonly type: string;
+  readonly state: string;
+  readonly command: string;
+  readonly size: string;
+  readonly updated_at: string;
+}
+
+export interface Release {
+  readonly id: string;
+  readonly version: number;
+  readonly description: string;
+  readonly status: string;
+  readonly current: boolean;
+  readonly created_at: string;
+}
+
+export interface Formation {
+  readonly type: string;
+  readonly quantity: number;
+  readonly size: string;
+}

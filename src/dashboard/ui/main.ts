@@ -1,0 +1,204 @@
+// The dashboard page (bundled by esbuild into dist/dashboard/app.js at build time; nothing is fetched from outside
+// the machine): the apps, and one app live. Its data comes from the Platform API; it goes live through the app's log
+// stream (Server-Sent Events, as `heroku logs --tail`): every `heroku[...]` or `app[api]` line makes it read the
+// dynos and releases again, so a card moves through starting → up → crashed as the dyno manager says so.
+import { html, render } from 'htm/preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { call, logIn, Unauthorized, type App, type Dyno, type Formation, type Release } from './api.js';
+
+function useHash(): string {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const changed = () => setHash(location.hash);
+    addEventListener('hashchange', changed);
+    return () => removeEventListener('hashchange', changed);
+  }, []);
+  return hash;
+}
+
+function Login(props: { onDone: () => void }) {
+  const [key, setKey] = useState('');
+  const [failed, setFailed] = useState(false);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    if (await logIn(key)) props.onDone();
+    else setFailed(true);
+  };
+  return html`<section>
+    <h2>Sign in</h2>
+    <p>Open the link <code>berth dashboard</code> prints, or give the API key (<code>berth env</code> shows it as HEROKU_API_KEY).</p>
+    <form onSubmit=${submit}>
+      <label>API key <input type="password" value=${key} onInput=${(e: Event) => setKey((e.target as HTMLInputElement).value)} /></label>
+      <button type="submit">Sign in</button>
+      ${failed ? html`<p class="error" role="alert">Invalid credentials provided.</p>` : null}
+    </form>
+  </section>`;
+}
+
+function Apps(props: { onUnauthorized: () => void }) {
+  const [apps, setApps] = useState<Array<App & { formation: Formation[]; release: number | undefined }> | undefined>(undefined);
+  useEffect(() => {
+    (async () => {
+      const list = await call<App[]>('/apps');
+      setApps(
+        await Promise.all(
+          list.map(async (app) => {
+            const [formation, releases] = await Promise.all([
+              call<Formation[]>(`/apps/${app.name}/formation`),
+              call<Release[]>(`/apps/${app.name}/releases`, { range: 'version ..; order=desc, max=1' }),
+            ]);
+            return { ...app, formation, release: releases[0]?.version };
+          }),
+        ),
+      );
+    })().catch((error: unknown) => (error instanceof Unauthorized ? props.onUnauthorized() : setApps([])));
+  }, []);
+  if (apps === undefined) return html`<p>Loading…</p>`;
+  return html`<section>
+    <h2>Apps</h2>
+    <table>
+      <thead><tr><th>App</th><th>Release</th><th>Stack</th><th>Formation</th><th>Web URL</th></tr></thead>
+      <tbody>
+        ${apps.map(
+          (app) => html`<tr class="app">
+            <td><a href=${`#/apps/${app.name}`}>${app.name}</a></td>
+            <td>${app.release === undefined ? '—' : `v${app.release}`}</td>
+            <td>${app.stack.name}</td>
+            <td>${app.formation.map((f) => `${f.type}=${f.quantity}:${f.size}`).join(' ')}</td>
+            <td><a href=${app.web_url}>${app.web_url}</a></td>
+          </tr>`,
+        )}
+      </tbody>
+    </table>
+  </section>`;
+}
+
+/** The teaching controls, as buttons on each dyno's card (`berth chaos <kind>`; README "A lesson"). */
+const CHAOS: ReadonlyArray<readonly [string, string]> = [
+  ['crash', 'Crash'],
+  ['ignore-sigterm', 'Ignore SIGTERM'],
+  ['memory', 'Memory'],
+  ['no-bind', 'No bind'],
+  ['cycle', 'Cycle'],
+  ['hang', 'Hang'],
+];
+
+const STATE_LINE = /heroku\[([\w.-]+)\]: State changed from crashed to starting/;
+
+function AppPage(props: { name: string; onUnauthorized: () => void }) {
+  const app = props.name;
+  const [dynos, setDynos] = useState<Dyno[]>([]);
+  const [releases, setReleases] = useState<Release[]>([]);
+  const [config, setConfig] = useState<Record<string, string>>({});
+  const [revealed, setRevealed] = useState(false);
+  const [lines, setLines] = useState<string[]>([]);
+  const [source, setSource] = useState('');
+  const [dynoFilter, setDynoFilter] = useState('');
+  const [problem, setProblem] = useState('');
+  const guard = (error: unknown) => (error instanceof Unauthorized ? props.onUnauthorized() : setProblem(String((error as Error).message)));
+
+  const reload = () => {
+    call<Dyno[]>(`/apps/${app}/dynos`).then(setDynos, guard);
+    call<Release[]>(`/apps/${app}/releases`, { range: 'version ..; order=desc, max=10' }).then(setReleases, guard);
+    call<Record<string, string>>(`/apps/${app}/config-vars`).then(setConfig, guard);
+  };
+
+  useEffect(() => {
+    reload();
+    let stream: EventSource | undefined;
+    let pending: ReturnType<typeof setTimeout> | undefined;
+    call<{ logplex_url: string }>(`/apps/${app}/log-sessions`, { method: 'POST', body: { tail: true, lines: 100 } }).then((session) => {
+      stream = new EventSource(session.logplex_url);
+      stream.onmessage = (event: MessageEvent<string>) => {
+        setLines((old) => [...old.slice(-499), event.data]);
+        if (/ (heroku\[|app\[api\])/.test(event.data)) {
+          clearTimeout(pending);
+          pending = setTimeout(reload, 50);
+        }
+      };
+    }, guard);
+    return () => {
+      stream?.close();
+      clearTimeout(pending);
+    };
+  }, [app]);
+
+  const act = (path: string, method: string, body?: unknown) => call(path, { method, ...(body === undefined ? {} : { body }) }).then(reload, guard);
+  const restarts = (dyno: string) => lines.filter((line) => STATE_LINE.exec(line)?.[1] === dyno).length;
+  const shown = lines.filter((line) => (source === '' || line.includes(` ${source}[`)) && (dynoFilter === '' || new RegExp(`\\[${dynoFilter.replace(/[^\w.-]/g, '')}(\\.\\d+)?\\]`).test(line)));
+
+  // The tail follows the newest line, as `heroku logs --tail` does.
+  const tail = useRef<HTMLPreElement>(null);
+  useEffect(() => {
+    if (tail.current) tail.current.scrollTop = tail.current.scrollHeight;
+  }, [lines.length, source, dynoFilter]);
+
+  return html`
+    <section>
+      <h2>${app}</h2>
+      ${problem === '' ? null : html`<p class="error" role="alert">${problem}</p>`}
+      <div class="dynos">
+        ${dynos.map(
+          (dyno) => html`<div class=${`dyno ${dyno.state}`} data-dyno=${dyno.name}>
+            <div><strong>${dyno.name}</strong> <span class="state">${dyno.state}</span></div>
+            <div><code>${dyno.command}</code> (${dyno.size})</div>
+            <div>since ${dyno.updated_at} · restarts seen: ${restarts(dyno.name)}</div>
+            <div>
+              <button onClick=${() => act(`/apps/${app}/dynos/${dyno.name}`, 'DELETE')}>Restart</button>
+              ${CHAOS.map(
+                ([kind, label]) => html`<button title=${`berth chaos ${kind}`} onClick=${() => act(`/berth/apps/${app}/chaos/${kind}`, 'POST', { dyno: dyno.name })}>${label}</button>`,
+              )}
+            </div>
+          </div>`,
+        )}
+      </div>
+    </section>
+    <section>
+      <h2>Releases</h2>
+      <table>
+        <tbody>
+          ${releases.map(
+            (release) => html`<tr class="release">
+              <td>v${release.version}</td><td>${release.description}</td><td>${release.status}</td><td>${release.created_at}</td>
+              <td>${release.current ? html`<strong>current</strong>` : release.status === 'succeeded' ? html`<button onClick=${() => act(`/apps/${app}/releases`, 'POST', { release: release.id })}>Roll back to v${release.version}</button>` : null}</td>
+            </tr>`,
+          )}
+        </tbody>
+      </table>
+    </section>
+    <section>
+      <h2>Config vars <button onClick=${() => setRevealed(!revealed)}>${revealed ? 'Hide' : 'Reveal'}</button></h2>
+      <table>
+        <tbody>
+          ${Object.entries(config).map(([name, value]) => html`<tr><td><code>${name}</code></td><td><code>${revealed ? value : '••••••••'}</code></td></tr>`)}
+        </tbody>
+      </table>
+    </section>
+    <section>
+      <h2>Logs</h2>
+      <label>Source <select value=${source} onChange=${(e: Event) => setSource((e.target as HTMLSelectElement).value)}>
+        <option value="">all</option><option value="app">app</option><option value="heroku">heroku</option><option value="router">router</option>
+      </select></label>
+      <label> Dyno <input value=${dynoFilter} placeholder="web or web.1" onInput=${(e: Event) => setDynoFilter((e.target as HTMLInputElement).value)} /></label>
+      <pre class="log" ref=${tail} aria-live="polite">${shown.slice(-200).join('\n')}</pre>
+    </section>`;
+}
+
+function Dashboard() {
+  const hash = useHash();
+  const [signedOut, setSignedOut] = useState(false);
+  const appName = /^#\/apps\/([^/]+)$/.exec(hash)?.[1];
+  const out = () => setSignedOut(true);
+  return html`
+    <header><h1><a href="#/">Berth</a></h1>${appName === undefined ? null : html`<span>${appName}</span>`}</header>
+    <main>
+      ${signedOut
+        ? html`<${Login} onDone=${() => location.reload()} />`
+        : appName === undefined
+          ? html`<${Apps} onUnauthorized=${out} />`
+          : html`<${AppPage} name=${decodeURIComponent(appName)} onUnauthorized=${out} />`}
+    </main>`;
+}
+
+const root = document.getElementById('root');
+if (root) render(html`<${Dashboard} />`, root);

@@ -1,0 +1,5 @@
+export { examine } from './examine.js';
+export { FINDINGS, type CheckName, type Finding } from './findings.js';
+export type { BuildFacts } from './app.js';
+export { treeFromDirectory, treeFromTarball, treeOf, type SourceTree } from './tree.js';
+export { SourceAdvisor } from './advisor.js';

@@ -1,0 +1,145 @@
+// SNI endpoints (Platform API `sni-endpoint`; `certs:add`, `certs:info`, `certs:update`, `certs:remove`): the user's
+// own certificate for custom domains. A domain linked to one (`domains:update --cert`, or `sni_endpoint` on create)
+// gets that certificate from the router's HTTPS listener instead of one minted by the local CA.
+import { randomInt, randomUUID } from 'node:crypto';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { apiTimestamp } from '../clock.js';
+import type { AppRecord } from '../contracts/records.js';
+import type { SniEndpointView } from '../contracts/resources.js';
+import { raise } from '../errors.js';
+import type { EventBus } from '../events.js';
+import type { SniEndpointRecord, Store } from '../store/index.js';
+import { readCertificate } from './certificate.js';
+
+export type SniEndpoint = SniEndpointView;
+
+export interface CertificateUpload {
+  readonly certificate_chain: string;
+  readonly private_key: string;
+}
+
+// Heroku names endpoints after dinosaurs with a number (`stegosaurus-12345`) [U: the list is Berth's].
+const NAMES = [
+  'allosaurus', 'ankylosaurus', 'apatosaurus', 'brachiosaurus', 'diplodocus', 'iguanodon', 'parasaurolophus',
+  'spinosaurus', 'stegosaurus', 'triceratops', 'velociraptor', 'pachycephalosaurus',
+] as const;
+
+/** The host names served with the user's own certificate, as TLS contexts: rebuilt after a change, not per handshake. */
+export class ServedCertificates {
+  readonly #store: Store;
+  #byHost: Map<string, SecureContext> | undefined = undefined;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  /** The context for a linked custom domain, or undefined (the local CA mints one). */
+  contextFor(hostname: string): SecureContext | undefined {
+    if (this.#byHost === undefined) {
+      const byHost = new Map<string, SecureContext>();
+      for (const b of this.#store.sniEndpoints.bindings()) {
+        try {
+          byHost.set(b.hostname, createSecureContext({ cert: b.certificateChain, key: b.privateKey }));
+        } catch {
+          // A pair node:crypto read but OpenSSL will not serve (an exotic key type): that host keeps the local CA's
+          // certificate rather than failing every handshake.
+        }
+      }
+      this.#byHost = byHost;
+    }
+    return this.#byHost.get(hostname);
+  }
+
+  /** Something that links a host name to a certificate changed (an endpoint, a domain, an app destroyed). */
+  invalidate(): void {
+    this.#byHost = undefined;
+  }
+}
+
+export class SniEndpointsService {
+  readonly #store: Store;
+  readonly #events: EventBus;
+  readonly #served: ServedCertificates;
+
+  constructor(store: Store, events: EventBus, served: ServedCertificates) {
+    this.#store = store;
+    this.#events = events;
+    this.#served = served;
+  }
+
+  list(app: AppRecord): SniEndpoint[] {
+    return this.#store.sniEndpoints.listByApp(app.id).map((e) => this.#view(app, e));
+  }
+
+  get(app: AppRecord, idOrName: string): SniEndpoint {
+    return this.#view(app, this.record(app, idOrName));
+  }
+
+  /** The stored endpoint by id or name (domains/ links a domain to it). */
+  record(app: AppRecord, idOrName: string): SniEndpointRecord {
+    const wanted = idOrName.toLowerCase();
+    const found = this.#store.sniEndpoints.get(app.id, wanted) ?? this.#store.sniEndpoints.getByName(app.id, wanted);
+    if (found === undefined) raise('sni_endpoint_not_found');
+    return found;
+  }
+
+  create(app: AppRecord, upload: CertificateUpload): SniEndpoint {
+    readCertificate(upload.certificate_chain, upload.private_key);
+    const now = apiTimestamp();
+    const record = this.#store.transaction(() => {
+      let name: string;
+      do name = `${NAMES[randomInt(NAMES.length)]}-${randomInt(10_000, 100_000)}`;
+      while (this.#store.sniEndpoints.getByName(app.id, name) !== undefined);
+      return this.#store.sniEndpoints.insert({
+        id: randomUUID(),
+        appId: app.id,
+        name,
+        certificateChain: upload.certificate_chain,
+        privateKey: upload.private_key,
+        createdAt: now,
+        updatedAt: now,
+      });
+    });
+    const endpoint = this.#view(app, record);
+    this.#events.emit('resource.changed', { appId: app.id, resource: 'sni-endpoint', sniEndpoint: endpoint, action: 'create' });
+    return endpoint;
+  }
+
+  update(app: AppRecord, idOrName: string, upload: CertificateUpload): SniEndpoint {
+    const before = this.record(app, idOrName);
+    readCertificate(upload.certificate_chain, upload.private_key);
+    this.#store.sniEndpoints.update(before.id, upload.certificate_chain, upload.private_key, apiTimestamp());
+    this.#served.invalidate();
+    const endpoint = this.get(app, before.id);
+    this.#events.emit('resource.changed', {
+      appId: app.id,
+      resource: 'sni-endpoint',
+      sniEndpoint: endpoint,
+      action: 'update',
+      previous: { certificate_chain: before.certificateChain, updated_at: before.updatedAt },
+    });
+    return endpoint;
+  }
+
+  remove(app: AppRecord, idOrName: string): SniEndpoint {
+    const endpoint = this.get(app, idOrName);
+    this.#store.sniEndpoints.delete(endpoint.id);
+    this.#served.invalidate();
+    this.#events.emit('resource.changed', { appId: app.id, resource: 'sni-endpoint', sniEndpoint: endpoint, action: 'destroy' });
+    return endpoint;
+  }
+
+  #view(app: AppRecord, record: SniEndpointRecord): SniEndpoint {
+    return {
+      id: record.id,
+      appId: app.id,
+      appName: app.name,
+      name: record.name,
+      certificateChain: record.certificateChain,
+      domains: this.#store.sniEndpoints.domainIds(record.id),
+      sslCert: readCertificate(record.certificateChain, record.privateKey),
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+    };
+  }
+}

@@ -1,0 +1,114 @@
+// The teaching controls on a real dyno (fixtures/lifecycle's web process on the real engine): `berth chaos crash`
+// kills its processes with SIGKILL, `memory` runs a memory-hungry process in it until the kernel's OOM killer ends the
+// app at the container's limit, `hang` freezes it (H12 at the router, then R12 on a restart); the dyno manager writes
+// Heroku's lines, asserted verbatim. `berth clock` speeds the cool-off the second crash waits out. Timings are short
+// through settings and never asserted.
+import { spawnSync } from 'node:child_process';
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, createApp, fixture, type AppJson } from '../support/build.js';
+import { BERTH_MAIN, startTestDaemon, type TestDaemon } from '../support/daemon.js';
+import { deploy, logMark, readLog, reportDeadDaemon, SHORT_TIMINGS, waitForDynos, waitForLines } from '../dynos/helpers.js';
+
+let daemon: TestDaemon;
+let app: AppJson;
+
+beforeAll(async () => {
+  daemon = await startTestDaemon({ env: { ...SHORT_TIMINGS, BERTH_ROUTER_REQUEST_TIMEOUT_MS: '2000' } });
+  app = await createApp(daemon, 'lesson');
+  await deploy(daemon, app.name, fixture('lifecycle'));
+  await waitForDynos(daemon, app.name, ['web.1'], 'up', { exact: true });
+});
+
+afterAll(async () => {
+  await reportDeadDaemon(daemon);
+  if (daemon && app) await api(daemon, 'DELETE', `/apps/${app.name}`).catch(() => undefined);
+  await daemon?.dispose();
+});
+
+function berth(args: readonly string[]) {
+  const result = spawnSync(process.execPath, [BERTH_MAIN, ...args], { env: { ...process.env, ...daemon.berthEnv }, encoding: 'utf8', timeout: 60_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** GET / through the router, as a browser would reach the app. */
+function viaRouter(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: daemon.ports.router, path: '/', headers: { host: `${app.name}.localhost` } }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function web1Lines(afterSeq: number): string[] {
+  return readLog(daemon, app.id, afterSeq).rows.filter((row) => row.source === 'heroku' && row.dyno === 'web.1').map((row) => row.message);
+}
+
+const BACK_UP = ['State changed from crashed to starting', 'Starting process with command `python3 web.py`', 'State changed from starting to up'];
+
+describe('berth chaos on a real dyno', () => {
+  it('crash: SIGKILL to its processes, status 137, crashed, restarted at once', async () => {
+    const mark = logMark(daemon, app.id);
+    const crashed = berth(['chaos', 'crash', '-a', app.name]);
+    expect(crashed.stderr).toBe('');
+    expect(crashed.stdout.split('\n')[0]).toBe(
+      'crash on web.1: the dyno\'s processes die of a signal (SIGKILL unless told): "Process exited with status 137", then crashed and restarted',
+    );
+    await waitForLines(daemon, app.id, BACK_UP.map((line) => `heroku[web.1]: ${line}`), { afterSeq: mark });
+    expect(web1Lines(mark)).toEqual(['Process exited with status 137', 'State changed from up to crashed', ...BACK_UP]);
+  });
+
+  it('memory: R14 while above the quota, then R15 at the container limit and SIGKILL; the cool-off runs on the lesson clock', async () => {
+    expect(berth(['clock', '--speed', '4']).stdout).toBe(
+      "Lesson clock: 4x (a 20-minute crash cool-off takes 5 minutes; log lines keep Heroku's numbers)\n",
+    );
+    await waitForDynos(daemon, app.name, ['web.1'], 'up', { exact: true });
+    const mark = logMark(daemon, app.id);
+    const answer = await api<{ kind: string; dyno: string }>(daemon, 'POST', `/berth/apps/${app.name}/chaos/memory`, { dyno: 'web.1' });
+    expect(answer).toMatchObject({ kind: 'memory', dyno: 'web.1' });
+    await waitForLines(daemon, app.id, [...BACK_UP.map((line) => `heroku[web.1]: ${line}`)], { afterSeq: mark, timeoutMs: 120_000 });
+    const lines = web1Lines(mark);
+    const r15 = lines.indexOf('Error R15 (Memory quota vastly exceeded)');
+    const r14 = lines.slice(0, r15 - 1);
+    expect(r14.length).toBeGreaterThanOrEqual(2);
+    for (const [i, line] of r14.entries()) {
+      expect(line).toMatch(i % 2 === 0 ? /^Process running mem=\d+M\(1\d\d\.\d%\)$/ : /^Error R14 \(Memory quota exceeded\)$/);
+    }
+    expect(lines.slice(r15 - 1)).toEqual([
+      'Process running mem=1024M(200.0%)',
+      'Error R15 (Memory quota vastly exceeded)',
+      'Stopping process with SIGKILL',
+      'Process exited with status 137',
+      'State changed from up to crashed',
+      ...BACK_UP,
+    ]);
+  });
+
+  it('hang: the frozen dyno stays up and the router answers H12; a restart then meets R12', async () => {
+    await waitForDynos(daemon, app.name, ['web.1'], 'up', { exact: true });
+    expect(await viaRouter()).toBe(200);
+    const mark = logMark(daemon, app.id);
+    await api(daemon, 'POST', `/berth/apps/${app.name}/chaos/hang`, {});
+    expect(await viaRouter()).toBe(503);
+    await waitForLines(daemon, app.id, [/^heroku\[router\]: at=error code=H12 desc="Request timeout" method=GET path="\/" .* dyno=web\.1 .* status=503 /], { afterSeq: mark });
+    await api(daemon, 'DELETE', `/apps/${app.name}/dynos/web.1`);
+    await waitForLines(
+      daemon,
+      app.id,
+      [
+        'heroku[web.1]: Restarting',
+        'heroku[web.1]: State changed from up to starting',
+        'heroku[web.1]: Stopping all processes with SIGTERM',
+        'heroku[web.1]: Error R12 (Exit timeout) -> At least one process failed to exit within 3 seconds of SIGTERM',
+        'heroku[web.1]: Stopping remaining processes with SIGKILL',
+        'heroku[web.1]: Process exited with status 137',
+        'heroku[web.1]: Starting process with command `python3 web.py`',
+        'heroku[web.1]: State changed from starting to up',
+      ],
+      { afterSeq: mark },
+    );
+  });
+});

@@ -1,0 +1,155 @@
+// The dashboard in a real browser: Debian's headless Chromium driven by puppeteer-core (no browser download), against
+// a test daemon with fixtures/lifecycle deployed. It signs in with the one-time link `berth dashboard` prints, sees
+// web.1 go up, crashes it from its card and watches the card turn crashed (the second crash waits out the cool-off)
+// and back to up, reveals a masked config var, rolls back a release, and signs in with the API key in a fresh
+// browser context. Screenshots are kept in .berth-test/screenshots/ as the test's artifacts.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, createApp, fixture, type AppJson } from '../support/build.js';
+import { BERTH_MAIN, REPO_ROOT, startTestDaemon, type TestDaemon } from '../support/daemon.js';
+import { deploy, releases, reportDeadDaemon, SHORT_TIMINGS, waitForDynos } from '../dynos/helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = join(REPO_ROOT, '.berth-test', 'screenshots');
+
+let daemon: TestDaemon;
+let app: AppJson;
+let browser: Browser;
+let page: Page;
+
+/** CI starts from a fresh machine: Debian's chromium is installed the way `npm run bench` installs its tools. */
+function ensureChromium(): void {
+  if (existsSync(CHROMIUM)) return;
+  const installed = spawnSync('bash', ['-c', 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium'], { stdio: 'inherit' });
+  if (installed.status !== 0 || !existsSync(CHROMIUM)) throw new Error('chromium could not be installed with apt-get');
+}
+
+function berth(args: readonly string[]): string {
+  const result = spawnSync(process.execPath, [BERTH_MAIN, ...args], { env: { ...process.env, ...daemon.berthEnv }, encoding: 'utf8', timeout: 60_000 });
+  if (result.status !== 0) throw new Error(`berth ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `dashboard-${name}.png`), fullPage: true });
+}
+
+/** The card of `dyno` in `state` (its class). */
+function card(dyno: string, state: string): string {
+  return `.dyno.${state}[data-dyno="${dyno}"]`;
+}
+
+/** The text of every element `selector` matches, now. */
+function texts(target: Page, selector: string): Promise<string[]> {
+  return target.$$eval(selector, (elements) => elements.map((element) => element.textContent ?? ''));
+}
+
+/** Waits until `check` holds, reading the page again and again (never a timing assertion). */
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`the page never showed ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** How many times the log tail shows `line`. */
+async function logCount(line: string): Promise<number> {
+  const [log] = await texts(page, 'pre.log');
+  return (log ?? '').split('\n').filter((l) => l.endsWith(line)).length;
+}
+
+beforeAll(async () => {
+  ensureChromium();
+  mkdirSync(SHOTS, { recursive: true });
+  daemon = await startTestDaemon({ env: { ...SHORT_TIMINGS } });
+  app = await createApp(daemon, 'dash');
+  await deploy(daemon, app.name, fixture('lifecycle'));
+  await waitForDynos(daemon, app.name, ['web.1'], 'up', { exact: true });
+  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 900 });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await reportDeadDaemon(daemon);
+  if (daemon && app) await api(daemon, 'DELETE', `/apps/${app.name}`).catch(() => undefined);
+  await daemon?.dispose();
+});
+
+describe('the dashboard in Chromium', () => {
+  it('signs in with the one-time link and lists the app with its release, stack and formation', async () => {
+    const link = berth(['dashboard']).split('\n')[0] ?? '';
+    expect(link).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${daemon.ports.api}/dashboard/login/[\\w-]+$`));
+    await page.goto(link);
+    await page.waitForSelector(`a[href="#/apps/${app.name}"]`);
+    const row = await page.$eval('tr.app', (tr) => tr.textContent ?? '');
+    expect(row).toContain(app.name);
+    expect(row).toContain('heroku-24');
+    expect(row).toContain('web=1:Basic');
+    await shot('apps');
+    // The link was spent.
+    const again = await browser.createBrowserContext();
+    const other = await again.newPage();
+    const answer = await other.goto(link);
+    expect(answer?.status()).toBe(403);
+    await again.close();
+  });
+
+  it('shows web.1 up, and a crash from its card turns it crashed, then up again; Cycle cycles it', async () => {
+    await page.click(`a[href="#/apps/${app.name}"]`);
+    await page.waitForSelector(card('web.1', 'up'));
+    await shot('app-up');
+    // The first crash is restarted at once; the second waits out the cool-off in `crashed`.
+    const ups = await logCount('heroku[web.1]: State changed from starting to up');
+    await page.click('[data-dyno="web.1"] button::-p-text(Crash)');
+    await until('web.1 up again', async () => (await logCount('heroku[web.1]: State changed from starting to up')) > ups);
+    await page.waitForSelector(card('web.1', 'up'));
+    await page.click('[data-dyno="web.1"] button::-p-text(Crash)');
+    await page.waitForSelector(card('web.1', 'crashed'));
+    await shot('app-crashed');
+    await page.waitForSelector(card('web.1', 'up'), { timeout: 60_000 });
+    // Daily cycling, from the card too.
+    const cycled = await logCount('heroku[web.1]: Cycling');
+    await page.click('[data-dyno="web.1"] button::-p-text(Cycle)');
+    await until('web.1 cycled', async () => (await logCount('heroku[web.1]: Cycling')) > cycled);
+    await page.waitForSelector(card('web.1', 'up'));
+    const log = await page.$eval('pre.log', (pre) => pre.textContent ?? '');
+    expect(log).toContain('heroku[web.1]: State changed from up to crashed');
+    expect(log).toContain('heroku[web.1]: Process exited with status 137');
+  });
+
+  it('masks config vars until asked, and rolls back a release from the timeline', async () => {
+    const before = (await releases(daemon, app.name)).find((r) => r.current)?.version;
+    await api(daemon, 'PATCH', `/apps/${app.name}/config-vars`, { GREETING: 'hello-dashboard' });
+    const next = `v${(before ?? 0) + 1}`;
+    // The config change's release runs the release phase first; it becomes current once that succeeds.
+    await until(`${next} current`, async () => (await texts(page, 'tr.release')).some((row) => row.startsWith(next) && row.includes('current')));
+    const config = (await texts(page, 'section')).find((text) => text.startsWith('Config vars')) ?? '';
+    expect(config).toContain('GREETING');
+    expect(config).not.toContain('hello-dashboard');
+    await page.click('button::-p-text(Reveal)');
+    await page.waitForSelector('code::-p-text(hello-dashboard)');
+    await page.click(`button::-p-text(Roll back to v${before})`);
+    await until(`Rollback to v${before} current`, async () =>
+      (await texts(page, 'tr.release')).some((row) => row.includes(`Rollback to v${before}`) && row.includes('current')),
+    );
+    await shot('app-rolled-back');
+    expect((await releases(daemon, app.name)).find((r) => r.current)?.description).toBe(`Rollback to v${before}`);
+  });
+
+  it('signs in with the API key in a fresh browser', async () => {
+    const fresh = await browser.createBrowserContext();
+    const other = await fresh.newPage();
+    await other.goto(`http://127.0.0.1:${daemon.ports.api}/`);
+    await other.waitForSelector('input[type="password"]');
+    await other.type('input[type="password"]', daemon.apiKey);
+    await other.keyboard.press('Enter');
+    await other.waitForSelector(`a[href="#/apps/${app.name}"]`);
+    await fresh.close();
+  });
+});

@@ -1,0 +1,158 @@
+// berth doctor's checks on fixtures/doctor/<check>/ (each app has exactly that one problem) and on the clean apps the
+// other tests deploy, read both from a directory and from a source tarball as a push sends it.
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { pack } from 'tar-fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { examine, FINDINGS, SourceAdvisor, treeFromDirectory, treeFromTarball, treeOf, type CheckName } from '../../src/doctor/index.js';
+
+const FIXTURES = join(import.meta.dirname, '../../fixtures');
+const checks = (findings: ReadonlyArray<{ check: CheckName }>) => findings.map((f) => f.check);
+
+let scratch: string;
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'berth-doctor-'));
+});
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+/** A fixture as a push sends it: a gzipped tarball, here under one top directory (as GitHub's archives are). */
+async function tarball(dir: string, top: string): Promise<string> {
+  const file = join(scratch, `${top}.tgz`);
+  await pipeline(pack(dir, { map: (header) => ({ ...header, name: `${top}/${header.name}` }) }), createGzip(), createWriteStream(file));
+  return file;
+}
+
+describe('berth doctor on fixtures/doctor', async () => {
+  const problems = (await readdir(join(FIXTURES, 'doctor'))).sort();
+
+  it('has a fixture for every check that reads the source', () => {
+    expect(problems).toEqual(
+      [
+        'dev-dependency-at-runtime',
+        'dotenv-committed',
+        'fixed-port',
+        'local-disk-writes',
+        'lockfile-missing',
+        'lockfile-out-of-date',
+        'no-process-type',
+        'node-version-unpinned',
+        'python-version-unpinned',
+        'release-migrates-without-lock',
+        'secret-in-source',
+        'sqlite',
+      ].sort(),
+    );
+  });
+
+  it.each(problems)('%s: that finding and no other, from the directory and from a tarball', async (problem) => {
+    const dir = join(FIXTURES, 'doctor', problem);
+    expect(checks(examine(await treeFromDirectory(dir)))).toEqual([problem]);
+    expect(checks(examine(await treeFromTarball(await tarball(dir, problem))))).toEqual([problem]);
+  });
+
+  it.each(['node-basic', 'python-stdlib', 'lifecycle'])('the clean app %s has no findings', async (app) => {
+    expect(examine(await treeFromDirectory(join(FIXTURES, app)))).toEqual([]);
+  });
+});
+
+describe('each finding says what and how to fix it, one line each', () => {
+  it('names the port and file of a fixed listen, and the command of a fixed bind', () => {
+    expect(examine(treeOf({ Procfile: 'web: node server.js', 'package.json': '{"engines":{"node":"24.x"}}', 'server.js': 'app.listen(3000)' }))).toEqual([
+      FINDINGS.fixedPort('3000', 'server.js'),
+    ]);
+    const gunicorn = treeOf({ Procfile: 'web: gunicorn -b 0.0.0.0:8000 app:app', '.python-version': '3.13', 'requirements.txt': '' });
+    expect(examine(gunicorn)).toEqual([FINDINGS.fixedPort('8000', 'the web command `gunicorn -b 0.0.0.0:8000 app:app`')]);
+    expect(FINDINGS.fixedPort('3000', 'server.js').message).toBe(
+      'The web process listens on fixed port 3000 (server.js) instead of $PORT: on Heroku it crashes with Error R10 (Boot timeout)',
+    );
+  });
+
+  it('follows `npm start` to the script, and the entry file to its relative imports', () => {
+    const tree = treeOf({
+      'package.json': JSON.stringify({ engines: { node: '24.x' }, scripts: { start: 'node src/main.js' }, devDependencies: { express: '5.0.0', nodemon: '3.0.0' } }),
+      'package-lock.json': JSON.stringify({ packages: { 'node_modules/express': {}, 'node_modules/nodemon': {} } }),
+      'src/main.js': "import { app } from './app.js';\nimport fs from 'node:fs';\napp.listen(process.env.PORT);",
+      'src/app.js': "import express from 'express';\nexport const app = express();",
+    });
+    expect(examine(tree)).toEqual([FINDINGS.devDependencyAtRuntime('express', 'imported by src/app.js')]);
+    const nodemon = treeOf({ ...Object.fromEntries(tree.paths.map((p) => [p, tree.text(p) ?? ''])), Procfile: 'web: nodemon src/main.js' });
+    expect(checks(examine(nodemon))).toEqual(['dev-dependency-at-runtime', 'dev-dependency-at-runtime']);
+    expect(examine(nodemon)[0]).toEqual(FINDINGS.devDependencyAtRuntime('nodemon', 'the web command `nodemon src/main.js`'));
+  });
+
+  it('knows the well-known key formats, and .env templates are not secrets', () => {
+    const tree = treeOf({
+      Procfile: 'worker: node w.js',
+      'package.json': '{"engines":{"node":"24.x"}}',
+      'key.pem': '-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n',
+      'pay.js': `const stripe = 'sk_live_${'4eC39HqLyjWDarjtT1zdp7dc'}';`,
+      'gh.txt': `ghp_${'a'.repeat(36)}`,
+      '.env.example': 'SECRET=',
+      'config/.env.production': 'SECRET=x',
+    });
+    expect(examine(tree)).toEqual([
+      FINDINGS.dotenvCommitted('config/.env.production'),
+      FINDINGS.secretInSource('a GitHub token', 'gh.txt'),
+      FINDINGS.secretInSource('a private key', 'key.pem'),
+      FINDINGS.secretInSource('a Stripe live secret key', 'pay.js'),
+    ]);
+  });
+
+  it('uses what the build knew: its process types and its slug size (Heroku soft limit wording)', () => {
+    const tree = treeOf({ '.python-version': '3.13', 'requirements.txt': '' });
+    expect(checks(examine(tree))).toEqual(['no-process-type']);
+    expect(examine(tree, { processTypes: { web: 'python -m http.server $PORT' }, slugBytes: 301 * 1024 * 1024 })).toEqual([FINDINGS.slugSize(301)]);
+    expect(FINDINGS.slugSize(446).message).toBe('Warning: Your slug size (446 MB) exceeds our soft limit (300 MB) which may affect boot time.');
+    expect(examine(tree, { processTypes: { web: 'x' }, slugBytes: 300 * 1024 * 1024 })).toEqual([]);
+  });
+
+  it('lets release phases migrate with tools that lock', () => {
+    const base = { '.python-version': '3.13', 'requirements.txt': '', 'Gemfile': '' };
+    expect(examine(treeOf({ ...base, Procfile: 'web: bin/web\nrelease: bundle exec rails db:migrate' }))).toEqual([]);
+    expect(examine(treeOf({ ...base, Procfile: 'web: bin/web\nrelease: alembic upgrade head' }))).toEqual([
+      FINDINGS.releaseMigratesWithoutLock('alembic upgrade head'),
+    ]);
+  });
+
+  it('every message and fix is one line', () => {
+    const all = [
+      FINDINGS.noProcessType(),
+      FINDINGS.fixedPort('3000', 'server.js'),
+      FINDINGS.nodeVersionUnpinned(),
+      FINDINGS.pythonVersionUnpinned(),
+      FINDINGS.lockfileMissing(),
+      FINDINGS.lockfileOutOfDate(['left-pad', 'ms']),
+      FINDINGS.dotenvCommitted('.env'),
+      FINDINGS.secretInSource('a private key', 'key.pem'),
+      FINDINGS.sqlite('sqlite3 in package.json'),
+      FINDINGS.localDiskWrites('uploads in server.js'),
+      FINDINGS.devDependencyAtRuntime('express', 'imported by server.js'),
+      FINDINGS.slugSize(301),
+      FINDINGS.releaseMigratesWithoutLock('python manage.py migrate'),
+    ];
+    expect(new Set(all.map((f) => f.check)).size).toBe(Object.keys(FINDINGS).length);
+    for (const finding of all) {
+      expect(finding.message).not.toMatch(/\n/);
+      expect(finding.fix).not.toMatch(/\n/);
+    }
+  });
+});
+
+describe('the push advisor', () => {
+  it('prints warnings as push output lines, or nothing for a clean app', async () => {
+    const advisor = new SourceAdvisor();
+    const lines = await advisor.advise(await tarball(join(FIXTURES, 'doctor', 'fixed-port'), 'app'), { processTypes: { web: 'node server.js' }, slugBytes: 1 });
+    expect(lines).toEqual([
+      '-----> berth doctor: 1 thing Heroku would mind (the build goes on)',
+      ' !     The web process listens on fixed port 3000 (server.js) instead of $PORT: on Heroku it crashes with Error R10 (Boot timeout)',
+      ' !     Fix: Listen on the port in the PORT environment variable (process.env.PORT, os.environ["PORT"]), which changes each boot',
+    ]);
+    expect(await advisor.advise(await tarball(join(FIXTURES, 'node-basic'), 'clean'), { processTypes: { web: 'node server.js' }, slugBytes: 1 })).toEqual([]);
+  });
+});
