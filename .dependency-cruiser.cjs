@@ -55,7 +55,9 @@ const MAY_USE = {
   webhooks: ['store'],
   // Wave 2 (issue 17): app and account features; dynos/ reads `runtime-dyno-metadata` through the composition root.
   features: ['store'],
-  addons: ['runtime', 'stack', 'store', 'apps'],
+  // Table: runtime, stack, store, apps. A server that stops under a running app, and a plan change, are told in the
+  // app's log (logs/lines/addons.ts), so add-ons/ writes to logplex.
+  addons: ['runtime', 'stack', 'store', 'apps', 'logs'],
   appjson: [],
   // Table: apps, addons, builds, releases, dynos; app.json is read with appjson/, and a setup's record is kept in the store.
   setups: ['apps', 'addons', 'builds', 'releases', 'dynos', 'appjson', 'store'],

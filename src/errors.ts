@@ -98,6 +98,13 @@ export const CATALOGUE = {
   attachment_name_taken: invalid('Name {name} is already used by another attachment or config var of this app.'),
   addon_not_on_app: invalid('{addon} is not owned by {app}: destroy it from the app that owns it.'),
   addon_provision_failed: { id: 'service_unavailable', status: 503, message: 'The server of {name} did not start; the add-on was not created. See the daemon log.' },
+  // [U] S3 answers an expired presigned URL with 403 `Request has expired`.
+  backup_url_expired: { id: 'forbidden', status: 403, message: 'Request has expired: get a new URL with heroku pg:backups:url.' },
+  credential_not_found: notFound('credential'),
+  // The CLI refuses before calling; the API says the same. [U] The wordings of the other two are Berth's.
+  credential_essential_plan: invalid("You can't create a custom credential on Essential-tier databases."),
+  credential_name_invalid: invalid('Name {name} is invalid: it must start with a lowercase letter and contain only lowercase letters, digits and underscores (at most 40).'),
+  credential_name_taken: invalid('Credential {name} already exists on {addon}.'),
   // ---- builds -----------------------------------------------------------------------------------------------------
   // [U] Heroku's wording for cancelling a finished build is unconfirmed.
   build_not_cancellable: invalid('Build {id} has already {status}: only a pending build can be cancelled.'),

@@ -90,6 +90,8 @@ export function createServices(deps: ServiceDeps): Services {
     rendezvous: (secret: string) => `rendezvous://${settings.bindHost}:${settings.rendezvousPort}/${secret}`,
     // The CLI's ci commands read test output with node:https only (reference: heroku-workflows.md §4.2).
     testOutput: (runId: string, secret: string, phase: 'setup' | 'output') => `https://${gitHost(settings)}/streams/test-runs/${runId}/${secret}/${phase}`,
+    // `pg:backups:download` fetches with node:https only (reference heroku-addons-and-data §3).
+    backup: (id: string, secret: string) => `https://${gitHost(settings)}/backups/${id}/${secret}`,
   };
   // Each service is made after everything it calls, and gets it through its constructor: no setters, no closures
   // over services made later. What flows the other way (a custom domain or a maintenance switch changing what the
@@ -187,7 +189,7 @@ export function createServices(deps: ServiceDeps): Services {
   );
   events.on('app.destroyed', ({ appId }) => builds.removeApp(appId));
   const addons = new AddonsService(
-    { store, runtime, apps, events, ...(deps.addonServers ?? NO_ADDON_SERVERS), report: (error, what) => logger.warn({ err: error, module: 'addons' }, what) },
+    { store, runtime, apps, logplex, events, ...(deps.addonServers ?? NO_ADDON_SERVERS), report: (error, what) => logger.warn({ err: error, module: 'addons' }, what) },
     { image: settings.addonImage, dataDir: settings.dataDir, ports: { min: settings.addonPortMin, max: settings.addonPortMax } },
   );
   events.on('app.destroyed', ({ appId }) => addons.removeApp(appId));

@@ -1,7 +1,8 @@
 // `pg:backups`: real `pg_dump` custom-format files in the data dir, captured and restored by one-off containers of the
 // add-on image on the host network (the image's pg_dump matches the server's version). Transfers are kept per app as
-// Heroku's data API lists them (`b001`, `r002`, ...), in one JSON file per app.
-import { randomUUID } from 'node:crypto';
+// Heroku's data API lists them (`b001`, `r002`, ...), in one JSON file per app. `pg:backups:url`/`download` get a
+// public URL that carries its own expiry and signature, as Heroku's presigned S3 URLs do: no API key to GET it.
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -32,6 +33,9 @@ export interface Transfer {
 }
 
 const BACKUP_URL = /^berth-backup:\/\/([0-9a-f-]{36})$/;
+/** [U] How long a public backup URL lives (Heroku's presigned S3 URLs expire; the span is not documented). */
+const PUBLIC_URL_SECONDS = 60 * 60;
+const SIGNED = /^(\d{1,12})-([0-9a-f]{64})$/;
 
 export class Backups {
   readonly #runtime: Runtime;
@@ -39,6 +43,8 @@ export class Backups {
   readonly #image: string;
   /** Writes of one app's transfer file, one after another. */
   #chain: Promise<unknown> = Promise.resolve();
+  /** Signs public backup URLs; a daemon restart makes the URLs it handed out invalid, as an expiry would. */
+  readonly #signingKey = randomBytes(32);
 
   constructor(runtime: Runtime, options: { dataDir: string; image: string }) {
     this.#runtime = runtime;
@@ -156,6 +162,34 @@ export class Backups {
             },
       ),
     );
+  }
+
+  /**
+   * `POST …/transfers/{num}/actions/public-url`: the secret part of a URL that serves the backup's dump file until
+   * `PUBLIC_URL_SECONDS` from `now`: `<expiry in unix seconds>-<HMAC of uuid and expiry>`. Only a succeeded backup.
+   */
+  async publicSecret(appId: string, ref: string, now = Date.now()): Promise<{ uuid: string; secret: string } | undefined> {
+    const transfer = await this.get(appId, ref);
+    if (transfer === undefined || transfer.to_type !== 'gof3r' || !transfer.succeeded) return undefined;
+    const expires = Math.floor(now / 1000) + PUBLIC_URL_SECONDS;
+    return { uuid: transfer.uuid, secret: `${expires}-${this.#sign(transfer.uuid, expires)}` };
+  }
+
+  /** The dump file a public URL names, if its signature holds: `expired` once its time is past. */
+  async publicFile(uuid: string, secret: string, now = Date.now()): Promise<string | 'expired' | undefined> {
+    const signed = SIGNED.exec(secret);
+    if (signed === null || !/^[0-9a-f-]{36}$/.test(uuid)) return undefined;
+    const expires = Number(signed[1]);
+    const given = Buffer.from(signed[2] ?? '', 'hex');
+    const wanted = Buffer.from(this.#sign(uuid, expires), 'hex');
+    if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) return undefined;
+    if (now / 1000 > expires) return 'expired';
+    const file = this.#dumpFile(uuid);
+    return (await stat(file).catch(() => undefined)) === undefined ? undefined : file;
+  }
+
+  #sign(uuid: string, expires: number): string {
+    return createHmac('sha256', this.#signingKey).update(`${uuid}:${expires}`).digest('hex');
   }
 
   /** app.destroyed: its transfers and dump files go. */

@@ -7,6 +7,8 @@ import type { AddonRecord } from '../store/index.js';
 export interface PostgresFacts {
   readonly version: string;
   readonly connections: number;
+  /** The server's `max_connections`: the plan's limit it was started with. */
+  readonly maxConnections: number;
   readonly dataSizeBytes: number;
   readonly tables: number;
 }
@@ -25,8 +27,8 @@ async function withClient<T>(addon: AddonRecord, fn: (client: pg.Client) => Prom
 export function postgresFacts(addon: AddonRecord): Promise<PostgresFacts> {
   return withClient(addon, async (client) => {
     const row = (
-      await client.query<{ version: string; connections: string; size: string; tables: string }>(
-        `SELECT current_setting('server_version') AS version,
+      await client.query<{ version: string; connections: string; max: string; size: string; tables: string }>(
+        `SELECT current_setting('server_version') AS version, current_setting('max_connections') AS max,
                 (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()) AS connections,
                 pg_database_size(current_database()) AS size,
                 (SELECT count(*) FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')) AS tables`,
@@ -36,6 +38,7 @@ export function postgresFacts(addon: AddonRecord): Promise<PostgresFacts> {
       version: (row?.version ?? '').split(' ')[0] ?? '',
       // This query's own connection does not count.
       connections: Math.max(0, Number(row?.connections ?? 1) - 1),
+      maxConnections: Number(row?.max ?? 0),
       dataSizeBytes: Number(row?.size ?? 0),
       tables: Number(row?.tables ?? 0),
     };
@@ -51,6 +54,18 @@ export function resetPostgres(addon: AddonRecord, extensions: readonly string[])
     for (const schema of schemas) await client.query(`DROP SCHEMA ${pg.escapeIdentifier(schema)} CASCADE`);
     await client.query('CREATE SCHEMA public');
     for (const extension of extensions) await client.query(`CREATE EXTENSION IF NOT EXISTS ${pg.escapeIdentifier(extension)}`);
+  });
+}
+
+/**
+ * `pg:credentials:create`: a login role with its own password that may connect to the add-on's database and nothing
+ * more (Heroku leaves the grants to the user: `Please define the new grants for the credential within Postgres`).
+ */
+export function createRole(addon: AddonRecord, username: string, password: string): Promise<void> {
+  return withClient(addon, async (client) => {
+    const role = pg.escapeIdentifier(username);
+    await client.query(`CREATE ROLE ${role} LOGIN PASSWORD ${pg.escapeLiteral(password)}`);
+    await client.query(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(addon.database)} TO ${role}`);
   });
 }
 

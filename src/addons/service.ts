@@ -7,12 +7,13 @@ import { apiTimestamp } from '../clock.js';
 import type { AppRecord, ReleaseRecord } from '../contracts/records.js';
 import { raise } from '../errors.js';
 import type { EventBus } from '../events.js';
+import { ADDON_LINES, addonLogSource, type Logplex } from '../logs/index.js';
 import { containerName, type Runtime } from '../runtime/index.js';
-import type { AddonRecord, AttachmentRecord, Store } from '../store/index.js';
+import type { AddonRecord, AttachmentRecord, CredentialRecord, Store } from '../store/index.js';
 import { findPlan, findService, planOf, type AddonPlan, type AddonService } from './catalogue.js';
 import { defaultAttachmentName, generateAddonName, validateAddonName, validateAttachmentName } from './names.js';
 import { Backups, type Transfer } from './backups.js';
-import { postgresFacts, redisInfo, resetPostgres, type PostgresFacts } from './inspect.js';
+import { createRole, postgresFacts, redisInfo, resetPostgres, type PostgresFacts } from './inspect.js';
 import { allocatePorts } from './ports.js';
 import { serverSpec, volumeName, type ServerCertificate } from './servers.js';
 import { addonUrl } from './urls.js';
@@ -34,6 +35,8 @@ export interface AddonsDeps {
   /** Resolves once the add-on's server answers queries (servers.ts `waitReady` in the daemon). */
   readonly ready: (addon: AddonRecord, service: AddonService) => Promise<void>;
   readonly report: (error: unknown, what: string) => void;
+  /** The apps' logs: a server that stops and comes back, a plan change (logs/lines/addons.ts). */
+  readonly logplex: Pick<Logplex, 'write'>;
   /** Where add-on and attachment changes are announced (app webhooks' `api:addon`, `api:addon-attachment`). */
   readonly events: EventBus;
 }
@@ -67,6 +70,17 @@ export interface AttachmentView {
   readonly addon: AddonView;
   readonly app: AppRecord;
 }
+
+/** A credential as the data API answers it: the default one is the add-on's own role. */
+interface CredentialView {
+  readonly name: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+/** Heroku's credential names [U]: lowercase, a letter first, short enough for a Postgres role (`pg_` is Postgres'). */
+const CREDENTIAL_NAME = /^(?!pg_)[a-z][a-z0-9_]{0,39}$/;
+const CREDENTIAL_NAMESPACE = /^credential:(.+)$/;
 
 /** Restarts of a server that stops on its own before Berth leaves it down (a crash loop). */
 const MAX_RESTARTS = 5;
@@ -162,14 +176,43 @@ export class AddonsService {
     return view;
   }
 
-  /** `PATCH /apps/{app}/addons/{addon}`: another plan of the same service (limits are advisory on this machine). */
-  changePlan(appRef: string, addonRef: string, planRef: string): AddonView {
+  /**
+   * `PATCH /apps/{app}/addons/{addon}`: another plan of the same service. What the plan changes here is the server's
+   * connection limit (`max_connections`, Redis' `maxclients`), so the server restarts on its volume with the new
+   * one; every app it is attached to gets an `Update <ATTACHMENT> by <service>` release (the plan names of its
+   * releases change; the URL does not) and a line in its log. Storage limits stay advisory.
+   */
+  async changePlan(appRef: string, addonRef: string, planRef: string): Promise<AddonView> {
     const app = this.#deps.apps.get(appRef);
     const addon = this.#addonOf(app, addonRef);
     const found = findPlan(planRef);
     if (found === undefined || found.service.name !== addon.service) raise('addon_plan_not_found', { plan: planRef });
+    if (found.plan.name === addon.plan) return this.view(addon);
     const before = this.view(addon).plan;
-    this.#deps.store.addons.update(addon.id, { plan: found.plan.name }, apiTimestamp());
+    const { store } = this.#deps;
+    // The row first: the watch of the old server then ignores its stop.
+    store.addons.update(addon.id, { plan: found.plan.name, containerId: null }, apiTimestamp());
+    const changed = this.#addonRecord(addon.id);
+    this.#announce(changed, (attachment) => ADDON_LINES.planChanged(attachment, addon.name, addon.plan, found.plan.name, found.plan.connections));
+    if (addon.containerId !== null) await this.#deps.runtime.remove(addon.containerId);
+    try {
+      await this.#startServer(changed, this.#deps.apps.get(changed.appId));
+    } finally {
+      this.#watch(this.#addonRecord(addon.id));
+    }
+    store.transaction(() => {
+      for (const attachment of store.addons.attachmentsOfAddon(addon.id)) {
+        if (store.apps.getById(attachment.appId) === undefined) continue;
+        this.#deps.apps.changeAddonConfig(attachment.appId, {
+          kind: 'update',
+          attachment: attachment.name,
+          addon: found.service.name,
+          set: { [configVarOf(attachment)]: this.#urlOf(changed, attachment) },
+          unset: [],
+          addonPlanNames: this.#planNamesOf(attachment.appId),
+        });
+      }
+    });
     const view = this.view(this.#addonRecord(addon.id));
     this.#announceAddon(view, 'update', { plan: { id: before.id, name: `${addon.service}:${before.name}` } });
     return view;
@@ -251,7 +294,8 @@ export class AddonsService {
 
   /**
    * A server that stops on its own (killed, crashed) is started again on its volume, so the add-on comes back with
-   * its data and the app's dynos reconnect. A destroy or a replacement changes the row first, so its stop is ignored.
+   * its data and the app's dynos reconnect; the apps it is attached to read it in their logs. A destroy or a
+   * replacement changes the row first, so its stop is ignored.
    */
   #watch(addon: AddonRecord): void {
     const { runtime, store } = this.#deps;
@@ -266,16 +310,28 @@ export class AddonsService {
         this.#restarts.set(addon.id, restarts);
         if (restarts > MAX_RESTARTS) {
           this.#deps.report(new Error(`exit status ${state.exitCode}`), `the server of ${addon.name} keeps stopping; it stays down until the next start`);
+          this.#announce(current, (attachment) => ADDON_LINES.serverDown(attachment, current.name, MAX_RESTARTS));
           return;
         }
         this.#deps.report(new Error(`exit status ${state.exitCode}`), `the server of ${addon.name} stopped; starting it again`);
+        this.#announce(current, (attachment) => ADDON_LINES.serverStopped(attachment, current.name, state.exitCode));
         await runtime.remove(containerId);
         await this.#startServer(current, this.#deps.apps.get(current.appId));
-        this.#watch(this.#addonRecord(addon.id));
+        const started = this.#addonRecord(addon.id);
+        this.#announce(started, (attachment) => ADDON_LINES.serverAvailable(attachment, started.name));
+        this.#watch(started);
       })
       .catch((error: unknown) => {
         if (!this.#detached) this.#deps.report(error, `watching the server of ${addon.name} failed`);
       });
+  }
+
+  /** One line in the log of every app the add-on is attached to, naming the attachment as that app knows it. */
+  #announce(addon: AddonRecord, line: (attachment: string) => string): void {
+    const { kind } = planOf(addon.service, addon.plan).service;
+    for (const attachment of this.#deps.store.addons.attachmentsOfAddon(addon.id)) {
+      this.#deps.logplex.write(attachment.appId, 'app', addonLogSource(kind), line(attachment.name));
+    }
   }
 
   async #startServer(addon: AddonRecord, app: AppRecord): Promise<void> {
@@ -307,6 +363,11 @@ export class AddonsService {
     const addon = this.#findAddon(request.addon);
     if (addon === undefined || addon.state !== 'provisioned') raise('addon_not_found');
     const { service } = planOf(addon.service, addon.plan);
+    // `credential:<name>` (addons:attach --credential) puts that credential in the URL; `credential:default` is the
+    // default one, as no namespace is.
+    const wanted = request.namespace ?? null;
+    const namespace = wanted === null || wanted === '' || wanted === 'credential:default' ? null : wanted;
+    if (namespace !== null) this.#credential(addon, namespace);
     const attachment = store.transaction(() => {
       const name =
         request.name !== undefined && request.name !== null && request.name !== ''
@@ -314,7 +375,7 @@ export class AddonsService {
           : defaultAttachmentName(service, (n) => this.#attachmentTaken(app.id, n));
       if (this.#attachmentTaken(app.id, name)) raise('attachment_name_taken', { name });
       const now = apiTimestamp();
-      const record = store.addons.insertAttachment({ id: randomUUID(), addonId: addon.id, appId: app.id, name, namespace: request.namespace ?? null, createdAt: now, updatedAt: now });
+      const record = store.addons.insertAttachment({ id: randomUUID(), addonId: addon.id, appId: app.id, name, namespace, createdAt: now, updatedAt: now });
       this.#attachConfig(app, addon, record, 'attach');
       return record;
     });
@@ -352,7 +413,7 @@ export class AddonsService {
       kind,
       attachment: attachment.name,
       addon: addon.name,
-      set: { [configVarOf(attachment)]: addonUrl(addon) },
+      set: { [configVarOf(attachment)]: this.#urlOf(addon, attachment) },
       unset: [],
       addonPlanNames: this.#planNamesOf(app.id),
     });
@@ -540,6 +601,74 @@ export class AddonsService {
     const found = await this.#backups.get(this.#deps.apps.get(appRef).id, ref);
     if (found === undefined) raise('backup_not_found');
     return found;
+  }
+
+  /** `pg:backups:url`/`download`: the id and secret of a public URL of a succeeded backup (`b001`, `1` or its uuid). */
+  async backupPublicUrl(appRef: string, ref: string): Promise<{ uuid: string; secret: string }> {
+    const found = await this.#backups.publicSecret(this.#deps.apps.get(appRef).id, ref);
+    if (found === undefined) raise('backup_not_found');
+    return found;
+  }
+
+  /** The dump file behind a public backup URL (no API key: the URL's signature and expiry are the access). */
+  async backupFile(uuid: string, secret: string): Promise<string> {
+    const file = await this.#backups.publicFile(uuid, secret);
+    if (file === 'expired') raise('backup_url_expired');
+    if (file === undefined) raise('backup_not_found');
+    return file;
+  }
+
+  /** `GET /addons/{addon}/config[/credential:<name>]`: `[{name: 'URL', value}]`, empty for an unknown credential. */
+  config(addonRef: string, namespace?: string): Array<{ name: string; value: string }> {
+    const addon = this.#findAddon(addonRef);
+    if (addon === undefined) raise('addon_not_found');
+    if (namespace === undefined) return [{ name: 'URL', value: addonUrl(addon) }];
+    const name = CREDENTIAL_NAMESPACE.exec(namespace)?.[1];
+    const credential = name === 'default' ? addon : this.#deps.store.addons.credentialsOf(addon.id).find((c) => c.name === name);
+    return credential === undefined ? [] : [{ name: 'URL', value: addonUrl({ ...addon, username: credential.username, password: credential.password }) }];
+  }
+
+  /** `pg:credentials`: the default credential first, then the others by name. */
+  credentials(addonRef: string): { view: AddonView; credentials: CredentialView[] } {
+    const view = this.#dataAddon(addonRef, 'postgresql');
+    const { addon } = view;
+    const extra = this.#deps.store.addons.credentialsOf(addon.id);
+    return { view, credentials: [{ name: 'default', username: addon.username, password: addon.password }, ...extra] };
+  }
+
+  /** `pg:credentials:url --name`, `GET /addons/{addon}/config/credential:<name>`: one credential, 404 if unknown. */
+  credential(addonRef: string, name: string): { view: AddonView; credential: CredentialView } {
+    const view = this.#dataAddon(addonRef, 'postgresql');
+    return { view, credential: this.#credential(view.addon, `credential:${name}`) };
+  }
+
+  /** `pg:credentials:create`: a real role on the add-on's server (not on Essential plans, as on Heroku). */
+  async createCredential(addonRef: string, name: string): Promise<CredentialView> {
+    const view = this.#dataAddon(addonRef, 'postgresql');
+    const { addon } = view;
+    if (view.plan.name.startsWith('essential') || view.plan.name === 'mini' || view.plan.name === 'basic') raise('credential_essential_plan');
+    if (!CREDENTIAL_NAME.test(name)) raise('credential_name_invalid', { name });
+    const { store } = this.#deps;
+    if (name === 'default' || store.addons.credentialsOf(addon.id).some((c) => c.name === name)) raise('credential_name_taken', { name, addon: addon.name });
+    const credential: CredentialRecord = { addonId: addon.id, name, username: name, password: `p${randomBytes(32).toString('hex')}`, createdAt: apiTimestamp() };
+    await createRole(addon, credential.username, credential.password);
+    return store.addons.insertCredential(credential);
+  }
+
+  /** The default credential (no namespace) or `credential:<name>`. */
+  #credential(addon: AddonRecord, namespace: string | null): CredentialView {
+    if (namespace === null || namespace === 'credential:default') return { name: 'default', username: addon.username, password: addon.password };
+    const name = CREDENTIAL_NAMESPACE.exec(namespace)?.[1];
+    const found = this.#deps.store.addons.credentialsOf(addon.id).find((c) => c.name === name);
+    if (found === undefined) raise('credential_not_found');
+    return found;
+  }
+
+  /** The URL an attachment's config var carries: the add-on's, with the attachment's credential. */
+  #urlOf(addon: AddonRecord, attachment: AttachmentRecord): string {
+    if (attachment.namespace === null) return addonUrl(addon);
+    const credential = this.#credential(addon, attachment.namespace);
+    return addonUrl({ ...addon, username: credential.username, password: credential.password });
   }
 
   /** A provisioned add-on of the given kind, by id or name (the data API's paths carry either). */

@@ -50,5 +50,7 @@ export interface ApiServices {
     releaseOutput(releaseId: string, secret: string): string;
     rendezvous(secret: string): string;
     testOutput(runId: string, secret: string, phase: 'setup' | 'output'): string;
+    /** A `pg:backups:url`: https, as the CLI's download only speaks https. */
+    backup(id: string, secret: string): string;
   };
 }

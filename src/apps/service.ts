@@ -31,7 +31,8 @@ export interface UpdateAppRequest {
 
 /** What an attachment does to its app's config vars (add-ons/ asks for it). */
 export interface AddonConfigChange {
-  readonly kind: 'attach' | 'detach';
+  /** `update`: the provider changed the add-on (a plan change); `addon` is then the service (`heroku-postgresql`). */
+  readonly kind: 'attach' | 'detach' | 'update';
   /** `DATABASE` */
   readonly attachment: string;
   /** `postgresql-flat-02648` */
@@ -169,7 +170,12 @@ export class AppsService {
       const app = this.get(appId);
       const config = applyConfigChange(app.config, { set: change.set, unset: change.unset }, this.#options.configVarsMaxBytes);
       const updated = this.#store.apps.update(app.id, { config }, apiTimestamp());
-      const description = change.kind === 'attach' ? RELEASE_DESCRIPTIONS.addonAttach(change.attachment, change.addon) : RELEASE_DESCRIPTIONS.addonDetach(change.attachment, change.addon);
+      const description =
+        change.kind === 'attach'
+          ? RELEASE_DESCRIPTIONS.addonAttach(change.attachment, change.addon)
+          : change.kind === 'detach'
+            ? RELEASE_DESCRIPTIONS.addonDetach(change.attachment, change.addon)
+            : RELEASE_DESCRIPTIONS.addonUpdate(change.attachment, change.addon);
       const release = this.#releases.create({ app: updated, description, config, addonPlanNames: change.addonPlanNames });
       this.#store.afterCommit(() => void this.#releases.startPhase(release).catch(() => undefined));
       return release;

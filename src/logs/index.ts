@@ -27,3 +27,4 @@ export {
   type OutletStats,
 } from './drain-outlets.js';
 export { DYNO_LINES, type LoggedDynoState } from './lines/dyno.js';
+export { ADDON_LINES, addonLogSource } from './lines/addons.js';

@@ -35,6 +35,24 @@ export interface AttachmentRecord {
   readonly updatedAt: string;
 }
 
+/** A Postgres credential besides the default one (`pg:credentials:create`): a role of its own on the add-on's server. */
+export interface CredentialRecord {
+  readonly addonId: string;
+  /** `analyst`: attachments name it as `credential:analyst`. */
+  readonly name: string;
+  readonly username: string;
+  readonly password: string;
+  readonly createdAt: string;
+}
+
+interface CredentialRow {
+  addon_id: string;
+  name: string;
+  username: string;
+  password: string;
+  created_at: string;
+}
+
 interface AddonRow {
   id: string;
   name: string;
@@ -172,5 +190,23 @@ export class AddonsRepository {
 
   deleteAttachment(id: string): void {
     this.#db.prepare('DELETE FROM addon_attachments WHERE id = ?').run(id);
+  }
+
+  insertCredential(credential: CredentialRecord): CredentialRecord {
+    this.#db
+      .prepare('INSERT INTO addon_credentials (addon_id, name, username, password, created_at) VALUES (@addonId, @name, @username, @password, @createdAt)')
+      .run(credential);
+    return credential;
+  }
+
+  /** The add-on's extra credentials by name (the default one is the add-on's own username and password). */
+  credentialsOf(addonId: string): CredentialRecord[] {
+    return (this.#db.prepare('SELECT * FROM addon_credentials WHERE addon_id = ? ORDER BY name').all(addonId) as CredentialRow[]).map((r) => ({
+      addonId: r.addon_id,
+      name: r.name,
+      username: r.username,
+      password: r.password,
+      createdAt: r.created_at,
+    }));
   }
 }

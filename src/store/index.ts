@@ -45,7 +45,7 @@ export type {
   WebhookEventRecord,
   WebhookRecord,
 } from './webhooks-repository.js';
-export type { AddonRecord, AttachmentRecord } from './addons-repository.js';
+export type { AddonRecord, AttachmentRecord, CredentialRecord } from './addons-repository.js';
 
 export interface StoreOptions {
   /** Path of the SQLite file, or `:memory:` for unit tests. */

@@ -393,4 +393,14 @@ export const MIGRATIONS: readonly string[] = [
   );
   ALTER TABLE domains ADD COLUMN sni_endpoint_id TEXT REFERENCES sni_endpoints(id) ON DELETE SET NULL;
   `,
+  `
+  CREATE TABLE addon_credentials (
+    addon_id TEXT NOT NULL REFERENCES addons(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    username TEXT NOT NULL,
+    password TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (addon_id, name)
+  );
+  `,
 ];

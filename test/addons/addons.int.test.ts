@@ -1,6 +1,7 @@
 // Add-ons on real servers: a deployed app writes a row to its Heroku Postgres add-on and SETs/GETs on its Key-Value
 // Store add-on through DATABASE_URL and REDIS_URL; the data survives a killed server and a daemon restart; attachments
-// share a database with a second app; destroy leaves no container, volume or config var.
+// share a database with a second app; a killed server is told in the app's log and its dyno reconnects; destroy leaves
+// no container, volume or config var.
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -85,6 +86,8 @@ async function apiError(method: string, path: string, body?: unknown): Promise<{
   throw new Error(`${method} ${path} succeeded`);
 }
 
+/** The app's log as `heroku logs` prints the source part: `app[heroku-postgres]: …`. */
+const logLines = () => appLogLines(daemon, app.id).map((l) => `${l.source}[${l.dyno}]: ${l.message}`);
 const config = (name: string) => api<Record<string, string>>(daemon, 'GET', `/apps/${name}/config-vars`);
 const descriptions = async (name: string) => (await api<Array<{ description: string }>>(daemon, 'GET', `/apps/${name}/releases`)).map((r) => r.description);
 
@@ -204,6 +207,41 @@ describe('the servers', () => {
       return running !== '' && !running.startsWith(killed ?? '-');
     });
     expect(await appJson('/redis?key=greeting')).toEqual({ value: 'hello' });
+    await waitFor('the Redis server announced back', async () => logLines().includes(`app[heroku-redis]: source=REDIS addon=${redis.name} The server is available again with its data`));
+    expect(logLines()).toContain(`app[heroku-redis]: source=REDIS addon=${redis.name} The server stopped unexpectedly (exit status 137); starting it again on its data`);
+  }, 120_000);
+
+  it('a killed Postgres server comes back with its data, the app reads it in its log, and its dyno reconnects', async () => {
+    const before = await appJson<{ pid: number; rows: string[] }>('/pool?note=pooled');
+    const [killed] = await containersWithLabels({ 'berth.addon': postgres.id });
+    await docker(['kill', killed ?? '']);
+    const back = `app[heroku-postgres]: source=DATABASE addon=${postgres.name} The server is available again with its data`;
+    await waitFor('the Postgres server announced back', async () => logLines().includes(back), 120_000);
+    const lines = logLines();
+    const stopped = lines.indexOf(`app[heroku-postgres]: source=DATABASE addon=${postgres.name} The server stopped unexpectedly (exit status 137); starting it again on its data`);
+    expect(stopped, lines.slice(-20).join('\n')).toBeGreaterThanOrEqual(0);
+    expect(stopped).toBeLessThan(lines.indexOf(back));
+    // The same dyno process (its pool dropped the dead connection and opened another), with every row still there.
+    const after = await appJson<{ pid: number; rows: string[] }>('/pool?note=after-kill');
+    expect(after).toEqual({ pid: before.pid, rows: [...before.rows, 'after-kill'] });
+  }, 180_000);
+});
+
+describe('plan change', () => {
+  it("PATCH to another plan restarts the server with that plan's max_connections, on its data, in an Update release", async () => {
+    const changed = await api<Addon>(daemon, 'PATCH', `/apps/${app.name}/addons/${postgres.name}`, { plan: 'heroku-postgresql:standard-0' });
+    expect(changed.plan.name).toBe('heroku-postgresql:standard-0');
+    const client = new pg.Client({ connectionString: (await config(app.name))['DATABASE_URL'] });
+    await client.connect();
+    const row = await client
+      .query<{ max: string; notes: string }>("SELECT current_setting('max_connections') AS max, (SELECT count(*) FROM notes) AS notes")
+      .finally(() => client.end());
+    expect(row.rows[0]?.max).toBe('120');
+    expect(Number(row.rows[0]?.notes)).toBeGreaterThan(0);
+    expect(await descriptions(app.name)).toContain('Update DATABASE by heroku-postgresql');
+    expect(logLines()).toContain(
+      `app[heroku-postgres]: source=DATABASE addon=${postgres.name} Plan changed from essential-0 to standard-0: the server restarts with a limit of 120 connections`,
+    );
   }, 120_000);
 });
 

@@ -1,6 +1,8 @@
 // Add-ons on the in-memory engine: the API's shapes, names, attachments and their releases, destroy and recovery.
 // The servers themselves are real only in the integration tier (addons.int.test.ts).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { platform, type Platform } from '../support/platform.js';
 
 let p: Platform;
@@ -129,5 +131,143 @@ describe('attachments and destroy', () => {
     expect(after.map((c) => c.labels.dyno)).toEqual([db.name]);
     expect(after[0]?.id).not.toBe(server?.id);
     expect(p.store.addons.get(db.id)?.containerId).toBe(after[0]?.id);
+    // The app reads it in its log: the stop Berth noticed, then the server back.
+    expect(p.lines(p.app('shop')).filter((l) => l.startsWith('app[heroku-postgres]: '))).toEqual([
+      `app[heroku-postgres]: source=DATABASE addon=${db.name} The server stopped unexpectedly (exit status 137); starting it again on its data`,
+      `app[heroku-postgres]: source=DATABASE addon=${db.name} The server is available again with its data`,
+    ]);
+  });
+});
+
+describe('addons:upgrade', () => {
+  it("restarts the server with the new plan's connection limit and releases an Update on each attached app", async () => {
+    const db = await create('shop', { plan: 'heroku-postgresql:essential-0' });
+    await p.request('POST', '/addon-attachments', { addon: { name: db.name }, app: { name: 'admin' }, name: 'SHARED' });
+    const [before] = await p.engine.listByLabel({ role: 'addon' });
+    expect(p.engine.process(before?.id ?? '')?.env['BERTH_CONNECTIONS']).toBe('20');
+
+    const changed = await p.request('PATCH', `/apps/shop/addons/${db.id}`, { plan: { name: 'heroku-postgresql:standard-0' } });
+    expect(changed.status, changed.text).toBe(200);
+    expect(changed.body).toMatchObject({ name: db.name, plan: { name: 'heroku-postgresql:standard-0' }, state: 'provisioned' });
+    const servers = (await p.engine.listByLabel({ role: 'addon' })).filter((c) => c.state === 'running');
+    expect(servers).toHaveLength(1);
+    expect(servers[0]?.id).not.toBe(before?.id);
+    expect(p.engine.process(servers[0]?.id ?? '')?.env['BERTH_CONNECTIONS']).toBe('120');
+
+    const shop = (await p.request('GET', '/apps/shop/releases')).body as Array<{ description: string; addon_plan_names: string[] }>;
+    expect(shop.at(-1)).toMatchObject({ description: 'Update DATABASE by heroku-postgresql', addon_plan_names: ['heroku-postgresql:standard-0'] });
+    expect((await releases('admin')).at(-1)?.description).toBe('Update SHARED by heroku-postgresql');
+    expect(p.lines(p.app('admin'))).toContain(
+      `app[heroku-postgres]: source=SHARED addon=${db.name} Plan changed from essential-0 to standard-0: the server restarts with a limit of 120 connections`,
+    );
+    // The old server's stop was Berth's own: no line says it stopped unexpectedly, and it is not restarted again.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(p.lines(p.app('shop')).some((l) => l.includes('stopped unexpectedly'))).toBe(false);
+    expect((await p.engine.listByLabel({ role: 'addon' })).filter((c) => c.state === 'running').map((c) => c.id)).toEqual([servers[0]?.id]);
+  });
+
+  it("answers another service's plan with Heroku's error and keeps the server", async () => {
+    const db = await create('shop', { plan: 'heroku-postgresql:essential-0' });
+    const [before] = await p.engine.listByLabel({ role: 'addon' });
+    const refused = await p.request('PATCH', `/apps/shop/addons/${db.name}`, { plan: 'heroku-redis:premium-0' });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toEqual({ id: 'invalid_params', message: 'Couldn\'t find either the add-on service or the add-on plan of "heroku-redis:premium-0".' });
+    expect((await p.engine.listByLabel({ role: 'addon' })).map((c) => c.id)).toEqual([before?.id]);
+  });
+});
+
+describe('pg:backups:url', () => {
+  /** A finished backup as backups.ts keeps it (the memory engine runs no pg_dump): its transfer and its dump file. */
+  async function backedUp(app: string): Promise<{ uuid: string; num: number }> {
+    const uuid = '0b5d5d5a-6c0e-4a51-9d39-2f6a0a4f0c11';
+    const dir = join(p.dataDir, 'addons');
+    await mkdir(join(dir, 'transfers'), { recursive: true });
+    await mkdir(join(dir, 'backups'), { recursive: true });
+    const at = '2026-01-02T03:04:05Z';
+    const transfer = {
+      uuid, num: 1, from_type: 'pg_dump', to_type: 'gof3r', from_name: 'DATABASE', to_name: 'BACKUP', from_url: '', to_url: `berth-backup://${uuid}`,
+      created_at: at, updated_at: at, started_at: at, finished_at: at, canceled_at: null, succeeded: true,
+      processed_bytes: 19, source_bytes: 19, warnings: 0, schedule: null, logs: [],
+    };
+    await writeFile(join(dir, 'transfers', `${p.app(app).id}.json`), JSON.stringify([transfer]));
+    await writeFile(join(dir, 'backups', `${uuid}.dump`), 'PGDMP-custom-format');
+    return { uuid, num: 1 };
+  }
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('answers a signed https URL that serves the dump with no API key, until it expires', async () => {
+    await create('shop', { plan: 'heroku-postgresql' });
+    const backup = await backedUp('shop');
+
+    const answer = await p.request('POST', `/client/v11/apps/shop/transfers/${backup.num}/actions/public-url`);
+    expect(answer.status, answer.text).toBe(200);
+    const url = new URL((answer.body as { url: string }).url);
+    expect(url.protocol).toBe('https:');
+    expect(url.hostname).toBe('127.0.0.1');
+    expect(url.pathname).toMatch(new RegExp(`^/backups/${backup.uuid}/\\d+-[0-9a-f]{64}$`));
+
+    const got = await p.api.inject({ method: 'GET', url: url.pathname });
+    expect(got.statusCode).toBe(200);
+    expect(got.body).toBe('PGDMP-custom-format');
+    expect(got.headers['content-length']).toBe('19');
+
+    // A changed signature or another backup's id is not served.
+    const tampered = url.pathname.replace(/[0-9a-f]$/, (c) => (c === '0' ? '1' : '0'));
+    expect((await p.api.inject({ method: 'GET', url: tampered })).statusCode).toBe(404);
+
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 2 * 60 * 60 * 1000 });
+    const late = await p.api.inject({ method: 'GET', url: url.pathname });
+    expect(late.statusCode).toBe(403);
+    expect(JSON.parse(late.body)).toMatchObject({ id: 'forbidden', message: 'Request has expired: get a new URL with heroku pg:backups:url.' });
+  });
+
+  it('answers 404 for a backup that does not exist', async () => {
+    await create('shop', { plan: 'heroku-postgresql' });
+    const answer = await p.request('POST', '/client/v11/apps/shop/transfers/7/actions/public-url');
+    expect(answer.status).toBe(404);
+    expect(answer.body).toMatchObject({ id: 'not_found', message: "Couldn't find that backup." });
+  });
+});
+
+describe('credentials', () => {
+  it('attaches with the default credential; an unknown credential is an empty config and a 404 on attach', async () => {
+    const db = await create('shop', { plan: 'heroku-postgresql:standard-0' });
+    const config = await p.request('GET', `/addons/${db.name}/config`);
+    expect(config.body).toEqual([{ name: 'URL', value: expect.stringMatching(/^postgres:\/\/u[0-9a-f]+:/) }]);
+    // addons:attach --credential asks for the credential's config first and stops at an empty list.
+    expect((await p.request('GET', `/addons/${db.name}/config/credential:analyst`)).body).toEqual([]);
+    expect((await p.request('GET', `/addons/${db.name}/config/credential:default`)).body).toEqual(config.body);
+
+    const refused = await p.request('POST', '/addon-attachments', { addon: { name: db.name }, app: { name: 'admin' }, namespace: 'credential:analyst' });
+    expect(refused.status).toBe(404);
+    expect(refused.body).toEqual({ id: 'not_found', message: "Couldn't find that credential.", resource: 'credential' });
+    expect((await p.request('GET', '/apps/admin/addon-attachments')).body).toEqual([]);
+
+    const attached = await p.request('POST', '/addon-attachments', { addon: { name: db.name }, app: { name: 'admin' }, namespace: 'credential:default' });
+    expect(attached.status, attached.text).toBe(201);
+    expect(attached.body).toMatchObject({ name: 'DATABASE', namespace: null });
+    const shop = (await p.request('GET', '/apps/shop/config-vars')).body as Record<string, string>;
+    const admin = (await p.request('GET', '/apps/admin/config-vars')).body as Record<string, string>;
+    expect(admin['DATABASE_URL']).toBe(shop['DATABASE_URL']);
+  });
+
+  it("refuses a credential on an Essential plan, a bad name and 'default' with Heroku's errors", async () => {
+    const essential = await create('shop', { plan: 'heroku-postgresql:essential-0' });
+    const onEssential = await p.request('POST', `/postgres/v0/databases/${essential.name}/credentials`, { name: 'analyst' });
+    expect(onEssential.status).toBe(422);
+    expect(onEssential.body).toEqual({ id: 'invalid_params', message: "You can't create a custom credential on Essential-tier databases." });
+    const standard = await create('shop', { plan: 'heroku-postgresql:standard-0' });
+    const bad = await p.request('POST', `/postgres/v0/databases/${standard.name}/credentials`, { name: 'Robert"; DROP' });
+    expect(bad.status).toBe(422);
+    expect((bad.body as { message: string }).message).toMatch(/^Name Robert"; DROP is invalid/);
+    expect((await p.request('POST', `/postgres/v0/databases/${standard.name}/credentials`, { name: 'pg_monitor' })).status).toBe(422);
+    const taken = await p.request('POST', `/postgres/v0/databases/${standard.name}/credentials`, { name: 'default' });
+    expect(taken.body).toEqual({ id: 'invalid_params', message: `Credential default already exists on ${standard.name}.` });
+    const listed = (await p.request('GET', `/postgres/v0/databases/${standard.name}/credentials`)).body as Array<{ name: string; state: string }>;
+    expect(listed.map((c) => [c.name, c.state])).toEqual([['default', 'active']]);
+    expect((await p.request('GET', `/postgres/v0/databases/${standard.name}/credentials/analyst`)).status).toBe(404);
   });
 });

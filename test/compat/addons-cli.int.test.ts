@@ -1,8 +1,9 @@
 // The real `heroku` CLI (v11) against Berth's add-ons and data API: addons, addons:create/info/attach/detach/destroy,
-// config, pg:info, pg:credentials:url, pg:psql (the local psql binary), pg:backups, redis:info and redis:cli, with the data host from
-// `berth env` (HEROKU_DATA_HOST). Expected output as reference heroku-addons-and-data §3 quotes it.
+// addons:attach --credential, config, pg:info, pg:credentials (with :create and :url), pg:psql (the local psql
+// binary), pg:backups (with :url and :download), redis:info and redis:cli, with the data host from `berth env`
+// (HEROKU_DATA_HOST). Expected output as reference heroku-addons-and-data §3 quotes it.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { volumeExists, waitFor } from '../support/build.js';
@@ -172,6 +173,19 @@ describe('heroku apps:create --addons, addons:upgrade, addons:wait, pg:wait, pg:
     expect(listed.stdout).toContain('=== Backups');
     expect(listed.stdout).toMatch(/b001\s+.*Completed/);
 
+    // pg:backups:url prints a public https URL that needs no API key; pg:backups:download fetches it (https.get only).
+    const url = await heroku(['pg:backups:url', 'b001', '-a', APP]);
+    expectCode(url, 0);
+    expect(url.stdout.trim()).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/backups\/[0-9a-f-]{36}\/\d+-[0-9a-f]{64}$/);
+    const anonymous = await fetch(url.stdout.trim().replace(/^https:\/\/[^/]+/, daemon.apiUrl));
+    expect(anonymous.status).toBe(200);
+    expect(Buffer.from(await anonymous.arrayBuffer()).subarray(0, 5).toString('latin1')).toBe('PGDMP');
+    const output = join(daemon.rootDir, 'b001.dump');
+    const downloaded = await heroku(['pg:backups:download', '-a', APP, '-o', output]);
+    expectCode(downloaded, 0);
+    expect(downloaded.stderr).toContain(`Getting backup from ${APP}... done, #1`);
+    expect(readFileSync(output).subarray(0, 5).toString('latin1')).toBe('PGDMP');
+
     const reset = await heroku(['pg:reset', '-a', APP, '--confirm', APP]);
     expectCode(reset, 0);
     expect(reset.stderr).toContain(`Resetting ${database}... done`);
@@ -183,6 +197,46 @@ describe('heroku apps:create --addons, addons:upgrade, addons:wait, pg:wait, pg:
     expect(restored.stderr).toContain(`Starting restore of b001 to ${database}... done`);
     const back = await heroku(['pg:psql', '-a', APP, '-c', 'SELECT note FROM keep']);
     expect(back.stdout).toContain('kept');
+  });
+});
+
+describe('heroku pg:credentials and addons:attach --credential', () => {
+  it("addons:attach with an unknown credential fails with Heroku's error; with the default one it attaches", async () => {
+    const unknown = await heroku(['addons:attach', database, '--credential', 'nope', '-a', OTHER]);
+    expect(unknown.code).not.toBe(0);
+    // The CLI wraps its error to the terminal's width.
+    expect(unknown.stderr.replace(/\s+/g, ' ')).toContain(`Could not find credential nope for database ${database}`);
+    const byDefault = await heroku(['addons:attach', database, '--credential', 'default', '--as', 'VIA_DEFAULT', '-a', OTHER]);
+    expectCode(byDefault, 0);
+    expect(byDefault.stderr).toContain(`Attaching default of ${database} as VIA_DEFAULT to ${OTHER}... done`);
+    expect((await heroku(['config:get', 'VIA_DEFAULT_URL', '-a', OTHER])).stdout).toBe((await heroku(['config:get', 'DATABASE_URL', '-a', APP])).stdout);
+    expectCode(await heroku(['addons:detach', 'VIA_DEFAULT', '-a', OTHER]), 0);
+  });
+
+  it('pg:credentials:create makes a real role; addons:attach --credential puts it in the URL the other app connects with', async () => {
+    expectCode(await heroku(['addons:upgrade', database, 'heroku-postgresql:standard-0', '-a', APP]), 0);
+    const created = await heroku(['pg:credentials:create', database, '--name', 'analyst', '-a', APP]);
+    expectCode(created, 0);
+    expect(created.stderr).toContain('Creating credential analyst... done');
+    expect(created.stdout).toContain(`heroku addons:attach ${database} --credential analyst -a ${APP}`);
+
+    const attached = await heroku(['addons:attach', database, '--credential', 'analyst', '--as', 'ANALYST', '-a', OTHER]);
+    expectCode(attached, 0);
+    expect(attached.stderr).toContain(`Attaching analyst of ${database} as ANALYST to ${OTHER}... done`);
+    const listed = await heroku(['pg:credentials', database, '-a', APP]);
+    expectCode(listed, 0);
+    expect(listed.stdout).toMatch(/default\s/);
+    expect(listed.stdout).toMatch(/analyst\s/);
+    expect(listed.stdout).toContain(`└─ as ANALYST on ${OTHER} app`);
+
+    const who = await heroku(['pg:psql', 'ANALYST', '-a', OTHER, '-c', 'SELECT current_user AS who']);
+    expectCode(who, 0);
+    expect(who.stdout).toMatch(/who\s*\n-+\n\s*analyst\n/);
+    const url = await heroku(['pg:credentials:url', database, '--name', 'analyst', '-a', APP]);
+    expectCode(url, 0);
+    expect(url.stdout).toContain('Connection information for analyst credential.');
+    expect(url.stdout).toContain('user=analyst');
+    expectCode(await heroku(['addons:detach', 'ANALYST', '-a', OTHER]), 0);
   });
 });
 

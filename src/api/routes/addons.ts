@@ -54,6 +54,11 @@ function serviceShape(service: AddonService) {
   };
 }
 
+interface AddonConfigParams {
+  readonly addon?: string;
+  readonly namespace?: string;
+}
+
 const addonKey = (view: AddonView, field: string) => (field === 'name' ? view.addon.name : view.addon.id);
 const attachmentKey = (view: AttachmentView, field: string) => (field === 'name' ? view.attachment.name : view.attachment.id);
 const refOf = (ref: string | { readonly name?: string | null; readonly id?: string | null }): string =>
@@ -104,8 +109,14 @@ export const addonsRoutes: FastifyPluginAsync<ApiServices> = async (api, service
     addonShape(addons.getForApp(request.params.app ?? '', request.params.addon ?? '')),
   );
   api.get<{ Params: AddonParams }>('/addons/:addon', { schema: schemas.params }, async (request) => addonShape(addons.get(request.params.addon ?? '')));
+  // The add-on's config (`URL`), or a credential's (`/config/credential:<name>`): `addons:attach --credential` asks
+  // for it first and needs a non-empty list; an unknown credential answers an empty one.
+  api.get<{ Params: AddonConfigParams }>('/addons/:addon/config', { schema: schemas.params }, async (request) => addons.config(request.params.addon ?? ''));
+  api.get<{ Params: AddonConfigParams }>('/addons/:addon/config/:namespace', { schema: schemas.params }, async (request) =>
+    addons.config(request.params.addon ?? '', request.params.namespace),
+  );
   api.patch<{ Params: AddonParams; Body: AddonUpdateBody }>('/apps/:app/addons/:addon', { schema: schemas.addonUpdate }, async (request) =>
-    addonShape(addons.changePlan(request.params.app ?? '', request.params.addon ?? '', planRef(request.body.plan))),
+    addonShape(await addons.changePlan(request.params.app ?? '', request.params.addon ?? '', planRef(request.body.plan))),
   );
   // The CLI sends app and add-on UUIDs and a `{"force":false}` body.
   api.delete<{ Params: AddonParams }>('/apps/:app/addons/:addon', { schema: schemas.paramsIgnoringBody }, async (request) =>

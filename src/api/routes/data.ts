@@ -2,9 +2,11 @@
 // `HEROKU_DATA_HOST` with the scheme and port of `HEROKU_HOST` (reference heroku-addons-and-data §0, §4). Facts come
 // from the add-on's own server; plan limits are the catalogue's (advisory on this machine).
 import type { FastifyPluginAsync } from 'fastify';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { AddonView } from '../../addons/index.js';
 import type { ApiServices } from '../context.js';
-import { schemas } from '../schemas.js';
+import { schemas, type StreamParams } from '../schemas.js';
 
 interface DataParams {
   readonly addon: string;
@@ -18,6 +20,10 @@ interface TransferParams {
 
 interface RestoreBody {
   readonly backup_url?: string;
+}
+
+interface CredentialBody {
+  readonly name?: unknown;
 }
 
 interface ResetBody {
@@ -38,6 +44,19 @@ function urlOf(view: AddonView): string {
   return `postgres://${addon.username}:${addon.password}@127.0.0.1:${addon.port}/${addon.database}`;
 }
 
+/** A credential as `/postgres/v0` answers it: one active user, on the add-on's server. */
+function credentialShape(view: AddonView, credential: { name: string; username: string; password: string }) {
+  return {
+    uuid: view.addon.id,
+    name: credential.name,
+    state: 'active',
+    database: view.addon.database,
+    host: '127.0.0.1',
+    port: view.addon.port,
+    credentials: [{ user: credential.username, password: credential.password, state: 'active', connections: null }],
+  };
+}
+
 export const dataRoutes: FastifyPluginAsync<ApiServices> = async (api, services) => {
   const { addons } = services;
 
@@ -51,7 +70,7 @@ export const dataRoutes: FastifyPluginAsync<ApiServices> = async (api, services)
       info: [
         { name: 'Plan', values: [view.plan.humanName] },
         { name: 'Status', values: ['Available'] },
-        { name: 'Connections', values: [`${facts.connections}/${view.plan.connections}`] },
+        { name: 'Connections', values: [`${facts.connections}/${facts.maxConnections}`] },
         { name: 'PG Version', values: [facts.version] },
         { name: 'Created', values: [created(view.addon.createdAt)] },
         { name: 'Data Size', values: [`${size(facts.dataSizeBytes)} / ${view.plan.storage}`] },
@@ -87,18 +106,31 @@ export const dataRoutes: FastifyPluginAsync<ApiServices> = async (api, services)
     addons.restoreBackup(request.params.addon, typeof request.body?.backup_url === 'string' ? request.body.backup_url : ''),
   );
 
-  // `pg:credentials:url` (Basic auth with the API key as password).
+  // `pg:backups:url` and `pg:backups:download`: a public URL on the TLS listener (the CLI downloads with https.get
+  // only), serving the dump file with no API key until it expires, as Heroku's presigned S3 URL does.
+  api.post<{ Params: TransferParams }>('/client/v11/apps/:app/transfers/:transfer/actions/public-url', { schema: schemas.paramsIgnoringBody }, async (request) => {
+    const { uuid, secret } = await addons.backupPublicUrl(request.params.app, request.params.transfer ?? '');
+    return { url: services.urls.backup(uuid, secret) };
+  });
+  api.get<{ Params: StreamParams }>('/backups/:id/:secret', { schema: schemas.params, config: { public: true } }, async (request, reply) => {
+    const file = await addons.backupFile(request.params.id, request.params.secret);
+    const { size: length } = await stat(file);
+    return reply.type('application/octet-stream').header('content-length', length).send(createReadStream(file));
+  });
+
+  // `pg:credentials`, `pg:credentials:url [--name]` (Basic auth with the API key as password), `pg:credentials:create`.
+  api.get<{ Params: DataParams }>('/postgres/v0/databases/:addon/credentials', { schema: schemas.params }, async (request) => {
+    const { view, credentials } = addons.credentials(request.params.addon);
+    return credentials.map((credential) => credentialShape(view, credential));
+  });
   api.get<{ Params: DataParams }>('/postgres/v0/databases/:addon/credentials/:credential', { schema: schemas.params }, async (request) => {
-    const { addon } = addons.dataAddon(request.params.addon, 'postgresql');
-    return {
-      uuid: addon.id,
-      name: 'default',
-      state: 'active',
-      database: addon.database,
-      host: '127.0.0.1',
-      port: addon.port,
-      credentials: [{ user: addon.username, password: addon.password, state: 'active', connections: null }],
-    };
+    const { view, credential } = addons.credential(request.params.addon, request.params.credential ?? 'default');
+    return credentialShape(view, credential);
+  });
+  api.post<{ Params: DataParams; Body: CredentialBody | undefined }>('/postgres/v0/databases/:addon/credentials', { schema: schemas.paramsIgnoringBody }, async (request) => {
+    const name = typeof request.body?.name === 'string' ? request.body.name : '';
+    const credential = await addons.createCredential(request.params.addon, name);
+    return credentialShape(addons.dataAddon(request.params.addon, 'postgresql'), credential);
   });
 
   api.get<{ Params: DataParams }>('/redis/v0/databases/:addon', { schema: schemas.params }, async (request) => {

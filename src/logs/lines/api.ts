@@ -39,6 +39,12 @@ export const RELEASE_DESCRIPTIONS = {
   /** An attachment removed (detach, or the add-on destroyed): `Detach DATABASE (@ref:postgresql-flat-02648)`. */
   addonDetach: (attachment: string, addon: string) => `Detach ${attachment} (@ref:${addon})`,
   /**
+   * The provider changed an attached add-on: `Update DATABASE by heroku-postgresql` (reference heroku-addons-and-data
+   * §2; Heroku's user for it is `heroku-postgresql@addons.heroku.com`, Berth's the account's). Berth makes it for a plan
+   * change, which the reference marks [U].
+   */
+  addonUpdate: (attachment: string, service: string) => `Update ${attachment} by ${service}`,
+  /**
    * A pipeline promotion: `Promote staging-app v12 1a2b3c4`, the source app, its release and 7 hex digits of the slug's
    * commit when it has one. Heroku's wording is unconfirmed (reference: heroku-runtime-behaviour.md §4.1).
    */
