@@ -263,6 +263,14 @@ export function createServices(deps: ServiceDeps): Services {
         destroyBranch: (pipelineId, branch) => reviewApps.destroyBranch(pipelineId, branch),
         webUrl: (app) => webUrl(settings, app.name),
       },
+      // A `ci/<branch>` pushed to an app of a pipeline is a test run of the pushed commit.
+      testRuns: {
+        pipelineOf: (appId) => testRuns.pipelineOfApp(appId),
+        start: (pipelineId, branch, commit, url, signal) => {
+          const { run, output, finished } = testRuns.fromPush(pipelineId, branch, commit, url, signal);
+          return { number: run.number, output, finished };
+        },
+      },
       logger: logger.child({ module: 'git' }),
     },
     {
