@@ -49,6 +49,8 @@ export interface ReviewAppFromPush {
 const PREDESTROY_OUTPUT_MAX = 64 * 1024;
 /** The stages whose apps are a review app's parent: a branch pushed to their remote makes a review app. */
 const PARENT_STAGES: readonly string[] = ['development', 'staging', 'production'];
+/** A day, for `stale_days`. */
+const DAY_MS = 24 * 60 * 60 * 1000;
 /** S:review-app-config `base_name` must make valid app names with a dash and a slug after it. */
 const BASE_NAME = /^[a-z][a-z0-9-]{1,27}$/;
 
@@ -271,6 +273,28 @@ export class ReviewAppsService {
     void this.#track(work.then(() => undefined));
     this.#deleting.set(review.id, work);
     void work.catch(() => undefined).finally(() => this.#deleting.delete(review.id));
+    return deleting;
+  }
+
+  /**
+   * `destroy_stale_apps`: deletes (pr-predestroy first) the review apps of such pipelines not deployed for
+   * `stale_days` days. Their last deploy is their app's last release (a push, a build, a promotion or a config change
+   * all make one), else when the review app last changed. The daemon calls this hourly; `now` is for tests.
+   */
+  destroyStale(now: Date = new Date()): ReviewAppRecord[] {
+    const { store, pipelines, apps } = this.#deps;
+    const deleting: ReviewAppRecord[] = [];
+    for (const pipeline of pipelines.list()) {
+      const config = store.reviewAppConfigs.get(pipeline.id);
+      if (!config?.destroyStaleApps) continue;
+      const cutoff = now.getTime() - config.staleDays * DAY_MS;
+      for (const review of store.reviewApps.listByPipeline(pipeline.id)) {
+        if (review.status !== 'created' && review.status !== 'errored') continue;
+        const app = review.appId === null ? undefined : apps.list().find((a) => a.id === review.appId);
+        if (Date.parse(app?.releasedAt ?? review.updatedAt) > cutoff) continue;
+        deleting.push(this.delete(review.id));
+      }
+    }
     return deleting;
   }
 

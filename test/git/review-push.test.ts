@@ -3,7 +3,7 @@
 // app.json's environments.review; deleting the branch destroys it after pr-predestroy. Elsewhere such pushes keep
 // today's refusal. Also the review-app-config API and the scripts outliving a restart.
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppRecord } from '../../src/contracts/records.js';
 import { ReviewAppsService } from '../../src/pipelines/index.js';
 import { SetupsService } from '../../src/setups/index.js';
@@ -215,5 +215,53 @@ describe('after a restart', () => {
     await reviewApps.settled();
     expect(ran).toEqual(['seed shop-keep review', 'cleanup shop-keep review']);
     expect(reviewApps.get(review.id).status).toBe('deleted');
+  });
+});
+
+describe('destroy_stale_apps', () => {
+  const DAY = 24 * 60 * 60 * 1000;
+
+  it('deletes review apps not deployed for stale_days days (pr-predestroy first), only where it is on', async () => {
+    await enable();
+    expect((await push(staging, 'refs/heads/old')).accepted).toBe(true);
+    const released = Date.parse(p.app('shop-old').releasedAt ?? '');
+    expect(released).not.toBeNaN();
+    // Off by default: even a year later nothing goes.
+    expect(p.services.reviewApps.destroyStale(new Date(released + 365 * DAY))).toEqual([]);
+    expect((await p.request('PATCH', '/pipelines/shop/review-app-config', { destroy_stale_apps: true, stale_days: 3 })).body).toMatchObject({
+      destroy_stale_apps: true,
+      stale_days: 3,
+    });
+    // Two days on the fake clock: still fresh.
+    expect(p.services.reviewApps.destroyStale(new Date(released + 2 * DAY))).toEqual([]);
+    // Three days without a deploy: deleted, as a DELETE /review-apps/{id} would.
+    const stale = p.services.reviewApps.destroyStale(new Date(released + 3 * DAY + 1000));
+    expect(stale).toEqual([expect.objectContaining({ branch: 'old', status: 'deleting' })]);
+    await p.services.reviewApps.settled();
+    expect(ran).toEqual(['seed shop-old review', 'cleanup shop-old review']);
+    expect(p.services.apps.list().map((a) => a.name)).toEqual(['shop-staging']);
+    expect((await p.request('GET', '/pipelines/shop/review-apps')).body).toEqual([]);
+    // Deleted ones are not deleted again.
+    expect(p.services.reviewApps.destroyStale(new Date(released + 30 * DAY))).toEqual([]);
+  });
+
+  it('counts from the last deploy: a later push of the branch keeps its review app', async () => {
+    // A fake clock for Date only (timers stay real): the second push lands two days after the first.
+    const start = Date.parse('2026-06-01T12:00:00Z');
+    vi.useFakeTimers({ toFake: ['Date'], now: start });
+    try {
+      await enable();
+      await p.request('PATCH', '/pipelines/shop/review-app-config', { destroy_stale_apps: true, stale_days: 2 });
+      expect((await push(staging, 'refs/heads/busy')).accepted).toBe(true);
+      vi.setSystemTime(start + 2 * DAY - 60_000);
+      expect((await push(staging, 'refs/heads/busy')).accepted).toBe(true);
+      // Two days after the first deploy, not after the last: it stays.
+      expect(p.services.reviewApps.destroyStale(new Date(start + 3 * DAY))).toEqual([]);
+      expect(p.services.reviewApps.destroyStale(new Date(start + 4 * DAY))).toEqual([expect.objectContaining({ branch: 'busy' })]);
+      await p.services.reviewApps.settled();
+      expect(p.services.apps.list().map((a) => a.name)).toEqual(['shop-staging']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
