@@ -243,6 +243,11 @@ export function createServices(deps: ServiceDeps): Services {
     apps,
     setups,
     dynos,
+    // `reviewapps:create` (source_blob "resolve") takes the branch from a pipeline app's git repo; git is made below.
+    branches: {
+      head: (appId, branch) => git.repos.branchHead(appId, branch),
+      source: (appId, branch) => git.branchSource(appId, branch),
+    },
     report: (error, what) => logger.warn({ err: error, module: 'review-apps' }, what),
   });
   // A push of another branch to a pipeline app with review apps enabled makes or updates that branch's review app.

@@ -3,9 +3,11 @@
 // then streams `git archive` of the new commit here (source). The source becomes a source blob and an ordinary build
 // in the push's turn of the app's queue; its output streams back as the hook's output, then Heroku's closing lines
 // (push-lines.ts). git/ uses no other room: what it calls arrives through its constructor as the interfaces below.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import type { AppRecord, BuildRecord, ReleaseRecord } from '../contracts/records.js';
 import type { SourceRef } from '../contracts/sources.js';
@@ -16,6 +18,10 @@ import { isZero, parseRefUpdates, planPush, type RefUpdate } from './refs.js';
 import { Repos } from './repos.js';
 
 /** What a push asks of apps/: the app it names, created by its first push when that is on. */
+const execFileAsync = promisify(execFile);
+/** The largest branch archive `reviewapps:create` takes from a repo (a pushed source has no such bound but the blob's). */
+const ARCHIVE_MAX_BYTES = 512 * 1024 * 1024;
+
 export interface GitApps {
   exists(name: string): boolean;
   get(nameOrId: string): AppRecord;
@@ -432,6 +438,20 @@ export class GitService {
   #reject(session: Session, out: PushOutput, lines: readonly string[]): void {
     for (const text of [...lines, pushLines.verifying, ...pushLines.rejected(session.appName)]) out.write(`${text}\n`);
     out.end(false);
+  }
+
+  /**
+   * The head of a branch in an app's repo as a new source blob (`git archive`), or undefined when the repo has no such
+   * branch: what `reviewapps:create`'s `source_blob.url: "resolve"` takes on Berth.
+   */
+  async branchSource(appId: string, branch: string): Promise<{ readonly url: string; readonly sha: string } | undefined> {
+    const sha = await this.repos.branchHead(appId, branch);
+    if (sha === undefined) return undefined;
+    const blob = this.#deps.sources.create();
+    // Written whole before the upload, so a failing archive never leaves a truncated blob.
+    const { stdout } = await execFileAsync('git', ['archive', '--format=tar.gz', sha], { cwd: this.repos.path(appId), encoding: 'buffer', maxBuffer: ARCHIVE_MAX_BYTES });
+    await this.#deps.sources.upload(blob.id, blob.secret, Readable.from([stdout]));
+    return { url: this.#deps.sourceBlobUrl(blob.id, blob.secret), sha };
   }
 
   async removeApp(appId: string): Promise<void> {

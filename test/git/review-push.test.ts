@@ -2,6 +2,9 @@
 // than main/master to a pipeline app with review apps enabled makes (then updates) `<pipeline>-<branch slug>` from
 // app.json's environments.review; deleting the branch destroys it after pr-predestroy. Elsewhere such pushes keep
 // today's refusal. Also the review-app-config API and the scripts outliving a restart.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppRecord } from '../../src/contracts/records.js';
@@ -263,5 +266,39 @@ describe('destroy_stale_apps', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('reviewapps:create (source_blob "resolve")', () => {
+  it('makes the review app from the branch head in a pipeline app’s git repo; an unknown branch is 404', async () => {
+    await enable();
+    // A branch in shop-staging's repo, as a push leaves it (fetched into the bare repo: no hook runs).
+    const work = await mkdtemp(join(p.dataDir, 'work-'));
+    for (const [name, content] of Object.entries(SOURCE)) await writeFile(join(work, name), content);
+    const run = (args: string[], cwd: string) => execFileSync('git', args, { cwd, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' } });
+    run(['init', '--quiet', '--initial-branch=feature/Login'], work);
+    run(['add', '.'], work);
+    run(['commit', '--quiet', '-m', 'login'], work);
+    const sha = run(['rev-parse', 'HEAD'], work).toString().trim();
+    const bare = await p.services.git.repos.ensure(staging.id);
+    run(['fetch', '--quiet', work, 'feature/Login:refs/heads/feature/Login'], bare);
+
+    expect(await p.request('GET', `/pipelines/shop/repo/branches/${encodeURIComponent('feature/Login')}`)).toMatchObject({
+      status: 200,
+      body: { name: 'feature/Login', commit: { sha } },
+    });
+    const missing = await p.request('GET', '/pipelines/shop/repo/branches/nope');
+    expect(missing).toMatchObject({ status: 404, body: { id: 'not_found', message: 'No app of the shop pipeline has the branch nope in its git repo.' } });
+    const refused = await p.request('POST', '/review-apps', { branch: 'nope', pipeline: 'shop', source_blob: { url: 'resolve', version: null } });
+    expect(refused.status).toBe(404);
+
+    const made = await p.request('POST', '/review-apps', { branch: 'feature/Login', pipeline: 'shop', source_blob: { url: 'resolve', version: null } });
+    expect(made, JSON.stringify(made.body)).toMatchObject({ status: 201, body: { branch: 'feature/Login', status: 'creating' } });
+    await p.services.reviewApps.settled();
+    await p.services.setups.settled();
+    expect((await p.request('GET', '/apps/shop-feature-login/review-app')).body).toMatchObject({ status: 'created' });
+    expect(p.services.builds.list(p.app('shop-feature-login'))).toEqual([expect.objectContaining({ status: 'succeeded', sourceVersion: sha })]);
+    expect(ran).toEqual(['seed shop-feature-login review']);
+    expect(p.services.apps.list().map((a) => a.name).sort()).toEqual(['shop-feature-login', 'shop-staging']);
   });
 });
