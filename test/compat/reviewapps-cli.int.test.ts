@@ -65,7 +65,8 @@ describe('heroku CLI: reviewapps', () => {
     await api(daemon, 'POST', '/pipeline-couplings', { app: 'shop-staging', pipeline: 'shop', stage: 'staging' });
     const missing = await heroku(['reviewapps:create', '-p', 'shop', '-b', 'main']);
     expect(missing.code).not.toBe(0);
-    expect(missing.stderr).toContain("The branch main doesn't exist. Make sure the branch is correct and try again.");
+    // The CLI wraps its error lines (` ›   ` before each).
+    expect(missing.stderr.replace(/[\s›]+/g, ' ')).toContain("The branch main doesn't exist. Make sure the branch is correct and try again.");
     // The branch gets into the app's repo the ordinary way: a push (one build).
     const repo = await fixtureRepo(daemon, 'python-stdlib', env);
     const pushed = await runGit([...trustArgs(daemon), 'push', httpsGitUrl(daemon, 'shop-staging', daemon.apiKey), 'main'], env, repo);
