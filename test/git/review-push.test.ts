@@ -302,3 +302,20 @@ describe('reviewapps:create (source_blob "resolve")', () => {
     expect(p.services.apps.list().map((a) => a.name).sort()).toEqual(['shop-feature-login', 'shop-staging']);
   });
 });
+
+describe('a push of ci/<branch> to a pipeline app', () => {
+  it('is a test run: errored when test-setup fails, and the push is refused', async () => {
+    const files = { ...SOURCE, 'app.json': JSON.stringify({ environments: { test: { scripts: { 'test-setup': 'prepare', test: 'tests' } } } }) };
+    p.engine.script((spec) => spec.labels.role === 'run' && spec.cmd.at(-1) === 'prepare', (proc) => {
+      proc.print('no database');
+      return 4;
+    });
+    const pushed = await push(staging, 'refs/heads/ci/feature-x', { files });
+    await p.services.testRuns.settled();
+    expect(pushed.accepted).toBe(false);
+    expect(pushed.lines).toContain(`-----> Test run #1 of pipeline shop: feature-x at ${SHA.slice(0, 7)} (app.json environments.test)`);
+    expect(pushed.lines).toContain(' !     Test run #1 errored (exit status 4): scripts.test-setup exited with status 4.');
+    expect((await p.request('GET', '/pipelines/shop/test-runs/1')).body).toMatchObject({ status: 'errored', commit_branch: 'feature-x', commit_sha: SHA });
+    expect(p.services.builds.list(staging)).toEqual([]);
+  });
+});
