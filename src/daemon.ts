@@ -91,8 +91,15 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
   services.reviewApps.recover();
   await services.addons.recover();
   const retention = { keepReleases: settings.retentionReleases, keepDays: settings.retentionDays };
-  const sweep = () =>
-    sweepRetention(store, runtime, retention).catch((error: unknown) => logger.error({ err: error }, 'retention sweep failed'));
+  const sweep = () => {
+    // Review apps of pipelines with destroy_stale_apps, not deployed for stale_days days, go in the same hourly sweep.
+    try {
+      services.reviewApps.destroyStale();
+    } catch (error) {
+      logger.error({ err: error }, 'stale review apps sweep failed');
+    }
+    return sweepRetention(store, runtime, retention).catch((error: unknown) => logger.error({ err: error }, 'retention sweep failed'));
+  };
   await sweep();
   const sweeper = setInterval(() => void sweep(), 60 * 60 * 1000);
   sweeper.unref();

@@ -80,6 +80,7 @@ export const CATALOGUE = {
   test_run_not_found: notFound('test-run', 'test run'),
   review_app_not_found: notFound('review-app', 'review app'),
   review_app_config_not_found: { id: 'not_found', status: 404, message: 'Review apps are not enabled for this pipeline.', resource: 'review-app-config' },
+  review_app_branch_not_found: { id: 'not_found', status: 404, message: 'No app of the {pipeline} pipeline has the branch {branch} in its git repo.', resource: 'branch' },
   // ---- apps -------------------------------------------------------------------------------------------------------
   app_name_taken: invalid('Name is already taken'),
   app_name_too_short: invalid('Name is too short (minimum is 3 characters)'),

@@ -246,6 +246,11 @@ export function createServices(deps: ServiceDeps): Services {
     apps,
     setups,
     dynos,
+    // `reviewapps:create` (source_blob "resolve") takes the branch from a pipeline app's git repo; git is made below.
+    branches: {
+      head: (appId, branch) => git.repos.branchHead(appId, branch),
+      source: (appId, branch) => git.branchSource(appId, branch),
+    },
     report: (error, what) => logger.warn({ err: error, module: 'review-apps' }, what),
   });
   // A push of another branch to a pipeline app with review apps enabled makes or updates that branch's review app.
@@ -265,6 +270,14 @@ export function createServices(deps: ServiceDeps): Services {
         deployed: (appId, succeeded) => reviewApps.deployed(appId, succeeded),
         destroyBranch: (pipelineId, branch) => reviewApps.destroyBranch(pipelineId, branch),
         webUrl: (app) => webUrl(settings, app.name),
+      },
+      // A `ci/<branch>` pushed to an app of a pipeline is a test run of the pushed commit.
+      testRuns: {
+        pipelineOf: (appId) => testRuns.pipelineOfApp(appId),
+        start: (pipelineId, branch, commit, url, signal) => {
+          const { run, output, finished } = testRuns.fromPush(pipelineId, branch, commit, url, signal);
+          return { number: run.number, output, finished };
+        },
       },
       logger: logger.child({ module: 'git' }),
     },

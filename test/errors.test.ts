@@ -46,6 +46,7 @@ const PINNED: Readonly<Record<ErrorCode, Row>> = {
   test_run_not_found: ['not_found', 404, "Couldn't find that test run.", 'test-run'],
   review_app_not_found: ['not_found', 404, "Couldn't find that review app.", 'review-app'],
   review_app_config_not_found: ['not_found', 404, 'Review apps are not enabled for this pipeline.', 'review-app-config'],
+  review_app_branch_not_found: ['not_found', 404, 'No app of the {pipeline} pipeline has the branch {branch} in its git repo.', 'branch'],
   app_name_taken: ['invalid_params', 422, 'Name is already taken'],
   app_name_too_short: ['invalid_params', 422, 'Name is too short (minimum is 3 characters)'],
   app_name_too_long: ['invalid_params', 422, 'Name is too long (maximum is 30 characters)'],

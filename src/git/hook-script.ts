@@ -6,7 +6,7 @@
 
 export const HOOK_SCRIPT = String.raw`'use strict';
 // Installed by Berth; rewritten whenever the daemon touches this repo. Do not edit.
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const http = require('node:http');
 const https = require('node:https');
@@ -58,11 +58,14 @@ async function main() {
   if (!plan.ok) return 1;
   if (!plan.archive) return 0;
 
+  // The commit's subject, for a test run's commit_message (percent-encoded: a header holds no newline or non-ASCII).
+  const subject = spawnSync('git', ['log', '-1', '--format=%s', plan.archive], { encoding: 'utf8' }).stdout || '';
   const git = spawn('git', ['archive', '--format=tar.gz', plan.archive], { stdio: ['ignore', 'pipe', 'pipe'] });
   let gitError = '';
   git.stderr.on('data', (c) => (gitError += c));
   const gitDone = new Promise((resolve) => git.on('close', (code) => resolve(code)));
-  const response = await request('/source', { 'content-type': 'application/gzip', 'transfer-encoding': 'chunked' }, (req) => {
+  const headers = { 'content-type': 'application/gzip', 'transfer-encoding': 'chunked', 'x-berth-commit-subject': encodeURIComponent(subject.trim()) };
+  const response = await request('/source', headers, (req) => {
     git.stdout.pipe(req);
   });
   response.on('data', (chunk) => process.stdout.write(chunk));

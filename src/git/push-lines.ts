@@ -35,6 +35,14 @@ export const pushLines = {
   reviewPredestroy: (name: string): string => `-----> Running scripts.pr-predestroy of ${name}`,
   reviewDestroyed: (name: string, branch: string): string => `-----> Review app ${name} of ${branch} destroyed`,
   reviewNone: (branch: string): string => `-----> ${branch} has no review app: nothing to destroy`,
+  // Test runs from `ci/` branches (Berth's words: Heroku CI runs from GitHub, with no push).
+  testRunStarted: (number: number, pipeline: string, branch: string, sha: string): string =>
+    `-----> Test run #${number} of pipeline ${pipeline}: ${branch} at ${sha.slice(0, 7)} (app.json environments.test)`,
+  testRunSucceeded: (number: number): string => `-----> Test run #${number} succeeded`,
+  testRunFailed: (number: number, status: string, exitCode: number | null, message: string | null): string[] => [
+    ` !     Test run #${number} ${status}${exitCode === null ? '' : ` (exit status ${exitCode})`}${message === null ? '' : `: ${message}`}`,
+    ' !     Push failed',
+  ],
 } as const;
 
 /** What a push is called in the app's queue (`AppQueues.busy`). */

@@ -112,7 +112,7 @@ export const gitRoutes: FastifyPluginAsync<GitRoutesOptions> = async (api, { git
       },
     };
     try {
-      await git.deploy(typeof token === 'string' ? token : undefined, body, out);
+      await git.deploy(typeof token === 'string' ? token : undefined, body, out, commitSubject(request.headers['x-berth-commit-subject']));
     } catch (error) {
       if (!started) {
         res.writeHead(isBerthError(error) ? error.status : 500, { 'content-type': 'text/plain; charset=utf-8' });
@@ -127,3 +127,13 @@ export const gitRoutes: FastifyPluginAsync<GitRoutesOptions> = async (api, { git
     return reply;
   });
 };
+
+/** The pushed commit's subject the hook sends percent-encoded; '' when absent or not decodable. */
+function commitSubject(header: string | string[] | undefined): string {
+  if (typeof header !== 'string') return '';
+  try {
+    return decodeURIComponent(header);
+  } catch {
+    return '';
+  }
+}

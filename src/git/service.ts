@@ -3,9 +3,11 @@
 // then streams `git archive` of the new commit here (source). The source becomes a source blob and an ordinary build
 // in the push's turn of the app's queue; its output streams back as the hook's output, then Heroku's closing lines
 // (push-lines.ts). git/ uses no other room: what it calls arrives through its constructor as the interfaces below.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import type { AppRecord, BuildRecord, ReleaseRecord } from '../contracts/records.js';
 import type { SourceRef } from '../contracts/sources.js';
@@ -16,6 +18,10 @@ import { isZero, parseRefUpdates, planPush, type RefUpdate } from './refs.js';
 import { Repos } from './repos.js';
 
 /** What a push asks of apps/: the app it names, created by its first push when that is on. */
+const execFileAsync = promisify(execFile);
+/** The largest branch archive `reviewapps:create` takes from a repo (a pushed source has no such bound but the blob's). */
+const ARCHIVE_MAX_BYTES = 512 * 1024 * 1024;
+
 export interface GitApps {
   exists(name: string): boolean;
   get(nameOrId: string): AppRecord;
@@ -64,6 +70,20 @@ export interface GitReviewApps {
   webUrl(app: AppRecord): string;
 }
 
+/** What a push of a `ci/<branch>` asks of the pipelines room: a Heroku CI test run (README "Heroku CI from a git push"). */
+export interface GitTestRuns {
+  /** The pipeline of the app (coupled at any stage), or undefined: its `ci/` branches are then like any other branch. */
+  pipelineOf(appId: string): GitPipeline | undefined;
+  /** Starts a run of the pushed commit; its output is the node's setup then test streams, as they are written. */
+  start(pipelineId: string, branch: string, commit: { readonly sha: string; readonly message: string }, sourceBlobUrl: string, signal: AbortSignal): GitTestRun;
+}
+
+export interface GitTestRun {
+  readonly number: number;
+  readonly output: AsyncIterable<string>;
+  readonly finished: Promise<{ readonly status: string; readonly exitCode: number | null; readonly message: string | null }>;
+}
+
 export interface GitPipeline {
   readonly id: string;
   readonly name: string;
@@ -87,6 +107,8 @@ export interface GitDeps {
   readonly sourceBlobUrl: (id: string, secret: string) => string;
   /** Review apps from other branches; without it every other branch is refused. */
   readonly reviewApps?: GitReviewApps | undefined;
+  /** Test runs from `ci/` branches; without it such branches are like any other. */
+  readonly testRuns?: GitTestRuns | undefined;
   readonly logger: Logger;
 }
 
@@ -114,6 +136,8 @@ interface Planned {
   readonly update: RefUpdate;
   readonly branch: string;
   readonly review?: { readonly pipeline: GitPipeline; readonly name: string } | undefined;
+  /** A `ci/` branch: a test run in this pipeline. */
+  readonly test?: GitPipeline | undefined;
 }
 
 interface Session {
@@ -213,11 +237,16 @@ export class GitService {
     } catch (error) {
       return { ok: false, lines: [` !     ${(error as Error).message}`], archive: null };
     }
-    const { reviewApps } = this.#deps;
+    const { reviewApps, testRuns } = this.#deps;
     const parent = reviewApps?.parentPipeline(session.appId);
-    const plan = planPush(updates, parent !== undefined);
+    const testPipeline = testRuns?.pipelineOf(session.appId);
+    const plan = planPush(updates, parent !== undefined, testPipeline !== undefined);
     if (plan.kind === 'reject') return { ok: false, lines: [...plan.lines], archive: null };
     if (plan.kind === 'accept') return { ok: true, lines: [], archive: null };
+    if (plan.kind === 'test') {
+      session.planned = { update: plan.update, branch: plan.branch, test: testPipeline };
+      return { ok: true, lines: [], archive: plan.update.newSha };
+    }
     if (plan.kind === 'deploy' || !parent || !reviewApps) {
       session.planned = { update: plan.update, branch: plan.branch };
       return { ok: true, lines: [], archive: plan.update.newSha };
@@ -239,7 +268,7 @@ export class GitService {
   }
 
   /** The hook's second call: the tarball of the new commit. Builds it and writes the push's output. */
-  async deploy(token: string | undefined, body: Readable, out: PushOutput): Promise<void> {
+  async deploy(token: string | undefined, body: Readable, out: PushOutput, commitMessage = ''): Promise<void> {
     const session = this.#session(token);
     const planned = session.planned;
     if (!planned) raise('push_nothing_to_deploy');
@@ -255,6 +284,11 @@ export class GitService {
     }
     write(pushLines.sourceReceived);
     const source: SourceRef = { kind: 'blob', id: blob.id, secret: blob.secret, url: this.#deps.sourceBlobUrl(blob.id, blob.secret) };
+    const { testRuns } = this.#deps;
+    if (planned.test && testRuns) {
+      await this.#testRun(session, planned, planned.test, testRuns, source, out, commitMessage);
+      return;
+    }
     const review = planned.review;
     const reviewApps = this.#deps.reviewApps;
     const existing = review && reviewApps?.appForBranch(review.pipeline.id, planned.branch);
@@ -333,6 +367,25 @@ export class GitService {
   }
 
   /**
+   * A `ci/<branch>` push: a test run of the pushed commit in the app's pipeline. The push shows the node's setup and
+   * test output, and is accepted only when the run succeeded, so `git push` exits non-zero when the tests fail.
+   */
+  async #testRun(session: Session, planned: Planned, pipeline: GitPipeline, testRuns: GitTestRuns, source: SourceRef, out: PushOutput, message: string): Promise<void> {
+    const commit = { sha: planned.update.newSha, message };
+    const run = testRuns.start(pipeline.id, planned.branch, commit, source.url, out.signal);
+    out.write(`${pushLines.testRunStarted(run.number, pipeline.name, planned.branch, commit.sha)}\n`);
+    for await (const text of run.output) out.write(text);
+    const ended = await run.finished;
+    if (ended.status !== 'succeeded') {
+      this.#reject(session, out, pushLines.testRunFailed(run.number, ended.status, ended.exitCode, ended.message));
+      return;
+    }
+    out.write(`${pushLines.testRunSucceeded(run.number)}\n`);
+    out.end(true);
+    await session.whenEnded;
+  }
+
+  /**
    * The push's turn of the app's queue: nothing else of the app runs meanwhile, so the branch it checks is the branch
    * it moves. The turn lasts until http-backend exits, because receive-pack moves the branch after this hook succeeds.
    */
@@ -385,6 +438,20 @@ export class GitService {
   #reject(session: Session, out: PushOutput, lines: readonly string[]): void {
     for (const text of [...lines, pushLines.verifying, ...pushLines.rejected(session.appName)]) out.write(`${text}\n`);
     out.end(false);
+  }
+
+  /**
+   * The head of a branch in an app's repo as a new source blob (`git archive`), or undefined when the repo has no such
+   * branch: what `reviewapps:create`'s `source_blob.url: "resolve"` takes on Berth.
+   */
+  async branchSource(appId: string, branch: string): Promise<{ readonly url: string; readonly sha: string } | undefined> {
+    const sha = await this.repos.branchHead(appId, branch);
+    if (sha === undefined) return undefined;
+    const blob = this.#deps.sources.create();
+    // Written whole before the upload, so a failing archive never leaves a truncated blob.
+    const { stdout } = await execFileAsync('git', ['archive', '--format=tar.gz', sha], { cwd: this.repos.path(appId), encoding: 'buffer', maxBuffer: ARCHIVE_MAX_BYTES });
+    await this.#deps.sources.upload(blob.id, blob.secret, Readable.from([stdout]));
+    return { url: this.#deps.sourceBlobUrl(blob.id, blob.secret), sha };
   }
 
   async removeApp(appId: string): Promise<void> {

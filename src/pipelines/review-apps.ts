@@ -20,6 +20,8 @@ export interface ReviewAppsDeps {
   readonly apps: AppsService;
   readonly setups: SetupsService;
   readonly dynos: DynoManager;
+  /** The apps' git repos, where `source_blob.url: "resolve"` finds a branch; without them it is never found. */
+  readonly branches?: ReviewAppBranches | undefined;
   readonly report: (error: unknown, what: string) => void;
 }
 
@@ -30,6 +32,14 @@ export interface ReviewAppRequest {
   readonly sourceVersion?: string | null | undefined;
   /** Config vars for this review app only (`environment` in the API). */
   readonly environment?: Readonly<Record<string, string>> | null | undefined;
+}
+
+/** Branches of the apps' git repos (git/, through the composition root). */
+export interface ReviewAppBranches {
+  /** The commit a branch points at in an app's repo, or undefined when it has no such branch. */
+  head(appId: string, branch: string): Promise<string | undefined>;
+  /** The branch's head as a new source blob, or undefined when the repo has no such branch. */
+  source(appId: string, branch: string): Promise<{ readonly url: string; readonly sha: string } | undefined>;
 }
 
 /** What `POST`/`PATCH /pipelines/{id}/review-app-config` may set (S:review-app-config). */
@@ -49,6 +59,10 @@ export interface ReviewAppFromPush {
 const PREDESTROY_OUTPUT_MAX = 64 * 1024;
 /** The stages whose apps are a review app's parent: a branch pushed to their remote makes a review app. */
 const PARENT_STAGES: readonly string[] = ['development', 'staging', 'production'];
+/** `source_blob.url` that asks for the branch's head in the pipeline's repo (what `heroku reviewapps:create` sends). */
+const RESOLVE = 'resolve';
+/** A day, for `stale_days`. */
+const DAY_MS = 24 * 60 * 60 * 1000;
 /** S:review-app-config `base_name` must make valid app names with a dash and a slug after it. */
 const BASE_NAME = /^[a-z][a-z0-9-]{1,27}$/;
 
@@ -82,9 +96,11 @@ export class ReviewAppsService {
     const name = this.nameFor(pipeline, request.branch);
     if (name === undefined) raise('review_app_branch_invalid', { branch: request.branch });
     if (store.reviewApps.liveForBranch(pipeline.id, request.branch)) raise('review_app_exists', { branch: request.branch, pipeline: pipeline.name });
+    const source =
+      request.sourceBlobUrl === RESOLVE ? await this.#resolve(pipeline, request.branch) : { url: request.sourceBlobUrl, sha: request.sourceVersion ?? null };
     const setup = await setups.create({
       environment: 'review',
-      sourceBlob: { url: request.sourceBlobUrl, version: request.sourceVersion ?? null },
+      sourceBlob: { url: source.url, version: source.sha },
       app: { name },
       overrides: { env: { ...pipelines.stageConfig(pipeline.id, 'review'), ...(request.environment ?? {}), HEROKU_APP_NAME: name, HEROKU_BRANCH: request.branch } },
     });
@@ -110,6 +126,30 @@ export class ReviewAppsService {
       }),
     );
     return record;
+  }
+
+  /**
+   * Where a branch is in the pipeline's "repo": the git repo of its first app at development, staging or production
+   * that has the branch (Berth's pipelines have no connected GitHub repo; each app has its own remote).
+   */
+  async branchApp(pipelineIdOrName: string, branch: string): Promise<{ readonly appId: string; readonly sha: string }> {
+    const pipeline = this.#deps.pipelines.get(pipelineIdOrName);
+    const parents = this.#deps.pipelines
+      .couplingsOf(pipeline.id)
+      .filter((c) => PARENT_STAGES.includes(c.stage))
+      .sort((a, b) => PARENT_STAGES.indexOf(a.stage) - PARENT_STAGES.indexOf(b.stage));
+    for (const coupling of parents) {
+      const sha = await this.#deps.branches?.head(coupling.appId, branch);
+      if (sha !== undefined) return { appId: coupling.appId, sha };
+    }
+    raise('review_app_branch_not_found', { branch, pipeline: pipeline.name });
+  }
+
+  async #resolve(pipeline: PipelineRecord, branch: string): Promise<{ url: string; sha: string }> {
+    const { appId } = await this.branchApp(pipeline.id, branch);
+    const source = await this.#deps.branches?.source(appId, branch);
+    if (!source) raise('review_app_branch_not_found', { branch, pipeline: pipeline.name });
+    return source;
   }
 
   /** `<base name or pipeline>-<branch slug>`, or undefined when the branch leaves no slug. */
@@ -271,6 +311,28 @@ export class ReviewAppsService {
     void this.#track(work.then(() => undefined));
     this.#deleting.set(review.id, work);
     void work.catch(() => undefined).finally(() => this.#deleting.delete(review.id));
+    return deleting;
+  }
+
+  /**
+   * `destroy_stale_apps`: deletes (pr-predestroy first) the review apps of such pipelines not deployed for
+   * `stale_days` days. Their last deploy is their app's last release (a push, a build, a promotion or a config change
+   * all make one), else when the review app last changed. The daemon calls this hourly; `now` is for tests.
+   */
+  destroyStale(now: Date = new Date()): ReviewAppRecord[] {
+    const { store, pipelines, apps } = this.#deps;
+    const deleting: ReviewAppRecord[] = [];
+    for (const pipeline of pipelines.list()) {
+      const config = store.reviewAppConfigs.get(pipeline.id);
+      if (!config?.destroyStaleApps) continue;
+      const cutoff = now.getTime() - config.staleDays * DAY_MS;
+      for (const review of store.reviewApps.listByPipeline(pipeline.id)) {
+        if (review.status !== 'created' && review.status !== 'errored') continue;
+        const app = review.appId === null ? undefined : apps.list().find((a) => a.id === review.appId);
+        if (Date.parse(app?.releasedAt ?? review.updatedAt) > cutoff) continue;
+        deleting.push(this.delete(review.id));
+      }
+    }
     return deleting;
   }
 

@@ -63,6 +63,8 @@ const OUTPUT_MAX = 1024 * 1024;
 export class TestRunsService {
   readonly #deps: TestRunsDeps;
   readonly #running = new Set<Promise<void>>();
+  /** Runs under way, by id, each resolving once its record shows how it ended. */
+  readonly #work = new Map<string, Promise<void>>();
   /** Phases running now, by `<run id>/<phase>`. */
   readonly #live = new Map<string, LiveOutput>();
 
@@ -103,9 +105,45 @@ export class TestRunsService {
           this.#deps.report(unrecorded, 'test run could not be marked errored');
         }
       })
-      .finally(() => this.#running.delete(work));
+      .finally(() => {
+        this.#running.delete(work);
+        this.#work.delete(run.id);
+      });
     this.#running.add(work);
+    this.#work.set(run.id, work);
     return run;
+  }
+
+  /** The pipeline an app is coupled to at any stage, whose test runs its `ci/` branches make; undefined when none. */
+  pipelineOfApp(appId: string): { readonly id: string; readonly name: string } | undefined {
+    const coupling = this.#deps.store.pipelines.couplingOfApp(appId);
+    return coupling ? this.#deps.pipelines.get(coupling.pipelineId) : undefined;
+  }
+
+  /** The run's record once it has ended (at once when it has). */
+  async finished(id: string): Promise<TestRunRecord> {
+    await this.#work.get(id);
+    return this.get(id);
+  }
+
+  /**
+   * `git push <remote> HEAD:ci/<branch>` to an app of a pipeline: a run of the pushed commit, its node's setup then
+   * test output as they are written, and the record once it has ended (README "Heroku CI from a git push").
+   */
+  fromPush(
+    pipelineId: string,
+    branch: string,
+    commit: { readonly sha: string; readonly message: string },
+    sourceBlobUrl: string,
+    signal: AbortSignal,
+  ): { run: TestRunRecord; output: AsyncIterable<string>; finished: Promise<TestRunRecord> } {
+    const run = this.create({ pipeline: pipelineId, commitBranch: branch, commitMessage: commit.message, commitSha: commit.sha, sourceBlobUrl });
+    const follow = this.follow.bind(this);
+    async function* output(): AsyncGenerator<string> {
+      yield* follow(run.id, 'setup', signal);
+      yield* follow(run.id, 'output', signal);
+    }
+    return { run, output: output(), finished: this.finished(run.id) };
   }
 
   get(id: string): TestRunRecord {

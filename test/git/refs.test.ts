@@ -31,6 +31,15 @@ describe('planPush', () => {
     expect(planPush(parseRefUpdates(`${Z} ${B} refs/tags/v1\n${A} ${B} refs/heads/main`)).kind).toBe('deploy');
   });
 
+  it('makes a ci/ branch a test run only for an app of a pipeline; deleting one only drops the ref', () => {
+    expect(planPush(parseRefUpdates(`${Z} ${B} refs/heads/ci/feature-x`), false, true)).toMatchObject({ kind: 'test', branch: 'feature-x' });
+    expect(planPush(parseRefUpdates(`${Z} ${B} refs/heads/ci/feature-x`), true, true)).toMatchObject({ kind: 'test', branch: 'feature-x' });
+    expect(planPush(parseRefUpdates(`${A} ${Z} refs/heads/ci/feature-x`), false, true).kind).toBe('accept');
+    expect(planPush(parseRefUpdates(`${Z} ${B} refs/heads/ci/feature-x`)).kind).toBe('reject');
+    expect(planPush(parseRefUpdates(`${Z} ${B} refs/heads/ci/`), false, true).kind).toBe('reject');
+    expect(planPush(parseRefUpdates(`${Z} ${B} refs/heads/ci/a\n${A} ${B} refs/heads/main`), false, true).kind).toBe('reject');
+  });
+
   it('rejects malformed hook input', () => {
     expect(() => parseRefUpdates('nonsense')).toThrow(/Unexpected ref update line/);
   });

@@ -2,8 +2,11 @@
 // than main/master to a pipeline app with review apps enabled makes (then updates) `<pipeline>-<branch slug>` from
 // app.json's environments.review; deleting the branch destroys it after pr-predestroy. Elsewhere such pushes keep
 // today's refusal. Also the review-app-config API and the scripts outliving a restart.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppRecord } from '../../src/contracts/records.js';
 import { ReviewAppsService } from '../../src/pipelines/index.js';
 import { SetupsService } from '../../src/setups/index.js';
@@ -215,5 +218,104 @@ describe('after a restart', () => {
     await reviewApps.settled();
     expect(ran).toEqual(['seed shop-keep review', 'cleanup shop-keep review']);
     expect(reviewApps.get(review.id).status).toBe('deleted');
+  });
+});
+
+describe('destroy_stale_apps', () => {
+  const DAY = 24 * 60 * 60 * 1000;
+
+  it('deletes review apps not deployed for stale_days days (pr-predestroy first), only where it is on', async () => {
+    await enable();
+    expect((await push(staging, 'refs/heads/old')).accepted).toBe(true);
+    const released = Date.parse(p.app('shop-old').releasedAt ?? '');
+    expect(released).not.toBeNaN();
+    // Off by default: even a year later nothing goes.
+    expect(p.services.reviewApps.destroyStale(new Date(released + 365 * DAY))).toEqual([]);
+    expect((await p.request('PATCH', '/pipelines/shop/review-app-config', { destroy_stale_apps: true, stale_days: 3 })).body).toMatchObject({
+      destroy_stale_apps: true,
+      stale_days: 3,
+    });
+    // Two days on the fake clock: still fresh.
+    expect(p.services.reviewApps.destroyStale(new Date(released + 2 * DAY))).toEqual([]);
+    // Three days without a deploy: deleted, as a DELETE /review-apps/{id} would.
+    const stale = p.services.reviewApps.destroyStale(new Date(released + 3 * DAY + 1000));
+    expect(stale).toEqual([expect.objectContaining({ branch: 'old', status: 'deleting' })]);
+    await p.services.reviewApps.settled();
+    expect(ran).toEqual(['seed shop-old review', 'cleanup shop-old review']);
+    expect(p.services.apps.list().map((a) => a.name)).toEqual(['shop-staging']);
+    expect((await p.request('GET', '/pipelines/shop/review-apps')).body).toEqual([]);
+    // Deleted ones are not deleted again.
+    expect(p.services.reviewApps.destroyStale(new Date(released + 30 * DAY))).toEqual([]);
+  });
+
+  it('counts from the last deploy: a later push of the branch keeps its review app', async () => {
+    // A fake clock for Date only (timers stay real): the second push lands two days after the first.
+    const start = Date.parse('2026-06-01T12:00:00Z');
+    vi.useFakeTimers({ toFake: ['Date'], now: start });
+    try {
+      await enable();
+      await p.request('PATCH', '/pipelines/shop/review-app-config', { destroy_stale_apps: true, stale_days: 2 });
+      expect((await push(staging, 'refs/heads/busy')).accepted).toBe(true);
+      vi.setSystemTime(start + 2 * DAY - 60_000);
+      expect((await push(staging, 'refs/heads/busy')).accepted).toBe(true);
+      // Two days after the first deploy, not after the last: it stays.
+      expect(p.services.reviewApps.destroyStale(new Date(start + 3 * DAY))).toEqual([]);
+      expect(p.services.reviewApps.destroyStale(new Date(start + 4 * DAY))).toEqual([expect.objectContaining({ branch: 'busy' })]);
+      await p.services.reviewApps.settled();
+      expect(p.services.apps.list().map((a) => a.name)).toEqual(['shop-staging']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('reviewapps:create (source_blob "resolve")', () => {
+  it('makes the review app from the branch head in a pipeline app’s git repo; an unknown branch is 404', async () => {
+    await enable();
+    // A branch in shop-staging's repo, as a push leaves it (fetched into the bare repo: no hook runs).
+    const work = await mkdtemp(join(p.dataDir, 'work-'));
+    for (const [name, content] of Object.entries(SOURCE)) await writeFile(join(work, name), content);
+    const run = (args: string[], cwd: string) => execFileSync('git', args, { cwd, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' } });
+    run(['init', '--quiet', '--initial-branch=feature/Login'], work);
+    run(['add', '.'], work);
+    run(['commit', '--quiet', '-m', 'login'], work);
+    const sha = run(['rev-parse', 'HEAD'], work).toString().trim();
+    const bare = await p.services.git.repos.ensure(staging.id);
+    run(['fetch', '--quiet', work, 'feature/Login:refs/heads/feature/Login'], bare);
+
+    expect(await p.request('GET', `/pipelines/shop/repo/branches/${encodeURIComponent('feature/Login')}`)).toMatchObject({
+      status: 200,
+      body: { name: 'feature/Login', commit: { sha } },
+    });
+    const missing = await p.request('GET', '/pipelines/shop/repo/branches/nope');
+    expect(missing).toMatchObject({ status: 404, body: { id: 'not_found', message: 'No app of the shop pipeline has the branch nope in its git repo.' } });
+    const refused = await p.request('POST', '/review-apps', { branch: 'nope', pipeline: 'shop', source_blob: { url: 'resolve', version: null } });
+    expect(refused.status).toBe(404);
+
+    const made = await p.request('POST', '/review-apps', { branch: 'feature/Login', pipeline: 'shop', source_blob: { url: 'resolve', version: null } });
+    expect(made, JSON.stringify(made.body)).toMatchObject({ status: 201, body: { branch: 'feature/Login', status: 'creating' } });
+    await p.services.reviewApps.settled();
+    await p.services.setups.settled();
+    expect((await p.request('GET', '/apps/shop-feature-login/review-app')).body).toMatchObject({ status: 'created' });
+    expect(p.services.builds.list(p.app('shop-feature-login'))).toEqual([expect.objectContaining({ status: 'succeeded', sourceVersion: sha })]);
+    expect(ran).toEqual(['seed shop-feature-login review']);
+    expect(p.services.apps.list().map((a) => a.name).sort()).toEqual(['shop-feature-login', 'shop-staging']);
+  });
+});
+
+describe('a push of ci/<branch> to a pipeline app', () => {
+  it('is a test run: errored when test-setup fails, and the push is refused', async () => {
+    const files = { ...SOURCE, 'app.json': JSON.stringify({ environments: { test: { scripts: { 'test-setup': 'prepare', test: 'tests' } } } }) };
+    p.engine.script((spec) => spec.labels.role === 'run' && spec.cmd.at(-1) === 'prepare', (proc) => {
+      proc.print('no database');
+      return 4;
+    });
+    const pushed = await push(staging, 'refs/heads/ci/feature-x', { files });
+    await p.services.testRuns.settled();
+    expect(pushed.accepted).toBe(false);
+    expect(pushed.lines).toContain(`-----> Test run #1 of pipeline shop: feature-x at ${SHA.slice(0, 7)} (app.json environments.test)`);
+    expect(pushed.lines).toContain(' !     Test run #1 errored (exit status 4): scripts.test-setup exited with status 4.');
+    expect((await p.request('GET', '/pipelines/shop/test-runs/1')).body).toMatchObject({ status: 'errored', commit_branch: 'feature-x', commit_sha: SHA });
+    expect(p.services.builds.list(staging)).toEqual([]);
   });
 });

@@ -7,6 +7,11 @@ import { sendPage } from '../paging.js';
 import { schemas, type AppParams, type PipelineParams, type ReviewAppBody, type ReviewAppConfigBody, type ReviewAppParams } from '../schemas.js';
 import { reviewAppConfigShape, reviewAppShape } from '../shapes.js';
 
+interface PipelineBranchParams {
+  readonly pipeline: string;
+  readonly branch: string;
+}
+
 export const reviewAppsRoutes: FastifyPluginAsync<ApiServices> = async (api, services) => {
   const { reviewApps } = services;
   const shape = (review: ReviewApp) => reviewAppShape(review, services.account());
@@ -59,6 +64,12 @@ export const reviewAppsRoutes: FastifyPluginAsync<ApiServices> = async (api, ser
   api.get<{ Params: PipelineParams }>('/pipelines/:pipeline/repo', { schema: schemas.params }, async (request) => ({
     full_name: reviewApps.repoName(request.params.pipeline),
   }));
+
+  // What reviewapps:create asks before POST /review-apps with source_blob "resolve": is the branch there?
+  api.get<{ Params: PipelineBranchParams }>('/pipelines/:pipeline/repo/branches/:branch', { schema: schemas.params }, async (request) => {
+    const found = await reviewApps.branchApp(request.params.pipeline, request.params.branch);
+    return { name: request.params.branch, commit: { sha: found.sha } };
+  });
 
   api.get<{ Params: PipelineParams }>('/pipelines/:pipeline/review-apps', { schema: schemas.params }, async (request, reply) =>
     sendPage(request, reply, reviewApps.list(request.params.pipeline), ['id', 'created_at'], (r, f) => (f === 'created_at' ? r.createdAt : r.id), shape),
