@@ -148,8 +148,15 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     // The HTTPS port (API and git) is answered by the same Fastify instance: a second instance would compile every
     // route's schemas again, a third of the daemon's start-up CPU.
     apiTls = createHttpsServer({ key: tlsCert.keyPem, cert: tlsCert.certPem }, (request, response) => http.routing(request, response));
+    // Fastify's own server settings, not node:https's defaults (whose 300 s requestTimeout would cut a long git push).
     apiTls.keepAliveTimeout = http.server.keepAliveTimeout;
+    apiTls.requestTimeout = http.server.requestTimeout;
+    apiTls.headersTimeout = http.server.headersTimeout;
+    apiTls.timeout = http.server.timeout;
+    apiTls.maxRequestsPerSocket = http.server.maxRequestsPerSocket;
     await listenOn(apiTls, settings.bindHost, settings.apiTlsPort);
+    // After listening, an error of the server (not of one connection) is logged, not thrown at the daemon.
+    apiTls.on('error', (error) => logger.error({ err: error }, 'the HTTPS API server failed'));
     await router.listen({ host: settings.bindHost, port: settings.routerPort });
     // One certificate per host name, minted by the local CA on first use (Node rejects `*.localhost` wildcards).
     // A certificate is minted (about 20 ms of this thread) only for a name the router serves, never for any name a

@@ -94,6 +94,8 @@ export class AddonsService {
   readonly #reserved = new Set<number>();
   /** Restarts of a server that stopped on its own, per add-on, in this daemon's life (a crash loop stops at the cap). */
   readonly #restarts = new Map<string, number>();
+  /** The plan change under way per add-on id (`addons:upgrade`): the next one waits for it. */
+  readonly #planChanges = new Map<string, Promise<unknown>>();
   #detached = false;
   readonly #backups: Backups;
 
@@ -184,8 +186,21 @@ export class AddonsService {
    */
   async changePlan(appRef: string, addonRef: string, planRef: string): Promise<AddonView> {
     const app = this.#deps.apps.get(appRef);
-    const addon = this.#addonOf(app, addonRef);
+    const { id } = this.#addonOf(app, addonRef);
     const found = findPlan(planRef);
+    // One plan change of an add-on at a time: two at once would each start a server on the same volume.
+    const previous = this.#planChanges.get(id) ?? Promise.resolve();
+    const change = previous.catch(() => undefined).then(() => this.#changePlan(id, found, planRef));
+    this.#planChanges.set(id, change);
+    try {
+      return await change;
+    } finally {
+      if (this.#planChanges.get(id) === change) this.#planChanges.delete(id);
+    }
+  }
+
+  async #changePlan(id: string, found: ReturnType<typeof findPlan>, planRef: string): Promise<AddonView> {
+    const addon = this.#addonRecord(id);
     if (found === undefined || found.service.name !== addon.service) raise('addon_plan_not_found', { plan: planRef });
     if (found.plan.name === addon.plan) return this.view(addon);
     const before = this.view(addon).plan;
@@ -193,13 +208,18 @@ export class AddonsService {
     // The row first: the watch of the old server then ignores its stop.
     store.addons.update(addon.id, { plan: found.plan.name, containerId: null }, apiTimestamp());
     const changed = this.#addonRecord(addon.id);
-    this.#announce(changed, (attachment) => ADDON_LINES.planChanged(attachment, addon.name, addon.plan, found.plan.name, found.plan.connections));
     if (addon.containerId !== null) await this.#deps.runtime.remove(addon.containerId);
     try {
       await this.#startServer(changed, this.#deps.apps.get(changed.appId));
+    } catch (error) {
+      // The new plan's server would not start: the add-on goes back to its plan and its server, and says why.
+      store.addons.update(addon.id, { plan: addon.plan, containerId: null }, apiTimestamp());
+      await this.#startServer(this.#addonRecord(addon.id), this.#deps.apps.get(addon.appId)).catch(() => undefined);
+      throw error;
     } finally {
       this.#watch(this.#addonRecord(addon.id));
     }
+    this.#announce(changed, (attachment) => ADDON_LINES.planChanged(attachment, addon.name, addon.plan, found.plan.name, found.plan.connections));
     store.transaction(() => {
       for (const attachment of store.addons.attachmentsOfAddon(addon.id)) {
         if (store.apps.getById(attachment.appId) === undefined) continue;

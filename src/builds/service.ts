@@ -5,6 +5,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord, BuildpackRef, BuildRecord, ConfigVars, ProcessImage, ProcessTypes, ReleaseArtifact, ReleaseRecord, SlugRecord } from '../contracts/records.js';
@@ -24,6 +25,9 @@ import type { BuiltImages, ImageBuilder } from './image-builder.js';
 import { BuildFailure, cancelledLine } from './failure.js';
 import { BuildSlots } from './slots.js';
 import { cacheVolume } from './workspace.js';
+
+/** How long `berth doctor`'s advice may take at the end of a build before the deploy goes on without it. */
+const ADVICE_BUDGET_MS = 5_000;
 
 export interface BuildsOptions {
   readonly dataDir: string;
@@ -299,7 +303,7 @@ export class BuildsService {
     cleanups.push(compiled.cleanup);
     const description = compiled.buildpacks[compiled.buildpacks.length - 1]?.language ?? null;
     const used: BuildpackRef[] = compiled.buildpacks.map((bp) => ({ url: bp.url, name: bp.name }));
-    await this.#advise(build, sourceFile, { slugBytes: compiled.size, processTypes: compiled.processTypes }, output);
+    await this.#advise(build, sourceFile, { slugBytes: compiled.size, processTypes: compiled.processTypes }, output, signal);
     output.line('-----> Launching...');
     const release = store.transaction(() => {
       const current = store.apps.getById(appId);
@@ -345,11 +349,17 @@ export class BuildsService {
     sourceFile: string,
     facts: { readonly slugBytes: number; readonly processTypes: ProcessTypes },
     output: OutputStream,
+    signal: AbortSignal,
   ): Promise<void> {
-    const lines = await this.#deps.advisor.advise(sourceFile, facts).catch((error: unknown) => {
+    const advice = this.#deps.advisor.advise(sourceFile, facts).catch((error: unknown) => {
       this.#deps.logger.warn({ err: error, build: build.id }, 'berth doctor failed on the source');
       return [];
     });
+    // Advice never holds up a deploy: past its budget, or once the build is cancelled or timed out, it is skipped.
+    const settled = new AbortController();
+    const skipped = sleep(ADVICE_BUDGET_MS, [] as string[], { signal: AbortSignal.any([signal, settled.signal]) }).catch(() => [] as string[]);
+    const lines = await Promise.race([advice, skipped]);
+    settled.abort();
     for (const line of lines) output.line(line);
   }
 

@@ -92,6 +92,8 @@ export async function treeFromDirectory(dir: string): Promise<SourceTree> {
 export async function treeFromTarball(file: string): Promise<SourceTree> {
   const entries: Array<{ path: string; text?: Buffer }> = [];
   const builder = new TreeBuilder();
+  // What this read holds in memory so far: the builder counts only what it was given, after the whole read.
+  let buffered = 0;
   const unpack = extract();
   const done = new Promise<void>((resolve, reject) => {
     unpack.on('entry', (header, body, next) => {
@@ -102,12 +104,14 @@ export async function treeFromTarball(file: string): Promise<SourceTree> {
         body.resume();
         return;
       }
-      if (!builder.wants(header.size ?? 0)) {
+      const size = header.size ?? 0;
+      if (size > TEXT_MAX_BYTES || buffered + size > TREE_MAX_TEXT_BYTES) {
         entries.push({ path });
         body.on('end', () => next());
         body.resume();
         return;
       }
+      buffered += size;
       const chunks: Buffer[] = [];
       body.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
       body.on('end', () => {

@@ -4,6 +4,7 @@
 // listed at quantity 0, as Heroku lists it (`heroku releases:retry` looks for it there); it only ever runs as the
 // release phase, so it cannot be scaled and converge never starts a dyno of it.
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord, FormationRecord, ReleaseRecord } from '../contracts/records.js';
 import { berthError, raise } from '../errors.js';
@@ -243,15 +244,9 @@ export class Formation {
   }
 }
 
-/** Resolves after `seconds`, or at once when `signal` aborts. */
+/** Resolves after `seconds`, or at once when `signal` aborts (its listener goes with the timer either way). */
 function overlapOver(seconds: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, seconds * 1000);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
+  return sleep(seconds * 1000, undefined, { signal }).catch(() => undefined);
 }
 
 function notFoundType(type: string) {

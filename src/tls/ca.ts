@@ -1,5 +1,5 @@
 import { X509Certificate, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { chmod, link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { normalizeHostname, normalizeIp } from './names.js';
@@ -63,8 +63,9 @@ function keyPairOf(privateKeyPem: string): KeyPairPem {
 }
 
 /**
- * The leaf key at `path`, made and published there first when there is none. Sync, like `issue()`: the file is
- * created exclusively, so of racing processes the first writer's key is the one every later start reads.
+ * The leaf key at `path`, made and published there first when there is none. Sync, like `issue()`: the key is
+ * written to a file of this process's own and then linked into place, so a reader never sees a partial key, and of
+ * racing processes the first link wins: its key is the one every later start reads.
  */
 function leafKeyAt(path: string): KeyPairPem {
   try {
@@ -73,11 +74,15 @@ function leafKeyAt(path: string): KeyPairPem {
     if (!isErrno(err, 'ENOENT')) throw new Error(`tls: cannot read the leaf key ${path}: ${String(err)}`);
   }
   const pair = generateRsaKeyPairSync();
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(tmp, pair.privateKeyPem, { flag: 'wx', mode: 0o600 });
   try {
-    writeFileSync(path, pair.privateKeyPem, { flag: 'wx', mode: 0o600 });
+    linkSync(tmp, path);
   } catch (err) {
     // Another process won the race: its key is on disk now; this one still signs correctly with its own.
     if (!isErrno(err, 'EEXIST')) throw err;
+  } finally {
+    rmSync(tmp, { force: true });
   }
   return pair;
 }

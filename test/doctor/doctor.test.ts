@@ -1,6 +1,6 @@
 // berth doctor's checks on fixtures/doctor/<check>/ (each app has exactly that one problem) and on the clean apps the
 // other tests deploy, read both from a directory and from a source tarball as a push sends it.
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWriteStream } from 'node:fs';
@@ -154,5 +154,19 @@ describe('the push advisor', () => {
       ' !     Fix: Listen on the port in the PORT environment variable (process.env.PORT, os.environ["PORT"]), which changes each boot',
     ]);
     expect(await advisor.advise(await tarball(join(FIXTURES, 'node-basic'), 'clean'), { processTypes: { web: 'node server.js' }, slugBytes: 1 })).toEqual([]);
+  });
+});
+
+describe('treeFromTarball reads within its memory budget', () => {
+  it('lists every file but reads no more than 32 MiB of text, however many small files the tarball holds', async () => {
+    const dir = await mkdtemp(join(scratch, 'big-'));
+    // 70 files of 500 KiB each (under the 512 KiB per-file limit): 34 MiB in all, over the tree's 32 MiB budget.
+    const names = Array.from({ length: 70 }, (_, i) => `data-${String(i).padStart(2, '0')}.txt`);
+    for (const name of names) await writeFile(join(dir, name), 'x'.repeat(500 * 1024));
+    const tree = await treeFromTarball(await tarball(dir, 'big'));
+    expect(tree.paths.filter((path) => path.startsWith('data-'))).toHaveLength(70);
+    const read = names.filter((name) => tree.text(name) !== undefined);
+    expect(read.length).toBeGreaterThan(0);
+    expect(read.length * 500 * 1024).toBeLessThanOrEqual(32 * 1024 * 1024);
   });
 });
