@@ -49,14 +49,19 @@ export function attachInside(deps: InsideDeps, app: AppRecord, dyno: DynoRecord,
     .expect(secret, ATTACH_WAIT_SECONDS)
     .then(async (socket) => {
       if (!socket) return;
-      const { stdin, dropped } = await greetClient(socket, tty);
       try {
-        await deps.runtime.exec(containerId, { cmd, env: request.env, stdin, tty, stdout: socket, signal: dropped });
-      } catch (error) {
-        // The dyno went away under the command (or the engine failed): the client hears why, as with `heroku run`.
-        socket.write(`${error instanceof Error ? error.message : String(error)}\r\n`);
+        const { stdin, dropped } = await greetClient(socket, tty);
+        try {
+          await deps.runtime.exec(containerId, { cmd, env: request.env, stdin, tty, stdout: socket, signal: dropped });
+        } catch (error) {
+          // The dyno went away under the command (or the engine failed): the client hears why, as with `heroku run`.
+          socket.write(`${error instanceof Error ? error.message : String(error)}\r\n`);
+        }
+        socket.end();
+      } catch {
+        // The client went away while being greeted: nothing is left to tell it, and its socket must not stay open.
+        socket.destroy();
       }
-      socket.end();
     })
     .catch(() => undefined);
   return { ...dyno, attachSecret: secret };

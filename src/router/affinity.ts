@@ -20,8 +20,10 @@ export function requestedAffinity(rawHeaders: readonly string[]): string {
     const name = rawHeaders[i] as string;
     if (name.length !== 6 || name.toLowerCase() !== 'cookie') continue;
     const value = rawHeaders[i + 1] as string;
-    const at = value.indexOf(PREFIX);
-    if (at === -1 || (at > 0 && value[at - 1] !== ' ' && value[at - 1] !== ';')) continue;
+    // The cookie's name starts the header or follows `;`/space: `xheroku-session-affinity=` is another cookie.
+    let at = value.indexOf(PREFIX);
+    while (at > 0 && value[at - 1] !== ' ' && value[at - 1] !== ';') at = value.indexOf(PREFIX, at + 1);
+    if (at === -1) continue;
     const start = at + PREFIX.length;
     const end = value.indexOf(';', start);
     return value.slice(start, end === -1 ? value.length : end).trim();

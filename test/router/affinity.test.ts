@@ -60,6 +60,17 @@ describe('session affinity', () => {
     expect(backends[pinned]?.seen[1]?.headers['cookie']).toContain('theme=dark');
   });
 
+  it('finds its cookie after another cookie whose name ends the same way', async () => {
+    source.publish(affinityRoute(appRoute('demo', { dynos: ports() })));
+    const cookie = cookieOf((await get(port, 'demo.localhost')).headers['set-cookie']);
+    const pinned = backends.findIndex((x) => x.seen.length === 1);
+    for (let i = 0; i < 10; i++) {
+      const reply = await get(port, 'demo.localhost', '/', { cookie: `xheroku-session-affinity=other; ${cookie?.pair}` });
+      expect(cookieOf(reply.headers['set-cookie'])).toBeUndefined();
+    }
+    expect(backends[pinned]?.seen).toHaveLength(11);
+  });
+
   it('moves a client whose dyno is gone to another, with an updated cookie', async () => {
     source.publish(affinityRoute(appRoute('demo', { dynos: ports() })));
     const first = await get(port, 'demo.localhost');
