@@ -4,6 +4,10 @@
 export function cancelledLine(email: string): string {
   return `Build cancelled by user ${email}.`;
 }
+
+/** Berth's: the app was destroyed while its build ran (Heroku cannot destroy an app under a running build). */
+export const APP_DESTROYED_LINE = 'The app was destroyed during its build.';
+
 export class BuildFailure extends Error {
   /** Printed after the buildpack's own output, each prefixed ` !     `. */
   readonly lines: readonly string[];

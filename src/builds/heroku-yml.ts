@@ -10,8 +10,8 @@ export interface DockerBuild {
   readonly dockerfile: string;
   readonly target?: string;
   /**
-   * The build context, relative to the source's root; absent: the Dockerfile's directory (always so from heroku.yml;
-   * `berth container:push --context-path` sends one).
+   * The build context, relative to the source's root; absent: the Dockerfile's directory (always so from heroku.yml).
+   * `berth container:push` sends its context as the whole source, so it names `.`.
    */
   readonly context?: string;
 }

@@ -22,7 +22,7 @@ import type { Store } from '../store/index.js';
 import type { SlugCompiler } from './compiler.js';
 import type { HerokuManifest } from './heroku-yml.js';
 import type { BuiltImages, ImageBuilder } from './image-builder.js';
-import { BuildFailure, cancelledLine } from './failure.js';
+import { APP_DESTROYED_LINE, BuildFailure, cancelledLine } from './failure.js';
 import { BuildSlots } from './slots.js';
 import { cacheVolume } from './workspace.js';
 
@@ -307,7 +307,7 @@ export class BuildsService {
     output.line('-----> Launching...');
     const release = store.transaction(() => {
       const current = store.apps.getById(appId);
-      if (!current) throw new BuildFailure(['The app was destroyed during its build.']);
+      if (!current) throw new BuildFailure([APP_DESTROYED_LINE]);
       const slug: SlugRecord = store.builds.insertSlug({
         id: compiled.slugId,
         appId,
@@ -372,7 +372,7 @@ export class BuildsService {
     const built = await this.#buildImages(app, build, sourceFile, undefined, output, signal);
     return store.transaction(() => {
       const current = store.apps.getById(app.id);
-      if (!current) throw new BuildFailure(['The app was destroyed during its build.']);
+      if (!current) throw new BuildFailure([APP_DESTROYED_LINE]);
       store.images.insert({ id: built.imageId, appId: app.id, createdAt: apiTimestamp(), commit: build.sourceVersion, processes: built.processes });
       store.apps.update(app.id, { stack: CONTAINER_STACK, slugSize: null, buildpackProvidedDescription: null }, apiTimestamp());
       const made = releases.create({
@@ -419,7 +419,7 @@ export class BuildsService {
     };
     const built = await this.#buildImages(app, build, sourceFile, manifest, output, signal);
     store.transaction(() => {
-      if (!store.apps.getById(app.id)) throw new BuildFailure(['The app was destroyed during its build.']);
+      if (!store.apps.getById(app.id)) throw new BuildFailure([APP_DESTROYED_LINE]);
       store.images.insert({ id: built.imageId, appId: app.id, createdAt: apiTimestamp(), commit: build.sourceVersion, processes: built.processes });
       store.builds.finish(build.id, { status: 'succeeded', buildpacks: [] }, apiTimestamp());
       this.#finished(build.id);
@@ -560,7 +560,7 @@ export class BuildsService {
     // the app gone when its turn comes, and says so.
     for (const pending of this.#pending.values()) {
       if (pending.appId === appId && pending.started && !pending.controller.signal.aborted) {
-        pending.controller.abort(new BuildFailure(['The app was destroyed during its build.']));
+        pending.controller.abort(new BuildFailure([APP_DESTROYED_LINE]));
       }
     }
     for (const container of await runtime.listByLabel({ app: appId, role: 'build' })) await runtime.remove(container.id);

@@ -50,13 +50,13 @@ function publicKeyOf(privateKeyPem: string): forge.pki.rsa.PublicKey {
   return forge.pki.setRsaPublicKey(priv.n, priv.e);
 }
 
+/** forge's `cert.sign` builds the to-be-signed part with this; @types/node-forge does not declare it. */
+const pki = forge.pki as typeof forge.pki & { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 };
+
 /**
  * What forge's `cert.sign(key, sha256)` does, with the RSA signature made by node:crypto: forge's is JavaScript
  * big-number arithmetic, about 20 ms of the event loop per certificate and most of a throwaway Berth's certificate cost.
  */
-/** forge's `cert.sign` builds the to-be-signed part with this; @types/node-forge does not declare it. */
-const pki = forge.pki as typeof forge.pki & { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 };
-
 function signWith(cert: forge.pki.Certificate, keyPem: string): void {
   const oid = forge.pki.oids['sha256WithRSAEncryption'];
   if (oid === undefined) throw new Error('tls: forge knows no sha256WithRSAEncryption OID');
