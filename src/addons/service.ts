@@ -81,6 +81,8 @@ interface CredentialView {
 /** Heroku's credential names [U]: lowercase, a letter first, short enough for a Postgres role (`pg_` is Postgres'). */
 const CREDENTIAL_NAME = /^(?!pg_)[a-z][a-z0-9_]{0,39}$/;
 const CREDENTIAL_NAMESPACE = /^credential:(.+)$/;
+/** Roles every Postgres server has (`pg_*` ones are refused by CREDENTIAL_NAME already). */
+const RESERVED_ROLES = new Set(['postgres', 'public']);
 
 /** Restarts of a server that stops on its own before Berth leaves it down (a crash loop). */
 const MAX_RESTARTS = 5;
@@ -669,10 +671,27 @@ export class AddonsService {
     if (view.plan.name.startsWith('essential') || view.plan.name === 'mini' || view.plan.name === 'basic') raise('credential_essential_plan');
     if (!CREDENTIAL_NAME.test(name)) raise('credential_name_invalid', { name });
     const { store } = this.#deps;
-    if (name === 'default' || store.addons.credentialsOf(addon.id).some((c) => c.name === name)) raise('credential_name_taken', { name, addon: addon.name });
+    // Names the server already has (its own roles, the add-on's user) are taken as much as another credential's.
+    const taken = () => raise('credential_name_taken', { name, addon: addon.name });
+    if (name === 'default' || name === addon.username || RESERVED_ROLES.has(name) || store.addons.credentialsOf(addon.id).some((c) => c.name === name)) taken();
     const credential: CredentialRecord = { addonId: addon.id, name, username: name, password: `p${randomBytes(32).toString('hex')}`, createdAt: apiTimestamp() };
-    await createRole(addon, credential.username, credential.password);
-    return store.addons.insertCredential(credential);
+    // The row first: of two creates of one name at once, the second fails on its key, not on the server.
+    let inserted: CredentialRecord;
+    try {
+      inserted = store.addons.insertCredential(credential);
+    } catch (error) {
+      if (String((error as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT')) taken();
+      throw error;
+    }
+    try {
+      await createRole(addon, credential.username, credential.password);
+    } catch (error) {
+      store.addons.deleteCredential(addon.id, name);
+      // 42710 duplicate_object: a role of that name exists on the server already.
+      if ((error as { code?: unknown }).code === '42710') taken();
+      throw error;
+    }
+    return inserted;
   }
 
   /** The default credential (no namespace) or `credential:<name>`. */

@@ -199,6 +199,10 @@ export class AddonsRepository {
     return credential;
   }
 
+  deleteCredential(addonId: string, name: string): void {
+    this.#db.prepare('DELETE FROM addon_credentials WHERE addon_id = ? AND name = ?').run(addonId, name);
+  }
+
   /** The add-on's extra credentials by name (the default one is the add-on's own username and password). */
   credentialsOf(addonId: string): CredentialRecord[] {
     return (this.#db.prepare('SELECT * FROM addon_credentials WHERE addon_id = ? ORDER BY name').all(addonId) as CredentialRow[]).map((r) => ({

@@ -266,6 +266,9 @@ describe('credentials', () => {
     expect((await p.request('POST', `/postgres/v0/databases/${standard.name}/credentials`, { name: 'pg_monitor' })).status).toBe(422);
     const taken = await p.request('POST', `/postgres/v0/databases/${standard.name}/credentials`, { name: 'default' });
     expect(taken.body).toEqual({ id: 'invalid_params', message: `Credential default already exists on ${standard.name}.` });
+    // The server's own roles are taken too: Postgres would refuse them with a raw error.
+    const postgres = await p.request('POST', `/postgres/v0/databases/${standard.name}/credentials`, { name: 'postgres' });
+    expect(postgres.body).toEqual({ id: 'invalid_params', message: `Credential postgres already exists on ${standard.name}.` });
     const listed = (await p.request('GET', `/postgres/v0/databases/${standard.name}/credentials`)).body as Array<{ name: string; state: string }>;
     expect(listed.map((c) => [c.name, c.state])).toEqual([['default', 'active']]);
     expect((await p.request('GET', `/postgres/v0/databases/${standard.name}/credentials/analyst`)).status).toBe(404);
