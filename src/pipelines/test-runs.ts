@@ -4,6 +4,7 @@
 // node, and destroys the app. Status: pending → creating → building → running → succeeded | failed (the test
 // script's exit status) | errored (setup, build or test-setup failed) (reference: heroku-workflows.md §4).
 import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppsService } from '../apps/index.js';
 import type { AppRecord } from '../contracts/records.js';
 import { apiTimestamp } from '../clock.js';
@@ -181,7 +182,8 @@ export class TestRunsService {
         return;
       }
       if (signal.aborted) return;
-      await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
+      // A follower that hangs up stops waiting at once.
+      await sleep(FOLLOW_POLL_MS, undefined, { signal }).catch(() => undefined);
     }
   }
 

@@ -530,11 +530,15 @@ export class MemoryRuntime implements Runtime {
     })();
     // The command dies with its container (removed, or its main process gone), as in Docker: exit 137; a peer that
     // hangs up ends it as a closed terminal does (SIGHUP: 129).
+    let hangUp: (() => void) | undefined;
     const hungUp = new Promise<number>((resolve) => {
+      hangUp = () => resolve(129);
       if (spec.signal?.aborted) resolve(129);
-      spec.signal?.addEventListener('abort', () => resolve(129), { once: true });
+      spec.signal?.addEventListener('abort', hangUp, { once: true });
     });
     const code = await Promise.race([ran, container.exited.then(() => 137), hungUp]);
+    // The peer's signal may outlive this exec (a rendezvous socket's): its listener goes with it.
+    if (hangUp !== undefined) spec.signal?.removeEventListener('abort', hangUp);
     over = true;
     return code;
   }
