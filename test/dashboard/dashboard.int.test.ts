@@ -5,6 +5,7 @@
 // browser context. Screenshots are kept in .berth-test/screenshots/ as the test's artifacts.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +57,23 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60
   }
 }
 
+/** A GET through the router, as a browser visiting the app's web URL: answers the status. */
+function visit(path = '/'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port: daemon.ports.router, path, headers: { host: `${app.name}.localhost` } }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+/** The text of the first element `selector` matches, or '' if none does yet. */
+async function textOf(selector: string): Promise<string> {
+  return (await texts(page, selector))[0] ?? '';
+}
+
 /** How many times the log tail shows `line`. */
 async function logCount(line: string): Promise<number> {
   const [log] = await texts(page, 'pre.log');
@@ -104,6 +122,14 @@ describe('the dashboard in Chromium', () => {
     await page.click(`a[href="#/apps/${app.name}"]`);
     await page.waitForSelector(card('web.1', 'up'));
     await shot('app-up');
+    // The router panel counts the requests' statuses from the router's lines; the card reads the R14 sampler's memory.
+    expect(await visit()).toBe(200);
+    expect(await visit('/again')).toBe(200);
+    await until('two 200s in the router panel', async () => (await textOf('.router .count[data-status="200"]')) === '200 × 2');
+    expect(await textOf('.router')).toContain('Error codes: none');
+    await until('web.1 memory against its 512 MB quota', async () => /memory [\d.]+ MB of 512 MB/.test(await textOf('[data-dyno="web.1"] .memory')));
+    expect(await page.$('[data-dyno="web.1"] meter[aria-label="web.1 memory against its quota"]')).not.toBeNull();
+    expect(await textOf('[data-dyno="web.1"] pre.dyno-log')).toContain('heroku[web.1]: State changed from starting to up');
     // The first crash is restarted at once; the second waits out the cool-off in `crashed`.
     const ups = await logCount('heroku[web.1]: State changed from starting to up');
     await page.click('[data-dyno="web.1"] button::-p-text(Crash)');
@@ -111,6 +137,11 @@ describe('the dashboard in Chromium', () => {
     await page.waitForSelector(card('web.1', 'up'));
     await page.click('[data-dyno="web.1"] button::-p-text(Crash)');
     await page.waitForSelector(card('web.1', 'crashed'));
+    // The crashed card says when the cool-off ends and shows its last lines; the router answers H10 meanwhile.
+    await until('the cool-off on the crashed card', async () => /^cool-off: starts again at \d\d:\d\d:\d\d UTC$/.test(await textOf('[data-dyno="web.1"] .cooloff')));
+    expect(await textOf('[data-dyno="web.1"] pre.dyno-log')).toContain('heroku[web.1]: State changed from up to crashed');
+    expect(await visit()).toBe(503);
+    await until('H10 in the router panel', async () => (await textOf('.router .count[data-code="H10"]')) === 'H10 × 1');
     await shot('app-crashed');
     await page.waitForSelector(card('web.1', 'up'), { timeout: 60_000 });
     // Daily cycling, from the card too.

@@ -63,3 +63,13 @@ export interface Formation {
   readonly quantity: number;
   readonly size: string;
 }
+
+/** `GET /berth/apps/{app}/dynos`: what a dyno card shows beyond the Platform API's dyno. */
+export interface DynoVitals {
+  readonly name: string;
+  readonly state: string;
+  readonly memory_mb: number | null;
+  readonly memory_quota_mb: number;
+  readonly memory_r15_mb: number;
+  readonly cooloff_until: string | null;
+}
