@@ -74,6 +74,22 @@ async function textOf(selector: string): Promise<string> {
   return (await texts(page, selector))[0] ?? '';
 }
 
+/** Clicks the button labelled `label` in the release timeline's row of `version` (`v3`). */
+async function clickInRelease(version: string, label: string): Promise<void> {
+  const clicked = await page.$$eval(
+    'tr.release',
+    (rows, version, label) => {
+      const row = rows.find((r) => r.querySelector('td')?.textContent === version);
+      const button = [...(row?.querySelectorAll('button') ?? [])].find((b) => b.textContent === label);
+      button?.click();
+      return button !== undefined;
+    },
+    version,
+    label,
+  );
+  expect(clicked, `${label} on ${version}`).toBe(true);
+}
+
 /** How many times the log tail shows `line`. */
 async function logCount(line: string): Promise<number> {
   const [log] = await texts(page, 'pre.log');
@@ -160,6 +176,15 @@ describe('the dashboard in Chromium', () => {
     const next = `v${(before ?? 0) + 1}`;
     // The config change's release runs the release phase first; it becomes current once that succeeds.
     await until(`${next} current`, async () => (await texts(page, 'tr.release')).some((row) => row.startsWith(next) && row.includes('current')));
+    // The timeline shows the release phase's output of the new release, and the build output of the deploy.
+    await clickInRelease(next, 'Release output');
+    await until(`${next}'s release phase output`, async () => (await textOf('pre.output')).includes('release.py: done'));
+    expect(await textOf('#output-title')).toBe(`${next} release phase output`);
+    expect(await textOf('pre.output')).toContain('GREETING=hello-dashboard');
+    const deployed = (await releases(daemon, app.name)).find((r) => r.description.startsWith('Deploy'))?.version;
+    await clickInRelease(`v${deployed}`, 'Build output');
+    await until(`v${deployed}'s build output`, async () => (await textOf('pre.output')).includes('-----> Building on the Heroku-24 stack'));
+    await shot('app-build-output');
     const config = (await texts(page, 'section')).find((text) => text.startsWith('Config vars')) ?? '';
     expect(config).toContain('GREETING');
     expect(config).not.toContain('hello-dashboard');

@@ -5,7 +5,7 @@
 // line reads the cards' memory and cool-off again (at most once a second), and router lines feed the router panel.
 import { html, render } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { call, logIn, Unauthorized, type App, type Dyno, type DynoVitals, type Formation, type Release } from './api.js';
+import { call, logIn, readStream, Unauthorized, type App, type Build, type Dyno, type DynoVitals, type Formation, type Release } from './api.js';
 import { countRouterLine, NO_ROUTER_STATS, RATE_WINDOW_MS, requestRate } from './router-stats.js';
 
 function useHash(): string {
@@ -121,6 +121,8 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
   const [vitals, setVitals] = useState<Record<string, DynoVitals>>({});
   const [router, setRouter] = useState(NO_ROUTER_STATS);
   const [now, setNow] = useState(Date.now());
+  const [builds, setBuilds] = useState<Record<string, Build>>({});
+  const [output, setOutput] = useState<{ title: string; text: string } | undefined>(undefined);
   const guard = (error: unknown) => (error instanceof Unauthorized ? props.onUnauthorized() : setProblem(String((error as Error).message)));
 
   const readVitals = () =>
@@ -130,6 +132,11 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
     call<Dyno[]>(`/apps/${app}/dynos`).then(setDynos, guard);
     call<Release[]>(`/apps/${app}/releases`, { range: 'version ..; order=desc, max=10' }).then(setReleases, guard);
     call<Record<string, string>>(`/apps/${app}/config-vars`).then(setConfig, guard);
+    // Each release's build (a deploy's), by release id, for the timeline's build output.
+    call<Build[]>(`/apps/${app}/builds`, { range: 'created_at ..; order=desc, max=20' }).then(
+      (list) => setBuilds(Object.fromEntries(list.flatMap((b) => (b.release === null ? [] : [[b.release.id, b]])))),
+      guard,
+    );
   };
 
   useEffect(() => {
@@ -163,6 +170,10 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
     };
   }, [app]);
 
+  const show = (title: string, url: string) => {
+    setOutput({ title, text: '' });
+    readStream(url, (text) => setOutput({ title, text })).catch(guard);
+  };
   const act = (path: string, method: string, body?: unknown) => call(path, { method, ...(body === undefined ? {} : { body }) }).then(reload, guard);
   const restarts = (dyno: string) => lines.filter((line) => STATE_LINE.exec(line)?.[1] === dyno).length;
   const ownLines = (dyno: string) => lines.filter((line) => line.includes(`[${dyno}]: `)).slice(-CARD_LINES).map(untimed);
@@ -214,11 +225,22 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
           ${releases.map(
             (release) => html`<tr class="release">
               <td>v${release.version}</td><td>${release.description}</td><td>${release.status}</td><td>${release.created_at}</td>
+              <td>
+                ${builds[release.id] === undefined
+                  ? null
+                  : html`<button onClick=${() => show(`v${release.version} build output`, (builds[release.id] as Build).output_stream_url)}>Build output</button>`}
+                ${release.output_stream_url === null
+                  ? null
+                  : html`<button onClick=${() => show(`v${release.version} release phase output`, release.output_stream_url as string)}>Release output</button>`}
+              </td>
               <td>${release.current ? html`<strong>current</strong>` : release.status === 'succeeded' ? html`<button onClick=${() => act(`/apps/${app}/releases`, 'POST', { release: release.id })}>Roll back to v${release.version}</button>` : null}</td>
             </tr>`,
           )}
         </tbody>
       </table>
+      ${output === undefined
+        ? null
+        : html`<h3 id="output-title">${output.title}</h3><pre class="log output" aria-labelledby="output-title" aria-live="polite">${output.text}</pre>`}
     </section>
     <section>
       <h2>Config vars <button onClick=${() => setRevealed(!revealed)}>${revealed ? 'Hide' : 'Reveal'}</button></h2>
