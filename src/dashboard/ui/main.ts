@@ -240,7 +240,7 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
       </table>
       ${output === undefined
         ? null
-        : html`<h3 id="output-title">${output.title}</h3><pre class="log output" aria-labelledby="output-title" aria-live="polite">${output.text}</pre>`}
+        : html`<h3 id="output-title">${output.title}</h3><pre class="log output" tabindex="0" aria-labelledby="output-title" aria-live="polite">${output.text}</pre>`}
     </section>
     <section>
       <h2>Config vars <button onClick=${() => setRevealed(!revealed)}>${revealed ? 'Hide' : 'Reveal'}</button></h2>
@@ -256,7 +256,7 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
         <option value="">all</option><option value="app">app</option><option value="heroku">heroku</option><option value="router">router</option>
       </select></label>
       <label> Dyno <input value=${dynoFilter} placeholder="web or web.1" onInput=${(e: Event) => setDynoFilter((e.target as HTMLInputElement).value)} /></label>
-      <pre class="log" ref=${tail} aria-live="polite">${shown.slice(-200).join('\n')}</pre>
+      <pre class="log" tabindex="0" aria-label="log tail" ref=${tail} aria-live="polite">${shown.slice(-200).join('\n')}</pre>
     </section>`;
 }
 
