@@ -118,10 +118,14 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
       clientKeepAliveMs: settings.routerClientKeepAliveMs,
     },
   });
+  // H12 and H20 follow the lesson clock (`berth clock --speed`), as the dynos' timers do.
+  router.setLessonSpeed(services.chaos.clockSpeed);
+  const stopClock = services.chaos.onClockChange((speed) => router.setLessonSpeed(speed));
   const servers: FastifyInstance[] = [];
   let apiTls: HttpsServer | undefined;
   const close = async (): Promise<void> => {
     clearInterval(sweeper);
+    stopClock();
     // Open log streams would keep the HTTP servers from closing.
     services.logSessions.close();
     await Promise.allSettled([...servers.map((server) => server.close()), closeServer(apiTls), services.rendezvous.close()]);

@@ -88,6 +88,11 @@ export class ChaosService {
     return this.#deps.clock.speed;
   }
 
+  /** The router's timeouts follow the lesson clock too (H12, H20): the daemon tells the router of each change. */
+  onClockChange(listener: (speed: number) => void): () => void {
+    return this.#deps.clock.onChange((_previous, speed) => listener(speed));
+  }
+
   setClockSpeed(speed: number): number {
     if (!Number.isFinite(speed) || speed < 1 || speed > MAX_CLOCK_SPEED) raise('clock_speed_invalid', { speed: String(speed), max: String(MAX_CLOCK_SPEED) });
     this.#deps.clock.setSpeed(speed);

@@ -33,6 +33,9 @@ table { border-collapse: collapse; width: 100%; } td, th { text-align: left; pad
 .dyno { border: 2px solid #999; border-radius: 8px; padding: .5rem .8rem; min-width: 11rem; }
 .dyno.up { border-color: #2e7d32; } .dyno.starting { border-color: #f9a825; } .dyno.crashed { border-color: #c62828; } .dyno.down { border-color: #666; }
 .state { font-weight: 600; }
+.dyno pre.dyno-log { background: #111; color: #ddd; padding: .3rem; font-size: 11px; max-width: 32rem; white-space: pre-wrap; margin: .3rem 0; min-height: 2.4rem; }
+.memory.over { color: #c62828; font-weight: 600; } .cooloff { color: #c62828; }
+.count { display: inline-block; background: #eee; border-radius: 4px; padding: 0 .4rem; margin-right: .3rem; }
 pre.log { background: #111; color: #ddd; padding: .6rem; height: 16rem; overflow: auto; font-size: 12px; margin: 0; }
 button { font: inherit; padding: .15rem .6rem; margin-right: .3rem; cursor: pointer; }
 button:focus-visible, a:focus-visible, input:focus-visible { outline: 3px solid #7b2cbf; outline-offset: 2px; }

@@ -74,6 +74,18 @@ export interface TeachableDyno {
   restartUnbound(): Promise<void>;
 }
 
+/** What the dashboard's dyno card shows beyond the API's dyno: memory against the quota, and the cool-off's end. */
+export interface DynoVitals {
+  readonly name: string;
+  readonly state: DynoRecord['state'];
+  /** The running instance's memory at the R14 sampler's last reading; undefined before one (or with no instance). */
+  readonly memoryMb: number | undefined;
+  readonly quotaMb: number;
+  readonly r15Mb: number;
+  /** A crashed dyno waiting out its cool-off: when the dyno manager starts it again (wall clock, lesson clock applied). */
+  readonly cooloffUntil: Date | undefined;
+}
+
 export class DynoExecutor implements TeachableDyno {
   readonly appId: string;
   readonly name: string;
@@ -92,6 +104,8 @@ export class DynoExecutor implements TeachableDyno {
   /** The running container's load averages (`log-runtime-metrics`), begun afresh with each new container. */
   #load: { containerId: string; average: LoadAverage } | undefined;
   #upWaiters: ((up: boolean) => void)[] = [];
+  /** The R14 sampler's last reading, and of which container (a new instance starts unread). */
+  #memory: { containerId: string; bytes: number } | undefined;
 
   constructor(deps: ExecutorDeps, appId: string, name: string, workload: Workload, record?: DynoRecord) {
     this.#deps = deps;
@@ -138,6 +152,21 @@ export class DynoExecutor implements TeachableDyno {
 
   get quota(): DynoSize {
     return dynoSize(this.#dyno.workload.size);
+  }
+
+  get vitals(): DynoVitals {
+    const { memoryMb, r15Mb } = this.quota;
+    const id = this.containerId;
+    const bytes = id !== undefined && this.#memory?.containerId === id ? this.#memory.bytes : undefined;
+    const cooloff = this.#timers.get('cooloff');
+    return {
+      name: this.name,
+      state: this.#record.state,
+      memoryMb: bytes === undefined ? undefined : Math.round((bytes / 1024 / 1024) * 10) / 10,
+      quotaMb: memoryMb,
+      r15Mb,
+      cooloffUntil: cooloff === undefined ? undefined : new Date(cooloff.due),
+    };
   }
 
   get containerId(): string | undefined {
@@ -321,7 +350,10 @@ export class DynoExecutor implements TeachableDyno {
         const metrics = this.#deps.runtimeMetrics?.(this.appId) === true;
         return this.#answer(
           () => (metrics ? this.#sampleMetrics(containerId) : runtime.memoryBytes(containerId)),
-          (bytes) => ({ kind: 'memory', containerId, bytes }),
+          (bytes) => {
+            if (bytes !== undefined) this.#memory = { containerId, bytes };
+            return { kind: 'memory', containerId, bytes };
+          },
           () => ({ kind: 'memory', containerId, bytes: undefined }),
         );
       }

@@ -12,7 +12,7 @@ import type { AppQueues } from '../queue.js';
 import type { ContainerTrust, Runtime } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
 import { DynoSet } from './dyno-set.js';
-import type { ExecutorDeps, TeachableDyno } from './executor.js';
+import type { DynoVitals, ExecutorDeps, TeachableDyno } from './executor.js';
 import { Formation, type FormationUpdate, type PrebootSource } from './formation.js';
 import type { LifecycleTimings } from './lifecycle.js';
 import { attachInside, type InsideRequest } from './inside.js';
@@ -193,6 +193,14 @@ export class DynoManager implements RoutingSource {
     const found = name === undefined ? (dynos.find((d) => d.name === 'web.1') ?? dynos[0]) : dynos.find((d) => d.name === name);
     if (!found) raise('dyno_not_found');
     return found;
+  }
+
+  /** The dashboard's dyno cards: each formation dyno's memory against its quota and cool-off, in name order. */
+  vitals(app: AppRecord): DynoVitals[] {
+    return this.#dynos
+      .list(app.id)
+      .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))
+      .map((dyno) => dyno.vitals);
   }
 
   /** `ps:stop`: in the Common Runtime the dyno manager starts a stopped formation dyno again. */

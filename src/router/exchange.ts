@@ -88,7 +88,14 @@ export class Exchange implements Dispatcher.DispatchHandler, Parked {
     this.#dispatchedAt = Date.now();
     const req = this.#req;
     backend.pool.dispatch(
-      { path: req.url as string, method: req.method as Dispatcher.HttpMethod, headers: this.head.headers, body: this.head.hasBody ? req : null },
+      {
+        path: req.url as string,
+        method: req.method as Dispatcher.HttpMethod,
+        headers: this.head.headers,
+        body: this.head.hasBody ? req : null,
+        // H12 by the router's timeout now (the lesson clock may have shortened the pool's).
+        headersTimeout: this.#core.timeouts.requestMs,
+      },
       this,
     );
   }

@@ -63,7 +63,10 @@ function onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
 
 export class Router implements RouterCore {
   readonly log: RouterLog;
-  readonly timeouts: RouterTimeouts;
+  /** Read per request: the lesson clock replaces it (setLessonSpeed), never a request's own copy. */
+  timeouts: RouterTimeouts;
+  /** The timeouts as configured, at lesson speed 1. */
+  readonly #base: RouterTimeouts;
   readonly #source: RoutingSource;
   readonly #pools: Pools;
   readonly #servers: Server[] = [];
@@ -76,6 +79,7 @@ export class Router implements RouterCore {
 
   constructor(options: RouterOptions) {
     this.timeouts = { ...HEROKU_TIMEOUTS, ...options.timeouts };
+    this.#base = this.timeouts;
     this.#source = options.source;
     this.#logger = options.logger;
     this.#maxConnections = options.maxConnections;
@@ -88,6 +92,16 @@ export class Router implements RouterCore {
     });
     this.#byHost = this.#pools.targets(this.#source.current());
     this.#unsubscribe = this.#source.subscribe((table) => this.#swap(table));
+  }
+
+  /**
+   * The lesson clock (`berth clock --speed 60`): the waits a lesson is about, H12's 30 s for the dyno's answer and
+   * H20's 75 s for a booting dyno, pass `speed` times faster, for requests that arrive from now on. The log lines keep
+   * Heroku's words; connect, idle and keep-alive timeouts stay as they are.
+   */
+  setLessonSpeed(speed: number): void {
+    const base = this.#base;
+    this.timeouts = { ...base, requestMs: Math.max(1, Math.round(base.requestMs / speed)), bootMs: Math.max(1, Math.round(base.bootMs / speed)) };
   }
 
   /** Whether a host name is routed now (the HTTPS listener mints certificates only for these and `*.localhost`). */

@@ -46,3 +46,12 @@ describe('/berth/clock', () => {
     expect([refused.status, refused.body]).toEqual([422, { id: 'invalid_params', message: 'Clock speed must be a number from 1 to 1000, got 5000.' }]);
   });
 });
+
+describe('GET /berth/apps/{app}/dynos', () => {
+  it('answers the cards of an app with no dynos as an empty list; not_found for an unknown app; needs the API key', async () => {
+    const app = await p.createApp();
+    expect(await p.request('GET', `/berth/apps/${app.name}/dynos`)).toMatchObject({ status: 200, body: [] });
+    expect((await p.request('GET', '/berth/apps/nope/dynos')).status).toBe(404);
+    expect((await p.api.inject({ method: 'GET', url: `/berth/apps/${app.name}/dynos` })).statusCode).toBe(401);
+  });
+});

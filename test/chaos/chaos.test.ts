@@ -204,3 +204,30 @@ describe('the lesson clock', () => {
     }
   });
 });
+
+describe("the dashboard's dyno vitals (GET /berth/apps/{app}/dynos)", () => {
+  it('memory against the quota from the R14 sampler, and a crashed dyno cool-off end', async () => {
+    const { w, chaos } = await lesson();
+    const web = await w.engine.started({ dyno: 'web.1' });
+    web.memory(300 * 1024 * 1024);
+    const before = w.manager.vitals(w.app)[0];
+    expect(before).toMatchObject({ name: 'web.1', state: 'up', quotaMb: 512, r15Mb: 1024, cooloffUntil: undefined });
+    await until(() => w.manager.vitals(w.app)[0]?.memoryMb === 300);
+    // The first crash is restarted at once; the second waits out the cool-off, whose end the card shows.
+    let from = w.lines('web.1').length;
+    await chaos.run(w.app, { kind: 'crash' });
+    await w.waitForLines('web.1', ['Process exited with status 137', ...WEB_UP], from);
+    from = w.lines('web.1').length;
+    await chaos.run(w.app, { kind: 'crash' });
+    await w.waitForLines('web.1', ['State changed from up to crashed'], from);
+    const crashed = w.manager.vitals(w.app)[0];
+    expect(crashed?.state).toBe('crashed');
+    expect(crashed?.memoryMb).toBeUndefined();
+    expect(crashed?.cooloffUntil?.getTime()).toBeGreaterThan(Date.now() - 1);
+  });
+});
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(check()).toBe(true);
+}

@@ -5,6 +5,7 @@
 // browser context. Screenshots are kept in .berth-test/screenshots/ as the test's artifacts.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +57,39 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60
   }
 }
 
+/** A GET through the router, as a browser visiting the app's web URL: answers the status. */
+function visit(path = '/'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port: daemon.ports.router, path, headers: { host: `${app.name}.localhost` } }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+/** The text of the first element `selector` matches, or '' if none does yet. */
+async function textOf(selector: string): Promise<string> {
+  return (await texts(page, selector))[0] ?? '';
+}
+
+/** Clicks the button labelled `label` in the release timeline's row of `version` (`v3`). */
+async function clickInRelease(version: string, label: string): Promise<void> {
+  const clicked = await page.$$eval(
+    'tr.release',
+    (rows, version, label) => {
+      const row = rows.find((r) => r.querySelector('td')?.textContent === version);
+      const button = [...(row?.querySelectorAll('button') ?? [])].find((b) => b.textContent === label);
+      button?.click();
+      return button !== undefined;
+    },
+    version,
+    label,
+  );
+  expect(clicked, `${label} on ${version}`).toBe(true);
+}
+
 /** How many times the log tail shows `line`. */
 async function logCount(line: string): Promise<number> {
   const [log] = await texts(page, 'pre.log');
@@ -104,6 +138,14 @@ describe('the dashboard in Chromium', () => {
     await page.click(`a[href="#/apps/${app.name}"]`);
     await page.waitForSelector(card('web.1', 'up'));
     await shot('app-up');
+    // The router panel counts the requests' statuses from the router's lines; the card reads the R14 sampler's memory.
+    expect(await visit()).toBe(200);
+    expect(await visit('/again')).toBe(200);
+    await until('two 200s in the router panel', async () => (await textOf('.router .count[data-status="200"]')) === '200 × 2');
+    expect(await textOf('.router')).toContain('Error codes: none');
+    await until('web.1 memory against its 512 MB quota', async () => /memory [\d.]+ MB of 512 MB/.test(await textOf('[data-dyno="web.1"] .memory')));
+    expect(await page.$('[data-dyno="web.1"] meter[aria-label="web.1 memory against its quota"]')).not.toBeNull();
+    expect(await textOf('[data-dyno="web.1"] pre.dyno-log')).toContain('heroku[web.1]: State changed from starting to up');
     // The first crash is restarted at once; the second waits out the cool-off in `crashed`.
     const ups = await logCount('heroku[web.1]: State changed from starting to up');
     await page.click('[data-dyno="web.1"] button::-p-text(Crash)');
@@ -111,6 +153,11 @@ describe('the dashboard in Chromium', () => {
     await page.waitForSelector(card('web.1', 'up'));
     await page.click('[data-dyno="web.1"] button::-p-text(Crash)');
     await page.waitForSelector(card('web.1', 'crashed'));
+    // The crashed card says when the cool-off ends and shows its last lines; the router answers H10 meanwhile.
+    await until('the cool-off on the crashed card', async () => /^cool-off: starts again at \d\d:\d\d:\d\d UTC$/.test(await textOf('[data-dyno="web.1"] .cooloff')));
+    expect(await textOf('[data-dyno="web.1"] pre.dyno-log')).toContain('heroku[web.1]: State changed from up to crashed');
+    expect(await visit()).toBe(503);
+    await until('H10 in the router panel', async () => (await textOf('.router .count[data-code="H10"]')) === 'H10 × 1');
     await shot('app-crashed');
     await page.waitForSelector(card('web.1', 'up'), { timeout: 60_000 });
     // Daily cycling, from the card too.
@@ -129,6 +176,15 @@ describe('the dashboard in Chromium', () => {
     const next = `v${(before ?? 0) + 1}`;
     // The config change's release runs the release phase first; it becomes current once that succeeds.
     await until(`${next} current`, async () => (await texts(page, 'tr.release')).some((row) => row.startsWith(next) && row.includes('current')));
+    // The timeline shows the release phase's output of the new release, and the build output of the deploy.
+    await clickInRelease(next, 'Release output');
+    await until(`${next}'s release phase output`, async () => (await textOf('pre.output')).includes('release.py: done'));
+    expect(await textOf('#output-title')).toBe(`${next} release phase output`);
+    expect(await textOf('pre.output')).toContain('GREETING=hello-dashboard');
+    const deployed = (await releases(daemon, app.name)).find((r) => r.description.startsWith('Deploy'))?.version;
+    await clickInRelease(`v${deployed}`, 'Build output');
+    await until(`v${deployed}'s build output`, async () => (await textOf('pre.output')).includes('-----> Building on the Heroku-24 stack'));
+    await shot('app-build-output');
     const config = (await texts(page, 'section')).find((text) => text.startsWith('Config vars')) ?? '';
     expect(config).toContain('GREETING');
     expect(config).not.toContain('hello-dashboard');

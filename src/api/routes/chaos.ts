@@ -1,5 +1,6 @@
 // Berth's teaching controls, under /berth/ (Heroku has no such API): `POST /berth/apps/{app}/chaos/{kind}` provokes a
-// dyno failure on purpose, `GET`/`PUT /berth/clock` read and set the lesson clock's speed. Authenticated like the rest.
+// dyno failure on purpose, `GET`/`PUT /berth/clock` read and set the lesson clock's speed, `GET /berth/apps/{app}/dynos`
+// answers what the dashboard's dyno cards show. Authenticated like the rest.
 import type { FastifyPluginAsync } from 'fastify';
 import { CHAOS_KINDS, CRASH_SIGNALS, isChaosKind, type CrashSignal } from '../../chaos/index.js';
 import { raise } from '../../errors.js';
@@ -29,6 +30,18 @@ export const chaosRoutes: FastifyPluginAsync<ApiServices> = async (api, services
     });
     return reply.code(202).send(answer);
   });
+
+  // The dashboard's dyno cards: memory against the quota (the R14 sampler's last reading) and a crashed dyno's cool-off.
+  api.get<{ Params: { app: string } }>('/berth/apps/:app/dynos', async (request) =>
+    services.dynos.vitals(services.apps.get(request.params.app)).map((dyno) => ({
+      name: dyno.name,
+      state: dyno.state,
+      memory_mb: dyno.memoryMb ?? null,
+      memory_quota_mb: dyno.quotaMb,
+      memory_r15_mb: dyno.r15Mb,
+      cooloff_until: dyno.cooloffUntil?.toISOString() ?? null,
+    })),
+  );
 
   api.get('/berth/clock', async () => ({ speed: chaos.clockSpeed }));
 

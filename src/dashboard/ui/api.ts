@@ -56,10 +56,43 @@ export interface Release {
   readonly status: string;
   readonly current: boolean;
   readonly created_at: string;
+  /** The release phase's output, if the app has one. */
+  readonly output_stream_url: string | null;
+}
+
+export interface Build {
+  readonly id: string;
+  readonly status: string;
+  readonly output_stream_url: string;
+  readonly release: { readonly id: string } | null;
+}
+
+/** Reads an output stream (a build's, a release phase's) as it comes: `onText` gets all of it so far. */
+export async function readStream(url: string, onText: (text: string) => void): Promise<void> {
+  const response = await fetch(url);
+  if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status} for the output stream`);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    text += value;
+    onText(text);
+  }
 }
 
 export interface Formation {
   readonly type: string;
   readonly quantity: number;
   readonly size: string;
+}
+
+/** `GET /berth/apps/{app}/dynos`: what a dyno card shows beyond the Platform API's dyno. */
+export interface DynoVitals {
+  readonly name: string;
+  readonly state: string;
+  readonly memory_mb: number | null;
+  readonly memory_quota_mb: number;
+  readonly memory_r15_mb: number;
+  readonly cooloff_until: string | null;
 }

@@ -1,10 +1,12 @@
 // The dashboard page (bundled by esbuild into dist/dashboard/app.js at build time; nothing is fetched from outside
 // the machine): the apps, and one app live. Its data comes from the Platform API; it goes live through the app's log
 // stream (Server-Sent Events, as `heroku logs --tail`): every `heroku[...]` or `app[api]` line makes it read the
-// dynos and releases again, so a card moves through starting → up → crashed as the dyno manager says so.
+// dynos and releases again, so a card moves through starting → up → crashed as the dyno manager says so. Any other
+// line reads the cards' memory and cool-off again (at most once a second), and router lines feed the router panel.
 import { html, render } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { call, logIn, Unauthorized, type App, type Dyno, type Formation, type Release } from './api.js';
+import { call, logIn, readStream, Unauthorized, type App, type Build, type Dyno, type DynoVitals, type Formation, type Release } from './api.js';
+import { countRouterLine, NO_ROUTER_STATS, RATE_WINDOW_MS, requestRate } from './router-stats.js';
 
 function useHash(): string {
   const [hash, setHash] = useState(location.hash);
@@ -85,6 +87,27 @@ const CHAOS: ReadonlyArray<readonly [string, string]> = [
 
 const STATE_LINE = /heroku\[([\w.-]+)\]: State changed from crashed to starting/;
 
+/** How many of a dyno's own lines its card shows. */
+const CARD_LINES = 3;
+
+/** A line without its timestamp, as it reads on a card. */
+function untimed(line: string): string {
+  return line.slice(line.indexOf(' ') + 1);
+}
+
+/** The card's memory: the R14 sampler's last reading against the quota (over it: R14; at the R15 threshold: killed). */
+function Memory(props: { vitals: DynoVitals | undefined }) {
+  const v = props.vitals;
+  if (v === undefined) return null;
+  const over = v.memory_mb !== null && v.memory_mb > v.memory_quota_mb;
+  return html`<div class=${`memory${over ? ' over' : ''}`}>
+    memory ${v.memory_mb === null ? '—' : `${v.memory_mb} MB`} of ${v.memory_quota_mb} MB${over ? ' (over quota: R14)' : ''}
+    ${v.memory_mb === null
+      ? null
+      : html`<meter min="0" max=${v.memory_r15_mb} high=${v.memory_quota_mb} value=${v.memory_mb} aria-label=${`${v.name} memory against its quota`}></meter>`}
+  </div>`;
+}
+
 function AppPage(props: { name: string; onUnauthorized: () => void }) {
   const app = props.name;
   const [dynos, setDynos] = useState<Dyno[]>([]);
@@ -95,36 +118,65 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
   const [source, setSource] = useState('');
   const [dynoFilter, setDynoFilter] = useState('');
   const [problem, setProblem] = useState('');
+  const [vitals, setVitals] = useState<Record<string, DynoVitals>>({});
+  const [router, setRouter] = useState(NO_ROUTER_STATS);
+  const [now, setNow] = useState(Date.now());
+  const [builds, setBuilds] = useState<Record<string, Build>>({});
+  const [output, setOutput] = useState<{ title: string; text: string } | undefined>(undefined);
   const guard = (error: unknown) => (error instanceof Unauthorized ? props.onUnauthorized() : setProblem(String((error as Error).message)));
 
+  const readVitals = () =>
+    call<DynoVitals[]>(`/berth/apps/${app}/dynos`).then((list) => setVitals(Object.fromEntries(list.map((v) => [v.name, v]))), guard);
   const reload = () => {
+    void readVitals();
     call<Dyno[]>(`/apps/${app}/dynos`).then(setDynos, guard);
     call<Release[]>(`/apps/${app}/releases`, { range: 'version ..; order=desc, max=10' }).then(setReleases, guard);
     call<Record<string, string>>(`/apps/${app}/config-vars`).then(setConfig, guard);
+    // Each release's build (a deploy's), by release id, for the timeline's build output.
+    call<Build[]>(`/apps/${app}/builds`, { range: 'created_at ..; order=desc, max=20' }).then(
+      (list) => setBuilds(Object.fromEntries(list.flatMap((b) => (b.release === null ? [] : [[b.release.id, b]])))),
+      guard,
+    );
   };
 
   useEffect(() => {
     reload();
     let stream: EventSource | undefined;
     let pending: ReturnType<typeof setTimeout> | undefined;
+    let vitalsDue: ReturnType<typeof setTimeout> | undefined;
+    // The request rate decays with time, without new lines: the panel's own clock, once a second.
+    const tick = setInterval(() => setNow(Date.now()), 1000);
     call<{ logplex_url: string }>(`/apps/${app}/log-sessions`, { method: 'POST', body: { tail: true, lines: 100 } }).then((session) => {
       stream = new EventSource(session.logplex_url);
       stream.onmessage = (event: MessageEvent<string>) => {
         setLines((old) => [...old.slice(-499), event.data]);
-        if (/ (heroku\[|app\[api\])/.test(event.data)) {
+        setRouter((old) => countRouterLine(old, event.data, Date.now()));
+        if (/ (heroku\[(?!router\])|app\[api\])/.test(event.data)) {
           clearTimeout(pending);
           pending = setTimeout(reload, 50);
+        } else if (vitalsDue === undefined) {
+          vitalsDue = setTimeout(() => {
+            vitalsDue = undefined;
+            void readVitals();
+          }, 1000);
         }
       };
     }, guard);
     return () => {
       stream?.close();
       clearTimeout(pending);
+      clearTimeout(vitalsDue);
+      clearInterval(tick);
     };
   }, [app]);
 
+  const show = (title: string, url: string) => {
+    setOutput({ title, text: '' });
+    readStream(url, (text) => setOutput({ title, text })).catch(guard);
+  };
   const act = (path: string, method: string, body?: unknown) => call(path, { method, ...(body === undefined ? {} : { body }) }).then(reload, guard);
   const restarts = (dyno: string) => lines.filter((line) => STATE_LINE.exec(line)?.[1] === dyno).length;
+  const ownLines = (dyno: string) => lines.filter((line) => line.includes(`[${dyno}]: `)).slice(-CARD_LINES).map(untimed);
   const shown = lines.filter((line) => (source === '' || line.includes(` ${source}[`)) && (dynoFilter === '' || new RegExp(`\\[${dynoFilter.replace(/[^\w.-]/g, '')}(\\.\\d+)?\\]`).test(line)));
 
   // The tail follows the newest line, as `heroku logs --tail` does.
@@ -143,6 +195,11 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
             <div><strong>${dyno.name}</strong> <span class="state">${dyno.state}</span></div>
             <div><code>${dyno.command}</code> (${dyno.size})</div>
             <div>since ${dyno.updated_at} · restarts seen: ${restarts(dyno.name)}</div>
+            <${Memory} vitals=${vitals[dyno.name]} />
+            ${dyno.state === 'crashed' && vitals[dyno.name]?.cooloff_until
+              ? html`<div class="cooloff">cool-off: starts again at ${vitals[dyno.name]?.cooloff_until?.slice(11, 19)} UTC</div>`
+              : null}
+            <pre class="dyno-log" aria-label=${`last log lines of ${dyno.name}`}>${ownLines(dyno.name).join('\n')}</pre>
             <div>
               <button onClick=${() => act(`/apps/${app}/dynos/${dyno.name}`, 'DELETE')}>Restart</button>
               ${CHAOS.map(
@@ -153,6 +210,14 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
         )}
       </div>
     </section>
+    <section class="router">
+      <h2>Router</h2>
+      <p><span class="rate">${requestRate(router, now).toFixed(1)}</span> requests/s (last ${RATE_WINDOW_MS / 1000} s)</p>
+      <p>Status codes: ${Object.keys(router.statuses).length === 0 ? 'none yet' : null}
+        ${Object.entries(router.statuses).map(([status, n]) => html`<span class="count" data-status=${status}>${status} × ${n}</span> `)}</p>
+      <p>Error codes: ${Object.keys(router.codes).length === 0 ? 'none' : null}
+        ${Object.entries(router.codes).map(([code, n]) => html`<span class="count" data-code=${code}>${code} × ${n}</span> `)}</p>
+    </section>
     <section>
       <h2>Releases</h2>
       <table>
@@ -160,11 +225,22 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
           ${releases.map(
             (release) => html`<tr class="release">
               <td>v${release.version}</td><td>${release.description}</td><td>${release.status}</td><td>${release.created_at}</td>
+              <td>
+                ${builds[release.id] === undefined
+                  ? null
+                  : html`<button onClick=${() => show(`v${release.version} build output`, (builds[release.id] as Build).output_stream_url)}>Build output</button>`}
+                ${release.output_stream_url === null
+                  ? null
+                  : html`<button onClick=${() => show(`v${release.version} release phase output`, release.output_stream_url as string)}>Release output</button>`}
+              </td>
               <td>${release.current ? html`<strong>current</strong>` : release.status === 'succeeded' ? html`<button onClick=${() => act(`/apps/${app}/releases`, 'POST', { release: release.id })}>Roll back to v${release.version}</button>` : null}</td>
             </tr>`,
           )}
         </tbody>
       </table>
+      ${output === undefined
+        ? null
+        : html`<h3 id="output-title">${output.title}</h3><pre class="log output" tabindex="0" aria-labelledby="output-title" aria-live="polite">${output.text}</pre>`}
     </section>
     <section>
       <h2>Config vars <button onClick=${() => setRevealed(!revealed)}>${revealed ? 'Hide' : 'Reveal'}</button></h2>
@@ -180,7 +256,7 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
         <option value="">all</option><option value="app">app</option><option value="heroku">heroku</option><option value="router">router</option>
       </select></label>
       <label> Dyno <input value=${dynoFilter} placeholder="web or web.1" onInput=${(e: Event) => setDynoFilter((e.target as HTMLInputElement).value)} /></label>
-      <pre class="log" ref=${tail} aria-live="polite">${shown.slice(-200).join('\n')}</pre>
+      <pre class="log" tabindex="0" aria-label="log tail" ref=${tail} aria-live="polite">${shown.slice(-200).join('\n')}</pre>
     </section>`;
 }
 
