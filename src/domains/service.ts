@@ -54,6 +54,19 @@ export class DomainsService {
     return this.#served.contextFor(hostname);
   }
 
+  /** Whether the app reports Automatic Certificate Management on (`acm`); off only after `certs:auto:disable`. */
+  acmEnabled(appId: string): boolean {
+    return this.#store.domains.acmEnabled(appId);
+  }
+
+  /**
+   * `certs:auto:enable` / `certs:auto:disable`. What it switches is what the API reports: the local CA keeps issuing
+   * the certificate of every host name without one of the user's own, as there is no other to fall back on.
+   */
+  setAcm(app: AppRecord, enabled: boolean): void {
+    this.#store.domains.setAcm(app.id, enabled);
+  }
+
   /** An app is gone with its domains and endpoints: its host names are no longer served with them. */
   forgetApp(): void {
     this.#served.invalidate();

@@ -393,4 +393,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   ALTER TABLE domains ADD COLUMN sni_endpoint_id TEXT REFERENCES sni_endpoints(id) ON DELETE SET NULL;
   `,
+  `
+  CREATE TABLE acm_disabled (
+    app_id TEXT PRIMARY KEY REFERENCES apps(id) ON DELETE CASCADE
+  );
+  `,
 ];

@@ -161,9 +161,14 @@ describe('SNI endpoints API', () => {
     expect(sni.map((c) => c.action)).toEqual(['create', 'update', 'destroy']);
   });
 
-  it('answers ACM as always on: apps have acm true, certs:auto:enable and refresh are accepted', async () => {
+  it('answers ACM on for a new app; certs:auto:disable (DELETE) turns it off, certs:auto:enable back on, refresh is accepted', async () => {
     expect(((await h.request('GET', '/apps/demo')).body as { acm: boolean }).acm).toBe(true);
-    expect(await h.request('POST', '/apps/demo/acm', {})).toMatchObject({ status: 200, body: { name: 'demo', acm: true } });
     expect(await h.request('PATCH', '/apps/demo/acm', { acm_refresh: true })).toMatchObject({ status: 200, body: { acm: true } });
+    expect(await h.request('DELETE', '/apps/demo/acm')).toMatchObject({ status: 200, body: { name: 'demo', acm: false } });
+    expect(((await h.request('GET', '/apps/demo')).body as { acm: boolean }).acm).toBe(false);
+    expect(((await h.request('GET', '/apps')).body as Array<{ acm: boolean }>)[0]?.acm).toBe(false);
+    expect(await h.request('POST', '/apps/demo/acm', {})).toMatchObject({ status: 200, body: { name: 'demo', acm: true } });
+    expect(((await h.request('GET', '/apps/demo')).body as { acm: boolean }).acm).toBe(true);
+    expect((await h.request('DELETE', '/apps/nope/acm')).status).toBe(404);
   });
 });
