@@ -18,6 +18,7 @@ import { Repos } from './repos.js';
 /** What a push asks of apps/: the app it names, created by its first push when that is on. */
 export interface GitApps {
   exists(name: string): boolean;
+  formerlyNamed(name: string): AppRecord | undefined;
   get(nameOrId: string): AppRecord;
   create(request: { name: string }): AppRecord;
   destroy(nameOrId: string): AppRecord;
@@ -157,6 +158,9 @@ export class GitService {
     let app: AppRecord | undefined;
     let created = false;
     if (this.#deps.apps.exists(name)) app = this.#deps.apps.get(name);
+    // A checkout whose remote still names the app as it was before `apps:rename` keeps fetching from and pushing to
+    // it, rather than a first push creating a new app of the old name (until another app takes that name).
+    else if ((app = this.#deps.apps.formerlyNamed(name)) !== undefined) this.#deps.logger.info({ app: app.name, as: name }, 'git remote names the app\'s former name');
     else if (receivePack && this.#options.autoCreateApps) {
       try {
         app = this.#deps.apps.create({ name });

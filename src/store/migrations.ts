@@ -397,5 +397,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE acm_disabled (
     app_id TEXT PRIMARY KEY REFERENCES apps(id) ON DELETE CASCADE
   );
+  CREATE TABLE app_former_names (
+    name TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE
+  );
   `,
 ];
