@@ -98,6 +98,7 @@ describe('heroku CLI v11 commands against Berth', () => {
           ['access', a], ['access:add', ['friend@example.test', ...a]], ['access:remove', ['friend@example.test', ...a]],
           ['maintenance', a], ['maintenance:on', a], ['maintenance:off', a],
           ['webhooks:add', ['--include', 'api:release', '--level', 'notify', '--url', 'http://127.0.0.1:9/hook', ...a]], ['webhooks', a],
+          ['config:set', ['HOOKED=1', ...a]], // an api:release event, so the events and deliveries commands have one
           ['webhooks:info', ['--id', 'x', ...a]], ['webhooks:update', ['--id', 'x', '--level', 'sync', ...a]], ['webhooks:events', a],
           ['webhooks:events:info', ['x', ...a]], ['webhooks:deliveries', a], ['webhooks:deliveries:info', ['x', ...a]], ['webhooks:remove', ['x', ...a]],
           ['addons', a], ['addons:plans', ['heroku-postgresql']], ['addons:services', []], ['addons:create', ['heroku-postgresql:essential-0', '-a', spare]],
