@@ -26,16 +26,18 @@ const EXCLUDED: ReadonlyArray<readonly [RegExp, string]> = [
   [/^(authorizations|clients|sessions)(:|$)|^auth:2fa/, 'OAuth authorizations/clients/sessions, two-factor'],
   [/^auth:login$|^auth:logout$/, 'interactive login / would end the sandbox session'],
   [/^accounts(:|$)/, 'the CLI\'s local multi-account store (netrc juggling, no API)'],
-  [/^(pipelines:connect|pipelines:setup|reviewapps:create|ci:migrate-manifest)$/, 'GitHub-dependent'],
+  [/^(pipelines:connect|pipelines:setup|pipelines:diff|reviewapps:create|ci:migrate-manifest|ci:debug)$/, 'GitHub-dependent (kolkrabbi, repo links)'],
   [/^(console|rake|repl|config:edit|pg:psql|redis:cli|ps:exec|ps:forward|ps:socks|ps:copy|pg:pull|pg:push|mcp:start|data:pg:psql)$/, 'interactive-only or needs Heroku Exec/SSH/local psql'],
   [/:open$|^dashboard$|^addons:docs$|^data:pg:docs$|^apps:errors$/, 'opens a browser / metrics service'],
+  [/^apps:favorites|^notifications$/, 'particleboard/telex: Heroku Dashboard services outside the Platform API'],
   [/^(local|autocomplete|telemetry|status|version:info|buildpacks:search|buildpacks:versions|buildpacks:info)(:|$)/, 'local tooling, status.heroku.com, telemetry drains (Fir), buildpack registry search'],
   [/^(data:|pg:(upgrade|settings|connection-pooling|links|promote|unfollow|fdwsql|credentials:create|credentials:destroy|credentials:repair-default)|redis:(promote|upgrade|maxmemory|timeout|keyspace-notifications|stats-reset))/, 'Heroku Data features of paid/Advanced plans (followers, pooling, settings, upgrades)'],
   [/^(ps:autoscale|ps:type|ps:wait)(:|$)/, 'Performance-tier autoscaling / Fir-only'],
   [/^(container:login|container:logout|container:pull|container:run|container:push|container:rm|container:release)$/, 'needs a local Docker build through the CLI (covered by test/compat container tests)'],
   [/^keys(:|$)|^git:clone$/, 'SSH keys (Heroku git is HTTPS-only since 2021) / clones from the outside'],
   [/^pg:(backups:(cancel|delete|download|url|schedule|schedules|unschedule|info)|bloat|blocking|cache-hit|calls|diagnose|extensions|index-size|index-usage|kill|killall|locks|long-running-queries|mandelbrot|outliers|ps|records-rank|seq-scans|stats-reset|table-indexes-size|table-size|total-index-size|total-table-size|unused-indexes|user-connections|vacuum-stats|copy|reset|credentials:rotate)$/, 'pg diagnostics/backups that run local psql or need a second database'],
-  [/^(drains:add|addons:attach|addons:detach|addons:rename|addons:upgrade|addons:wait)$/, 'covered elsewhere (addons/drains compat tests)'],
+  [/^certs:generate$/, 'local openssl CSR generator'],
+  [/^(addons:attach|addons:detach|addons:rename|addons:upgrade|addons:wait)$/, 'covered elsewhere (addons/drains compat tests)'],
 ];
 
 interface Row {
@@ -68,7 +70,9 @@ describe('heroku CLI v11 commands against Berth', () => {
         const renamed = `${app}-c`;
         const dir = await fixtureCopy(daemon, 'python-stdlib');
         await deploy(daemon, app, dir);
-        execFileSync('git', ['init', '-q', dir], { env });
+        execFileSync('git', ['init', '-q', '-b', 'main', dir], { env });
+        execFileSync('git', ['add', '.'], { env, cwd: dir });
+        execFileSync('git', ['commit', '-q', '-m', 'app'], { env, cwd: dir });
         const cert = selfSigned(['www.example.test']);
         const certFile = join(daemon.rootDir, 'server.crt');
         const keyFile = join(daemon.rootDir, 'server.key');
@@ -81,25 +85,25 @@ describe('heroku CLI v11 commands against Berth', () => {
           ['apps:favorites:add', a], ['apps:favorites:remove', a], ['regions', []], ['notifications', []],
           ['apps:create', [spare]], ['apps:diff', [app, spare]], ['apps:stacks:set', ['heroku-24', '-a', spare]],
           ['config', a], ['config:set', ['FOO=bar', ...a]], ['config:get', ['FOO', ...a]], ['config:unset', ['FOO', ...a]],
-          ['releases', a], ['releases:info', a], ['releases:output', a], ['releases:rollback', ['v2', ...a]], ['releases:retry', a],
+          ['releases', a], ['releases:info', a], ['releases:output', a], ['releases:rollback', a], ['releases:retry', a],
           ['ps', a], ['ps:scale', ['web=1', ...a]], ['ps:restart', a], ['ps:stop', ['web.1', ...a]], ['logs', ['-n', '5', ...a]],
           ['run', ['echo', 'hi', ...a]], ['run:detached', ['echo', 'hi', ...a]], ['run:inside', ['web.1', 'echo hi', ...a]],
-          ['buildpacks', a], ['buildpacks:add', ['heroku/python', '-a', spare]], ['buildpacks:set', ['heroku/python', '-a', spare]],
-          ['buildpacks:remove', ['heroku/python', '-a', spare]], ['buildpacks:clear', ['-a', spare]],
+          ['buildpacks', a], ['buildpacks:add', ['heroku/python', '-a', spare]], ['buildpacks:set', ['heroku/nodejs', '-a', spare]],
+          ['buildpacks:remove', ['heroku/nodejs', '-a', spare]], ['buildpacks:clear', ['-a', spare]],
           ['domains', a], ['domains:add', ['www.example.test', ...a]], ['domains:info', ['www.example.test', ...a]],
           ['domains:wait', ['www.example.test', ...a]], ['domains:update', ['www.example.test', '--cert', 'none', ...a]],
-          ['certs:add', [certFile, keyFile, '--domains', 'www.example.test', ...a]], ['certs', a], ['certs:info', a],
-          ['certs:update', [certFile, keyFile, '--confirm', app, ...a]], ['certs:generate', ['--domain', 'www.example.test', '--now', ...a]],
+          ['certs:add', [certFile, keyFile, ...a]], ['certs', a], ['certs:info', a],
+          ['certs:update', [certFile, keyFile, '--confirm', app, ...a]],
           ['certs:auto', a], ['certs:auto:enable', a], ['certs:auto:refresh', a], ['certs:auto:disable', ['--confirm', app, ...a]],
           ['certs:remove', ['--confirm', app, ...a]], ['domains:remove', ['www.example.test', ...a]], ['domains:clear', ['-a', spare]],
-          ['drains', a], ['drains:remove', ['syslog://127.0.0.1:9', ...a]],
+          ['drains:add', ['syslog://127.0.0.1:9', ...a]], ['drains', a], ['drains:remove', ['syslog://127.0.0.1:9', ...a]],
           ['features', a], ['features:info', ['preboot', ...a]], ['features:enable', ['preboot', ...a]], ['features:disable', ['preboot', ...a]],
           ['labs', []], ['labs:info', ['runtime-dyno-metadata', ...a]], ['labs:enable', ['runtime-dyno-metadata', ...a]], ['labs:disable', ['runtime-dyno-metadata', ...a]],
           ['access', a], ['access:add', ['friend@example.test', ...a]], ['access:remove', ['friend@example.test', ...a]],
           ['maintenance', a], ['maintenance:on', a], ['maintenance:off', a],
           ['webhooks:add', ['--include', 'api:release', '--level', 'notify', '--url', 'http://127.0.0.1:9/hook', ...a]], ['webhooks', a],
           ['config:set', ['HOOKED=1', ...a]], // an api:release event, so the events and deliveries commands have one
-          ['webhooks:info', ['--id', 'x', ...a]], ['webhooks:update', ['--id', 'x', '--level', 'sync', ...a]], ['webhooks:events', a],
+          ['webhooks:info', ['x', ...a]], ['webhooks:update', ['x', '--level', 'sync', ...a]], ['webhooks:events', a],
           ['webhooks:events:info', ['x', ...a]], ['webhooks:deliveries', a], ['webhooks:deliveries:info', ['x', ...a]], ['webhooks:remove', ['x', ...a]],
           ['addons', a], ['addons:plans', ['heroku-postgresql']], ['addons:services', []], ['addons:create', ['heroku-postgresql:essential-0', '-a', spare]],
           ['addons:info', ['heroku-postgresql', '-a', spare]], ['pg:info', ['-a', spare]], ['pg:wait', ['-a', spare]], ['pg:credentials', ['-a', spare]],
@@ -107,11 +111,11 @@ describe('heroku CLI v11 commands against Berth', () => {
           ['addons:destroy', ['heroku-postgresql', '--confirm', spare, '-a', spare]],
           ['addons:create', ['heroku-redis:mini', '-a', spare]], ['redis:info', ['-a', spare]], ['redis:credentials', ['-a', spare]], ['redis:wait', ['-a', spare]],
           ['pipelines:create', ['pl-cov', '--stage', 'staging', ...a]], ['pipelines', []], ['pipelines:info', ['pl-cov']], ['pipelines:add', ['pl-cov', '--stage', 'production', '-a', spare]],
-          ['pipelines:diff', a], ['pipelines:promote', a], ['pipelines:update', ['--stage', 'development', '-a', spare]], ['pipelines:rename', ['pl-cov', 'pl-cov2']],
+          ['pipelines:promote', a], ['pipelines:update', ['--stage', 'development', '-a', spare]], ['pipelines:rename', ['pl-cov', 'pl-cov2']],
           ['reviewapps:enable', ['-p', 'pl-cov2', '--autodeploy']], ['reviewapps:disable', ['-p', 'pl-cov2', '--autodeploy']],
           ['ci', ['-p', 'pl-cov2']], ['ci:config', ['-p', 'pl-cov2']], ['ci:config:set', ['-p', 'pl-cov2', 'X=1']], ['ci:config:get', ['-p', 'pl-cov2', 'X']],
           ['ci:config:unset', ['-p', 'pl-cov2', 'X']], ['ci:info', ['1', '-p', 'pl-cov2']], ['ci:last', ['-p', 'pl-cov2']], ['ci:rerun', ['-p', 'pl-cov2']],
-          ['ci:run', ['-p', 'pl-cov2']], ['ci:debug', ['-p', 'pl-cov2', '--no-setup']],
+          ['ci:run', ['-p', 'pl-cov2']],
           ['pipelines:remove', ['-a', spare]], ['pipelines:destroy', ['pl-cov2']],
           ['git:remote', a], ['git:credentials', ['get']],
           ['apps:rename', [renamed, '-a', spare]], ['apps:destroy', ['-a', renamed, '--confirm', renamed]],
