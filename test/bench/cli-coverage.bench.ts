@@ -81,8 +81,8 @@ describe('heroku CLI v11 commands against Berth', () => {
         const a = ['-a', app];
         // In order: reads first, then changes, destructive ones last. `{dir}` runs in the app's directory.
         const plan: ReadonlyArray<readonly [string, readonly string[]]> = [
-          ['auth:whoami', []], ['auth:token', []], ['apps', []], ['apps:info', a], ['apps:stacks', a], ['apps:favorites', []],
-          ['apps:favorites:add', a], ['apps:favorites:remove', a], ['regions', []], ['notifications', []],
+          ['auth:whoami', []], ['auth:token', []], ['apps', []], ['apps:info', a], ['apps:stacks', a], 
+          ['regions', []],
           ['apps:create', [spare]], ['apps:diff', [app, spare]], ['apps:stacks:set', ['heroku-24', '-a', spare]],
           ['config', a], ['config:set', ['FOO=bar', ...a]], ['config:get', ['FOO', ...a]], ['config:unset', ['FOO', ...a]],
           ['releases', a], ['releases:info', a], ['releases:output', a], ['releases:rollback', a], ['releases:retry', a],
