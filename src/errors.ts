@@ -151,6 +151,7 @@ export const CATALOGUE = {
   sni_certificate_no_domains: invalid('Certificate names no domain: it needs a subjectAltName or a common name.'),
   sni_key_invalid: invalid('Private key is invalid: it must be a PEM-encoded private key without a passphrase.'),
   sni_key_mismatch: invalid("Private key doesn't match the certificate."),
+  sni_endpoint_hostname_uncovered: invalid('The certificate of SNI endpoint {endpoint} does not cover {hostname}: it is for {names}.'),
   domain_default_sni: invalid("{hostname} is the app's default domain: its certificate is Berth's own and cannot be changed."),
   collaborator_email_invalid: invalid('{email} is not a valid email address.'),
   collaborator_already_added: invalid('{email} is already a collaborator on {app}.'),

@@ -197,6 +197,7 @@ export function createServices(deps: ServiceDeps): Services {
     account: account(),
     gitUrl: (app: string) => `https://${gitHost(settings)}/${app}.git`,
     webUrl: (app: string) => webUrl(settings, app),
+    acm: (appId: string) => domains.acmEnabled(appId),
   });
   const webhooks = new WebhooksService(
     { store, account, shape: (change, app) => resourceShape(change, app, shapeContext(), urls.buildOutput) },

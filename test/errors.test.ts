@@ -97,6 +97,7 @@ const PINNED: Readonly<Record<ErrorCode, Row>> = {
   sni_certificate_no_domains: ['invalid_params', 422, 'Certificate names no domain: it needs a subjectAltName or a common name.'],
   sni_key_invalid: ['invalid_params', 422, 'Private key is invalid: it must be a PEM-encoded private key without a passphrase.'],
   sni_key_mismatch: ['invalid_params', 422, "Private key doesn't match the certificate."],
+  sni_endpoint_hostname_uncovered: ['invalid_params', 422, 'The certificate of SNI endpoint {endpoint} does not cover {hostname}: it is for {names}.'],
   domain_default_sni: ['invalid_params', 422, "{hostname} is the app's default domain: its certificate is Berth's own and cannot be changed."],
   collaborator_email_invalid: ['invalid_params', 422, '{email} is not a valid email address.'],
   collaborator_already_added: ['invalid_params', 422, '{email} is already a collaborator on {app}.'],

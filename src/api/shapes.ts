@@ -15,6 +15,8 @@ export interface ShapeContext {
   /** `https://<git host>/<app>.git`, the remote the heroku CLI writes. */
   gitUrl(app: string): string;
   webUrl(app: string): string;
+  /** Whether Automatic Certificate Management is on for the app (`certs:auto:disable` turns it off). */
+  acm(appId: string): boolean;
 }
 
 // Stable ids for the fixed catalogue entries Berth answers with (one stack, two regions, one generation).
@@ -58,7 +60,7 @@ export function accountShape(account: Account) {
 export function appShape(app: AppRecord, ctx: ShapeContext) {
   return {
     // Every app's host names get certificates from the local CA, as ACM gives them on Heroku (`certs:auto`).
-    acm: true,
+    acm: ctx.acm(app.id),
     archived_at: null,
     buildpack_provided_description: app.buildpackProvidedDescription,
     build_stack: stackRef(app.buildStack),

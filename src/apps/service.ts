@@ -95,6 +95,11 @@ export class AppsService {
     return app;
   }
 
+  /** The app renamed away from `name` (its most recent holder), for the git remotes still naming it. */
+  formerlyNamed(name: string): AppRecord | undefined {
+    return this.#store.apps.getByFormerName(name);
+  }
+
   exists(name: string): boolean {
     return this.#store.apps.nameTaken(name);
   }
@@ -116,6 +121,7 @@ export class AppsService {
         if (this.#store.releases.current(app.id)?.artifact == null) changes.stack = changes.buildStack;
       }
       const updated = this.#store.apps.update(app.id, changes, apiTimestamp());
+      if (changes.name !== undefined) this.#store.apps.recordFormerName(app.name, app.id);
       const previous = {
         ...(changes.name !== undefined ? { name: app.name } : {}),
         ...(changes.maintenance !== undefined && changes.maintenance !== app.maintenance ? { maintenance: app.maintenance } : {}),

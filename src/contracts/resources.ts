@@ -80,8 +80,11 @@ export type ChangedResource =
   | { readonly resource: 'addon'; readonly addon: AddonFacts }
   | { readonly resource: 'addon-attachment'; readonly attachment: AttachmentFacts }
   | { readonly resource: 'collaborator'; readonly collaborator: CollaboratorView }
-  /** A dyno's state changed (webhook include `dyno`, Heroku's dyno events). */
-  | { readonly resource: 'dyno'; readonly dyno: DynoRecord };
+  /**
+   * A dyno's state changed (webhook include `dyno`, Heroku's dyno events); with `include: 'api:dyno'`, a dyno created
+   * through the Platform API (`POST /apps/{app}/dynos`, `heroku run`), Heroku's `api:dyno` create event.
+   */
+  | { readonly resource: 'dyno'; readonly dyno: DynoRecord; readonly include?: 'api:dyno' };
 
 export type ResourceChange = ChangedResource & {
   readonly appId: string;

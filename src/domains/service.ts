@@ -54,6 +54,19 @@ export class DomainsService {
     return this.#served.contextFor(hostname);
   }
 
+  /** Whether the app reports Automatic Certificate Management on (`acm`); off only after `certs:auto:disable`. */
+  acmEnabled(appId: string): boolean {
+    return this.#store.domains.acmEnabled(appId);
+  }
+
+  /**
+   * `certs:auto:enable` / `certs:auto:disable`. What it switches is what the API reports: the local CA keeps issuing
+   * the certificate of every host name without one of the user's own, as there is no other to fall back on.
+   */
+  setAcm(app: AppRecord, enabled: boolean): void {
+    this.#store.domains.setAcm(app.id, enabled);
+  }
+
   /** An app is gone with its domains and endpoints: its host names are no longer served with them. */
   forgetApp(): void {
     this.#served.invalidate();
@@ -78,10 +91,11 @@ export class DomainsService {
   /** `sniEndpoint`: the name or id of the app's SNI endpoint whose certificate the domain is served with. */
   add(app: AppRecord, raw: string, sniEndpoint: string | null = null): Domain {
     if (raw.trim() === '') raise('domain_hostname_missing');
-    const endpointId = sniEndpoint === null ? null : this.sniEndpoints.record(app, sniEndpoint).id;
+    if (sniEndpoint !== null) this.sniEndpoints.record(app, sniEndpoint);
     if (raw.startsWith('*.')) raise('domain_wildcard_unsupported');
     const hostname = normalizeHostname(raw.trim());
     if (hostname === undefined) raise('domain_hostname_invalid', { hostname: raw });
+    const endpointId = sniEndpoint === null ? null : this.sniEndpoints.recordFor(app, sniEndpoint, hostname).id;
     const record = this.#store.transaction(() => {
       const taken = this.#store.domains.getByHostname(hostname);
       if (taken !== undefined) {
@@ -116,7 +130,7 @@ export class DomainsService {
   update(app: AppRecord, idOrHostname: string, sniEndpoint: string | null): Domain {
     const domain = this.get(app, idOrHostname);
     if (domain.kind === 'heroku') raise('domain_default_sni', { hostname: domain.hostname });
-    const endpointId = sniEndpoint === null ? null : this.sniEndpoints.record(app, sniEndpoint).id;
+    const endpointId = sniEndpoint === null ? null : this.sniEndpoints.recordFor(app, sniEndpoint, domain.hostname).id;
     this.#store.domains.setSniEndpoint(domain.id, endpointId, apiTimestamp());
     this.#served.invalidate();
     return this.get(app, domain.id);

@@ -24,6 +24,14 @@ const NAMES = [
   'spinosaurus', 'stegosaurus', 'triceratops', 'velociraptor', 'pachycephalosaurus',
 ] as const;
 
+/** RFC 6125: `*.example.com` covers exactly one more label (`www.example.com`, not `example.com` or `a.b.example.com`). */
+function certificateNameCovers(name: string, hostname: string): boolean {
+  const wanted = name.toLowerCase();
+  if (!wanted.startsWith('*.')) return wanted === hostname;
+  const dot = hostname.indexOf('.');
+  return dot > 0 && hostname.slice(dot + 1) === wanted.slice(2);
+}
+
 /** The host names served with the user's own certificate, as TLS contexts: rebuilt after a change, not per handshake. */
 export class ServedCertificates {
   readonly #store: Store;
@@ -81,6 +89,19 @@ export class SniEndpointsService {
     const found = this.#store.sniEndpoints.get(app.id, wanted) ?? this.#store.sniEndpoints.getByName(app.id, wanted);
     if (found === undefined) raise('sni_endpoint_not_found');
     return found;
+  }
+
+  /**
+   * The endpoint a domain is to be linked to, refused when its certificate does not name the host name (exactly, or
+   * through a one-label wildcard): the router would serve a certificate every client rejects.
+   */
+  recordFor(app: AppRecord, idOrName: string, hostname: string): SniEndpointRecord {
+    const record = this.record(app, idOrName);
+    const names = readCertificate(record.certificateChain, record.privateKey).certDomains;
+    if (!names.some((name) => certificateNameCovers(name, hostname))) {
+      raise('sni_endpoint_hostname_uncovered', { hostname, endpoint: record.name, names: names.join(', ') });
+    }
+    return record;
   }
 
   create(app: AppRecord, upload: CertificateUpload): SniEndpoint {

@@ -212,7 +212,10 @@ export class DynoManager implements RoutingSource {
 
   /** `POST /apps/{app}/dynos`: a one-off dyno of the current release; its lines go to the app's log. */
   runOneOff(app: AppRecord, request: OneOffRequest): DynoRecord {
-    return this.#oneOffs.run(app, request);
+    const dyno = this.#oneOffs.run(app, request);
+    // Heroku's `api:dyno` webhooks hear of dynos the API created, once (their life is the `dyno` include's).
+    this.#deps.events.emit('resource.changed', { appId: app.id, resource: 'dyno', include: 'api:dyno', dyno, action: 'create', previous: {} });
+    return dyno;
   }
 
   /**

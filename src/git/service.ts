@@ -24,6 +24,7 @@ const ARCHIVE_MAX_BYTES = 512 * 1024 * 1024;
 
 export interface GitApps {
   exists(name: string): boolean;
+  formerlyNamed(name: string): AppRecord | undefined;
   get(nameOrId: string): AppRecord;
   create(request: { name: string }): AppRecord;
   destroy(nameOrId: string): AppRecord;
@@ -181,6 +182,9 @@ export class GitService {
     let app: AppRecord | undefined;
     let created = false;
     if (this.#deps.apps.exists(name)) app = this.#deps.apps.get(name);
+    // A checkout whose remote still names the app as it was before `apps:rename` keeps fetching from and pushing to
+    // it, rather than a first push creating a new app of the old name (until another app takes that name).
+    else if ((app = this.#deps.apps.formerlyNamed(name)) !== undefined) this.#deps.logger.info({ app: app.name, as: name }, 'git remote names the app\'s former name');
     else if (receivePack && this.#options.autoCreateApps) {
       try {
         app = this.#deps.apps.create({ name });

@@ -79,6 +79,17 @@ export class AppsRepository {
     return row && toRecord(row);
   }
 
+  /** Remembers the name an app had before a rename (the git remotes of its checkouts still say it). */
+  recordFormerName(name: string, appId: string): void {
+    this.#db.prepare('INSERT OR REPLACE INTO app_former_names (name, app_id) VALUES (?, ?)').run(name, appId);
+  }
+
+  /** The app that was last called `name` before a rename, if it still exists. */
+  getByFormerName(name: string): AppRecord | undefined {
+    const id = this.#db.prepare('SELECT app_id FROM app_former_names WHERE name = ?').pluck().get(name) as string | undefined;
+    return id === undefined ? undefined : this.getById(id);
+  }
+
   nameTaken(name: string): boolean {
     return this.#db.prepare('SELECT 1 FROM apps WHERE name = ?').get(name) !== undefined;
   }

@@ -74,4 +74,14 @@ export class DomainsRepository {
   delete(id: string): void {
     this.#db.prepare('DELETE FROM domains WHERE id = ?').run(id);
   }
+
+  /** Automatic Certificate Management is on for every app until `certs:auto:disable` records it off. */
+  acmEnabled(appId: string): boolean {
+    return this.#db.prepare('SELECT 1 FROM acm_disabled WHERE app_id = ?').get(appId) === undefined;
+  }
+
+  setAcm(appId: string, enabled: boolean): void {
+    if (enabled) this.#db.prepare('DELETE FROM acm_disabled WHERE app_id = ?').run(appId);
+    else this.#db.prepare('INSERT OR IGNORE INTO acm_disabled (app_id) VALUES (?)').run(appId);
+  }
 }

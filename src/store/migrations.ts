@@ -403,4 +403,13 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (addon_id, name)
   );
   `,
+  `
+  CREATE TABLE acm_disabled (
+    app_id TEXT PRIMARY KEY REFERENCES apps(id) ON DELETE CASCADE
+  );
+  CREATE TABLE app_former_names (
+    name TEXT PRIMARY KEY,
+    app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE
+  );
+  `,
 ];

@@ -151,7 +151,7 @@ export class WebhooksService {
 
   /** Records the change as an event for every subscription that includes it and queues their deliveries. */
   notify(change: ResourceChange): void {
-    const include = INCLUDE_OF[change.resource];
+    const include = change.resource === 'dyno' && change.include !== undefined ? change.include : INCLUDE_OF[change.resource];
     const subscribers = this.#store.webhooks.listByApp(change.appId).filter((w) => w.include.includes(include));
     if (subscribers.length === 0) return;
     const app = this.#store.apps.getById(change.appId);

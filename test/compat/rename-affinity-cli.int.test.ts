@@ -1,13 +1,14 @@
 // The real heroku CLI and git on one deployed app with two web dynos: `features:enable http-session-affinity` pins a
 // client to one dyno through the router's cookie; `apps:rename` inside the repo updates the `heroku` remote, the
-// router serves the new host name (the old one gets the no-such-app page) and the next `git push heroku main` deploys.
-import { execFileSync } from 'node:child_process';
+// router serves the new host name (the old one gets the no-such-app page) and the next `git push heroku main` deploys;
+// `berth git:remote`'s `local` remote, left naming the old app, pushes to the renamed one.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { egressGuard, type EgressGuard } from '../support/egress.js';
-import { runHeroku, sandboxedCliEnv, startTestDaemon, type CliEnv, type HerokuResult, type TestDaemon } from '../support/daemon.js';
+import { BERTH_MAIN, runHeroku, sandboxedCliEnv, startTestDaemon, type CliEnv, type HerokuResult, type TestDaemon } from '../support/daemon.js';
 import { fixtureRepo, git, remoteLines, runGit } from '../git/helpers.js';
 import { reportDeadDaemon, SHORT_TIMINGS, waitForDynos } from '../dynos/helpers.js';
 
@@ -53,6 +54,9 @@ beforeAll(async () => {
   execFileSync('git', ['config', '--global', `http.https://${gitHost}/.sslCAInfo`, join(daemon.dataDir, 'tls', 'ca.pem')], { env });
   const push = await runGit(['push', 'heroku', 'main'], env, repo);
   expect(push.code, push.stderr).toBe(0);
+  // `berth git:remote`'s loopback remote, which `apps:rename` (rewriting only Heroku's https URL) leaves as it is.
+  const local = spawnSync(process.execPath, [BERTH_MAIN, 'git:remote', '-a', 'before'], { cwd: repo, env: { ...env, ...daemon.berthEnv }, encoding: 'utf8' });
+  expect(local.status, local.stderr).toBe(0);
   expectCode(await heroku(['ps:scale', 'web=2', '-a', 'before']), 0);
   await waitForDynos(daemon, 'before', ['web.1', 'web.2'], 'up');
 });
@@ -98,6 +102,14 @@ describe('apps:rename', () => {
     expect(push.lines).toContain(`To https://127.0.0.1:${daemon.ports.apiTls}/after.git`);
     // No app was made under the old name by the push.
     expectCode(await heroku(['apps:info', '-a', 'after']), 0);
+    expect((await heroku(['apps:info', '-a', 'before'])).code).not.toBe(0);
+
+    // The `local` remote still names `before`: its push deploys `after`, and creates no app called `before`.
+    expect(await git(['remote', 'get-url', 'local'], env, repo)).toBe(`http://127.0.0.1:${daemon.ports.api}/before.git`);
+    await git(['commit', '--quiet', '--allow-empty', '-m', 'through the old remote'], env, repo);
+    const viaOld = await runGit(['push', 'local', 'main'], env, repo);
+    expect(viaOld.code, viaOld.stderr).toBe(0);
+    expect(remoteLines(viaOld)).toContain(`       http://after.localhost:${daemon.ports.router}/ deployed to Berth`);
     expect((await heroku(['apps:info', '-a', 'before'])).code).not.toBe(0);
     expect(guard.attempts()).toBe('');
   });

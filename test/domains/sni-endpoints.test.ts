@@ -122,6 +122,23 @@ describe('SNI endpoints API', () => {
     expect((await h.request('GET', '/apps/demo/domains/x.example.test')).status).toBe(404);
   });
 
+  it('refuses to link a domain the certificate does not cover, on PATCH and on create; a wildcard covers one label', async () => {
+    const endpoint = await upload();
+    await h.request('POST', '/apps/demo/domains', { hostname: 'shop.example.test', sni_endpoint: null });
+    const message = `The certificate of SNI endpoint ${endpoint.name} does not cover shop.example.test: it is for www.example.test, api.example.test.`;
+    expect(await h.request('PATCH', '/apps/demo/domains/shop.example.test', { sni_endpoint: endpoint.name })).toMatchObject({
+      status: 422,
+      body: { id: 'invalid_params', message },
+    });
+    expect(((await h.request('GET', '/apps/demo/domains/shop.example.test')).body as DomainBody).sni_endpoint).toBeNull();
+    expect(await h.request('POST', '/apps/demo/domains', { hostname: 'WWW2.example.test', sni_endpoint: endpoint.id })).toMatchObject({ status: 422 });
+    expect((await h.request('GET', '/apps/demo/domains/www2.example.test')).status).toBe(404);
+
+    const wildcard = await upload(selfSigned(['*.example.test']));
+    expect((await h.request('PATCH', '/apps/demo/domains/shop.example.test', { sni_endpoint: wildcard.name })).status).toBe(200);
+    expect((await h.request('POST', '/apps/demo/domains', { hostname: 'a.b.example.test', sni_endpoint: wildcard.name })).status).toBe(422);
+  });
+
   it('replaces the certificate with PATCH, keeping the name and the links', async () => {
     const endpoint = await upload();
     await h.request('POST', '/apps/demo/domains', { hostname: 'www.example.test', sni_endpoint: endpoint.name });
@@ -144,9 +161,14 @@ describe('SNI endpoints API', () => {
     expect(sni.map((c) => c.action)).toEqual(['create', 'update', 'destroy']);
   });
 
-  it('answers ACM as always on: apps have acm true, certs:auto:enable and refresh are accepted', async () => {
+  it('answers ACM on for a new app; certs:auto:disable (DELETE) turns it off, certs:auto:enable back on, refresh is accepted', async () => {
     expect(((await h.request('GET', '/apps/demo')).body as { acm: boolean }).acm).toBe(true);
-    expect(await h.request('POST', '/apps/demo/acm', {})).toMatchObject({ status: 200, body: { name: 'demo', acm: true } });
     expect(await h.request('PATCH', '/apps/demo/acm', { acm_refresh: true })).toMatchObject({ status: 200, body: { acm: true } });
+    expect(await h.request('DELETE', '/apps/demo/acm')).toMatchObject({ status: 200, body: { name: 'demo', acm: false } });
+    expect(((await h.request('GET', '/apps/demo')).body as { acm: boolean }).acm).toBe(false);
+    expect(((await h.request('GET', '/apps')).body as Array<{ acm: boolean }>)[0]?.acm).toBe(false);
+    expect(await h.request('POST', '/apps/demo/acm', {})).toMatchObject({ status: 200, body: { name: 'demo', acm: true } });
+    expect(((await h.request('GET', '/apps/demo')).body as { acm: boolean }).acm).toBe(true);
+    expect((await h.request('DELETE', '/apps/nope/acm')).status).toBe(404);
   });
 });

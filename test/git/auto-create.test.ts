@@ -24,6 +24,7 @@ async function gitService(options: { reposBlocked: boolean }) {
     {
       apps: {
         exists: (name) => [...apps.values()].some((app) => app.name === name),
+        formerlyNamed: () => undefined,
         get: (name) => [...apps.values()].find((app) => app.name === name || app.id === name) as AppRecord,
         create: ({ name }) => {
           const app = { id: `id-${name}`, name } as AppRecord;

@@ -52,7 +52,7 @@ async function setup(options: { buildSucceeds: boolean; releasePhase?: 'succeede
   const queues = new AppQueues();
   const git = new GitService(
     {
-      apps: { exists: () => true, get: () => app, create: () => app, destroy: () => app },
+      apps: { exists: () => true, formerlyNamed: () => undefined, get: () => app, create: () => app, destroy: () => app },
       sources: { create: () => ({ id: 'blob-1', secret: 'secret-1' }), upload: async () => 0 },
       builds,
       releases,

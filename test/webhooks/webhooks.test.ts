@@ -180,6 +180,25 @@ describe('app webhooks', () => {
     expect(hook.received[0]?.body.data).toMatchObject({ app: { name: 'hooked' }, command: 'echo hi', release: { version: 3 } });
   });
 
+  it('deliver api:dyno once, as create, for a dyno the API created (heroku run), not for its state changes', async () => {
+    await subscribe({ include: ['api:dyno'], level: 'notify', url: hook.url, secret: SECRET });
+    const app = p.app('hooked');
+    const slug = await pretendSlug(p, app, { worker: 'node worker.js' });
+    p.services.releases.create({ app, description: 'Deploy', config: {}, artifact: { type: 'slug', id: slug.id } });
+    await p.services.events.settled();
+    const made = await p.request('POST', '/apps/hooked/dynos', { command: 'echo hi', attach: false });
+    expect(made.status, made.text).toBe(201);
+    const name = (made.body as Json)['name'];
+    await hook.waitFor(1);
+    // The one-off's whole life (starting, up, gone) passes; none of it is an api:dyno event.
+    while (((await p.request('GET', '/apps/hooked/dynos')).body as Json[]).length > 0) await new Promise((r) => setTimeout(r, 10));
+    await delivered();
+    expect(hook.received.map((r) => [r.body.resource, r.body.action, (r.body['webhook_metadata'] as { event: Json }).event['include']])).toEqual([
+      ['dyno', 'create', 'api:dyno'],
+    ]);
+    expect(hook.received[0]?.body.data).toMatchObject({ name, command: 'echo hi', app: { name: 'hooked' } });
+  });
+
   it('answer Heroku-shaped 404s for unknown deliveries and events', async () => {
     expect(await p.request('GET', '/apps/hooked/webhook-deliveries/01234567-89ab-4cde-8f01-23456789abcd')).toMatchObject({
       status: 404,

@@ -65,9 +65,15 @@ export const domainsRoutes: FastifyPluginAsync<ApiServices> = async (api, servic
     sniEndpointShape(services.domains.sniEndpoints.remove(services.apps.get(request.params.app), request.params.endpoint)),
   );
 
-  // Automatic Certificate Management: always on, the local CA issues every host name's certificate. `certs:auto:enable`
-  // and `certs:auto:refresh` are accepted and answer the app.
-  const acm = async (request: { params: AppParams }) => appShape(services.apps.get(request.params.app), services.shapes());
-  api.post<{ Params: AppParams }>('/apps/:app/acm', { schema: schemas.paramsIgnoringBody }, acm);
-  api.patch<{ Params: AppParams }>('/apps/:app/acm', { schema: schemas.paramsIgnoringBody }, acm);
+  // Automatic Certificate Management: on for every app, the local CA issues every host name's certificate.
+  // `certs:auto:enable` (POST) and `certs:auto:disable` (DELETE) switch the app's `acm`; `certs:auto:refresh` (PATCH)
+  // is accepted. Each answers the app.
+  const acm = (enabled: boolean | undefined) => async (request: { params: AppParams }) => {
+    const app = services.apps.get(request.params.app);
+    if (enabled !== undefined) services.domains.setAcm(app, enabled);
+    return appShape(app, services.shapes());
+  };
+  api.post<{ Params: AppParams }>('/apps/:app/acm', { schema: schemas.paramsIgnoringBody }, acm(true));
+  api.patch<{ Params: AppParams }>('/apps/:app/acm', { schema: schemas.paramsIgnoringBody }, acm(undefined));
+  api.delete<{ Params: AppParams }>('/apps/:app/acm', { schema: schemas.paramsIgnoringBody }, acm(false));
 };
