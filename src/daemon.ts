@@ -13,7 +13,7 @@ import { DockerRuntime } from './runtime/index.js';
 import { createServices } from './services.js';
 import { sweepRetention } from './releases/index.js';
 import { DashboardSessions } from './dashboard/index.js';
-import { apiUrl, gitHost, type Settings } from './settings.js';
+import { apiTlsUrl, apiUrl, gitHost, type Settings } from './settings.js';
 import { Store } from './store/index.js';
 import { createSniHandler, ensureCa } from './tls/index.js';
 import { ensureAddonImage } from './stack/index.js';
@@ -144,7 +144,8 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
   };
   try {
     // One set of dashboard sessions for both API ports: a link printed for one works on the other.
-    const dashboard = { sessions: new DashboardSessions(() => apiKey), publicUrl: apiUrl(settings) };
+    // Links point at the HTTPS port: the page posts the API key and holds a session worth as much.
+    const dashboard = { sessions: new DashboardSessions(() => apiKey), publicUrl: apiTlsUrl(settings) };
     const http = await buildApi(services, { apiKey, logger, git: services.git, dashboard });
     servers.push(http);
     await http.listen({ host: settings.bindHost, port: settings.apiPort });

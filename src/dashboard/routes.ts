@@ -8,7 +8,7 @@ import { sessionCookie, type DashboardSessions } from './sessions.js';
 
 export interface DashboardRouteOptions {
   readonly sessions: DashboardSessions;
-  /** Where links point: the daemon's public URL (`http://127.0.0.1:5100`). */
+  /** Where links point: the daemon's HTTPS address (`https://127.0.0.1:5101`). */
   readonly publicUrl: string;
 }
 

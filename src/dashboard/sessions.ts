@@ -72,5 +72,6 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 
 /** The Set-Cookie value of a session. */
 export function sessionCookie(id: string): string {
-  return `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_TTL_MS / 1000}`;
+  // Secure: the session is worth the API key, and dynos share the host's network, where cleartext can be read.
+  return `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=${SESSION_TTL_MS / 1000}`;
 }

@@ -103,7 +103,9 @@ beforeAll(async () => {
   app = await createApp(daemon, 'dash');
   await deploy(daemon, app.name, fixture('lifecycle'));
   await waitForDynos(daemon, app.name, ['web.1'], 'up', { exact: true });
-  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  // The dashboard is served over HTTPS with the local CA's certificate, which this throwaway browser profile does not
+  // trust (a user trusts the CA once: README "HTTPS and the local CA").
+  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, acceptInsecureCerts: true, args: ['--no-sandbox', '--disable-gpu'] });
   page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 900 });
 });
@@ -118,7 +120,7 @@ afterAll(async () => {
 describe('the dashboard in Chromium', () => {
   it('signs in with the one-time link and lists the app with its release, stack and formation', async () => {
     const link = berth(['dashboard']).split('\n')[0] ?? '';
-    expect(link).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${daemon.ports.api}/dashboard/login/[\\w-]+$`));
+    expect(link).toMatch(new RegExp(`^https://127\\.0\\.0\\.1:${daemon.ports.apiTls}/dashboard/login/[\\w-]+$`));
     await page.goto(link);
     await page.waitForSelector(`a[href="#/apps/${app.name}"]`);
     const row = await page.$eval('tr.app', (tr) => tr.textContent ?? '');
@@ -201,7 +203,7 @@ describe('the dashboard in Chromium', () => {
   it('signs in with the API key in a fresh browser', async () => {
     const fresh = await browser.createBrowserContext();
     const other = await fresh.newPage();
-    await other.goto(`http://127.0.0.1:${daemon.ports.api}/`);
+    await other.goto(`https://127.0.0.1:${daemon.ports.apiTls}/`);
     await other.waitForSelector('input[type="password"]');
     await other.type('input[type="password"]', daemon.apiKey);
     await other.keyboard.press('Enter');

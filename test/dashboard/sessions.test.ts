@@ -51,7 +51,7 @@ describe('the dashboard on the API server', () => {
       const login = await api.inject({ method: 'GET', url: path });
       expect([login.statusCode, login.headers.location]).toEqual([303, '/']);
       const cookie = String(login.headers['set-cookie']);
-      expect(cookie).toMatch(/^berth_session=[\w-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/);
+      expect(cookie).toMatch(/^berth_session=[\w-]+; Path=\/; HttpOnly; Secure; SameSite=Strict; Max-Age=43200$/);
       expect((await api.inject({ method: 'GET', url: path })).statusCode).toBe(403);
 
       const session = cookie.split(';')[0] ?? '';

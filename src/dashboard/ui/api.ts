@@ -67,9 +67,18 @@ export interface Build {
   readonly release: { readonly id: string } | null;
 }
 
+/**
+ * A stream URL of the API (log session, build or release output) on this page's own origin: the API names its plain
+ * HTTP address, the page is served over HTTPS (or under another host name), and both ports serve the same routes.
+ */
+export function onThisOrigin(url: string): string {
+  const parsed = new URL(url, location.href);
+  return `${parsed.pathname}${parsed.search}`;
+}
+
 /** Reads an output stream (a build's, a release phase's) as it comes: `onText` gets all of it so far. */
 export async function readStream(url: string, onText: (text: string) => void): Promise<void> {
-  const response = await fetch(url);
+  const response = await fetch(onThisOrigin(url));
   if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status} for the output stream`);
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let text = '';

@@ -5,7 +5,7 @@
 // line reads the cards' memory and cool-off again (at most once a second), and router lines feed the router panel.
 import { html, render } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { call, logIn, readStream, Unauthorized, type App, type Build, type Dyno, type DynoVitals, type Formation, type Release } from './api.js';
+import { call, logIn, onThisOrigin, readStream, Unauthorized, type App, type Build, type Dyno, type DynoVitals, type Formation, type Release } from './api.js';
 import { countRouterLine, NO_ROUTER_STATS, RATE_WINDOW_MS, requestRate } from './router-stats.js';
 
 function useHash(): string {
@@ -147,7 +147,7 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
     // The request rate decays with time, without new lines: the panel's own clock, once a second.
     const tick = setInterval(() => setNow(Date.now()), 1000);
     call<{ logplex_url: string }>(`/apps/${app}/log-sessions`, { method: 'POST', body: { tail: true, lines: 100 } }).then((session) => {
-      stream = new EventSource(session.logplex_url);
+      stream = new EventSource(onThisOrigin(session.logplex_url));
       stream.onmessage = (event: MessageEvent<string>) => {
         setLines((old) => [...old.slice(-499), event.data]);
         setRouter((old) => countRouterLine(old, event.data, Date.now()));
