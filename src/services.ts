@@ -216,7 +216,7 @@ export function createServices(deps: ServiceDeps): Services {
     dynos,
     sources: {
       reference: (url) => sources.reference(url),
-      readAppJson: (url) => sources.readAppJson(url, { maxBytes: settings.sourceMaxBytes, maxEntries: settings.sourceMaxEntries }),
+      readManifests: (url) => sources.readManifests(url, { maxBytes: settings.sourceMaxBytes, maxEntries: settings.sourceMaxEntries }),
     },
     // app.json's add-ons, on the add-ons room's real servers; `as` names the attachment, `options` go as its config.
     addons: {

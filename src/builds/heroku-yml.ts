@@ -31,6 +31,12 @@ export interface HerokuManifest {
   readonly run: ReadonlyMap<string, RunEntry>;
 }
 
+/** heroku.yml's `setup`: what app creation provisions (`heroku create --manifest` on the CLI's side, app setups here). */
+export interface HerokuSetup {
+  readonly addons: ReadonlyArray<{ readonly plan: string; readonly as?: string }>;
+  readonly config: Readonly<Record<string, string>>;
+}
+
 export class ManifestError extends Error {
   readonly issues: readonly string[];
   constructor(issues: readonly string[]) {
@@ -129,6 +135,43 @@ function parseRunEntry(value: unknown, type: string, where: string, docker: Read
     return undefined;
   }
   return command === undefined ? { image } : { command, image };
+}
+
+/** Only the `setup` section (empty when there is none); the rest of the file is the build's to read. */
+export function parseHerokuSetup(text: string): HerokuSetup {
+  let document: unknown;
+  try {
+    document = parse(text);
+  } catch (error) {
+    throw new ManifestError([`heroku.yml is not valid YAML: ${(error as Error).message.split('\n')[0]}`]);
+  }
+  const setup = isMap(document) ? document['setup'] : undefined;
+  if (setup === undefined || setup === null) return { addons: [], config: {} };
+  if (!isMap(setup)) throw new ManifestError(['setup must be a map of addons and config']);
+  const issues: string[] = [];
+  forbidden(setup, ['addons', 'config'], 'setup.', issues);
+  const addons: Array<{ plan: string; as?: string }> = [];
+  const listed = setup['addons'] ?? [];
+  if (!Array.isArray(listed)) issues.push('setup.addons must be a list of {plan, as}');
+  else
+    listed.forEach((entry: unknown, i) => {
+      const where = `setup.addons[${i}]`;
+      if (!isMap(entry) || typeof entry['plan'] !== 'string' || entry['plan'] === '') return void issues.push(`${where}.plan must name an add-on plan`);
+      forbidden(entry, ['plan', 'as'], `${where}.`, issues);
+      if (entry['as'] !== undefined && typeof entry['as'] !== 'string') return void issues.push(`${where}.as must be an attachment name`);
+      addons.push(typeof entry['as'] === 'string' ? { plan: entry['plan'], as: entry['as'] } : { plan: entry['plan'] });
+    });
+  const config: Record<string, string> = {};
+  const vars = setup['config'] ?? {};
+  if (!isMap(vars)) issues.push('setup.config must be a map of config vars');
+  else
+    for (const [name, value] of Object.entries(vars)) {
+      // The CLI sends YAML's `true` and `25` as JSON; config vars are strings either way.
+      if (isScalar(value)) config[name] = String(value);
+      else issues.push(`setup.config.${name} must be a string`);
+    }
+  if (issues.length > 0) throw new ManifestError(issues);
+  return { addons, config };
 }
 
 export function parseHerokuYml(text: string): HerokuManifest {

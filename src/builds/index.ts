@@ -4,3 +4,4 @@ export { SlugUploads, type NewSlugRequest } from './slug-uploads.js';
 export { parseProcfile, mergeProcessTypes } from './procfile.js';
 export { parseReleaseYaml } from './release-yaml.js';
 export { ImageBuilder } from './image-builder.js';
+export { ManifestError, parseHerokuSetup, type HerokuSetup } from './heroku-yml.js';

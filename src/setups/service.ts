@@ -9,12 +9,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { forEnvironment, parseAppJson, type AppJson, type AppJsonAddon, type AppJsonScript } from '../appjson/index.js';
 import type { AppsService, CreateAppRequest } from '../apps/index.js';
-import type { BuildsService } from '../builds/index.js';
+import { ManifestError, parseHerokuSetup, type BuildsService, type HerokuSetup } from '../builds/index.js';
 import { apiTimestamp } from '../clock.js';
 import type { AppRecord, ConfigVars } from '../contracts/records.js';
 import type { SourceRef } from '../contracts/sources.js';
 import type { DynoManager } from '../dynos/index.js';
 import { raise } from '../errors.js';
+import { CONTAINER_STACK } from '../settings.js';
 import type { SetupRecord, Store } from '../store/index.js';
 import { SETUP_MESSAGES } from './messages.js';
 
@@ -26,8 +27,8 @@ export interface AddonProvisioner {
 /** Where a setup's tarball comes from (the sources room). */
 export interface SetupSources {
   reference(url: string): SourceRef;
-  /** The tarball's root app.json, or undefined when it has none. Throws when the tarball cannot be read. */
-  readAppJson(url: string): Promise<string | undefined>;
+  /** The tarball's root app.json and heroku.yml, each undefined when it has none. Throws when it cannot be read. */
+  readManifests(url: string): Promise<{ readonly appJson: string | undefined; readonly herokuYml: string | undefined }>;
 }
 
 export interface SetupsDeps {
@@ -105,17 +106,36 @@ export class SetupsService {
       this.#deps.store.setups.insert({ ...base, status: 'failed', failureMessage, manifestErrors });
 
     let text: string | undefined;
+    let herokuYml: string | undefined;
     try {
-      text = await this.#deps.sources.readAppJson(request.sourceBlob.url);
+      ({ appJson: text, herokuYml } = await this.#deps.sources.readManifests(request.sourceBlob.url));
     } catch (error) {
       return failed(SETUP_MESSAGES.sourceUnreadable(error instanceof Error ? error.message : String(error)));
     }
     // A tarball without app.json is set up as a plain app: there is nothing to check or provision [U].
     const parsed = text === undefined ? { ok: true as const, manifest: { extra: {} } as AppJson } : parseAppJson(text);
     if (!parsed.ok) return failed(SETUP_MESSAGES.invalidManifest, parsed.errors);
-    const manifest = request.environment ? { ...parsed.manifest, ...forEnvironment(parsed.manifest, request.environment) } : parsed.manifest;
-    const env = this.#config(manifest, request.overrides?.env ?? {});
+    const fromAppJson = request.environment ? { ...parsed.manifest, ...forEnvironment(parsed.manifest, request.environment) } : parsed.manifest;
+    const stack = request.app?.stack ?? fromAppJson.stack;
+    const env = this.#config(fromAppJson, request.overrides?.env ?? {});
     if (!env.ok) return failed(SETUP_MESSAGES.invalidManifest, env.errors);
+    // An app of the container stack also gets heroku.yml's `setup`, under app.json's: its add-ons that app.json does
+    // not name, its config vars that app.json's env does not set (as `heroku create --manifest` would make them).
+    let setupOfYml: HerokuSetup = { addons: [], config: {} };
+    if (stack === CONTAINER_STACK && herokuYml !== undefined) {
+      try {
+        setupOfYml = parseHerokuSetup(herokuYml);
+      } catch (error) {
+        if (!(error instanceof ManifestError)) throw error;
+        return failed(SETUP_MESSAGES.invalidManifest, error.issues.map((issue) => `heroku.yml: ${issue}`));
+      }
+    }
+    const named = new Set((fromAppJson.addons ?? []).map((a) => a.as ?? a.plan));
+    const manifest: AppJson = {
+      ...fromAppJson,
+      addons: [...(fromAppJson.addons ?? []), ...setupOfYml.addons.filter((a) => !named.has(a.as ?? a.plan))],
+    };
+    const config = { ...setupOfYml.config, ...env.config };
     const addons = manifest.addons ?? [];
     if (addons.length > 0 && !this.#deps.addons) {
       return failed(
@@ -126,14 +146,14 @@ export class SetupsService {
     const app = this.#deps.apps.create({
       name: request.app?.name,
       region: request.app?.region,
-      stack: request.app?.stack ?? manifest.stack,
+      stack,
     });
     const setup = this.#deps.store.setups.insert({ ...base, appId: app.id, successUrl: manifest.successUrl ?? null });
     // The run or review app that made this setup reads its scripts later, maybe after a restart: they are stored.
     if (request.environment) this.#deps.store.setups.saveScripts(setup.id, manifest.scripts ?? {});
     let resolveBuild!: (id: string | null) => void;
     this.#builds.set(setup.id, { promise: new Promise((resolve) => (resolveBuild = resolve)), resolve: resolveBuild });
-    const run = this.#run(setup, app, manifest, env.config, request)
+    const run = this.#run(setup, app, manifest, config, request)
       .catch((error: unknown) => {
         this.#deps.report(error, 'app setup failed');
         // The store may be closing (daemon shutdown): recovery fails the setup on the next start instead.

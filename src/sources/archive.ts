@@ -32,6 +32,8 @@ export interface SourceInspection {
   readonly slugignore: string | undefined;
   /** The text of `app.json` at the tree's root (app setups read it before building). */
   readonly appJson: string | undefined;
+  /** The text of `heroku.yml` at the tree's root (app setups of the container stack read its `setup`). */
+  readonly herokuYml: string | undefined;
   readonly entries: number;
   readonly bytes: number;
 }
@@ -180,6 +182,7 @@ export async function inspectSource(file: string, limits: SourceLimits, signal?:
   let hasRootFile = false;
   const slugignores = new Map<string, string>();
   const appJsons = new Map<string, string>();
+  const herokuYmls = new Map<string, string>();
   const links = new LinkCheck();
   const counts = await walk(file, limits, async (header, path, body) => {
     links.add(header, path);
@@ -196,6 +199,10 @@ export async function inspectSource(file: string, limits: SourceLimits, signal?:
       appJsons.set(path, await readText(body, APP_JSON_MAX_BYTES));
       return;
     }
+    if (base === 'heroku.yml' && header.type === 'file' && rest.length <= 1) {
+      herokuYmls.set(path, await readText(body, APP_JSON_MAX_BYTES));
+      return;
+    }
     return drain(body);
   }, signal);
   if (counts.entries === 0) throw new SourceArchiveError('Source archive is empty');
@@ -203,8 +210,9 @@ export async function inspectSource(file: string, limits: SourceLimits, signal?:
   const root = onlyTop !== undefined && !hasRootFile ? onlyTop : undefined;
   const slugignore = slugignores.get(root === undefined ? '.slugignore' : `${root}/.slugignore`);
   const appJson = appJsons.get(root === undefined ? 'app.json' : `${root}/app.json`);
+  const herokuYml = herokuYmls.get(root === undefined ? 'heroku.yml' : `${root}/heroku.yml`);
   links.verify(root);
-  return { root, slugignore, appJson, entries: counts.entries, bytes: counts.bytes };
+  return { root, slugignore, appJson, herokuYml, entries: counts.entries, bytes: counts.bytes };
 }
 
 /**

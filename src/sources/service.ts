@@ -191,12 +191,13 @@ export class SourcesService {
    * the manifest before anything is made. The tarball is checked as a build checks it. Throws SourceFetchError or
    * SourceArchiveError.
    */
-  async readAppJson(url: string, limits: SourceLimits): Promise<string | undefined> {
+  async readManifests(url: string, limits: SourceLimits): Promise<{ readonly appJson: string | undefined; readonly herokuYml: string | undefined }> {
     await mkdir(join(this.#dir(), 'tmp'), { recursive: true });
     const file = join(this.#dir(), 'tmp', `appjson-${randomUUID()}.tgz`);
     try {
       await this.fetchTo(this.reference(url), file);
-      return (await inspectSource(file, limits)).appJson;
+      const { appJson, herokuYml } = await inspectSource(file, limits);
+      return { appJson, herokuYml };
     } finally {
       await rm(file, { force: true });
     }

@@ -193,15 +193,20 @@ describe('container stack: heroku.yml push to serving', () => {
     await serves((b) => b.includes('Hello from python-stdlib'), 90_000);
   });
 
-  it('heroku create --manifest makes a container app with heroku.yml setup.config', async () => {
+  it('heroku create --manifest makes a container app with heroku.yml setup.config and setup.addons', async () => {
     const dir = await fixtureRepo(daemon, 'container-python', env);
-    writeFileSync(join(dir, 'heroku.yml'), `setup:\n  config:\n    GREETING: from-setup\n    WORKERS: 2\n${readFileSync(join(dir, 'heroku.yml'), 'utf8')}`);
+    const setupSection = 'setup:\n  addons:\n    - plan: heroku-postgresql\n      as: DATABASE\n  config:\n    GREETING: from-setup\n    WORKERS: 2\n';
+    writeFileSync(join(dir, 'heroku.yml'), `${setupSection}${readFileSync(join(dir, 'heroku.yml'), 'utf8')}`);
     const created = await runHeroku(['apps:create', 'boxed-manifest', '--manifest'], env, { cwd: dir });
     expect(created.code, created.stderr).toBe(0);
     expect(created.stderr).toMatch(/Creating (⬢ )?boxed-manifest\.\.\. done, stack is container/);
     const app = (await api<{ stack: { name: string } }>(daemon, '/apps/boxed-manifest')).body;
     expect(app.stack.name).toBe('container');
-    expect((await api<Record<string, string>>(daemon, '/apps/boxed-manifest/config-vars')).body).toEqual({ GREETING: 'from-setup', WORKERS: '2' });
+    expect(created.stderr).toMatch(/Adding heroku-postgresql\.\.\. done/);
+    const config = (await api<Record<string, string>>(daemon, '/apps/boxed-manifest/config-vars')).body;
+    expect(config).toMatchObject({ GREETING: 'from-setup', WORKERS: '2' });
+    expect(config['DATABASE_URL']).toMatch(/^postgres:\/\/\w+:\w+@127\.0\.0\.1:\d+\/\w+$/);
+    expect((await api(daemon, '/apps/boxed-manifest', { method: 'DELETE' })).status).toBe(200);
   });
 
   it('apps:destroy removes the built images', async () => {

@@ -211,7 +211,7 @@ describe('after a restart', () => {
     // A second daemon's services over the same store: nothing of the first one's memory.
     const report = (): void => undefined;
     const { store, services } = p;
-    const setups = new SetupsService({ store, apps: services.apps, builds: services.builds, dynos: services.dynos, sources: { reference: () => { throw new Error('unused'); }, readAppJson: async () => undefined }, report });
+    const setups = new SetupsService({ store, apps: services.apps, builds: services.builds, dynos: services.dynos, sources: { reference: () => { throw new Error('unused'); }, readManifests: async () => ({ appJson: undefined, herokuYml: undefined }) }, report });
     const reviewApps = new ReviewAppsService({ store, pipelines: services.pipelines, apps: services.apps, setups, dynos: services.dynos, report });
     const review = reviewApps.byApp('shop-keep');
     reviewApps.delete(review.id);

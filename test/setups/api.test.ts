@@ -153,6 +153,32 @@ describe('app setups', () => {
     expect(done.app?.name).toBe('build-fails');
   });
 
+  it("a container-stack app also gets heroku.yml's setup: config vars under app.json's env, and its add-ons", async () => {
+    const yml = (setupSection: string) => `setup:\n${setupSection}build:\n  docker:\n    web: Dockerfile\n`;
+    const files = (setupSection: string, appJson: object = { stack: 'container', env: { GREETING: 'from-app-json' } }) => ({
+      'app.json': JSON.stringify(appJson),
+      'heroku.yml': yml(setupSection),
+      Dockerfile: 'FROM heroku/heroku:24\nCMD ["true"]\n',
+    });
+    const made = await setup({ source_blob: { url: await blob(files('  config:\n    GREETING: from-yml\n    WORKERS: 2\n')) }, app: { name: 'boxed-setup' } });
+    await settled(made.id);
+    // Set before the build (whatever the build does on the memory engine), app.json's value winning.
+    expect(p.services.apps.get('boxed-setup').config).toEqual({ GREETING: 'from-app-json', WORKERS: '2' });
+
+    // heroku.yml's add-ons are provisioned: a plan Heroku does not have fails the setup, naming it, and no app stays.
+    const addon = await setup({ source_blob: { url: await blob(files('  addons:\n    - plan: heroku-postgresql:no-such-plan\n      as: DATABASE\n')) }, app: { name: 'boxed-addon' } });
+    expect((await settled(addon.id)).failure_message).toContain('heroku-postgresql:no-such-plan');
+    expect(p.services.apps.list().map((a) => a.name)).not.toContain('boxed-addon');
+
+    const bad = await setup({ source_blob: { url: await blob(files('  config: [1]\n')) }, app: { name: 'boxed-bad' } });
+    expect(bad).toMatchObject({ status: 'failed', manifest_errors: ['heroku.yml: setup.config must be a map of config vars'] });
+    expect(p.services.apps.list().map((a) => a.name)).not.toContain('boxed-bad');
+
+    // A slug-stack app's heroku.yml is not read.
+    const slug = await setup({ source_blob: { url: await blob(files('  config: [1]\n', { env: { GREETING: 'x' } })) }, app: { name: 'slug-app' } });
+    expect(slug.status).not.toBe('failed');
+  });
+
   it('a tarball without app.json is set up as a plain app', async () => {
     const created = await setup({ source_blob: { url: await blob({}) } });
     expect((await settled(created.id)).status).toBe('succeeded');
