@@ -2,6 +2,20 @@
 // Each carries the record as the store now holds it; api shapes turn it into the resource's Platform API JSON.
 import type { AppRecord, BuildRecord, DynoRecord, FormationRecord, ReleaseRecord } from './records.js';
 
+/** What an SNI endpoint's certificate says (`ssl_cert`), read once from the chain by domains/. */
+export interface SslCert {
+  readonly id: string;
+  readonly certDomains: readonly string[];
+  readonly startsAt: string;
+  readonly expiresAt: string;
+  /** OpenSSL's one-line form, as Heroku answers it: `/C=US/ST=California/O=Example/CN=www.example.com`. */
+  readonly issuer: string;
+  readonly subject: string;
+  readonly selfSigned: boolean;
+  /** The chain ends at a root this machine's Node trusts. */
+  readonly caSigned: boolean;
+}
+
 export type ResourceAction = 'create' | 'update' | 'destroy';
 
 /** A domain as domains/ hands it out (the `<app>.localhost` one and custom ones alike). */
@@ -28,16 +42,7 @@ export interface SniEndpointView {
   readonly certificateChain: string;
   /** Ids of the domains linked to it. */
   readonly domains: readonly string[];
-  readonly sslCert: {
-    readonly id: string;
-    readonly certDomains: readonly string[];
-    readonly startsAt: string;
-    readonly expiresAt: string;
-    readonly issuer: string;
-    readonly subject: string;
-    readonly selfSigned: boolean;
-    readonly caSigned: boolean;
-  };
+  readonly sslCert: SslCert;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

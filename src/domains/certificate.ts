@@ -3,20 +3,8 @@
 import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import { apiTimestamp } from '../clock.js';
+import type { SslCert } from '../contracts/resources.js';
 import { raise } from '../errors.js';
-
-export interface SslCert {
-  readonly id: string;
-  readonly certDomains: readonly string[];
-  readonly startsAt: string;
-  readonly expiresAt: string;
-  /** OpenSSL's one-line form, as Heroku answers it: `/C=US/ST=California/O=Example/CN=www.example.com`. */
-  readonly issuer: string;
-  readonly subject: string;
-  readonly selfSigned: boolean;
-  /** The chain ends at a root this machine's Node trusts. */
-  readonly caSigned: boolean;
-}
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
