@@ -211,6 +211,12 @@ export interface Runtime {
   memoryBytes(id: string): Promise<number | undefined>;
   /** Memory and CPU use of a running container, or undefined when it can't be read (or the container is gone). */
   usage(id: string): Promise<ContainerUsage | undefined>;
+  /**
+   * Where the container's ports are reached: the address of the node it runs on (containers share their node's
+   * network, so a dyno's `$PORT` is served there). One engine on this machine answers `127.0.0.1`; an engine of
+   * several nodes (a swarm) answers the node's address. Undefined when the container is gone.
+   */
+  nodeAddress(id: string): Promise<string | undefined>;
   /** Berth's containers (running or not) whose labels match every given value. */
   listByLabel(match: Partial<BerthLabels>): Promise<ContainerSummary[]>;
 

@@ -266,6 +266,13 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       expect(await runtime.memoryBytes(id)).toBeUndefined();
     });
 
+    it("names the node where a container's ports are reached (this machine's loopback), and none for a gone one", async () => {
+      const id = await runtime.start(spec('sleeps', 'web.19'));
+      expect(await runtime.nodeAddress(id)).toMatch(/^127\.\d+\.\d+\.\d+$/);
+      await runtime.remove(id);
+      expect(await runtime.nodeAddress(id)).toBeUndefined();
+    });
+
     it('reads the usage of a running container (memory as memoryBytes counts it, resident part), nothing of a gone one', async () => {
       const id = await runtime.start(spec('sleeps', 'web.18'));
       const usage = await runtime.usage(id);

@@ -11,9 +11,9 @@ function spec(overrides: Partial<ContainerSpec> = {}): ContainerSpec {
   return { image: IMAGE, cmd: ['bash', '-c', 'node server.js'], labels: { app: 'app-1', role: 'dyno', dyno: 'web.1' }, ...overrides };
 }
 
-function accepts(port: number): Promise<boolean> {
+function accepts(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
+    const socket = connect({ host, port });
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);
@@ -202,5 +202,27 @@ describe('MemoryRuntime', () => {
     out.end();
     expect(await text(out)).toBe('hi there');
     expect(await engine.exec(id, { cmd: ['whoami'], stdout: new PassThrough() })).toBe(127);
+  });
+
+  it('places containers on other nodes: their node address, a server bound there, and a node that leaves', async () => {
+    const engine = new MemoryRuntime({ images: [IMAGE] });
+    engine.script(/node server\.js/, async (proc) => {
+      await proc.listen();
+      await proc.forever();
+    });
+    engine.place((s) => s.labels.dyno === 'web.2', '127.0.0.2');
+    const port = 30000 + (process.pid % 2000) * 2;
+    const local = await engine.start(spec({ env: { PORT: String(port) } }));
+    const away = await engine.start(spec({ labels: { app: 'app-1', role: 'dyno', dyno: 'web.2' }, env: { PORT: String(port + 1) } }));
+    expect(await engine.nodeAddress(local)).toBe('127.0.0.1');
+    expect(await engine.nodeAddress(away)).toBe('127.0.0.2');
+    await vi.waitFor(async () => expect(await accepts(port + 1, '127.0.0.2')).toBe(true));
+    expect(await accepts(port + 1, '127.0.0.1')).toBe(false);
+    const waited = engine.wait(away);
+    engine.leave('127.0.0.2');
+    expect(await waited).toEqual({ running: false, exitCode: 137, oomKilled: false });
+    expect(await engine.nodeAddress(away)).toBeUndefined();
+    expect(await engine.state(local)).toMatchObject({ running: true });
+    await engine.remove(local);
   });
 });

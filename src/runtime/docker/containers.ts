@@ -67,6 +67,17 @@ export async function state(docker: Docker, id: string): Promise<ContainerState>
   }
 }
 
+/** One engine, on this machine: a container of the host network serves on loopback while it exists. */
+export async function nodeAddress(docker: Docker, id: string): Promise<string | undefined> {
+  try {
+    await docker.getContainer(id).inspect();
+    return '127.0.0.1';
+  } catch (err) {
+    if (statusOf(err) === 404) return undefined;
+    throw err;
+  }
+}
+
 export async function wait(docker: Docker, id: string): Promise<ContainerState> {
   await ignoring([404], () => docker.getContainer(id).wait());
   return state(docker, id);

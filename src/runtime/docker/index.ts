@@ -172,6 +172,10 @@ export class DockerRuntime implements Runtime {
     return containers.usage(this.#docker, id);
   }
 
+  nodeAddress(id: string): Promise<string | undefined> {
+    return containers.nodeAddress(this.#docker, id);
+  }
+
   listByLabel(match: Partial<BerthLabels>): Promise<ContainerSummary[]> {
     return containers.listByLabel(this.#docker, match, this.#instance === undefined ? [] : [`${INSTANCE_LABEL}=${this.#instance}`]);
   }

@@ -35,6 +35,15 @@
 // an aborted `signal` ends the exec with 129 (the hang-up of a closed terminal).
 // Named volumes in `binds` are shared between containers (build caches survive the build); host paths are not.
 // With a TTY, `runAttached` echoes stdin and ends output lines with CR LF, as a terminal does.
+//
+// Nodes: every container runs on the node `127.0.0.1` (one engine on this machine), unless the test places it on
+// another with `place(match, address)` (latest placement that matches wins; a match as for scripts), as a swarm would
+// run it on another machine: `nodeAddress(id)` answers that address and `proc.listen()` binds there (any 127.x.y.z
+// address is loopback on Linux, so a real server listens on it). `leave(address)` is a node leaving the swarm: its
+// containers vanish (as `remove` does: whoever waits hears 137, and the engine no longer knows them).
+//
+//   engine.place((spec) => spec.labels.dyno === 'web.2', '127.0.0.2');
+//   engine.leave('127.0.0.2');
 import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { BerthLabels } from '../labels.js';
@@ -129,6 +138,8 @@ interface MemoryContainer {
   readonly spec: ContainerSpec;
   readonly image: MemoryImage;
   readonly files: MemoryFiles;
+  /** The node it runs on (`place`): where its ports are reached. */
+  readonly node: string;
   status: 'created' | 'running' | 'exited';
   state: ContainerState;
   proc: ScriptedProcess | undefined;
@@ -140,6 +151,9 @@ interface MemoryContainer {
 }
 
 const KILL_ALL = /^kill -(TERM|KILL|HUP|INT) -1\b/;
+
+/** The node of one engine on this machine. */
+const LOCAL_NODE = '127.0.0.1';
 
 const GONE: ContainerState = { running: false, exitCode: 137, oomKilled: false };
 
@@ -188,6 +202,7 @@ export class MemoryRuntime implements Runtime {
       },
     },
   ];
+  readonly #placements: Array<{ match: ScriptMatch; address: string }> = [];
   readonly #faults = new Map<FaultyMethod, Error[]>();
   /** Calls in flight that a dropped connection ends: pending waits, live follow streams. */
   readonly #live = new Set<(error: Error) => void>();
@@ -226,6 +241,18 @@ export class MemoryRuntime implements Runtime {
     };
     this.#images.set(ref, image);
     return infoOf(ref, image);
+  }
+
+  /** Containers created from now on that `match` run on the node `address` (latest placement wins). */
+  place(match: ScriptMatch, address: string): this {
+    this.#placements.push({ match, address });
+    return this;
+  }
+
+  /** The node `address` leaves: its containers vanish, as if removed (whoever waits hears 137). */
+  leave(address: string): this {
+    for (const container of [...this.#containers.values()]) if (container.node === address) this.#remove(container);
+    return this;
   }
 
   /** The next call of `method` rejects with `error` (default: a connection reset). Calls queue up in order. */
@@ -571,6 +598,11 @@ export class MemoryRuntime implements Runtime {
     return { memoryBytes: proc.memoryBytes, rssBytes: proc.memoryBytes, cacheBytes: 0, swapBytes: 0, pagesIn: 0, pagesOut: 0, cpuSeconds: proc.cpuSeconds };
   }
 
+  async nodeAddress(id: string): Promise<string | undefined> {
+    this.#fault('nodeAddress');
+    return this.#containers.get(id)?.node;
+  }
+
   async listByLabel(match: Partial<BerthLabels>): Promise<ContainerSummary[]> {
     this.#fault('listByLabel');
     return [...this.#containers.values()]
@@ -637,6 +669,7 @@ export class MemoryRuntime implements Runtime {
       spec,
       image,
       files: MemoryFiles.copyOf(image.files),
+      node: [...this.#placements].reverse().find(({ match }) => matches(match, spec))?.address ?? LOCAL_NODE,
       status: 'created',
       state: { running: false, exitCode: 0, oomKilled: false },
       proc: undefined,
@@ -663,6 +696,7 @@ export class MemoryRuntime implements Runtime {
       spec: container.spec,
       env: { ...container.image.env, ...container.spec.env },
       files: container.files,
+      node: container.node,
       ...(stdin ? { stdin } : {}),
       host: {
         output: (stream, data) => {

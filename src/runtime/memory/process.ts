@@ -26,6 +26,8 @@ export class ScriptedProcess {
   readonly env: Readonly<Record<string, string>>;
   /** The container's filesystem (what putArchive unpacked, what commit saves). */
   readonly files: MemoryFiles;
+  /** The address of the node it runs on: where `listen` binds. */
+  readonly node: string;
   /** stdin: what `runAttached` feeds; empty and ended for other containers. */
   readonly stdin: Readable;
   /** Every signal delivered so far, in order. */
@@ -43,8 +45,17 @@ export class ScriptedProcess {
   #resolveExited!: (state: ContainerState) => void;
   readonly #host: ProcessHost;
 
-  constructor(init: { id: string; spec: ContainerSpec; env: Readonly<Record<string, string>>; files: MemoryFiles; stdin?: Readable; host: ProcessHost }) {
+  constructor(init: {
+    id: string;
+    spec: ContainerSpec;
+    env: Readonly<Record<string, string>>;
+    files: MemoryFiles;
+    node: string;
+    stdin?: Readable;
+    host: ProcessHost;
+  }) {
     this.id = init.id;
+    this.node = init.node;
     this.spec = init.spec;
     this.env = init.env;
     this.files = init.files;
@@ -99,8 +110,8 @@ export class ScriptedProcess {
   }
 
   /**
-   * Binds a real HTTP server on 127.0.0.1:`port` (default `$PORT`), closed when the process ends, so probes and the
-   * router reach the dyno as they reach a Docker one. The default handler answers 200 with the dyno's name.
+   * Binds a real HTTP server on its node's address (127.0.0.1 unless placed elsewhere) at `port` (default `$PORT`),
+   * closed when the process ends, so probes and the router reach the dyno as they reach a Docker one. The default handler answers 200 with the dyno's name.
    */
   async listen(handler?: RequestListener, port: number | undefined = this.port): Promise<number> {
     if (port === undefined) throw new Error('listen: the container has no $PORT');
@@ -108,7 +119,7 @@ export class ScriptedProcess {
     const server = createServer(handler ?? ((_req, res) => res.end(`${dyno}\n`)));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
+      server.listen(port, this.node, () => resolve());
     });
     if (this.#running) this.#servers.push(server);
     else closeServer(server);
