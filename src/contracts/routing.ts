@@ -7,7 +7,12 @@ export interface RoutedDyno {
   /** `web.1` */
   readonly name: string;
   readonly state: DynoState;
-  /** The dyno's `$PORT` on 127.0.0.1. */
+  /**
+   * Where the dyno is reached: the address of the node its container runs on (127.0.0.1 on the single engine, a
+   * swarm node's address otherwise); empty while it has no running instance.
+   */
+  readonly host: string;
+  /** The dyno's `$PORT` on that host (0 while it has no running instance). */
   readonly port: number;
 }
 

@@ -1,5 +1,7 @@
 // One dyno process in one container: started, its output pumped into logplex line by line as app[<dyno>], its exit
-// reported once (after its last output). Stopping, R10, R12 and R15 belong to the dyno's state machine (lifecycle.ts).
+// reported once (after its last output), and where its ports are reached (its node's address: this machine's loopback
+// on the single engine, another machine's address on a swarm). Stopping, R10, R12 and R15 belong to the dyno's state
+// machine (lifecycle.ts).
 import { connect } from 'node:net';
 import type { Logplex } from '../logs/index.js';
 import type { ContainerSpec, ContainerState, Runtime } from '../runtime/index.js';
@@ -7,7 +9,7 @@ import { awaitExit } from './exit-watch.js';
 import { pumpLines } from './output-lines.js';
 
 export interface DynoContainerDeps {
-  readonly runtime: Pick<Runtime, 'start' | 'follow' | 'wait' | 'state' | 'remove'>;
+  readonly runtime: Pick<Runtime, 'start' | 'follow' | 'wait' | 'state' | 'remove' | 'nodeAddress'>;
   readonly logplex: Logplex;
   readonly appId: string;
   readonly dyno: string;
@@ -15,12 +17,15 @@ export interface DynoContainerDeps {
 
 export class DynoContainer {
   readonly id: string;
+  /** Where its `$PORT` is reached; undefined when the container was gone already (its watch then reports the end). */
+  readonly node: string | undefined;
   readonly exited: Promise<ContainerState>;
   readonly #deps: DynoContainerDeps;
 
-  private constructor(deps: DynoContainerDeps, id: string, exited: Promise<ContainerState>) {
+  private constructor(deps: DynoContainerDeps, id: string, node: string | undefined, exited: Promise<ContainerState>) {
     this.#deps = deps;
     this.id = id;
+    this.node = node;
     this.exited = exited;
     // Whoever watches the container handles a failure; this marks it handled should nobody watch any more.
     exited.catch(() => undefined);
@@ -29,15 +34,24 @@ export class DynoContainer {
   /** Starts a container, or adopts a running one (a restarted daemon) when `adopt` names it. */
   static async start(deps: DynoContainerDeps, spec: ContainerSpec, extraSink?: (chunk: string) => void): Promise<DynoContainer> {
     const id = await deps.runtime.start(spec);
-    return DynoContainer.#attach(deps, id, 0, extraSink);
+    try {
+      return await DynoContainer.#attach(deps, id, 0, extraSink);
+    } catch (error) {
+      // Nobody would watch it: it goes, and the launch fails.
+      await deps.runtime.remove(id).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** `sinceSeconds`: when the last daemon last heard from it; what it printed after that is read (and logged) now. */
   static async adopt(deps: DynoContainerDeps, id: string, sinceSeconds: number): Promise<DynoContainer> {
-    return DynoContainer.#attach(deps, id, sinceSeconds);
+    const container = await DynoContainer.#attach(deps, id, sinceSeconds);
+    if (container.node === undefined) throw new Error(`container ${id} is gone`);
+    return container;
   }
 
   static async #attach(deps: DynoContainerDeps, id: string, since: number, extraSink?: (chunk: string) => void): Promise<DynoContainer> {
+    const node = await deps.runtime.nodeAddress(id);
     const output = await deps.runtime.follow(id, since);
     const pumped = pumpLines(output, (line) => {
       deps.logplex.write(deps.appId, 'app', deps.dyno, line);
@@ -47,13 +61,13 @@ export class DynoContainer {
       await pumped;
       return state;
     });
-    return new DynoContainer(deps, id, exited);
+    return new DynoContainer(deps, id, node, exited);
   }
 
-  /** True once something accepts connections on 127.0.0.1:port. */
-  static probe(port: number): Promise<boolean> {
+  /** True once something accepts connections on host:port (the dyno's node address and `$PORT`). */
+  static probe(host: string, port: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port });
+      const socket = connect({ host, port });
       socket.setTimeout(1000);
       socket.once('connect', () => {
         socket.destroy();

@@ -28,7 +28,7 @@ import { LoadAverage, runtimeMetricsLines } from './runtime-metrics.js';
 import { dynoSize, type DynoSize } from './sizes.js';
 
 /** What of the engine a formation dyno uses. */
-type DynoEngine = Pick<Runtime, 'start' | 'follow' | 'wait' | 'state' | 'signal' | 'exec' | 'remove' | 'memoryBytes' | 'usage'>;
+type DynoEngine = Pick<Runtime, 'start' | 'follow' | 'wait' | 'state' | 'signal' | 'exec' | 'remove' | 'memoryBytes' | 'usage' | 'nodeAddress'>;
 
 export interface ExecutorDeps {
   readonly runtime: DynoEngine;
@@ -45,8 +45,8 @@ export interface ExecutorDeps {
   readonly stateChanged?: (dyno: DynoRecord, previous: DynoRecord['state'] | null, gone?: boolean) => void;
   /** Whether the app has `log-runtime-metrics` on: each memory sample then writes Heroku's metrics lines. */
   readonly runtimeMetrics?: (appId: string) => boolean;
-  /** Whether something accepts connections on 127.0.0.1:port (default: a TCP connect). */
-  readonly probe?: (port: number) => Promise<boolean>;
+  /** Whether something accepts connections on host:port, the dyno's node address and port (default: a TCP connect). */
+  readonly probe?: (host: string, port: number) => Promise<boolean>;
   /** An engine call failed where the dyno carries on regardless (the daemon's log hears of it). */
   readonly report?: (error: unknown, what: string) => void;
   /** The lesson clock: the dyno's timers run `speed` times faster (default: the wall clock). */
@@ -172,6 +172,12 @@ export class DynoExecutor implements TeachableDyno {
   get containerId(): string | undefined {
     const p = this.#dyno.process;
     return p.kind === 'running' || p.kind === 'stopping' ? p.containerId : undefined;
+  }
+
+  /** Where the running instance's `$PORT` is reached: the address of the node its container runs on. */
+  get host(): string | undefined {
+    const id = this.containerId;
+    return id === undefined ? undefined : this.#containers.get(id)?.node;
   }
 
   exec(cmd: readonly string[]): Promise<number> {
@@ -339,8 +345,10 @@ export class DynoExecutor implements TeachableDyno {
       case 'probe': {
         const probe = this.#deps.probe ?? DynoContainer.probe;
         const { containerId, port } = effect;
+        // A container gone before its node was known has nowhere to be reached; its watch reports the end.
+        const host = this.#containers.get(containerId)?.node;
         return this.#answer(
-          () => probe(port),
+          () => (host === undefined ? Promise.resolve(false) : probe(host, port)),
           (bound) => ({ kind: 'probed', containerId, bound }),
           () => ({ kind: 'probed', containerId, bound: false }),
         );

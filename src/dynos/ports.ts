@@ -1,5 +1,10 @@
 // $PORT for each dyno instance, from a range below the kernel's ephemeral ports. A port is probed before it is
 // handed out (something else on the host may hold it) and given back when that container is gone.
+//
+// Ports stay unique across the whole Berth even when dynos run on several nodes (a swarm), though two nodes could
+// each use a port once: the engine places a dyno on whichever node it likes and moves it after a node leaves, and
+// every dyno shares its node's host network, so only a Berth-wide unique `$PORT` is sure to be free wherever it lands;
+// nodes on one machine (the tests' dockerds) share one network anyway. The probe sees only the manager's machine.
 import { createServer } from 'node:net';
 
 function free(host: string, port: number): Promise<boolean> {

@@ -1,5 +1,5 @@
 // The routing snapshot (DESIGN.md "The routing snapshot"): per app, an immutable value of its hosts, maintenance, web
-// quantity and each web dyno's name, state and port. The router swaps it in; it never asks anything per request.
+// quantity and each web dyno's name, state, node address and port. The router swaps it in; it never asks anything per request.
 import type { AppRoute, RoutingSource, RoutingTable } from '../contracts/routing.js';
 import type { Store } from '../store/index.js';
 import type { DynoSet } from './dyno-set.js';
@@ -63,7 +63,7 @@ export class RoutingPublisher implements RoutingSource {
         dynos: dynos
           .list(app.id)
           .filter((dyno) => dyno.type === 'web')
-          .map((dyno) => ({ name: dyno.name, state: dyno.record.state, port: dyno.record.port ?? 0 })),
+          .map((dyno) => ({ name: dyno.name, state: dyno.record.state, host: dyno.host ?? '', port: dyno.record.port ?? 0 })),
         ...(sessionAffinity?.(app.id) === true ? { sessionAffinity: true } : {}),
       };
       for (const host of hosts) byHost.set(host, route);

@@ -7,6 +7,8 @@ import { affinityValue } from './affinity.js';
 export interface Backend {
   /** `web.1` */
   readonly name: string;
+  /** The dyno's node address and `$PORT`. */
+  readonly host: string;
   readonly port: number;
   readonly pool: Pool;
   /** Its `heroku-session-affinity` value, only when the app has session affinity on. */
@@ -51,20 +53,23 @@ export function pickPinned(up: readonly Backend[], requested: string): Backend {
   return pick(up);
 }
 
-/** Pools by dyno port, kept across snapshots while the port stays `up`; a port belongs to one dyno instance. */
+/**
+ * Pools by dyno address (`host:port`), kept across snapshots while the address stays `up`; an address belongs to one
+ * dyno instance (ports are unique across the whole Berth, whichever node a dyno runs on).
+ */
 export class Pools {
-  readonly #byPort = new Map<number, Pool>();
+  readonly #byAddress = new Map<string, Pool>();
   readonly #options: PoolOptions;
 
   constructor(options: PoolOptions) {
     this.#options = options;
   }
 
-  #pool(port: number): Pool {
-    let pool = this.#byPort.get(port);
+  #pool(address: string): Pool {
+    let pool = this.#byAddress.get(address);
     if (pool === undefined) {
       const o = this.#options;
-      pool = new Pool(`http://127.0.0.1:${port}`, {
+      pool = new Pool(`http://${address}`, {
         connect: { timeout: o.connectMs },
         headersTimeout: o.requestMs,
         bodyTimeout: o.idleMs,
@@ -74,16 +79,16 @@ export class Pools {
         keepAliveMaxTimeout: o.keepAliveMs,
         pipelining: 1,
       });
-      this.#byPort.set(port, pool);
+      this.#byAddress.set(address, pool);
     }
     return pool;
   }
 
-  /** Builds the host map of a snapshot and closes the pools of ports that are no longer up (after their requests). */
+  /** Builds the host map of a snapshot and closes the pools of addresses no longer up (after their requests). */
   targets(table: RoutingTable): Map<string, Target> {
     const byApp = new Map<string, Target>();
     const byHost = new Map<string, Target>();
-    const live = new Set<number>();
+    const live = new Set<string>();
     for (const [host, route] of table.byHost) {
       let target = byApp.get(route.appId);
       if (target === undefined) {
@@ -92,8 +97,10 @@ export class Pools {
         for (const dyno of route.dynos) {
           if (dyno.state === 'up') {
             const affinity = route.sessionAffinity === true ? affinityValue(route.appId, dyno.name, dyno.port) : undefined;
-            up.push({ name: dyno.name, port: dyno.port, pool: this.#pool(dyno.port), affinity });
-            live.add(dyno.port);
+            // An IPv6 node address would need brackets in a URL; nodes advertise IPv4 addresses.
+            const address = `${dyno.host}:${dyno.port}`;
+            up.push({ name: dyno.name, host: dyno.host, port: dyno.port, pool: this.#pool(address), affinity });
+            live.add(address);
           } else if (dyno.state === 'starting') {
             waiting = true;
           }
@@ -103,9 +110,9 @@ export class Pools {
       }
       byHost.set(host, target);
     }
-    for (const [port, pool] of this.#byPort) {
-      if (live.has(port)) continue;
-      this.#byPort.delete(port);
+    for (const [address, pool] of this.#byAddress) {
+      if (live.has(address)) continue;
+      this.#byAddress.delete(address);
       pool.close().catch(() => undefined);
     }
     return byHost;
@@ -116,7 +123,7 @@ export class Pools {
     let running = 0;
     let queued = 0;
     let connected = 0;
-    for (const pool of this.#byPort.values()) {
+    for (const pool of this.#byAddress.values()) {
       running += pool.stats.running;
       queued += pool.stats.queued;
       connected += pool.stats.connected;
@@ -125,8 +132,8 @@ export class Pools {
   }
 
   async destroy(): Promise<void> {
-    const pools = [...this.#byPort.values()];
-    this.#byPort.clear();
+    const pools = [...this.#byAddress.values()];
+    this.#byAddress.clear();
     await Promise.allSettled(pools.map((pool) => pool.destroy()));
   }
 }

@@ -79,7 +79,7 @@ export class Tunnel implements Parked {
     const t = this.#core.timeouts;
     this.#backend = backend;
     this.#dispatchedAt = Date.now();
-    const dyno = connect({ port: backend.port, host: '127.0.0.1', noDelay: true });
+    const dyno = connect({ port: backend.port, host: backend.host, noDelay: true });
     this.#dyno = dyno;
     dyno.setTimeout(t.connectMs);
     dyno.once('connect', () => {

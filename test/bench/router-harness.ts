@@ -211,7 +211,7 @@ export async function runRouterBench(options: LoadOptions): Promise<RouterBench>
     hosts: ['bench.localhost'],
     maintenance: false,
     webQuantity: 1,
-    dynos: [{ name: 'web.1', state: 'up', port: dyno.port }],
+    dynos: [{ name: 'web.1', state: 'up', host: '127.0.0.1', port: dyno.port }],
   };
   const table: RoutingTable = { byHost: new Map([['bench.localhost', route]]) };
   const source: RoutingSource = { current: () => table, subscribe: () => () => undefined };

@@ -43,7 +43,7 @@ describe('dyno manager on the memory engine', () => {
     await new Promise((resolve) => setTimeout(resolve, 0));
     const route = w.manager.current().byHost.get(`${w.app.name}.localhost`);
     expect(route?.webQuantity).toBe(1);
-    expect(route?.dynos).toEqual([{ name: 'web.1', state: 'up', port: web?.port }]);
+    expect(route?.dynos).toEqual([{ name: 'web.1', state: 'up', host: '127.0.0.1', port: web?.port }]);
     // The process was really reachable on its port.
     expect(await fetch(`http://127.0.0.1:${web?.port}/`).then((r) => r.text())).toBe('web.1\n');
     expect(seen.length).toBeGreaterThan(0);

@@ -35,7 +35,7 @@ export interface RouteSpec {
 }
 
 export function appRoute(name: string, spec: RouteSpec = {}): AppRoute {
-  const dynos: RoutedDyno[] = (spec.dynos ?? []).map(([state, port], i) => ({ name: `web.${i + 1}`, state, port }));
+  const dynos: RoutedDyno[] = (spec.dynos ?? []).map(([state, port], i) => ({ name: `web.${i + 1}`, state, host: '127.0.0.1', port }));
   return {
     appId: `id-${name}`,
     appName: name,
