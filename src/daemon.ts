@@ -76,7 +76,8 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
         },
         info: (message: string) => addonLog.info(message),
       }),
-    certificate: () => ca.issue({ ipAddresses: ['127.0.0.1'], dnsNames: ['localhost'] }),
+    // Dynos on other nodes reach the servers at the advertise address, and verify it (rediss://).
+    certificate: () => ca.issue({ ipAddresses: [...new Set(['127.0.0.1', settings.advertiseAddress])], dnsNames: ['localhost'] }),
     ready: (addon: Parameters<typeof waitReady>[0], service: { kind: Parameters<typeof waitReady>[1] }) =>
       waitReady(addon, service.kind, settings.addonReadyTimeoutSeconds * 1000, async () => addon.containerId !== null && (await runtime.state(addon.containerId)).running),
   };

@@ -190,7 +190,12 @@ export function createServices(deps: ServiceDeps): Services {
   events.on('app.destroyed', ({ appId }) => builds.removeApp(appId));
   const addons = new AddonsService(
     { store, runtime, apps, logplex, events, ...(deps.addonServers ?? NO_ADDON_SERVERS), report: (error, what) => logger.warn({ err: error, module: 'addons' }, what) },
-    { image: settings.addonImage, dataDir: settings.dataDir, ports: { min: settings.addonPortMin, max: settings.addonPortMax } },
+    {
+      image: settings.addonImage,
+      dataDir: settings.dataDir,
+      ports: { min: settings.addonPortMin, max: settings.addonPortMax },
+      advertiseAddress: settings.advertiseAddress,
+    },
   );
   events.on('app.destroyed', ({ appId }) => addons.removeApp(appId));
   const shapeContext = () => ({

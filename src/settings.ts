@@ -8,6 +8,11 @@ export interface Settings {
   readonly dataDir: string;
   /** Every listener binds here; Berth never listens beyond loopback by default. */
   readonly bindHost: string;
+  /**
+   * Where a dyno on any node reaches this machine (the swarm manager's advertise address): the host of add-on URLs
+   * (DATABASE_URL, REDIS_URL), which the add-on servers listen on besides 127.0.0.1. One machine: 127.0.0.1.
+   */
+  readonly advertiseAddress: string;
   readonly apiPort: number;
   readonly apiTlsPort: number;
   readonly rendezvousPort: number;
@@ -160,6 +165,14 @@ function list(env: Env, name: string, fallback: readonly number[]): readonly num
   return values;
 }
 
+/** An IPv4 address (add-on servers bind it, and URLs carry it without brackets). */
+function ipv4(env: Env, name: string, fallback: string): string {
+  const raw = str(env, name, fallback);
+  const parts = raw.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) throw new Error(`${name} must be an IPv4 address, got "${raw}"`);
+  return raw;
+}
+
 function str(env: Env, name: string, fallback: string): string {
   const raw = env[name];
   return raw === undefined || raw === '' ? fallback : raw;
@@ -169,6 +182,7 @@ export function loadSettings(env: Env = process.env): Settings {
   return {
     dataDir: str(env, 'BERTH_DATA', join(homedir(), '.local', 'share', 'berth')),
     bindHost: str(env, 'BERTH_BIND_HOST', '127.0.0.1'),
+    advertiseAddress: ipv4(env, 'BERTH_ADVERTISE_ADDRESS', '127.0.0.1'),
     apiPort: int(env, 'BERTH_API_PORT', 5100),
     apiTlsPort: int(env, 'BERTH_API_TLS_PORT', 5101),
     rendezvousPort: int(env, 'BERTH_RENDEZVOUS_PORT', 5102),

@@ -50,6 +50,14 @@ describe('settings', () => {
     expect(loadSettings({}).bindHost).toBe('127.0.0.1');
   });
 
+  it('advertises loopback to dynos by default; BERTH_ADVERTISE_ADDRESS must be an IPv4 address', () => {
+    expect(loadSettings({}).advertiseAddress).toBe('127.0.0.1');
+    expect(loadSettings({ BERTH_ADVERTISE_ADDRESS: '127.0.0.9' }).advertiseAddress).toBe('127.0.0.9');
+    for (const bad of ['berth.local', '127.0.0.256', '::1', '127.0.0']) {
+      expect(() => loadSettings({ BERTH_ADVERTISE_ADDRESS: bad })).toThrow(`BERTH_ADVERTISE_ADDRESS must be an IPv4 address, got "${bad}"`);
+    }
+  });
+
   it('takes overrides from BERTH_* variables; an empty one means the default', () => {
     const s = loadSettings({ BERTH_BUILD_TIMEOUT: '90', BERTH_CRASH_COOLOFF: '2, 4,8', BERTH_AUTO_CREATE_APPS: 'off', BERTH_BOOT_TIMEOUT: '' });
     expect([s.buildTimeoutSeconds, s.crashCooloffSeconds, s.autoCreateApps, s.bootTimeoutSeconds]).toEqual([90, [2, 4, 8], false, 60]);

@@ -41,13 +41,16 @@ export class Backups {
   readonly #runtime: Runtime;
   readonly #dir: string;
   readonly #image: string;
+  /** Where the transfer container reaches the add-on server (it may run on another node). */
+  readonly #host: string;
   /** Writes of one app's transfer file, one after another. */
   #chain: Promise<unknown> = Promise.resolve();
   /** Signs public backup URLs; a daemon restart makes the URLs it handed out invalid, as an expiry would. */
   readonly #signingKey = randomBytes(32);
 
-  constructor(runtime: Runtime, options: { dataDir: string; image: string }) {
+  constructor(runtime: Runtime, options: { dataDir: string; image: string; host: string }) {
     this.#runtime = runtime;
+    this.#host = options.host;
     this.#dir = join(options.dataDir, 'addons');
     this.#image = options.image;
   }
@@ -139,7 +142,7 @@ export class Backups {
         cmd: [...cmd],
         labels: { app: addon.appId, role: 'addon', dyno: `transfer.${uuid.slice(0, 8)}` },
         binds: [`${join(this.#dir, 'backups')}:/backups${readOnly ? ':ro' : ''}`],
-        env: { PGHOST: '127.0.0.1', PGPORT: String(addon.port), PGUSER: addon.username, PGPASSWORD: addon.password, PGDATABASE: addon.database },
+        env: { PGHOST: this.#host, PGPORT: String(addon.port), PGUSER: addon.username, PGPASSWORD: addon.password, PGDATABASE: addon.database },
         stdout: sink,
       });
     } catch (error) {

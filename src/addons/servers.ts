@@ -1,5 +1,5 @@
-// The add-on servers: one container per add-on, from the add-on image, on the host network bound to 127.0.0.1 on the
-// port Berth allocated, data in a named volume (DESIGN.md "Add-on servers"). The container runs as root only long
+// The add-on servers: one container per add-on, from the add-on image, on the host network bound to 127.0.0.1 (and the
+// manager's advertise address, when dynos on other nodes must reach it) on the port Berth allocated, data in a named volume (DESIGN.md "Add-on servers"). The container runs as root only long
 // enough to own its volume and write the TLS key, then execs the server as the package's own user.
 import { connect } from 'node:net';
 import pg from 'pg';
@@ -19,7 +19,7 @@ export const volumeName = (addon: Pick<AddonRecord, 'id'>): string => `berth-add
 
 // First start: initdb with the add-on's role as owner and a scram password, then its database in single-user mode.
 // Every start: the certificate is written again (the CA may have been renewed) and the server is tuned small.
-const POSTGRES_SCRIPT = `set -e
+const postgresScript = (listen: readonly string[]): string => `set -e
 D=${DATA}/data B=/usr/local/lib/postgresql-bin
 mkdir -p "$D"; chown -R postgres:postgres ${DATA}; chmod 700 "$D"
 if [ ! -s "$D/PG_VERSION" ]; then
@@ -30,17 +30,17 @@ if [ ! -s "$D/PG_VERSION" ]; then
 fi
 printf '%s\\n' "$BERTH_TLS_CERT" > "$D/server.crt"; printf '%s\\n' "$BERTH_TLS_KEY" > "$D/server.key"
 chown postgres:postgres "$D/server.crt" "$D/server.key"; chmod 600 "$D/server.key"
-exec runuser -u postgres -- "$B/postgres" -D "$D" -p "$BERTH_PORT" -c listen_addresses=127.0.0.1 -c unix_socket_directories=/tmp \\
+exec runuser -u postgres -- "$B/postgres" -D "$D" -p "$BERTH_PORT" -c listen_addresses=${listen.join(',')} -c unix_socket_directories=/tmp \\
   -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key -c max_connections="$BERTH_CONNECTIONS" \\
   -c shared_buffers=16MB -c jit=off -c huge_pages=off -c max_wal_size=256MB -c log_destination=stderr
 `;
 
 // Plain TCP on the add-on's port and TLS on the next one (the `redis:cli` convention for port+1); append-only file
 // so a write survives a kill.
-const REDIS_SCRIPT = `set -e
+const redisScript = (listen: readonly string[]): string => `set -e
 mkdir -p ${DATA}/tls; printf '%s\\n' "$BERTH_TLS_CERT" > ${DATA}/tls/server.crt; printf '%s\\n' "$BERTH_TLS_KEY" > ${DATA}/tls/server.key
 chown -R redis:redis ${DATA}; chmod 600 ${DATA}/tls/server.key
-exec runuser -u redis -- redis-server --bind 127.0.0.1 --port "$BERTH_PORT" --tls-port "$((BERTH_PORT + 1))" \\
+exec runuser -u redis -- redis-server --bind ${listen.join(' ')} --port "$BERTH_PORT" --tls-port "$((BERTH_PORT + 1))" \\
   --tls-cert-file ${DATA}/tls/server.crt --tls-key-file ${DATA}/tls/server.key --tls-auth-clients no \\
   --requirepass "$BERTH_PASSWORD" --maxclients "$BERTH_CONNECTIONS" --dir ${DATA} --appendonly yes --save '' --daemonize no
 `;
@@ -52,13 +52,15 @@ export interface ServerSpecInput {
   readonly image: string;
   readonly certificate: ServerCertificate;
   readonly containerName: string;
+  /** The addresses the server listens on: 127.0.0.1, then the advertise address when it differs. */
+  readonly listen: readonly string[];
 }
 
 export function serverSpec(input: ServerSpecInput): ContainerSpec {
   const { addon } = input;
   return {
     image: input.image,
-    cmd: ['bash', '-c', input.kind === 'postgresql' ? POSTGRES_SCRIPT : REDIS_SCRIPT],
+    cmd: ['bash', '-c', input.kind === 'postgresql' ? postgresScript(input.listen) : redisScript(input.listen)],
     user: 'root',
     name: input.containerName,
     labels: { app: addon.appId, role: 'addon', dyno: addon.name },

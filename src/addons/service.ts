@@ -46,6 +46,11 @@ export interface AddonsOptions {
   /** Backups (`pg_dump` files) and their transfer lists live under `<dataDir>/addons`. */
   readonly dataDir: string;
   readonly ports: { readonly min: number; readonly max: number };
+  /**
+   * Where dynos reach the add-on servers (the manager's advertise address; default 127.0.0.1): their URLs name it and
+   * the servers listen on it besides 127.0.0.1.
+   */
+  readonly advertiseAddress?: string;
 }
 
 /** `POST /apps/{app}/addons`: plan as a string or `{name}`; `config` values may be booleans. */
@@ -87,6 +92,9 @@ const RESERVED_ROLES = new Set(['postgres', 'public']);
 /** Restarts of a server that stops on its own before Berth leaves it down (a crash loop). */
 const MAX_RESTARTS = 5;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Where the daemon itself reaches the add-on servers (their readiness probe, pg:info's queries). */
+const LOOPBACK = '127.0.0.1';
+
 const configVarOf = (attachment: Pick<AttachmentRecord, 'name'>): string => `${attachment.name}_URL`;
 
 export class AddonsService {
@@ -104,7 +112,12 @@ export class AddonsService {
   constructor(deps: AddonsDeps, options: AddonsOptions) {
     this.#deps = deps;
     this.#options = options;
-    this.#backups = new Backups(deps.runtime, { dataDir: options.dataDir, image: options.image });
+    this.#backups = new Backups(deps.runtime, { dataDir: options.dataDir, image: options.image, host: this.serverHost });
+  }
+
+  /** The host add-on URLs name: where a dyno on any node reaches the add-on servers. */
+  get serverHost(): string {
+    return this.#options.advertiseAddress ?? LOOPBACK;
   }
 
   // ---- provisioning -----------------------------------------------------------------------------------------------
@@ -363,7 +376,15 @@ export class AddonsService {
     // Labelled with its app, so the volume belongs to this Berth instance (a throwaway Berth's teardown removes it).
     await runtime.ensureVolume(volumeName(addon), { 'berth.app': addon.appId, 'berth.addon': addon.id });
     const id = await runtime.start(
-      serverSpec({ addon, kind: service.kind, plan, image: this.#options.image, certificate: this.#deps.certificate(), containerName: containerName(app.name, addon.name) }),
+      serverSpec({
+        addon,
+        kind: service.kind,
+        plan,
+        image: this.#options.image,
+        certificate: this.#deps.certificate(),
+        containerName: containerName(app.name, addon.name),
+        listen: [...new Set([LOOPBACK, this.serverHost])],
+      }),
     );
     this.#deps.store.addons.update(addon.id, { containerId: id }, apiTimestamp());
     await this.#deps.ready({ ...addon, containerId: id }, service);
@@ -644,10 +665,10 @@ export class AddonsService {
   config(addonRef: string, namespace?: string): Array<{ name: string; value: string }> {
     const addon = this.#findAddon(addonRef);
     if (addon === undefined) raise('addon_not_found');
-    if (namespace === undefined) return [{ name: 'URL', value: addonUrl(addon) }];
+    if (namespace === undefined) return [{ name: 'URL', value: addonUrl(addon, this.serverHost) }];
     const name = CREDENTIAL_NAMESPACE.exec(namespace)?.[1];
     const credential = name === 'default' ? addon : this.#deps.store.addons.credentialsOf(addon.id).find((c) => c.name === name);
-    return credential === undefined ? [] : [{ name: 'URL', value: addonUrl({ ...addon, username: credential.username, password: credential.password }) }];
+    return credential === undefined ? [] : [{ name: 'URL', value: addonUrl({ ...addon, username: credential.username, password: credential.password }, this.serverHost) }];
   }
 
   /** `pg:credentials`: the default credential first, then the others by name. */
@@ -705,9 +726,9 @@ export class AddonsService {
 
   /** The URL an attachment's config var carries: the add-on's, with the attachment's credential. */
   #urlOf(addon: AddonRecord, attachment: AttachmentRecord): string {
-    if (attachment.namespace === null) return addonUrl(addon);
+    if (attachment.namespace === null) return addonUrl(addon, this.serverHost);
     const credential = this.#credential(addon, attachment.namespace);
-    return addonUrl({ ...addon, username: credential.username, password: credential.password });
+    return addonUrl({ ...addon, username: credential.username, password: credential.password }, this.serverHost);
   }
 
   /** A provisioned add-on of the given kind, by id or name (the data API's paths carry either). */

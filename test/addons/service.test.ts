@@ -274,3 +274,31 @@ describe('credentials', () => {
     expect((await p.request('GET', `/postgres/v0/databases/${standard.name}/credentials/analyst`)).status).toBe(404);
   });
 });
+
+describe('the advertise address (dynos on other nodes)', () => {
+  const scriptOf = (name: string): string => p.engine.process({ role: 'addon', dyno: name })?.spec.cmd.join(' ') ?? '';
+
+  it('by default the servers listen on 127.0.0.1 alone and the URLs name it', async () => {
+    const db = await create('shop', { plan: 'heroku-postgresql:essential-0' });
+    const cache = await create('shop', { plan: 'heroku-redis:mini' });
+    expect(scriptOf(db.name)).toContain(' -c listen_addresses=127.0.0.1 -c unix_socket_directories=/tmp ');
+    expect(scriptOf(cache.name)).toContain(' redis-server --bind 127.0.0.1 --port ');
+    expect(p.app('shop').config['REDIS_URL']).toMatch(/@127\.0\.0\.1:\d+$/);
+  });
+
+  it('BERTH_ADVERTISE_ADDRESS: config vars, pg:info and pg:credentials name it; the servers listen there too', async () => {
+    await p.close();
+    p = await platform({ BERTH_ADVERTISE_ADDRESS: '127.0.0.9' });
+    await p.createApp('shop');
+    const db = await create('shop', { plan: 'heroku-postgresql:essential-0' });
+    const cache = await create('shop', { plan: 'heroku-redis:mini' });
+    expect(p.app('shop').config['DATABASE_URL']).toMatch(/^postgres:\/\/u[0-9a-f]{14}:p[0-9a-f]{64}@127\.0\.0\.9:\d+\/d[0-9a-f]{14}$/);
+    expect(p.app('shop').config['REDIS_URL']).toMatch(/^rediss:\/\/:p[0-9a-f]+@127\.0\.0\.9:\d+$/);
+    expect(scriptOf(db.name)).toContain(' -c listen_addresses=127.0.0.1,127.0.0.9 -c ');
+    expect(scriptOf(cache.name)).toContain(' redis-server --bind 127.0.0.1 127.0.0.9 --port ');
+    const credentials = (await p.request('GET', `/postgres/v0/databases/${db.name}/credentials`)).body as Array<{ host: string }>;
+    expect(credentials.map((c) => c.host)).toEqual(['127.0.0.9']);
+    const config = (await p.request('GET', `/addons/${db.name}/config`)).body as Array<{ name: string; value: string }>;
+    expect(config).toEqual([{ name: 'URL', value: p.app('shop').config['DATABASE_URL'] }]);
+  });
+});

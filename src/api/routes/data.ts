@@ -39,19 +39,20 @@ function size(bytes: number): string {
   return `${(bytes / (1024 * 1024 * 1024)).toFixed(2)} GB`;
 }
 
-function urlOf(view: AddonView): string {
+/** `host`: where dynos reach the add-on servers (the manager's advertise address), as the config vars name it. */
+function urlOf(view: AddonView, host: string): string {
   const { addon } = view;
-  return `postgres://${addon.username}:${addon.password}@127.0.0.1:${addon.port}/${addon.database}`;
+  return `postgres://${addon.username}:${addon.password}@${host}:${addon.port}/${addon.database}`;
 }
 
 /** A credential as `/postgres/v0` answers it: one active user, on the add-on's server. */
-function credentialShape(view: AddonView, credential: { name: string; username: string; password: string }) {
+function credentialShape(view: AddonView, credential: { name: string; username: string; password: string }, host: string) {
   return {
     uuid: view.addon.id,
     name: credential.name,
     state: 'active',
     database: view.addon.database,
-    host: '127.0.0.1',
+    host,
     port: view.addon.port,
     credentials: [{ user: credential.username, password: credential.password, state: 'active', connections: null }],
   };
@@ -66,7 +67,7 @@ export const dataRoutes: FastifyPluginAsync<ApiServices> = async (api, services)
       addon_id: view.addon.id,
       name: view.addon.name,
       plan: view.plan.name,
-      resource_url: urlOf(view),
+      resource_url: urlOf(view, addons.serverHost),
       info: [
         { name: 'Plan', values: [view.plan.humanName] },
         { name: 'Status', values: ['Available'] },
@@ -121,16 +122,16 @@ export const dataRoutes: FastifyPluginAsync<ApiServices> = async (api, services)
   // `pg:credentials`, `pg:credentials:url [--name]` (Basic auth with the API key as password), `pg:credentials:create`.
   api.get<{ Params: DataParams }>('/postgres/v0/databases/:addon/credentials', { schema: schemas.params }, async (request) => {
     const { view, credentials } = addons.credentials(request.params.addon);
-    return credentials.map((credential) => credentialShape(view, credential));
+    return credentials.map((credential) => credentialShape(view, credential, addons.serverHost));
   });
   api.get<{ Params: DataParams }>('/postgres/v0/databases/:addon/credentials/:credential', { schema: schemas.params }, async (request) => {
     const { view, credential } = addons.credential(request.params.addon, request.params.credential ?? 'default');
-    return credentialShape(view, credential);
+    return credentialShape(view, credential, addons.serverHost);
   });
   api.post<{ Params: DataParams; Body: CredentialBody | undefined }>('/postgres/v0/databases/:addon/credentials', { schema: schemas.paramsIgnoringBody }, async (request) => {
     const name = typeof request.body?.name === 'string' ? request.body.name : '';
     const credential = await addons.createCredential(request.params.addon, name);
-    return credentialShape(addons.dataAddon(request.params.addon, 'postgresql'), credential);
+    return credentialShape(addons.dataAddon(request.params.addon, 'postgresql'), credential, addons.serverHost);
   });
 
   api.get<{ Params: DataParams }>('/redis/v0/databases/:addon', { schema: schemas.params }, async (request) => {
@@ -141,7 +142,7 @@ export const dataRoutes: FastifyPluginAsync<ApiServices> = async (api, services)
       plan: view.plan.name,
       // `redis:cli` connects with TLS to this URL's port.
       prefer_native_tls: true,
-      resource_url: `rediss://:${addon.password}@127.0.0.1:${addon.port + 1}`,
+      resource_url: `rediss://:${addon.password}@${addons.serverHost}:${addon.port + 1}`,
       info: [
         { name: 'Plan', values: [view.plan.humanName] },
         { name: 'Status', values: ['available'] },
