@@ -67,8 +67,6 @@ export interface GitReviewApps {
   deployed(appId: string, succeeded: boolean): void;
   /** Deletes the branch's review app (pr-predestroy, then the app and its add-ons); resolves once it is gone. */
   destroyBranch(pipelineId: string, branch: string): Promise<{ readonly predestroyOutput: string | undefined } | undefined>;
-  /** Where the app serves. */
-  webUrl(app: AppRecord): string;
 }
 
 /** What a push of a `ci/<branch>` asks of the pipelines room: a Heroku CI test run (README "Heroku CI from a git push"). */
@@ -106,6 +104,8 @@ export interface GitDeps {
   readonly queues: AppQueues;
   /** The URL of a source blob, as the build record shows it (`source_blob.url`). */
   readonly sourceBlobUrl: (id: string, secret: string) => string;
+  /** Where an app serves, as a push of its review app ends by saying. */
+  readonly webUrl: (appName: string) => string;
   /** Review apps from other branches; without it every other branch is refused. */
   readonly reviewApps?: GitReviewApps | undefined;
   /** Test runs from `ci/` branches; without it such branches are like any other. */
@@ -365,7 +365,7 @@ export class GitService {
       this.#reject(session, out, pushLines.reviewNotMade(failure));
       return;
     }
-    out.write(`${pushLines.reviewReady(made.app.name, reviewApps.webUrl(made.app))}\n`);
+    out.write(`${pushLines.reviewReady(made.app.name, this.#deps.webUrl(made.app.name))}\n`);
     out.end(true);
     await session.whenEnded;
   }
@@ -425,7 +425,7 @@ export class GitService {
     } catch (error) {
       this.#deps.logger.error({ err: error, app: app.name }, 'release phase report failed');
     }
-    if (planned.review) out.write(`${pushLines.reviewReady(app.name, this.#deps.reviewApps?.webUrl(app) ?? app.name)}\n`);
+    if (planned.review) out.write(`${pushLines.reviewReady(app.name, this.#deps.webUrl(app.name))}\n`);
     out.end(true);
     await session.whenEnded;
   }
