@@ -1,9 +1,9 @@
 // Review apps from branches with the real git on the real engine: a pipeline app with review apps enabled; `git push
 // <its remote> feature-x` makes shop-feature-x from app.json's environments.review (postdeploy once), which serves
 // through the router; after a daemon restart, `git push <remote> :feature-x` runs pr-predestroy (its scripts are in
-// the store) and destroys the app. One build, python-stdlib (no package index).
+// the store) and destroys the app, once git has deleted the ref: a deletion git refuses destroys nothing. One build, python-stdlib (no package index).
 import { request } from 'node:http';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportDeadDaemon, SHORT_TIMINGS, waitForDynos } from '../dynos/helpers.js';
@@ -86,6 +86,17 @@ describe('review apps from git branches', () => {
     // The review app and its scripts outlive the daemon.
     await daemon.restart();
     expect((await api<{ status: string }>(daemon, '/apps/shop-feature-x/review-app')).body.status).toBe('created');
+    // git refuses the deletion after the pre-receive hook accepted it (the ref is locked): nothing is destroyed.
+    const staging = await api<{ id: string }>(daemon, '/apps/shop-staging');
+    const lock = join(daemon.dataDir, 'repos', `${staging.body.id}.git`, 'refs', 'heads', 'feature-x.lock');
+    await writeFile(lock, '');
+    const refusedDelete = await runGit([...trustArgs(daemon), 'push', remote, ':feature-x'], env, repo);
+    await rm(lock);
+    expect(refusedDelete.code).toBe(1);
+    expect(refusedDelete.lines).toContain(' ! [remote rejected] feature-x (failed to update ref)');
+    expect(remoteLines(refusedDelete)).not.toContain('-----> Running scripts.pr-predestroy of shop-feature-x');
+    expect((await api<{ status: string }>(daemon, '/apps/shop-feature-x/review-app')).body.status).toBe('created');
+
     const deleted = await runGit([...trustArgs(daemon), 'push', remote, ':feature-x'], env, repo);
     expect(deleted.code, deleted.stderr).toBe(0);
     expect(
