@@ -4,7 +4,7 @@
 // (the post-receive hook's call), never when git refuses the deletion. Elsewhere such pushes keep
 // today's refusal. Also the review-app-config API and the scripts outliving a restart.
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -12,6 +12,7 @@ import type { AppRecord } from '../../src/contracts/records.js';
 import { ReviewAppsService } from '../../src/pipelines/index.js';
 import { SetupsService } from '../../src/setups/index.js';
 import { scriptBuildpacks, sourceTarball } from '../support/build-container.js';
+import { gitRepoOf } from '../support/git-repo.js';
 import { platform, type Platform } from '../support/platform.js';
 
 const ZERO = '0'.repeat(40);
@@ -290,14 +291,9 @@ describe('reviewapps:create (source_blob "resolve")', () => {
     await enable();
     // A branch in shop-staging's repo, as a push leaves it (fetched into the bare repo: no hook runs).
     const work = await mkdtemp(join(p.dataDir, 'work-'));
-    for (const [name, content] of Object.entries(SOURCE)) await writeFile(join(work, name), content);
-    const run = (args: string[], cwd: string) => execFileSync('git', args, { cwd, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' } });
-    run(['init', '--quiet', '--initial-branch=feature/Login'], work);
-    run(['add', '.'], work);
-    run(['commit', '--quiet', '-m', 'login'], work);
-    const sha = run(['rev-parse', 'HEAD'], work).toString().trim();
+    const sha = gitRepoOf(work, { branch: 'feature/Login', files: SOURCE, message: 'login' });
     const bare = await p.services.git.repos.ensure(staging.id);
-    run(['fetch', '--quiet', work, 'feature/Login:refs/heads/feature/Login'], bare);
+    execFileSync('git', ['fetch', '--quiet', work, 'feature/Login:refs/heads/feature/Login'], { cwd: bare });
 
     expect(await p.request('GET', `/pipelines/shop/repo/branches/${encodeURIComponent('feature/Login')}`)).toMatchObject({
       status: 200,

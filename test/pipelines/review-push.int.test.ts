@@ -6,8 +6,9 @@ import { request } from 'node:http';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reportDeadDaemon, SHORT_TIMINGS, waitForDynos } from '../dynos/helpers.js';
-import { api, fixtureRepo, git, httpsGitUrl, inOrder, remoteLines, runGit, trustArgs } from '../git/helpers.js';
+import { fixtureCopy, reportDeadDaemon, SHORT_TIMINGS, waitForDynos } from '../dynos/helpers.js';
+import { api, httpsGitUrl, inOrder, remoteLines, runGit, trustArgs } from '../git/helpers.js';
+import { gitRepoOf } from '../support/git-repo.js';
 import { sandboxedCliEnv, startTestDaemon, type CliEnv, type TestDaemon } from '../support/daemon.js';
 
 let daemon: TestDaemon;
@@ -47,12 +48,9 @@ describe('review apps from git branches', () => {
     expect((await api(daemon, '/apps', { method: 'POST', body: { name: 'shop-staging' } })).status).toBe(201);
     expect((await api(daemon, '/pipelines', { method: 'POST', body: { name: 'shop' } })).status).toBe(201);
     expect((await api(daemon, '/pipeline-couplings', { method: 'POST', body: { app: 'shop-staging', pipeline: 'shop', stage: 'staging' } })).status).toBe(201);
-    const repo = await fixtureRepo(daemon, 'python-stdlib', env);
+    const repo = await fixtureCopy(daemon, 'python-stdlib', { 'app.json': JSON.stringify(APP_JSON, null, 2) });
+    gitRepoOf(repo, { branch: 'feature-x', env });
     const remote = httpsGitUrl(daemon, 'shop-staging', daemon.apiKey);
-    await writeFile(join(repo, 'app.json'), JSON.stringify(APP_JSON, null, 2));
-    await git(['checkout', '--quiet', '-b', 'feature-x'], env, repo);
-    await git(['add', 'app.json'], env, repo);
-    await git(['commit', '--quiet', '-m', 'app.json'], env, repo);
 
     // Before review apps are enabled: today's refusal.
     const refused = await runGit([...trustArgs(daemon), 'push', remote, 'feature-x'], env, repo);
