@@ -268,15 +268,9 @@ export function createServices(deps: ServiceDeps): Services {
       releases,
       queues,
       sourceBlobUrl: urls.sourceBlob,
-      reviewApps: {
-        parentPipeline: (appId) => reviewApps.parentPipeline(appId),
-        nameFor: (pipeline, branch) => reviewApps.nameFor(pipeline, branch),
-        appForBranch: (pipelineId, branch) => reviewApps.appForBranch(pipelineId, branch),
-        createFromPush: (pipelineId, branch, url, version) => reviewApps.createFromPush(pipelineId, branch, url, version),
-        deployed: (appId, succeeded) => reviewApps.deployed(appId, succeeded),
-        destroyBranch: (pipelineId, branch) => reviewApps.destroyBranch(pipelineId, branch),
-        webUrl: (app) => webUrl(settings, app.name),
-      },
+      webUrl: (appName) => webUrl(settings, appName),
+      // ReviewAppsService is what git/'s GitReviewApps asks for, method for method.
+      reviewApps,
       // A `ci/<branch>` pushed to an app of a pipeline is a test run of the pushed commit.
       testRuns: {
         pipelineOf: (appId) => testRuns.pipelineOfApp(appId),

@@ -1,6 +1,7 @@
 // The add-on services Berth provisions and their plans, with Heroku's names, prices and the limits `pg:info` shows
 // (advisory on this machine). Ids are stable UUIDs derived from the names, so clients may keep them across restarts.
 import { createHash } from 'node:crypto';
+import { uuidFromHex } from '../ids.js';
 
 export type ServiceKind = 'postgresql' | 'redis';
 
@@ -36,7 +37,7 @@ export interface AddonService {
 /** A UUID (v5-shaped) from a name, so catalogue ids never change. */
 function stableId(name: string): string {
   const hex = createHash('sha1').update(`berth-addon:${name}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
+  return uuidFromHex(hex, 5);
 }
 
 const plan = (service: string, name: string, humanName: string, priceCents: number, connections: number, storage: string, isDefault = false): AddonPlan => ({

@@ -1,5 +1,6 @@
 // Platform API v3 shapes (snake_case, as in the schema) built from Berth's records.
 import { createHash } from 'node:crypto';
+import { uuidFromHex } from '../ids.js';
 import type { Account, AppRecord, BuildpackRef, BuildRecord, DynoRecord, FormationRecord, ReleaseRecord, SlugRecord } from '../contracts/records.js';
 import type { Collaborator } from '../apps/index.js';
 import type { AddonFacts, AttachmentFacts } from '../contracts/resources.js';
@@ -297,7 +298,7 @@ const CATALOGUE_CREATED_AT = '2024-06-03T00:00:00Z';
 /** A stable UUID for a fixed catalogue entry, so clients that cache ids see the same one every time. */
 function catalogueId(kind: string, name: string): string {
   const hex = createHash('sha1').update(`berth:${kind}:${name}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return uuidFromHex(hex, 5);
 }
 
 export function stackShape(name: string, isDefault: boolean) {
@@ -482,7 +483,7 @@ export function testCaseShape(run: TestRun, testCase: TestCase, position: number
     description: testCase.description,
     diagnostic: testCase.diagnostic,
     directive: testCase.directive,
-    id: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`,
+    id: uuidFromHex(hex, 5),
     number: testCase.number,
     passed: testCase.passed,
     test_node: { id: run.nodeId },

@@ -2,6 +2,7 @@
 // and whoever was added by email. Locally every collaborator acts as the one account: there is one API key, so being
 // listed grants nothing more; the list is kept for tools that read or manage it.
 import { createHash, randomUUID } from 'node:crypto';
+import { uuidFromHex } from '../ids.js';
 import { apiTimestamp } from '../clock.js';
 import type { Account, AppRecord } from '../contracts/records.js';
 import type { CollaboratorView } from '../contracts/resources.js';
@@ -18,7 +19,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** A stable id derived from a name (owner rows and users Berth never stored have fixed ids). */
 function derivedId(seed: string): string {
   const hash = createHash('sha256').update(seed).digest('hex');
-  return `${hash.slice(0, 8)}-${hash.slice(8, 12)}-4${hash.slice(13, 16)}-8${hash.slice(17, 20)}-${hash.slice(20, 32)}`;
+  return uuidFromHex(hash, 4);
 }
 
 export class CollaboratorsService {

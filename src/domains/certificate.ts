@@ -5,6 +5,7 @@ import { rootCertificates } from 'node:tls';
 import { apiTimestamp } from '../clock.js';
 import type { SslCert } from '../contracts/resources.js';
 import { raise } from '../errors.js';
+import { uuidFromHex } from '../ids.js';
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
@@ -84,7 +85,7 @@ export function readCertificate(certificateChain: string, privateKey: string): S
   if (domains.length === 0) raise('sni_certificate_no_domains');
   const fingerprint = createHash('sha256').update(leaf.raw).digest('hex');
   return {
-    id: `${fingerprint.slice(0, 8)}-${fingerprint.slice(8, 12)}-4${fingerprint.slice(13, 16)}-8${fingerprint.slice(17, 20)}-${fingerprint.slice(20, 32)}`,
+    id: uuidFromHex(fingerprint, 4),
     certDomains: domains,
     startsAt: timestamp(leaf.validFrom),
     expiresAt: timestamp(leaf.validTo),

@@ -5,7 +5,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { apiTimestamp } from '../clock.js';
 import type { AppRecord } from '../contracts/records.js';
-import type { SniEndpointView } from '../contracts/resources.js';
+import type { SniEndpointView, SslCert } from '../contracts/resources.js';
 import { raise } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { SniEndpointRecord, Store } from '../store/index.js';
@@ -64,10 +64,34 @@ export class ServedCertificates {
   }
 }
 
+/**
+ * What each stored certificate says (`ssl_cert`), read once: when it is uploaded, or first asked for after a start.
+ * Keyed by endpoint id and its `updated_at`, so a certificate replaced elsewhere is read again.
+ */
+class DescribedCertificates {
+  readonly #byId = new Map<string, { readonly updatedAt: string; readonly sslCert: SslCert }>();
+
+  of(record: SniEndpointRecord): SslCert {
+    const known = this.#byId.get(record.id);
+    if (known !== undefined && known.updatedAt === record.updatedAt) return known.sslCert;
+    return this.remember(record, readCertificate(record.certificateChain, record.privateKey));
+  }
+
+  remember(record: SniEndpointRecord, sslCert: SslCert): SslCert {
+    this.#byId.set(record.id, { updatedAt: record.updatedAt, sslCert });
+    return sslCert;
+  }
+
+  forget(id: string): void {
+    this.#byId.delete(id);
+  }
+}
+
 export class SniEndpointsService {
   readonly #store: Store;
   readonly #events: EventBus;
   readonly #served: ServedCertificates;
+  readonly #described = new DescribedCertificates();
 
   constructor(store: Store, events: EventBus, served: ServedCertificates) {
     this.#store = store;
@@ -97,7 +121,7 @@ export class SniEndpointsService {
    */
   recordFor(app: AppRecord, idOrName: string, hostname: string): SniEndpointRecord {
     const record = this.record(app, idOrName);
-    const names = readCertificate(record.certificateChain, record.privateKey).certDomains;
+    const names = this.#described.of(record).certDomains;
     if (!names.some((name) => certificateNameCovers(name, hostname))) {
       raise('sni_endpoint_hostname_uncovered', { hostname, endpoint: record.name, names: names.join(', ') });
     }
@@ -105,7 +129,7 @@ export class SniEndpointsService {
   }
 
   create(app: AppRecord, upload: CertificateUpload): SniEndpoint {
-    readCertificate(upload.certificate_chain, upload.private_key);
+    const sslCert = readCertificate(upload.certificate_chain, upload.private_key);
     const now = apiTimestamp();
     const record = this.#store.transaction(() => {
       let name: string;
@@ -121,6 +145,7 @@ export class SniEndpointsService {
         updatedAt: now,
       });
     });
+    this.#described.remember(record, sslCert);
     const endpoint = this.#view(app, record);
     this.#events.emit('resource.changed', { appId: app.id, resource: 'sni-endpoint', sniEndpoint: endpoint, action: 'create' });
     return endpoint;
@@ -128,8 +153,10 @@ export class SniEndpointsService {
 
   update(app: AppRecord, idOrName: string, upload: CertificateUpload): SniEndpoint {
     const before = this.record(app, idOrName);
-    readCertificate(upload.certificate_chain, upload.private_key);
+    const sslCert = readCertificate(upload.certificate_chain, upload.private_key);
     this.#store.sniEndpoints.update(before.id, upload.certificate_chain, upload.private_key, apiTimestamp());
+    // Replaced within the second it was made, the record's updated_at is unchanged: the new description is kept here.
+    this.#described.remember(this.record(app, before.id), sslCert);
     this.#served.invalidate();
     const endpoint = this.get(app, before.id);
     this.#events.emit('resource.changed', {
@@ -145,6 +172,7 @@ export class SniEndpointsService {
   remove(app: AppRecord, idOrName: string): SniEndpoint {
     const endpoint = this.get(app, idOrName);
     this.#store.sniEndpoints.delete(endpoint.id);
+    this.#described.forget(endpoint.id);
     this.#served.invalidate();
     this.#events.emit('resource.changed', { appId: app.id, resource: 'sni-endpoint', sniEndpoint: endpoint, action: 'destroy' });
     return endpoint;
@@ -158,7 +186,7 @@ export class SniEndpointsService {
       name: record.name,
       certificateChain: record.certificateChain,
       domains: this.#store.sniEndpoints.domainIds(record.id),
-      sslCert: readCertificate(record.certificateChain, record.privateKey),
+      sslCert: this.#described.of(record),
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
     };

@@ -142,6 +142,11 @@ export class Formation {
     await old.retire();
   }
 
+  /** The new dynos of preboots under way: not in the app's dyno set until they take the old one's place. */
+  prebooting(): readonly DynoExecutor[] {
+    return [...this.#prebooting];
+  }
+
   /** Daemon shutdown: the new dynos of preboots under way keep running too, for the next daemon to adopt. */
   detach(): void {
     this.#detaching.abort();

@@ -92,8 +92,9 @@ export class DynoManager implements RoutingSource {
       ...(deps.report ? { report: deps.report } : {}),
       ...(deps.clock ? { clock: deps.clock } : {}),
     };
+    // Every dyno with timers hears it, a preboot's new dyno (still outside the set, booting) included.
     deps.clock?.onChange((previous, speed) => {
-      for (const dyno of this.#dynos.all()) dyno.clockChanged(previous, speed);
+      for (const dyno of new Set([...this.#dynos.all(), ...this.#formation.prebooting()])) dyno.clockChanged(previous, speed);
     });
     this.#formation = new Formation({
       store: deps.store,

@@ -1,6 +1,7 @@
 // App and account features (Platform API `app-feature`, `account-feature`): the catalogue, each switched on or off
 // per app or for the account. Switching one restarts nothing, as on Heroku: dynos read it when they next start.
 import { createHash } from 'node:crypto';
+import { uuidFromHex } from '../ids.js';
 import { raise } from '../errors.js';
 import type { AppRecord } from '../contracts/records.js';
 import type { FeatureSwitch, Store } from '../store/index.js';
@@ -18,7 +19,7 @@ export interface Feature extends FeatureDefinition {
 /** A stable id per feature name: Heroku's features have fixed ids; `features:info` accepts a name or an id. */
 function featureId(name: string): string {
   const hash = createHash('sha256').update(`feature:${name}`).digest('hex');
-  return `${hash.slice(0, 8)}-${hash.slice(8, 12)}-4${hash.slice(13, 16)}-8${hash.slice(17, 20)}-${hash.slice(20, 32)}`;
+  return uuidFromHex(hash, 4);
 }
 
 export class FeaturesService {

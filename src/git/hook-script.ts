@@ -3,6 +3,8 @@
 // it and streams the output back; git shows what the hook prints as `remote:` lines, and a non-zero exit declines
 // the push. It is authorised by the per-push token the daemon put in the CGI environment (never the API key), sent
 // over TLS to the daemon's HTTPS listener, verified against the local CA.
+// The same script is the post-receive hook (argument `post-receive`): git runs it once the refs are updated, with
+// the updates it made, so what must follow an accepted update (a deleted branch's review app going) happens there.
 
 export const HOOK_SCRIPT = String.raw`'use strict';
 // Installed by Berth; rewritten whenever the daemon touches this repo. Do not edit.
@@ -41,8 +43,22 @@ function readAll(stream) {
   });
 }
 
+// After the refs moved: the daemon does what waited for them; what it says is shown, and nothing here can refuse.
+async function received(input) {
+  if (!base || !token) return 0;
+  const answered = await request('/received', { 'content-type': 'text/plain' }, input);
+  const text = await readAll(answered);
+  if (answered.statusCode !== 200) {
+    say([' !     The Berth daemon answered ' + answered.statusCode + ' after the push: ' + text.trim()]);
+    return 0;
+  }
+  say(JSON.parse(text).lines);
+  return 0;
+}
+
 async function main() {
   const input = await readAll(process.stdin);
+  if (process.argv[2] === 'post-receive') return received(input);
   if (!base || !token) {
     say([' !     This repository deploys only through the Berth daemon (git push over its HTTP(S) endpoint).']);
     return 1;

@@ -1,5 +1,5 @@
 // Bare repositories, one per app, at `<BERTH_DATA>/repos/<appId>.git`: made on the first git request for the app,
-// the pre-receive hook (re)installed each time, removed when the app is destroyed.
+// the pre-receive and post-receive hooks (re)installed each time, removed when the app is destroyed.
 import { execFile } from 'node:child_process';
 import { chmod, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -68,11 +68,13 @@ export class Repos {
     await mkdir(hooks, { recursive: true });
     const script = join(hooks, 'berth-pre-receive.cjs');
     await writeFile(script, HOOK_SCRIPT);
-    const wrapper = join(hooks, 'pre-receive');
-    const temp = `${wrapper}.${process.pid}.tmp`;
-    await writeFile(temp, `#!/bin/sh\nexec ${shellQuote(this.#nodePath)} ${shellQuote(script)}\n`);
-    await chmod(temp, 0o755);
-    await rename(temp, wrapper);
+    for (const hook of ['pre-receive', 'post-receive']) {
+      const wrapper = join(hooks, hook);
+      const temp = `${wrapper}.${process.pid}.tmp`;
+      await writeFile(temp, `#!/bin/sh\nexec ${shellQuote(this.#nodePath)} ${shellQuote(script)} ${hook}\n`);
+      await chmod(temp, 0o755);
+      await rename(temp, wrapper);
+    }
   }
 
   async remove(appId: string): Promise<void> {

@@ -81,6 +81,18 @@ export const gitRoutes: FastifyPluginAsync<GitRoutesOptions> = async (api, { git
     }
   });
 
+  // The post-receive hook: git has updated the refs; what waited for that happens now.
+  api.post(`${INTERNAL_PUSH_PATH}/received`, { config: { public: true } }, async (request, reply) => {
+    const token = request.headers['x-berth-push-token'];
+    const text = typeof request.body === 'string' ? request.body : '';
+    try {
+      return await git.received(typeof token === 'string' ? token : undefined, text);
+    } catch (error) {
+      if (isBerthError(error)) return errorReply(reply, error);
+      throw error;
+    }
+  });
+
   api.post(`${INTERNAL_PUSH_PATH}/source`, { config: { public: true } }, async (request, reply) => {
     const token = request.headers['x-berth-push-token'];
     const body = (request.body as Readable | undefined) ?? request.raw;

@@ -67,8 +67,6 @@ export interface GitReviewApps {
   deployed(appId: string, succeeded: boolean): void;
   /** Deletes the branch's review app (pr-predestroy, then the app and its add-ons); resolves once it is gone. */
   destroyBranch(pipelineId: string, branch: string): Promise<{ readonly predestroyOutput: string | undefined } | undefined>;
-  /** Where the app serves. */
-  webUrl(app: AppRecord): string;
 }
 
 /** What a push of a `ci/<branch>` asks of the pipelines room: a Heroku CI test run (README "Heroku CI from a git push"). */
@@ -106,6 +104,8 @@ export interface GitDeps {
   readonly queues: AppQueues;
   /** The URL of a source blob, as the build record shows it (`source_blob.url`). */
   readonly sourceBlobUrl: (id: string, secret: string) => string;
+  /** Where an app serves, as a push of its review app ends by saying. */
+  readonly webUrl: (appName: string) => string;
   /** Review apps from other branches; without it every other branch is refused. */
   readonly reviewApps?: GitReviewApps | undefined;
   /** Test runs from `ci/` branches; without it such branches are like any other. */
@@ -139,6 +139,8 @@ interface Planned {
   readonly review?: { readonly pipeline: GitPipeline; readonly name: string } | undefined;
   /** A `ci/` branch: a test run in this pipeline. */
   readonly test?: GitPipeline | undefined;
+  /** A deleted branch of a review apps parent: its review app in this pipeline goes once git has deleted the ref. */
+  readonly destroy?: GitPipeline | undefined;
 }
 
 interface Session {
@@ -230,8 +232,8 @@ export class GitService {
   }
 
   /**
-   * The hook's first call: what its ref updates mean. Deleting a branch of a review apps parent destroys its review
-   * app here, before the ref goes.
+   * The hook's first call: what its ref updates mean. Deleting a branch of a review apps parent is only noted here:
+   * git may still refuse the update (a locked ref, a lost race), so its review app goes after it (`received`).
    */
   async plan(token: string | undefined, refText: string): Promise<{ ok: boolean; lines: string[]; archive: string | null }> {
     const session = this.#session(token);
@@ -255,11 +257,36 @@ export class GitService {
       session.planned = { update: plan.update, branch: plan.branch };
       return { ok: true, lines: [], archive: plan.update.newSha };
     }
-    if (plan.kind === 'destroy') return { ok: true, lines: await this.#destroyReviewApp(reviewApps, parent, plan.branch), archive: null };
+    if (plan.kind === 'destroy') {
+      session.planned = { update: plan.update, branch: plan.branch, destroy: parent };
+      return { ok: true, lines: [], archive: null };
+    }
     const name = reviewApps.nameFor(parent, plan.branch);
     if (name === undefined) return { ok: false, lines: pushLines.reviewBranchInvalid(plan.branch), archive: null };
     session.planned = { update: plan.update, branch: plan.branch, review: { pipeline: parent, name } };
     return { ok: true, lines: [], archive: plan.update.newSha };
+  }
+
+  /**
+   * The post-receive hook's call, once git has updated the refs (`refText` lists the updates it made): a branch
+   * deletion planned by `plan` destroys the branch's review app now. Its lines are the hook's output.
+   */
+  async received(token: string | undefined, refText: string): Promise<{ lines: string[] }> {
+    const session = this.#session(token);
+    const planned = session.planned;
+    const reviewApps = this.#deps.reviewApps;
+    if (!planned?.destroy || !reviewApps) return { lines: [] };
+    let updates: RefUpdate[];
+    try {
+      updates = parseRefUpdates(refText);
+    } catch {
+      return { lines: [] };
+    }
+    const { ref } = planned.update;
+    if (!updates.some((u) => u.ref === ref && isZero(u.newSha))) return { lines: [] };
+    // Once only, whatever calls again with this token.
+    session.planned = undefined;
+    return { lines: await this.#destroyReviewApp(reviewApps, planned.destroy, planned.branch) };
   }
 
   async #destroyReviewApp(reviewApps: GitReviewApps, pipeline: GitPipeline, branch: string): Promise<string[]> {
@@ -275,7 +302,7 @@ export class GitService {
   async deploy(token: string | undefined, body: Readable, out: PushOutput, commitMessage = ''): Promise<void> {
     const session = this.#session(token);
     const planned = session.planned;
-    if (!planned) raise('push_nothing_to_deploy');
+    if (!planned || planned.destroy) raise('push_nothing_to_deploy');
     const write = (lines: readonly string[]) => {
       for (const text of lines) out.write(`${text}\n`);
     };
@@ -365,7 +392,7 @@ export class GitService {
       this.#reject(session, out, pushLines.reviewNotMade(failure));
       return;
     }
-    out.write(`${pushLines.reviewReady(made.app.name, reviewApps.webUrl(made.app))}\n`);
+    out.write(`${pushLines.reviewReady(made.app.name, this.#deps.webUrl(made.app.name))}\n`);
     out.end(true);
     await session.whenEnded;
   }
@@ -425,7 +452,7 @@ export class GitService {
     } catch (error) {
       this.#deps.logger.error({ err: error, app: app.name }, 'release phase report failed');
     }
-    if (planned.review) out.write(`${pushLines.reviewReady(app.name, this.#deps.reviewApps?.webUrl(app) ?? app.name)}\n`);
+    if (planned.review) out.write(`${pushLines.reviewReady(app.name, this.#deps.webUrl(app.name))}\n`);
     out.end(true);
     await session.whenEnded;
   }

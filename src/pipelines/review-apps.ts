@@ -8,6 +8,7 @@ import type { AppsService } from '../apps/index.js';
 import { apiTimestamp } from '../clock.js';
 import type { DynoManager } from '../dynos/index.js';
 import { raise } from '../errors.js';
+import { AppQueues } from '../queue.js';
 import type { SetupsService } from '../setups/index.js';
 import type { AppRecord } from '../contracts/records.js';
 import type { PipelineRecord, ReviewAppConfigChanges, ReviewAppConfigRecord, ReviewAppRecord, Store } from '../store/index.js';
@@ -84,6 +85,11 @@ export class ReviewAppsService {
    * run): a push deleting a branch waits for its review app to go and shows that output.
    */
   readonly #deleting = new Map<string, Promise<string | undefined>>();
+  /**
+   * One creation at a time per pipeline and branch: two first pushes of a branch (or a push and `reviewapps:create`)
+   * would both find no review app and both make one. The later one finds the earlier's and is refused.
+   */
+  readonly #creating = new AppQueues();
 
   constructor(deps: ReviewAppsDeps) {
     this.#deps = deps;
@@ -91,8 +97,12 @@ export class ReviewAppsService {
 
   /** Starts a review app: answers `creating` with its app once the setup has made it, or `errored` with why. */
   async create(request: ReviewAppRequest): Promise<ReviewAppRecord> {
+    const pipeline = this.#deps.pipelines.get(request.pipeline);
+    return this.#creating.run(`${pipeline.id}\n${request.branch}`, 'review app creation', () => this.#create(pipeline, request));
+  }
+
+  async #create(pipeline: PipelineRecord, request: ReviewAppRequest): Promise<ReviewAppRecord> {
     const { store, pipelines, setups } = this.#deps;
-    const pipeline = pipelines.get(request.pipeline);
     const name = this.nameFor(pipeline, request.branch);
     if (name === undefined) raise('review_app_branch_invalid', { branch: request.branch });
     if (store.reviewApps.liveForBranch(pipeline.id, request.branch)) raise('review_app_exists', { branch: request.branch, pipeline: pipeline.name });

@@ -412,4 +412,15 @@ export const MIGRATIONS: readonly string[] = [
     app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE
   );
   `,
+  `
+  -- A webhook event lives as long as a delivery of it: pruning deliveries (one statement) or deleting a webhook takes
+  -- the events left without one along.
+  CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries(event_id);
+  CREATE TRIGGER webhook_events_without_deliveries AFTER DELETE ON webhook_deliveries
+  WHEN NOT EXISTS (SELECT 1 FROM webhook_deliveries WHERE event_id = OLD.event_id)
+  BEGIN
+    DELETE FROM webhook_events WHERE id = OLD.event_id;
+  END;
+  DELETE FROM webhook_events WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id);
+  `,
 ];

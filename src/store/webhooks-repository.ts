@@ -230,29 +230,27 @@ export class WebhooksRepository {
   }
 
   /**
-   * Forgets an app's history beyond what Heroku keeps: events (and their deliveries) created before `before`, and of
-   * each webhook's finished deliveries all but the newest `keepPerWebhook`; then events no delivery refers to any
-   * more. Unfinished deliveries stay whatever their age (the courier still works on them).
+   * Forgets an app's history beyond what Heroku keeps, in one statement: the finished deliveries of events created
+   * before `before` (unless the event still has an unfinished one), and of each webhook's finished deliveries all but
+   * the newest `keepPerWebhook`. An event goes with its last delivery (the trigger `webhook_events_without_deliveries`).
+   * Unfinished deliveries stay whatever their age (the courier still works on them).
    */
   prune(appId: string, before: string, keepPerWebhook: number): void {
     this.#db
       .prepare(
-        `DELETE FROM webhook_events WHERE app_id = ? AND created_at < ?
-           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id AND d.status IN ('pending', 'scheduled', 'retrying'))`,
-      )
-      .run(appId, before);
-    this.#db
-      .prepare(
-        `DELETE FROM webhook_deliveries WHERE app_id = ? AND status IN ('succeeded', 'failed') AND seq NOT IN (
-           SELECT seq FROM (
-             SELECT seq, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY seq DESC) AS newest FROM webhook_deliveries WHERE app_id = ?
-           ) WHERE newest <= ?
+        `DELETE FROM webhook_deliveries WHERE app_id = @appId AND status IN ('succeeded', 'failed') AND (
+           event_id IN (
+             SELECT e.id FROM webhook_events e WHERE e.app_id = @appId AND e.created_at < @before
+               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status IN ('pending', 'scheduled', 'retrying'))
+           )
+           OR seq NOT IN (
+             SELECT seq FROM (
+               SELECT seq, ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY seq DESC) AS newest FROM webhook_deliveries WHERE app_id = @appId
+             ) WHERE newest <= @keep
+           )
          )`,
       )
-      .run(appId, appId, keepPerWebhook);
-    this.#db
-      .prepare('DELETE FROM webhook_events WHERE app_id = ? AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id)')
-      .run(appId);
+      .run({ appId, before, keep: keepPerWebhook });
   }
 
   /** Deliveries a stopped daemon left unfinished, oldest first: the next one carries them on. */

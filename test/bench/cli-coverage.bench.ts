@@ -4,7 +4,6 @@
 // the real CLI in the sandbox of test/support/daemon.ts; the exit code and whether the output shows Berth answering
 // 404/405/"not found" are recorded. Prints the table, the counts and the excluded commands with the reason.
 // Not part of `npm test`: it runs ~200 CLI processes.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { api, createApp } from '../support/build.js';
 import { REPO_ROOT, runHeroku, sandboxedCliEnv, startTestDaemon, type CliEnv, type TestDaemon } from '../support/daemon.js';
 import { egressGuard } from '../support/egress.js';
 import { selfSigned } from '../support/certificates.js';
+import { gitRepoOf } from '../support/git-repo.js';
 import { deploy, fixtureCopy } from '../dynos/helpers.js';
 
 const once = { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 };
@@ -70,9 +70,7 @@ describe('heroku CLI v11 commands against Berth', () => {
         const renamed = `${app}-c`;
         const dir = await fixtureCopy(daemon, 'python-stdlib');
         await deploy(daemon, app, dir);
-        execFileSync('git', ['init', '-q', '-b', 'main', dir], { env });
-        execFileSync('git', ['add', '.'], { env, cwd: dir });
-        execFileSync('git', ['commit', '-q', '-m', 'app'], { env, cwd: dir });
+        gitRepoOf(dir, { env, message: 'app' });
         const cert = selfSigned(['www.example.test']);
         const certFile = join(daemon.rootDir, 'server.crt');
         const keyFile = join(daemon.rootDir, 'server.key');

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { egressGuard, type EgressGuard } from '../support/egress.js';
+import { gitRepoOf } from '../support/git-repo.js';
 import { runHeroku, sandboxedCliEnv, startTestDaemon, type CliEnv, type HerokuResult, type TestDaemon } from '../support/daemon.js';
 
 let daemon: TestDaemon;
@@ -28,7 +29,7 @@ function lines(text: string): string[] {
 
 function gitRepo(): string {
   const dir = mkdtempSync(join(daemon.rootDir, 'repo-'));
-  execFileSync('git', ['init', '-q', dir], { env });
+  gitRepoOf(dir, { env });
   return dir;
 }
 

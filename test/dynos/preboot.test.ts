@@ -1,6 +1,7 @@
 // Preboot on the memory engine: a new release's web dyno starts beside the old one, which keeps the router's traffic
 // until the new one is up and the overlap has passed; only then does the old one get SIGTERM.
 import { afterEach, describe, expect, it } from 'vitest';
+import { LessonClock } from '../../src/clock.js';
 import { world, type World } from './world.js';
 
 let w: World | undefined;
@@ -140,5 +141,29 @@ describe('preboot across a daemon stop', () => {
     });
     await current.restartDaemon();
     await convergedOnV2(current);
+  });
+});
+
+describe('preboot and the lesson clock', () => {
+  it('a new speed reaches the boot timeout of the dyno a preboot is booting', async () => {
+    const clock = new LessonClock();
+    const timings = { bootTimeoutSeconds: 3600, stopGraceSeconds: 0.3, crashCooloffSeconds: [0.3, 0.6], crashResetSeconds: 600, cycleSeconds: 36_000, memorySampleSeconds: 60 };
+    const current = await world({ preboot: { enabled: () => true, overlapSeconds: 0 }, timings, clock });
+    w = current;
+    // The dynos of release v2 never bind their port: the preboot's new dyno stays `starting` until its boot timeout.
+    current.engine.script(/node web\.js/, async (p) => {
+      if (p.env['GREETING'] === 'v2') await new Promise(() => undefined);
+      await p.listen();
+      await p.forever();
+    });
+    await current.release(PROCFILE);
+    await current.waitForLines('web.1', [UP]);
+    const from = current.lines('web.1').length;
+    const v2 = await current.release(PROCFILE, { GREETING: 'v2' }, { announce: false });
+    current.events.emit('release.current', { appId: current.app.id, appName: current.app.name, releaseId: v2.id, version: v2.version });
+    await current.waitForLines('web.1', ['Starting process with command `node web.js`'], from);
+    // An hour of lesson time at 36 000 times the wall clock: a tenth of a second. Without the new speed it is an hour.
+    clock.setSpeed(36_000);
+    await current.waitForLines('web.1', ['Error R10 (Boot timeout) -> Web process failed to bind to $PORT within 3600 seconds of launch'], from);
   });
 });

@@ -42,6 +42,7 @@ async function gitService(options: { reposBlocked: boolean }) {
       releases: { byId: () => ({}) as ReleaseRecord, followPhase: async function* () {} },
       queues: new AppQueues(),
       sourceBlobUrl: (id, secret) => `http://127.0.0.1:5100/sources/${id}/${secret}`,
+      webUrl: (name) => `http://${name}.localhost:5000/`,
       logger: pino({ level: 'silent' }),
     },
     { dataDir, autoCreateApps: true, internalUrl: 'https://127.0.0.1:5101/internal/git/pushes', caFile: join(dataDir, 'tls', 'ca.pem') },

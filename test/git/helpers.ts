@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, type CliEnv, type TestDaemon } from '../support/daemon.js';
+import { gitRepoOf } from '../support/git-repo.js';
 
 export interface GitResult {
   readonly code: number | null;
@@ -44,9 +45,7 @@ export async function git(args: readonly string[], env: CliEnv, cwd: string): Pr
 export async function fixtureRepo(daemon: TestDaemon, fixture: string, env: CliEnv): Promise<string> {
   const dir = mkdtempSync(join(daemon.rootDir, `repo-${fixture.replaceAll('/', '-')}-`));
   cpSync(join(REPO_ROOT, 'fixtures', fixture), dir, { recursive: true });
-  await git(['init', '--quiet', '--initial-branch=main'], env, dir);
-  await git(['add', '.'], env, dir);
-  await git(['commit', '--quiet', '-m', `${fixture} fixture`], env, dir);
+  gitRepoOf(dir, { env, message: `${fixture} fixture` });
   return dir;
 }
 

@@ -1,9 +1,10 @@
 // Review apps from branches, as the pre-receive hook drives GitService on the memory engine: pushing another branch
 // than main/master to a pipeline app with review apps enabled makes (then updates) `<pipeline>-<branch slug>` from
-// app.json's environments.review; deleting the branch destroys it after pr-predestroy. Elsewhere such pushes keep
+// app.json's environments.review; deleting the branch destroys it after pr-predestroy, once git has deleted the ref
+// (the post-receive hook's call), never when git refuses the deletion. Elsewhere such pushes keep
 // today's refusal. Also the review-app-config API and the scripts outliving a restart.
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -11,6 +12,7 @@ import type { AppRecord } from '../../src/contracts/records.js';
 import { ReviewAppsService } from '../../src/pipelines/index.js';
 import { SetupsService } from '../../src/setups/index.js';
 import { scriptBuildpacks, sourceTarball } from '../support/build-container.js';
+import { gitRepoOf } from '../support/git-repo.js';
 import { platform, type Platform } from '../support/platform.js';
 
 const ZERO = '0'.repeat(40);
@@ -50,11 +52,19 @@ async function enable(): Promise<void> {
   expect((await p.request('POST', '/pipelines/shop/review-app-config', { repo: 'local/shop' })).status).toBe(200);
 }
 
-/** One push of `ref` to `app` (`delete`: the branch is deleted): the hook's transcript and whether it was accepted. */
-async function push(app: AppRecord, ref: string, options: { delete?: boolean; files?: Record<string, string> } = {}): Promise<{ lines: string[]; accepted: boolean | undefined }> {
+/**
+ * One push of `ref` to `app` (`delete`: the branch is deleted): the hooks' transcript and whether it was accepted.
+ * `refusedByGit`: git refuses the ref update after the pre-receive hook accepted it, so post-receive never runs.
+ */
+async function push(
+  app: AppRecord,
+  ref: string,
+  options: { delete?: boolean; files?: Record<string, string>; refusedByGit?: boolean } = {},
+): Promise<{ lines: string[]; accepted: boolean | undefined }> {
   const session = p.services.git.beginPush(app);
   const token = session.env['BERTH_PUSH_TOKEN'];
-  const plan = await p.services.git.plan(token, options.delete ? `${SHA} ${ZERO} ${ref}\n` : `${ZERO} ${SHA} ${ref}\n`);
+  const refText = options.delete ? `${SHA} ${ZERO} ${ref}\n` : `${ZERO} ${SHA} ${ref}\n`;
+  const plan = await p.services.git.plan(token, refText);
   let text = plan.lines.map((line) => `${line}\n`).join('');
   let accepted: boolean | undefined = plan.ok ? (plan.archive === null ? true : undefined) : false;
   if (plan.ok && plan.archive !== null) {
@@ -67,9 +77,11 @@ async function push(app: AppRecord, ref: string, options: { delete?: boolean; fi
       signal: new AbortController().signal,
     });
   }
+  // The post-receive hook (a push that deployed has nothing left for it; its session ends with its build).
+  if (plan.ok && plan.archive === null && !options.refusedByGit) text += (await p.services.git.received(token, refText)).lines.map((line) => `${line}\n`).join('');
   session.end();
   await p.services.builds.settled();
-  return { lines: text.split('\n').slice(0, -1), accepted };
+  return { lines: text.split('\n').slice(0, -1), accepted: options.refusedByGit ? false : accepted };
 }
 
 describe('a push of another branch to a pipeline app with review apps enabled', () => {
@@ -100,6 +112,11 @@ describe('a push of another branch to a pipeline app with review apps enabled', 
     expect(p.services.builds.list(review)).toHaveLength(2);
     // postdeploy runs on the first deploy only.
     expect(ran).toEqual(['seed shop-feature-login review']);
+
+    // git refuses the deletion after the pre-receive hook (a locked ref): the review app stays, pr-predestroy unrun.
+    expect(await push(staging, 'refs/heads/feature/Login', { delete: true, refusedByGit: true })).toEqual({ lines: [], accepted: false });
+    expect(ran).toEqual(['seed shop-feature-login review']);
+    expect((await p.request('GET', '/apps/shop-feature-login/review-app')).body).toMatchObject({ status: 'created' });
 
     const gone = await push(staging, 'refs/heads/feature/Login', { delete: true });
     expect(gone).toEqual({
@@ -274,14 +291,9 @@ describe('reviewapps:create (source_blob "resolve")', () => {
     await enable();
     // A branch in shop-staging's repo, as a push leaves it (fetched into the bare repo: no hook runs).
     const work = await mkdtemp(join(p.dataDir, 'work-'));
-    for (const [name, content] of Object.entries(SOURCE)) await writeFile(join(work, name), content);
-    const run = (args: string[], cwd: string) => execFileSync('git', args, { cwd, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' } });
-    run(['init', '--quiet', '--initial-branch=feature/Login'], work);
-    run(['add', '.'], work);
-    run(['commit', '--quiet', '-m', 'login'], work);
-    const sha = run(['rev-parse', 'HEAD'], work).toString().trim();
+    const sha = gitRepoOf(work, { branch: 'feature/Login', files: SOURCE, message: 'login' });
     const bare = await p.services.git.repos.ensure(staging.id);
-    run(['fetch', '--quiet', work, 'feature/Login:refs/heads/feature/Login'], bare);
+    execFileSync('git', ['fetch', '--quiet', work, 'feature/Login:refs/heads/feature/Login'], { cwd: bare });
 
     expect(await p.request('GET', `/pipelines/shop/repo/branches/${encodeURIComponent('feature/Login')}`)).toMatchObject({
       status: 200,

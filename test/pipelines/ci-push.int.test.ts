@@ -5,8 +5,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reportDeadDaemon, SHORT_TIMINGS } from '../dynos/helpers.js';
-import { api, fixtureRepo, git, httpsGitUrl, inOrder, remoteLines, runGit, trustArgs } from '../git/helpers.js';
+import { fixtureCopy, reportDeadDaemon, SHORT_TIMINGS } from '../dynos/helpers.js';
+import { api, git, httpsGitUrl, inOrder, remoteLines, runGit, trustArgs } from '../git/helpers.js';
+import { gitRepoOf } from '../support/git-repo.js';
 import { sandboxedCliEnv, startTestDaemon, type CliEnv, type TestDaemon } from '../support/daemon.js';
 
 let daemon: TestDaemon;
@@ -38,11 +39,9 @@ afterAll(async () => {
 describe('Heroku CI from a git push', () => {
   it('a ci/ branch runs the tests: the push passes with them and fails with them', async () => {
     expect((await api(daemon, '/apps', { method: 'POST', body: { name: 'shop-staging' } })).status).toBe(201);
-    const repo = await fixtureRepo(daemon, 'python-stdlib', env);
+    const repo = await fixtureCopy(daemon, 'python-stdlib', { 'app.json': appJson(0) });
+    const sha = gitRepoOf(repo, { env, message: 'Tests that pass' });
     const remote = httpsGitUrl(daemon, 'shop-staging', daemon.apiKey);
-    await writeFile(join(repo, 'app.json'), appJson(0));
-    await git(['add', 'app.json'], env, repo);
-    await git(['commit', '--quiet', '-m', 'Tests that pass'], env, repo);
 
     // Outside a pipeline a ci/ branch is like any other branch: refused.
     const refused = await runGit([...trustArgs(daemon), 'push', remote, 'HEAD:ci/feature-x'], env, repo);
@@ -53,7 +52,6 @@ describe('Heroku CI from a git push', () => {
     expect((await api(daemon, '/pipeline-couplings', { method: 'POST', body: { app: 'shop-staging', pipeline: 'shop', stage: 'staging' } })).status).toBe(201);
     const passed = await runGit([...trustArgs(daemon), 'push', remote, 'HEAD:ci/feature-x'], env, repo);
     expect(passed.code, passed.stderr).toBe(0);
-    const sha = (await git(['rev-parse', 'HEAD'], env, repo)).trim();
     expect(
       inOrder(remoteLines(passed), [
         'Compressing source files... done.',

@@ -99,6 +99,15 @@ describe('review apps', () => {
     expect((await p.request('GET', `/review-apps/${randomUUID()}`)).status).toBe(404);
   });
 
+  it('makes one review app of a branch asked for twice at once (two first pushes); the later ask is refused', async () => {
+    const [first, second] = await Promise.all([create('twice'), create('twice')]);
+    expect([first.status, second.status].sort()).toEqual([201, 422]);
+    expect([first, second].find((r) => r.status === 422)?.body.message).toBe('The shop pipeline already has a review app for twice.');
+    const listed = (await p.request('GET', '/pipelines/shop/review-apps')).body as ReviewJson[];
+    expect(listed.map((r) => r.branch)).toEqual(['twice']);
+    expect(p.services.apps.list().filter((a) => a.name.startsWith('shop-twice'))).toHaveLength(1);
+  });
+
   it('on start, setups, test runs and review apps a killed daemon left unfinished fail, saying why', async () => {
     const now = new Date().toISOString();
     const pipeline = p.services.pipelines.get('shop');

@@ -1,13 +1,14 @@
 // Review apps from branches with the real git on the real engine: a pipeline app with review apps enabled; `git push
 // <its remote> feature-x` makes shop-feature-x from app.json's environments.review (postdeploy once), which serves
 // through the router; after a daemon restart, `git push <remote> :feature-x` runs pr-predestroy (its scripts are in
-// the store) and destroys the app. One build, python-stdlib (no package index).
+// the store) and destroys the app, once git has deleted the ref: a deletion git refuses destroys nothing. One build, python-stdlib (no package index).
 import { request } from 'node:http';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reportDeadDaemon, SHORT_TIMINGS, waitForDynos } from '../dynos/helpers.js';
-import { api, fixtureRepo, git, httpsGitUrl, inOrder, remoteLines, runGit, trustArgs } from '../git/helpers.js';
+import { fixtureCopy, reportDeadDaemon, SHORT_TIMINGS, waitForDynos } from '../dynos/helpers.js';
+import { api, httpsGitUrl, inOrder, remoteLines, runGit, trustArgs } from '../git/helpers.js';
+import { gitRepoOf } from '../support/git-repo.js';
 import { sandboxedCliEnv, startTestDaemon, type CliEnv, type TestDaemon } from '../support/daemon.js';
 
 let daemon: TestDaemon;
@@ -47,12 +48,9 @@ describe('review apps from git branches', () => {
     expect((await api(daemon, '/apps', { method: 'POST', body: { name: 'shop-staging' } })).status).toBe(201);
     expect((await api(daemon, '/pipelines', { method: 'POST', body: { name: 'shop' } })).status).toBe(201);
     expect((await api(daemon, '/pipeline-couplings', { method: 'POST', body: { app: 'shop-staging', pipeline: 'shop', stage: 'staging' } })).status).toBe(201);
-    const repo = await fixtureRepo(daemon, 'python-stdlib', env);
+    const repo = await fixtureCopy(daemon, 'python-stdlib', { 'app.json': JSON.stringify(APP_JSON, null, 2) });
+    gitRepoOf(repo, { branch: 'feature-x', env });
     const remote = httpsGitUrl(daemon, 'shop-staging', daemon.apiKey);
-    await writeFile(join(repo, 'app.json'), JSON.stringify(APP_JSON, null, 2));
-    await git(['checkout', '--quiet', '-b', 'feature-x'], env, repo);
-    await git(['add', 'app.json'], env, repo);
-    await git(['commit', '--quiet', '-m', 'app.json'], env, repo);
 
     // Before review apps are enabled: today's refusal.
     const refused = await runGit([...trustArgs(daemon), 'push', remote, 'feature-x'], env, repo);
@@ -86,6 +84,17 @@ describe('review apps from git branches', () => {
     // The review app and its scripts outlive the daemon.
     await daemon.restart();
     expect((await api<{ status: string }>(daemon, '/apps/shop-feature-x/review-app')).body.status).toBe('created');
+    // git refuses the deletion after the pre-receive hook accepted it (the ref is locked): nothing is destroyed.
+    const staging = await api<{ id: string }>(daemon, '/apps/shop-staging');
+    const lock = join(daemon.dataDir, 'repos', `${staging.body.id}.git`, 'refs', 'heads', 'feature-x.lock');
+    await writeFile(lock, '');
+    const refusedDelete = await runGit([...trustArgs(daemon), 'push', remote, ':feature-x'], env, repo);
+    await rm(lock);
+    expect(refusedDelete.code).toBe(1);
+    expect(refusedDelete.lines).toContain(' ! [remote rejected] feature-x (failed to update ref)');
+    expect(remoteLines(refusedDelete)).not.toContain('-----> Running scripts.pr-predestroy of shop-feature-x');
+    expect((await api<{ status: string }>(daemon, '/apps/shop-feature-x/review-app')).body.status).toBe('created');
+
     const deleted = await runGit([...trustArgs(daemon), 'push', remote, ':feature-x'], env, repo);
     expect(deleted.code, deleted.stderr).toBe(0);
     expect(

@@ -11,6 +11,7 @@ import Docker from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startBerth, type Berth } from '../../src/testing/index.js';
 import { assertBuilt, REPO_ROOT } from '../support/daemon.js';
+import { gitRepoOf } from '../support/git-repo.js';
 import { eventually } from '../support/ports.js';
 
 const docker = new Docker();
@@ -111,14 +112,7 @@ describe('startBerth()', () => {
     let worker: ChildProcess | undefined;
     try {
       cpSync(NODE_BASIC, repo, { recursive: true });
-      const git = (args: string) =>
-        new Promise<void>((resolve, reject) => {
-          const child = spawn('git', args.split(' '), { cwd: repo, stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
-          child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`git ${args} exited ${code}`))));
-        });
-      await git('init -q -b main');
-      await git('add -A');
-      await git('commit -q -m init');
+      gitRepoOf(repo);
 
       // The worker imports the package export, pushes, reports, and waits to be killed.
       const script = [

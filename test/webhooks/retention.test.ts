@@ -28,23 +28,29 @@ afterEach(async () => {
 
 const DAY = 24 * 3600 * 1000;
 
-/** An event and its delivery as if recorded `ageMs` ago. */
-function recorded(ageMs: number, status: 'succeeded' | 'failed' | 'retrying'): string {
+/** An event and its deliveries (one a status, to `webhooks`: this file's webhook by default) as if recorded `ageMs` ago. */
+function recorded(ageMs: number, ...statuses: Array<'succeeded' | 'failed' | 'retrying'>): string {
+  return recordedFor([webhookId], ageMs, ...statuses);
+}
+
+function recordedFor(webhooks: readonly string[], ageMs: number, ...statuses: Array<'succeeded' | 'failed' | 'retrying'>): string {
   const at = apiTimestamp(new Date(Date.now() - ageMs));
   const eventId = randomUUID();
   p.store.webhooks.insertEvent({ id: eventId, appId: app.id, include: 'api:release', payload: { id: eventId }, createdAt: at, updatedAt: at });
-  p.store.webhooks.insertDelivery({
-    id: randomUUID(),
-    appId: app.id,
-    eventId,
-    webhookId,
-    status,
-    numAttempts: 1,
-    nextAttemptAt: null,
-    lastAttempt: null,
-    createdAt: at,
-    updatedAt: at,
-  });
+  statuses.forEach((status, i) =>
+    p.store.webhooks.insertDelivery({
+      id: randomUUID(),
+      appId: app.id,
+      eventId,
+      webhookId: webhooks[i % webhooks.length] ?? webhookId,
+      status,
+      numAttempts: 1,
+      nextAttemptAt: null,
+      lastAttempt: null,
+      createdAt: at,
+      updatedAt: at,
+    }),
+  );
   return eventId;
 }
 
@@ -87,5 +93,26 @@ describe('webhook history retention', () => {
     expect(deliveries.filter((d) => d.webhookId === webhookId)).toHaveLength(300);
     expect(p.store.webhooks.events(app.id)).toHaveLength(300);
     expect(p.store.webhooks.event(app.id, first)).toBeUndefined();
+  });
+
+  it('keeps an old event whole while one of its deliveries is unfinished', async () => {
+    const other = ((await p.request('POST', '/apps/kept/webhooks', { include: ['api:release'], level: 'notify', url: `${hook.url}other` })).body as { id: string }).id;
+    const mixed = recordedFor([webhookId, other], 8 * DAY, 'succeeded', 'retrying');
+    const done = recordedFor([webhookId, other], 8 * DAY, 'succeeded', 'failed');
+    await anEvent();
+    const events = (await listed('events')).map((e) => e.id);
+    expect(events).toContain(mixed);
+    expect(events).not.toContain(done);
+    expect(p.store.webhooks.deliveries(app.id).filter((d) => d.eventId === mixed).map((d) => d.status).sort()).toEqual(['retrying', 'succeeded']);
+  });
+
+  it('forgets the events of a deleted webhook that no other webhook was sent', async () => {
+    const other = ((await p.request('POST', '/apps/kept/webhooks', { include: ['api:release'], level: 'notify', url: `${hook.url}other` })).body as { id: string }).id;
+    const onlyThis = recorded(DAY, 'succeeded');
+    const shared = recordedFor([webhookId, other], DAY, 'succeeded', 'succeeded');
+    expect((await p.request('DELETE', `/apps/kept/webhooks/${webhookId}`)).status).toBe(200);
+    const events = (await listed('events')).map((e) => e.id);
+    expect(events).toEqual([shared]);
+    expect(events).not.toContain(onlyThis);
   });
 });
