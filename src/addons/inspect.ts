@@ -69,6 +69,36 @@ export function createRole(addon: AddonRecord, username: string, password: strin
   });
 }
 
+/**
+ * `pg:credentials:rotate`: each role gets its new password (run as the default role, whose old password still
+ * holds: the caller lists it last). Its sessions then end: all of them (`resetAll`: the default credential,
+ * `--force`, `--all`), else those older than 30 minutes, as Heroku says before rotating.
+ */
+export function rotatePasswords(addon: AddonRecord, roles: ReadonlyArray<{ username: string; password: string }>, resetAll: boolean): Promise<void> {
+  return withClient(addon, async (client) => {
+    for (const role of roles) await client.query(`ALTER ROLE ${pg.escapeIdentifier(role.username)} PASSWORD ${pg.escapeLiteral(role.password)}`);
+    await client.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE usename = ANY($1::text[]) AND pid <> pg_backend_pid() AND ($2::boolean OR backend_start < now() - interval '30 minutes')`,
+      [roles.map((r) => r.username), resetAll],
+    );
+  });
+}
+
+/**
+ * `pg:credentials:destroy`: the role's sessions end, what it owns in the add-on's database goes to the default
+ * role (Heroku: `Database objects owned by <name> will be assigned to the default credential`), then the role goes.
+ */
+export function dropRole(addon: AddonRecord, username: string): Promise<void> {
+  return withClient(addon, async (client) => {
+    const role = pg.escapeIdentifier(username);
+    await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [username]);
+    await client.query(`REASSIGN OWNED BY ${role} TO ${pg.escapeIdentifier(addon.username)}`);
+    await client.query(`DROP OWNED BY ${role}`);
+    await client.query(`DROP ROLE ${role}`);
+  });
+}
+
 /** `INFO` of the Redis server as key → value. */
 export function redisInfo(addon: AddonRecord): Promise<Record<string, string>> {
   return new Promise((resolve, reject) => {
