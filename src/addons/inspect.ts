@@ -45,14 +45,17 @@ export function postgresFacts(addon: AddonRecord): Promise<PostgresFacts> {
   });
 }
 
-/** `pg:reset`: every object of the database goes (the public schema is made again, owned by the add-on's role). */
+/** `pg:reset`: every object of the database goes (the public schema is made again, as a new database has it). */
 export function resetPostgres(addon: AddonRecord, extensions: readonly string[]): Promise<void> {
   return withClient(addon, async (client) => {
     const schemas = (
       await client.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'`)
     ).rows.map((r) => r.name);
     for (const schema of schemas) await client.query(`DROP SCHEMA ${pg.escapeIdentifier(schema)} CASCADE`);
-    await client.query('CREATE SCHEMA public');
+    // As a new database has it (Postgres 15+): owned by the database's owner, usable by every role, so a credential
+    // given CREATE on it can use it after the reset as before.
+    await client.query('CREATE SCHEMA public AUTHORIZATION pg_database_owner');
+    await client.query('GRANT USAGE ON SCHEMA public TO PUBLIC');
     for (const extension of extensions) await client.query(`CREATE EXTENSION IF NOT EXISTS ${pg.escapeIdentifier(extension)}`);
   });
 }
