@@ -106,6 +106,9 @@ export const CATALOGUE = {
   credential_essential_plan: invalid("You can't create a custom credential on Essential-tier databases."),
   credential_name_invalid: invalid('Name {name} is invalid: it must start with a lowercase letter and contain only lowercase letters, digits and underscores (at most 40).'),
   credential_name_taken: invalid('Credential {name} already exists on {addon}.'),
+  // The CLI refuses both before calling (`pg:credentials:destroy`), in these words; the API says the same.
+  credential_default_destroy: invalid('Default credential cannot be destroyed.'),
+  credential_attached: invalid('Credential {name} must be detached from the app(s) {apps} before destroying.'),
   // ---- builds -----------------------------------------------------------------------------------------------------
   // [U] Heroku's wording for cancelling a finished build is unconfirmed.
   build_not_cancellable: invalid('Build {id} has already {status}: only a pending build can be cancelled.'),

@@ -45,14 +45,17 @@ export function postgresFacts(addon: AddonRecord): Promise<PostgresFacts> {
   });
 }
 
-/** `pg:reset`: every object of the database goes (the public schema is made again, owned by the add-on's role). */
+/** `pg:reset`: every object of the database goes (the public schema is made again, as a new database has it). */
 export function resetPostgres(addon: AddonRecord, extensions: readonly string[]): Promise<void> {
   return withClient(addon, async (client) => {
     const schemas = (
       await client.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'`)
     ).rows.map((r) => r.name);
     for (const schema of schemas) await client.query(`DROP SCHEMA ${pg.escapeIdentifier(schema)} CASCADE`);
-    await client.query('CREATE SCHEMA public');
+    // As a new database has it (Postgres 15+): owned by the database's owner, usable by every role, so a credential
+    // given CREATE on it can use it after the reset as before.
+    await client.query('CREATE SCHEMA public AUTHORIZATION pg_database_owner');
+    await client.query('GRANT USAGE ON SCHEMA public TO PUBLIC');
     for (const extension of extensions) await client.query(`CREATE EXTENSION IF NOT EXISTS ${pg.escapeIdentifier(extension)}`);
   });
 }
@@ -66,6 +69,36 @@ export function createRole(addon: AddonRecord, username: string, password: strin
     const role = pg.escapeIdentifier(username);
     await client.query(`CREATE ROLE ${role} LOGIN PASSWORD ${pg.escapeLiteral(password)}`);
     await client.query(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(addon.database)} TO ${role}`);
+  });
+}
+
+/**
+ * `pg:credentials:rotate`: each role gets its new password (run as the default role, whose old password still
+ * holds: the caller lists it last). Its sessions then end: all of them (`resetAll`: the default credential,
+ * `--force`, `--all`), else those older than 30 minutes, as Heroku says before rotating.
+ */
+export function rotatePasswords(addon: AddonRecord, roles: ReadonlyArray<{ username: string; password: string }>, resetAll: boolean): Promise<void> {
+  return withClient(addon, async (client) => {
+    for (const role of roles) await client.query(`ALTER ROLE ${pg.escapeIdentifier(role.username)} PASSWORD ${pg.escapeLiteral(role.password)}`);
+    await client.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE usename = ANY($1::text[]) AND pid <> pg_backend_pid() AND ($2::boolean OR backend_start < now() - interval '30 minutes')`,
+      [roles.map((r) => r.username), resetAll],
+    );
+  });
+}
+
+/**
+ * `pg:credentials:destroy`: the role's sessions end, what it owns in the add-on's database goes to the default
+ * role (Heroku: `Database objects owned by <name> will be assigned to the default credential`), then the role goes.
+ */
+export function dropRole(addon: AddonRecord, username: string): Promise<void> {
+  return withClient(addon, async (client) => {
+    const role = pg.escapeIdentifier(username);
+    await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [username]);
+    await client.query(`REASSIGN OWNED BY ${role} TO ${pg.escapeIdentifier(addon.username)}`);
+    await client.query(`DROP OWNED BY ${role}`);
+    await client.query(`DROP ROLE ${role}`);
   });
 }
 

@@ -4,6 +4,7 @@
 import { connect } from 'node:net';
 import pg from 'pg';
 import type { ContainerSpec } from '../runtime/index.js';
+import { POSTGRES_TEMPLATE_DATABASE, POSTGRES_TEMPLATE_DIR } from '../stack/index.js';
 import type { AddonRecord } from '../store/index.js';
 import type { AddonPlan, ServiceKind } from './catalogue.js';
 
@@ -17,12 +18,23 @@ const DATA = '/var/lib/berth-addon';
 
 export const volumeName = (addon: Pick<AddonRecord, 'id'>): string => `berth-addon-${addon.id}`;
 
-// First start: initdb with the add-on's role as owner and a scram password, then its database in single-user mode.
+// First start on an empty volume: a copy of the image's template cluster (stack/addon-image.ts), made the add-on's
+// own in single-user mode: its role (a superuser, as initdb's owner was) with its scram password, and the template's
+// database renamed to its database and given to it. The template's "postgres" role has no password, so it cannot
+// log in over TCP. An image without the template (BERTH_ADDON_IMAGE) runs initdb with the add-on's role as owner.
+// The copy is made beside the data directory and moved into place once it is the add-on's, so a server killed half
+// way copies again on its next start. A volume that has a cluster already starts it as it is.
 // Every start: the certificate is written again (the CA may have been renewed) and the server is tuned small.
 const postgresScript = (listen: readonly string[]): string => `set -e
-D=${DATA}/data B=/usr/local/lib/postgresql-bin
+D=${DATA}/data B=/usr/local/lib/postgresql-bin T=${POSTGRES_TEMPLATE_DIR}
 mkdir -p "$D"; chown -R postgres:postgres ${DATA}; chmod 700 "$D"
-if [ ! -s "$D/PG_VERSION" ]; then
+if [ ! -s "$D/PG_VERSION" ] && [ -s "$T/PG_VERSION" ]; then
+  rm -rf ${DATA}/copy; cp -a "$T" ${DATA}/copy
+  printf '%s\\n' "CREATE ROLE \\"$BERTH_USER\\" SUPERUSER CREATEDB CREATEROLE REPLICATION BYPASSRLS LOGIN PASSWORD '$BERTH_PASSWORD';" \\
+    "ALTER DATABASE ${POSTGRES_TEMPLATE_DATABASE} RENAME TO \\"$BERTH_DATABASE\\";" "ALTER DATABASE \\"$BERTH_DATABASE\\" OWNER TO \\"$BERTH_USER\\";" \\
+    | runuser -u postgres -- "$B/postgres" --single -F -D ${DATA}/copy postgres >/dev/null
+  rm -rf "$D"; mv ${DATA}/copy "$D"
+elif [ ! -s "$D/PG_VERSION" ]; then
   printf '%s' "$BERTH_PASSWORD" > /tmp/pw; chown postgres /tmp/pw
   runuser -u postgres -- "$B/initdb" -D "$D" -U "$BERTH_USER" --pwfile=/tmp/pw --auth-host=scram-sha-256 --auth-local=trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
   rm -f /tmp/pw

@@ -13,7 +13,7 @@ import type { AddonRecord, AttachmentRecord, CredentialRecord, Store } from '../
 import { findPlan, findService, planOf, type AddonPlan, type AddonService } from './catalogue.js';
 import { defaultAttachmentName, generateAddonName, validateAddonName, validateAttachmentName } from './names.js';
 import { Backups, type Transfer } from './backups.js';
-import { createRole, postgresFacts, redisInfo, resetPostgres, type PostgresFacts } from './inspect.js';
+import { createRole, dropRole, postgresFacts, redisInfo, resetPostgres, rotatePasswords, type PostgresFacts } from './inspect.js';
 import { allocatePorts } from './ports.js';
 import { serverSpec, volumeName, type ServerCertificate } from './servers.js';
 import { addonUrl } from './urls.js';
@@ -713,6 +713,69 @@ export class AddonsService {
       throw error;
     }
     return inserted;
+  }
+
+  /**
+   * `pg:credentials:rotate [--name N] [--force]` and `--all`: each credential gets a new password on the server, its
+   * sessions end (all of them for the default credential, `--force` and `--all`; else those older than 30 minutes,
+   * as the CLI warns), and every attachment that carries it gets the new URL in an `Update <ATTACHMENT> by
+   * heroku-postgresql` release (reference §2), which restarts that app's dynos. Usernames stay.
+   */
+  async rotateCredentials(addonRef: string, which: { readonly name: string } | 'all', forced: boolean): Promise<{ view: AddonView; credentials: CredentialView[] }> {
+    const view = this.#dataAddon(addonRef, 'postgresql');
+    const { addon } = view;
+    const { store } = this.#deps;
+    const targets = which === 'all' ? [...store.addons.credentialsOf(addon.id), this.#credential(addon, null)] : [this.#credential(addon, `credential:${which.name}`)];
+    // The default credential last: the rotation runs as it, with its old password.
+    const rotated = targets
+      .sort((a, b) => Number(a.name === 'default') - Number(b.name === 'default'))
+      .map((credential) => ({ ...credential, password: `p${randomBytes(32).toString('hex')}` }));
+    await rotatePasswords(addon, rotated, forced || which === 'all' || rotated.some((c) => c.name === 'default'));
+    store.transaction(() => {
+      for (const credential of rotated) {
+        if (credential.name === 'default') store.addons.update(addon.id, { password: credential.password }, apiTimestamp());
+        else store.addons.updateCredentialPassword(addon.id, credential.name, credential.password);
+      }
+      const current = this.#addonRecord(addon.id);
+      const names = new Set(rotated.map((c) => c.name));
+      for (const attachment of store.addons.attachmentsOfAddon(addon.id)) {
+        if (!names.has(attachment.namespace === null ? 'default' : (CREDENTIAL_NAMESPACE.exec(attachment.namespace)?.[1] ?? ''))) continue;
+        if (store.apps.getById(attachment.appId) === undefined) continue;
+        this.#deps.apps.changeAddonConfig(attachment.appId, {
+          kind: 'update',
+          attachment: attachment.name,
+          addon: addon.service,
+          set: { [configVarOf(attachment)]: this.#urlOf(current, attachment) },
+          unset: [],
+          addonPlanNames: this.#planNamesOf(attachment.appId),
+        });
+      }
+    });
+    return { view: this.view(this.#addonRecord(addon.id)), credentials: rotated.map(({ name, username, password }) => ({ name, username, password })) };
+  }
+
+  /**
+   * `pg:credentials:destroy --name N`: the role goes from the server (what it owns passes to the default credential)
+   * and from the add-on. Not the default credential, nor one still attached to an app, as the CLI says.
+   */
+  async destroyCredential(addonRef: string, name: string): Promise<AddonView> {
+    const view = this.#dataAddon(addonRef, 'postgresql');
+    const { addon } = view;
+    if (name === 'default') raise('credential_default_destroy');
+    const credential = this.#credential(addon, `credential:${name}`);
+    const { store } = this.#deps;
+    const apps = [
+      ...new Set(
+        store.addons
+          .attachmentsOfAddon(addon.id)
+          .filter((a) => a.namespace === `credential:${name}`)
+          .map((a) => store.apps.getById(a.appId)?.name ?? a.appId),
+      ),
+    ];
+    if (apps.length > 0) raise('credential_attached', { name, apps: apps.join(', ') });
+    await dropRole(addon, credential.username);
+    store.addons.deleteCredential(addon.id, name);
+    return view;
   }
 
   /** The default credential (no namespace) or `credential:<name>`. */

@@ -121,12 +121,12 @@ export class AddonsRepository {
     return addon;
   }
 
-  update(id: string, changes: { state?: AddonRecord['state']; plan?: string; containerId?: string | null; name?: string }, now: string): void {
+  update(id: string, changes: { state?: AddonRecord['state']; plan?: string; containerId?: string | null; name?: string; password?: string }, now: string): void {
     const current = this.get(id);
     if (!current) return;
     const next = { ...current, ...changes, updatedAt: now };
     this.#db
-      .prepare('UPDATE addons SET state = @state, plan = @plan, container_id = @containerId, name = @name, updated_at = @updatedAt WHERE id = @id')
+      .prepare('UPDATE addons SET state = @state, plan = @plan, container_id = @containerId, name = @name, password = @password, updated_at = @updatedAt WHERE id = @id')
       .run(next);
   }
 
@@ -197,6 +197,11 @@ export class AddonsRepository {
       .prepare('INSERT INTO addon_credentials (addon_id, name, username, password, created_at) VALUES (@addonId, @name, @username, @password, @createdAt)')
       .run(credential);
     return credential;
+  }
+
+  /** `pg:credentials:rotate --name`: the credential's new password. */
+  updateCredentialPassword(addonId: string, name: string, password: string): void {
+    this.#db.prepare('UPDATE addon_credentials SET password = ? WHERE addon_id = ? AND name = ?').run(password, addonId, name);
   }
 
   deleteCredential(addonId: string, name: string): void {

@@ -191,6 +191,45 @@ describe('the servers', () => {
     await kv.quit();
   });
 
+  it("each database is a copy of the image's template made its own: its role owns it, and no credential is shared", async () => {
+    const url = new URL((await config(app.name))['DATABASE_URL'] ?? '');
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    const facts = await client
+      .query<{ me: string; owner: string; superuser: boolean; databases: string[] }>(
+        `SELECT current_user AS me, pg_get_userbyid(d.datdba) AS owner, r.rolsuper AS superuser,
+                ARRAY(SELECT datname::text FROM pg_database ORDER BY datname) AS databases
+           FROM pg_database d, pg_roles r WHERE d.datname = current_database() AND r.rolname = current_user`,
+      )
+      .finally(() => client.end());
+    expect(facts.rows[0]).toEqual({ me: url.username, owner: url.username, superuser: true, databases: [url.pathname.slice(1), 'postgres', 'template0', 'template1'].sort() });
+    // The template's own role has no password: it cannot log in over TCP.
+    const template = new pg.Client({ host: '127.0.0.1', port: Number(url.port), user: 'postgres', password: '', database: 'postgres' });
+    template.on('error', () => undefined);
+    await expect(template.connect()).rejects.toThrow();
+    await template.end().catch(() => undefined);
+
+    const other = await api<Addon>(daemon, 'POST', `/apps/${app.name}/addons`, { plan: 'heroku-postgresql:essential-0', attachment: { name: 'SECOND' } });
+    try {
+      const second = new URL((await config(app.name))['SECOND_URL'] ?? '');
+      expect(second.username).not.toBe(url.username);
+      expect(second.password).not.toBe(url.password);
+      expect(second.pathname).not.toBe(url.pathname);
+      // The first add-on's password does not open the second's role, nor the first role its server.
+      for (const user of [second.username, url.username]) {
+        const wrong = new pg.Client({ host: '127.0.0.1', port: Number(second.port), user, password: url.password, database: second.pathname.slice(1) });
+        wrong.on('error', () => undefined);
+        await expect(wrong.connect()).rejects.toThrow();
+        await wrong.end().catch(() => undefined);
+      }
+      const own = new pg.Client({ connectionString: second.toString() });
+      await own.connect();
+      expect((await own.query<{ me: string }>('SELECT current_user AS me').finally(() => own.end())).rows[0]?.me).toBe(second.username);
+    } finally {
+      await api(daemon, 'DELETE', `/apps/${app.name}/addons/${other.id}`);
+    }
+  });
+
   it('keeps the data when a server is killed and the daemon restarts (the server is started again on its volume)', async () => {
     for (const id of await containersWithLabels({ 'berth.addon': postgres.id })) await docker(['kill', id]);
     await daemon.restart();

@@ -302,3 +302,33 @@ describe('the advertise address (dynos on other nodes)', () => {
     expect(config).toEqual([{ name: 'URL', value: p.app('shop').config['DATABASE_URL'] }]);
   });
 });
+
+describe('credential rotation and destroy (refusals; the servers are real in test/compat/addons-cli.int.test.ts)', () => {
+  it('rotating or destroying an unknown credential is a 404, and nothing changes', async () => {
+    const db = await create('shop', { plan: 'heroku-postgresql:standard-0' });
+    const before = (await p.request('GET', '/apps/shop/config-vars')).body as Record<string, string>;
+    const rotated = await p.request('POST', `/postgres/v0/databases/${db.name}/credentials/analyst/credentials_rotation`, { forced: true });
+    expect(rotated.status).toBe(404);
+    expect(rotated.body).toEqual({ id: 'not_found', message: "Couldn't find that credential.", resource: 'credential' });
+    expect((await p.request('DELETE', `/postgres/v0/databases/${db.name}/credentials/analyst`)).status).toBe(404);
+    expect((await p.request('GET', '/apps/shop/config-vars')).body).toEqual(before);
+    expect((await p.request('POST', '/postgres/v0/databases/postgresql-nope-00000/credentials/default/credentials_rotation', {})).status).toBe(404);
+  });
+
+  it("refuses to destroy the default credential with the CLI's words", async () => {
+    const db = await create('shop', { plan: 'heroku-postgresql:standard-0' });
+    const refused = await p.request('DELETE', `/postgres/v0/databases/${db.name}/credentials/default`);
+    expect(refused.status).toBe(422);
+    expect(refused.body).toEqual({ id: 'invalid_params', message: 'Default credential cannot be destroyed.' });
+  });
+
+  it('a Key-Value Store is never waiting (redis:wait); a Postgres add-on or an unknown name is a 404', async () => {
+    const kv = await create('shop', { plan: 'heroku-redis:mini' });
+    const db = await create('shop', { plan: 'heroku-postgresql:essential-0' });
+    const wait = await p.request('GET', `/redis/v0/databases/${kv.name}/wait`);
+    expect(wait.status).toBe(200);
+    expect(wait.body).toEqual({ 'waiting?': false, message: 'available' });
+    expect((await p.request('GET', `/redis/v0/databases/${db.name}/wait`)).status).toBe(404);
+    expect((await p.request('GET', '/redis/v0/databases/redis-nope-00000/wait')).status).toBe(404);
+  });
+});

@@ -1,10 +1,11 @@
 // The real `heroku` CLI (v11) against Berth's add-ons and data API: addons, addons:create/info/attach/detach/destroy,
-// addons:attach --credential, config, pg:info, pg:credentials (with :create and :url), pg:psql (the local psql
-// binary), pg:backups (with :url and :download), redis:info and redis:cli, with the data host from `berth env`
+// addons:attach --credential, config, pg:info, pg:credentials (with :create, :url, :rotate and :destroy), pg:psql (the
+// local psql binary), pg:backups (with :url and :download), redis:info, redis:cli and redis:wait, with the data host from `berth env`
 // (HEROKU_DATA_HOST). Expected output as reference heroku-addons-and-data §3 quotes it.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { volumeExists, waitFor } from '../support/build.js';
 import { egressGuard } from '../support/egress.js';
@@ -135,6 +136,15 @@ describe('heroku pg and redis (the data API)', () => {
     expect(out).toContain('Disconnected from instance.');
   });
 
+  it('redis:wait returns at once, printing nothing (the store is provisioned before the API answers with it)', async () => {
+    for (const args of [['redis:wait', '-a', APP], ['redis:wait', kv, '-a', APP, '--wait-interval', '1']]) {
+      const waited = await heroku(args);
+      expectCode(waited, 0);
+      expect(waited.stdout).toBe('');
+      expect(waited.stderr).not.toContain('Waiting for database');
+    }
+  });
+
   it('redis:info shows the Key-Value Store add-on', async () => {
     const info = await heroku(['redis:info', '-a', APP]);
     expectCode(info, 0);
@@ -237,6 +247,124 @@ describe('heroku pg:credentials and addons:attach --credential', () => {
     expect(url.stdout).toContain('Connection information for analyst credential.');
     expect(url.stdout).toContain('user=analyst');
     expectCode(await heroku(['addons:detach', 'ANALYST', '-a', OTHER]), 0);
+  });
+});
+
+/** A session held open on a URL, and whether the server has ended it. */
+async function session(url: string): Promise<{ alive: () => Promise<boolean>; close: () => Promise<void> }> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  await client.connect();
+  return {
+    alive: () => client.query('SELECT 1').then(() => true, () => false),
+    close: () => client.end().catch(() => undefined),
+  };
+}
+
+/** Whether a new connection on the URL is let in. */
+async function logsIn(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const configVar = async (name: string, app: string) => (await heroku(['config:get', name, '-a', app])).stdout.trim();
+const releaseDescriptions = async (app: string) => {
+  const listed = await heroku(['releases', '-a', app, '--json']);
+  expectCode(listed, 0);
+  return (JSON.parse(listed.stdout) as Array<{ description: string }>).map((r) => r.description);
+};
+
+describe('heroku pg:credentials:rotate and pg:credentials:destroy', () => {
+  it('rotates the default credential: a new password in DATABASE_URL, an Update DATABASE release, old sessions end', async () => {
+    const before = await configVar('DATABASE_URL', APP);
+    const open = await session(before);
+    const rotated = await heroku(['pg:credentials:rotate', '-a', APP, '--confirm', APP]);
+    expectCode(rotated, 0);
+    expect(rotated.stderr).toContain(`Rotating default on ${database}... done`);
+    const after = await configVar('DATABASE_URL', APP);
+    const [was, now] = [new URL(before), new URL(after)];
+    expect([now.username, now.host, now.pathname]).toEqual([was.username, was.host, was.pathname]);
+    expect(now.password).toMatch(/^p[0-9a-f]{64}$/);
+    expect(now.password).not.toBe(was.password);
+    expect(await releaseDescriptions(APP)).toContain('Update DATABASE by heroku-postgresql');
+    expect(await open.alive()).toBe(false);
+    await open.close();
+    expect(await logsIn(before)).toBe(false);
+    expect(await logsIn(after)).toBe(true);
+    const psql = await heroku(['pg:psql', '-a', APP, '-c', 'SELECT 6 * 7 AS answer']);
+    expectCode(psql, 0);
+    expect(psql.stdout).toMatch(/answer\s*\n-+\n\s*42\n/);
+  });
+
+  it('rotates a named credential in the URL of the app it is attached to; without --force younger sessions stay, with it they end', async () => {
+    expectCode(await heroku(['addons:attach', database, '--credential', 'analyst', '--as', 'ANALYST', '-a', OTHER]), 0);
+    const defaultUrl = await configVar('DATABASE_URL', APP);
+    const first = await configVar('ANALYST_URL', OTHER);
+    const young = await session(first);
+    const gently = await heroku(['pg:credentials:rotate', database, '--name', 'analyst', '-a', APP, '--confirm', APP]);
+    expectCode(gently, 0);
+    expect(gently.stderr).toContain(`Rotating analyst on ${database}... done`);
+    const second = await configVar('ANALYST_URL', OTHER);
+    expect(new URL(second).username).toBe('analyst');
+    expect(second).not.toBe(first);
+    expect(await young.alive()).toBe(true);
+    expect(await logsIn(first)).toBe(false);
+    expect(await releaseDescriptions(OTHER)).toContain('Update ANALYST by heroku-postgresql');
+    // The default credential is not touched.
+    expect(await configVar('DATABASE_URL', APP)).toBe(defaultUrl);
+
+    const forced = await heroku(['pg:credentials:rotate', database, '--name', 'analyst', '--force', '-a', APP, '--confirm', APP]);
+    expectCode(forced, 0);
+    expect(await young.alive()).toBe(false);
+    await young.close();
+    const third = await configVar('ANALYST_URL', OTHER);
+    expect(third).not.toBe(second);
+    expect(await logsIn(third)).toBe(true);
+
+    const all = await heroku(['pg:credentials:rotate', database, '--all', '-a', APP, '--confirm', APP]);
+    expectCode(all, 0);
+    expect(all.stderr).toContain(`Rotating all credentials on ${database}... done`);
+    expect(await configVar('ANALYST_URL', OTHER)).not.toBe(third);
+    expect(await configVar('DATABASE_URL', APP)).not.toBe(defaultUrl);
+    expect(await logsIn(await configVar('DATABASE_URL', APP))).toBe(true);
+    expect(await logsIn(await configVar('ANALYST_URL', OTHER))).toBe(true);
+  });
+
+  it('destroys a named credential once detached; what it owned passes to the default credential', async () => {
+    const attached = await heroku(['pg:credentials:destroy', database, '--name', 'analyst', '-a', APP, '--confirm', APP]);
+    expect(attached.code).not.toBe(0);
+    expect(attached.stderr.replace(/\s+/g, ' ')).toContain(`Credential analyst must be detached from the app ${OTHER} before destroying.`);
+    // The API refuses it too, for a client that does not check first.
+    const headers = { Accept: 'application/vnd.heroku+json; version=3', Authorization: `Bearer ${daemon.apiKey}` };
+    const refused = await fetch(`${daemon.apiUrl}/postgres/v0/databases/${database}/credentials/analyst`, { method: 'DELETE', headers });
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toEqual({ id: 'invalid_params', message: `Credential analyst must be detached from the app(s) ${OTHER} before destroying.` });
+
+    // Only CREATE: the public schema pg:reset made again above is usable by every role, as a new database's is.
+    expectCode(await heroku(['pg:psql', '-a', APP, '-c', 'GRANT CREATE ON SCHEMA public TO analyst']), 0);
+    expectCode(await heroku(['pg:psql', 'ANALYST', '-a', OTHER, '-c', 'CREATE TABLE analyst_notes (note text)']), 0);
+    const analystUrl = await configVar('ANALYST_URL', OTHER);
+    expectCode(await heroku(['addons:detach', 'ANALYST', '-a', OTHER]), 0);
+
+    const destroyed = await heroku(['pg:credentials:destroy', database, '--name', 'analyst', '-a', APP, '--confirm', APP]);
+    expectCode(destroyed, 0);
+    expect(destroyed.stderr).toContain('Destroying credential analyst... done');
+    expect(destroyed.stdout).toContain(`The credential has been destroyed within ${database}.`);
+    expect(destroyed.stdout).toContain('Database objects owned by analyst will be assigned to the default credential.');
+    expect(await logsIn(analystUrl)).toBe(false);
+    const listed = await heroku(['pg:credentials', database, '-a', APP]);
+    expectCode(listed, 0);
+    expect(listed.stdout).not.toMatch(/analyst/);
+    const owner = await heroku(['pg:psql', '-a', APP, '-c', "SELECT tableowner = current_user AS mine FROM pg_tables WHERE tablename = 'analyst_notes'"]);
+    expect(owner.stdout).toMatch(/mine\s*\n-+\n\s*t\n/);
   });
 });
 

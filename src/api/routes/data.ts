@@ -26,6 +26,10 @@ interface CredentialBody {
   readonly name?: unknown;
 }
 
+interface RotationBody {
+  readonly forced?: unknown;
+}
+
 interface ResetBody {
   readonly extensions?: readonly string[];
 }
@@ -132,6 +136,32 @@ export const dataRoutes: FastifyPluginAsync<ApiServices> = async (api, services)
     const name = typeof request.body?.name === 'string' ? request.body.name : '';
     const credential = await addons.createCredential(request.params.addon, name);
     return credentialShape(addons.dataAddon(request.params.addon, 'postgresql'), credential, addons.serverHost);
+  });
+
+  // `pg:credentials:rotate [--name N] [--force]` and `--all` (body `{"forced": true}` with --force; the CLI reads no
+  // answer): new passwords on the server, the attachments' URLs in `Update … by heroku-postgresql` releases.
+  api.post<{ Params: DataParams; Body: RotationBody | undefined }>(
+    '/postgres/v0/databases/:addon/credentials/:credential/credentials_rotation',
+    { schema: schemas.paramsIgnoringBody },
+    async (request) => {
+      const { view, credentials } = await addons.rotateCredentials(request.params.addon, { name: request.params.credential ?? 'default' }, request.body?.forced === true);
+      return credentials.map((credential) => credentialShape(view, credential, addons.serverHost))[0];
+    },
+  );
+  api.post<{ Params: DataParams; Body: RotationBody | undefined }>('/postgres/v0/databases/:addon/credentials_rotation', { schema: schemas.paramsIgnoringBody }, async (request) => {
+    const { view, credentials } = await addons.rotateCredentials(request.params.addon, 'all', request.body?.forced === true);
+    return credentials.map((credential) => credentialShape(view, credential, addons.serverHost));
+  });
+  // `pg:credentials:destroy --name N`: the role goes from the server; the CLI prints its own lines.
+  api.delete<{ Params: DataParams }>('/postgres/v0/databases/:addon/credentials/:credential', { schema: schemas.paramsIgnoringBody }, async (request) => {
+    const view = await addons.destroyCredential(request.params.addon, request.params.credential ?? '');
+    return { uuid: view.addon.id, name: request.params.credential, state: 'destroyed' };
+  });
+
+  // `redis:wait`: as `pg:wait`, add-ons are provisioned before the API first answers with them.
+  api.get<{ Params: DataParams }>('/redis/v0/databases/:addon/wait', { schema: schemas.params }, async (request) => {
+    addons.dataAddon(request.params.addon, 'redis');
+    return { 'waiting?': false, message: 'available' };
   });
 
   api.get<{ Params: DataParams }>('/redis/v0/databases/:addon', { schema: schemas.params }, async (request) => {
