@@ -1,0 +1,56 @@
+// `npm run build` (after tsc): dist/cli/main.js, the `berth` command and the daemon, as ONE file with the pure-JS
+// packages it imports (esbuild). Loading ~250 of Berth's modules and ~400 of its dependencies' files one by one
+// (resolving each, reading its package.json, Node's CommonJS wrapper for each) was about a third of the CPU a throwaway
+// Berth spends before it is ready (`startBerth()`, test/bench/testing.bench.ts). Everything else in dist/ stays as tsc
+// wrote it: the `berth/testing` export, the reaper and git credential helper the CLI spawns by path, the type files.
+//
+// Kept outside the bundle, loaded from node_modules as before: native addons (better-sqlite3), packages that find
+// files of their own next to their code at run time (dockerode's BuildKit .proto files; pino's worker-thread
+// transports), and the optional peer heroku-client.
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const src = join(root, 'src');
+const dist = join(root, 'dist');
+const outfile = join(dist, 'cli', 'main.js');
+
+/**
+ * `import.meta.url` of a Berth module means the file tsc writes for it (`new URL('./app.js', import.meta.url)` in
+ * dist/dashboard/, the bundled buildpacks two levels up): each one becomes that file's URL, worked out from where the
+ * bundle is at run time, so the installed package still finds what sits beside each module.
+ */
+const moduleUrls = {
+  name: 'berth-module-urls',
+  setup(esbuild) {
+    esbuild.onLoad({ filter: /\.ts$/ }, async (args) => {
+      if (!args.path.startsWith(src + sep)) return undefined;
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return { contents: text, loader: 'ts' };
+      const emitted = join(dist, relative(src, args.path)).replace(/\.ts$/, '.js');
+      const fromBundle = relative(dirname(outfile), emitted).split(sep).join('/');
+      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`), loader: 'ts' };
+    });
+  },
+};
+
+await build({
+  entryPoints: [join(src, 'cli', 'main.ts')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['better-sqlite3', 'dockerode', 'pino', 'heroku-client', 'pg-native'],
+  // Bundled CommonJS packages call require() for Node's built-ins; an ES module has none of its own.
+  banner: { js: "import { createRequire as __berthRequire } from 'node:module';\nconst require = __berthRequire(import.meta.url);" },
+  // Class and function names as written: error names, Fastify's plugin names in its messages.
+  keepNames: true,
+  sourcemap: true,
+  // As tsc's maps: they point at src/ and node_modules/ rather than carrying a copy of every file.
+  sourcesContent: false,
+  logLevel: 'warning',
+  plugins: [moduleUrls],
+});
