@@ -4,8 +4,8 @@
 // Berth spends before it is ready (`startBerth()`, test/bench/testing.bench.ts). Everything else in dist/ stays as tsc
 // wrote it: the `berth/testing` export, the reaper and git credential helper the CLI spawns by path, the type files.
 //
-// Kept outside the bundle, loaded from node_modules as before: native addons (better-sqlite3), packages that find
-// files of their own next to their code at run time (dockerode's BuildKit .proto files; pino's worker-thread
+// Kept outside the bundle, loaded from node_modules as before: native addons (better-sqlite3), code that finds files of
+// its own next to it at run time (dockerode's BuildKit parts and their .proto files, see `later`; pino's worker-thread
 // transports), and the optional peer heroku-client.
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
@@ -36,6 +36,35 @@ const moduleUrls = {
   },
 };
 
+/**
+ * Parts of dockerode that every start loaded and Berth never or rarely uses, about a third of the daemon's loading:
+ * BuildKit sessions (gRPC and protobufjs; Berth builds with the classic builder) and engines reached over ssh:// (ssh2).
+ * Each is loaded from node_modules, as dockerode itself would, the first time it is called.
+ */
+const LATER = {
+  'dockerode/lib/docker.js': { './session': 'dockerode/lib/session.js', './buildkit': 'dockerode/lib/buildkit.js' },
+  'docker-modem/lib/modem.js': { './ssh': 'docker-modem/lib/ssh.js' },
+};
+const later = {
+  name: 'berth-later',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^\.\/(session|buildkit|ssh)$/ }, (args) => {
+      const importer = Object.keys(LATER).find((file) => args.importer.split(sep).join('/').endsWith(`/node_modules/${file}`));
+      const target = importer === undefined ? undefined : LATER[importer][args.path];
+      return target === undefined ? undefined : { path: target, namespace: 'berth-later' };
+    });
+    esbuild.onLoad({ filter: /.*/, namespace: 'berth-later' }, (args) => {
+      // Resolved from dockerode's own directory: docker-modem is its dependency, wherever npm put it.
+      const load = `require('node:module').createRequire(require.resolve('dockerode'))(${JSON.stringify(args.path)})`;
+      // session and ssh export one function; buildkit an object, required by dockerode only when it is used.
+      const contents = args.path.endsWith('buildkit.js')
+        ? `module.exports = ${load};`
+        : `module.exports = function (...args) { return ${load}.apply(this, args); };`;
+      return { contents, loader: 'js', resolveDir: root };
+    });
+  },
+};
+
 await build({
   entryPoints: [join(src, 'cli', 'main.ts')],
   outfile,
@@ -43,7 +72,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['better-sqlite3', 'dockerode', 'pino', 'heroku-client', 'pg-native'],
+  external: ['better-sqlite3', 'pino', 'heroku-client', 'pg-native'],
   // Bundled CommonJS packages call require() for Node's built-ins; an ES module has none of its own.
   banner: { js: "import { createRequire as __berthRequire } from 'node:module';\nconst require = __berthRequire(import.meta.url);" },
   // Class and function names as written: error names, Fastify's plugin names in its messages.
@@ -52,5 +81,5 @@ await build({
   // As tsc's maps: they point at src/ and node_modules/ rather than carrying a copy of every file.
   sourcesContent: false,
   logLevel: 'warning',
-  plugins: [moduleUrls],
+  plugins: [moduleUrls, later],
 });
