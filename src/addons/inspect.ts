@@ -1,7 +1,7 @@
 // What the data API reports about an add-on's server, read from the server itself: Postgres' version, connections,
 // size and tables; Redis' INFO. Also `pg:reset`, which empties the database in place.
 import { connect } from 'node:net';
-import pg from 'pg';
+import type pg from 'pg';
 import type { AddonRecord } from '../store/index.js';
 
 export interface PostgresFacts {
@@ -14,7 +14,9 @@ export interface PostgresFacts {
 }
 
 async function withClient<T>(addon: AddonRecord, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ host: '127.0.0.1', port: addon.port, user: addon.username, password: addon.password, database: addon.database, connectionTimeoutMillis: 5000 });
+  // pg is loaded when first needed: only apps with a Postgres add-on do, and loading it is a cost of every daemon start.
+  const { Client } = (await import('pg')).default;
+  const client = new Client({ host: '127.0.0.1', port: addon.port, user: addon.username, password: addon.password, database: addon.database, connectionTimeoutMillis: 5000 });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -51,9 +53,9 @@ export function resetPostgres(addon: AddonRecord, extensions: readonly string[])
     const schemas = (
       await client.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'`)
     ).rows.map((r) => r.name);
-    for (const schema of schemas) await client.query(`DROP SCHEMA ${pg.escapeIdentifier(schema)} CASCADE`);
+    for (const schema of schemas) await client.query(`DROP SCHEMA ${client.escapeIdentifier(schema)} CASCADE`);
     await client.query('CREATE SCHEMA public');
-    for (const extension of extensions) await client.query(`CREATE EXTENSION IF NOT EXISTS ${pg.escapeIdentifier(extension)}`);
+    for (const extension of extensions) await client.query(`CREATE EXTENSION IF NOT EXISTS ${client.escapeIdentifier(extension)}`);
   });
 }
 
@@ -63,9 +65,9 @@ export function resetPostgres(addon: AddonRecord, extensions: readonly string[])
  */
 export function createRole(addon: AddonRecord, username: string, password: string): Promise<void> {
   return withClient(addon, async (client) => {
-    const role = pg.escapeIdentifier(username);
-    await client.query(`CREATE ROLE ${role} LOGIN PASSWORD ${pg.escapeLiteral(password)}`);
-    await client.query(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(addon.database)} TO ${role}`);
+    const role = client.escapeIdentifier(username);
+    await client.query(`CREATE ROLE ${role} LOGIN PASSWORD ${client.escapeLiteral(password)}`);
+    await client.query(`GRANT CONNECT ON DATABASE ${client.escapeIdentifier(addon.database)} TO ${role}`);
   });
 }
 
