@@ -1,6 +1,6 @@
 // What the router derives from each routing snapshot, once per snapshot (STYLE.md "Router hot path"): per host, the
 // app's route and its `up` web dynos with their keep-alive pools. A request then costs one Map lookup and a random pick.
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import type { AppRoute, RoutingTable } from '../contracts/routing.js';
 import { affinityValue } from './affinity.js';
 
@@ -51,20 +51,53 @@ export function pickPinned(up: readonly Backend[], requested: string): Backend {
   return pick(up);
 }
 
-/** Pools by dyno port, kept across snapshots while the port stays `up`; a port belongs to one dyno instance. */
+/**
+ * Pools by dyno port, kept across snapshots while the port stays `up`; a port belongs to one dyno instance.
+ *
+ * undici is loaded when a dyno is first up, not when the router starts: loading it is about 100 ms of CPU, a tenth of
+ * a throwaway Berth's start (`startBerth()`), spent before any app has a dyno. Until it is there (a blink after the
+ * first dyno is up), that dyno counts as still booting, so its requests wait as for a booting dyno; `onLoaded` then
+ * has the router build its targets again.
+ */
 export class Pools {
   readonly #byPort = new Map<number, Pool>();
   readonly #options: PoolOptions;
+  readonly #onLoaded: (error?: unknown) => void;
+  #Pool: typeof Pool | undefined;
+  #loading = false;
+  #destroyed = false;
 
-  constructor(options: PoolOptions) {
+  constructor(options: PoolOptions, onLoaded: (error?: unknown) => void) {
     this.#options = options;
+    this.#onLoaded = onLoaded;
   }
 
-  #pool(port: number): Pool {
+  #load(): void {
+    if (this.#loading) return;
+    this.#loading = true;
+    import('undici').then(
+      ({ Pool }) => {
+        this.#Pool = Pool;
+        if (!this.#destroyed) this.#onLoaded();
+      },
+      (error: unknown) => {
+        this.#loading = false;
+        this.#onLoaded(error);
+      },
+    );
+  }
+
+  /** The dyno's pool; undefined while undici is still loading. */
+  #pool(port: number): Pool | undefined {
     let pool = this.#byPort.get(port);
     if (pool === undefined) {
+      const PoolClass = this.#Pool;
+      if (PoolClass === undefined) {
+        this.#load();
+        return undefined;
+      }
       const o = this.#options;
-      pool = new Pool(`http://127.0.0.1:${port}`, {
+      pool = new PoolClass(`http://127.0.0.1:${port}`, {
         connect: { timeout: o.connectMs },
         headersTimeout: o.requestMs,
         bodyTimeout: o.idleMs,
@@ -90,11 +123,12 @@ export class Pools {
         const up: Backend[] = [];
         let waiting = route.dynos.length === 0;
         for (const dyno of route.dynos) {
-          if (dyno.state === 'up') {
+          const pool = dyno.state === 'up' ? this.#pool(dyno.port) : undefined;
+          if (pool !== undefined) {
             const affinity = route.sessionAffinity === true ? affinityValue(route.appId, dyno.name, dyno.port) : undefined;
-            up.push({ name: dyno.name, port: dyno.port, pool: this.#pool(dyno.port), affinity });
+            up.push({ name: dyno.name, port: dyno.port, pool, affinity });
             live.add(dyno.port);
-          } else if (dyno.state === 'starting') {
+          } else if (dyno.state === 'up' || dyno.state === 'starting') {
             waiting = true;
           }
         }
@@ -125,6 +159,7 @@ export class Pools {
   }
 
   async destroy(): Promise<void> {
+    this.#destroyed = true;
     const pools = [...this.#byPort.values()];
     this.#byPort.clear();
     await Promise.allSettled(pools.map((pool) => pool.destroy()));
