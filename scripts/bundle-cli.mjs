@@ -7,7 +7,7 @@
 // Kept outside the bundle, loaded from node_modules as before: native addons (better-sqlite3), code that finds files of
 // its own next to it at run time (dockerode's BuildKit parts and their .proto files, see `later`; pino's worker-thread
 // transports), and the optional peer heroku-client.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -15,7 +15,8 @@ import { build } from 'esbuild';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const src = join(root, 'src');
 const dist = join(root, 'dist');
-const outfile = join(dist, 'cli', 'main.js');
+const outdir = join(dist, 'cli');
+const outfile = join(outdir, 'main.js');
 
 /**
  * `import.meta.url` of a Berth module means the file tsc writes for it (`new URL('./app.js', import.meta.url)` in
@@ -65,9 +66,17 @@ const later = {
   },
 };
 
+// The chunks of an earlier build (their names carry a hash of their contents).
+for (const file of await readdir(outdir)) if (file.startsWith('main-')) await rm(join(outdir, file));
+
 await build({
   entryPoints: [join(src, 'cli', 'main.ts')],
-  outfile,
+  outdir,
+  entryNames: 'main',
+  // What Berth imports with `await import()` only when first needed (undici for the router, pg for add-ons) goes into
+  // chunk files beside main.js, read when first imported: V8 need not even parse them at start.
+  splitting: true,
+  chunkNames: 'main-[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',
