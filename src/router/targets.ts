@@ -75,7 +75,7 @@ export class Pools {
   #load(): void {
     if (this.#loading) return;
     this.#loading = true;
-    import('undici').then(
+    import('./undici.js').then(
       ({ Pool }) => {
         this.#Pool = Pool;
         if (!this.#destroyed) this.#onLoaded();
