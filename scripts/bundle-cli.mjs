@@ -66,10 +66,23 @@ const later = {
   },
 };
 
-// The chunks of an earlier build (their names carry a hash of their contents).
-for (const file of await readdir(outdir)) if (file.startsWith('main-')) await rm(join(outdir, file));
+/**
+ * `await import('<package>')` of a CommonJS package would get a chunk with only a default export here, where Node gives
+ * its named exports too (`const { Pool } = await import('undici')` finds no Pool): such a package comes through a
+ * module of Berth's own that re-exports what it needs (src/router/undici.ts). Listed: packages with an ES module build.
+ */
+const DYNAMIC_ESM = new Set(['pg']);
+const dynamicImports = {
+  name: 'berth-dynamic-imports',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.kind !== 'dynamic-import' || args.path.startsWith('node:') || DYNAMIC_ESM.has(args.path)) return undefined;
+      return { errors: [{ text: `await import('${args.path}'): import a module of Berth's own re-exporting its names instead (scripts/bundle-cli.mjs says why)` }] };
+    });
+  },
+};
 
-await build({
+const result = await build({
   entryPoints: [join(src, 'cli', 'main.ts')],
   outdir,
   entryNames: 'main',
@@ -90,5 +103,12 @@ await build({
   // As tsc's maps: they point at src/ and node_modules/ rather than carrying a copy of every file.
   sourcesContent: false,
   logLevel: 'warning',
-  plugins: [moduleUrls, later],
+  plugins: [dynamicImports, moduleUrls, later],
+  // The metafile names outputs relative to this: the clean-up below finds them wherever the script is run from.
+  absWorkingDir: root,
+  metafile: true,
 });
+
+// The chunks of earlier builds (their names carry a hash of their contents), once this one has written its own.
+const written = new Set(Object.keys(result.metafile.outputs).map((file) => join(root, file)));
+for (const file of await readdir(outdir)) if (file.startsWith('main-') && !written.has(join(outdir, file))) await rm(join(outdir, file));
