@@ -56,12 +56,15 @@ export interface DaemonOptions {
 
 export async function startDaemon(settings: Settings, options: DaemonOptions = {}): Promise<Daemon> {
   const logger = options.logger ?? pino({ level: settings.logLevel, base: { name: 'berth' } });
+  // The engine answers its ping while the key, the CA and the store are read (its failure still comes after theirs).
+  const connecting = DockerRuntime.connect(settings);
+  connecting.catch(() => undefined);
   await mkdir(settings.dataDir, { recursive: true, mode: 0o700 });
   const apiKey = await ensureApiKey(settings.dataDir);
   const ca = await ensureCa(settings.dataDir);
 
   const store = new Store({ file: join(settings.dataDir, 'berth.db'), logHistoryLines: settings.logHistoryLines });
-  const runtime = await DockerRuntime.connect(settings).catch((error: unknown) => {
+  const runtime = await connecting.catch((error: unknown) => {
     store.close();
     throw error;
   });
@@ -83,6 +86,12 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
   };
   const services = createServices({ settings, store, runtime, logger, publicUrl: apiUrl(settings), addonServers });
   const { events, logplex } = services;
+  // One set of dashboard sessions for both API ports: a link printed for one works on the other.
+  // Links point at the HTTPS port: the page posts the API key and holds a session worth as much.
+  const dashboard = { sessions: new DashboardSessions(() => apiKey), publicUrl: apiTlsUrl(settings) };
+  // The API's routes are set up (CPU) while recovery waits on the engine; nothing listens before both are done.
+  const building = buildApi(services, { apiKey, logger, git: services.git, dashboard });
+  building.catch(() => undefined);
   await services.builds.recover();
   await services.releases.recover();
   await services.dynos.recover();
@@ -101,7 +110,8 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     }
     return sweepRetention(store, runtime, retention).catch((error: unknown) => logger.error({ err: error }, 'retention sweep failed'));
   };
-  await sweep();
+  // The first sweep runs once the daemon is up: a restarted daemon need not wait for it, a throwaway one has nothing to sweep.
+  let firstSweep: Promise<unknown> = Promise.resolve();
   const sweeper = setInterval(() => void sweep(), 60 * 60 * 1000);
   sweeper.unref();
 
@@ -126,6 +136,7 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
   let apiTls: HttpsServer | undefined;
   const close = async (): Promise<void> => {
     clearInterval(sweeper);
+    await firstSweep;
     stopClock();
     // Open log streams would keep the HTTP servers from closing.
     services.logSessions.close();
@@ -144,10 +155,7 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     store.close();
   };
   try {
-    // One set of dashboard sessions for both API ports: a link printed for one works on the other.
-    // Links point at the HTTPS port: the page posts the API key and holds a session worth as much.
-    const dashboard = { sessions: new DashboardSessions(() => apiKey), publicUrl: apiTlsUrl(settings) };
-    const http = await buildApi(services, { apiKey, logger, git: services.git, dashboard });
+    const http = await building;
     servers.push(http);
     await http.listen({ host: settings.bindHost, port: settings.apiPort });
     const tlsCert = ca.issue({ ipAddresses: [...new Set([settings.bindHost, '127.0.0.1'])], dnsNames: ['localhost'] });
@@ -178,6 +186,7 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     throw error;
   }
 
+  firstSweep = sweep();
   logger.info({ api: apiUrl(settings), git: gitHost(settings) }, 'berth daemon started');
   return {
     settings,

@@ -1,7 +1,7 @@
 // What the data API reports about an add-on's server, read from the server itself: Postgres' version, connections,
 // size and tables; Redis' INFO. Also `pg:reset`, which empties the database in place.
 import { connect } from 'node:net';
-import pg from 'pg';
+import type pg from 'pg';
 import type { AddonRecord } from '../store/index.js';
 
 export interface PostgresFacts {
@@ -14,7 +14,9 @@ export interface PostgresFacts {
 }
 
 async function withClient<T>(addon: AddonRecord, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ host: '127.0.0.1', port: addon.port, user: addon.username, password: addon.password, database: addon.database, connectionTimeoutMillis: 5000 });
+  // pg is loaded when first needed: only apps with a Postgres add-on do, and loading it is a cost of every daemon start.
+  const { Client } = (await import('pg')).default;
+  const client = new Client({ host: '127.0.0.1', port: addon.port, user: addon.username, password: addon.password, database: addon.database, connectionTimeoutMillis: 5000 });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -51,12 +53,12 @@ export function resetPostgres(addon: AddonRecord, extensions: readonly string[])
     const schemas = (
       await client.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'`)
     ).rows.map((r) => r.name);
-    for (const schema of schemas) await client.query(`DROP SCHEMA ${pg.escapeIdentifier(schema)} CASCADE`);
+    for (const schema of schemas) await client.query(`DROP SCHEMA ${client.escapeIdentifier(schema)} CASCADE`);
     // As a new database has it (Postgres 15+): owned by the database's owner, usable by every role, so a credential
     // given CREATE on it can use it after the reset as before.
     await client.query('CREATE SCHEMA public AUTHORIZATION pg_database_owner');
     await client.query('GRANT USAGE ON SCHEMA public TO PUBLIC');
-    for (const extension of extensions) await client.query(`CREATE EXTENSION IF NOT EXISTS ${pg.escapeIdentifier(extension)}`);
+    for (const extension of extensions) await client.query(`CREATE EXTENSION IF NOT EXISTS ${client.escapeIdentifier(extension)}`);
   });
 }
 
@@ -66,9 +68,9 @@ export function resetPostgres(addon: AddonRecord, extensions: readonly string[])
  */
 export function createRole(addon: AddonRecord, username: string, password: string): Promise<void> {
   return withClient(addon, async (client) => {
-    const role = pg.escapeIdentifier(username);
-    await client.query(`CREATE ROLE ${role} LOGIN PASSWORD ${pg.escapeLiteral(password)}`);
-    await client.query(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(addon.database)} TO ${role}`);
+    const role = client.escapeIdentifier(username);
+    await client.query(`CREATE ROLE ${role} LOGIN PASSWORD ${client.escapeLiteral(password)}`);
+    await client.query(`GRANT CONNECT ON DATABASE ${client.escapeIdentifier(addon.database)} TO ${role}`);
   });
 }
 
@@ -79,7 +81,7 @@ export function createRole(addon: AddonRecord, username: string, password: strin
  */
 export function rotatePasswords(addon: AddonRecord, roles: ReadonlyArray<{ username: string; password: string }>, resetAll: boolean): Promise<void> {
   return withClient(addon, async (client) => {
-    for (const role of roles) await client.query(`ALTER ROLE ${pg.escapeIdentifier(role.username)} PASSWORD ${pg.escapeLiteral(role.password)}`);
+    for (const role of roles) await client.query(`ALTER ROLE ${client.escapeIdentifier(role.username)} PASSWORD ${client.escapeLiteral(role.password)}`);
     await client.query(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
         WHERE usename = ANY($1::text[]) AND pid <> pg_backend_pid() AND ($2::boolean OR backend_start < now() - interval '30 minutes')`,
@@ -94,9 +96,9 @@ export function rotatePasswords(addon: AddonRecord, roles: ReadonlyArray<{ usern
  */
 export function dropRole(addon: AddonRecord, username: string): Promise<void> {
   return withClient(addon, async (client) => {
-    const role = pg.escapeIdentifier(username);
+    const role = client.escapeIdentifier(username);
     await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [username]);
-    await client.query(`REASSIGN OWNED BY ${role} TO ${pg.escapeIdentifier(addon.username)}`);
+    await client.query(`REASSIGN OWNED BY ${role} TO ${client.escapeIdentifier(addon.username)}`);
     await client.query(`DROP OWNED BY ${role}`);
     await client.query(`DROP ROLE ${role}`);
   });

@@ -2,7 +2,6 @@
 // manager's advertise address, when dynos on other nodes must reach it) on the port Berth allocated, data in a named volume (DESIGN.md "Add-on servers"). The container runs as root only long
 // enough to own its volume and write the TLS key, then execs the server as the package's own user.
 import { connect } from 'node:net';
-import pg from 'pg';
 import type { ContainerSpec } from '../runtime/index.js';
 import { POSTGRES_TEMPLATE_DATABASE, POSTGRES_TEMPLATE_DIR } from '../stack/index.js';
 import type { AddonRecord } from '../store/index.js';
@@ -109,7 +108,9 @@ export async function waitReady(addon: AddonRecord, kind: ServiceKind, timeoutMs
 }
 
 async function pingPostgres(addon: AddonRecord): Promise<void> {
-  const client = new pg.Client({ host: '127.0.0.1', port: addon.port, user: addon.username, password: addon.password, database: addon.database, connectionTimeoutMillis: 2000 });
+  // Loaded on first use, as in inspect.ts: most daemons never start a Postgres add-on.
+  const { Client } = (await import('pg')).default;
+  const client = new Client({ host: '127.0.0.1', port: addon.port, user: addon.username, password: addon.password, database: addon.database, connectionTimeoutMillis: 2000 });
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -7,6 +7,7 @@ import { berthError } from '../errors.js';
 import { clientError, errorBody, schemaError } from './error-replies.js';
 import { gitRoutes, type GitService } from '../git/index.js';
 import { isAuthorized } from '../credentials.js';
+import { lazySchemas } from './lazy-schemas.js';
 import type { ApiServices } from './context.js';
 import { accountRoutes } from './routes/account.js';
 import { appsRoutes } from './routes/apps.js';
@@ -44,6 +45,7 @@ export interface ApiOptions {
 const BODY_LIMIT = 1024 * 1024;
 
 export async function buildApi(services: ApiServices, options: ApiOptions): Promise<FastifyInstance> {
+  const schemas = lazySchemas();
   const serverOptions: FastifyServerOptions = {
     loggerInstance: options.logger.child({ module: 'api' }),
     genReqId: () => randomUUID(),
@@ -66,9 +68,12 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
         // cost; the schemas are constants that test/api/schemas.test.ts exercises, and strict mode still applies.
         validateSchema: false,
       },
+      // Each route's validators compile on its first request, not all of them at start (lazy-schemas.ts has why).
+      plugins: [schemas.plugin],
     },
   };
   const api: FastifyInstance = Fastify(serverOptions);
+  schemas.attach(api);
 
   // heroku-client sends `Content-Type: application/json` with an empty body on every GET; that is not an error.
   api.removeContentTypeParser(['application/json']);

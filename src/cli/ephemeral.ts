@@ -187,13 +187,16 @@ export async function runEphemeral(timing: TimingPreset, env: Env = process.env)
     // Another process may take a probed port before the daemon binds it (a busy CI machine): probe again.
     for (let attempt = 1; daemon === undefined; attempt += 1) {
       settings = await ephemeralSettings(env, timing, dataDir, window);
-      if (attempt === 1) await requireStackImages(settings);
       const logger = pino({ level: settings.logLevel, base: { name: 'berth' } }, pino.destination(2));
-      try {
-        daemon = await startDaemon(settings, { logger });
-      } catch (error) {
-        if (!isAddressInUse(error) || attempt >= 5) throw error;
+      // The stack images are checked while the daemon starts (both mostly wait on the engine); a missing one still
+      // fails the start, with the same message, and the daemon that came up meanwhile is closed.
+      const [images, started] = await Promise.allSettled([attempt === 1 ? requireStackImages(settings) : undefined, startDaemon(settings, { logger })]);
+      if (images.status === 'rejected') {
+        if (started.status === 'fulfilled') await started.value.close();
+        throw images.reason;
       }
+      if (started.status === 'fulfilled') daemon = started.value;
+      else if (!isAddressInUse(started.reason) || attempt >= 5) throw started.reason;
     }
   } catch (error) {
     await purge(settings ?? { dockerHost: undefined, dataDir }).catch(() => undefined);

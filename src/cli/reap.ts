@@ -3,8 +3,11 @@
 // stop, a crash, SIGKILL), then removes the instance's containers, images and volumes and its data dir. After a clean
 // stop there is nothing left to remove and it only checks. Its own process group: a Ctrl-C meant for the daemon does
 // not reach it.
+//
+// The purge and the engine client it uses (dockerode) load only when the pipe closes: the reaper starts at the moment
+// the harness gets its Berth and starts working, and would otherwise spend a few hundred ms of CPU beside it loading
+// what a clean stop (the daemon purges, then kills the reaper) never needs.
 import { loadSettings } from '../settings.js';
-import { purge } from './ephemeral-purge.js';
 
 const dataDir = process.argv[2];
 if (dataDir === undefined || dataDir === '') {
@@ -16,10 +19,12 @@ let reaping = false;
 const reap = () => {
   if (reaping) return;
   reaping = true;
-  purge({ dockerHost: settings.dockerHost, dataDir }).then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
+  import('./ephemeral-purge.js')
+    .then(({ purge }) => purge({ dockerHost: settings.dockerHost, dataDir }))
+    .then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
 };
 process.on('SIGINT', () => undefined);
 process.on('SIGHUP', () => undefined);

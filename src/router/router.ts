@@ -89,6 +89,10 @@ export class Router implements RouterCore {
       requestMs: this.timeouts.requestMs,
       idleMs: this.timeouts.idleMs,
       keepAliveMs: this.timeouts.dynoKeepAliveMs,
+    }, (error) => {
+      // undici loaded (targets.ts has why it loads late): the dynos already up get their pools.
+      if (error === undefined) this.#swap(this.#source.current());
+      else this.#logger?.error({ err: error }, 'the router could not load undici');
     });
     this.#byHost = this.#pools.targets(this.#source.current());
     this.#unsubscribe = this.#source.subscribe((table) => this.#swap(table));

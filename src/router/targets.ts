@@ -1,6 +1,6 @@
 // What the router derives from each routing snapshot, once per snapshot (STYLE.md "Router hot path"): per host, the
 // app's route and its `up` web dynos with their keep-alive pools. A request then costs one Map lookup and a random pick.
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import type { AppRoute, RoutingTable } from '../contracts/routing.js';
 import { affinityValue } from './affinity.js';
 
@@ -56,20 +56,51 @@ export function pickPinned(up: readonly Backend[], requested: string): Backend {
 /**
  * Pools by dyno address (`host:port`), kept across snapshots while the address stays `up`; an address belongs to one
  * dyno instance (ports are unique across the whole Berth, whichever node a dyno runs on).
+ *
+ * undici is loaded when a dyno is first up, not when the router starts: loading it is about 100 ms of CPU, a tenth of
+ * a throwaway Berth's start (`startBerth()`), spent before any app has a dyno. Until it is there (a blink after the
+ * first dyno is up), that dyno counts as still booting, so its requests wait as for a booting dyno; `onLoaded` then
+ * has the router build its targets again.
  */
 export class Pools {
   readonly #byAddress = new Map<string, Pool>();
   readonly #options: PoolOptions;
+  readonly #onLoaded: (error?: unknown) => void;
+  #Pool: typeof Pool | undefined;
+  #loading = false;
+  #destroyed = false;
 
-  constructor(options: PoolOptions) {
+  constructor(options: PoolOptions, onLoaded: (error?: unknown) => void) {
     this.#options = options;
+    this.#onLoaded = onLoaded;
   }
 
-  #pool(address: string): Pool {
+  #load(): void {
+    if (this.#loading) return;
+    this.#loading = true;
+    import('./undici.js').then(
+      ({ Pool }) => {
+        this.#Pool = Pool;
+        if (!this.#destroyed) this.#onLoaded();
+      },
+      (error: unknown) => {
+        this.#loading = false;
+        this.#onLoaded(error);
+      },
+    );
+  }
+
+  /** The dyno's pool; undefined while undici is still loading. */
+  #pool(address: string): Pool | undefined {
     let pool = this.#byAddress.get(address);
     if (pool === undefined) {
+      const PoolClass = this.#Pool;
+      if (PoolClass === undefined) {
+        this.#load();
+        return undefined;
+      }
       const o = this.#options;
-      pool = new Pool(`http://${address}`, {
+      pool = new PoolClass(`http://${address}`, {
         connect: { timeout: o.connectMs },
         headersTimeout: o.requestMs,
         bodyTimeout: o.idleMs,
@@ -95,13 +126,14 @@ export class Pools {
         const up: Backend[] = [];
         let waiting = route.dynos.length === 0;
         for (const dyno of route.dynos) {
-          if (dyno.state === 'up') {
+          // An IPv6 node address would need brackets in a URL; nodes advertise IPv4 addresses.
+          const address = `${dyno.host}:${dyno.port}`;
+          const pool = dyno.state === 'up' ? this.#pool(address) : undefined;
+          if (pool !== undefined) {
             const affinity = route.sessionAffinity === true ? affinityValue(route.appId, dyno.name, dyno.port) : undefined;
-            // An IPv6 node address would need brackets in a URL; nodes advertise IPv4 addresses.
-            const address = `${dyno.host}:${dyno.port}`;
-            up.push({ name: dyno.name, host: dyno.host, port: dyno.port, pool: this.#pool(address), affinity });
+            up.push({ name: dyno.name, host: dyno.host, port: dyno.port, pool, affinity });
             live.add(address);
-          } else if (dyno.state === 'starting') {
+          } else if (dyno.state === 'up' || dyno.state === 'starting') {
             waiting = true;
           }
         }
@@ -132,6 +164,7 @@ export class Pools {
   }
 
   async destroy(): Promise<void> {
+    this.#destroyed = true;
     const pools = [...this.#byAddress.values()];
     this.#byAddress.clear();
     await Promise.allSettled(pools.map((pool) => pool.destroy()));
