@@ -213,6 +213,7 @@ export type ChaosBody = {
   readonly dyno?: string | null;
   readonly signal?: string | null;
   readonly exit_code?: number | null;
+  readonly seconds?: number | null;
 } | null;
 export interface ClockBody {
   readonly speed: number;
@@ -534,7 +535,7 @@ export const schemas = {
   // Berth's teaching controls (issue 18): not Heroku's API, so under /berth/.
   chaosRun: route({
     params: pathParams,
-    body: optionalBody({ dyno: stringOrNull, signal: stringOrNull, exit_code: { type: ['integer', 'null'] } }),
+    body: optionalBody({ dyno: stringOrNull, signal: stringOrNull, exit_code: { type: ['integer', 'null'] }, seconds: { type: ['number', 'null'] } }),
   }),
   clockSet: route({ body: body(['speed'], { speed: { type: 'number' } }) }),
 } as const satisfies Record<string, FastifySchema>;

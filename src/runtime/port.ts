@@ -133,6 +133,8 @@ export interface ExecSpec {
   readonly tty?: boolean;
   /** Aborted when the peer went away: the command is killed (the container keeps running). */
   readonly signal?: AbortSignal;
+  /** Every capability for the command (`docker exec --privileged`), e.g. CAP_SYS_PTRACE for a teaching control. */
+  readonly privileged?: boolean;
 }
 
 export interface CommitOptions {

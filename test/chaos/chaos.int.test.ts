@@ -55,10 +55,19 @@ describe('berth chaos on a real dyno', () => {
     const crashed = berth(['chaos', 'crash', '-a', app.name]);
     expect(crashed.stderr).toBe('');
     expect(crashed.stdout.split('\n')[0]).toBe(
-      'crash on web.1: the dyno\'s processes die of a signal (SIGKILL unless told): "Process exited with status 137", then crashed and restarted',
+      'crash on web.1: the dyno\'s processes die of a signal (SIGKILL unless told), or its main process exits with a chosen status: "Process exited with status 137", then crashed and restarted',
     );
     await waitForLines(daemon, app.id, BACK_UP.map((line) => `heroku[web.1]: ${line}`), { afterSeq: mark });
     expect(web1Lines(mark)).toEqual(['Process exited with status 137', 'State changed from up to crashed', ...BACK_UP]);
+  });
+
+  it('crash --exit-code 3: the main process itself exits with status 3, crashed, restarted', async () => {
+    await waitForDynos(daemon, app.name, ['web.1'], 'up', { exact: true });
+    const mark = logMark(daemon, app.id);
+    const crashed = berth(['chaos', 'crash', '--exit-code', '3', '-a', app.name]);
+    expect([crashed.code, crashed.stderr]).toEqual([0, '']);
+    await waitForLines(daemon, app.id, BACK_UP.map((line) => `heroku[web.1]: ${line}`), { afterSeq: mark });
+    expect(web1Lines(mark)).toEqual(['Process exited with status 3', 'State changed from up to crashed', ...BACK_UP]);
   });
 
   it('memory: R14 while above the quota, then R15 at the container limit and SIGKILL; the cool-off runs on the lesson clock', async () => {
@@ -87,6 +96,24 @@ describe('berth chaos on a real dyno', () => {
     ]);
   });
 
+  it('slow-router: past the 30 s (on the lesson clock) the router answers H12 without reaching the dyno; 0 ends it', async () => {
+    await waitForDynos(daemon, app.name, ['web.1'], 'up', { exact: true });
+    const mark = logMark(daemon, app.id);
+    const slowed = berth(['chaos', 'slow-router', '--seconds', '35', '-a', app.name]);
+    expect(slowed.stdout.split('\n')[0]).toBe(
+      'slow-router on router: the router waits before forwarding each request to the app (35 seconds unless told; 0 ends it): past its 30 s, H12 Request timeout',
+    );
+    expect(await viaRouter()).toBe(503);
+    await waitForLines(
+      daemon,
+      app.id,
+      [/^heroku\[router\]: at=error code=H12 desc="Request timeout" method=GET path="\/" host=\S+ request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.1 connect=\d+ms service=\d+ms status=503 bytes=0 protocol=http1\.1 tls=false$/],
+      { afterSeq: mark },
+    );
+    expect(berth(['chaos', 'slow-router', '--seconds', '0', '-a', app.name]).code).toBe(0);
+    expect(await viaRouter()).toBe(200);
+  });
+
   it('hang: the frozen dyno stays up and the router answers H12; a restart then meets R12', async () => {
     await waitForDynos(daemon, app.name, ['web.1'], 'up', { exact: true });
     expect(await viaRouter()).toBe(200);
@@ -110,5 +137,42 @@ describe('berth chaos on a real dyno', () => {
       ],
       { afterSeq: mark },
     );
+  });
+
+  it('a container-stack app without python, as an unprivileged user: memory (R14, R15) and a chosen exit status 0', async () => {
+    const bare = await api<AppJson>(daemon, 'POST', '/apps', { name: `bare-${process.pid.toString(36)}`, stack: 'container' });
+    try {
+      await deploy(daemon, bare.name, fixture('container-no-python'));
+      await api(daemon, 'PATCH', `/apps/${bare.name}/formation/worker`, { quantity: 1 });
+      await waitForDynos(daemon, bare.name, ['worker.1'], 'up', { exact: true });
+      // The image's CMD is the command (its exact display is the container launch's business, not this test's).
+      const lines = (afterSeq: number) =>
+        readLog(daemon, bare.id, afterSeq)
+          .rows.filter((row) => row.source === 'heroku' && row.dyno === 'worker.1')
+          .map((row) => row.message.replace(/^Starting process with command .*/, 'Starting process with command …'));
+      const up = ['State changed from crashed to starting', 'Starting process with command …', 'State changed from starting to up'];
+      const upLines = [/^heroku\[worker\.1\]: State changed from crashed to starting$/, /^heroku\[worker\.1\]: Starting process/, /^heroku\[worker\.1\]: State changed from starting to up$/];
+      let mark = logMark(daemon, bare.id);
+      await api(daemon, 'POST', `/berth/apps/${bare.name}/chaos/memory`, { dyno: 'worker.1' });
+      await waitForLines(daemon, bare.id, upLines, { afterSeq: mark, timeoutMs: 120_000 });
+      const memory = lines(mark);
+      const r15 = memory.indexOf('Error R15 (Memory quota vastly exceeded)');
+      expect(memory.slice(0, r15 - 1)).toContain('Error R14 (Memory quota exceeded)');
+      expect(memory.slice(r15 - 1)).toEqual([
+        'Process running mem=1024M(200.0%)',
+        'Error R15 (Memory quota vastly exceeded)',
+        'Stopping process with SIGKILL',
+        'Process exited with status 137',
+        'State changed from up to crashed',
+        ...up,
+      ]);
+      mark = logMark(daemon, bare.id);
+      const crashed = berth(['chaos', 'crash', '--exit-code', '0', '-a', bare.name, '-d', 'worker.1']);
+      expect([crashed.code, crashed.stderr]).toEqual([0, '']);
+      await waitForLines(daemon, bare.id, upLines, { afterSeq: mark });
+      expect(lines(mark)).toEqual(['Process exited with status 0', 'State changed from up to crashed', ...up]);
+    } finally {
+      await api(daemon, 'DELETE', `/apps/${bare.name}`).catch(() => undefined);
+    }
   });
 });

@@ -55,18 +55,44 @@ describe('berth chaos crash', () => {
     expect(lines).toEqual(['Process exited with status 137', 'State changed from up to crashed', 'State changed from crashed to starting', ...WEB_UP]);
   });
 
-  it('a chosen exit status: 143 is SIGTERM; one no signal leaves is refused with the ones Berth can leave', async () => {
+  it('a chosen exit status: the main process itself exits with it (the program arrives on stdin, run privileged)', async () => {
     const { w, chaos } = await lesson();
+    const told: Array<{ status: string; elf: string }> = [];
+    w.engine.onExec(/berth-chaos-exit/, async (exec) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of exec.stdin) chunks.push(chunk as Buffer);
+      told.push({ status: exec.cmd[4] ?? '', elf: Buffer.concat(chunks).subarray(1, 4).toString('latin1') });
+      void exec.container.exit(Number(exec.cmd[4]));
+    });
     const from = w.lines('web.1').length;
-    await chaos.run(w.app, { kind: 'crash', exitCode: 143 });
-    expect(await w.waitForLines('web.1', ['Process exited with status 143', 'State changed from up to crashed'], from)).toContain(
-      'Process exited with status 143',
-    );
-    const refused = await chaos.run(w.app, { kind: 'crash', exitCode: 1 }).catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(BerthError);
-    expect((refused as BerthError).message).toBe(
-      'Berth ends a dyno with a signal, so it can leave exit status 129 (SIGHUP), 130 (SIGINT), 137 (SIGKILL), 143 (SIGTERM); not 1.',
-    );
+    expect(await chaos.run(w.app, { kind: 'crash', exitCode: 3 })).toMatchObject({ kind: 'crash', dyno: 'web.1' });
+    expect(told).toEqual([{ status: '3', elf: 'ELF' }]);
+    expect(await w.waitForLines('web.1', ['Process exited with status 3', ...WEB_UP], from)).toEqual([
+      'Process exited with status 3',
+      'State changed from up to crashed',
+      'State changed from crashed to starting',
+      ...WEB_UP,
+    ]);
+  });
+
+  it('refuses an exit status out of 0..255, or one given with a signal; a helper that fails answers 409', async () => {
+    const { w, chaos } = await lesson();
+    const refused = async (request: Parameters<ChaosService['run']>[1]) => {
+      const error = (await chaos.run(w.app, request).catch((e: unknown) => e)) as BerthError;
+      return [error.status, error.message];
+    };
+    expect(await refused({ kind: 'crash', exitCode: 256 })).toEqual([422, 'Exit status must be a whole number from 0 to 255, got 256.']);
+    expect(await refused({ kind: 'crash', exitCode: -1 })).toEqual([422, 'Exit status must be a whole number from 0 to 255, got -1.']);
+    expect(await refused({ kind: 'crash', exitCode: 1, signal: 'SIGTERM' })).toEqual([
+      422,
+      'exit_code and signal cannot both be given: a signal leaves its own status.',
+    ]);
+    w.engine.onExec(/berth-chaos-exit/, () => 127);
+    expect(await refused({ kind: 'crash', exitCode: 1 })).toEqual([
+      409,
+      "web.1's main process could not be made to exit (status 127): its image needs sh, cat and /tmp.",
+    ]);
+    expect(w.manager.dynos(w.app)[0]?.state).toBe('up');
   });
 
   it('a crashed dyno cannot be crashed again: 409 naming its state', async () => {
@@ -117,10 +143,10 @@ describe('berth chaos memory', () => {
   it('R14 while above the quota, then R15 and SIGKILL past twice the quota, then crashed and restarted', async () => {
     const { w, chaos } = await lesson();
     w.engine.onExec(/berth-chaos-memory/, async (exec) => {
-      const [quota, r15, hold] = exec.cmd.slice(4).map(Number) as [number, number, number];
-      exec.container.memory(quota + (r15 - quota) / 4);
+      const [first, more, hold] = exec.cmd.slice(4).map(Number) as [number, number, number];
+      exec.container.memory(first);
       await new Promise((resolve) => setTimeout(resolve, hold * 1000));
-      exec.container.memory(2 * r15);
+      exec.container.memory(first + more);
       return 137;
     });
     const from = w.lines('web.1').length;

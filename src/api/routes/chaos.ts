@@ -18,7 +18,7 @@ export const chaosRoutes: FastifyPluginAsync<ApiServices> = async (api, services
     const app = services.apps.get(request.params.app);
     const { kind } = request.params;
     if (!isChaosKind(kind)) raise('params_invalid', { field: 'kind', problem: `must be one of ${Object.keys(CHAOS_KINDS).join(', ')}` });
-    const { dyno, signal, exit_code: exitCode } = request.body ?? {};
+    const { dyno, signal, exit_code: exitCode, seconds } = request.body ?? {};
     if (signal != null && !isCrashSignal(signal)) {
       raise('params_invalid', { field: 'signal', problem: `must be one of ${Object.keys(CRASH_SIGNALS).join(', ')}` });
     }
@@ -27,6 +27,7 @@ export const chaosRoutes: FastifyPluginAsync<ApiServices> = async (api, services
       ...(dyno != null && dyno !== '' ? { dyno } : {}),
       ...(signal != null ? { signal } : {}),
       ...(exitCode != null ? { exitCode } : {}),
+      ...(seconds != null ? { seconds } : {}),
     });
     return reply.code(202).send(answer);
   });

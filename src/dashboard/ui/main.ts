@@ -123,6 +123,8 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
   const [now, setNow] = useState(Date.now());
   const [builds, setBuilds] = useState<Record<string, Build>>({});
   const [output, setOutput] = useState<{ title: string; text: string } | undefined>(undefined);
+  /** The exit status the cards' "Exit with" button makes a dyno's main process leave (`berth chaos crash --exit-code`). */
+  const [exitStatus, setExitStatus] = useState('1');
   const guard = (error: unknown) => (error instanceof Unauthorized ? props.onUnauthorized() : setProblem(String((error as Error).message)));
 
   const readVitals = () =>
@@ -206,6 +208,10 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
                 ([kind, label]) => html`<button title=${`berth chaos ${kind}`} onClick=${() => act(`/berth/apps/${app}/chaos/${kind}`, 'POST', { dyno: dyno.name })}>${label}</button>`,
               )}
             </div>
+            <div>
+              <label>Exit status <input type="number" min="0" max="255" class="exit-status" value=${exitStatus} onInput=${(e: Event) => setExitStatus((e.target as HTMLInputElement).value)} /></label>
+              <button title="berth chaos crash --exit-code" onClick=${() => act(`/berth/apps/${app}/chaos/crash`, 'POST', { dyno: dyno.name, exit_code: Number(exitStatus) })}>Exit with status</button>
+            </div>
           </div>`,
         )}
       </div>
@@ -217,6 +223,10 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
         ${Object.entries(router.statuses).map(([status, n]) => html`<span class="count" data-status=${status}>${status} × ${n}</span> `)}</p>
       <p>Error codes: ${Object.keys(router.codes).length === 0 ? 'none' : null}
         ${Object.entries(router.codes).map(([code, n]) => html`<span class="count" data-code=${code}>${code} × ${n}</span> `)}</p>
+      <p>
+        <button title="berth chaos slow-router" onClick=${() => act(`/berth/apps/${app}/chaos/slow-router`, 'POST', { seconds: 35 })}>Slow router (35 s: H12)</button>
+        <button title="berth chaos slow-router --seconds 0" onClick=${() => act(`/berth/apps/${app}/chaos/slow-router`, 'POST', { seconds: 0 })}>Router back to normal</button>
+      </p>
     </section>
     <section>
       <h2>Releases</h2>
