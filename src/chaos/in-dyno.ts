@@ -60,13 +60,16 @@ export const EXIT_WITH_MARKER = 'berth-chaos-exit';
 
 /**
  * Makes the dyno's main process (the init's child: /proc/1/task/1/children) exit with `status`: the program arrives
- * on stdin, is written to /tmp and run. The exec must be privileged: ptrace of a process that is not one's own child
- * needs CAP_SYS_PTRACE where the kernel's Yama scope is 1 (Ubuntu's default).
+ * on stdin, is written to /tmp and run as the image's user. Where the kernel's Yama ptrace scope is 1 (Ubuntu's
+ * default), tracing a process that is not one's own child needs CAP_SYS_PTRACE: dynos have it (launch.ts), but Docker
+ * gives capabilities only to root, so an image with a non-root USER needs a host with scope 0 (no Yama).
  */
 export function exitWith(status: number): { cmd: string[]; program: Buffer } {
   const script = [
     'f=/tmp/.berth-exit-with.$$',
-    'cat > "$f" && chmod 700 "$f" && read -r pid rest < /proc/1/task/1/children && "$f" "$pid" "$1"',
+    // The kernel writes the children without a final line feed, so `read` reports the end of the file: not checked.
+    'read -r pid rest < /proc/1/task/1/children',
+    'cat > "$f" && chmod 700 "$f" && [ -n "$pid" ] && "$f" "$pid" "$1"',
     'code=$?; rm -f "$f"; exit $code',
   ].join('\n');
   return { cmd: ['sh', '-c', script, EXIT_WITH_MARKER, String(status)], program: EXIT_WITH };

@@ -72,7 +72,7 @@ export class ChaosService {
           // Answers once the main process was told to exit (its status then reaches the dyno manager as any exit does).
           // The container may end before the helper does, taking it along (137) or its exec with it (an engine
           // error): both mean the main process exited. 1 to 127 are the helper's or the shell's own failures.
-          const told = await dyno.exec(cmd, { stdin: Readable.from([program]), privileged: true }).catch(() => -1);
+          const told = await dyno.exec(cmd, { stdin: Readable.from([program]) }).catch(() => -1);
           if (told > 0 && told < 128) raise('chaos_exit_failed', { dyno: dyno.name, status: String(told) });
         } else {
           await dyno.exec(killAll((crash?.signal ?? 'SIGKILL').slice(3) as 'HUP' | 'INT' | 'KILL' | 'TERM'));

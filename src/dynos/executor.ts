@@ -67,7 +67,7 @@ export interface TeachableDyno {
   /** `ps:restart` of this dyno: `Restarting`, SIGTERM, a fresh instance; resolves once the new instance runs. */
   restart(): Promise<void>;
   /** Runs a command inside the running instance; resolves with its exit status (once it ends). */
-  exec(cmd: readonly string[], options?: Pick<ExecSpec, 'stdin' | 'privileged'>): Promise<number>;
+  exec(cmd: readonly string[], options?: Pick<ExecSpec, 'stdin'>): Promise<number>;
   /** Daily cycling, now: `Cycling`, SIGTERM, a fresh instance. */
   cycle(): Promise<void>;
   /** Restarts the dyno with `PORT=0` in its next instance's environment: it binds a port of the kernel's choosing, never `$PORT` (R10). */
@@ -174,7 +174,7 @@ export class DynoExecutor implements TeachableDyno {
     return p.kind === 'running' || p.kind === 'stopping' ? p.containerId : undefined;
   }
 
-  exec(cmd: readonly string[], options: Pick<ExecSpec, 'stdin' | 'privileged'> = {}): Promise<number> {
+  exec(cmd: readonly string[], options: Pick<ExecSpec, 'stdin'> = {}): Promise<number> {
     const id = this.containerId;
     return id === undefined ? Promise.resolve(-1) : this.#deps.runtime.exec(id, { ...options, cmd });
   }

@@ -67,6 +67,8 @@ export interface ContainerSpec {
   readonly noNewPrivileges?: boolean;
   /** Most processes and threads at once in the container. */
   readonly pidsLimit?: number;
+  /** Linux capabilities beyond the engine's default set (`SYS_PTRACE`). */
+  readonly capAdd?: readonly string[];
 }
 
 export interface ContainerState {
@@ -133,8 +135,6 @@ export interface ExecSpec {
   readonly tty?: boolean;
   /** Aborted when the peer went away: the command is killed (the container keeps running). */
   readonly signal?: AbortSignal;
-  /** Every capability for the command (`docker exec --privileged`), e.g. CAP_SYS_PTRACE for a teaching control. */
-  readonly privileged?: boolean;
 }
 
 export interface CommitOptions {

@@ -139,7 +139,7 @@ describe('berth chaos on a real dyno', () => {
     );
   });
 
-  it('a container-stack app without python, as an unprivileged user: memory (R14, R15) and a chosen exit status 0', async () => {
+  it('a container-stack app without python: memory (R14, R15) and a chosen exit status 0', async () => {
     const bare = await api<AppJson>(daemon, 'POST', '/apps', { name: `bare-${process.pid.toString(36)}`, stack: 'container' });
     try {
       await deploy(daemon, bare.name, fixture('container-no-python'));

@@ -91,7 +91,6 @@ export async function exec(docker: Docker, id: string, spec: ExecSpec): Promise<
     AttachStdout: true,
     AttachStderr: true,
     Tty: tty,
-    ...(spec.privileged === true ? { Privileged: true } : {}),
   });
   const stream = (await exec.start({ hijack: true, stdin: interactive, Tty: tty })) as unknown as NodeJS.ReadWriteStream;
   const out = spec.stdout ?? new PassThrough().resume();
