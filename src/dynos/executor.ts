@@ -28,7 +28,10 @@ import { LoadAverage, runtimeMetricsLines } from './runtime-metrics.js';
 import { dynoSize, type DynoSize } from './sizes.js';
 
 /** What of the engine a formation dyno uses. */
-type DynoEngine = Pick<Runtime, 'start' | 'follow' | 'wait' | 'state' | 'signal' | 'exec' | 'remove' | 'memoryBytes' | 'usage'>;
+type DynoEngine = Pick<Runtime, 'start' | 'follow' | 'wait' | 'state' | 'signal' | 'exec' | 'remove' | 'memoryBytes' | 'usage' | 'changes'>;
+
+/** The most paths of a stopped instance's diff a dyno keeps (`berth doctor -a` shows a few). */
+const MAX_WRITTEN_PATHS = 500;
 
 export interface ExecutorDeps {
   readonly runtime: DynoEngine;
@@ -74,6 +77,16 @@ export interface TeachableDyno {
   restartUnbound(): Promise<void>;
 }
 
+/**
+ * What the dyno's last stopped instance wrote to its filesystem (the engine's diff of the container, taken before it is
+ * removed): paths added or changed, parent directories included. Heroku discards them at every restart.
+ */
+export interface DiskWrites {
+  readonly dyno: string;
+  readonly stoppedAt: Date;
+  readonly paths: readonly string[];
+}
+
 /** What the dashboard's dyno card shows beyond the API's dyno: memory against the quota, and the cool-off's end. */
 export interface DynoVitals {
   readonly name: string;
@@ -104,6 +117,8 @@ export class DynoExecutor implements TeachableDyno {
   /** The running container's load averages (`log-runtime-metrics`), begun afresh with each new container. */
   #load: { containerId: string; average: LoadAverage } | undefined;
   #upWaiters: ((up: boolean) => void)[] = [];
+  /** The last stopped instance's diff (undefined before one stopped). */
+  #written: DiskWrites | undefined;
   /** The R14 sampler's last reading, and of which container (a new instance starts unread). */
   #memory: { containerId: string; bytes: number } | undefined;
 
@@ -167,6 +182,21 @@ export class DynoExecutor implements TeachableDyno {
       r15Mb,
       cooloffUntil: cooloff === undefined ? undefined : new Date(cooloff.due),
     };
+  }
+
+  /** What the last stopped instance wrote (`berth doctor -a`), if one has stopped since the daemon started. */
+  get written(): DiskWrites | undefined {
+    return this.#written;
+  }
+
+  /** The container's diff, read before it is removed; the engine failing here costs only the advice. */
+  async #readWrites(containerId: string): Promise<void> {
+    const changes = await this.#deps.runtime.changes(containerId).catch((error: unknown) => {
+      this.#report(error, `reading ${this.name}'s filesystem changes`);
+      return [];
+    });
+    const paths = changes.filter((change) => change.kind !== 'deleted').map((change) => change.path);
+    this.#written = { dyno: this.name, stoppedAt: new Date(), paths: paths.slice(0, MAX_WRITTEN_PATHS) };
   }
 
   get containerId(): string | undefined {
@@ -372,8 +402,8 @@ export class DynoExecutor implements TeachableDyno {
       }
       case 'removeContainer': {
         this.#containers.delete(effect.containerId);
-        const removal = runtime
-          .remove(effect.containerId)
+        const removal = this.#readWrites(effect.containerId)
+          .then(() => runtime.remove(effect.containerId))
           .catch((error: unknown) => this.#report(error, `removing ${this.name}'s container`))
           .finally(() => this.#removals.delete(removal));
         this.#removals.add(removal);

@@ -12,7 +12,7 @@ import type { AppQueues } from '../queue.js';
 import type { ContainerTrust, Runtime } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
 import { DynoSet } from './dyno-set.js';
-import type { DynoVitals, ExecutorDeps, TeachableDyno } from './executor.js';
+import type { DiskWrites, DynoVitals, ExecutorDeps, TeachableDyno } from './executor.js';
 import { Formation, type FormationUpdate, type PrebootSource } from './formation.js';
 import type { LifecycleTimings } from './lifecycle.js';
 import { attachInside, type InsideRequest } from './inside.js';
@@ -201,6 +201,14 @@ export class DynoManager implements RoutingSource {
       .list(app.id)
       .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))
       .map((dyno) => dyno.vitals);
+  }
+
+  /** `berth doctor -a`: what each formation dyno's last stopped instance wrote to its filesystem, in name order. */
+  diskWrites(app: AppRecord): DiskWrites[] {
+    return this.#dynos
+      .list(app.id)
+      .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))
+      .flatMap((dyno) => (dyno.written === undefined ? [] : [dyno.written]));
   }
 
   /** `ps:stop`: in the Common Runtime the dyno manager starts a stopped formation dyno again. */

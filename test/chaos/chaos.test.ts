@@ -253,6 +253,21 @@ describe("the dashboard's dyno vitals (GET /berth/apps/{app}/dynos)", () => {
   });
 });
 
+describe('what a stopped dyno wrote (berth doctor -a)', () => {
+  it('the engine diff of each stopped instance, read before its container is removed; the next stop replaces it', async () => {
+    const { w, chaos } = await lesson();
+    expect(w.manager.diskWrites(w.app)).toEqual([]);
+    const first = w.manager.teachable(w.app, 'web.1').containerId as string;
+    w.engine.process(first)?.files.write('/app/uploads/avatar.png', 'png');
+    const from = w.lines('web.1').length;
+    await chaos.run(w.app, { kind: 'crash' });
+    await w.waitForLines('web.1', ['Process exited with status 137', ...WEB_UP], from);
+    const [written] = w.manager.diskWrites(w.app);
+    expect(written?.dyno).toBe('web.1');
+    expect(written?.paths).toEqual(expect.arrayContaining(['/app/uploads', '/app/uploads/avatar.png']));
+  });
+});
+
 async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   expect(check()).toBe(true);

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack } from 'tar-fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { examine, FINDINGS, SourceAdvisor, treeFromDirectory, treeFromTarball, treeOf, type CheckName } from '../../src/doctor/index.js';
+import { checkDiskWrites, examine, FINDINGS, SourceAdvisor, treeFromDirectory, treeFromTarball, treeOf, type CheckName } from '../../src/doctor/index.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
 const checks = (findings: ReadonlyArray<{ check: CheckName }>) => findings.map((f) => f.check);
@@ -168,5 +168,25 @@ describe('treeFromTarball reads within its memory budget', () => {
     const read = names.filter((name) => tree.text(name) !== undefined);
     expect(read.length).toBeGreaterThan(0);
     expect(read.length * 500 * 1024).toBeLessThanOrEqual(32 * 1024 * 1024);
+  });
+});
+
+describe('what stopped dynos wrote (berth doctor -a: the engine diff of each container)', () => {
+  it('files outside /tmp are a local-disk-writes finding per dyno; /tmp, the engine own files, bytecode caches and parent directories are not', () => {
+    const findings = checkDiskWrites([
+      {
+        dyno: 'web.1',
+        paths: ['/app', '/app/uploads', '/app/uploads/a.png', '/app/uploads/b.png', '/app/db.sqlite3', '/app/notes.txt', '/tmp', '/tmp/cache.bin', '/etc', '/etc/hosts', '/app/__pycache__', '/app/__pycache__/web.cpython-313.pyc'],
+      },
+      { dyno: 'worker.1', paths: ['/tmp', '/tmp/scratch', '/run', '/run/lock', '/dev', '/dev/shm/x'] },
+    ]);
+    expect(findings).toEqual([
+      {
+        check: 'local-disk-writes',
+        message: 'web.1 wrote files outside /tmp before it stopped (/app/db.sqlite3, /app/notes.txt, /app/uploads/a.png and 1 more): Heroku discards them at every restart, at least daily',
+        fix: 'Keep only scratch files, under /tmp; store lasting files in a database or object storage (such as S3)',
+      },
+    ]);
+    expect(checkDiskWrites([])).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 // Berth's teaching controls, under /berth/ (Heroku has no such API): `POST /berth/apps/{app}/chaos/{kind}` provokes a
 // dyno failure on purpose, `GET`/`PUT /berth/clock` read and set the lesson clock's speed, `GET /berth/apps/{app}/dynos`
-// answers what the dashboard's dyno cards show. Authenticated like the rest.
+// answers what the dashboard's dyno cards show, `GET /berth/apps/{app}/disk-writes` what stopped dynos wrote.
+// Authenticated like the rest.
 import type { FastifyPluginAsync } from 'fastify';
 import { CHAOS_KINDS, CRASH_SIGNALS, isChaosKind, type CrashSignal } from '../../chaos/index.js';
 import { raise } from '../../errors.js';
@@ -41,6 +42,16 @@ export const chaosRoutes: FastifyPluginAsync<ApiServices> = async (api, services
       memory_quota_mb: dyno.quotaMb,
       memory_r15_mb: dyno.r15Mb,
       cooloff_until: dyno.cooloffUntil?.toISOString() ?? null,
+    })),
+  );
+
+  // `berth doctor -a`: what each dyno's last stopped instance wrote to its filesystem (the engine's diff), for the
+  // doctor's advice on Heroku's ephemeral filesystem.
+  api.get<{ Params: { app: string } }>('/berth/apps/:app/disk-writes', async (request) =>
+    services.dynos.diskWrites(services.apps.get(request.params.app)).map((written) => ({
+      dyno: written.dyno,
+      stopped_at: written.stoppedAt.toISOString(),
+      paths: written.paths,
     })),
   );
 

@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { fromDockerLabels, labelFilters, toDockerLabels, type BerthLabels } from '../labels.js';
-import type { ContainerSpec, ContainerState, ContainerSummary, ContainerUsage, ProcessSignal } from '../port.js';
+import type { ContainerSpec, ContainerState, ContainerSummary, ContainerUsage, ContainerChange, ProcessSignal } from '../port.js';
 import { ignoring, statusOf } from './errors.js';
 
 export function createOptions(spec: ContainerSpec, { attach }: { attach: boolean }): Docker.ContainerCreateOptions {
@@ -84,6 +84,17 @@ export async function putArchive(docker: Docker, id: string, path: string, tar: 
 
 export async function getArchive(docker: Docker, id: string, path: string): Promise<Readable> {
   return (await docker.getContainer(id).getArchive({ path })) as unknown as Readable;
+}
+
+/** `docker diff` (the engine's kinds: 0 changed, 1 added, 2 deleted); a container that is gone changed nothing. */
+export async function changes(docker: Docker, id: string): Promise<ContainerChange[]> {
+  try {
+    const diff = (await docker.getContainer(id).changes()) as Array<{ Path: string; Kind: number }> | null;
+    return (diff ?? []).map((change) => ({ path: change.Path, kind: change.Kind === 1 ? 'added' : change.Kind === 2 ? 'deleted' : 'changed' }));
+  } catch (err) {
+    if (statusOf(err) === 404) return [];
+    throw err;
+  }
 }
 
 export async function memoryBytes(docker: Docker, id: string): Promise<number | undefined> {

@@ -46,6 +46,7 @@ import {
   type ContainerState,
   type ContainerSummary,
   type ContainerUsage,
+  type ContainerChange,
   type ExecSpec,
   type ImageBuildSpec,
   type ImageInfo,
@@ -555,6 +556,12 @@ export class MemoryRuntime implements Runtime {
     const tar = this.#container(id).files.pack(path);
     if (tar === undefined) throw engineError(404, `Could not find the file ${path} in container ${id}`);
     return tar;
+  }
+
+  async changes(id: string): Promise<ContainerChange[]> {
+    this.#fault('changes');
+    const container = this.#containers.get(id);
+    return container === undefined ? [] : container.files.diff(container.image.files);
   }
 
   async memoryBytes(id: string): Promise<number | undefined> {
