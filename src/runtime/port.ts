@@ -225,7 +225,8 @@ export interface Runtime {
 
   /**
    * What the container's processes changed in its filesystem beyond its image (`docker diff`: each changed path, its
-   * parent directories included), running or stopped; nothing once the container is gone. Mounted volumes are not in it.
+   * parent directories included), running or stopped; nothing once the container is gone. What the engine put there
+   * itself (mounted volumes and binds, its init) is not in it.
    */
   changes(id: string): Promise<ContainerChange[]>;
 }

@@ -70,6 +70,27 @@ describe('berth chaos on a real dyno', () => {
     expect(web1Lines(mark)).toEqual(['Process exited with status 3', 'State changed from up to crashed', ...BACK_UP]);
   });
 
+  it('berth doctor -a: a file the dyno wrote outside /tmp before it stopped, from the engine diff of its container', async () => {
+    await waitForDynos(daemon, app.name, ['web.1'], 'up', { exact: true });
+    // The app writing a file, as an upload handler would (the engine's own exec, so the diff is the real one).
+    const container = spawnSync('docker', ['ps', '-q', '--filter', `label=berth.app=${app.id}`, '--filter', 'label=berth.dyno=web.1'], { encoding: 'utf8' }).stdout.trim();
+    expect(container).toMatch(/^[0-9a-f]+$/);
+    expect(spawnSync('docker', ['exec', container, 'sh', '-c', 'mkdir -p /app/uploads && echo png > /app/uploads/avatar.png && echo x > /tmp/scratch']).status).toBe(0);
+    const mark = logMark(daemon, app.id);
+    expect(berth(['chaos', 'crash', '-a', app.name]).code).toBe(0);
+    await waitForLines(daemon, app.id, BACK_UP.map((line) => `heroku[web.1]: ${line}`), { afterSeq: mark });
+    const doctor = berth(['doctor', '--json', '-a', app.name, fixture('lifecycle')]);
+    expect(doctor.code).toBe(0);
+    const findings = (JSON.parse(doctor.stdout) as { findings: Array<{ check: string; message: string }> }).findings;
+    expect(findings.filter((finding) => finding.check === 'local-disk-writes')).toEqual([
+      {
+        check: 'local-disk-writes',
+        message: 'web.1 wrote files outside /tmp before it stopped (/app/uploads/avatar.png): Heroku discards them at every restart, at least daily',
+        fix: 'Keep only scratch files, under /tmp; store lasting files in a database or object storage (such as S3)',
+      },
+    ]);
+  });
+
   it('memory: R14 while above the quota, then R15 at the container limit and SIGKILL; the cool-off runs on the lesson clock', async () => {
     expect(berth(['clock', '--speed', '4']).stdout).toBe(
       "Lesson clock: 4x (a 20-minute crash cool-off takes 5 minutes; log lines keep Heroku's numbers)\n",

@@ -86,11 +86,29 @@ export async function getArchive(docker: Docker, id: string, path: string): Prom
   return (await docker.getContainer(id).getArchive({ path })) as unknown as Readable;
 }
 
-/** `docker diff` (the engine's kinds: 0 changed, 1 added, 2 deleted); a container that is gone changed nothing. */
+/** Where Docker mounts its init (`--init`) in a container. */
+const DOCKER_INIT_PATHS = ['/sbin/docker-init', '/usr/sbin/docker-init'];
+
+/**
+ * `docker diff` (the engine's kinds: 0 changed, 1 added, 2 deleted) without what the engine put there itself: the
+ * mount points of binds and volumes, its init, and the directories listed only because those are under them. A
+ * container that is gone changed nothing.
+ */
 export async function changes(docker: Docker, id: string): Promise<ContainerChange[]> {
   try {
-    const diff = (await docker.getContainer(id).changes()) as Array<{ Path: string; Kind: number }> | null;
-    return (diff ?? []).map((change) => ({ path: change.Path, kind: change.Kind === 1 ? 'added' : change.Kind === 2 ? 'deleted' : 'changed' }));
+    const container = docker.getContainer(id);
+    const [diff, info] = await Promise.all([
+      container.changes() as Promise<Array<{ Path: string; Kind: number }> | null>,
+      container.inspect(),
+    ]);
+    const engines = new Set([...(info.Mounts ?? []).map((mount) => mount.Destination), ...(info.HostConfig.Init === true ? DOCKER_INIT_PATHS : [])]);
+    const under = (dir: string, path: string) => path.startsWith(dir === '/' ? '/' : `${dir}/`);
+    const all = (diff ?? []).filter((change) => !engines.has(change.Path));
+    const aboveEngines = (path: string) => [...engines].some((mount) => under(path, mount));
+    const apps = all.filter((change) => !aboveEngines(change.Path));
+    return all
+      .filter((change) => !aboveEngines(change.Path) || apps.some((app) => under(change.Path, app.Path)))
+      .map((change) => ({ path: change.Path, kind: change.Kind === 1 ? 'added' : change.Kind === 2 ? 'deleted' : 'changed' }));
   } catch (err) {
     if (statusOf(err) === 404) return [];
     throw err;
