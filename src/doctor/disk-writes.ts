@@ -14,8 +14,8 @@ export interface DynoWrites {
 export function checkDiskWrites(writes: readonly DynoWrites[]): Finding[] {
   return writes.flatMap(({ dyno, paths }) => {
     const apps = paths.filter((path) => !NOT_THE_APPS.some((pattern) => pattern.test(path)));
-    // A directory the diff lists because something under it changed is not news of its own.
-    const files = apps.filter((path) => !apps.some((other) => other.startsWith(`${path}/`))).sort();
+    // A directory the diff lists because something under it changed (the app's or not) is not news of its own.
+    const files = apps.filter((path) => !paths.some((other) => other.startsWith(`${path}/`))).sort();
     return files.length === 0 ? [] : [FINDINGS.dynoWroteFiles(dyno, files)];
   });
 }

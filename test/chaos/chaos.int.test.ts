@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, createApp, fixture, type AppJson } from '../support/build.js';
 import { BERTH_MAIN, startTestDaemon, type TestDaemon } from '../support/daemon.js';
-import { deploy, logMark, readLog, reportDeadDaemon, SHORT_TIMINGS, waitForDynos, waitForLines } from '../dynos/helpers.js';
+import { deploy, fixtureCopy, logMark, readLog, reportDeadDaemon, SHORT_TIMINGS, waitForDynos, waitForLines } from '../dynos/helpers.js';
 
 let daemon: TestDaemon;
 let app: AppJson;
@@ -160,10 +160,17 @@ describe('berth chaos on a real dyno', () => {
     );
   });
 
-  it('a container-stack app without python: memory (R14, R15) and a chosen exit status 0', async () => {
+  it('a container-stack app without python: the push doctor, memory (R14, R15) and a chosen exit status 0', async () => {
     const bare = await api<AppJson>(daemon, 'POST', '/apps', { name: `bare-${process.pid.toString(36)}`, stack: 'container' });
     try {
-      await deploy(daemon, bare.name, fixture('container-no-python'));
+      // A committed .env: the doctor warns of it on a container-stack push too (and of nothing a buildpack would do).
+      const built = await deploy(daemon, bare.name, await fixtureCopy(daemon, 'container-no-python', { '.env': 'SECRET=1\n' }));
+      const advice = built.output.split('\n').filter((line) => line.includes('berth doctor') || line.startsWith(' !     '));
+      expect(advice).toEqual([
+        '-----> berth doctor: 1 thing Heroku would mind (the build goes on)',
+        " !     A .env file is committed (.env): its values ship in every slug and in the repo's history",
+        ' !     Fix: Set the values as config vars (heroku config:set NAME=value), add .env to .gitignore and remove it from git',
+      ]);
       await api(daemon, 'PATCH', `/apps/${bare.name}/formation/worker`, { quantity: 1 });
       await waitForDynos(daemon, bare.name, ['worker.1'], 'up', { exact: true });
       // The image's CMD is the command (its exact display is the container launch's business, not this test's).
