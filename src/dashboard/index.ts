@@ -1,2 +1,2 @@
 export { DashboardSessions, DASHBOARD_HEADER } from './sessions.js';
-export { dashboardRoutes, type DashboardRouteOptions } from './routes.js';
+export { dashboardRoutes, overTls, type DashboardRouteOptions } from './routes.js';
