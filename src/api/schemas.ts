@@ -226,6 +226,7 @@ export type LogSessionBody = {
   readonly source?: string | null;
   readonly lines?: number | null;
   readonly tail?: boolean | null;
+  readonly berth_vitals?: boolean | null;
 } | null;
 
 export interface LogDrainBody {
@@ -429,6 +430,8 @@ export const schemas = {
       source: stringOrNull,
       lines: { type: ['integer', 'null'], minimum: 0 },
       tail: booleanOrNull,
+      // Berth's dashboard: the stream carries each dyno's memory readings too (not Heroku's).
+      berth_vitals: booleanOrNull,
     }),
   }),
   logDrainCreate: route({ params: pathParams, body: body(['url'], { url: nonBlank }) }),

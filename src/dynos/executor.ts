@@ -54,6 +54,8 @@ export interface ExecutorDeps {
   readonly report?: (error: unknown, what: string) => void;
   /** The lesson clock: the dyno's timers run `speed` times faster (default: the wall clock). */
   readonly clock?: LessonClock;
+  /** Each memory reading of the R14 sampler, as the dashboard's card shows it (pushed to its live stream). */
+  readonly memorySampled?: (appId: string, vitals: DynoVitals) => void;
 }
 
 /**
@@ -381,7 +383,10 @@ export class DynoExecutor implements TeachableDyno {
         return this.#answer(
           () => (metrics ? this.#sampleMetrics(containerId) : runtime.memoryBytes(containerId)),
           (bytes) => {
-            if (bytes !== undefined) this.#memory = { containerId, bytes };
+            if (bytes !== undefined) {
+              this.#memory = { containerId, bytes };
+              this.#deps.memorySampled?.(this.appId, this.vitals);
+            }
             return { kind: 'memory', containerId, bytes };
           },
           () => ({ kind: 'memory', containerId, bytes: undefined }),

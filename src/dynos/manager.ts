@@ -50,6 +50,8 @@ export interface DynoManagerDeps {
   readonly report?: (error: unknown, what: string) => void;
   /** The lesson clock (`berth clock --speed`): the dynos' timers follow its speed. */
   readonly clock?: LessonClock;
+  /** Each memory reading of a formation dyno (the dashboard's live cards). */
+  readonly memorySampled?: ExecutorDeps['memorySampled'];
 }
 
 export class DynoManager implements RoutingSource {
@@ -91,6 +93,7 @@ export class DynoManager implements RoutingSource {
       ...(deps.runtimeMetrics ? { runtimeMetrics: deps.runtimeMetrics } : {}),
       ...(deps.report ? { report: deps.report } : {}),
       ...(deps.clock ? { clock: deps.clock } : {}),
+      ...(deps.memorySampled ? { memorySampled: deps.memorySampled } : {}),
     };
     deps.clock?.onChange((previous, speed) => {
       for (const dyno of this.#dynos.all()) dyno.clockChanged(previous, speed);

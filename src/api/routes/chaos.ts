@@ -4,6 +4,7 @@
 // Authenticated like the rest.
 import type { FastifyPluginAsync } from 'fastify';
 import { CHAOS_KINDS, CRASH_SIGNALS, isChaosKind, type CrashSignal } from '../../chaos/index.js';
+import { vitalsJson } from '../../dashboard/index.js';
 import { raise } from '../../errors.js';
 import type { ApiServices } from '../context.js';
 import { schemas, type ChaosBody, type ChaosParams, type ClockBody } from '../schemas.js';
@@ -35,14 +36,7 @@ export const chaosRoutes: FastifyPluginAsync<ApiServices> = async (api, services
 
   // The dashboard's dyno cards: memory against the quota (the R14 sampler's last reading) and a crashed dyno's cool-off.
   api.get<{ Params: { app: string } }>('/berth/apps/:app/dynos', async (request) =>
-    services.dynos.vitals(services.apps.get(request.params.app)).map((dyno) => ({
-      name: dyno.name,
-      state: dyno.state,
-      memory_mb: dyno.memoryMb ?? null,
-      memory_quota_mb: dyno.quotaMb,
-      memory_r15_mb: dyno.r15Mb,
-      cooloff_until: dyno.cooloffUntil?.toISOString() ?? null,
-    })),
+    services.dynos.vitals(services.apps.get(request.params.app)).map(vitalsJson),
   );
 
   // `berth doctor -a`: what each dyno's last stopped instance wrote to its filesystem (the engine's diff), for the
