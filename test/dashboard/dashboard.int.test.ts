@@ -188,6 +188,12 @@ describe('the dashboard in Chromium', () => {
     await page.click('[data-dyno="web.1"] button::-p-text(Cycle)');
     await until('web.1 cycled', async () => (await logCount('heroku[web.1]: Cycling')) > cycled);
     await page.waitForSelector(card('web.1', 'up'));
+    // A chosen exit status, from the card: the main process itself exits with it.
+    await page.click('[data-dyno="web.1"] input.exit-status', { count: 3 });
+    await page.keyboard.type('2');
+    await page.click('[data-dyno="web.1"] button::-p-text(Exit with status)');
+    await until('web.1 exited with status 2', async () => (await logCount('heroku[web.1]: Process exited with status 2')) === 1);
+    await page.waitForSelector(card('web.1', 'up'), { timeout: 60_000 });
     const log = await page.$eval('pre.log', (pre) => pre.textContent ?? '');
     expect(log).toContain('heroku[web.1]: State changed from up to crashed');
     expect(log).toContain('heroku[web.1]: Process exited with status 137');
