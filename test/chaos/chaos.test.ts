@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChaosService } from '../../src/chaos/index.js';
 import { LessonClock } from '../../src/clock.js';
+import type { DynoVitals } from '../../src/dynos/index.js';
 import type { LifecycleTimings } from '../../src/dynos/lifecycle.js';
 import { BerthError } from '../../src/errors.js';
 import { loadSettings } from '../../src/settings.js';
@@ -20,10 +21,11 @@ afterEach(async () => {
 });
 
 /** A world on Heroku's timings with the lesson clock at `speed`, a web dyno up, and the teaching controls. */
-async function lesson(speed = 1000): Promise<{ w: World; chaos: ChaosService; clock: LessonClock; reported: string[] }> {
+async function lesson(speed = 1000): Promise<{ w: World; chaos: ChaosService; clock: LessonClock; reported: string[]; sampled: DynoVitals[] }> {
   const clock = new LessonClock();
   clock.setSpeed(speed);
-  const made = await world({ timings: HEROKU, clock });
+  const sampled: DynoVitals[] = [];
+  const made = await world({ timings: HEROKU, clock, memorySampled: (_appId, vitals) => void sampled.push(vitals) });
   w = made;
   made.engine.script(/node web\.js/, async (p) => {
     await p.listen();
@@ -38,7 +40,7 @@ async function lesson(speed = 1000): Promise<{ w: World; chaos: ChaosService; cl
   });
   await made.release({ web: 'node web.js' });
   await made.waitForLines('web.1', WEB_UP);
-  return { w: made, chaos, clock, reported };
+  return { w: made, chaos, clock, reported, sampled };
 }
 
 /** The memory engine's stand-in for frozen processes: SIGTERM stays pending (is not acted on); SIGKILL still kills. */
@@ -233,12 +235,14 @@ describe('the lesson clock', () => {
 
 describe("the dashboard's dyno vitals (GET /berth/apps/{app}/dynos)", () => {
   it('memory against the quota from the R14 sampler, and a crashed dyno cool-off end', async () => {
-    const { w, chaos } = await lesson();
+    const { w, chaos, sampled } = await lesson();
     const web = await w.engine.started({ dyno: 'web.1' });
     web.memory(300 * 1024 * 1024);
     const before = w.manager.vitals(w.app)[0];
     expect(before).toMatchObject({ name: 'web.1', state: 'up', quotaMb: 512, r15Mb: 1024, cooloffUntil: undefined });
     await until(() => w.manager.vitals(w.app)[0]?.memoryMb === 300);
+    // Each reading is pushed as it is taken (the dashboard's live stream), in the card's shape.
+    expect(sampled.at(-1)).toMatchObject({ name: 'web.1', state: 'up', memoryMb: 300, quotaMb: 512, r15Mb: 1024 });
     // The first crash is restarted at once; the second waits out the cool-off, whose end the card shows.
     let from = w.lines('web.1').length;
     await chaos.run(w.app, { kind: 'crash' });
