@@ -120,6 +120,7 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     logplex,
     logger: logger.child({ module: 'router' }),
     maxConnections: settings.routerMaxConnections > 0 ? settings.routerMaxConnections : undefined,
+    delayMs: (appId) => services.chaos.routerDelayMs(appId),
     timeouts: {
       requestMs: settings.routerRequestTimeoutMs,
       idleMs: settings.routerIdleTimeoutMs,

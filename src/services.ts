@@ -8,6 +8,7 @@ import { AccountService, AppsService, CollaboratorsService } from './apps/index.
 import { BuildsService, ImageBuilder, SlugCompiler, SlugUploads } from './builds/index.js';
 import { SourceAdvisor } from './doctor/index.js';
 import { ChaosService } from './chaos/index.js';
+import { vitalsJson } from './dashboard/index.js';
 import { LessonClock } from './clock.js';
 import { registryBlobUrl } from './buildpacks/index.js';
 import { DynoManager, Rendezvous } from './dynos/index.js';
@@ -108,6 +109,8 @@ export function createServices(deps: ServiceDeps): Services {
     sessionAffinity: (appId) => features.enabled(appId, HTTP_SESSION_AFFINITY),
     preboot: { enabled: (appId) => features.enabled(appId, PREBOOT), overlapSeconds: settings.prebootOverlapSeconds },
     runtimeMetrics: (appId) => features.enabled(appId, LOG_RUNTIME_METRICS),
+    // The dashboard's cards hear each memory reading as it is taken, on their app's live log stream.
+    memorySampled: (appId, vitals) => logSessions.pushVitals(appId, vitalsJson(vitals)),
     metadata: {
       enabled: (appId) => features.enabled(appId, RUNTIME_DYNO_METADATA),
       defaultDomain: (appName) => `${appName}${APP_DOMAIN_SUFFIX}`,

@@ -213,6 +213,7 @@ export type ChaosBody = {
   readonly dyno?: string | null;
   readonly signal?: string | null;
   readonly exit_code?: number | null;
+  readonly seconds?: number | null;
 } | null;
 export interface ClockBody {
   readonly speed: number;
@@ -225,6 +226,7 @@ export type LogSessionBody = {
   readonly source?: string | null;
   readonly lines?: number | null;
   readonly tail?: boolean | null;
+  readonly berth_vitals?: boolean | null;
 } | null;
 
 export interface LogDrainBody {
@@ -428,6 +430,8 @@ export const schemas = {
       source: stringOrNull,
       lines: { type: ['integer', 'null'], minimum: 0 },
       tail: booleanOrNull,
+      // Berth's dashboard: the stream carries each dyno's memory readings too (not Heroku's).
+      berth_vitals: booleanOrNull,
     }),
   }),
   logDrainCreate: route({ params: pathParams, body: body(['url'], { url: nonBlank }) }),
@@ -534,7 +538,7 @@ export const schemas = {
   // Berth's teaching controls (issue 18): not Heroku's API, so under /berth/.
   chaosRun: route({
     params: pathParams,
-    body: optionalBody({ dyno: stringOrNull, signal: stringOrNull, exit_code: { type: ['integer', 'null'] } }),
+    body: optionalBody({ dyno: stringOrNull, signal: stringOrNull, exit_code: { type: ['integer', 'null'] }, seconds: { type: ['number', 'null'] } }),
   }),
   clockSet: route({ body: body(['speed'], { speed: { type: 'number' } }) }),
 } as const satisfies Record<string, FastifySchema>;

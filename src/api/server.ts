@@ -31,7 +31,7 @@ import { reviewAppsRoutes } from './routes/review-apps.js';
 import { addonsRoutes } from './routes/addons.js';
 import { dataRoutes } from './routes/data.js';
 import { chaosRoutes } from './routes/chaos.js';
-import { DASHBOARD_HEADER, dashboardRoutes, type DashboardSessions } from '../dashboard/index.js';
+import { DASHBOARD_HEADER, dashboardRoutes, overTls, type DashboardSessions } from '../dashboard/index.js';
 
 export interface ApiOptions {
   readonly apiKey: string;
@@ -94,7 +94,8 @@ export async function buildApi(services: ApiServices, options: ApiOptions): Prom
     // Blob and stream URLs carry their own secret, as Heroku's presigned URLs do.
     if ((request.routeOptions.config as { public?: boolean } | undefined)?.public === true) return;
     if (isAuthorized(request.headers.authorization, options.apiKey)) return;
-    if (options.dashboard?.sessions.admits(request.headers.cookie, request.headers[DASHBOARD_HEADER]) === true) return;
+    // A dashboard session counts only over HTTPS (the API key works on both ports, as the CLI uses it).
+    if (overTls(request) && options.dashboard?.sessions.admits(request.headers.cookie, request.headers[DASHBOARD_HEADER]) === true) return;
     throw berthError('credentials_invalid');
   });
 

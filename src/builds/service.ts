@@ -52,8 +52,11 @@ export interface BuildReleases {
  * reason to fail the build. The composition root passes doctor/'s SourceAdvisor.
  */
 export interface BuildAdvisor {
-  advise(sourceFile: string, facts: { readonly slugBytes: number; readonly processTypes: ProcessTypes }): Promise<readonly string[]>;
+  advise(sourceFile: string, facts: AdvisedFacts): Promise<readonly string[]>;
 }
+
+/** What a build learnt for the advice: a slug's size, or that it built images (the container stack), and the commands. */
+type AdvisedFacts = { readonly slugBytes: number; readonly processTypes: ProcessTypes } | { readonly container: true; readonly processTypes: ProcessTypes };
 
 export interface BuildsDeps {
   readonly store: Store;
@@ -347,7 +350,7 @@ export class BuildsService {
   async #advise(
     build: BuildRecord,
     sourceFile: string,
-    facts: { readonly slugBytes: number; readonly processTypes: ProcessTypes },
+    facts: AdvisedFacts,
     output: OutputStream,
     signal: AbortSignal,
   ): Promise<void> {
@@ -370,6 +373,8 @@ export class BuildsService {
   async #deployImages(app: AppRecord, build: BuildRecord, sourceFile: string, output: OutputStream, signal: AbortSignal): Promise<ReleaseRecord> {
     const { store, logplex, releases } = this.#deps;
     const built = await this.#buildImages(app, build, sourceFile, undefined, output, signal);
+    const commands = Object.fromEntries(Object.entries(built.processes).map(([type, process]) => [type, process.command]));
+    await this.#advise(build, sourceFile, { container: true, processTypes: commands }, output, signal);
     return store.transaction(() => {
       const current = store.apps.getById(app.id);
       if (!current) throw new BuildFailure([APP_DESTROYED_LINE]);

@@ -1,42 +1,76 @@
-// What the teaching controls run inside a dyno: plain commands of the stack's run image (bash, python3), so the
-// events they cause (a signal's death, frozen processes, memory use the kernel counts) are real ones.
+// What the teaching controls run inside a dyno: plain commands of a POSIX image (sh, kill, dd, sleep, cat) and one
+// tiny static program, so the events they cause (a death, frozen processes, memory use the kernel counts) are real ones.
 
 /** Every process of the dyno but its init (PID 1) and this shell: `kill -<SIG> -1`, as the dyno manager's SIGTERM. */
 export function killAll(signal: 'HUP' | 'INT' | 'KILL' | 'TERM' | 'STOP'): string[] {
-  return ['bash', '-c', `kill -${signal} -1 2>/dev/null; true`];
+  return ['sh', '-c', `kill -${signal} -1 2>/dev/null; true`];
 }
 
 /**
  * Holds memory above the quota for `holdSeconds` (the dyno manager's samples write R14), then grows past the R15
- * threshold, where the container's limit sits. The dyno's own processes are made the OOM killer's first choice
- * (oom_score_adj 1000, which a process may always raise), so the kernel kills the app, the container ends OOM-killed,
- * and the dyno manager writes R15 as on Heroku. Pages are written, not only reserved, so they count.
+ * threshold, where the container's limit sits. Only `sh`, `dd` and `sleep` are needed (the heroku-24 stack and most
+ * container images have them; python may be missing): `dd` reads /dev/zero into a buffer of `bs` bytes, so its pages
+ * are written and count as the kernel counts a process's memory, then blocks writing into a pipe nobody reads, which
+ * holds the buffer. The dyno's own processes are made the OOM killer's first choice (oom_score_adj 1000, which a
+ * process may always raise), so the kernel kills the app, the container ends OOM-killed, and the dyno manager writes
+ * R15 as on Heroku.
  */
 const MEMORY_HOG = `
-import os, sys, time
-quota, r15, hold = int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
-me = os.getpid()
-for pid in os.listdir('/proc'):
-    if pid.isdigit() and int(pid) not in (1, me):
-        try:
-            with open('/proc/%s/oom_score_adj' % pid, 'w') as f:
-                f.write('1000')
-        except OSError:
-            pass
-chunk = 8 * 1024 * 1024
-held = []
-def grow(to):
-    while len(held) * chunk < to:
-        held.append(bytearray(b'\\x01') * chunk)
-grow(quota + (r15 - quota) // 4)
-time.sleep(hold)
-grow(2 * r15)
-time.sleep(3600)
+for proc in /proc/[0-9]*; do
+  pid=\${proc#/proc/}
+  if [ "$pid" != 1 ] && [ "$pid" != $$ ]; then echo 1000 > "$proc/oom_score_adj"; fi
+done 2>/dev/null
+hold() { dd if=/dev/zero bs="$1" count=1 2>/dev/null | sleep 86400 & }
+hold "$1"
+sleep "$3" 2>/dev/null || sleep "\${3%.*}"
+hold "$2"
+wait
 `;
 
 /** The marker in the hog's command line (the memory engine's tests match on it). */
 export const MEMORY_HOG_MARKER = 'berth-chaos-memory';
 
+/** The hog's arguments: the bytes it holds first (above the quota), the bytes it adds after `holdSeconds`. */
 export function memoryHog(quotaBytes: number, r15Bytes: number, holdSeconds: number): string[] {
-  return ['python3', '-c', MEMORY_HOG, MEMORY_HOG_MARKER, String(quotaBytes), String(r15Bytes), holdSeconds.toFixed(3)];
+  const first = quotaBytes + Math.floor((r15Bytes - quotaBytes) / 4);
+  return ['sh', '-c', MEMORY_HOG, MEMORY_HOG_MARKER, String(first), String(r15Bytes), holdSeconds.toFixed(3)];
+}
+
+/**
+ * `exit-with PID STATUS` (src/chaos/exit-with.s, a 616-byte static x86-64 program): attaches to PID with ptrace and
+ * makes it call exit_group(STATUS), so the dyno's main process itself exits with a status of the learner's choice,
+ * which no signal can leave (1, 0, 42...). Nothing of the image is needed but `sh` and `cat`.
+ */
+const EXIT_WITH = Buffer.from(
+  [
+    'f0VMRgIBAQAAAAAAAAAAAAIAPgABAAAAeABAAAAAAABAAAAAAAAAAGgBAAAAAAAAAAAAAEAAOAABAEAABAADAAEAAAAHAAAAeAAAAAAA',
+    'AAB4AEAAAAAAAHgAQAAAAAAA2QAAAAAAAADAAQAAAAAAAAEAAAAAAAAASIt8JBDotQAAAEmJxEiLfCQY6KgAAABJicW/EAAAADHS6IkA',
+    'AAC4PQAAAEyJ50iNNaQAAAC6AAAAQEUx0g8FSIXAeF+/DAAAAEyNFZEAAADoWgAAAL8EAAAASIsVAAEAAEnHwg8FAADoQgAAAEyNFW0A',
+    'AABJx0JQ5wAAAE2JanBJx0J4/////78NAAAA6B0AAAC/EQAAAEUx0ugQAAAAMf/rBb8BAAAAuDwAAAAPBbhlAAAATInmDwVIhcB45cMx',
+    'wA+2D4PpMIP5CXcMSGvACkgByEj/x+vpwwAuc2hzdHJ0YWIALnRleHQALmJzcwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAsAAAABAAAABwAAAAAAAAB4AEAAAAAAAHgAAAAAAAAA2QAAAAAAAAAAAAAA',
+    'AAAAAAEAAAAAAAAAAAAAAAAAAAARAAAACAAAAAMAAAAAAAAAUQFAAAAAAABRAQAAAAAAAOcAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAA',
+    'AAAAAAAAAQAAAAMAAAAAAAAAAAAAAAAAAAAAAAAAUQEAAAAAAAAWAAAAAAAAAAAAAAAAAAAAAQAAAAAAAAAAAAAAAAAAAA==',
+  ].join(''),
+  'base64',
+);
+
+/** The marker in the crash command's line (the memory engine's tests match on it). */
+export const EXIT_WITH_MARKER = 'berth-chaos-exit';
+
+/**
+ * Makes the dyno's main process (the init's child: /proc/1/task/1/children) exit with `status`: the program arrives
+ * on stdin, is written to /tmp and run as the image's user. Where the kernel's Yama ptrace scope is 1 (Ubuntu's
+ * default), tracing a process that is not one's own child needs CAP_SYS_PTRACE: dynos have it (launch.ts), but Docker
+ * gives capabilities only to root, so an image with a non-root USER needs a host with scope 0 (no Yama).
+ */
+export function exitWith(status: number): { cmd: string[]; program: Buffer } {
+  const script = [
+    'f=/tmp/.berth-exit-with.$$',
+    // The kernel writes the children without a final line feed, so `read` reports the end of the file: not checked.
+    'read -r pid rest < /proc/1/task/1/children',
+    'cat > "$f" && chmod 700 "$f" && [ -n "$pid" ] && "$f" "$pid" "$1"',
+    'code=$?; rm -f "$f"; exit $code',
+  ].join('\n');
+  return { cmd: ['sh', '-c', script, EXIT_WITH_MARKER, String(status)], program: EXIT_WITH };
 }

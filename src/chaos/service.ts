@@ -1,12 +1,13 @@
 // The teaching controls (`POST /berth/apps/{app}/chaos/{kind}`, `berth chaos <kind>`) and the lesson clock
 // (`berth clock --speed 60`). Each control is one real event on a running formation dyno; the dyno manager's state
 // machine hears of it as it hears of any misbehaving app and writes Heroku's lines.
+import { Readable } from 'node:stream';
 import type { LessonClock } from '../clock.js';
 import type { AppRecord } from '../contracts/records.js';
 import type { TeachableDyno } from '../dynos/index.js';
 import { raise } from '../errors.js';
-import { CHAOS_KINDS, CRASH_SIGNALS, type ChaosKind, type CrashSignal } from './kinds.js';
-import { killAll, memoryHog } from './in-dyno.js';
+import { CHAOS_KINDS, type ChaosKind, type CrashSignal } from './kinds.js';
+import { exitWith, killAll, memoryHog } from './in-dyno.js';
 
 /** What of the dyno manager the controls use. */
 export interface ChaosDynos {
@@ -26,9 +27,11 @@ export interface ChaosRequest {
   readonly kind: ChaosKind;
   /** `web.1`; default `web.1`, else the app's first formation dyno. */
   readonly dyno?: string;
-  /** For `crash`: the signal (default SIGKILL), or the exit status it should leave (129, 130, 137, 143). */
+  /** For `crash`: the signal (default SIGKILL), or the exit status (0 to 255) the dyno's main process exits with. */
   readonly signal?: CrashSignal;
   readonly exitCode?: number;
+  /** For `slow-router`: the delay the router adds before forwarding each request to the app (Heroku seconds; 0 ends it). */
+  readonly seconds?: number;
 }
 
 export interface ChaosAnswer {
@@ -40,8 +43,13 @@ export interface ChaosAnswer {
 /** The fastest lesson: a 20-minute cool-off in a second and a bit. */
 export const MAX_CLOCK_SPEED = 1000;
 
+/** The longest delay `slow-router` adds: past the router's 30 s, so H12 comes for every request. */
+export const MAX_ROUTER_DELAY_SECONDS = 120;
+
 export class ChaosService {
   readonly #deps: ChaosDeps;
+  /** `slow-router`: each app's delay before forwarding, in Heroku milliseconds (the router applies the lesson clock). */
+  readonly #routerDelays = new Map<string, number>();
 
   constructor(deps: ChaosDeps) {
     this.#deps = deps;
@@ -49,7 +57,8 @@ export class ChaosService {
 
   /** Answers once the event is under way; what follows is in the app's log (`heroku logs --tail`). */
   async run(app: AppRecord, request: ChaosRequest): Promise<ChaosAnswer> {
-    const signal = request.kind === 'crash' ? crashSignal(request) : undefined;
+    if (request.kind === 'slow-router') return this.#slowRouter(app, request.seconds ?? 35);
+    const crash = request.kind === 'crash' ? crashHow(request) : undefined;
     const dyno = this.#deps.dynos.teachable(app, request.dyno);
     if (dyno.containerId === undefined || dyno.state === 'crashed' || dyno.state === 'down') {
       raise('chaos_dyno_not_running', { dyno: dyno.name, state: dyno.state });
@@ -58,7 +67,16 @@ export class ChaosService {
       void work.catch((error: unknown) => this.#deps.report(error, `chaos ${what} on ${dyno.name}`));
     switch (request.kind) {
       case 'crash':
-        await dyno.exec(killAll(signal?.slice(3) as 'HUP' | 'INT' | 'KILL' | 'TERM'));
+        if (crash?.exitCode !== undefined) {
+          const { cmd, program } = exitWith(crash.exitCode);
+          // Answers once the main process was told to exit (its status then reaches the dyno manager as any exit does).
+          // The container may end before the helper does, taking it along (137) or its exec with it (an engine
+          // error): both mean the main process exited. 1 to 127 are the helper's or the shell's own failures.
+          const told = await dyno.exec(cmd, { stdin: Readable.from([program]) }).catch(() => -1);
+          if (told > 0 && told < 128) raise('chaos_exit_failed', { dyno: dyno.name, status: String(told) });
+        } else {
+          await dyno.exec(killAll((crash?.signal ?? 'SIGKILL').slice(3) as 'HUP' | 'INT' | 'KILL' | 'TERM'));
+        }
         break;
       case 'ignore-sigterm':
         await dyno.exec(killAll('STOP'));
@@ -84,6 +102,20 @@ export class ChaosService {
     return { kind: request.kind, dyno: dyno.name, description: CHAOS_KINDS[request.kind] };
   }
 
+  #slowRouter(app: AppRecord, seconds: number): ChaosAnswer {
+    if (!Number.isFinite(seconds) || seconds < 0 || seconds > MAX_ROUTER_DELAY_SECONDS) {
+      raise('params_invalid', { field: 'seconds', problem: `must be a number from 0 to ${MAX_ROUTER_DELAY_SECONDS}` });
+    }
+    if (seconds === 0) this.#routerDelays.delete(app.id);
+    else this.#routerDelays.set(app.id, Math.round(seconds * 1000));
+    return { kind: 'slow-router', dyno: 'router', description: CHAOS_KINDS['slow-router'] };
+  }
+
+  /** The delay the router adds before forwarding a request to the app (Heroku milliseconds; 0: none). */
+  routerDelayMs(appId: string): number {
+    return this.#routerDelays.get(appId) ?? 0;
+  }
+
   get clockSpeed(): number {
     return this.#deps.clock.speed;
   }
@@ -100,14 +132,13 @@ export class ChaosService {
   }
 }
 
-function crashSignal(request: ChaosRequest): CrashSignal {
-  if (request.exitCode === undefined) return request.signal ?? 'SIGKILL';
-  const found = (Object.keys(CRASH_SIGNALS) as CrashSignal[]).find((name) => CRASH_SIGNALS[name] === request.exitCode);
-  if (found === undefined || (request.signal !== undefined && request.signal !== found)) {
-    raise('chaos_exit_code_invalid', {
-      code: String(request.exitCode),
-      codes: Object.entries(CRASH_SIGNALS).map(([name, code]) => `${code} (${name})`).join(', '),
-    });
+/** A signal (its status is 128 + its number), or an exit status the main process itself exits with. */
+function crashHow(request: ChaosRequest): { signal?: CrashSignal; exitCode?: number } {
+  if (request.exitCode === undefined) return { signal: request.signal ?? 'SIGKILL' };
+  if (!Number.isInteger(request.exitCode) || request.exitCode < 0 || request.exitCode > 255) {
+    raise('chaos_exit_code_invalid', { code: String(request.exitCode) });
   }
-  return found;
+  if (request.signal !== undefined) raise('params_invalid', { field: 'exit_code', problem: 'and signal cannot both be given: a signal leaves its own status' });
+  if (process.arch !== 'x64') raise('chaos_exit_code_unsupported', { arch: process.arch });
+  return { exitCode: request.exitCode };
 }

@@ -27,15 +27,18 @@ export function registerTeachingCommands(program: Command): void {
     .option('-a, --app <app>', 'app name')
     .option('-d, --dyno <dyno>', 'the dyno (default web.1, else the first)')
     .option('--signal <signal>', 'crash: SIGKILL (default), SIGTERM, SIGINT or SIGHUP')
-    .option('--exit-code <status>', 'crash: the exit status to leave (137, 143, 130 or 129)')
-    .action(async (kind: string, options: { app?: string; dyno?: string; signal?: string; exitCode?: string }) => {
+    .option('--exit-code <status>', "crash: the dyno's main process exits with this status (0 to 255) instead of dying of a signal")
+    .option('--seconds <seconds>', 'slow-router: how long the router waits before forwarding each request (default 35; 0 ends it)')
+    .action(async (kind: string, options: { app?: string; dyno?: string; signal?: string; exitCode?: string; seconds?: string }) => {
       const settings = loadSettings();
       const app = await resolveApp(settings, options.app);
       const exitCode = options.exitCode === undefined ? undefined : Number(options.exitCode);
       if (exitCode !== undefined && !Number.isInteger(exitCode)) throw new Error(`--exit-code must be a whole number, got "${options.exitCode}"`);
+      const seconds = options.seconds === undefined ? undefined : Number(options.seconds);
+      if (seconds !== undefined && !Number.isFinite(seconds)) throw new Error(`--seconds must be a number, got "${options.seconds}"`);
       const answer = await (await ApiClient.fromSettings(settings)).request<ChaosAnswer>(
         `/berth/apps/${encodeURIComponent(app)}/chaos/${encodeURIComponent(kind)}`,
-        { method: 'POST', body: { dyno: options.dyno, signal: options.signal, exit_code: exitCode } },
+        { method: 'POST', body: { dyno: options.dyno, signal: options.signal, exit_code: exitCode, seconds } },
       );
       process.stdout.write(`${answer.kind} on ${answer.dyno}: ${answer.description}\nWatch it: berth logs --tail -a ${app}\n`);
     });

@@ -1,11 +1,12 @@
 // `berth doctor [dir]`: the app in a directory checked against Heroku's advice, before any push. Findings are advice:
-// the command exits 0 with or without them (as the push goes on); `--json` prints them for scripts.
+// the command exits 0 with or without them (as the push goes on); `--json` prints them for scripts. With an app
+// (`-a`), what its dynos wrote outside /tmp before they last stopped (the engine's diff of each container) is checked too.
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { examine, treeFromDirectory } from '../doctor/index.js';
+import { checkDiskWrites, examine, treeFromDirectory, type DynoWrites } from '../doctor/index.js';
 
-export async function doctor(dir: string, options: { json: boolean; out: Writable }): Promise<void> {
-  const findings = examine(await treeFromDirectory(resolve(dir)));
+export async function doctor(dir: string, options: { json: boolean; out: Writable; written?: readonly DynoWrites[] }): Promise<void> {
+  const findings = [...examine(await treeFromDirectory(resolve(dir))), ...checkDiskWrites(options.written ?? [])];
   if (options.json) {
     options.out.write(`${JSON.stringify({ findings }, null, 2)}\n`);
     return;

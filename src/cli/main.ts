@@ -12,6 +12,7 @@ import { registerClientCommands, registerGitCommands, resolveApp } from './comma
 import { registerContainerCommands } from './container.js';
 import { daemonLogger } from './daemon-log.js';
 import { doctor } from './doctor.js';
+import type { DynoWrites } from '../doctor/index.js';
 import { registerTeachingCommands } from './chaos.js';
 import { aliasLine, cliEnvironment, exportLines } from './environment.js';
 import { isTimingPreset, runEphemeral, TIMING_PRESETS } from './ephemeral.js';
@@ -126,8 +127,13 @@ program
   .description("check an app's source against Heroku's advice (every push runs the same checks); each finding with a one-line fix")
   .argument('[dir]', "the app's directory", '.')
   .option('--json', 'print the findings as JSON')
-  .action(async (dir: string, options: { json?: boolean }) => {
-    await doctor(dir, { json: options.json === true, out: process.stdout });
+  .option('-a, --app <app>', "also check what the app's dynos wrote outside /tmp before they last stopped (needs the daemon)")
+  .action(async (dir: string, options: { json?: boolean; app?: string }) => {
+    const written =
+      options.app === undefined
+        ? []
+        : await (await ApiClient.fromSettings(loadSettings())).request<DynoWrites[]>(`/berth/apps/${encodeURIComponent(options.app)}/disk-writes`);
+    await doctor(dir, { json: options.json === true, out: process.stdout, written });
   });
 
 registerGitCommands(program);

@@ -1,2 +1,3 @@
 export { DashboardSessions, DASHBOARD_HEADER } from './sessions.js';
-export { dashboardRoutes, type DashboardRouteOptions } from './routes.js';
+export { dashboardRoutes, overTls, type DashboardRouteOptions } from './routes.js';
+export { vitalsJson } from './vitals.js';

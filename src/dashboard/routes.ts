@@ -1,9 +1,11 @@
 // The dashboard's pages, served by the daemon beside the API: `/` is a page shell (it holds no data: the page reads
 // the Platform API with its session), `/dashboard/app.js` the UI bundled at build time (esbuild, from ui/), and the
 // two ways in: the one-time link `berth dashboard` prints, and the API key given once. JSON answers of the API are
-// unchanged; only `GET /` is new at the top.
+// unchanged; only `GET /` is new at the top. All of it is the HTTPS port's: over plain HTTP the page redirects there
+// and the sign-ins refuse with a page that says where to go.
 import { readFile } from 'node:fs/promises';
-import type { FastifyPluginAsync } from 'fastify';
+import type { TLSSocket } from 'node:tls';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { sessionCookie, type DashboardSessions } from './sessions.js';
 
 export interface DashboardRouteOptions {
@@ -49,16 +51,38 @@ button:focus-visible, a:focus-visible, input:focus-visible { outline: 3px solid 
 </html>
 `;
 
-export const dashboardRoutes: FastifyPluginAsync<DashboardRouteOptions> = async (api, { sessions, publicUrl }) => {
-  api.get('/', { config: { public: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(SHELL));
+/**
+ * Whether the request came over the daemon's HTTPS port. The session is worth the API key and dynos share the host's
+ * loopback, so the dashboard is served, and a session made or used, only there.
+ */
+export function overTls(request: FastifyRequest): boolean {
+  return (request.raw.socket as Partial<TLSSocket>).encrypted === true;
+}
 
-  api.get('/dashboard/app.js', { config: { public: true } }, async (_request, reply) => {
+/** The page a browser that came over plain HTTP gets instead of a sign-in. */
+function httpsOnly(reply: FastifyReply, publicUrl: string): FastifyReply {
+  return reply
+    .code(403)
+    .type('text/plain; charset=utf-8')
+    .send(`The dashboard signs in over HTTPS only: open ${publicUrl}/ (its certificate is the local CA's; run \`berth dashboard\` for a link there).\n`);
+}
+
+export const dashboardRoutes: FastifyPluginAsync<DashboardRouteOptions> = async (api, { sessions, publicUrl }) => {
+  // The page over plain HTTP: to the same path on the HTTPS port.
+  api.get('/', { config: { public: true } }, async (request, reply) =>
+    overTls(request) ? reply.type('text/html; charset=utf-8').send(SHELL) : reply.redirect(`${publicUrl}/`, 308),
+  );
+
+  api.get('/dashboard/app.js', { config: { public: true } }, async (request, reply) => {
+    if (!overTls(request)) return reply.redirect(`${publicUrl}/dashboard/app.js`, 308);
     const bundle = await readFile(BUNDLE, 'utf8');
     return reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(bundle);
   });
 
   // The one-time link: spent on first use, it sets the session cookie and opens the apps page.
   api.get<{ Params: { token: string } }>('/dashboard/login/:token', { config: { public: true } }, async (request, reply) => {
+    // Not spent over plain HTTP: the same link still works on the HTTPS port.
+    if (!overTls(request)) return httpsOnly(reply, publicUrl);
     const session = sessions.redeem(request.params.token);
     if (session === undefined) {
       return reply.code(403).type('text/plain; charset=utf-8').send('This dashboard link was used already or has expired: run `berth dashboard` for a new one.\n');
@@ -68,6 +92,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRouteOptions> = async 
 
   // The API key, given once in the page's form.
   api.post<{ Body: { key?: unknown } | null }>('/dashboard/login', { config: { public: true } }, async (request, reply) => {
+    if (!overTls(request)) return httpsOnly(reply, publicUrl);
     const key = request.body?.key;
     const session = typeof key === 'string' ? sessions.login(key) : undefined;
     if (session === undefined) return reply.code(401).send({ id: 'unauthorized', message: 'Invalid credentials provided.' });

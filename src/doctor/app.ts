@@ -2,6 +2,7 @@
 // type's command as a dyno would run it, and the source files a command starts.
 import { builtinModules } from 'node:module';
 import { posix } from 'node:path';
+import { containerProcessTypes, isContainerApp } from './container.js';
 import type { SourceTree } from './tree.js';
 
 export interface PackageJson {
@@ -17,6 +18,8 @@ export interface BuildFacts {
   readonly slugBytes?: number;
   /** The process types the build found (Procfile merged over the buildpacks' defaults). */
   readonly processTypes?: Readonly<Record<string, string>>;
+  /** The build made images (the container stack), not a slug. */
+  readonly container?: boolean;
 }
 
 export interface AppSource {
@@ -24,8 +27,10 @@ export interface AppSource {
   readonly packageJson: PackageJson | undefined;
   /** The Procfile's types, or undefined when there is none. */
   readonly procfile: Readonly<Record<string, string>> | undefined;
-  /** The process types a dyno would run: the build's, else the Procfile over the Node.js default. */
+  /** The process types a dyno would run: the build's, else the Procfile over the Node.js default (container apps: container.ts). */
   readonly processTypes: Readonly<Record<string, string>>;
+  /** Built as images (heroku.yml or per-type Dockerfiles): the buildpack-only checks are skipped. */
+  readonly container: boolean;
   readonly facts: BuildFacts;
 }
 
@@ -65,13 +70,16 @@ function parseProcfile(text: string | undefined): Record<string, string> | undef
 export function readApp(tree: SourceTree, facts: BuildFacts = {}): AppSource {
   const packageJson = parsePackageJson(tree.text('package.json'));
   const procfile = parseProcfile(tree.text('Procfile'));
+  const container = facts.container === true || isContainerApp(tree);
   let processTypes: Record<string, string> = { ...(facts.processTypes ?? {}) };
-  if (facts.processTypes === undefined) {
+  if (container) {
+    processTypes = { ...containerProcessTypes(tree), ...processTypes };
+  } else if (facts.processTypes === undefined) {
     // The bundled Node.js buildpack's default (bin/release): `web: npm start` for a start script or a server.js.
     const nodeDefault = packageJson !== undefined && (packageJson.scripts['start'] !== undefined || tree.paths.includes('server.js'));
     processTypes = { ...(nodeDefault ? { web: 'npm start' } : {}), ...(procfile ?? {}) };
   }
-  return { tree, packageJson, procfile, processTypes, facts };
+  return { tree, packageJson, procfile, processTypes, facts, container };
 }
 
 /** A command as npm would run it: `npm start` and `npm run x` become the script's own command. */

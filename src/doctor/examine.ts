@@ -19,8 +19,11 @@ const CHECKS = [
   checkReleaseMigration,
 ];
 
+/** What a buildpack does, which an app built from its own Dockerfile does itself (container.ts). */
+const BUILDPACK_ONLY = new Set<(typeof CHECKS)[number]>([checkProcessTypes, checkRuntimePinned, checkLockfile, checkDevDependencies, checkSlugSize]);
+
 /** Pure: the tree (and what the build knew) in, the findings out. */
 export function examine(tree: SourceTree, facts: BuildFacts = {}): Finding[] {
   const app = readApp(tree, facts);
-  return CHECKS.flatMap((check) => check(app));
+  return CHECKS.filter((check) => !app.container || !BUILDPACK_ONLY.has(check)).flatMap((check) => check(app));
 }

@@ -84,6 +84,12 @@ export const FINDINGS = {
     message: `Files are written outside /tmp (${where}): each dyno has its own ephemeral filesystem, discarded when it restarts`,
     fix: 'Keep only scratch files, under /tmp; store lasting files in a database or object storage (such as S3)',
   }),
+  /** Dev Center "Ephemeral filesystem", with the evidence of a stopped dyno's container diff. */
+  dynoWroteFiles: (dyno: string, paths: readonly string[]): Finding => ({
+    check: 'local-disk-writes',
+    message: `${dyno} wrote files outside /tmp before it stopped (${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}): Heroku discards them at every restart, at least daily`,
+    fix: 'Keep only scratch files, under /tmp; store lasting files in a database or object storage (such as S3)',
+  }),
   /** Dev Center "Node.js Support": devDependencies are pruned after the build. */
   devDependencyAtRuntime: (name: string, where: string): Finding => ({
     check: 'dev-dependency-at-runtime',

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { apiTimestamp, type LessonClock } from '../clock.js';
 import type { DynoChanges, DynoRecord } from '../contracts/records.js';
 import type { Logplex } from '../logs/index.js';
-import type { ContainerTrust, Runtime } from '../runtime/index.js';
+import type { ContainerTrust, ExecSpec, Runtime } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
 import { DynoContainer } from './container.js';
 import { processLaunch } from './artifact.js';
@@ -28,7 +28,10 @@ import { LoadAverage, runtimeMetricsLines } from './runtime-metrics.js';
 import { dynoSize, type DynoSize } from './sizes.js';
 
 /** What of the engine a formation dyno uses. */
-type DynoEngine = Pick<Runtime, 'start' | 'follow' | 'wait' | 'state' | 'signal' | 'exec' | 'remove' | 'memoryBytes' | 'usage' | 'nodeAddress'>;
+type DynoEngine = Pick<Runtime, 'start' | 'follow' | 'wait' | 'state' | 'signal' | 'exec' | 'remove' | 'memoryBytes' | 'usage' | 'nodeAddress' | 'changes'>;
+
+/** The most paths of a stopped instance's diff a dyno keeps (`berth doctor -a` shows a few). */
+const MAX_WRITTEN_PATHS = 500;
 
 export interface ExecutorDeps {
   readonly runtime: DynoEngine;
@@ -51,6 +54,8 @@ export interface ExecutorDeps {
   readonly report?: (error: unknown, what: string) => void;
   /** The lesson clock: the dyno's timers run `speed` times faster (default: the wall clock). */
   readonly clock?: LessonClock;
+  /** Each memory reading of the R14 sampler, as the dashboard's card shows it (pushed to its live stream). */
+  readonly memorySampled?: (appId: string, vitals: DynoVitals) => void;
 }
 
 /**
@@ -67,11 +72,21 @@ export interface TeachableDyno {
   /** `ps:restart` of this dyno: `Restarting`, SIGTERM, a fresh instance; resolves once the new instance runs. */
   restart(): Promise<void>;
   /** Runs a command inside the running instance; resolves with its exit status (once it ends). */
-  exec(cmd: readonly string[]): Promise<number>;
+  exec(cmd: readonly string[], options?: Pick<ExecSpec, 'stdin'>): Promise<number>;
   /** Daily cycling, now: `Cycling`, SIGTERM, a fresh instance. */
   cycle(): Promise<void>;
   /** Restarts the dyno with `PORT=0` in its next instance's environment: it binds a port of the kernel's choosing, never `$PORT` (R10). */
   restartUnbound(): Promise<void>;
+}
+
+/**
+ * What the dyno's last stopped instance wrote to its filesystem (the engine's diff of the container, taken before it is
+ * removed): paths added or changed, parent directories included. Heroku discards them at every restart.
+ */
+export interface DiskWrites {
+  readonly dyno: string;
+  readonly stoppedAt: Date;
+  readonly paths: readonly string[];
 }
 
 /** What the dashboard's dyno card shows beyond the API's dyno: memory against the quota, and the cool-off's end. */
@@ -104,6 +119,8 @@ export class DynoExecutor implements TeachableDyno {
   /** The running container's load averages (`log-runtime-metrics`), begun afresh with each new container. */
   #load: { containerId: string; average: LoadAverage } | undefined;
   #upWaiters: ((up: boolean) => void)[] = [];
+  /** The last stopped instance's diff (undefined before one stopped). */
+  #written: DiskWrites | undefined;
   /** The R14 sampler's last reading, and of which container (a new instance starts unread). */
   #memory: { containerId: string; bytes: number } | undefined;
 
@@ -169,6 +186,21 @@ export class DynoExecutor implements TeachableDyno {
     };
   }
 
+  /** What the last stopped instance wrote (`berth doctor -a`), if one has stopped since the daemon started. */
+  get written(): DiskWrites | undefined {
+    return this.#written;
+  }
+
+  /** The container's diff, read before it is removed; the engine failing here costs only the advice. */
+  async #readWrites(containerId: string): Promise<void> {
+    const changes = await this.#deps.runtime.changes(containerId).catch((error: unknown) => {
+      this.#report(error, `reading ${this.name}'s filesystem changes`);
+      return [];
+    });
+    const paths = changes.filter((change) => change.kind !== 'deleted').map((change) => change.path);
+    this.#written = { dyno: this.name, stoppedAt: new Date(), paths: paths.slice(0, MAX_WRITTEN_PATHS) };
+  }
+
   get containerId(): string | undefined {
     const p = this.#dyno.process;
     return p.kind === 'running' || p.kind === 'stopping' ? p.containerId : undefined;
@@ -180,9 +212,9 @@ export class DynoExecutor implements TeachableDyno {
     return id === undefined ? undefined : this.#containers.get(id)?.node;
   }
 
-  exec(cmd: readonly string[]): Promise<number> {
+  exec(cmd: readonly string[], options: Pick<ExecSpec, 'stdin'> = {}): Promise<number> {
     const id = this.containerId;
-    return id === undefined ? Promise.resolve(-1) : this.#deps.runtime.exec(id, { cmd });
+    return id === undefined ? Promise.resolve(-1) : this.#deps.runtime.exec(id, { ...options, cmd });
   }
 
   cycle(): Promise<void> {
@@ -359,7 +391,10 @@ export class DynoExecutor implements TeachableDyno {
         return this.#answer(
           () => (metrics ? this.#sampleMetrics(containerId) : runtime.memoryBytes(containerId)),
           (bytes) => {
-            if (bytes !== undefined) this.#memory = { containerId, bytes };
+            if (bytes !== undefined) {
+              this.#memory = { containerId, bytes };
+              this.#deps.memorySampled?.(this.appId, this.vitals);
+            }
             return { kind: 'memory', containerId, bytes };
           },
           () => ({ kind: 'memory', containerId, bytes: undefined }),
@@ -380,8 +415,8 @@ export class DynoExecutor implements TeachableDyno {
       }
       case 'removeContainer': {
         this.#containers.delete(effect.containerId);
-        const removal = runtime
-          .remove(effect.containerId)
+        const removal = this.#readWrites(effect.containerId)
+          .then(() => runtime.remove(effect.containerId))
           .catch((error: unknown) => this.#report(error, `removing ${this.name}'s container`))
           .finally(() => this.#removals.delete(removal));
         this.#removals.add(removal);

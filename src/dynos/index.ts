@@ -4,4 +4,4 @@ export { type OneOffRequest } from './one-offs.js';
 export { dynoSizes, type DynoSize } from './sizes.js';
 export { Rendezvous } from './rendezvous.js';
 export type { DynoMetadataSource } from './metadata.js';
-export type { TeachableDyno } from './executor.js';
+export type { DynoVitals, TeachableDyno } from './executor.js';

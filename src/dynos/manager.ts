@@ -12,7 +12,7 @@ import type { AppQueues } from '../queue.js';
 import type { ContainerTrust, Runtime } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
 import { DynoSet } from './dyno-set.js';
-import type { DynoVitals, ExecutorDeps, TeachableDyno } from './executor.js';
+import type { DiskWrites, DynoVitals, ExecutorDeps, TeachableDyno } from './executor.js';
 import { Formation, type FormationUpdate, type PrebootSource } from './formation.js';
 import type { LifecycleTimings } from './lifecycle.js';
 import { attachInside, type InsideRequest } from './inside.js';
@@ -50,6 +50,8 @@ export interface DynoManagerDeps {
   readonly report?: (error: unknown, what: string) => void;
   /** The lesson clock (`berth clock --speed`): the dynos' timers follow its speed. */
   readonly clock?: LessonClock;
+  /** Each memory reading of a formation dyno (the dashboard's live cards). */
+  readonly memorySampled?: ExecutorDeps['memorySampled'];
 }
 
 export class DynoManager implements RoutingSource {
@@ -91,6 +93,7 @@ export class DynoManager implements RoutingSource {
       ...(deps.runtimeMetrics ? { runtimeMetrics: deps.runtimeMetrics } : {}),
       ...(deps.report ? { report: deps.report } : {}),
       ...(deps.clock ? { clock: deps.clock } : {}),
+      ...(deps.memorySampled ? { memorySampled: deps.memorySampled } : {}),
     };
     // Every dyno with timers hears it, a preboot's new dyno (still outside the set, booting) included.
     deps.clock?.onChange((previous, speed) => {
@@ -202,6 +205,14 @@ export class DynoManager implements RoutingSource {
       .list(app.id)
       .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))
       .map((dyno) => dyno.vitals);
+  }
+
+  /** `berth doctor -a`: what each formation dyno's last stopped instance wrote to its filesystem, in name order. */
+  diskWrites(app: AppRecord): DiskWrites[] {
+    return this.#dynos
+      .list(app.id)
+      .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))
+      .flatMap((dyno) => (dyno.written === undefined ? [] : [dyno.written]));
   }
 
   /** `ps:stop`: in the Common Runtime the dyno manager starts a stopped formation dyno again. */

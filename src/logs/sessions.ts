@@ -22,6 +22,8 @@ export interface LogSessionRequest {
   readonly dyno?: string | undefined;
   readonly lines?: number | undefined;
   readonly tail?: boolean | undefined;
+  /** Berth's dashboard only: the stream also carries `event: vitals` (each dyno's memory reading, as JSON). */
+  readonly vitals?: boolean | undefined;
 }
 
 export interface LogSession {
@@ -30,6 +32,7 @@ export interface LogSession {
   readonly appId: string;
   readonly filter: Readonly<LogFilter>;
   readonly tail: boolean;
+  readonly vitals: boolean;
   readonly createdAt: string;
   readonly url: string;
 }
@@ -230,6 +233,7 @@ export class LogSessions {
       appId,
       filter,
       tail: request.tail === true,
+      vitals: request.vitals === true,
       createdAt: new Date().toISOString().slice(0, 19) + 'Z',
       url: this.#options.url(id, secret),
     };
@@ -289,6 +293,19 @@ export class LogSessions {
     if (stream.closed) return;
     state.streams.add(stream);
     this.#start();
+  }
+
+  /**
+   * A dyno's vitals to the app's dashboard streams (sessions made with `vitals`): a named event (`event: vitals`, no
+   * `id`, so a reconnect's Last-Event-ID still counts log lines), which a log client's `message` handler never sees.
+   * Dropped for a stream with lines waiting: the next reading follows soon.
+   */
+  pushVitals(appId: string, vitals: unknown): void {
+    const event = `event: vitals\ndata: ${JSON.stringify(vitals)}\n\n`;
+    for (const state of this.#sessions.values()) {
+      if (state.session.appId !== appId || !state.session.vitals) continue;
+      for (const stream of state.streams) stream.raw(event);
+    }
   }
 
   /** Open event streams (tests, metrics). */

@@ -46,6 +46,8 @@ export interface Parked {
 export interface RouterCore {
   readonly log: RouterLog;
   readonly timeouts: RouterTimeouts;
+  /** How long to hold a request before forwarding it to the app (the `slow-router` teaching control); 0: none. */
+  delayMs(appId: string): number;
   park(parked: Parked): void;
   unpark(parked: Parked): void;
 }

@@ -54,6 +54,9 @@ export class Exchange implements Dispatcher.DispatchHandler, Parked {
   /** With session affinity on, the client's cookie value ('' for none); undefined when the app has it off. */
   #affinity: string | undefined = undefined;
   #dispatchedAt = 0;
+  /** The `slow-router` wait under way, and how long a forwarded request waited (its line's service= includes it). */
+  #delay: NodeJS.Timeout | undefined = undefined;
+  #delayed = 0;
   #connectedAt = -1;
   #status = -1;
   #bytes = 0;
@@ -72,7 +75,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Parked {
 
   route(): void {
     const decision = decide(this.target);
-    if (decision === undefined) this.#dispatch(this.target.route.sessionAffinity === true ? this.#pinned() : pick(this.target.up));
+    if (decision === undefined) this.#forward(this.target.route.sessionAffinity === true ? this.#pinned() : pick(this.target.up));
     else if (decision === 'wait') this.#core.park(this);
     else this.fail(decision);
   }
@@ -83,9 +86,32 @@ export class Exchange implements Dispatcher.DispatchHandler, Parked {
     return pickPinned(this.target.up, this.#affinity);
   }
 
-  #dispatch(backend: Backend): void {
+  /**
+   * The `slow-router` teaching control holds the request first; the wait counts against H12's timeout as a slow dyno's
+   * answer would (the line's service= includes it), so a delay past the timeout ends in H12 without reaching the dyno.
+   */
+  #forward(backend: Backend): void {
+    const delay = this.#core.delayMs(this.target.route.appId);
+    if (delay === 0) {
+      this.#dispatch(backend);
+      return;
+    }
     this.#backend = backend;
+    this.#dispatchedAt = this.#connectedAt = Date.now();
+    const timeout = this.#core.timeouts.requestMs;
+    this.#delay = setTimeout(() => {
+      this.#delay = undefined;
+      if (this.#done) return;
+      if (delay >= timeout) this.fail('H12');
+      else this.#dispatch(backend, delay);
+    }, Math.min(delay, timeout));
+  }
+
+  #dispatch(backend: Backend, delayed = 0): void {
+    this.#backend = backend;
+    this.#delayed = delayed;
     this.#dispatchedAt = Date.now();
+    this.#connectedAt = -1;
     const req = this.#req;
     backend.pool.dispatch(
       {
@@ -94,7 +120,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Parked {
         headers: this.head.headers,
         body: this.head.hasBody ? req : null,
         // H12 by the router's timeout now (the lesson clock may have shortened the pool's).
-        headersTimeout: this.#core.timeouts.requestMs,
+        headersTimeout: this.#core.timeouts.requestMs - delayed,
       },
       this,
     );
@@ -110,7 +136,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Parked {
     const rest = this.target.up.filter((b) => !tried.includes(b));
     if (rest.length === 0) return false;
     this.#connectedAt = -1;
-    this.#dispatch(pick(rest));
+    this.#dispatch(pick(rest), this.#delayed);
     return true;
   }
 
@@ -142,7 +168,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Parked {
         fwd: this.head.fwd,
         dyno: backend === undefined ? '' : backend.name,
         connect: backend === undefined ? -1 : connected ? this.#connectedAt - this.#dispatchedAt : now - this.#dispatchedAt,
-        service: connected ? now - this.#connectedAt : -1,
+        service: connected ? now - this.#connectedAt + this.#delayed : -1,
         status,
         bytes: connected ? this.#bytes : -1,
         tls: tlsField(this.#listener, req.socket),
@@ -154,6 +180,7 @@ export class Exchange implements Dispatcher.DispatchHandler, Parked {
     if (this.#done) return;
     this.#done = true;
     if (this.timer !== undefined) this.#core.unpark(this);
+    clearTimeout(this.#delay);
     this.#abort?.();
     this.#log('H27', 499);
   };

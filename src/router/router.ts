@@ -30,6 +30,8 @@ export interface RouterOptions {
   readonly logger?: Logger;
   /** Open client connections per listener (BERTH_ROUTER_MAX_CONNECTIONS); more are closed at once. Default: no cap. */
   readonly maxConnections?: number;
+  /** The teaching control `slow-router`: an app's delay before each request is forwarded, in Heroku milliseconds. */
+  readonly delayMs?: (appId: string) => number;
 }
 
 export interface TlsListenOptions {
@@ -75,6 +77,8 @@ export class Router implements RouterCore {
   readonly #unsubscribe: () => void;
   readonly #logger: Logger | undefined;
   readonly #maxConnections: number | undefined;
+  readonly #delayMs: ((appId: string) => number) | undefined;
+  #speed = 1;
   #byHost: Map<string, Target>;
 
   constructor(options: RouterOptions) {
@@ -83,6 +87,7 @@ export class Router implements RouterCore {
     this.#source = options.source;
     this.#logger = options.logger;
     this.#maxConnections = options.maxConnections;
+    this.#delayMs = options.delayMs;
     this.log = new RouterLog(options.logplex, (error) => this.#logger?.debug({ err: error }, 'router line dropped'));
     this.#pools = new Pools({
       connectMs: this.timeouts.connectMs,
@@ -105,7 +110,14 @@ export class Router implements RouterCore {
    */
   setLessonSpeed(speed: number): void {
     const base = this.#base;
+    this.#speed = speed;
     this.timeouts = { ...base, requestMs: Math.max(1, Math.round(base.requestMs / speed)), bootMs: Math.max(1, Math.round(base.bootMs / speed)) };
+  }
+
+  /** The app's `slow-router` delay on the lesson clock, in wall milliseconds (0: none). */
+  delayMs(appId: string): number {
+    const delay = this.#delayMs?.(appId) ?? 0;
+    return delay > 0 ? Math.max(1, Math.round(delay / this.#speed)) : 0;
   }
 
   /** Whether a host name is routed now (the HTTPS listener mints certificates only for these and `*.localhost`). */

@@ -10,6 +10,7 @@ export {
   type AttachedIo,
   type ContainerSummary,
   type ContainerUsage,
+  type ContainerChange,
   type ImageInfo,
   type ImportOptions,
   type ExecSpec,

@@ -67,6 +67,8 @@ export interface ContainerSpec {
   readonly noNewPrivileges?: boolean;
   /** Most processes and threads at once in the container. */
   readonly pidsLimit?: number;
+  /** Linux capabilities beyond the engine's default set (`SYS_PTRACE`). */
+  readonly capAdd?: readonly string[];
 }
 
 export interface ContainerState {
@@ -226,6 +228,19 @@ export interface Runtime {
   removeVolume(name: string): Promise<void>;
   /** Names of the volumes carrying every given label (`key=value`, or `key`). */
   listVolumes(labels: readonly string[]): Promise<string[]>;
+
+  /**
+   * What the container's processes changed in its filesystem beyond its image (`docker diff`: each changed path, its
+   * parent directories included), running or stopped; nothing once the container is gone. What the engine put there
+   * itself (mounted volumes and binds, its init) is not in it.
+   */
+  changes(id: string): Promise<ContainerChange[]>;
+}
+
+/** One path of a container's diff against its image. */
+export interface ContainerChange {
+  readonly path: string;
+  readonly kind: 'added' | 'changed' | 'deleted';
 }
 
 /** `registry:5000/berth/heroku-24:run` → repo `registry:5000/berth/heroku-24`, tag `run`. */

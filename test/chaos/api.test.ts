@@ -16,7 +16,7 @@ describe('POST /berth/apps/{app}/chaos/{kind}', () => {
     const kind = await p.request('POST', `/berth/apps/${app.name}/chaos/explode`, {});
     expect([kind.status, kind.body]).toEqual([
       422,
-      { id: 'invalid_params', message: 'kind must be one of crash, ignore-sigterm, memory, no-bind, cycle, hang.' },
+      { id: 'invalid_params', message: 'kind must be one of crash, ignore-sigterm, memory, no-bind, cycle, hang, slow-router.' },
     ]);
     const signal = await p.request('POST', `/berth/apps/${app.name}/chaos/crash`, { signal: 'SIGSEGV' });
     expect([signal.status, signal.body]).toEqual([422, { id: 'invalid_params', message: 'signal must be one of SIGHUP, SIGINT, SIGKILL, SIGTERM.' }]);

@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, createApp, fixture, type AppJson } from '../support/build.js';
 import { BERTH_MAIN, startTestDaemon, type TestDaemon } from '../support/daemon.js';
-import { deploy, logMark, readLog, reportDeadDaemon, SHORT_TIMINGS, waitForDynos, waitForLines } from '../dynos/helpers.js';
+import { deploy, fixtureCopy, logMark, readLog, reportDeadDaemon, SHORT_TIMINGS, waitForDynos, waitForLines } from '../dynos/helpers.js';
 
 let daemon: TestDaemon;
 let app: AppJson;
@@ -55,10 +55,40 @@ describe('berth chaos on a real dyno', () => {
     const crashed = berth(['chaos', 'crash', '-a', app.name]);
     expect(crashed.stderr).toBe('');
     expect(crashed.stdout.split('\n')[0]).toBe(
-      'crash on web.1: the dyno\'s processes die of a signal (SIGKILL unless told): "Process exited with status 137", then crashed and restarted',
+      'crash on web.1: the dyno\'s processes die of a signal (SIGKILL unless told), or its main process exits with a chosen status: "Process exited with status 137", then crashed and restarted',
     );
     await waitForLines(daemon, app.id, BACK_UP.map((line) => `heroku[web.1]: ${line}`), { afterSeq: mark });
     expect(web1Lines(mark)).toEqual(['Process exited with status 137', 'State changed from up to crashed', ...BACK_UP]);
+  });
+
+  it('crash --exit-code 3: the main process itself exits with status 3, crashed, restarted', async () => {
+    await waitForDynos(daemon, app.name, ['web.1'], 'up', { exact: true });
+    const mark = logMark(daemon, app.id);
+    const crashed = berth(['chaos', 'crash', '--exit-code', '3', '-a', app.name]);
+    expect([crashed.code, crashed.stderr]).toEqual([0, '']);
+    await waitForLines(daemon, app.id, BACK_UP.map((line) => `heroku[web.1]: ${line}`), { afterSeq: mark });
+    expect(web1Lines(mark)).toEqual(['Process exited with status 3', 'State changed from up to crashed', ...BACK_UP]);
+  });
+
+  it('berth doctor -a: a file the dyno wrote outside /tmp before it stopped, from the engine diff of its container', async () => {
+    await waitForDynos(daemon, app.name, ['web.1'], 'up', { exact: true });
+    // The app writing a file, as an upload handler would (the engine's own exec, so the diff is the real one).
+    const container = spawnSync('docker', ['ps', '-q', '--filter', `label=berth.app=${app.id}`, '--filter', 'label=berth.dyno=web.1'], { encoding: 'utf8' }).stdout.trim();
+    expect(container).toMatch(/^[0-9a-f]+$/);
+    expect(spawnSync('docker', ['exec', container, 'sh', '-c', 'mkdir -p /app/uploads && echo png > /app/uploads/avatar.png && echo x > /tmp/scratch']).status).toBe(0);
+    const mark = logMark(daemon, app.id);
+    expect(berth(['chaos', 'crash', '-a', app.name]).code).toBe(0);
+    await waitForLines(daemon, app.id, BACK_UP.map((line) => `heroku[web.1]: ${line}`), { afterSeq: mark });
+    const doctor = berth(['doctor', '--json', '-a', app.name, fixture('lifecycle')]);
+    expect(doctor.code).toBe(0);
+    const findings = (JSON.parse(doctor.stdout) as { findings: Array<{ check: string; message: string }> }).findings;
+    expect(findings.filter((finding) => finding.check === 'local-disk-writes')).toEqual([
+      {
+        check: 'local-disk-writes',
+        message: 'web.1 wrote files outside /tmp before it stopped (/app/uploads/avatar.png): Heroku discards them at every restart, at least daily',
+        fix: 'Keep only scratch files, under /tmp; store lasting files in a database or object storage (such as S3)',
+      },
+    ]);
   });
 
   it('memory: R14 while above the quota, then R15 at the container limit and SIGKILL; the cool-off runs on the lesson clock', async () => {
@@ -87,6 +117,24 @@ describe('berth chaos on a real dyno', () => {
     ]);
   });
 
+  it('slow-router: past the 30 s (on the lesson clock) the router answers H12 without reaching the dyno; 0 ends it', async () => {
+    await waitForDynos(daemon, app.name, ['web.1'], 'up', { exact: true });
+    const mark = logMark(daemon, app.id);
+    const slowed = berth(['chaos', 'slow-router', '--seconds', '35', '-a', app.name]);
+    expect(slowed.stdout.split('\n')[0]).toBe(
+      'slow-router on router: the router waits before forwarding each request to the app (35 seconds unless told; 0 ends it): past its 30 s, H12 Request timeout',
+    );
+    expect(await viaRouter()).toBe(503);
+    await waitForLines(
+      daemon,
+      app.id,
+      [/^heroku\[router\]: at=error code=H12 desc="Request timeout" method=GET path="\/" host=\S+ request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.1 connect=\d+ms service=\d+ms status=503 bytes=0 protocol=http1\.1 tls=false$/],
+      { afterSeq: mark },
+    );
+    expect(berth(['chaos', 'slow-router', '--seconds', '0', '-a', app.name]).code).toBe(0);
+    expect(await viaRouter()).toBe(200);
+  });
+
   it('hang: the frozen dyno stays up and the router answers H12; a restart then meets R12', async () => {
     await waitForDynos(daemon, app.name, ['web.1'], 'up', { exact: true });
     expect(await viaRouter()).toBe(200);
@@ -110,5 +158,49 @@ describe('berth chaos on a real dyno', () => {
       ],
       { afterSeq: mark },
     );
+  });
+
+  it('a container-stack app without python: the push doctor, memory (R14, R15) and a chosen exit status 0', async () => {
+    const bare = await api<AppJson>(daemon, 'POST', '/apps', { name: `bare-${process.pid.toString(36)}`, stack: 'container' });
+    try {
+      // A committed .env: the doctor warns of it on a container-stack push too (and of nothing a buildpack would do).
+      const built = await deploy(daemon, bare.name, await fixtureCopy(daemon, 'container-no-python', { '.env': 'SECRET=1\n' }));
+      const advice = built.output.split('\n').filter((line) => line.includes('berth doctor') || line.startsWith(' !     '));
+      expect(advice).toEqual([
+        '-----> berth doctor: 1 thing Heroku would mind (the build goes on)',
+        " !     A .env file is committed (.env): its values ship in every slug and in the repo's history",
+        ' !     Fix: Set the values as config vars (heroku config:set NAME=value), add .env to .gitignore and remove it from git',
+      ]);
+      await api(daemon, 'PATCH', `/apps/${bare.name}/formation/worker`, { quantity: 1 });
+      await waitForDynos(daemon, bare.name, ['worker.1'], 'up', { exact: true });
+      // The image's CMD is the command (its exact display is the container launch's business, not this test's).
+      const lines = (afterSeq: number) =>
+        readLog(daemon, bare.id, afterSeq)
+          .rows.filter((row) => row.source === 'heroku' && row.dyno === 'worker.1')
+          .map((row) => row.message.replace(/^Starting process with command .*/, 'Starting process with command …'));
+      const up = ['State changed from crashed to starting', 'Starting process with command …', 'State changed from starting to up'];
+      const upLines = [/^heroku\[worker\.1\]: State changed from crashed to starting$/, /^heroku\[worker\.1\]: Starting process/, /^heroku\[worker\.1\]: State changed from starting to up$/];
+      let mark = logMark(daemon, bare.id);
+      await api(daemon, 'POST', `/berth/apps/${bare.name}/chaos/memory`, { dyno: 'worker.1' });
+      await waitForLines(daemon, bare.id, upLines, { afterSeq: mark, timeoutMs: 120_000 });
+      const memory = lines(mark);
+      const r15 = memory.indexOf('Error R15 (Memory quota vastly exceeded)');
+      expect(memory.slice(0, r15 - 1)).toContain('Error R14 (Memory quota exceeded)');
+      expect(memory.slice(r15 - 1)).toEqual([
+        'Process running mem=1024M(200.0%)',
+        'Error R15 (Memory quota vastly exceeded)',
+        'Stopping process with SIGKILL',
+        'Process exited with status 137',
+        'State changed from up to crashed',
+        ...up,
+      ]);
+      mark = logMark(daemon, bare.id);
+      const crashed = berth(['chaos', 'crash', '--exit-code', '0', '-a', bare.name, '-d', 'worker.1']);
+      expect([crashed.code, crashed.stderr]).toEqual([0, '']);
+      await waitForLines(daemon, bare.id, upLines, { afterSeq: mark });
+      expect(lines(mark)).toEqual(['Process exited with status 0', 'State changed from up to crashed', ...up]);
+    } finally {
+      await api(daemon, 'DELETE', `/apps/${bare.name}`).catch(() => undefined);
+    }
   });
 });

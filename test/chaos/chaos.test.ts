@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChaosService } from '../../src/chaos/index.js';
 import { LessonClock } from '../../src/clock.js';
+import type { DynoVitals } from '../../src/dynos/index.js';
 import type { LifecycleTimings } from '../../src/dynos/lifecycle.js';
 import { BerthError } from '../../src/errors.js';
 import { loadSettings } from '../../src/settings.js';
@@ -20,10 +21,11 @@ afterEach(async () => {
 });
 
 /** A world on Heroku's timings with the lesson clock at `speed`, a web dyno up, and the teaching controls. */
-async function lesson(speed = 1000): Promise<{ w: World; chaos: ChaosService; clock: LessonClock; reported: string[] }> {
+async function lesson(speed = 1000): Promise<{ w: World; chaos: ChaosService; clock: LessonClock; reported: string[]; sampled: DynoVitals[] }> {
   const clock = new LessonClock();
   clock.setSpeed(speed);
-  const made = await world({ timings: HEROKU, clock });
+  const sampled: DynoVitals[] = [];
+  const made = await world({ timings: HEROKU, clock, memorySampled: (_appId, vitals) => void sampled.push(vitals) });
   w = made;
   made.engine.script(/node web\.js/, async (p) => {
     await p.listen();
@@ -38,7 +40,7 @@ async function lesson(speed = 1000): Promise<{ w: World; chaos: ChaosService; cl
   });
   await made.release({ web: 'node web.js' });
   await made.waitForLines('web.1', WEB_UP);
-  return { w: made, chaos, clock, reported };
+  return { w: made, chaos, clock, reported, sampled };
 }
 
 /** The memory engine's stand-in for frozen processes: SIGTERM stays pending (is not acted on); SIGKILL still kills. */
@@ -55,18 +57,44 @@ describe('berth chaos crash', () => {
     expect(lines).toEqual(['Process exited with status 137', 'State changed from up to crashed', 'State changed from crashed to starting', ...WEB_UP]);
   });
 
-  it('a chosen exit status: 143 is SIGTERM; one no signal leaves is refused with the ones Berth can leave', async () => {
+  it('a chosen exit status: the main process itself exits with it (the program arrives on stdin, run privileged)', async () => {
     const { w, chaos } = await lesson();
+    const told: Array<{ status: string; elf: string }> = [];
+    w.engine.onExec(/berth-chaos-exit/, async (exec) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of exec.stdin) chunks.push(chunk as Buffer);
+      told.push({ status: exec.cmd[4] ?? '', elf: Buffer.concat(chunks).subarray(1, 4).toString('latin1') });
+      void exec.container.exit(Number(exec.cmd[4]));
+    });
     const from = w.lines('web.1').length;
-    await chaos.run(w.app, { kind: 'crash', exitCode: 143 });
-    expect(await w.waitForLines('web.1', ['Process exited with status 143', 'State changed from up to crashed'], from)).toContain(
-      'Process exited with status 143',
-    );
-    const refused = await chaos.run(w.app, { kind: 'crash', exitCode: 1 }).catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(BerthError);
-    expect((refused as BerthError).message).toBe(
-      'Berth ends a dyno with a signal, so it can leave exit status 129 (SIGHUP), 130 (SIGINT), 137 (SIGKILL), 143 (SIGTERM); not 1.',
-    );
+    expect(await chaos.run(w.app, { kind: 'crash', exitCode: 3 })).toMatchObject({ kind: 'crash', dyno: 'web.1' });
+    expect(told).toEqual([{ status: '3', elf: 'ELF' }]);
+    expect(await w.waitForLines('web.1', ['Process exited with status 3', ...WEB_UP], from)).toEqual([
+      'Process exited with status 3',
+      'State changed from up to crashed',
+      'State changed from crashed to starting',
+      ...WEB_UP,
+    ]);
+  });
+
+  it('refuses an exit status out of 0..255, or one given with a signal; a helper that fails answers 409', async () => {
+    const { w, chaos } = await lesson();
+    const refused = async (request: Parameters<ChaosService['run']>[1]) => {
+      const error = (await chaos.run(w.app, request).catch((e: unknown) => e)) as BerthError;
+      return [error.status, error.message];
+    };
+    expect(await refused({ kind: 'crash', exitCode: 256 })).toEqual([422, 'Exit status must be a whole number from 0 to 255, got 256.']);
+    expect(await refused({ kind: 'crash', exitCode: -1 })).toEqual([422, 'Exit status must be a whole number from 0 to 255, got -1.']);
+    expect(await refused({ kind: 'crash', exitCode: 1, signal: 'SIGTERM' })).toEqual([
+      422,
+      'exit_code and signal cannot both be given: a signal leaves its own status.',
+    ]);
+    w.engine.onExec(/berth-chaos-exit/, () => 127);
+    expect(await refused({ kind: 'crash', exitCode: 1 })).toEqual([
+      409,
+      "web.1's main process could not be made to exit (status 127): the image needs sh and cat, and a non-root USER a host with kernel.yama.ptrace_scope 0.",
+    ]);
+    expect(w.manager.dynos(w.app)[0]?.state).toBe('up');
   });
 
   it('a crashed dyno cannot be crashed again: 409 naming its state', async () => {
@@ -117,10 +145,10 @@ describe('berth chaos memory', () => {
   it('R14 while above the quota, then R15 and SIGKILL past twice the quota, then crashed and restarted', async () => {
     const { w, chaos } = await lesson();
     w.engine.onExec(/berth-chaos-memory/, async (exec) => {
-      const [quota, r15, hold] = exec.cmd.slice(4).map(Number) as [number, number, number];
-      exec.container.memory(quota + (r15 - quota) / 4);
+      const [first, more, hold] = exec.cmd.slice(4).map(Number) as [number, number, number];
+      exec.container.memory(first);
       await new Promise((resolve) => setTimeout(resolve, hold * 1000));
-      exec.container.memory(2 * r15);
+      exec.container.memory(first + more);
       return 137;
     });
     const from = w.lines('web.1').length;
@@ -207,12 +235,14 @@ describe('the lesson clock', () => {
 
 describe("the dashboard's dyno vitals (GET /berth/apps/{app}/dynos)", () => {
   it('memory against the quota from the R14 sampler, and a crashed dyno cool-off end', async () => {
-    const { w, chaos } = await lesson();
+    const { w, chaos, sampled } = await lesson();
     const web = await w.engine.started({ dyno: 'web.1' });
     web.memory(300 * 1024 * 1024);
     const before = w.manager.vitals(w.app)[0];
     expect(before).toMatchObject({ name: 'web.1', state: 'up', quotaMb: 512, r15Mb: 1024, cooloffUntil: undefined });
     await until(() => w.manager.vitals(w.app)[0]?.memoryMb === 300);
+    // Each reading is pushed as it is taken (the dashboard's live stream), in the card's shape.
+    expect(sampled.at(-1)).toMatchObject({ name: 'web.1', state: 'up', memoryMb: 300, quotaMb: 512, r15Mb: 1024 });
     // The first crash is restarted at once; the second waits out the cool-off, whose end the card shows.
     let from = w.lines('web.1').length;
     await chaos.run(w.app, { kind: 'crash' });
@@ -224,6 +254,21 @@ describe("the dashboard's dyno vitals (GET /berth/apps/{app}/dynos)", () => {
     expect(crashed?.state).toBe('crashed');
     expect(crashed?.memoryMb).toBeUndefined();
     expect(crashed?.cooloffUntil?.getTime()).toBeGreaterThan(Date.now() - 1);
+  });
+});
+
+describe('what a stopped dyno wrote (berth doctor -a)', () => {
+  it('the engine diff of each stopped instance, read before its container is removed; the next stop replaces it', async () => {
+    const { w, chaos } = await lesson();
+    expect(w.manager.diskWrites(w.app)).toEqual([]);
+    const first = w.manager.teachable(w.app, 'web.1').containerId as string;
+    w.engine.process(first)?.files.write('/app/uploads/avatar.png', 'png');
+    const from = w.lines('web.1').length;
+    await chaos.run(w.app, { kind: 'crash' });
+    await w.waitForLines('web.1', ['Process exited with status 137', ...WEB_UP], from);
+    const [written] = w.manager.diskWrites(w.app);
+    expect(written?.dyno).toBe('web.1');
+    expect(written?.paths).toEqual(expect.arrayContaining(['/app/uploads', '/app/uploads/avatar.png']));
   });
 });
 

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import axe from 'axe-core';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, createApp, fixture, type AppJson } from '../support/build.js';
@@ -36,6 +37,20 @@ function berth(args: readonly string[]): string {
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `dashboard-${name}.png`), fullPage: true });
+}
+
+/**
+ * The page as axe-core (in the page itself) audits it against WCAG 2.1 A and AA: each violation as `rule: target`,
+ * none expected. Keyboard use, labels and contrast are among its rules.
+ */
+async function audit(target: Page): Promise<string[]> {
+  await target.evaluate(axe.source);
+  const violations = await target.evaluate(async () => {
+    const run = (globalThis as unknown as { axe: typeof axe }).axe;
+    const results = await run.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
+    return results.violations.flatMap((violation) => violation.nodes.map((node) => `${violation.id}: ${node.target.join(' ')}`));
+  });
+  return violations;
 }
 
 /** The card of `dyno` in `state` (its class). */
@@ -128,6 +143,10 @@ describe('the dashboard in Chromium', () => {
     expect(row).toContain('heroku-24');
     expect(row).toContain('web=1:Basic');
     await shot('apps');
+    expect(await audit(page)).toEqual([]);
+    // The session cookie: for the HTTPS port only, out of the page's scripts' reach, never sent by another site.
+    const [cookie] = await page.cookies();
+    expect(cookie).toMatchObject({ name: 'berth_session', secure: true, httpOnly: true, sameSite: 'Strict' });
     // The link was spent.
     const again = await browser.createBrowserContext();
     const other = await again.newPage();
@@ -140,6 +159,8 @@ describe('the dashboard in Chromium', () => {
     await page.click(`a[href="#/apps/${app.name}"]`);
     await page.waitForSelector(card('web.1', 'up'));
     await shot('app-up');
+    await until('web.1 memory read', async () => /memory [\d.]+ MB/.test(await textOf('[data-dyno="web.1"] .memory')));
+    expect(await audit(page)).toEqual([]);
     // The router panel counts the requests' statuses from the router's lines; the card reads the R14 sampler's memory.
     expect(await visit()).toBe(200);
     expect(await visit('/again')).toBe(200);
@@ -167,6 +188,12 @@ describe('the dashboard in Chromium', () => {
     await page.click('[data-dyno="web.1"] button::-p-text(Cycle)');
     await until('web.1 cycled', async () => (await logCount('heroku[web.1]: Cycling')) > cycled);
     await page.waitForSelector(card('web.1', 'up'));
+    // A chosen exit status, from the card: the main process itself exits with it.
+    await page.click('[data-dyno="web.1"] input.exit-status', { count: 3 });
+    await page.keyboard.type('2');
+    await page.click('[data-dyno="web.1"] button::-p-text(Exit with status)');
+    await until('web.1 exited with status 2', async () => (await logCount('heroku[web.1]: Process exited with status 2')) === 1);
+    await page.waitForSelector(card('web.1', 'up'), { timeout: 60_000 });
     const log = await page.$eval('pre.log', (pre) => pre.textContent ?? '');
     expect(log).toContain('heroku[web.1]: State changed from up to crashed');
     expect(log).toContain('heroku[web.1]: Process exited with status 137');
@@ -200,11 +227,27 @@ describe('the dashboard in Chromium', () => {
     expect((await releases(daemon, app.name)).find((r) => r.current)?.description).toBe(`Rollback to v${before}`);
   });
 
+  it('over the plain HTTP port the page is a redirect to the HTTPS one, and the sign-in is refused', async () => {
+    const fresh = await browser.createBrowserContext();
+    const other = await fresh.newPage();
+    await other.goto(`http://127.0.0.1:${daemon.ports.api}/`);
+    expect(other.url()).toBe(`https://127.0.0.1:${daemon.ports.apiTls}/`);
+    const refused = await other.goto(`http://127.0.0.1:${daemon.ports.api}/dashboard/login/anything`);
+    expect(refused?.status()).toBe(403);
+    expect((await texts(other, 'body'))[0]).toContain(`The dashboard signs in over HTTPS only: open https://127.0.0.1:${daemon.ports.apiTls}/`);
+    await fresh.close();
+  });
+
   it('signs in with the API key in a fresh browser', async () => {
     const fresh = await browser.createBrowserContext();
     const other = await fresh.newPage();
     await other.goto(`https://127.0.0.1:${daemon.ports.apiTls}/`);
     await other.waitForSelector('input[type="password"]');
+    expect(await audit(other)).toEqual([]);
+    // Keyboard only: the key field takes the focus from the top of the page with Tab.
+    const focused = () => other.evaluate(() => (globalThis as unknown as { document: { activeElement: { getAttribute(name: string): string | null } | null } }).document.activeElement?.getAttribute('type'));
+    for (let i = 0; i < 5 && (await focused()) !== 'password'; i++) await other.keyboard.press('Tab');
+    expect(await focused()).toBe('password');
     await other.type('input[type="password"]', daemon.apiKey);
     await other.keyboard.press('Enter');
     await other.waitForSelector(`a[href="#/apps/${app.name}"]`);

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack } from 'tar-fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { examine, FINDINGS, SourceAdvisor, treeFromDirectory, treeFromTarball, treeOf, type CheckName } from '../../src/doctor/index.js';
+import { checkDiskWrites, examine, FINDINGS, SourceAdvisor, treeFromDirectory, treeFromTarball, treeOf, type CheckName } from '../../src/doctor/index.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures');
 const checks = (findings: ReadonlyArray<{ check: CheckName }>) => findings.map((f) => f.check);
@@ -132,11 +132,12 @@ describe('each finding says what and how to fix it, one line each', () => {
       FINDINGS.secretInSource('a private key', 'key.pem'),
       FINDINGS.sqlite('sqlite3 in package.json'),
       FINDINGS.localDiskWrites('uploads in server.js'),
+      FINDINGS.dynoWroteFiles('web.1', ['/app/uploads/a.png']),
       FINDINGS.devDependencyAtRuntime('express', 'imported by server.js'),
       FINDINGS.slugSize(301),
       FINDINGS.releaseMigratesWithoutLock('python manage.py migrate'),
     ];
-    expect(new Set(all.map((f) => f.check)).size).toBe(Object.keys(FINDINGS).length);
+    expect(all.length).toBe(Object.keys(FINDINGS).length);
     for (const finding of all) {
       expect(finding.message).not.toMatch(/\n/);
       expect(finding.fix).not.toMatch(/\n/);
@@ -168,5 +169,51 @@ describe('treeFromTarball reads within its memory budget', () => {
     const read = names.filter((name) => tree.text(name) !== undefined);
     expect(read.length).toBeGreaterThan(0);
     expect(read.length * 500 * 1024).toBeLessThanOrEqual(32 * 1024 * 1024);
+  });
+});
+
+describe('what stopped dynos wrote (berth doctor -a: the engine diff of each container)', () => {
+  it('files outside /tmp are a local-disk-writes finding per dyno; /tmp, the engine own files, bytecode caches and parent directories are not', () => {
+    const findings = checkDiskWrites([
+      {
+        dyno: 'web.1',
+        paths: ['/app', '/app/uploads', '/app/uploads/a.png', '/app/uploads/b.png', '/app/db.sqlite3', '/app/notes.txt', '/tmp', '/tmp/cache.bin', '/etc', '/etc/hosts', '/app/__pycache__', '/app/__pycache__/web.cpython-313.pyc'],
+      },
+      { dyno: 'worker.1', paths: ['/tmp', '/tmp/scratch', '/run', '/run/lock', '/dev', '/dev/shm/x'] },
+    ]);
+    expect(findings).toEqual([
+      {
+        check: 'local-disk-writes',
+        message: 'web.1 wrote files outside /tmp before it stopped (/app/db.sqlite3, /app/notes.txt, /app/uploads/a.png and 1 more): Heroku discards them at every restart, at least daily',
+        fix: 'Keep only scratch files, under /tmp; store lasting files in a database or object storage (such as S3)',
+      },
+    ]);
+    expect(checkDiskWrites([])).toEqual([]);
+  });
+});
+
+describe('container-stack apps (heroku.yml, or a Dockerfile per process type)', () => {
+  it.each(['container-python', 'container-push', 'container-no-python'])('the clean container app %s has no findings', async (app) => {
+    expect(examine(await treeFromDirectory(join(FIXTURES, app)))).toEqual([]);
+  });
+
+  it('how processes start and what the source holds still count; what a buildpack does (runtime, lockfile, slug) does not', () => {
+    const tree = treeOf({
+      'heroku.yml': 'build:\n  docker:\n    web: Dockerfile\nrelease:\n  image: web\n  command:\n    - node migrate.js\n',
+      Dockerfile: 'FROM node:24 AS base\nCMD ["node", "other.js"]\nFROM base AS web\nWORKDIR /srv\nCOPY . .\nCMD ["node", "server.js"]\n',
+      'server.js': "require('http').createServer(() => {}).listen(8080);\n",
+      'package.json': '{"dependencies": {"left-pad": "1.3.0"}, "devDependencies": {"express": "4"}}',
+      '.env': 'SECRET=1\n',
+    });
+    expect(checks(examine(tree))).toEqual(['fixed-port', 'dotenv-committed', 'release-migrates-without-lock']);
+    expect(examine(tree)[0]?.message).toContain('(server.js)');
+  });
+
+  it('container:push style: Dockerfile.web, its CMD in the shell form; a push of the container stack says so in its facts', () => {
+    const tree = treeOf({ 'Dockerfile.web': 'FROM python:3\nCMD python app.py --port 5000\n', 'app.py': 'print(1)\n' });
+    expect(examine(tree).map((f) => [f.check, f.message])).toEqual([
+      ['fixed-port', 'The web process listens on fixed port 5000 (the web command `python app.py --port 5000`) instead of $PORT: on Heroku it crashes with Error R10 (Boot timeout)'],
+    ]);
+    expect(checks(examine(treeOf({ 'app.py': 'print(1)\n' }), { container: true, processTypes: {} }))).toEqual([]);
   });
 });

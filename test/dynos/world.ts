@@ -50,6 +50,7 @@ export async function world(
     preboot?: DynoManagerDeps['preboot'];
     runtimeMetrics?: DynoManagerDeps['runtimeMetrics'];
     clock?: DynoManagerDeps['clock'];
+    memorySampled?: DynoManagerDeps['memorySampled'];
   } = {},
 ): Promise<World> {
   const store = new Store({ file: ':memory:', logHistoryLines: 10_000 });
@@ -76,6 +77,7 @@ export async function world(
       ...(options.preboot ? { preboot: options.preboot } : {}),
       ...(options.runtimeMetrics ? { runtimeMetrics: options.runtimeMetrics } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.memorySampled ? { memorySampled: options.memorySampled } : {}),
     });
   const read = (): { source: string; dyno: string; message: string }[] => {
     logplex.flush();

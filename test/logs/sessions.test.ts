@@ -116,6 +116,34 @@ describe('log sessions over server-sent events', () => {
     expect(messages(read.lines)).toEqual(['app[web.2]: listening too', ...Array.from({ length: 50 }, (_, i) => `app[web.3]: live ${i}`)]);
   });
 
+  it("pushes a dyno's vitals as `event: vitals` (no id) to the sessions that asked (the dashboard's), not to the CLI's", async () => {
+    const { logplex, sessions } = await setup();
+    const reading = { name: 'web.1', state: 'up', memory_mb: 300, memory_quota_mb: 512, memory_r15_mb: 1024, cooloff_until: null };
+    // Once both streams are open (and joined the live lines, just after their headers).
+    let opened = 0;
+    const push = () => {
+      if (++opened < 2) return;
+      setTimeout(() => {
+        sessions.pushVitals('a2', { ...reading, name: 'other app' });
+        sessions.pushVitals('a1', reading);
+        logplex.write('a1', 'app', 'web.1', 'a line');
+      }, 50);
+    };
+    const dashboard = sessions.create('a1', { tail: true, lines: 0, vitals: true });
+    const cli = sessions.create('a1', { tail: true, lines: 0 });
+    const [seen, plain] = await Promise.all([
+      readSse(dashboard.url, { onOpen: push, until: (lines) => lines.length >= 2 }),
+      readSse(cli.url, { onOpen: push, until: (lines) => lines.length >= 1 }),
+    ]);
+    expect(seen.events.map((event) => [event.event, event.id === undefined])).toEqual([
+      ['vitals', true],
+      ['message', false],
+    ]);
+    expect(JSON.parse(seen.events[0]?.data ?? '')).toEqual(reading);
+    expect(plain.events.map((event) => event.event)).toEqual(['message']);
+    expect(messages(plain.lines)).toEqual(['app[web.1]: a line']);
+  });
+
   it('resumes after Last-Event-ID on a reconnect, with no repeats', async () => {
     const { logplex, sessions } = await setup();
     seed(logplex);

@@ -409,6 +409,20 @@ export function runtimeContract(name: string, makeSubject: () => Promise<Contrac
       await runtime.remove(id);
     });
 
+    it('changes: what was written in a container, its parent directories as changed, after it stopped; nothing once gone', async () => {
+      const id = await runtime.create({ ...spec('catsGreeting', 'build.2'), labels: { app: unique, role: 'build' } });
+      await runtime.putArchive(id, '/tmp', tarOf({ 'uploads/': '', 'uploads/avatar.png': 'png\n' }));
+      const changes = await runtime.changes(id);
+      expect(changes).toContainEqual({ path: '/tmp/uploads/avatar.png', kind: 'added' });
+      expect(changes).toContainEqual({ path: '/tmp/uploads', kind: 'added' });
+      expect(changes).toContainEqual({ path: '/tmp', kind: 'changed' });
+      expect(changes.some((change) => change.path === '/')).toBe(false);
+      // What the engine put there itself (its init, under `init: true`) is not the container's doing.
+      expect(changes.filter((change) => change.path.includes('docker-init'))).toEqual([]);
+      await runtime.remove(id);
+      expect(await runtime.changes(id)).toEqual([]);
+    });
+
     it('archives in and out of a container; commit makes an image with its files and labels; images go', async () => {
       const ref = `berth/${unique}:committed`;
       images.push(ref);

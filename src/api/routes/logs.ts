@@ -21,6 +21,7 @@ export const logsRoutes: FastifyPluginAsync<ApiServices> = async (api, services)
       dyno: given(body.dyno_name) ?? given(body.dyno) ?? given(body.type),
       lines: body.lines ?? undefined,
       tail: body.tail === true,
+      vitals: body.berth_vitals === true,
     });
     void reply.code(201);
     return logSessionShape(session);

@@ -1,8 +1,9 @@
 // The dashboard page (bundled by esbuild into dist/dashboard/app.js at build time; nothing is fetched from outside
 // the machine): the apps, and one app live. Its data comes from the Platform API; it goes live through the app's log
 // stream (Server-Sent Events, as `heroku logs --tail`): every `heroku[...]` or `app[api]` line makes it read the
-// dynos and releases again, so a card moves through starting → up → crashed as the dyno manager says so. Any other
-// line reads the cards' memory and cool-off again (at most once a second), and router lines feed the router panel.
+// dynos and releases again, so a card moves through starting → up → crashed as the dyno manager says so. The same
+// stream pushes each memory reading of the dyno manager's sampler (`event: vitals`) to the cards, and router lines
+// feed the router panel.
 import { html, render } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, logIn, onThisOrigin, readStream, Unauthorized, type App, type Build, type Dyno, type DynoVitals, type Formation, type Release } from './api.js';
@@ -123,6 +124,8 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
   const [now, setNow] = useState(Date.now());
   const [builds, setBuilds] = useState<Record<string, Build>>({});
   const [output, setOutput] = useState<{ title: string; text: string } | undefined>(undefined);
+  /** The exit status the cards' "Exit with" button makes a dyno's main process leave (`berth chaos crash --exit-code`). */
+  const [exitStatus, setExitStatus] = useState('1');
   const guard = (error: unknown) => (error instanceof Unauthorized ? props.onUnauthorized() : setProblem(String((error as Error).message)));
 
   const readVitals = () =>
@@ -143,29 +146,27 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
     reload();
     let stream: EventSource | undefined;
     let pending: ReturnType<typeof setTimeout> | undefined;
-    let vitalsDue: ReturnType<typeof setTimeout> | undefined;
     // The request rate decays with time, without new lines: the panel's own clock, once a second.
     const tick = setInterval(() => setNow(Date.now()), 1000);
-    call<{ logplex_url: string }>(`/apps/${app}/log-sessions`, { method: 'POST', body: { tail: true, lines: 100 } }).then((session) => {
+    // `berth_vitals`: the stream carries each dyno's memory readings too, as the R14 sampler takes them.
+    call<{ logplex_url: string }>(`/apps/${app}/log-sessions`, { method: 'POST', body: { tail: true, lines: 100, berth_vitals: true } }).then((session) => {
       stream = new EventSource(onThisOrigin(session.logplex_url));
+      stream.addEventListener('vitals', (event: MessageEvent<string>) => {
+        const reading = JSON.parse(event.data) as DynoVitals;
+        setVitals((old) => ({ ...old, [reading.name]: reading }));
+      });
       stream.onmessage = (event: MessageEvent<string>) => {
         setLines((old) => [...old.slice(-499), event.data]);
         setRouter((old) => countRouterLine(old, event.data, Date.now()));
         if (/ (heroku\[(?!router\])|app\[api\])/.test(event.data)) {
           clearTimeout(pending);
           pending = setTimeout(reload, 50);
-        } else if (vitalsDue === undefined) {
-          vitalsDue = setTimeout(() => {
-            vitalsDue = undefined;
-            void readVitals();
-          }, 1000);
         }
       };
     }, guard);
     return () => {
       stream?.close();
       clearTimeout(pending);
-      clearTimeout(vitalsDue);
       clearInterval(tick);
     };
   }, [app]);
@@ -206,6 +207,10 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
                 ([kind, label]) => html`<button title=${`berth chaos ${kind}`} onClick=${() => act(`/berth/apps/${app}/chaos/${kind}`, 'POST', { dyno: dyno.name })}>${label}</button>`,
               )}
             </div>
+            <div>
+              <label>Exit status <input type="number" min="0" max="255" class="exit-status" value=${exitStatus} onInput=${(e: Event) => setExitStatus((e.target as HTMLInputElement).value)} /></label>
+              <button title="berth chaos crash --exit-code" onClick=${() => act(`/berth/apps/${app}/chaos/crash`, 'POST', { dyno: dyno.name, exit_code: Number(exitStatus) })}>Exit with status</button>
+            </div>
           </div>`,
         )}
       </div>
@@ -217,6 +222,10 @@ function AppPage(props: { name: string; onUnauthorized: () => void }) {
         ${Object.entries(router.statuses).map(([status, n]) => html`<span class="count" data-status=${status}>${status} × ${n}</span> `)}</p>
       <p>Error codes: ${Object.keys(router.codes).length === 0 ? 'none' : null}
         ${Object.entries(router.codes).map(([code, n]) => html`<span class="count" data-code=${code}>${code} × ${n}</span> `)}</p>
+      <p>
+        <button title="berth chaos slow-router" onClick=${() => act(`/berth/apps/${app}/chaos/slow-router`, 'POST', { seconds: 35 })}>Slow router (35 s: H12)</button>
+        <button title="berth chaos slow-router --seconds 0" onClick=${() => act(`/berth/apps/${app}/chaos/slow-router`, 'POST', { seconds: 0 })}>Router back to normal</button>
+      </p>
     </section>
     <section>
       <h2>Releases</h2>

@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { fromDockerLabels, labelFilters, toDockerLabels, type BerthLabels } from '../labels.js';
-import type { ContainerSpec, ContainerState, ContainerSummary, ContainerUsage, ProcessSignal } from '../port.js';
+import type { ContainerSpec, ContainerState, ContainerSummary, ContainerUsage, ContainerChange, ProcessSignal } from '../port.js';
 import { ignoring, statusOf } from './errors.js';
 
 export function createOptions(spec: ContainerSpec, { attach }: { attach: boolean }): Docker.ContainerCreateOptions {
@@ -25,6 +25,7 @@ export function createOptions(spec: ContainerSpec, { attach }: { attach: boolean
       ...(spec.memoryBytes !== undefined ? { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes } : {}),
       ...(spec.init === true ? { Init: true } : {}),
       ...(spec.capDrop !== undefined && spec.capDrop.length > 0 ? { CapDrop: [...spec.capDrop] } : {}),
+      ...(spec.capAdd !== undefined && spec.capAdd.length > 0 ? { CapAdd: [...spec.capAdd] } : {}),
       ...(spec.noNewPrivileges === true ? { SecurityOpt: ['no-new-privileges:true'] } : {}),
       ...(spec.pidsLimit !== undefined ? { PidsLimit: spec.pidsLimit } : {}),
     },
@@ -94,6 +95,35 @@ export async function putArchive(docker: Docker, id: string, path: string, tar: 
 
 export async function getArchive(docker: Docker, id: string, path: string): Promise<Readable> {
   return (await docker.getContainer(id).getArchive({ path })) as unknown as Readable;
+}
+
+/** Where Docker mounts its init (`--init`) in a container. */
+const DOCKER_INIT_PATHS = ['/sbin/docker-init', '/usr/sbin/docker-init'];
+
+/**
+ * `docker diff` (the engine's kinds: 0 changed, 1 added, 2 deleted) without what the engine put there itself: the
+ * mount points of binds and volumes, its init, and the directories listed only because those are under them. A
+ * container that is gone changed nothing.
+ */
+export async function changes(docker: Docker, id: string): Promise<ContainerChange[]> {
+  try {
+    const container = docker.getContainer(id);
+    const [diff, info] = await Promise.all([
+      container.changes() as Promise<Array<{ Path: string; Kind: number }> | null>,
+      container.inspect(),
+    ]);
+    const engines = new Set([...(info.Mounts ?? []).map((mount) => mount.Destination), ...(info.HostConfig.Init === true ? DOCKER_INIT_PATHS : [])]);
+    const under = (dir: string, path: string) => path.startsWith(dir === '/' ? '/' : `${dir}/`);
+    const all = (diff ?? []).filter((change) => !engines.has(change.Path));
+    const aboveEngines = (path: string) => [...engines].some((mount) => under(path, mount));
+    const apps = all.filter((change) => !aboveEngines(change.Path));
+    return all
+      .filter((change) => !aboveEngines(change.Path) || apps.some((app) => under(change.Path, app.Path)))
+      .map((change) => ({ path: change.Path, kind: change.Kind === 1 ? 'added' : change.Kind === 2 ? 'deleted' : 'changed' }));
+  } catch (err) {
+    if (statusOf(err) === 404) return [];
+    throw err;
+  }
 }
 
 export async function memoryBytes(docker: Docker, id: string): Promise<number | undefined> {

@@ -13,6 +13,7 @@ import {
   type ContainerState,
   type ContainerSummary,
   type ContainerUsage,
+  type ContainerChange,
   type ExecSpec,
   type ImageBuildSpec,
   type ImageInfo,
@@ -193,6 +194,10 @@ export class DockerRuntime implements Runtime {
 
   listVolumes(labels: readonly string[]): Promise<string[]> {
     return volumes.listVolumes(this.#docker, labels);
+  }
+
+  changes(id: string): Promise<ContainerChange[]> {
+    return containers.changes(this.#docker, id);
   }
 
   /**

@@ -76,6 +76,24 @@ export class MemoryFiles {
     this.#entries.set(at, { kind: 'directory', mode });
   }
 
+  /**
+   * What this tree changed against `base` (a container's against its image's, as `docker diff` tells it): paths added,
+   * replaced (a write makes a new entry) or deleted, and the directories above each, as changed.
+   */
+  diff(base: MemoryFiles): Array<{ path: string; kind: 'added' | 'changed' | 'deleted' }> {
+    const found = new Map<string, 'added' | 'changed' | 'deleted'>();
+    for (const [path, entry] of this.#entries) {
+      const before = base.#entries.get(path);
+      if (before === undefined) found.set(path, 'added');
+      else if (before !== entry && !(before.kind === 'directory' && entry.kind === 'directory')) found.set(path, 'changed');
+    }
+    for (const path of base.#entries.keys()) if (!this.#entries.has(path)) found.set(path, 'deleted');
+    for (const path of [...found.keys()]) {
+      for (let dir = posix.dirname(path); dir !== '/' && !found.has(dir); dir = posix.dirname(dir)) found.set(dir, 'changed');
+    }
+    return [...found].sort(([a], [b]) => a.localeCompare(b)).map(([path, kind]) => ({ path, kind }));
+  }
+
   /** Paths at and under `path` in this tree (not in volumes mounted below it), shortest first. */
   under(path: string): string[] {
     const at = normal(path);

@@ -29,7 +29,7 @@
 // calls in flight (pending waits reject, follow streams end) and `down()`/`up()` stop and restart the engine.
 //
 // `exec` runs handlers registered with `onExec(match, handler)` (a string matches the whole command line, joined
-// with spaces). Built in: `mkdir -p`, and `bash -c 'kill -TERM -1 ...'`, whose signal reaches the main process when
+// with spaces). Built in: `mkdir -p`, and `bash -c 'kill -TERM -1 ...'` (or `sh -c`), whose signal reaches the main process when
 // it runs under an init (`spec.init`), as in Docker. Any other command prints a complaint on stderr and exits 127.
 // A handler reads the exec's stdin from `exec.stdin`; with `tty`, its output arrives on stdout with CR LF line ends;
 // an aborted `signal` ends the exec with 129 (the hang-up of a closed terminal).
@@ -55,6 +55,7 @@ import {
   type ContainerState,
   type ContainerSummary,
   type ContainerUsage,
+  type ContainerChange,
   type ExecSpec,
   type ImageBuildSpec,
   type ImageInfo,
@@ -189,7 +190,7 @@ export class MemoryRuntime implements Runtime {
     {
       // `kill -TERM -1` (how a dyno's shutdown reaches every process): every process but PID 1 gets the signal, so
       // the main process does only when an init is PID 1.
-      match: (cmd) => cmd[0] === 'bash' && cmd[1] === '-c' && KILL_ALL.test(cmd[2] ?? ''),
+      match: (cmd) => (cmd[0] === 'bash' || cmd[0] === 'sh') && cmd[1] === '-c' && KILL_ALL.test(cmd[2] ?? ''),
       handler: (exec) => {
         const signal = KILL_ALL.exec(exec.cmd[2] ?? '')?.[1];
         if (signal !== undefined && exec.container.spec.init === true) exec.container.deliver(`SIG${signal}` as ProcessSignal);
@@ -582,6 +583,12 @@ export class MemoryRuntime implements Runtime {
     const tar = this.#container(id).files.pack(path);
     if (tar === undefined) throw engineError(404, `Could not find the file ${path} in container ${id}`);
     return tar;
+  }
+
+  async changes(id: string): Promise<ContainerChange[]> {
+    this.#fault('changes');
+    const container = this.#containers.get(id);
+    return container === undefined ? [] : container.files.diff(container.image.files);
   }
 
   async memoryBytes(id: string): Promise<number | undefined> {
