@@ -1,0 +1,145 @@
+// A Docker Swarm on this one machine, beside the user's engine and never in it: each node is its own dockerd
+// (`--bridge=none --iptables=false`, its own data root, exec root, pidfile and socket, all under one directory),
+// the first initialises the swarm, the others join it as workers. Each node advertises its own loopback address
+// (127.0.0.101, 127.0.0.102, ...): swarm's gossip port 7946 binds the advertise address, so two nodes on one address
+// would clash, and 127.0.0.1:2377 stays free for a swarm of the user's own.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+
+/** One dockerd of a local swarm: where its API listens and the address it advertises to the swarm. */
+export interface LocalNode {
+  readonly name: string;
+  readonly socketPath: string;
+  readonly address: string;
+}
+
+export interface LocalSwarm {
+  readonly dir: string;
+  readonly manager: LocalNode;
+  readonly workers: readonly LocalNode[];
+}
+
+export interface LocalSwarmPlan {
+  /** Every node's files live under it: `<dir>/<node>/{data,exec,docker.sock,docker.pid,dockerd.log}`. */
+  readonly dir: string;
+  readonly managerAddress: string;
+  readonly workerAddresses?: readonly string[];
+}
+
+const START_TIMEOUT_MS = 60_000;
+
+function nodeOf(dir: string, name: string, address: string): LocalNode {
+  return { name, socketPath: join(dir, name, 'docker.sock'), address };
+}
+
+async function answers(docker: Docker): Promise<boolean> {
+  return docker.ping().then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Starts the node's dockerd unless it already answers, and waits until it does. */
+async function startNode(dir: string, node: LocalNode): Promise<Docker> {
+  const docker = new Docker({ socketPath: node.socketPath });
+  if (await answers(docker)) return docker;
+  const home = join(dir, node.name);
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  await rm(node.socketPath, { force: true });
+  const log = openSync(join(home, 'dockerd.log'), 'a');
+  try {
+    const child = spawn(
+      'dockerd',
+      [
+        '--bridge=none',
+        '--iptables=false',
+        '--ip6tables=false',
+        `--data-root=${join(home, 'data')}`,
+        `--exec-root=${join(home, 'exec')}`,
+        `--pidfile=${join(home, 'docker.pid')}`,
+        `--host=unix://${node.socketPath}`,
+      ],
+      { detached: true, stdio: ['ignore', log, log] },
+    );
+    child.on('error', () => undefined);
+    child.unref();
+  } finally {
+    closeSync(log);
+  }
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (await answers(docker)) return docker;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`The swarm node's dockerd at ${node.socketPath} did not answer within ${START_TIMEOUT_MS / 1000}s (see ${join(home, 'dockerd.log')})`);
+}
+
+async function swarmState(docker: Docker): Promise<string> {
+  const info = (await docker.info()) as { Swarm?: { LocalNodeState?: string } };
+  return info.Swarm?.LocalNodeState ?? 'inactive';
+}
+
+/**
+ * Starts (or finds running) the plan's dockerds, initialises the swarm on the manager and joins the workers.
+ * Idempotent: a node already in the swarm stays as it is.
+ */
+export async function ensureLocalSwarm(plan: LocalSwarmPlan): Promise<LocalSwarm> {
+  const manager = nodeOf(plan.dir, 'manager', plan.managerAddress);
+  const workers = (plan.workerAddresses ?? []).map((address, i) => nodeOf(plan.dir, `worker${i + 1}`, address));
+  const managerDocker = await startNode(plan.dir, manager);
+  if ((await swarmState(managerDocker)) !== 'active') {
+    await managerDocker.swarmInit({ ListenAddr: `${manager.address}:2377`, AdvertiseAddr: manager.address, ForceNewCluster: false });
+  }
+  const swarm = (await managerDocker.swarmInspect()) as { JoinTokens: { Worker: string } };
+  for (const worker of workers) {
+    const docker = await startNode(plan.dir, worker);
+    if ((await swarmState(docker)) === 'active') continue;
+    await docker.swarmJoin({
+      ListenAddr: `${worker.address}:2377`,
+      AdvertiseAddr: worker.address,
+      RemoteAddrs: [`${manager.address}:2377`],
+      JoinToken: swarm.JoinTokens.Worker,
+    });
+  }
+  return { dir: plan.dir, manager, workers };
+}
+
+/** The node engines of a local swarm as BERTH_SWARM_ENGINES spells them: `address=unix:///socket,...`. */
+export function enginesSetting(swarm: LocalSwarm): string {
+  return [swarm.manager, ...swarm.workers].map((node) => `${node.address}=unix://${node.socketPath}`).join(',');
+}
+
+async function pidOf(file: string): Promise<number | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops every dockerd of the local swarm under `dir` (the workers first, so the manager sees them go) and, with
+ * `removeData`, removes the directory: their images, containers and swarm state.
+ */
+export async function stopLocalSwarm(dir: string, nodeNames: readonly string[], { removeData }: { removeData: boolean }): Promise<void> {
+  for (const name of [...nodeNames].sort((a, b) => (a === 'manager' ? 1 : b === 'manager' ? -1 : a.localeCompare(b)))) {
+    const pid = await pidOf(join(dir, name, 'docker.pid'));
+    if (pid === undefined || !alive(pid)) continue;
+    process.kill(pid, 'SIGTERM');
+    // dockerd stops its containers (10 s each at most, in parallel) and its containerd before it exits.
+    const deadline = Date.now() + 60_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  if (removeData) await rm(dir, { recursive: true, force: true });
+}
