@@ -9,7 +9,7 @@ import { buildApi } from './api/index.js';
 import { ensureApiKey } from './credentials.js';
 import type { EventBus } from './events.js';
 import type { Logplex } from './logs/index.js';
-import { DockerRuntime } from './runtime/index.js';
+import { DockerRuntime, SwarmRuntime, type Runtime } from './runtime/index.js';
 import { createServices } from './services.js';
 import { sweepRetention } from './releases/index.js';
 import { DashboardSessions } from './dashboard/index.js';
@@ -50,6 +50,13 @@ function closeServer(server: HttpsServer | undefined): Promise<void> {
   });
 }
 
+/** The engine port BERTH_RUNTIME names: the one Docker engine, or a swarm (with the registry Berth runs for it). */
+async function connectRuntime(settings: Settings, logger: Logger): Promise<Runtime & { close?: () => Promise<void> }> {
+  if (settings.runtime === 'docker') return DockerRuntime.connect(settings);
+  const registryLog = logger.child({ module: 'registry' });
+  return SwarmRuntime.start(settings, (code) => registryLog.warn({ code }, 'docker-registry exited; starting it again'));
+}
+
 export interface DaemonOptions {
   logger?: Logger;
 }
@@ -61,7 +68,7 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
   const ca = await ensureCa(settings.dataDir);
 
   const store = new Store({ file: join(settings.dataDir, 'berth.db'), logHistoryLines: settings.logHistoryLines });
-  const runtime = await DockerRuntime.connect(settings).catch((error: unknown) => {
+  const runtime = await connectRuntime(settings, logger).catch((error: unknown) => {
     store.close();
     throw error;
   });
@@ -141,6 +148,8 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     services.webhooks.close();
     logplex.flush();
     store.close();
+    // The swarm's registry stops with the daemon (its services keep running, as dynos do).
+    await runtime.close?.();
   };
   try {
     // One set of dashboard sessions for both API ports: a link printed for one works on the other.

@@ -61,7 +61,7 @@ async function seed(swarm: LocalSwarm, refs: readonly string[]): Promise<void> {
       const remote = `${registry.address}/${ref}`;
       const [repo, tag] = [remote.slice(0, remote.lastIndexOf(':')), remote.slice(remote.lastIndexOf(':') + 1)];
       await main.getImage(ref).tag({ repo, tag });
-      await follow(main, await main.getImage(remote).push({}));
+      await follow(main, await main.getImage(remote).push({ authconfig: {} } as Docker.ImagePushOptions));
       await main.getImage(remote).remove();
       await follow(manager, await manager.pull(remote));
       const local = ref.slice(0, ref.lastIndexOf(':'));

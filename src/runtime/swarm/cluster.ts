@@ -30,6 +30,8 @@ export interface LocalSwarmPlan {
 }
 
 const START_TIMEOUT_MS = 60_000;
+/** A node label: the address a host-network container on the node is reached at (overrides the node's Status.Addr). */
+export const NODE_ADDRESS_LABEL = 'berth.address';
 
 function nodeOf(dir: string, name: string, address: string): LocalNode {
   return { name, socketPath: join(dir, name, 'docker.sock'), address };
@@ -93,18 +95,35 @@ export async function ensureLocalSwarm(plan: LocalSwarmPlan): Promise<LocalSwarm
   if ((await swarmState(managerDocker)) !== 'active') {
     await managerDocker.swarmInit({ ListenAddr: `${manager.address}:2377`, AdvertiseAddr: manager.address, ForceNewCluster: false });
   }
+  await labelAddress(managerDocker, managerDocker, manager.address);
   const swarm = (await managerDocker.swarmInspect()) as { JoinTokens: { Worker: string } };
   for (const worker of workers) {
     const docker = await startNode(plan.dir, worker);
-    if ((await swarmState(docker)) === 'active') continue;
-    await docker.swarmJoin({
-      ListenAddr: `${worker.address}:2377`,
-      AdvertiseAddr: worker.address,
-      RemoteAddrs: [`${manager.address}:2377`],
-      JoinToken: swarm.JoinTokens.Worker,
-    });
+    if ((await swarmState(docker)) !== 'active') {
+      await docker.swarmJoin({
+        ListenAddr: `${worker.address}:2377`,
+        AdvertiseAddr: worker.address,
+        RemoteAddrs: [`${manager.address}:2377`],
+        JoinToken: swarm.JoinTokens.Worker,
+      });
+    }
+    await labelAddress(managerDocker, docker, worker.address);
   }
   return { dir: plan.dir, manager, workers };
+}
+
+/**
+ * Labels the node `berth.address=<address>`: where its host network is reached. The swarm's own `Status.Addr` of a
+ * worker is the address its connection to the manager came from, which on one host is 127.0.0.1 for every worker.
+ */
+async function labelAddress(managerDocker: Docker, nodeDocker: Docker, address: string): Promise<void> {
+  const info = (await nodeDocker.info()) as { Swarm?: { NodeID?: string } };
+  const nodeId = info.Swarm?.NodeID;
+  if (nodeId === undefined || nodeId === '') throw new Error(`The swarm node at ${address} has no node id`);
+  const node = managerDocker.getNode(nodeId);
+  const current = (await node.inspect()) as { Version: { Index: number }; Spec: { Labels?: Record<string, string> } & Record<string, unknown> };
+  if (current.Spec.Labels?.[NODE_ADDRESS_LABEL] === address) return;
+  await node.update({ version: current.Version.Index, ...current.Spec, Labels: { ...current.Spec.Labels, [NODE_ADDRESS_LABEL]: address } });
 }
 
 /** The node engines of a local swarm as BERTH_SWARM_ENGINES spells them: `address=unix:///socket,...`. */
@@ -141,5 +160,26 @@ export async function stopLocalSwarm(dir: string, nodeNames: readonly string[], 
     while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     if (alive(pid)) process.kill(pid, 'SIGKILL');
   }
-  if (removeData) await rm(dir, { recursive: true, force: true });
+  if (!removeData) return;
+  // dockerd leaves the network namespaces of swarm's ingress sandbox mounted in its exec root (`exec/netns/*`).
+  for (const mount of await mountsUnder(dir)) await unmount(mount);
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Mount points at or below `dir`, deepest first (from /proc/self/mounts, which escapes spaces as \040). */
+async function mountsUnder(dir: string): Promise<string[]> {
+  const table = await readFile('/proc/self/mounts', 'utf8').catch(() => '');
+  const points = table
+    .split('\n')
+    .map((line) => (line.split(' ')[1] ?? '').replace(/\\040/g, ' '))
+    .filter((point) => point === dir || point.startsWith(`${dir}/`));
+  return points.sort((a, b) => b.length - a.length);
+}
+
+function unmount(point: string): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn('umount', ['--lazy', point], { stdio: 'ignore' });
+    child.on('error', () => resolve());
+    child.on('exit', () => resolve());
+  });
 }

@@ -8,9 +8,11 @@
 // a container on the manager. What needs the task's own engine (signals, exec, archives, memory and CPU readings,
 // OOM kills, exact stop) goes to the engine of the task's node when BERTH_SWARM_ENGINES names it; otherwise stop and
 // follow fall back to the swarm's API, memory readings read as unknown, and signal/exec/archives fail saying why.
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
+import type { Settings } from '../../settings.js';
 import { DockerRuntime } from '../docker/index.js';
 import { dockerFor, endpointOf } from '../docker/connection.js';
 import { fromDockerLabels, labelFilters, type BerthLabels } from '../labels.js';
@@ -30,6 +32,8 @@ import {
   type RunSpec,
   type Runtime,
 } from '../port.js';
+import { NODE_ADDRESS_LABEL } from './cluster.js';
+import { startRegistry, type SupervisedRegistry } from './registry.js';
 import { isTerminal, newestTask, serviceExists, serviceSpec, stateWord, type Task } from './tasks.js';
 
 export { ensureLocalSwarm, enginesSetting, stopLocalSwarm, type LocalSwarm, type LocalNode } from './cluster.js';
@@ -77,6 +81,7 @@ export class SwarmRuntime implements Runtime {
   /** Image id → its pushed registry ref, or the push under way. */
   readonly #pushed = new Map<string, Promise<string>>();
   readonly #nodeAddresses = new Map<string, string>();
+  #registryProcess: SupervisedRegistry | undefined;
 
   private constructor(options: SwarmRuntimeOptions) {
     this.#docker = dockerFor(endpointOf({ dockerHost: options.manager }));
@@ -94,6 +99,30 @@ export class SwarmRuntime implements Runtime {
       throw new Error(`The Docker engine at ${runtime.#manager.where} is not a swarm manager. Run \`berth setup --swarm\`, or point BERTH_SWARM_MANAGER at a manager.`);
     }
     return runtime;
+  }
+
+  /**
+   * The daemon's swarm runtime (BERTH_RUNTIME=swarm): starts and supervises the registry (config and storage in
+   * `<data>/registry`), then connects to the manager. `close()` stops the registry; the services keep running.
+   */
+  static async start(
+    settings: Pick<Settings, 'dataDir' | 'swarmManager' | 'swarmRegistry' | 'swarmEngines'>,
+    onRegistryRestart?: (code: number | null) => void,
+  ): Promise<SwarmRuntime> {
+    const registry = await startRegistry({ dir: join(settings.dataDir, 'registry'), address: settings.swarmRegistry, ...(onRegistryRestart !== undefined ? { onRestart: onRegistryRestart } : {}) });
+    try {
+      const runtime = await SwarmRuntime.connect({ manager: settings.swarmManager, registry: registry.address, engines: parseEngines(settings.swarmEngines), dataDir: settings.dataDir });
+      runtime.#registryProcess = registry;
+      return runtime;
+    } catch (err) {
+      await registry.stop();
+      throw err;
+    }
+  }
+
+  /** Stops what `start` started (the registry). */
+  async close(): Promise<void> {
+    await this.#registryProcess?.stop();
   }
 
   ping(): Promise<boolean> {
@@ -152,7 +181,8 @@ export class SwarmRuntime implements Runtime {
     const target = this.#registryRef(ref);
     const pushing = (async () => {
       await this.#manager.tagImage(ref, target);
-      const stream = await this.#docker.getImage(target).push({});
+      // The engine wants an X-Registry-Auth header even for a registry without auth.
+      const stream = await this.#docker.getImage(target).push({ authconfig: {} } as Docker.ImagePushOptions);
       await new Promise<void>((resolve, reject) => {
         this.#docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
           const failed = err ?? events.find((e) => e.error !== undefined)?.error;
@@ -178,13 +208,16 @@ export class SwarmRuntime implements Runtime {
     return created.id;
   }
 
-  /** The node's address (`Status.Addr`), cached: a node keeps its address while it is in the swarm. */
+  /**
+   * The node's address: its `berth.address` label when it has one (`berth setup --swarm` sets it: on one host every
+   * worker's `Status.Addr` reads 127.0.0.1), else `Status.Addr`. Cached: a node keeps its address while in the swarm.
+   */
   async #nodeAddress(nodeId: string): Promise<string | undefined> {
     const cached = this.#nodeAddresses.get(nodeId);
     if (cached !== undefined) return cached;
     try {
-      const node = (await this.#docker.getNode(nodeId).inspect()) as { Status?: { Addr?: string } };
-      const address = node.Status?.Addr;
+      const node = (await this.#docker.getNode(nodeId).inspect()) as { Spec?: { Labels?: Record<string, string> }; Status?: { Addr?: string } };
+      const address = node.Spec?.Labels?.[NODE_ADDRESS_LABEL] ?? node.Status?.Addr;
       if (address !== undefined) this.#nodeAddresses.set(nodeId, address);
       return address;
     } catch {
@@ -293,7 +326,9 @@ export class SwarmRuntime implements Runtime {
 
   /** The whole log of a service's tasks so far, stdout and stderr apart. */
   async #logsOf(id: string): Promise<{ out: Buffer; err: Buffer }> {
-    const stream = await this.#docker.getService(id).logs({ follow: false, stdout: true, stderr: true });
+    // Without `follow` the engine answers with the whole log at once (dockerode hands back a Buffer).
+    const answer = (await this.#docker.getService(id).logs({ follow: false, stdout: true, stderr: true })) as NodeJS.ReadableStream | Buffer;
+    const stream = Buffer.isBuffer(answer) ? new PassThrough().end(answer) : answer;
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     await new Promise<void>((resolve) => {
