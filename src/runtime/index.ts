@@ -35,12 +35,12 @@ export { hostTrust, type ContainerTrust } from './host-ca.js';
 export {
   SwarmRuntime,
   parseEngines,
+  copyImages,
   ensureLocalSwarm,
   enginesSetting,
   stopLocalSwarm,
   startRegistry,
   ensureRegistryPackage,
   type LocalSwarm,
-  type LocalNode,
   type SupervisedRegistry,
 } from './swarm/index.js';

@@ -8,6 +8,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { startRegistry } from './registry.js';
 
 /** One dockerd of a local swarm: where its API listens and the address it advertises to the swarm. */
 export interface LocalNode {
@@ -182,4 +183,68 @@ function unmount(point: string): Promise<void> {
     child.on('error', () => resolve());
     child.on('exit', () => resolve());
   });
+}
+
+async function hasImage(docker: Docker, ref: string): Promise<boolean> {
+  return docker
+    .getImage(ref)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
+}
+
+async function progressOf(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
+      const failed = err ?? events.find((e) => e.error !== undefined)?.error;
+      if (failed !== undefined && failed !== null) reject(new Error(String(failed)));
+      else resolve();
+    });
+  });
+}
+
+function tagOf(ref: string): { repo: string; tag: string } {
+  const colon = ref.lastIndexOf(':');
+  return colon > ref.lastIndexOf('/') ? { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) } : { repo: ref, tag: 'latest' };
+}
+
+export interface ImageCopy {
+  /** The engine that has the images (the user's, where `berth setup` built the stack images). */
+  readonly fromSocket: string;
+  /** The engine that needs them (the swarm's manager). */
+  readonly toSocket: string;
+  /** A registry started for the copy and stopped after it: its directory and `host:port`. */
+  readonly registryDir: string;
+  readonly registryAddress: string;
+  readonly refs: readonly string[];
+}
+
+/**
+ * Copies images the manager lacks from another engine through a registry (push there, pull here) instead of building
+ * them again; the images keep their names. Returns the refs it copied.
+ */
+export async function copyImages(copy: ImageCopy): Promise<string[]> {
+  const from = new Docker({ socketPath: copy.fromSocket });
+  const to = new Docker({ socketPath: copy.toSocket });
+  const missing: string[] = [];
+  for (const ref of copy.refs) if (!(await hasImage(to, ref)) && (await hasImage(from, ref))) missing.push(ref);
+  if (missing.length === 0) return [];
+  const registry = await startRegistry({ dir: copy.registryDir, address: copy.registryAddress });
+  try {
+    for (const ref of missing) {
+      const remote = `${registry.address}/${ref}`;
+      await from.getImage(ref).tag(tagOf(remote));
+      // The engine wants an X-Registry-Auth header even for a registry without auth.
+      await progressOf(from, await from.getImage(remote).push({ authconfig: {} } as Docker.ImagePushOptions));
+      await from.getImage(remote).remove();
+      await progressOf(to, await to.pull(remote));
+      await to.getImage(remote).tag(tagOf(ref));
+      await to.getImage(remote).remove();
+    }
+  } finally {
+    await registry.stop();
+  }
+  return missing;
 }

@@ -36,7 +36,7 @@ import { NODE_ADDRESS_LABEL } from './cluster.js';
 import { startRegistry, type SupervisedRegistry } from './registry.js';
 import { isTerminal, newestTask, serviceExists, serviceSpec, stateWord, type Task } from './tasks.js';
 
-export { ensureLocalSwarm, enginesSetting, stopLocalSwarm, type LocalSwarm, type LocalNode } from './cluster.js';
+export { copyImages, ensureLocalSwarm, enginesSetting, stopLocalSwarm, type LocalSwarm } from './cluster.js';
 export { startRegistry, ensureRegistryPackage, type SupervisedRegistry } from './registry.js';
 
 const GONE: ContainerState = { running: false, exitCode: 137, oomKilled: false };
