@@ -197,9 +197,12 @@ export class SwarmRuntime implements Runtime {
     return pushing;
   }
 
-  /** Dynos and detached one-offs without volumes become services; build workspaces and add-on servers stay local. */
+  /**
+   * Dynos, release phases and detached one-offs (without volumes) become services; build workspaces and add-on
+   * servers stay on the manager's engine, beside their volumes.
+   */
   #asService(spec: ContainerSpec): boolean {
-    return (spec.labels.role === 'dyno' || spec.labels.role === 'run') && (spec.binds ?? []).length === 0;
+    return ['dyno', 'run', 'release'].includes(spec.labels.role) && (spec.binds ?? []).length === 0;
   }
 
   async #createService(spec: ContainerSpec, mode: 'dyno' | 'job'): Promise<string> {
@@ -258,7 +261,8 @@ export class SwarmRuntime implements Runtime {
 
   async start(spec: ContainerSpec): Promise<string> {
     if (!this.#asService(spec)) return this.#manager.start(spec);
-    const id = await this.#createService(spec, 'dyno');
+    // A release phase or a detached one-off runs once to its end: a replicated job. A formation dyno: a service.
+    const id = await this.#createService(spec, spec.labels.role === 'dyno' ? 'dyno' : 'job');
     try {
       await this.#started(id);
     } catch (err) {
@@ -348,6 +352,8 @@ export class SwarmRuntime implements Runtime {
     // No engine for the node: scale the service to nothing with the grace as its stop period, and wait.
     const service = this.#docker.getService(id);
     const info = (await service.inspect()) as { Version: { Index: number }; Spec: Docker.ServiceSpec };
+    // A job cannot be scaled: removing it is the only way to end it.
+    if (info.Spec.Mode?.Replicated === undefined) return this.remove(id);
     const template = info.Spec.TaskTemplate as Docker.ContainerTaskSpec;
     await service.update({
       ...info.Spec,
