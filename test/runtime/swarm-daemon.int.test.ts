@@ -124,6 +124,7 @@ describe('Berth on a Docker Swarm (BERTH_RUNTIME=swarm)', () => {
 
   it('a restarted daemon adopts the running services: the same services, no new start, still serving', async () => {
     const before = await servicesByDyno();
+    expect(before['web.1']?.id).toEqual(expect.any(String));
     const mark = logMark(daemon, app.id);
     await daemon.restart();
     await waitForDynos(daemon, app.name, ['web.1', 'web.2'], 'up', { exact: true });
@@ -134,7 +135,8 @@ describe('Berth on a Docker Swarm (BERTH_RUNTIME=swarm)', () => {
     expect((await get()).status).toBe(200);
   });
 
-  it("destroying the app removes its services", async () => {
+  it('destroying the app removes its services', async () => {
+    expect(Object.keys(await servicesByDyno()).sort()).toEqual(['web.1', 'web.2']);
     await api(daemon, 'DELETE', `/apps/${app.name}`);
     await waitFor('the services to go', async () => Object.keys(await servicesByDyno()).length === 0);
   });

@@ -198,11 +198,13 @@ export class SwarmRuntime implements Runtime {
   }
 
   /**
-   * Dynos, release phases and detached one-offs (without volumes) become services; build workspaces and add-on
-   * servers stay on the manager's engine, beside their volumes.
+   * Dynos, release phases and detached one-offs become services; build workspaces and add-on servers (anything that
+   * mounts a named volume) stay on the manager's engine, beside their volumes. A host path a service mounts (the host's
+   * CA bundle) must exist at the same path on every node.
    */
   #asService(spec: ContainerSpec): boolean {
-    return ['dyno', 'run', 'release'].includes(spec.labels.role) && (spec.binds ?? []).length === 0;
+    const volumes = (spec.binds ?? []).filter((bind) => !bind.startsWith('/'));
+    return ['dyno', 'run', 'release'].includes(spec.labels.role) && volumes.length === 0;
   }
 
   async #createService(spec: ContainerSpec, mode: 'dyno' | 'job'): Promise<string> {
@@ -286,7 +288,7 @@ export class SwarmRuntime implements Runtime {
    * finished task (a live stream may miss its last lines), and its exit code from the task's container status.
    */
   async run(spec: RunSpec): Promise<number> {
-    if ((spec.binds ?? []).length > 0) return this.#manager.run(spec);
+    if ((spec.binds ?? []).some((bind) => !bind.startsWith('/'))) return this.#manager.run(spec);
     const out = spec.stdout ?? new PassThrough().resume();
     const err = spec.stderr ?? spec.stdout ?? new PassThrough().resume();
     if (spec.signal?.aborted) throw new Error('run aborted before start');

@@ -37,6 +37,12 @@ export function serviceName(name: string): string {
   return name.replace(/[^a-zA-Z0-9_-]+/g, '-').replace(/^[^a-zA-Z0-9]+/, '').slice(0, 63).replace(/[-_]+$/, '');
 }
 
+/** `/host/path:/container/path[:ro]` as a service's bind mount. */
+function bindMount(bind: string): Docker.MountSettings {
+  const [source = '', target = '', mode] = bind.split(':');
+  return { Type: 'bind', Source: source, Target: target, ReadOnly: mode === 'ro' };
+}
+
 export function serviceSpec(spec: ContainerSpec, image: string, labels: Record<string, string>, mode: 'dyno' | 'job'): Docker.CreateServiceOptions {
   const all = { ...toDockerLabels(spec.labels), ...spec.extraLabels, ...labels };
   return {
@@ -49,6 +55,7 @@ export function serviceSpec(spec: ContainerSpec, image: string, labels: Record<s
         Args: [...spec.cmd],
         Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
         Labels: all,
+        ...((spec.binds ?? []).length > 0 ? { Mounts: (spec.binds ?? []).map(bindMount) } : {}),
         ...(spec.workingDir !== undefined ? { Dir: spec.workingDir } : {}),
         ...(spec.user !== undefined ? { User: spec.user } : {}),
         ...(spec.init === true ? { Init: true } : {}),
