@@ -366,19 +366,32 @@ export class SwarmRuntime implements Runtime {
     await this.#untilDone(id);
   }
 
+  /** Resolves once the service's task ended, or its node left the swarm (down: its process is lost to Berth). */
   async #untilDone(id: string): Promise<Task | undefined> {
     for (;;) {
       const task = await newestTask(this.#docker, id);
-      if (task === undefined || isTerminal(task)) return task;
+      if (task === undefined || isTerminal(task) || (await this.#nodeDown(task))) return task;
       await sleep(POLL_MS);
+    }
+  }
+
+  /** True when the task's node is down (stopped, or unreachable past the swarm's heartbeat). */
+  async #nodeDown(task: Task): Promise<boolean> {
+    if (task.NodeID === undefined) return false;
+    try {
+      const node = (await this.#docker.getNode(task.NodeID).inspect()) as { Status?: { State?: string } };
+      return node.Status?.State === 'down';
+    } catch {
+      return true;
     }
   }
 
   async remove(id: string): Promise<void> {
     if (!isServiceId(id)) return this.#manager.remove(id);
-    const { containerId, engine } = await this.#where(id);
-    // Killing the container first makes whoever waits hear 137 at once; the service's removal then cleans up.
-    if (engine !== undefined && containerId !== undefined) await engine.remove(containerId);
+    const { task, containerId, engine } = await this.#where(id);
+    // Killing the container first makes whoever waits hear 137 at once; the service's removal then cleans up. A node
+    // that left cannot be asked: the swarm removes the task's container when the node comes back.
+    if (engine !== undefined && containerId !== undefined && task !== undefined && !(await this.#nodeDown(task))) await engine.remove(containerId);
     await this.#docker
       .getService(id)
       .remove()
@@ -391,9 +404,12 @@ export class SwarmRuntime implements Runtime {
     if (!isServiceId(id)) return this.#manager.state(id);
     if (!(await serviceExists(this.#docker, id))) return GONE;
     const { task, containerId, engine } = await this.#where(id);
-    // The node's engine knows at once (and knows OOM kills); the swarm's task status follows a moment later.
-    if (engine !== undefined && containerId !== undefined) return engine.state(containerId);
     if (task === undefined) return { running: false, exitCode: 0, oomKilled: false };
+    // A dyno on a node that left is lost: it reads as killed, and Berth's dyno manager starts it again elsewhere.
+    if (await this.#nodeDown(task)) return GONE;
+    // The node's engine knows at once (and knows OOM kills); the swarm's task status follows a moment later.
+    const read = engine !== undefined && containerId !== undefined ? await engine.state(containerId).catch(() => undefined) : undefined;
+    if (read !== undefined) return read;
     if (task.Status?.State === 'running') return { running: true, exitCode: 0, oomKilled: false };
     if (!isTerminal(task)) return { running: false, exitCode: 0, oomKilled: false };
     return { running: false, exitCode: task.Status?.ContainerStatus?.ExitCode ?? 137, oomKilled: false };
@@ -402,8 +418,12 @@ export class SwarmRuntime implements Runtime {
   async wait(id: string): Promise<ContainerState> {
     if (!isServiceId(id)) return this.#manager.wait(id);
     const { containerId, engine } = await this.#where(id);
-    if (engine !== undefined && containerId !== undefined) await engine.wait(containerId);
-    else await this.#untilDone(id);
+    // The engine's wait ends with the process, or fails when the node's engine goes away with its node: then the
+    // swarm tells, once the task ends or the node is down.
+    if (engine !== undefined && containerId !== undefined) await engine.wait(containerId).catch(() => undefined);
+    const state = await this.state(id);
+    if (!state.running) return state;
+    await this.#untilDone(id);
     return this.state(id);
   }
 
