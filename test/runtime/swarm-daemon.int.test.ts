@@ -6,9 +6,10 @@ import { request } from 'node:http';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, createApp, fixture, waitFor, type AppJson } from '../support/build.js';
+import type { DynoJson } from '../dynos/helpers.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { freePort } from '../support/ports.js';
-import { useTestSwarm, type TestSwarm } from '../support/swarm.js';
+import { stopTestNode, useTestSwarm, type TestSwarm } from '../support/swarm.js';
 import { loadSettings } from '../../src/settings.js';
 import { deploy, dynos, logMark, readLog, reportDeadDaemon, scale, SHORT_TIMINGS, waitForDynos, waitForLines } from '../dynos/helpers.js';
 
@@ -133,6 +134,52 @@ describe('Berth on a Docker Swarm (BERTH_RUNTIME=swarm)', () => {
     expect(after['web.2']?.id).toBe(before['web.2']?.id);
     expect(readLog(daemon, app.id, mark).lines.filter((l) => /^heroku\[web\.\d\]: Starting process/.test(l))).toEqual([]);
     expect((await get()).status).toBe(200);
+  });
+
+  it('a detached one-off runs as a swarm job: app[run.N] output, complete, then gone', async () => {
+    const mark = logMark(daemon, app.id);
+    const command = 'echo hi from $DYNO; sleep 2';
+    const dyno = await api<DynoJson>(daemon, 'POST', `/apps/${app.name}/dynos`, { command, attach: false });
+    await waitFor(`${dyno.name} as a swarm service`, async () => (await servicesByDyno())[dyno.name] !== undefined);
+    await waitForLines(
+      daemon,
+      app.id,
+      [
+        `heroku[${dyno.name}]: Starting process with command \`${command}\``,
+        `heroku[${dyno.name}]: State changed from starting to up`,
+        `app[${dyno.name}]: hi from ${dyno.name}`,
+        `heroku[${dyno.name}]: Process exited with status 0`,
+        `heroku[${dyno.name}]: State changed from up to complete`,
+      ],
+      { afterSeq: mark },
+    );
+    await waitFor(`${dyno.name}'s service to go`, async () => (await servicesByDyno())[dyno.name] === undefined);
+  });
+
+  it("a node that leaves: its dyno crashes and starts again on a node that is up, with Heroku's lines", async () => {
+    const onWorker = Object.entries(await servicesByDyno()).find(([, service]) => service.node === swarm.workers[0]?.address)?.[0];
+    expect(onWorker).toMatch(/^web\.\d$/);
+    const dyno = onWorker as string;
+    const mark = logMark(daemon, app.id);
+    await stopTestNode('worker1');
+    try {
+      await waitForLines(
+        daemon,
+        app.id,
+        [
+          new RegExp(`^heroku\\[${dyno.replace('.', '\\.')}\\]: Process exited with status \\d+$`),
+          `heroku[${dyno}]: State changed from up to crashed`,
+          `heroku[${dyno}]: State changed from crashed to starting`,
+          `heroku[${dyno}]: State changed from starting to up`,
+        ],
+        { afterSeq: mark, timeoutMs: 180_000 },
+      );
+      expect((await servicesByDyno())[dyno]?.node).toBe(swarm.manager.address);
+      expect((await get()).status).toBe(200);
+    } finally {
+      // The worker comes back for whatever runs next on the test swarm.
+      await useTestSwarm([]);
+    }
   });
 
   it('destroying the app removes its services', async () => {

@@ -47,3 +47,8 @@ export async function useTestSwarm(images: readonly string[]): Promise<TestSwarm
 export async function stopTestSwarm(dir: string): Promise<void> {
   await stopLocalSwarm(dir, NODE_NAMES, { removeData: true });
 }
+
+/** Stops one node's dockerd (its containers with it), as a machine leaving the swarm; `useTestSwarm` starts it again. */
+export async function stopTestNode(name: string): Promise<void> {
+  await stopLocalSwarm(swarmDir(), [name], { removeData: false });
+}

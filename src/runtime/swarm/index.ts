@@ -257,8 +257,17 @@ export class SwarmRuntime implements Runtime {
         throw new Error(`The swarm could not start the dyno: ${task.Status?.Err ?? state}`);
       }
       if (Date.now() > deadline) throw new Error(`The swarm did not start the dyno within ${START_TIMEOUT_MS / 1000}s (task ${state ?? 'not created'})`);
+      // Placed on a node that has since left: a forced update gives the service a new task on a node that is up.
+      if (task !== undefined && (await this.#nodeDown(task))) await this.#reschedule(id);
       await sleep(POLL_MS);
     }
+  }
+
+  async #reschedule(id: string): Promise<void> {
+    const service = this.#docker.getService(id);
+    const info = (await service.inspect()) as { Version: { Index: number }; Spec: Docker.ServiceSpec };
+    const template = info.Spec.TaskTemplate as Docker.ContainerTaskSpec;
+    await service.update({ ...info.Spec, version: info.Version.Index, TaskTemplate: { ...template, ForceUpdate: (template.ForceUpdate ?? 0) + 1 } });
   }
 
   async start(spec: ContainerSpec): Promise<string> {
