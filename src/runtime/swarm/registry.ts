@@ -23,6 +23,8 @@ export interface RegistryOptions {
 
 export interface SupervisedRegistry {
   readonly address: string;
+  /** The registry process running now (a new one after each restart). */
+  pid(): number | undefined;
   /** Stops it and its supervision; resolves once the process is gone. */
   stop(): Promise<void>;
 }
@@ -105,6 +107,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Supervise
   }
   return {
     address: options.address,
+    pid: () => child?.pid,
     async stop() {
       stopping = true;
       child?.kill('SIGTERM');
