@@ -13,6 +13,7 @@ import { runtimeContract } from './contract.js';
 let registry: SupervisedRegistry | undefined;
 let subject: SwarmRuntime | undefined;
 let nodes: readonly string[] = [];
+let managerHost = '';
 const dataDir = mkdtempSync(join(tmpdir(), 'berth-swarm-contract-'));
 
 afterAll(async () => {
@@ -26,6 +27,7 @@ runtimeContract('swarm', async () => {
   registry = await startRegistry({ dir: join(dataDir, 'registry'), address: `${swarm.manager.address}:${await freePort()}` });
   const runtime = await SwarmRuntime.connect({ manager: swarm.managerHost, registry: registry.address, engines: parseEngines(swarm.engines), dataDir });
   subject = runtime;
+  managerHost = swarm.managerHost;
   nodes = [swarm.manager.address, ...swarm.workers.map((worker) => worker.address)];
   return { runtime, image: settings.stackRunImage };
 });
@@ -44,5 +46,32 @@ describe('SwarmRuntime.nodeAddress', () => {
     expect(new Set(addresses)).toEqual(new Set(nodes));
     for (const id of ids) await runtime.remove(id);
     expect(await runtime.nodeAddress(ids[0] as string)).toBeUndefined();
+  });
+});
+
+// A swarm whose nodes' engines Berth cannot reach (BERTH_SWARM_ENGINES empty): what the swarm's API alone gives.
+describe('SwarmRuntime without the nodes\' engines', () => {
+  it('follows service logs to the end, reads exit codes from tasks, stops by scaling to zero; memory is unknown, signals refused', async () => {
+    const runtime = await SwarmRuntime.connect({ manager: managerHost, registry: (registry as SupervisedRegistry).address, engines: {}, dataDir });
+    const app = `swarm-blind-${process.pid}`;
+    const image = loadSettings().stackRunImage;
+    const labels = (dyno: string) => ({ app, role: 'dyno' as const, dyno });
+    try {
+      const exits = await runtime.start({ image, cmd: ['bash', '-c', 'echo one; echo two >&2; exit 5'], labels: labels('web.1'), init: true });
+      const output = await runtime.follow(exits);
+      let text = '';
+      for await (const chunk of output) text += String(chunk);
+      expect(text.split('\n').sort()).toEqual(['', 'one', 'two']);
+      expect(await runtime.wait(exits)).toEqual({ running: false, exitCode: 5, oomKilled: false });
+
+      const sleeps = await runtime.start({ image, cmd: ['bash', '-c', "trap 'exit 0' TERM; sleep infinity & wait"], labels: labels('web.2'), init: true });
+      expect(await runtime.state(sleeps)).toEqual({ running: true, exitCode: 0, oomKilled: false });
+      expect(await runtime.memoryBytes(sleeps)).toBeUndefined();
+      await expect(runtime.signal(sleeps, 'SIGHUP')).rejects.toThrow(/engine is not in BERTH_SWARM_ENGINES/);
+      await runtime.stop(sleeps, 10);
+      expect(await runtime.state(sleeps)).toEqual({ running: false, exitCode: 0, oomKilled: false });
+    } finally {
+      for (const c of await runtime.listByLabel({ app })) await runtime.remove(c.id);
+    }
   });
 });
