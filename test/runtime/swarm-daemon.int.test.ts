@@ -1,17 +1,19 @@
 // A real daemon with BERTH_RUNTIME=swarm on the test swarm (a manager and a worker dockerd beside the main engine,
 // test/support/swarm.ts): a deploy of fixtures/lifecycle builds on the manager's engine, the release phase runs as a
 // swarm job with its output in the log, web dynos run as host-network services on both nodes and serve through the
-// router, a crash restarts with Heroku's lines, and a restarted daemon adopts the running services.
+// router, a crash restarts with Heroku's lines, a restarted daemon adopts the running services, one-offs run (detached
+// as a swarm job, attached on the manager), `heroku run:inside` reaches a dyno on either node, and a node that leaves
+// has its dyno started again on a node that is up.
+import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, createApp, fixture, waitFor, type AppJson } from '../support/build.js';
-import type { DynoJson } from '../dynos/helpers.js';
-import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
+import { HEROKU_BIN, sandboxedCliEnv, startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { freePort } from '../support/ports.js';
 import { stopTestNode, useTestSwarm, type TestSwarm } from '../support/swarm.js';
 import { loadSettings } from '../../src/settings.js';
-import { deploy, dynos, logMark, readLog, reportDeadDaemon, scale, SHORT_TIMINGS, waitForDynos, waitForLines } from '../dynos/helpers.js';
+import { deploy, dynos, logMark, readLog, reportDeadDaemon, scale, SHORT_TIMINGS, waitForDynos, waitForLines, type DynoJson } from '../dynos/helpers.js';
 
 let swarm: TestSwarm;
 let manager: Docker;
@@ -52,6 +54,24 @@ function get(): Promise<{ status: number; body: string }> {
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** The real heroku CLI against the daemon, with `input` on a piped stdin. */
+function heroku(args: readonly string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(HEROKU_BIN, args, { env: { FORCE_COLOR: '0', NO_COLOR: '1', ...sandboxedCliEnv(daemon) }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input);
   });
 }
 
@@ -156,6 +176,18 @@ describe('Berth on a Docker Swarm (BERTH_RUNTIME=swarm)', () => {
     await waitFor(`${dyno.name}'s service to go`, async () => (await servicesByDyno())[dyno.name] === undefined);
   });
 
+  it('heroku run (attached, pinned to the manager) and heroku run:inside a web dyno on either node', async () => {
+    const run = await heroku(['run', '-a', app.name, '--no-tty', '--exit-code', '--', 'cat; echo done-$DYNO'], 'some input\n');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('some input\n');
+    expect(run.stdout).toMatch(/done-run\.\d{4}/);
+    for (const dyno of ['web.1', 'web.2']) {
+      const inside = await heroku(['run:inside', dyno, '-a', app.name, '--exit-code', '--', 'echo hi from $DYNO; (exit 7)'], '');
+      expect(inside.code, inside.stderr).toBe(7);
+      expect(inside.stdout).toContain(`hi from ${dyno}`);
+    }
+  });
+
   it("a node that leaves: its dyno crashes and starts again on a node that is up, with Heroku's lines", async () => {
     const onWorker = Object.entries(await servicesByDyno()).find(([, service]) => service.node === swarm.workers[0]?.address)?.[0];
     expect(onWorker).toMatch(/^web\.\d$/);
@@ -185,6 +217,9 @@ describe('Berth on a Docker Swarm (BERTH_RUNTIME=swarm)', () => {
   it('destroying the app removes its services', async () => {
     expect(Object.keys(await servicesByDyno()).sort()).toEqual(['web.1', 'web.2']);
     await api(daemon, 'DELETE', `/apps/${app.name}`);
-    await waitFor('the services to go', async () => Object.keys(await servicesByDyno()).length === 0);
+    await waitFor('the services to go', async () => Object.keys(await servicesByDyno()).length === 0).catch(async (error: unknown) => {
+      const tasks = await manager.listTasks({ filters: { label: [`berth.app=${app.id}`] } });
+      throw new Error(`${String(error)}; left: ${JSON.stringify(await servicesByDyno())}; tasks: ${JSON.stringify(tasks.map((t: { ServiceID?: string; Status?: unknown; DesiredState?: string }) => [t.ServiceID, t.DesiredState, t.Status]))}; daemon: ${daemon.output().slice(-3000)}`);
+    });
   });
 });

@@ -359,7 +359,13 @@ export class SwarmRuntime implements Runtime {
     if (!isServiceId(id)) return this.#manager.stop(id, graceSeconds);
     const { task, containerId, engine } = await this.#where(id);
     if (task === undefined || isTerminal(task)) return;
-    if (engine !== undefined && containerId !== undefined) return engine.stop(containerId, graceSeconds);
+    if (engine !== undefined && containerId !== undefined) {
+      const stopped = await engine.stop(containerId, graceSeconds).then(
+        () => true,
+        () => false,
+      );
+      if (stopped) return;
+    }
     // No engine for the node: scale the service to nothing with the grace as its stop period, and wait.
     const service = this.#docker.getService(id);
     const info = (await service.inspect()) as { Version: { Index: number }; Spec: Docker.ServiceSpec };
@@ -400,7 +406,8 @@ export class SwarmRuntime implements Runtime {
     const { task, containerId, engine } = await this.#where(id);
     // Killing the container first makes whoever waits hear 137 at once; the service's removal then cleans up. A node
     // that left cannot be asked: the swarm removes the task's container when the node comes back.
-    if (engine !== undefined && containerId !== undefined && task !== undefined && !(await this.#nodeDown(task))) await engine.remove(containerId);
+    // An engine that does not answer (its node is going away) must not keep the service: it goes all the same.
+    if (engine !== undefined && containerId !== undefined && task !== undefined && !(await this.#nodeDown(task))) await engine.remove(containerId).catch(() => undefined);
     await this.#docker
       .getService(id)
       .remove()
