@@ -86,7 +86,9 @@ async function servicesByDyno(): Promise<Record<string, { id: string; node: stri
   const nodes = (await manager.listNodes()) as { ID: string; Spec?: { Labels?: Record<string, string> } }[];
   const out: Record<string, { id: string; node: string | undefined }> = {};
   for (const service of services) {
-    const tasks = (await manager.listTasks({ filters: { service: [service.ID], 'desired-state': ['running'] } })) as ServiceTask[];
+    // A service removed meanwhile answers 404: it is gone.
+    const tasks = (await manager.listTasks({ filters: { service: [service.ID], 'desired-state': ['running'] } }).catch(() => undefined)) as ServiceTask[] | undefined;
+    if (tasks === undefined) continue;
     const nodeId = tasks.find((t) => t.Status?.State === 'running')?.NodeID;
     const dyno = service.Spec?.Labels?.['berth.dyno'] ?? '?';
     out[dyno] = { id: service.ID, node: nodes.find((n) => n.ID === nodeId)?.Spec?.Labels?.['berth.address'] };
