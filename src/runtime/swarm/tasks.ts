@@ -10,7 +10,7 @@ export interface Task {
   readonly ID: string;
   readonly NodeID?: string;
   readonly DesiredState?: string;
-  readonly Version?: { Index?: number };
+  readonly CreatedAt?: string;
   readonly Status?: {
     readonly State?: string;
     readonly Err?: string;
@@ -85,8 +85,11 @@ export async function newestTask(docker: Docker, serviceId: string): Promise<Tas
   } catch {
     return undefined;
   }
-  // A filter on an unknown id matches by prefix or name too: keep the service's own tasks.
-  return tasks.sort((a, b) => (b.Version?.Index ?? 0) - (a.Version?.Index ?? 0))[0];
+  // The task the swarm means to run (a rescheduled service keeps its old task, shut down, beside the new one), else
+  // the newest one created. Not the highest version: a task's version grows with every status update.
+  const created = (task: Task): number => Date.parse(task.CreatedAt ?? '') || 0;
+  const wanted = (task: Task): number => (task.DesiredState === 'running' || task.DesiredState === 'complete' ? 1 : 0);
+  return tasks.sort((a, b) => wanted(b) - wanted(a) || created(b) - created(a))[0];
 }
 
 /** True when the service still exists. */
