@@ -420,7 +420,8 @@ export class SwarmRuntime implements Runtime {
     if (!isServiceId(id)) return this.#manager.state(id);
     if (!(await serviceExists(this.#docker, id))) return GONE;
     const { task, containerId, engine } = await this.#where(id);
-    if (task === undefined) return { running: false, exitCode: 0, oomKilled: false };
+    // No task: not scheduled yet, or the service went meanwhile (its removal kills: 137).
+    if (task === undefined) return (await serviceExists(this.#docker, id)) ? { running: false, exitCode: 0, oomKilled: false } : GONE;
     // A dyno on a node that left is lost: it reads as killed, and Berth's dyno manager starts it again elsewhere.
     if (await this.#nodeDown(task)) return GONE;
     // The node's engine knows at once (and knows OOM kills); the swarm's task status follows a moment later.
