@@ -1,6 +1,6 @@
 // The registry Berth runs for a swarm: Debian's docker-registry, supervised (started again when it exits), stopped
 // on request. Its config and storage stay in its directory.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,5 +32,18 @@ describe('the swarm registry (docker-registry)', () => {
     await registry.stop();
     expect(await answers(registry.address)).toBe(false);
     expect(restarts).toHaveLength(1);
+  });
+
+  it('stops a registry a killed supervisor left running on the same directory before starting its own', async () => {
+    const address = `127.0.0.1:${await freePort()}`;
+    const first = await startRegistry({ dir, address });
+    const orphan = first.pid() as number;
+    // The supervisor dies without stopping it (a daemon killed with SIGKILL): a second one takes over the directory.
+    const second = await startRegistry({ dir, address });
+    expect(second.pid()).not.toBe(orphan);
+    expect(await answers(address)).toBe(true);
+    await waitFor('the orphan to be gone', () => !existsSync(`/proc/${orphan}`) || readFileSync(`/proc/${orphan}/stat`, 'utf8').includes(') Z'));
+    await second.stop();
+    await first.stop();
   });
 });

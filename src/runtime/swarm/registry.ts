@@ -3,7 +3,7 @@
 // it listens on loopback or the swarm's advertise address, where Docker speaks plain HTTP to it without any
 // `insecure-registries` setting only for 127.0.0.0/8 (on other addresses every node's engine must list it).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 
@@ -71,11 +71,26 @@ function answers(address: string): Promise<boolean> {
   });
 }
 
+/**
+ * Stops a registry a previous supervisor left running on this directory (a daemon killed before it could stop it):
+ * its pid is in `registry.pid`, and it is ours only if it serves this directory's config.
+ */
+async function stopLeftover(pidFile: string, configFile: string): Promise<void> {
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!cmdline.includes(configFile)) return;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 50 && (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')) !== ''; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
 /** Starts the registry, restarts it whenever it exits until `stop()`, and resolves once it answers. */
 export async function startRegistry(options: RegistryOptions): Promise<SupervisedRegistry> {
   await ensureRegistryPackage();
   await mkdir(join(options.dir, 'data'), { recursive: true, mode: 0o700 });
   const configFile = join(options.dir, 'config.yml');
+  const pidFile = join(options.dir, 'registry.pid');
+  await stopLeftover(pidFile, configFile);
   await writeFile(configFile, config(options.dir, options.address));
   let stopping = false;
   let child: ChildProcess | undefined;
@@ -83,6 +98,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Supervise
   const launch = (): void => {
     const proc = spawn(BINARY, ['serve', configFile], { stdio: 'ignore' });
     child = proc;
+    if (proc.pid !== undefined) void writeFile(pidFile, `${proc.pid}\n`).catch(() => undefined);
     exited = new Promise<void>((resolve) => {
       proc.on('error', () => resolve());
       proc.on('exit', (code) => {
@@ -112,6 +128,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Supervise
       stopping = true;
       child?.kill('SIGTERM');
       await exited;
+      await rm(pidFile, { force: true });
     },
   };
 }
