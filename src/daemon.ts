@@ -9,7 +9,7 @@ import { buildApi } from './api/index.js';
 import { ensureApiKey } from './credentials.js';
 import type { EventBus } from './events.js';
 import type { Logplex } from './logs/index.js';
-import { DockerRuntime } from './runtime/index.js';
+import { DockerRuntime, SwarmRuntime, type Runtime } from './runtime/index.js';
 import { createServices } from './services.js';
 import { sweepRetention } from './releases/index.js';
 import { DashboardSessions } from './dashboard/index.js';
@@ -50,6 +50,13 @@ function closeServer(server: HttpsServer | undefined): Promise<void> {
   });
 }
 
+/** The engine port BERTH_RUNTIME names: the one Docker engine, or a swarm (with the registry Berth runs for it). */
+async function connectRuntime(settings: Settings, logger: Logger): Promise<Runtime & { close?: () => Promise<void> }> {
+  if (settings.runtime === 'docker') return DockerRuntime.connect(settings);
+  const registryLog = logger.child({ module: 'registry' });
+  return SwarmRuntime.start(settings, (code) => registryLog.warn({ code }, 'docker-registry exited; starting it again'));
+}
+
 export interface DaemonOptions {
   logger?: Logger;
 }
@@ -57,7 +64,7 @@ export interface DaemonOptions {
 export async function startDaemon(settings: Settings, options: DaemonOptions = {}): Promise<Daemon> {
   const logger = options.logger ?? pino({ level: settings.logLevel, base: { name: 'berth' } });
   // The engine answers its ping while the key, the CA and the store are read (its failure still comes after theirs).
-  const connecting = DockerRuntime.connect(settings);
+  const connecting = connectRuntime(settings, logger);
   connecting.catch(() => undefined);
   await mkdir(settings.dataDir, { recursive: true, mode: 0o700 });
   const apiKey = await ensureApiKey(settings.dataDir);
@@ -154,6 +161,8 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
     services.webhooks.close();
     logplex.flush();
     store.close();
+    // The swarm's registry stops with the daemon (its services keep running, as dynos do).
+    await runtime.close?.();
   };
   try {
     const http = await building;

@@ -124,6 +124,16 @@ export interface Settings {
   readonly addonPortMax: number;
   /** How long a new or restarted add-on server may take to answer its first query. */
   readonly addonReadyTimeoutSeconds: number;
+  /** The engine dynos run on (BERTH_RUNTIME): `docker`, the one engine; `swarm`, a Docker Swarm (README "Swarm runtime"). */
+  readonly runtime: 'docker' | 'swarm';
+  /** The swarm manager's engine; unset: the one `berth setup --swarm` starts (`<data>/swarm/manager/docker.sock`). */
+  readonly swarmManager: string;
+  /** The manager's advertise address (`berth setup --swarm` uses it; kept off 127.0.0.1:2377, a user's own swarm). */
+  readonly swarmAddress: string;
+  /** `host:port` of the registry Berth runs on the manager for every node to pull dyno images from. */
+  readonly swarmRegistry: string;
+  /** Node address → that node's engine (`127.0.0.101=unix:///...sock,...`), for signals, exec and memory readings. */
+  readonly swarmEngines: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -243,6 +253,22 @@ export function loadSettings(env: Env = process.env): Settings {
     addonPortMin: int(env, 'BERTH_ADDON_PORT_MIN', 30000),
     addonPortMax: int(env, 'BERTH_ADDON_PORT_MAX', 32767),
     addonReadyTimeoutSeconds: int(env, 'BERTH_ADDON_READY_TIMEOUT', 60),
+    ...swarmSettings(env),
+  };
+}
+
+function swarmSettings(env: Env): Pick<Settings, 'runtime' | 'swarmManager' | 'swarmAddress' | 'swarmRegistry' | 'swarmEngines'> {
+  const runtime = str(env, 'BERTH_RUNTIME', 'docker');
+  if (runtime !== 'docker' && runtime !== 'swarm') throw new Error(`BERTH_RUNTIME must be docker or swarm, got "${runtime}"`);
+  const dataDir = str(env, 'BERTH_DATA', join(homedir(), '.local', 'share', 'berth'));
+  const swarmManager = str(env, 'BERTH_SWARM_MANAGER', `unix://${join(dataDir, 'swarm', 'manager', 'docker.sock')}`);
+  const swarmAddress = str(env, 'BERTH_SWARM_ADDRESS', '127.0.0.101');
+  return {
+    runtime,
+    swarmManager,
+    swarmAddress,
+    swarmRegistry: str(env, 'BERTH_SWARM_REGISTRY', `${swarmAddress}:5000`),
+    swarmEngines: str(env, 'BERTH_SWARM_ENGINES', `${swarmAddress}=${swarmManager}`),
   };
 }
 

@@ -10,6 +10,7 @@ import { ensureAddonImage, ensureStackImages } from '../src/stack/index.js';
 import { recordInstancesIn, sweepLeftovers } from './support/leftovers.js';
 import { fillTestRegistry, startLoopbackRegistry, TEST_NPM_REGISTRY_ENV } from './support/npm-registry.js';
 import { consoleProgress } from './support/progress.js';
+import { stopTestSwarm, TEST_SWARM_DIR_ENV } from './support/swarm.js';
 
 export default async function setup(): Promise<() => Promise<void>> {
   const settings = loadSettings();
@@ -31,7 +32,12 @@ export default async function setup(): Promise<() => Promise<void>> {
   process.stdout.write(`-----> Loopback npm registry for the tests: ${count} packages at ${npm.url}\n`);
   const instances = join(mkdtempSync(join(tmpdir(), 'berth-test-run-')), 'instances');
   recordInstancesIn(instances);
+  // The swarm tests' dockerds (test/support/swarm.ts) live here; the first file that needs them starts them.
+  const swarmDir = join(mkdtempSync(join(tmpdir(), 'berth-swarm-')), 'swarm');
+  process.env[TEST_SWARM_DIR_ENV] = swarmDir;
   return async () => {
+    await stopTestSwarm(swarmDir);
+    rmSync(dirname(swarmDir), { recursive: true, force: true });
     await npm.close();
     const left = await sweepLeftovers(instances);
     rmSync(dirname(instances), { recursive: true, force: true });

@@ -95,6 +95,19 @@ describe('settings', () => {
     expect(loadSettings({}).dockerHost).toBeUndefined();
   });
 
+  it('the runtime is docker unless BERTH_RUNTIME=swarm; the swarm settings default to what `berth setup --swarm` starts', () => {
+    expect(loadSettings({}).runtime).toBe('docker');
+    const s = loadSettings({ BERTH_RUNTIME: 'swarm', BERTH_DATA: '/srv/berth' });
+    expect([s.runtime, s.swarmManager, s.swarmAddress, s.swarmRegistry, s.swarmEngines]).toEqual([
+      'swarm',
+      'unix:///srv/berth/swarm/manager/docker.sock',
+      '127.0.0.101',
+      '127.0.0.101:5000',
+      '127.0.0.101=unix:///srv/berth/swarm/manager/docker.sock',
+    ]);
+    expect(() => loadSettings({ BERTH_RUNTIME: 'kubernetes' })).toThrow('BERTH_RUNTIME must be docker or swarm, got "kubernetes"');
+  });
+
   it('derives the API URL, the git host and an app’s web URL from the ports', () => {
     const s = loadSettings({ BERTH_API_PORT: '6100', BERTH_API_TLS_PORT: '6101', BERTH_ROUTER_PORT: '6000' });
     expect([apiUrl(s), gitHost(s), webUrl(s, 'demo')]).toEqual(['http://127.0.0.1:6100', '127.0.0.1:6101', 'http://demo.localhost:6000/']);

@@ -17,7 +17,7 @@ import { registerTeachingCommands } from './chaos.js';
 import { aliasLine, cliEnvironment, exportLines } from './environment.js';
 import { isTimingPreset, runEphemeral, TIMING_PRESETS } from './ephemeral.js';
 import { terminalProgress } from './progress.js';
-import { setup } from './setup.js';
+import { setup, setupSwarm } from './setup.js';
 import { watch } from './watch.js';
 
 const program = new Command();
@@ -41,8 +41,16 @@ Point the heroku CLI at Berth:
 program
   .command('setup')
   .description('install and start a Docker engine if none answers, build the heroku-24 stack images, create the local CA')
-  .action(async () => {
-    await setup(loadSettings(), terminalProgress());
+  .option('--swarm', 'also start a Docker Swarm beside the engine for BERTH_RUNTIME=swarm (never turns the engine itself into a swarm)')
+  .option('--workers <n>', 'with --swarm: worker nodes to start beside the manager', '0')
+  .action(async (options: { swarm?: boolean; workers: string }) => {
+    const settings = loadSettings();
+    await setup(settings, terminalProgress());
+    if (options.swarm !== true) return;
+    const workers = Number(options.workers);
+    if (!Number.isInteger(workers) || workers < 0) throw new Error(`--workers must be a whole number, got "${options.workers}"`);
+    const env = await setupSwarm(settings, terminalProgress(), workers);
+    process.stdout.write(`Run Berth on the swarm with:\n${Object.entries(env).map(([k, v]) => `  export ${k}=${v}`).join('\n')}\n`);
   });
 
 program

@@ -33,3 +33,15 @@ export {
 } from './memory/index.js';
 export { containerName, type BerthLabels, type ContainerRole } from './labels.js';
 export { hostTrust, type ContainerTrust } from './host-ca.js';
+export {
+  SwarmRuntime,
+  parseEngines,
+  copyImages,
+  ensureLocalSwarm,
+  enginesSetting,
+  stopLocalSwarm,
+  startRegistry,
+  ensureRegistryPackage,
+  type LocalSwarm,
+  type SupervisedRegistry,
+} from './swarm/index.js';

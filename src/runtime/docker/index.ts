@@ -71,6 +71,11 @@ export class DockerRuntime implements Runtime {
     return this.#endpoint.kind === 'unix' ? this.#endpoint.socketPath : undefined;
   }
 
+  /** The labels that scope what this runtime creates to its Berth instance (none without a data dir). */
+  get scopeLabels(): Readonly<Record<string, string>> {
+    return this.#instance === undefined ? {} : { [INSTANCE_LABEL]: this.#instance };
+  }
+
   #scoped<T extends ContainerSpec>(spec: T): T {
     return this.#instance === undefined ? spec : { ...spec, extraLabels: { ...spec.extraLabels, [INSTANCE_LABEL]: this.#instance } };
   }
