@@ -141,7 +141,7 @@ export const CATALOGUE = {
   chaos_dyno_not_running: { id: 'conflict', status: 409, message: '{dyno} is {state}: chaos acts on a running dyno; try again once it is up.' },
   chaos_exit_code_invalid: invalid('Exit status must be a whole number from 0 to 255, got {code}.'),
   chaos_exit_code_unsupported: invalid('A chosen exit status needs an x86-64 engine (this one runs {arch}); crash with --signal instead.'),
-  chaos_exit_failed: { id: 'conflict', status: 409, message: "{dyno}'s main process could not be made to exit (status {status}): the image needs sh and cat, and a non-root USER a host with kernel.yama.ptrace_scope 0." },
+  chaos_exit_failed: { id: 'conflict', status: 409, message: "{dyno}'s main process could not be made to exit (status {status}): the image needs sh and cat, and the host a kernel.yama.ptrace_scope of 0 (or no Yama)." },
   clock_speed_invalid: invalid('Clock speed must be a number from 1 to {max}, got {speed}.'),
   // ---- domains ----------------------------------------------------------------------------------------------------
   domain_hostname_missing: invalid('Hostname must be provided.'),

@@ -131,7 +131,7 @@ const PINNED: Readonly<Record<ErrorCode, Row>> = {
   chaos_dyno_not_running: ['conflict', 409, '{dyno} is {state}: chaos acts on a running dyno; try again once it is up.'],
   chaos_exit_code_invalid: ['invalid_params', 422, 'Exit status must be a whole number from 0 to 255, got {code}.'],
   chaos_exit_code_unsupported: ['invalid_params', 422, 'A chosen exit status needs an x86-64 engine (this one runs {arch}); crash with --signal instead.'],
-  chaos_exit_failed: ['conflict', 409, "{dyno}'s main process could not be made to exit (status {status}): the image needs sh and cat, and a non-root USER a host with kernel.yama.ptrace_scope 0."],
+  chaos_exit_failed: ['conflict', 409, "{dyno}'s main process could not be made to exit (status {status}): the image needs sh and cat, and the host a kernel.yama.ptrace_scope of 0 (or no Yama)."],
   clock_speed_invalid: ['invalid_params', 422, 'Clock speed must be a number from 1 to {max}, got {speed}.'],
 };
 

@@ -60,9 +60,11 @@ export const EXIT_WITH_MARKER = 'berth-chaos-exit';
 
 /**
  * Makes the dyno's main process (the init's child: /proc/1/task/1/children) exit with `status`: the program arrives
- * on stdin, is written to /tmp and run as the image's user. Where the kernel's Yama ptrace scope is 1 (Ubuntu's
- * default), tracing a process that is not one's own child needs CAP_SYS_PTRACE: dynos have it (launch.ts), but Docker
- * gives capabilities only to root, so an image with a non-root USER needs a host with scope 0 (no Yama).
+ * on stdin, is written to /tmp and run as the image's user, who owns the main process and holds the same
+ * capabilities: the kernel lets it trace that process without CAP_SYS_PTRACE, which dynos do not get (with it, a dyno
+ * could trace the engine's `runc init` of every `docker exec` into it). Where the kernel's Yama ptrace scope is 1
+ * (Ubuntu's default) tracing a process that is not one's own child needs that capability, so there the control
+ * answers 409 (chaos_exit_failed).
  */
 export function exitWith(status: number): { cmd: string[]; program: Buffer } {
   const script = [

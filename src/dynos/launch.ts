@@ -21,13 +21,6 @@ const DYNO_CAP_DROP = ['NET_RAW', 'NET_BIND_SERVICE', 'MKNOD', 'SYS_CHROOT', 'AU
 /** Heroku's process/thread limit of the smallest dynos (Basic, Standard-1X), when a size says nothing else. */
 const DEFAULT_PIDS_LIMIT = 256;
 
-/**
- * Beyond Docker's default set: SYS_PTRACE, which reaches only the dyno's own processes (its PID namespace). The
- * teaching control that makes a dyno's main process exit with a chosen status needs it where the kernel's Yama
- * ptrace scope is 1 (Ubuntu's default); `strace` and `gdb` in `heroku run bash` work with it too.
- */
-const DYNO_CAP_ADD = ['SYS_PTRACE'] as const;
-
 export interface LaunchSpec {
   readonly image: string;
   /** A container-stack image's ENTRYPOINT (or `/bin/sh -c`), which gets the command; absent: the slug launch. */
@@ -69,7 +62,6 @@ export function launchSpec(spec: LaunchSpec): ContainerSpec {
     memoryBytes: spec.memoryBytes,
     init: true,
     capDrop: DYNO_CAP_DROP,
-    capAdd: DYNO_CAP_ADD,
     noNewPrivileges: true,
     pidsLimit: spec.pidsLimit ?? DEFAULT_PIDS_LIMIT,
   };

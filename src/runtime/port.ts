@@ -67,8 +67,6 @@ export interface ContainerSpec {
   readonly noNewPrivileges?: boolean;
   /** Most processes and threads at once in the container. */
   readonly pidsLimit?: number;
-  /** Linux capabilities beyond the engine's default set (`SYS_PTRACE`). */
-  readonly capAdd?: readonly string[];
 }
 
 export interface ContainerState {

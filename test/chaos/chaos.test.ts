@@ -92,7 +92,7 @@ describe('berth chaos crash', () => {
     w.engine.onExec(/berth-chaos-exit/, () => 127);
     expect(await refused({ kind: 'crash', exitCode: 1 })).toEqual([
       409,
-      "web.1's main process could not be made to exit (status 127): the image needs sh and cat, and a non-root USER a host with kernel.yama.ptrace_scope 0.",
+      "web.1's main process could not be made to exit (status 127): the image needs sh and cat, and the host a kernel.yama.ptrace_scope of 0 (or no Yama).",
     ]);
     expect(w.manager.dynos(w.app)[0]?.state).toBe('up');
   });

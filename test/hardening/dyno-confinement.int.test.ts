@@ -41,15 +41,18 @@ describe('dyno confinement', () => {
     expect(output.map((line) => line.replace(/^app\[[^\]]+\]: /, ''))).toEqual(['raw-socket=refused', 'port-81=refused', 'no-new-privs=1', 'pids-max=512']);
   });
 
-  it("a formation dyno's container drops NET_RAW, sets no-new-privileges and the size's PID limit", async () => {
+  it("a formation dyno's container drops NET_RAW, adds no capability, sets no-new-privileges and the size's PID limit", async () => {
     const [id] = await appContainers(app.id, 'web.1');
     expect(id).toBeDefined();
     const host = JSON.parse(await docker(['inspect', '--format', '{{json .HostConfig}}', id as string])) as {
       CapDrop: string[] | null;
+      CapAdd: string[] | null;
       SecurityOpt: string[] | null;
       PidsLimit: number | null;
     };
     expect(host.CapDrop).toEqual(expect.arrayContaining(['NET_RAW', 'NET_BIND_SERVICE']));
+    // No SYS_PTRACE above all: with it a dyno could trace the engine's `runc init` of each exec into it.
+    expect(host.CapAdd ?? []).toEqual([]);
     expect(host.SecurityOpt).toContain('no-new-privileges:true');
     expect(host.PidsLimit).toBe(256);
   });

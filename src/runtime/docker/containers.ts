@@ -25,7 +25,6 @@ export function createOptions(spec: ContainerSpec, { attach }: { attach: boolean
       ...(spec.memoryBytes !== undefined ? { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes } : {}),
       ...(spec.init === true ? { Init: true } : {}),
       ...(spec.capDrop !== undefined && spec.capDrop.length > 0 ? { CapDrop: [...spec.capDrop] } : {}),
-      ...(spec.capAdd !== undefined && spec.capAdd.length > 0 ? { CapAdd: [...spec.capAdd] } : {}),
       ...(spec.noNewPrivileges === true ? { SecurityOpt: ['no-new-privileges:true'] } : {}),
       ...(spec.pidsLimit !== undefined ? { PidsLimit: spec.pidsLimit } : {}),
     },

@@ -60,7 +60,6 @@ export function serviceSpec(spec: ContainerSpec, image: string, labels: Record<s
         ...(spec.user !== undefined ? { User: spec.user } : {}),
         ...(spec.init === true ? { Init: true } : {}),
         ...(spec.capDrop !== undefined && spec.capDrop.length > 0 ? { CapabilityDrop: [...spec.capDrop] } : {}),
-        ...(spec.capAdd !== undefined && spec.capAdd.length > 0 ? { CapabilityAdd: [...spec.capAdd] } : {}),
         // Removing a service kills its process at once, as removing a container does; `stop` gives the grace itself.
         StopGracePeriod: 0,
       },
