@@ -8,8 +8,9 @@ export function killAll(signal: 'HUP' | 'INT' | 'KILL' | 'TERM' | 'STOP'): strin
 
 /**
  * Holds memory above the quota for `holdSeconds` (the dyno manager's samples write R14), then grows past the R15
- * threshold, where the container's limit sits. Only `sh`, `dd` and `sleep` are needed (the heroku-24 stack and most
- * container images have them; python may be missing): `dd` reads /dev/zero into a buffer of `bs` bytes, so its pages
+ * threshold, where the container's limit sits. The hold starts once the container's cgroup counts the first buffer
+ * (at most 30 s): on a busy machine filling it can take longer than a sped-up lesson clock's sample period. Only
+ * `sh`, `dd` and `sleep` are needed (the heroku-24 stack and most container images have them; python may be missing): `dd` reads /dev/zero into a buffer of `bs` bytes, so its pages
  * are written and count as the kernel counts a process's memory, then blocks writing into a pipe nobody reads, which
  * holds the buffer. The dyno's own processes are made the OOM killer's first choice (oom_score_adj 1000, which a
  * process may always raise), so the kernel kills the app, the container ends OOM-killed, and the dyno manager writes
@@ -21,7 +22,10 @@ for proc in /proc/[0-9]*; do
   if [ "$pid" != 1 ] && [ "$pid" != $$ ]; then echo 1000 > "$proc/oom_score_adj"; fi
 done 2>/dev/null
 hold() { dd if=/dev/zero bs="$1" count=1 2>/dev/null | sleep 86400 & }
+used() { cat /sys/fs/cgroup/memory.current 2>/dev/null || cat /sys/fs/cgroup/memory/memory.usage_in_bytes 2>/dev/null || echo "$1"; }
 hold "$1"
+i=0
+while [ "$(used "$1")" -lt "$1" ] && [ $i -lt 300 ]; do sleep 0.1 2>/dev/null || sleep 1; i=$((i + 1)); done
 sleep "$3" 2>/dev/null || sleep "\${3%.*}"
 hold "$2"
 wait
