@@ -10,6 +10,7 @@ import { runHeroku, sandboxedCliEnv, startTestDaemon, type CliEnv, type HerokuRe
 import { egressGuard, type EgressGuard } from '../support/egress.js';
 import {
   appContainers,
+  settledContainers,
   currentRelease,
   deploy,
   dynos,
@@ -182,7 +183,7 @@ describe('heroku CLI: dynos and releases', () => {
       ['heroku[web.1]: Stopping all processes with SIGTERM', 'heroku[web.1]: Process exited with status 143', 'heroku[web.1]: State changed from starting to up'],
       { afterSeq: mark },
     );
-    const after = await appContainers(app.id, 'web.1');
+    const after = await settledContainers(app.id, 'web.1');
     expect(after).toHaveLength(1);
     expect(after).not.toEqual(before);
   });

@@ -196,6 +196,16 @@ export async function appContainers(appId: string, dyno?: string): Promise<strin
     .map((line) => line.split(' ')[0] ?? '');
 }
 
+/**
+ * The dyno's containers once there are `count` of them. A stopped instance's container goes a moment after its exit
+ * line (the engine's diff of it is read first, for `berth doctor -a`), so a count right after the lines may still see it.
+ */
+export async function settledContainers(appId: string, dyno: string, count = 1): Promise<string[]> {
+  let ids: string[] = [];
+  await waitFor(`${count} container(s) of ${dyno}`, async () => (ids = await appContainers(appId, dyno)).length === count, 30_000);
+  return ids;
+}
+
 /** The $PORT a dyno's container was given, from `docker inspect`. */
 export async function containerPort(containerId: string): Promise<number> {
   const env = JSON.parse(await docker(['inspect', '--format', '{{json .Config.Env}}', containerId])) as string[];

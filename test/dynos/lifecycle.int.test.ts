@@ -7,6 +7,7 @@ import { api, createApp, fixture, waitFor, type AppJson } from '../support/build
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import {
   appContainers,
+  settledContainers,
   containerPort,
   deploy,
   dynos,
@@ -141,7 +142,7 @@ describe('dyno lifecycle (fixtures/lifecycle)', () => {
       'Starting process with command `python3 worker.py`',
       'State changed from starting to up',
     ]);
-    const after = await appContainers(app.id, 'web.1');
+    const after = await settledContainers(app.id, 'web.1');
     expect(after).toHaveLength(1);
     expect(after).not.toEqual(before);
     expect(await getFromDyno(app.id, 'web.1')).toMatch(/^DYNO=web\.1 GREETING=hello-v2 /);
@@ -242,7 +243,7 @@ describe('dyno lifecycle (fixtures/lifecycle)', () => {
     await waitForDynos(daemon, app.name, ['web.1', 'worker.1'], 'up', { exact: true });
     const before = new Map<string, { id: string; port: number }>();
     for (const name of ['web.1', 'worker.1']) {
-      const ids = await appContainers(app.id, name);
+      const ids = await settledContainers(app.id, name);
       expect(ids).toHaveLength(1);
       before.set(name, { id: ids[0] ?? '', port: await containerPort(ids[0] ?? '') });
     }
@@ -267,7 +268,7 @@ describe('dyno lifecycle (fixtures/lifecycle)', () => {
     await waitForLines(daemon, app.id, ['heroku[web.1]: Restarting', 'heroku[web.1]: Process exited with status 143', 'heroku[web.1]: State changed from starting to up'], {
       afterSeq: beforeRestart,
     });
-    const web = await appContainers(app.id, 'web.1');
+    const web = await settledContainers(app.id, 'web.1');
     expect(web).toHaveLength(1);
     expect(web[0]).not.toBe(before.get('web.1')?.id);
     // It came back on the release it ran before the daemon restart (issue 11, item 2), not the one it first booted on.
