@@ -50,7 +50,6 @@ runuser -u postgres -- "$B/initdb" -D "$T" -U postgres --auth-host=scram-sha-256
 echo 'CREATE DATABASE ${POSTGRES_TEMPLATE_DATABASE} OWNER postgres;' | runuser -u postgres -- "$B/postgres" --single -F -D "$T" postgres >/dev/null
 `;
 
-/** Makes sure the add-on server image exists, building it (about a minute: apt downloads) when missing. */
 /**
  * Makes sure the add-on server image exists, building it (about a minute: apt downloads) when missing. A Berth image
  * built before the template cluster gets it as one more layer (seconds, no download). Another image named by
