@@ -337,6 +337,11 @@ export class SwarmRuntime implements Runtime {
     const errStream = new PassThrough();
     outStream.on('data', onOut);
     errStream.on('data', onErr);
+    // Without a listener, an 'error' (a reset connection) is unhandled and stops the daemon; the output just ends.
+    stream.on('error', () => {
+      outStream.end();
+      errStream.end();
+    });
     this.#docker.modem.demuxStream(stream, outStream, errStream);
   }
 
@@ -461,6 +466,8 @@ export class SwarmRuntime implements Runtime {
     const logs = await this.#docker.getService(id).logs({ follow: true, stdout: true, stderr: true, since: sinceSeconds });
     const out = new PassThrough();
     this.#demux(logs, (c) => out.write(c), (c) => out.write(c));
+    // A reset connection ends the output rather than raising an unhandled 'error' that would stop the daemon.
+    (logs as Readable).on('error', () => out.end());
     void this.#untilDone(id).then(async () => {
       await sleep(1000);
       (logs as Readable).destroy();
