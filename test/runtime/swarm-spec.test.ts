@@ -50,6 +50,16 @@ describe('swarm service specs', () => {
     expect(serviceName(`berth-${'x'.repeat(80)}`)).toHaveLength(63);
   });
 
+  it('a long app name loses the end of its front part, never the random suffix, so two dynos of it never collide', () => {
+    const app = 'a'.repeat(50);
+    const first = serviceName(`berth-${app}-worker.1-3fa2c1`);
+    const second = serviceName(`berth-${app}-worker.1-9bd04e`);
+    expect(first).toHaveLength(63);
+    expect(first.endsWith('-3fa2c1')).toBe(true);
+    expect(second.endsWith('-9bd04e')).toBe(true);
+    expect(first).not.toBe(second);
+  });
+
   it("a task's state reads as the engine's word for a container", () => {
     expect([stateWord({ ID: 't', Status: { State: 'running' } }), stateWord({ ID: 't', Status: { State: 'failed' } }), stateWord({ ID: 't', Status: { State: 'preparing' } }), stateWord(undefined)]).toEqual([
       'running',

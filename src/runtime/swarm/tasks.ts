@@ -32,9 +32,20 @@ export function stateWord(task: Task | undefined): string {
   return TERMINAL.has(state) ? 'exited' : 'created';
 }
 
-/** Service names allow letters, digits, `-` and `_` only (no dots: `web.1` becomes `web-1`), 63 at most. */
+const MAX_NAME = 63;
+
+/**
+ * Service names allow letters, digits, `-` and `_` only (no dots: `web.1` becomes `web-1`), 63 at most. A long name
+ * loses the end of its front part, never its random suffix (`berth-<app>-<what>-<6 hex>`): the suffix keeps names apart.
+ */
 export function serviceName(name: string): string {
-  return name.replace(/[^a-zA-Z0-9_-]+/g, '-').replace(/^[^a-zA-Z0-9]+/, '').slice(0, 63).replace(/[-_]+$/, '');
+  const clean = name.replace(/[^a-zA-Z0-9_-]+/g, '-').replace(/^[^a-zA-Z0-9]+/, '').replace(/[-_]+$/, '');
+  if (clean.length <= MAX_NAME) return clean;
+  const cut = clean.lastIndexOf('-');
+  const suffix = cut > 0 ? clean.slice(cut + 1) : '';
+  if (suffix === '' || suffix.length >= MAX_NAME / 2) return clean.slice(0, MAX_NAME).replace(/[-_]+$/, '');
+  const front = clean.slice(0, MAX_NAME - suffix.length - 1).replace(/[-_]+$/, '');
+  return `${front}-${suffix}`;
 }
 
 /** `/host/path:/container/path[:ro]` as a service's bind mount. */
