@@ -1,7 +1,7 @@
 // How the swarm runtime spells a dyno as a swarm service (unit tier; swarm-contract.int.test.ts runs it for real).
 import { describe, expect, it } from 'vitest';
 import { parseEngines } from '../../src/runtime/index.js';
-import { serviceName, serviceSpec, stateWord } from '../../src/runtime/swarm/tasks.js';
+import { pushedDigest, serviceName, serviceSpec, stateWord } from '../../src/runtime/swarm/tasks.js';
 
 describe('swarm service specs', () => {
   const spec = {
@@ -72,5 +72,11 @@ describe('swarm service specs', () => {
   it('BERTH_SWARM_ENGINES: node address = engine, comma-separated', () => {
     expect(parseEngines('127.0.0.101=unix:///a.sock, 127.0.0.102=tcp://10.0.0.2:2375')).toEqual({ '127.0.0.101': 'unix:///a.sock', '127.0.0.102': 'tcp://10.0.0.2:2375' });
     expect(parseEngines('')).toEqual({});
+  });
+
+  it("a push's digest comes from its aux event; a push without one names none", () => {
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    expect(pushedDigest([{}, { aux: { Digest: digest } }])).toBe(digest);
+    expect(pushedDigest([{}, { aux: {} }])).toBeUndefined();
   });
 });

@@ -35,7 +35,7 @@ import {
 } from '../port.js';
 import { NODE_ADDRESS_LABEL } from './cluster.js';
 import { startRegistry, type SupervisedRegistry } from './registry.js';
-import { isTerminal, newestTask, serviceExists, serviceSpec, stateWord, type Task } from './tasks.js';
+import { isTerminal, newestTask, pushedDigest, serviceExists, serviceSpec, stateWord, type PushEvent, type Task } from './tasks.js';
 
 export { copyImages, ensureLocalSwarm, enginesSetting, stopLocalSwarm, type LocalSwarm } from './cluster.js';
 export { startRegistry, ensureRegistryPackage, type SupervisedRegistry } from './registry.js';
@@ -144,7 +144,7 @@ export class SwarmRuntime implements Runtime {
     // The registry's copy stays in the registry (its blobs are shared with other slugs); the manager's tag goes.
     await this.#manager.removeImage(this.#registryRef(ref));
     await this.#manager.removeImage(ref);
-    for (const [id, pushed] of this.#pushed) if ((await pushed.catch(() => '')) === this.#registryRef(ref)) this.#pushed.delete(id);
+    for (const [id, pushed] of this.#pushed) if ((await pushed.catch(() => '')).startsWith(`${this.#registryRef(ref)}@`)) this.#pushed.delete(id);
   }
   listImages(labels: readonly string[]): Promise<ImageInfo[]> {
     return this.#manager.listImages(labels);
@@ -173,7 +173,7 @@ export class SwarmRuntime implements Runtime {
     return `${this.#registry}/${ref}`;
   }
 
-  /** Pushes the manager's image `ref` to the registry once per image id; resolves with the registry ref. */
+  /** Pushes the manager's image `ref` to the registry once per image id; resolves with the registry ref pinned to the pushed digest. */
   async #publish(ref: string): Promise<string> {
     const info = await this.#manager.imageInfo(ref);
     if (info === undefined) throw new Error(`No such image: ${ref}`);
@@ -184,14 +184,17 @@ export class SwarmRuntime implements Runtime {
       await this.#manager.tagImage(ref, target);
       // The engine wants an X-Registry-Auth header even for a registry without auth.
       const stream = await this.#docker.getImage(target).push({ authconfig: {} } as Docker.ImagePushOptions);
-      await new Promise<void>((resolve, reject) => {
-        this.#docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
+      const digest = await new Promise<string>((resolve, reject) => {
+        this.#docker.modem.followProgress(stream, (err: Error | null, events: PushEvent[]) => {
           const failed = err ?? events.find((e) => e.error !== undefined)?.error;
-          if (failed !== undefined && failed !== null) reject(new Error(`Pushing ${target} failed: ${String(failed)}`));
-          else resolve();
+          if (failed !== undefined && failed !== null) return reject(new Error(`Pushing ${target} failed: ${String(failed)}`));
+          const pushed = pushedDigest(events);
+          if (pushed === undefined) reject(new Error(`Pushing ${target} failed: the registry named no digest`));
+          else resolve(pushed);
         });
       });
-      return target;
+      // Services name the digest of this push, not the tag: a tag overwritten in the registry is never run.
+      return `${target}@${digest}`;
     })();
     this.#pushed.set(info.id, pushing);
     pushing.catch(() => this.#pushed.delete(info.id));

@@ -38,7 +38,7 @@ function config(dir: string, address: string): string {
     '  filesystem:',
     `    rootdirectory: ${join(dir, 'data')}`,
     '  delete:',
-    '    enabled: true',
+    '    enabled: false',
     'http:',
     `  addr: ${address}`,
     '',

@@ -114,3 +114,18 @@ export async function serviceExists(docker: Docker, serviceId: string): Promise<
       () => false,
     );
 }
+
+/** One event of an image push's progress stream (the fields read). */
+export interface PushEvent {
+  readonly error?: string;
+  readonly aux?: { readonly Digest?: string };
+}
+
+/** The digest the registry gave the pushed manifest (the push's `aux` event), e.g. `sha256:…`. */
+export function pushedDigest(events: readonly PushEvent[]): string | undefined {
+  for (const event of events) {
+    const digest = event.aux?.Digest;
+    if (digest !== undefined && /^sha256:[0-9a-f]{64}$/.test(digest)) return digest;
+  }
+  return undefined;
+}
