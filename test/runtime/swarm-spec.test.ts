@@ -1,7 +1,7 @@
 // How the swarm runtime spells a dyno as a swarm service (unit tier; swarm-contract.int.test.ts runs it for real).
 import { describe, expect, it } from 'vitest';
 import { parseEngines } from '../../src/runtime/index.js';
-import { pushedDigest, serviceName, serviceSpec, stateWord } from '../../src/runtime/swarm/tasks.js';
+import { pushedDigest, runsAsJob, serviceName, serviceSpec, stateWord } from '../../src/runtime/swarm/tasks.js';
 
 describe('swarm service specs', () => {
   const spec = {
@@ -78,5 +78,12 @@ describe('swarm service specs', () => {
     const digest = `sha256:${'ab'.repeat(32)}`;
     expect(pushedDigest([{}, { aux: { Digest: digest } }])).toBe(digest);
     expect(pushedDigest([{}, { aux: {} }])).toBeUndefined();
+  });
+
+  it('run() sends only release phases and one-offs to the swarm; a backup transfer stays on the manager', () => {
+    const job = (role: 'release' | 'run' | 'addon' | 'build' | 'dyno', binds: string[] = []): boolean =>
+      runsAsJob({ image: 'berth/slug:abc', cmd: ['true'], labels: { app: 'app-id', role }, binds });
+    expect([job('release'), job('run'), job('release', ['/etc/ca.pem:/etc/ssl/certs/ca.pem:ro'])]).toEqual([true, true, true]);
+    expect([job('addon', ['/data/addons/backups:/backups']), job('build'), job('dyno'), job('run', ['berth-vol:/data'])]).toEqual([false, false, false, false]);
   });
 });

@@ -35,7 +35,7 @@ import {
 } from '../port.js';
 import { NODE_ADDRESS_LABEL } from './cluster.js';
 import { startRegistry, type SupervisedRegistry } from './registry.js';
-import { isTerminal, newestTask, pushedDigest, serviceExists, serviceSpec, stateWord, type PushEvent, type Task } from './tasks.js';
+import { isTerminal, newestTask, pushedDigest, runsAsJob, runsAsService, serviceExists, serviceSpec, stateWord, type PushEvent, type Task } from './tasks.js';
 
 export { copyImages, ensureLocalSwarm, enginesSetting, stopLocalSwarm, type LocalSwarm } from './cluster.js';
 export { startRegistry, ensureRegistryPackage, type SupervisedRegistry } from './registry.js';
@@ -201,16 +201,6 @@ export class SwarmRuntime implements Runtime {
     return pushing;
   }
 
-  /**
-   * Dynos, release phases and detached one-offs become services; build workspaces and add-on servers (anything that
-   * mounts a named volume) stay on the manager's engine, beside their volumes. A host path a service mounts (the host's
-   * CA bundle) must exist at the same path on every node.
-   */
-  #asService(spec: ContainerSpec): boolean {
-    const volumes = (spec.binds ?? []).filter((bind) => !bind.startsWith('/'));
-    return ['dyno', 'run', 'release'].includes(spec.labels.role) && volumes.length === 0;
-  }
-
   async #createService(spec: ContainerSpec, mode: 'dyno' | 'job'): Promise<string> {
     const image = await this.#publish(spec.image);
     const created = await this.#docker.createService(serviceSpec(spec, image, { ...this.#manager.scopeLabels, [IMAGE_LABEL]: spec.image }, mode));
@@ -275,7 +265,7 @@ export class SwarmRuntime implements Runtime {
   }
 
   async start(spec: ContainerSpec): Promise<string> {
-    if (!this.#asService(spec)) return this.#manager.start(spec);
+    if (!runsAsService(spec)) return this.#manager.start(spec);
     // A release phase or a detached one-off runs once to its end: a replicated job. A formation dyno: a service.
     const id = await this.#createService(spec, spec.labels.role === 'dyno' ? 'dyno' : 'job');
     try {
@@ -301,7 +291,7 @@ export class SwarmRuntime implements Runtime {
    * finished task (a live stream may miss its last lines), and its exit code from the task's container status.
    */
   async run(spec: RunSpec): Promise<number> {
-    if ((spec.binds ?? []).some((bind) => !bind.startsWith('/'))) return this.#manager.run(spec);
+    if (!runsAsJob(spec)) return this.#manager.run(spec);
     const out = spec.stdout ?? new PassThrough().resume();
     const err = spec.stderr ?? spec.stdout ?? new PassThrough().resume();
     if (spec.signal?.aborted) throw new Error('run aborted before start');

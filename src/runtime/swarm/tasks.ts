@@ -129,3 +129,21 @@ export function pushedDigest(events: readonly PushEvent[]): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Dynos, release phases and detached one-offs become services; build workspaces and add-on servers (anything that
+ * mounts a named volume) stay on the manager's engine, beside their volumes. A host path a service mounts (the host's
+ * CA bundle) must exist at the same path on every node.
+ */
+export function runsAsService(spec: ContainerSpec): boolean {
+  const volumes = (spec.binds ?? []).filter((bind) => !bind.startsWith('/'));
+  return ['dyno', 'run', 'release'].includes(spec.labels.role) && volumes.length === 0;
+}
+
+/**
+ * What `run()` sends to the swarm as a job: release phases and one-offs only. Everything else (a backup transfer that
+ * bind-mounts `<data>/addons/backups`, anything beside a named volume) runs on the manager as on the single engine.
+ */
+export function runsAsJob(spec: ContainerSpec): boolean {
+  return ['run', 'release'].includes(spec.labels.role) && runsAsService(spec);
+}
