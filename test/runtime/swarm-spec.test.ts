@@ -1,6 +1,7 @@
 // How the swarm runtime spells a dyno as a swarm service (unit tier; swarm-contract.int.test.ts runs it for real).
 import { describe, expect, it } from 'vitest';
 import { parseEngines } from '../../src/runtime/index.js';
+import { restartDelay } from '../../src/runtime/swarm/registry.js';
 import { pushedDigest, runsAsJob, serviceName, serviceSpec, stateWord } from '../../src/runtime/swarm/tasks.js';
 
 describe('swarm service specs', () => {
@@ -85,5 +86,9 @@ describe('swarm service specs', () => {
       runsAsJob({ image: 'berth/slug:abc', cmd: ['true'], labels: { app: 'app-id', role }, binds });
     expect([job('release'), job('run'), job('release', ['/etc/ca.pem:/etc/ssl/certs/ca.pem:ro'])]).toEqual([true, true, true]);
     expect([job('addon', ['/data/addons/backups:/backups']), job('build'), job('dyno'), job('run', ['berth-vol:/data'])]).toEqual([false, false, false, false]);
+  });
+
+  it('a registry that keeps exiting is restarted ever more slowly, a minute apart at most', () => {
+    expect([1, 2, 3, 4, 7, 20].map(restartDelay)).toEqual([1000, 2000, 4000, 8000, 60_000, 60_000]);
   });
 });
