@@ -487,23 +487,33 @@ export class SwarmRuntime implements Runtime {
     return engine.getArchive(containerId, path);
   }
 
+  /**
+   * The engine and container of a dyno whose node is up: a down node's engine may never answer (a dead machine's
+   * TCP connection hangs), so readings of its dynos are unknown at once, as `remove()` does not ask it either.
+   */
+  async #reachable(id: string): Promise<{ engine: DockerRuntime; containerId: string } | undefined> {
+    const { task, containerId, engine } = await this.#where(id);
+    if (engine === undefined || containerId === undefined || task === undefined || (await this.#nodeDown(task))) return undefined;
+    return { engine, containerId };
+  }
+
   async memoryBytes(id: string): Promise<number | undefined> {
     if (!isServiceId(id)) return this.#manager.memoryBytes(id);
-    const { containerId, engine } = await this.#where(id);
-    return engine === undefined || containerId === undefined ? undefined : engine.memoryBytes(containerId);
+    const where = await this.#reachable(id);
+    return where === undefined ? undefined : where.engine.memoryBytes(where.containerId);
   }
 
   async changes(id: string): Promise<ContainerChange[]> {
     if (!isServiceId(id)) return this.#manager.changes(id);
-    const { containerId, engine } = await this.#where(id);
-    // A node whose engine Berth cannot reach shows no diff: `berth doctor` then has no disk-writes finding to make.
-    return engine === undefined || containerId === undefined ? [] : engine.changes(containerId);
+    const where = await this.#reachable(id);
+    // A node whose engine Berth cannot reach (or that is down) shows no diff: `berth doctor` then has no disk-writes finding to make.
+    return where === undefined ? [] : where.engine.changes(where.containerId);
   }
 
   async usage(id: string): Promise<ContainerUsage | undefined> {
     if (!isServiceId(id)) return this.#manager.usage(id);
-    const { containerId, engine } = await this.#where(id);
-    return engine === undefined || containerId === undefined ? undefined : engine.usage(containerId);
+    const where = await this.#reachable(id);
+    return where === undefined ? undefined : where.engine.usage(where.containerId);
   }
 
   /**
