@@ -14,6 +14,8 @@ const RESTART_DELAY_MS = 1000;
 const RESTART_DELAY_MAX_MS = 60_000;
 /** A registry that ran this long before exiting counts as healthy: the next restart waits the first pause again. */
 const HEALTHY_RUN_MS = 60_000;
+/** How long after its start the registry must still run, having answered, to count as ours and ready. */
+const SETTLE_MS = 1000;
 
 /** The pause before the restart that follows `quickExits` exits in a row, each soon after its start. */
 export function restartDelay(quickExits: number): number {
@@ -132,6 +134,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Supervise
       });
     });
   };
+  const launchedAt = Date.now();
   const alive = (): boolean => child !== undefined && child.exitCode === null && child.signalCode === null && failedStart === undefined;
   launch();
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -144,7 +147,8 @@ export async function startRegistry(options: RegistryOptions): Promise<Supervise
       throw new Error(`docker-registry ${failedStart} before it answered at http://${options.address}/v2/ (is the address taken?)`);
     }
     if ((await answers(options.address)) && alive()) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Ours fails to bind a taken address within moments of its start: it must outlive that window after the answer.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(200, SETTLE_MS - (Date.now() - launchedAt))));
       if (alive()) break;
       continue;
     }
