@@ -66,11 +66,20 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
   // The engine answers its ping while the key, the CA and the store are read (its failure still comes after theirs).
   const connecting = connectRuntime(settings, logger);
   connecting.catch(() => undefined);
-  await mkdir(settings.dataDir, { recursive: true, mode: 0o700 });
-  const apiKey = await ensureApiKey(settings.dataDir);
-  const ca = await ensureCa(settings.dataDir);
-
-  const store = new Store({ file: join(settings.dataDir, 'berth.db'), logHistoryLines: settings.logHistoryLines });
+  // A start that fails once the runtime may be connected closes it: the swarm's registry must not outlive the daemon.
+  const abandon = async (error: unknown): Promise<never> => {
+    await connecting.then(
+      (connected) => connected.close?.(),
+      () => undefined,
+    );
+    throw error;
+  };
+  const { apiKey, ca, store } = await (async () => {
+    await mkdir(settings.dataDir, { recursive: true, mode: 0o700 });
+    const key = await ensureApiKey(settings.dataDir);
+    const authority = await ensureCa(settings.dataDir);
+    return { apiKey: key, ca: authority, store: new Store({ file: join(settings.dataDir, 'berth.db'), logHistoryLines: settings.logHistoryLines }) };
+  })().catch(abandon);
   const runtime = await connecting.catch((error: unknown) => {
     store.close();
     throw error;
@@ -99,14 +108,18 @@ export async function startDaemon(settings: Settings, options: DaemonOptions = {
   // The API's routes are set up (CPU) while recovery waits on the engine; nothing listens before both are done.
   const building = buildApi(services, { apiKey, logger, git: services.git, dashboard });
   building.catch(() => undefined);
-  await services.builds.recover();
-  await services.releases.recover();
-  await services.dynos.recover();
-  services.webhooks.resume();
-  services.setups.recover();
-  services.testRuns.recover();
-  services.reviewApps.recover();
-  await services.addons.recover();
+  try {
+    await services.builds.recover();
+    await services.releases.recover();
+    await services.dynos.recover();
+    services.webhooks.resume();
+    services.setups.recover();
+    services.testRuns.recover();
+    services.reviewApps.recover();
+    await services.addons.recover();
+  } catch (error) {
+    await abandon(error);
+  }
   const retention = { keepReleases: settings.retentionReleases, keepDays: settings.retentionDays };
   const sweep = () => {
     // Review apps of pipelines with destroy_stale_apps, not deployed for stale_days days, go in the same hourly sweep.

@@ -61,7 +61,8 @@ function freePort(): Promise<number> {
 
 /**
  * The settings of a throwaway Berth: the preset, then whatever BERTH_* the caller set (every setting stays
- * overridable), then the temp data dir (always: it is deleted at the end) and free ports for those not set.
+ * overridable but BERTH_RUNTIME), then the temp data dir (always: it is deleted at the end) and free ports for those
+ * not set; always on the single engine.
  */
 export async function ephemeralSettings(env: Env, timing: TimingPreset, dataDir: string, window?: PortWindow): Promise<Settings> {
   const ports: Record<string, string> = {};
@@ -76,7 +77,9 @@ export async function ephemeralSettings(env: Env, timing: TimingPreset, dataDir:
   }
   // The dyno and add-on port ranges of its window (port-window.ts), unless the caller set its own.
   const ranges = Object.fromEntries(Object.entries(window?.settings ?? {}).filter(([name]) => env[name] === undefined || env[name] === ''));
-  return loadSettings({ ...TIMING_PRESETS[timing], ...env, ...ranges, ...ports, BERTH_DATA: dataDir });
+  // Always the single engine: `berth setup --swarm` has users export BERTH_RUNTIME=swarm, and a throwaway Berth must
+  // neither start the swarm's registry on its fixed address nor leave services on the swarm.
+  return loadSettings({ ...TIMING_PRESETS[timing], ...env, ...ranges, ...ports, BERTH_DATA: dataDir, BERTH_RUNTIME: 'docker' });
 }
 
 /** The one line a test harness waits for. */

@@ -32,6 +32,8 @@ type DynoEngine = Pick<Runtime, 'start' | 'follow' | 'wait' | 'state' | 'signal'
 
 /** The most paths of a stopped instance's diff a dyno keeps (`berth doctor -a` shows a few). */
 const MAX_WRITTEN_PATHS = 500;
+/** How long a container's removal waits for its diff (`berth doctor`'s advice): an engine that never answers must not keep it. */
+const WRITES_READ_MS = 2000;
 
 export interface ExecutorDeps {
   readonly runtime: DynoEngine;
@@ -193,10 +195,17 @@ export class DynoExecutor implements TeachableDyno {
 
   /** The container's diff, read before it is removed; the engine failing here costs only the advice. */
   async #readWrites(containerId: string): Promise<void> {
-    const changes = await this.#deps.runtime.changes(containerId).catch((error: unknown) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), WRITES_READ_MS);
+    });
+    const read = this.#deps.runtime.changes(containerId).catch((error: unknown) => {
       this.#report(error, `reading ${this.name}'s filesystem changes`);
       return [];
     });
+    const changes = await Promise.race([read, late]).finally(() => clearTimeout(timer));
+    // Not read in time: the last advice stays as it was rather than claim this instance wrote nothing.
+    if (changes === undefined) return;
     const paths = changes.filter((change) => change.kind !== 'deleted').map((change) => change.path);
     this.#written = { dyno: this.name, stoppedAt: new Date(), paths: paths.slice(0, MAX_WRITTEN_PATHS) };
   }

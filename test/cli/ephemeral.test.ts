@@ -17,6 +17,11 @@ describe('ephemeralSettings', () => {
     expect(ports.every((p) => p > 0)).toBe(true);
   });
 
+  it('runs on the single engine even when the environment says BERTH_RUNTIME=swarm (as `berth setup --swarm` tells users)', async () => {
+    const s = await ephemeralSettings({ BERTH_RUNTIME: 'swarm' }, 'fast', '/tmp/x');
+    expect(s.runtime).toBe('docker');
+  });
+
   it("heroku: Heroku's values; every BERTH_* the caller sets wins over the preset", async () => {
     const heroku = await ephemeralSettings({}, 'heroku', '/tmp/x');
     const defaults = loadSettings({});

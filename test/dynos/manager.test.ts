@@ -435,4 +435,19 @@ describe('recovery after a daemon restart (issue 11, item 2)', () => {
     await w.waitForLines('web.1', ['State changed from up to crashed', 'State changed from crashed to starting', 'Starting process with command `node web.js`', 'State changed from starting to up'], from);
     expect(await w.containers()).toHaveLength(1);
   });
+
+});
+
+describe('removing a container', () => {
+  it("a container is removed even when reading its diff never answers (a swarm node's engine that is gone)", async () => {
+    const w = await started();
+    await w.release(PROCFILE);
+    await w.manager.scale(w.app, [{ type: 'worker', quantity: '1' }]);
+    await w.waitForLines('worker.1', ['State changed from starting to up']);
+    w.engine.changes = () => new Promise(() => undefined);
+    await w.manager.scale(w.app, [{ type: 'worker', quantity: '0' }]);
+    await w.waitForLines('worker.1', ['State changed from up to down']);
+    for (let i = 0; i < 100 && (await w.engine.listByLabel({ app: w.app.id, dyno: 'worker.1' })).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await w.engine.listByLabel({ app: w.app.id, dyno: 'worker.1' })).toEqual([]);
+  });
 });

@@ -46,4 +46,15 @@ describe('the swarm registry (docker-registry)', () => {
     await second.stop();
     await first.stop();
   });
+
+  it("fails to start when someone else's registry already answers on its address", async () => {
+    const address = `127.0.0.1:${await freePort()}`;
+    const other = await startRegistry({ dir: join(dir, 'other'), address });
+    try {
+      await expect(startRegistry({ dir: join(dir, 'mine'), address })).rejects.toThrow(/before it answered/);
+      expect(await answers(address)).toBe(true);
+    } finally {
+      await other.stop();
+    }
+  });
 });

@@ -138,6 +138,20 @@ async function pidOf(file: string): Promise<number | undefined> {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
+/**
+ * The pid in a node's pid file, if that process is alive and is a dockerd: a stale file's pid may since belong to
+ * any other process (as src/host/engine.ts checks its own engine's pid; the runtime room may not import the host room).
+ */
+async function dockerdPid(file: string): Promise<number | undefined> {
+  const pid = await pidOf(file);
+  if (pid === undefined || !alive(pid)) return undefined;
+  const comm = await readFile(`/proc/${pid}/comm`, 'utf8').then(
+    (text) => text.trim(),
+    () => undefined,
+  );
+  return comm === undefined || comm === 'dockerd' ? pid : undefined;
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -153,8 +167,8 @@ function alive(pid: number): boolean {
  */
 export async function stopLocalSwarm(dir: string, nodeNames: readonly string[], { removeData }: { removeData: boolean }): Promise<void> {
   for (const name of [...nodeNames].sort((a, b) => (a === 'manager' ? 1 : b === 'manager' ? -1 : a.localeCompare(b)))) {
-    const pid = await pidOf(join(dir, name, 'docker.pid'));
-    if (pid === undefined || !alive(pid)) continue;
+    const pid = await dockerdPid(join(dir, name, 'docker.pid'));
+    if (pid === undefined) continue;
     process.kill(pid, 'SIGTERM');
     // dockerd stops its containers (10 s each at most, in parallel) and its containerd before it exits.
     const deadline = Date.now() + 60_000;

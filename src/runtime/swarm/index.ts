@@ -35,7 +35,7 @@ import {
 } from '../port.js';
 import { NODE_ADDRESS_LABEL } from './cluster.js';
 import { startRegistry, type SupervisedRegistry } from './registry.js';
-import { isTerminal, newestTask, serviceExists, serviceSpec, stateWord, type Task } from './tasks.js';
+import { isTerminal, newestTask, pushedDigest, runsAsJob, runsAsService, serviceExists, serviceSpec, stateWord, type PushEvent, type Task } from './tasks.js';
 
 export { copyImages, ensureLocalSwarm, enginesSetting, stopLocalSwarm, type LocalSwarm } from './cluster.js';
 export { startRegistry, ensureRegistryPackage, type SupervisedRegistry } from './registry.js';
@@ -144,7 +144,7 @@ export class SwarmRuntime implements Runtime {
     // The registry's copy stays in the registry (its blobs are shared with other slugs); the manager's tag goes.
     await this.#manager.removeImage(this.#registryRef(ref));
     await this.#manager.removeImage(ref);
-    for (const [id, pushed] of this.#pushed) if ((await pushed.catch(() => '')) === this.#registryRef(ref)) this.#pushed.delete(id);
+    for (const [id, pushed] of this.#pushed) if ((await pushed.catch(() => '')).startsWith(`${this.#registryRef(ref)}@`)) this.#pushed.delete(id);
   }
   listImages(labels: readonly string[]): Promise<ImageInfo[]> {
     return this.#manager.listImages(labels);
@@ -173,7 +173,7 @@ export class SwarmRuntime implements Runtime {
     return `${this.#registry}/${ref}`;
   }
 
-  /** Pushes the manager's image `ref` to the registry once per image id; resolves with the registry ref. */
+  /** Pushes the manager's image `ref` to the registry once per image id; resolves with the registry ref pinned to the pushed digest. */
   async #publish(ref: string): Promise<string> {
     const info = await this.#manager.imageInfo(ref);
     if (info === undefined) throw new Error(`No such image: ${ref}`);
@@ -184,28 +184,21 @@ export class SwarmRuntime implements Runtime {
       await this.#manager.tagImage(ref, target);
       // The engine wants an X-Registry-Auth header even for a registry without auth.
       const stream = await this.#docker.getImage(target).push({ authconfig: {} } as Docker.ImagePushOptions);
-      await new Promise<void>((resolve, reject) => {
-        this.#docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
+      const digest = await new Promise<string>((resolve, reject) => {
+        this.#docker.modem.followProgress(stream, (err: Error | null, events: PushEvent[]) => {
           const failed = err ?? events.find((e) => e.error !== undefined)?.error;
-          if (failed !== undefined && failed !== null) reject(new Error(`Pushing ${target} failed: ${String(failed)}`));
-          else resolve();
+          if (failed !== undefined && failed !== null) return reject(new Error(`Pushing ${target} failed: ${String(failed)}`));
+          const pushed = pushedDigest(events);
+          if (pushed === undefined) reject(new Error(`Pushing ${target} failed: the registry named no digest`));
+          else resolve(pushed);
         });
       });
-      return target;
+      // Services name the digest of this push, not the tag: a tag overwritten in the registry is never run.
+      return `${target}@${digest}`;
     })();
     this.#pushed.set(info.id, pushing);
     pushing.catch(() => this.#pushed.delete(info.id));
     return pushing;
-  }
-
-  /**
-   * Dynos, release phases and detached one-offs become services; build workspaces and add-on servers (anything that
-   * mounts a named volume) stay on the manager's engine, beside their volumes. A host path a service mounts (the host's
-   * CA bundle) must exist at the same path on every node.
-   */
-  #asService(spec: ContainerSpec): boolean {
-    const volumes = (spec.binds ?? []).filter((bind) => !bind.startsWith('/'));
-    return ['dyno', 'run', 'release'].includes(spec.labels.role) && volumes.length === 0;
   }
 
   async #createService(spec: ContainerSpec, mode: 'dyno' | 'job'): Promise<string> {
@@ -272,7 +265,7 @@ export class SwarmRuntime implements Runtime {
   }
 
   async start(spec: ContainerSpec): Promise<string> {
-    if (!this.#asService(spec)) return this.#manager.start(spec);
+    if (!runsAsService(spec)) return this.#manager.start(spec);
     // A release phase or a detached one-off runs once to its end: a replicated job. A formation dyno: a service.
     const id = await this.#createService(spec, spec.labels.role === 'dyno' ? 'dyno' : 'job');
     try {
@@ -298,7 +291,7 @@ export class SwarmRuntime implements Runtime {
    * finished task (a live stream may miss its last lines), and its exit code from the task's container status.
    */
   async run(spec: RunSpec): Promise<number> {
-    if ((spec.binds ?? []).some((bind) => !bind.startsWith('/'))) return this.#manager.run(spec);
+    if (!runsAsJob(spec)) return this.#manager.run(spec);
     const out = spec.stdout ?? new PassThrough().resume();
     const err = spec.stderr ?? spec.stdout ?? new PassThrough().resume();
     if (spec.signal?.aborted) throw new Error('run aborted before start');
@@ -337,6 +330,11 @@ export class SwarmRuntime implements Runtime {
     const errStream = new PassThrough();
     outStream.on('data', onOut);
     errStream.on('data', onErr);
+    // Without a listener, an 'error' (a reset connection) is unhandled and stops the daemon; the output just ends.
+    stream.on('error', () => {
+      outStream.end();
+      errStream.end();
+    });
     this.#docker.modem.demuxStream(stream, outStream, errStream);
   }
 
@@ -461,6 +459,8 @@ export class SwarmRuntime implements Runtime {
     const logs = await this.#docker.getService(id).logs({ follow: true, stdout: true, stderr: true, since: sinceSeconds });
     const out = new PassThrough();
     this.#demux(logs, (c) => out.write(c), (c) => out.write(c));
+    // A reset connection ends the output rather than raising an unhandled 'error' that would stop the daemon.
+    (logs as Readable).on('error', () => out.end());
     void this.#untilDone(id).then(async () => {
       await sleep(1000);
       (logs as Readable).destroy();
@@ -487,23 +487,33 @@ export class SwarmRuntime implements Runtime {
     return engine.getArchive(containerId, path);
   }
 
+  /**
+   * The engine and container of a dyno whose node is up: a down node's engine may never answer (a dead machine's
+   * TCP connection hangs), so readings of its dynos are unknown at once, as `remove()` does not ask it either.
+   */
+  async #reachable(id: string): Promise<{ engine: DockerRuntime; containerId: string } | undefined> {
+    const { task, containerId, engine } = await this.#where(id);
+    if (engine === undefined || containerId === undefined || task === undefined || (await this.#nodeDown(task))) return undefined;
+    return { engine, containerId };
+  }
+
   async memoryBytes(id: string): Promise<number | undefined> {
     if (!isServiceId(id)) return this.#manager.memoryBytes(id);
-    const { containerId, engine } = await this.#where(id);
-    return engine === undefined || containerId === undefined ? undefined : engine.memoryBytes(containerId);
+    const where = await this.#reachable(id);
+    return where === undefined ? undefined : where.engine.memoryBytes(where.containerId);
   }
 
   async changes(id: string): Promise<ContainerChange[]> {
     if (!isServiceId(id)) return this.#manager.changes(id);
-    const { containerId, engine } = await this.#where(id);
-    // A node whose engine Berth cannot reach shows no diff: `berth doctor` then has no disk-writes finding to make.
-    return engine === undefined || containerId === undefined ? [] : engine.changes(containerId);
+    const where = await this.#reachable(id);
+    // A node whose engine Berth cannot reach (or that is down) shows no diff: `berth doctor` then has no disk-writes finding to make.
+    return where === undefined ? [] : where.engine.changes(where.containerId);
   }
 
   async usage(id: string): Promise<ContainerUsage | undefined> {
     if (!isServiceId(id)) return this.#manager.usage(id);
-    const { containerId, engine } = await this.#where(id);
-    return engine === undefined || containerId === undefined ? undefined : engine.usage(containerId);
+    const where = await this.#reachable(id);
+    return where === undefined ? undefined : where.engine.usage(where.containerId);
   }
 
   /**

@@ -9,8 +9,18 @@ import { join } from 'node:path';
 
 const BINARY = '/usr/bin/docker-registry';
 const READY_TIMEOUT_MS = 30_000;
-/** Pause before restarting a registry that exited, so a registry that cannot start does not spin. */
+/** Pause before restarting a registry that exited, doubled at each quick exit up to the ceiling, so one that cannot start does not spin. */
 const RESTART_DELAY_MS = 1000;
+const RESTART_DELAY_MAX_MS = 60_000;
+/** A registry that ran this long before exiting counts as healthy: the next restart waits the first pause again. */
+const HEALTHY_RUN_MS = 60_000;
+/** How long after its start the registry must still run, having answered, to count as ours and ready. */
+const SETTLE_MS = 1000;
+
+/** The pause before the restart that follows `quickExits` exits in a row, each soon after its start. */
+export function restartDelay(quickExits: number): number {
+  return Math.min(RESTART_DELAY_MS * 2 ** Math.max(0, quickExits - 1), RESTART_DELAY_MAX_MS);
+}
 
 export interface RegistryOptions {
   /** Holds `config.yml`, `registry.log` and the image storage (`data/`). */
@@ -38,7 +48,7 @@ function config(dir: string, address: string): string {
     '  filesystem:',
     `    rootdirectory: ${join(dir, 'data')}`,
     '  delete:',
-    '    enabled: true',
+    '    enabled: false',
     'http:',
     `  addr: ${address}`,
     '',
@@ -93,27 +103,55 @@ export async function startRegistry(options: RegistryOptions): Promise<Supervise
   await stopLeftover(pidFile, configFile);
   await writeFile(configFile, config(options.dir, options.address));
   let stopping = false;
+  let ready = false;
+  let quickExits = 0;
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
+  /** Set when the first process exits before the registry is ready: start-up fails rather than restarting. */
+  let failedStart: string | undefined;
   const launch = (): void => {
     const proc = spawn(BINARY, ['serve', configFile], { stdio: 'ignore' });
+    const startedAt = Date.now();
     child = proc;
     if (proc.pid !== undefined) void writeFile(pidFile, `${proc.pid}\n`).catch(() => undefined);
     exited = new Promise<void>((resolve) => {
-      proc.on('error', () => resolve());
+      proc.on('error', (error) => {
+        if (!ready) failedStart = error.message;
+        resolve();
+      });
       proc.on('exit', (code) => {
         resolve();
         if (stopping) return;
+        if (!ready) {
+          failedStart = `exited with ${String(code)}`;
+          return;
+        }
         options.onRestart?.(code);
+        quickExits = Date.now() - startedAt >= HEALTHY_RUN_MS ? 1 : quickExits + 1;
         setTimeout(() => {
           if (!stopping) launch();
-        }, RESTART_DELAY_MS).unref();
+        }, restartDelay(quickExits)).unref();
       });
     });
   };
+  const launchedAt = Date.now();
+  const alive = (): boolean => child !== undefined && child.exitCode === null && child.signalCode === null && failedStart === undefined;
   launch();
   const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (!(await answers(options.address))) {
+  // Ready only when the address answers while our own process still runs: another registry on the address answers
+  // too, and ours then exits (the address is taken).
+  for (;;) {
+    if (failedStart !== undefined) {
+      stopping = true;
+      await rm(pidFile, { force: true });
+      throw new Error(`docker-registry ${failedStart} before it answered at http://${options.address}/v2/ (is the address taken?)`);
+    }
+    if ((await answers(options.address)) && alive()) {
+      // Ours fails to bind a taken address within moments of its start: it must outlive that window after the answer.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(200, SETTLE_MS - (Date.now() - launchedAt))));
+      if (alive()) break;
+      continue;
+    }
     if (Date.now() > deadline) {
       stopping = true;
       child?.kill('SIGTERM');
@@ -121,6 +159,7 @@ export async function startRegistry(options: RegistryOptions): Promise<Supervise
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  ready = true;
   return {
     address: options.address,
     pid: () => child?.pid,

@@ -32,9 +32,20 @@ export function stateWord(task: Task | undefined): string {
   return TERMINAL.has(state) ? 'exited' : 'created';
 }
 
-/** Service names allow letters, digits, `-` and `_` only (no dots: `web.1` becomes `web-1`), 63 at most. */
+const MAX_NAME = 63;
+
+/**
+ * Service names allow letters, digits, `-` and `_` only (no dots: `web.1` becomes `web-1`), 63 at most. A long name
+ * loses the end of its front part, never its random suffix (`berth-<app>-<what>-<6 hex>`): the suffix keeps names apart.
+ */
 export function serviceName(name: string): string {
-  return name.replace(/[^a-zA-Z0-9_-]+/g, '-').replace(/^[^a-zA-Z0-9]+/, '').slice(0, 63).replace(/[-_]+$/, '');
+  const clean = name.replace(/[^a-zA-Z0-9_-]+/g, '-').replace(/^[^a-zA-Z0-9]+/, '').replace(/[-_]+$/, '');
+  if (clean.length <= MAX_NAME) return clean;
+  const cut = clean.lastIndexOf('-');
+  const suffix = cut > 0 ? clean.slice(cut + 1) : '';
+  if (suffix === '' || suffix.length >= MAX_NAME / 2) return clean.slice(0, MAX_NAME).replace(/[-_]+$/, '');
+  const front = clean.slice(0, MAX_NAME - suffix.length - 1).replace(/[-_]+$/, '');
+  return `${front}-${suffix}`;
 }
 
 /** `/host/path:/container/path[:ro]` as a service's bind mount. */
@@ -101,4 +112,37 @@ export async function serviceExists(docker: Docker, serviceId: string): Promise<
       () => true,
       () => false,
     );
+}
+
+/** One event of an image push's progress stream (the fields read). */
+export interface PushEvent {
+  readonly error?: string;
+  readonly aux?: { readonly Digest?: string };
+}
+
+/** The digest the registry gave the pushed manifest (the push's `aux` event), e.g. `sha256:…`. */
+export function pushedDigest(events: readonly PushEvent[]): string | undefined {
+  for (const event of events) {
+    const digest = event.aux?.Digest;
+    if (digest !== undefined && /^sha256:[0-9a-f]{64}$/.test(digest)) return digest;
+  }
+  return undefined;
+}
+
+/**
+ * Dynos, release phases and detached one-offs become services; build workspaces and add-on servers (anything that
+ * mounts a named volume) stay on the manager's engine, beside their volumes. A host path a service mounts (the host's
+ * CA bundle) must exist at the same path on every node.
+ */
+export function runsAsService(spec: ContainerSpec): boolean {
+  const volumes = (spec.binds ?? []).filter((bind) => !bind.startsWith('/'));
+  return ['dyno', 'run', 'release'].includes(spec.labels.role) && volumes.length === 0;
+}
+
+/**
+ * What `run()` sends to the swarm as a job: release phases and one-offs only. Everything else (a backup transfer that
+ * bind-mounts `<data>/addons/backups`, anything beside a named volume) runs on the manager as on the single engine.
+ */
+export function runsAsJob(spec: ContainerSpec): boolean {
+  return ['run', 'release'].includes(spec.labels.role) && runsAsService(spec);
 }
