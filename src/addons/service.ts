@@ -786,7 +786,8 @@ export class AddonsService {
           .map((a) => store.apps.getById(a.appId)?.name ?? a.appId),
       ),
     ];
-    if (apps.length > 0) raise('credential_attached', { name, apps: apps.join(', ') });
+    // The CLI's words: `the app A` or `the apps A, B`.
+    if (apps.length > 0) raise('credential_attached', { name, apps: `app${apps.length > 1 ? 's' : ''} ${apps.join(', ')}` });
     await dropRole(addon, credential.username);
     store.addons.deleteCredential(addon.id, name);
     return view;

@@ -1,6 +1,6 @@
-// Credential rotation against a stand-in for the Postgres server (the real one is in the integration tier): rotations
+// Credential changes against a stand-in for the Postgres server (the real one is in the integration tier): rotations
 // of one add-on run one at a time, each with the password the last one stored, and a store that cannot take the new
-// password leaves the server's as it was.
+// password leaves the server's as it was; destroying an attached credential is refused in the CLI's words.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AddonRecord } from '../../src/store/index.js';
 import { platform, type Platform } from '../support/platform.js';
@@ -17,6 +17,7 @@ vi.mock('../../src/addons/inspect.js', async (importOriginal) => ({
     beforeCommit();
     for (const role of roles) server.set(role.username, role.password);
   },
+  createRole: async () => undefined,
 }));
 
 let p: Platform;
@@ -25,6 +26,7 @@ beforeEach(async () => {
   server.clear();
   p = await platform();
   await p.createApp('shop');
+  await p.createApp('admin');
 });
 
 afterEach(async () => {
@@ -32,8 +34,8 @@ afterEach(async () => {
   await p.close();
 });
 
-async function database(): Promise<AddonRecord> {
-  const res = await p.request('POST', '/apps/shop/addons', { plan: 'heroku-postgresql:essential-0' });
+async function database(plan = 'heroku-postgresql:essential-0'): Promise<AddonRecord> {
+  const res = await p.request('POST', '/apps/shop/addons', { plan });
   expect(res.status, res.text).toBe(201);
   const addon = p.store.addons.get((res.body as { id: string }).id);
   if (addon === undefined) throw new Error('no add-on');
@@ -64,5 +66,25 @@ describe('pg:credentials:rotate', () => {
     expect(server.has(addon.username)).toBe(false);
     expect((await rotate(addon)).status).toBe(200);
     expect(server.get(addon.username)).toBe(p.store.addons.get(addon.id)?.password);
+  });
+});
+
+describe('pg:credentials:destroy', () => {
+  it('refuses a credential still attached: "the app A" for one app, "the apps A, B" for several', async () => {
+    const addon = await database('heroku-postgresql:standard-0');
+    expect((await p.request('POST', `/postgres/v0/databases/${addon.name}/credentials`, { name: 'analyst' })).status).toBe(200);
+    const attach = async (app: string) => {
+      const res = await p.request('POST', '/addon-attachments', { addon: { name: addon.name }, app: { name: app }, namespace: 'credential:analyst', name: 'ANALYST' });
+      expect(res.status, res.text).toBe(201);
+    };
+    const destroy = () => p.request('DELETE', `/postgres/v0/databases/${addon.name}/credentials/analyst`);
+    await attach('shop');
+    expect((await destroy()).body).toEqual({ id: 'invalid_params', message: 'Credential analyst must be detached from the app shop before destroying.' });
+    await attach('admin');
+    // In the order the add-on's attachments are listed.
+    expect((await destroy()).body).toEqual({
+      id: 'invalid_params',
+      message: expect.stringMatching(/^Credential analyst must be detached from the apps (shop, admin|admin, shop) before destroying\.$/),
+    });
   });
 });
