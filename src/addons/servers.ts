@@ -7,7 +7,7 @@ import { POSTGRES_TEMPLATE_DATABASE, POSTGRES_TEMPLATE_DIR } from '../stack/inde
 import type { AddonRecord } from '../store/index.js';
 import type { AddonPlan, ServiceKind } from './catalogue.js';
 
-/** A certificate from the local CA for 127.0.0.1 and localhost. */
+/** A certificate from the local CA for 127.0.0.1, the advertise address and localhost. */
 export interface ServerCertificate {
   readonly certPem: string;
   readonly keyPem: string;

@@ -31,7 +31,7 @@ export interface AddonsDeps {
   readonly apps: AddonApps;
   /** Builds the add-on image when it is missing (stack/). */
   readonly ensureImage: () => Promise<void>;
-  /** A certificate from the local CA for 127.0.0.1 and localhost. */
+  /** A certificate from the local CA for 127.0.0.1, the advertise address and localhost. */
   readonly certificate: () => ServerCertificate;
   /** Resolves once the add-on's server answers queries (servers.ts `waitReady` in the daemon). */
   readonly ready: (addon: AddonRecord, service: AddonService) => Promise<void>;
