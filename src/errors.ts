@@ -108,7 +108,7 @@ export const CATALOGUE = {
   credential_name_taken: invalid('Credential {name} already exists on {addon}.'),
   // The CLI refuses both before calling (`pg:credentials:destroy`), in these words; the API says the same.
   credential_default_destroy: invalid('Default credential cannot be destroyed.'),
-  credential_attached: invalid('Credential {name} must be detached from the app(s) {apps} before destroying.'),
+  credential_attached: invalid('Credential {name} must be detached from the {apps} before destroying.'),
   // ---- builds -----------------------------------------------------------------------------------------------------
   // [U] Heroku's wording for cancelling a finished build is unconfirmed.
   build_not_cancellable: invalid('Build {id} has already {status}: only a pending build can be cancelled.'),

@@ -99,7 +99,7 @@ export function createServices(deps: ServiceDeps): Services {
   // router serves) is an event.
   const rendezvous = new Rendezvous();
   const domains = new DomainsService(store, events);
-  events.on('app.destroyed', () => domains.forgetApp());
+  events.on('app.destroyed', ({ appId }) => domains.forgetApp(appId));
   const features = new FeaturesService(store, account().createdAt, events);
   // The lesson clock (`berth clock --speed`): the dynos' timers follow it; the teaching controls set it.
   const clock = new LessonClock();
@@ -299,6 +299,7 @@ export function createServices(deps: ServiceDeps): Services {
     memorySampleSeconds: settings.memorySampleSeconds,
     report: (error, what) => logger.warn({ err: error, module: 'chaos' }, what),
   });
+  events.on('app.destroyed', ({ appId }) => chaos.removeApp(appId));
   return {
     chaos,
     pipelines,

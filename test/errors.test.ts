@@ -69,7 +69,7 @@ const PINNED: Readonly<Record<ErrorCode, Row>> = {
   credential_name_invalid: ['invalid_params', 422, 'Name {name} is invalid: it must start with a lowercase letter and contain only lowercase letters, digits and underscores (at most 40).'],
   credential_name_taken: ['invalid_params', 422, 'Credential {name} already exists on {addon}.'],
   credential_default_destroy: ['invalid_params', 422, 'Default credential cannot be destroyed.'],
-  credential_attached: ['invalid_params', 422, 'Credential {name} must be detached from the app(s) {apps} before destroying.'],
+  credential_attached: ['invalid_params', 422, 'Credential {name} must be detached from the {apps} before destroying.'],
   build_not_cancellable: ['invalid_params', 422, 'Build {id} has already {status}: only a pending build can be cancelled.'],
   config_var_name_invalid: ['invalid_params', 422, 'Invalid config var name: {name}. Names must start with a letter or underscore and contain only letters, digits and underscores.'],
   config_vars_too_large: ['invalid_params', 422, 'Config vars are too large: {size} bytes of names and values, the limit is {limit} bytes.'],

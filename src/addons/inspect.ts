@@ -76,12 +76,26 @@ export function createRole(addon: AddonRecord, username: string, password: strin
 
 /**
  * `pg:credentials:rotate`: each role gets its new password (run as the default role, whose old password still
- * holds: the caller lists it last). Its sessions then end: all of them (`resetAll`: the default credential,
+ * holds: the caller lists it last) in one transaction, committed only when `beforeCommit` (the store's write) returns;
+ * if it throws, the server keeps the old passwords. The roles' sessions then end: all of them (`resetAll`: the default credential,
  * `--force`, `--all`), else those older than 30 minutes, as Heroku says before rotating.
  */
-export function rotatePasswords(addon: AddonRecord, roles: ReadonlyArray<{ username: string; password: string }>, resetAll: boolean): Promise<void> {
+export function rotatePasswords(
+  addon: AddonRecord,
+  roles: ReadonlyArray<{ username: string; password: string }>,
+  resetAll: boolean,
+  beforeCommit: () => void,
+): Promise<void> {
   return withClient(addon, async (client) => {
-    for (const role of roles) await client.query(`ALTER ROLE ${client.escapeIdentifier(role.username)} PASSWORD ${client.escapeLiteral(role.password)}`);
+    await client.query('BEGIN');
+    try {
+      for (const role of roles) await client.query(`ALTER ROLE ${client.escapeIdentifier(role.username)} PASSWORD ${client.escapeLiteral(role.password)}`);
+      beforeCommit();
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    await client.query('COMMIT');
     await client.query(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
         WHERE usename = ANY($1::text[]) AND pid <> pg_backend_pid() AND ($2::boolean OR backend_start < now() - interval '30 minutes')`,

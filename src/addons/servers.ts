@@ -7,7 +7,7 @@ import { POSTGRES_TEMPLATE_DATABASE, POSTGRES_TEMPLATE_DIR } from '../stack/inde
 import type { AddonRecord } from '../store/index.js';
 import type { AddonPlan, ServiceKind } from './catalogue.js';
 
-/** A certificate from the local CA for 127.0.0.1 and localhost. */
+/** A certificate from the local CA for 127.0.0.1, the advertise address and localhost. */
 export interface ServerCertificate {
   readonly certPem: string;
   readonly keyPem: string;
@@ -24,6 +24,8 @@ export const volumeName = (addon: Pick<AddonRecord, 'id'>): string => `berth-add
 // The copy is made beside the data directory and moved into place once it is the add-on's, so a server killed half
 // way copies again on its next start. A volume that has a cluster already starts it as it is.
 // Every start: the certificate is written again (the CA may have been renewed) and the server is tuned small.
+// initdb and the template allow 127.0.0.1/32 and ::1 alone; a server that also listens on another address (the
+// advertise address, for dynos on other nodes) lets password logins in from anywhere it is reached (remoteHba).
 const postgresScript = (listen: readonly string[]): string => `set -e
 D=${DATA}/data B=/usr/local/lib/postgresql-bin T=${POSTGRES_TEMPLATE_DIR}
 mkdir -p "$D"; chown -R postgres:postgres ${DATA}; chmod 700 "$D"
@@ -41,10 +43,21 @@ elif [ ! -s "$D/PG_VERSION" ]; then
 fi
 printf '%s\\n' "$BERTH_TLS_CERT" > "$D/server.crt"; printf '%s\\n' "$BERTH_TLS_KEY" > "$D/server.key"
 chown postgres:postgres "$D/server.crt" "$D/server.key"; chmod 600 "$D/server.key"
-exec runuser -u postgres -- "$B/postgres" -D "$D" -p "$BERTH_PORT" -c listen_addresses=${listen.join(',')} -c unix_socket_directories=/tmp \\
+${remoteHba(listen)}exec runuser -u postgres -- "$B/postgres" -D "$D" -p "$BERTH_PORT" -c listen_addresses=${listen.join(',')} -c unix_socket_directories=/tmp \\
   -c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key -c max_connections="$BERTH_CONNECTIONS" \\
   -c shared_buffers=16MB -c jit=off -c huge_pages=off -c max_wal_size=256MB -c log_destination=stderr
 `;
+
+// Idempotent: the line is appended on the first start that listens beyond 127.0.0.1, once. Nothing when it does not,
+// so the default script is unchanged. Even 127.0.0.2 needs it: Linux routes all of 127/8 to loopback, but pg_hba's
+// 127.0.0.1/32 refuses a client bound to another of its addresses.
+const remoteHba = (listen: readonly string[]): string =>
+  listen
+    .filter((address) => address !== '127.0.0.1' && address !== '::1')
+    .map((address) => (address.includes(':') ? '::/0' : '0.0.0.0/0'))
+    .filter((network, index, all) => all.indexOf(network) === index)
+    .map((network) => `grep -qxF 'host all all ${network} scram-sha-256' "$D/pg_hba.conf" || echo 'host all all ${network} scram-sha-256' >> "$D/pg_hba.conf"\n`)
+    .join('');
 
 // Plain TCP on the add-on's port and TLS on the next one (the `redis:cli` convention for port+1); append-only file
 // so a write survives a kill.

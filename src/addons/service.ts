@@ -6,6 +6,7 @@ import type { AddonConfigChange } from '../apps/index.js';
 import { apiTimestamp } from '../clock.js';
 import type { AppRecord, ReleaseRecord } from '../contracts/records.js';
 import { raise } from '../errors.js';
+import { AppQueues } from '../queue.js';
 import type { EventBus } from '../events.js';
 import { ADDON_LINES, addonLogSource, type Logplex } from '../logs/index.js';
 import { containerName, type Runtime } from '../runtime/index.js';
@@ -30,7 +31,7 @@ export interface AddonsDeps {
   readonly apps: AddonApps;
   /** Builds the add-on image when it is missing (stack/). */
   readonly ensureImage: () => Promise<void>;
-  /** A certificate from the local CA for 127.0.0.1 and localhost. */
+  /** A certificate from the local CA for 127.0.0.1, the advertise address and localhost. */
   readonly certificate: () => ServerCertificate;
   /** Resolves once the add-on's server answers queries (servers.ts `waitReady` in the daemon). */
   readonly ready: (addon: AddonRecord, service: AddonService) => Promise<void>;
@@ -106,6 +107,8 @@ export class AddonsService {
   readonly #restarts = new Map<string, number>();
   /** The plan change under way per add-on id (`addons:upgrade`): the next one waits for it. */
   readonly #planChanges = new Map<string, Promise<unknown>>();
+  /** Credential rotations and destroys, one at a time per add-on id: each runs with the passwords the last one stored. */
+  readonly #credentialChanges = new AppQueues();
   #detached = false;
   readonly #backups: Backups;
 
@@ -722,35 +725,41 @@ export class AddonsService {
    * heroku-postgresql` release (reference §2), which restarts that app's dynos. Usernames stay.
    */
   async rotateCredentials(addonRef: string, which: { readonly name: string } | 'all', forced: boolean): Promise<{ view: AddonView; credentials: CredentialView[] }> {
-    const view = this.#dataAddon(addonRef, 'postgresql');
-    const { addon } = view;
+    const { id } = this.#dataAddon(addonRef, 'postgresql').addon;
+    return this.#credentialChanges.run(id, 'pg:credentials:rotate', () => this.#rotateCredentials(this.#addonRecord(id), which, forced));
+  }
+
+  // The passwords change on the server in a transaction that commits only once the store holds them (and the apps'
+  // config with them); a store or config failure rolls the server back, so the two never disagree. Sessions end after.
+  async #rotateCredentials(addon: AddonRecord, which: { readonly name: string } | 'all', forced: boolean): Promise<{ view: AddonView; credentials: CredentialView[] }> {
     const { store } = this.#deps;
     const targets = which === 'all' ? [...store.addons.credentialsOf(addon.id), this.#credential(addon, null)] : [this.#credential(addon, `credential:${which.name}`)];
     // The default credential last: the rotation runs as it, with its old password.
     const rotated = targets
       .sort((a, b) => Number(a.name === 'default') - Number(b.name === 'default'))
       .map((credential) => ({ ...credential, password: `p${randomBytes(32).toString('hex')}` }));
-    await rotatePasswords(addon, rotated, forced || which === 'all' || rotated.some((c) => c.name === 'default'));
-    store.transaction(() => {
-      for (const credential of rotated) {
-        if (credential.name === 'default') store.addons.update(addon.id, { password: credential.password }, apiTimestamp());
-        else store.addons.updateCredentialPassword(addon.id, credential.name, credential.password);
-      }
-      const current = this.#addonRecord(addon.id);
-      const names = new Set(rotated.map((c) => c.name));
-      for (const attachment of store.addons.attachmentsOfAddon(addon.id)) {
-        if (!names.has(attachment.namespace === null ? 'default' : (CREDENTIAL_NAMESPACE.exec(attachment.namespace)?.[1] ?? ''))) continue;
-        if (store.apps.getById(attachment.appId) === undefined) continue;
-        this.#deps.apps.changeAddonConfig(attachment.appId, {
-          kind: 'update',
-          attachment: attachment.name,
-          addon: addon.service,
-          set: { [configVarOf(attachment)]: this.#urlOf(current, attachment) },
-          unset: [],
-          addonPlanNames: this.#planNamesOf(attachment.appId),
-        });
-      }
-    });
+    await rotatePasswords(addon, rotated, forced || which === 'all' || rotated.some((c) => c.name === 'default'), () =>
+      store.transaction(() => {
+        for (const credential of rotated) {
+          if (credential.name === 'default') store.addons.update(addon.id, { password: credential.password }, apiTimestamp());
+          else store.addons.updateCredentialPassword(addon.id, credential.name, credential.password);
+        }
+        const current = this.#addonRecord(addon.id);
+        const names = new Set(rotated.map((c) => c.name));
+        for (const attachment of store.addons.attachmentsOfAddon(addon.id)) {
+          if (!names.has(attachment.namespace === null ? 'default' : (CREDENTIAL_NAMESPACE.exec(attachment.namespace)?.[1] ?? ''))) continue;
+          if (store.apps.getById(attachment.appId) === undefined) continue;
+          this.#deps.apps.changeAddonConfig(attachment.appId, {
+            kind: 'update',
+            attachment: attachment.name,
+            addon: addon.service,
+            set: { [configVarOf(attachment)]: this.#urlOf(current, attachment) },
+            unset: [],
+            addonPlanNames: this.#planNamesOf(attachment.appId),
+          });
+        }
+      }),
+    );
     return { view: this.view(this.#addonRecord(addon.id)), credentials: rotated.map(({ name, username, password }) => ({ name, username, password })) };
   }
 
@@ -759,9 +768,14 @@ export class AddonsService {
    * and from the add-on. Not the default credential, nor one still attached to an app, as the CLI says.
    */
   async destroyCredential(addonRef: string, name: string): Promise<AddonView> {
-    const view = this.#dataAddon(addonRef, 'postgresql');
-    const { addon } = view;
+    const { id } = this.#dataAddon(addonRef, 'postgresql').addon;
     if (name === 'default') raise('credential_default_destroy');
+    return this.#credentialChanges.run(id, 'pg:credentials:destroy', () => this.#destroyCredential(id, name));
+  }
+
+  async #destroyCredential(id: string, name: string): Promise<AddonView> {
+    const view = this.#dataAddon(id, 'postgresql');
+    const { addon } = view;
     const credential = this.#credential(addon, `credential:${name}`);
     const { store } = this.#deps;
     const apps = [
@@ -772,7 +786,8 @@ export class AddonsService {
           .map((a) => store.apps.getById(a.appId)?.name ?? a.appId),
       ),
     ];
-    if (apps.length > 0) raise('credential_attached', { name, apps: apps.join(', ') });
+    // The CLI's words: `the app A` or `the apps A, B`.
+    if (apps.length > 0) raise('credential_attached', { name, apps: `app${apps.length > 1 ? 's' : ''} ${apps.join(', ')}` });
     await dropRole(addon, credential.username);
     store.addons.deleteCredential(addon.id, name);
     return view;

@@ -111,6 +111,11 @@ export class ChaosService {
     return { kind: 'slow-router', dyno: 'router', description: CHAOS_KINDS['slow-router'] };
   }
 
+  /** A destroyed app's `slow-router` delay goes with it. */
+  removeApp(appId: string): void {
+    this.#routerDelays.delete(appId);
+  }
+
   /** The delay the router adds before forwarding a request to the app (Heroku milliseconds; 0: none). */
   routerDelayMs(appId: string): number {
     return this.#routerDelays.get(appId) ?? 0;

@@ -70,7 +70,10 @@ function parseProcfile(text: string | undefined): Record<string, string> | undef
 export function readApp(tree: SourceTree, facts: BuildFacts = {}): AppSource {
   const packageJson = parsePackageJson(tree.text('package.json'));
   const procfile = parseProcfile(tree.text('Procfile'));
-  const container = facts.container === true || isContainerApp(tree);
+  // On a push the build knows how it built the app: a buildpack app with a Dockerfile for development stays one. The
+  // guess from the tree is for `berth doctor [dir]`, which has no build.
+  const built = facts.container !== undefined || facts.processTypes !== undefined || facts.slugBytes !== undefined;
+  const container = built ? facts.container === true : isContainerApp(tree);
   let processTypes: Record<string, string> = { ...(facts.processTypes ?? {}) };
   if (container) {
     processTypes = { ...containerProcessTypes(tree), ...processTypes };

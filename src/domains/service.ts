@@ -68,8 +68,9 @@ export class DomainsService {
   }
 
   /** An app is gone with its domains and endpoints: its host names are no longer served with them. */
-  forgetApp(): void {
+  forgetApp(appId: string): void {
     this.#served.invalidate();
+    this.sniEndpoints.forgetApp(appId);
   }
 
   /** The app's custom domains only (the dyno manager's `extraHosts`). */

@@ -69,7 +69,7 @@ export class ServedCertificates {
  * Keyed by endpoint id and its `updated_at`, so a certificate replaced elsewhere is read again.
  */
 class DescribedCertificates {
-  readonly #byId = new Map<string, { readonly updatedAt: string; readonly sslCert: SslCert }>();
+  readonly #byId = new Map<string, { readonly appId: string; readonly updatedAt: string; readonly sslCert: SslCert }>();
 
   of(record: SniEndpointRecord): SslCert {
     const known = this.#byId.get(record.id);
@@ -78,12 +78,21 @@ class DescribedCertificates {
   }
 
   remember(record: SniEndpointRecord, sslCert: SslCert): SslCert {
-    this.#byId.set(record.id, { updatedAt: record.updatedAt, sslCert });
+    this.#byId.set(record.id, { appId: record.appId, updatedAt: record.updatedAt, sslCert });
     return sslCert;
   }
 
   forget(id: string): void {
     this.#byId.delete(id);
+  }
+
+  /** A destroyed app's endpoints went with it from the store (nothing reads them again): their descriptions go too. */
+  forgetApp(appId: string): void {
+    for (const [id, entry] of this.#byId) if (entry.appId === appId) this.#byId.delete(id);
+  }
+
+  get size(): number {
+    return this.#byId.size;
   }
 }
 
@@ -97,6 +106,16 @@ export class SniEndpointsService {
     this.#store = store;
     this.#events = events;
     this.#served = served;
+  }
+
+  /** The app is destroyed: what its certificates said goes with it. */
+  forgetApp(appId: string): void {
+    this.#described.forgetApp(appId);
+  }
+
+  /** How many certificate descriptions are held: the live endpoints' at most (a destroyed app's go). */
+  get describedCount(): number {
+    return this.#described.size;
   }
 
   list(app: AppRecord): SniEndpoint[] {

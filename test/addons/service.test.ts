@@ -282,6 +282,7 @@ describe('the advertise address (dynos on other nodes)', () => {
     const db = await create('shop', { plan: 'heroku-postgresql:essential-0' });
     const cache = await create('shop', { plan: 'heroku-redis:mini' });
     expect(scriptOf(db.name)).toContain(' -c listen_addresses=127.0.0.1 -c unix_socket_directories=/tmp ');
+    expect(scriptOf(db.name)).not.toContain('pg_hba.conf');
     expect(scriptOf(cache.name)).toContain(' redis-server --bind 127.0.0.1 --port ');
     expect(p.app('shop').config['REDIS_URL']).toMatch(/@127\.0\.0\.1:\d+$/);
   });
@@ -295,6 +296,10 @@ describe('the advertise address (dynos on other nodes)', () => {
     expect(p.app('shop').config['DATABASE_URL']).toMatch(/^postgres:\/\/u[0-9a-f]{14}:p[0-9a-f]{64}@127\.0\.0\.9:\d+\/d[0-9a-f]{14}$/);
     expect(p.app('shop').config['REDIS_URL']).toMatch(/^rediss:\/\/:p[0-9a-f]+@127\.0\.0\.9:\d+$/);
     expect(scriptOf(db.name)).toContain(' -c listen_addresses=127.0.0.1,127.0.0.9 -c ');
+    // pg_hba lets remote nodes log in with the password, once however often the server starts.
+    expect(scriptOf(db.name)).toContain(
+      `grep -qxF 'host all all 0.0.0.0/0 scram-sha-256' "$D/pg_hba.conf" || echo 'host all all 0.0.0.0/0 scram-sha-256' >> "$D/pg_hba.conf"\nexec runuser`,
+    );
     expect(scriptOf(cache.name)).toContain(' redis-server --bind 127.0.0.1 127.0.0.9 --port ');
     const credentials = (await p.request('GET', `/postgres/v0/databases/${db.name}/credentials`)).body as Array<{ host: string }>;
     expect(credentials.map((c) => c.host)).toEqual(['127.0.0.9']);

@@ -54,4 +54,13 @@ describe('GET /berth/apps/{app}/dynos', () => {
     expect((await p.request('GET', '/berth/apps/nope/dynos')).status).toBe(404);
     expect((await p.api.inject({ method: 'GET', url: `/berth/apps/${app.name}/dynos` })).statusCode).toBe(401);
   });
+
+  it('slow-router: a destroyed app leaves no delay behind', async () => {
+    const app = await p.createApp();
+    expect((await p.request('POST', `/berth/apps/${app.name}/chaos/slow-router`, { seconds: 40 })).status).toBe(202);
+    expect(p.services.chaos.routerDelayMs(app.id)).toBe(40_000);
+    expect((await p.request('DELETE', `/apps/${app.name}`)).status).toBe(200);
+    await p.services.events.settled();
+    expect(p.services.chaos.routerDelayMs(app.id)).toBe(0);
+  });
 });

@@ -346,7 +346,7 @@ describe('heroku pg:credentials:rotate and pg:credentials:destroy', () => {
     const headers = { Accept: 'application/vnd.heroku+json; version=3', Authorization: `Bearer ${daemon.apiKey}` };
     const refused = await fetch(`${daemon.apiUrl}/postgres/v0/databases/${database}/credentials/analyst`, { method: 'DELETE', headers });
     expect(refused.status).toBe(422);
-    expect(await refused.json()).toEqual({ id: 'invalid_params', message: `Credential analyst must be detached from the app(s) ${OTHER} before destroying.` });
+    expect(await refused.json()).toEqual({ id: 'invalid_params', message: `Credential analyst must be detached from the app ${OTHER} before destroying.` });
 
     // Only CREATE: the public schema pg:reset made again above is usable by every role, as a new database's is.
     expectCode(await heroku(['pg:psql', '-a', APP, '-c', 'GRANT CREATE ON SCHEMA public TO analyst']), 0);

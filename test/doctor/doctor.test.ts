@@ -216,4 +216,17 @@ describe('container-stack apps (heroku.yml, or a Dockerfile per process type)', 
     ]);
     expect(checks(examine(treeOf({ 'app.py': 'print(1)\n' }), { container: true, processTypes: {} }))).toEqual([]);
   });
+
+  it('a buildpack push with a development Dockerfile gets the buildpack checks: the build, not the tree, says how it was built', () => {
+    const tree = treeOf({
+      'package.json': '{"scripts": {"start": "node server.js"}, "dependencies": {"left-pad": "1.3.0"}}',
+      'package-lock.json': JSON.stringify({ packages: { 'node_modules/left-pad': {} } }),
+      'server.js': "require('http').createServer(() => {}).listen(process.env.PORT);\n",
+      Dockerfile: 'FROM node:24\nCOPY . .\nCMD ["npm", "start"]\n',
+    });
+    // Pushed on heroku-24: built with the Node.js buildpack, so its runtime must be pinned.
+    expect(checks(examine(tree, { slugBytes: 1024, processTypes: { web: 'npm start' } }))).toEqual(['node-version-unpinned']);
+    // `berth doctor [dir]` has only the tree to go by, and a lone Dockerfile looks like container:push.
+    expect(checks(examine(tree))).toEqual([]);
+  });
 });

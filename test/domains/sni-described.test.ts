@@ -45,4 +45,13 @@ describe('SNI endpoint certificates', () => {
     expect(((await h.request('GET', `/apps/demo/sni-endpoints/${endpoint.name}`)).body as Endpoint).ssl_cert.cert_domains).toEqual(['shop.example.test']);
     expect(reads).toHaveBeenCalledTimes(2);
   });
+
+  it('go with their app when it is destroyed', async () => {
+    const www = selfSigned(['www.example.test']);
+    expect((await h.request('POST', '/apps/demo/sni-endpoints', { certificate_chain: www.certPem, private_key: www.keyPem })).status).toBe(201);
+    expect(h.services.domains.sniEndpoints.describedCount).toBe(1);
+    expect((await h.request('DELETE', '/apps/demo')).status).toBe(200);
+    await h.services.events.settled();
+    expect(h.services.domains.sniEndpoints.describedCount).toBe(0);
+  });
 });
