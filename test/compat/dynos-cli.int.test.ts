@@ -172,7 +172,7 @@ describe('heroku CLI: dynos and releases', () => {
 
   it('ps:stop web.1: it stops, and the dyno manager starts it again (Common Runtime)', async () => {
     await waitForDynos(daemon, app.name, ['web.1', 'web.2', 'worker.1'], 'up', { exact: true });
-    const before = await appContainers(app.id, 'web.1');
+    const before = await settledContainers(app.id, 'web.1');
     const mark = logMark(daemon, app.id);
     const result = await heroku(['ps:stop', 'web.1', '-a', app.name]);
     expectCode(result, 0);

@@ -7,6 +7,7 @@ import { api, ApiError, createApp, fixture, readOutput, waitFor, type AppJson } 
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import {
   appContainers,
+  settledContainers,
   currentRelease,
   deploy,
   dynos,
@@ -126,7 +127,8 @@ describe('release phase', () => {
 
   it('failure: Release vN command failed, status failed, and the previous release keeps running (no restart)', async () => {
     await waitForDynos(daemon, app.name, ['web.1'], 'up', { exact: true });
-    const before = await appContainers(app.id, 'web.1');
+    // The restart of the test before may still be removing web.1's old container.
+    const before = await settledContainers(app.id, 'web.1');
     const previous = await currentRelease(daemon, app.name);
     const mark = logMark(daemon, app.id);
     await setConfig({ RELEASE_SHOULD_FAIL: '1', RELEASE_SLEEP_SECONDS: null });
