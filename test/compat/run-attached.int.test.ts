@@ -3,33 +3,14 @@
 // EOT, and the exit status marker honoured by --exit-code. The dyno's start and end reach the app's log.
 // `heroku run:inside web.1` runs a command in the running web dyno (the engine's exec), through the same rendezvous;
 // with `heroku labs:enable log-runtime-metrics` that dyno writes Heroku's metrics lines from the engine's stats.
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, fixture, type AppJson } from '../support/build.js';
-import { HEROKU_BIN, sandboxedCliEnv, startTestDaemon, type CliEnv, type TestDaemon } from '../support/daemon.js';
+import { herokuWithInput, sandboxedCliEnv, startTestDaemon, type CliEnv, type TestDaemon } from '../support/daemon.js';
 import { deploy, reportDeadDaemon, SHORT_TIMINGS, waitForDynos, waitForLines } from '../dynos/helpers.js';
 
 let daemon: TestDaemon;
 let env: CliEnv;
 let app: AppJson;
-
-/** Runs the heroku CLI with `input` on its stdin (a pipe, not a terminal). */
-function herokuWithInput(args: readonly string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(HEROKU_BIN, args, { env: { FORCE_COLOR: '0', NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
 
 beforeAll(async () => {
   daemon = await startTestDaemon({ env: SHORT_TIMINGS });
@@ -45,28 +26,28 @@ afterAll(async () => {
 
 describe('heroku run (attached)', () => {
   it('runs with a TTY, prints the output and exits 0', async () => {
-    const result = await herokuWithInput(['run', '-a', app.name, '--exit-code', '--', 'echo hello from $DYNO'], '');
+    const result = await herokuWithInput(env, ['run', '-a', app.name, '--exit-code', '--', 'echo hello from $DYNO'], '');
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/hello from run\.\d{4}/);
     expect(result.stderr).toMatch(/Running echo hello from \$DYNO on (⬢ )?\S+\.\.\. up, run\.\d{4}/);
   });
 
   it('pipes stdin without a TTY and ends it with EOT', async () => {
-    const result = await herokuWithInput(['run', '-a', app.name, '--no-tty', '--exit-code', '--', 'cat; echo done-$DYNO'], 'some input\n');
+    const result = await herokuWithInput(env, ['run', '-a', app.name, '--no-tty', '--exit-code', '--', 'cat; echo done-$DYNO'], 'some input\n');
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('some input\n');
     expect(result.stdout).toMatch(/done-run\.\d{4}/);
   });
 
   it('--exit-code exits with the process status', async () => {
-    const result = await herokuWithInput(['run', '-a', app.name, '--no-tty', '--exit-code', '--', 'echo about to fail; false'], '');
+    const result = await herokuWithInput(env, ['run', '-a', app.name, '--no-tty', '--exit-code', '--', 'echo about to fail; false'], '');
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('about to fail');
     expect(result.stderr).toContain('Error: Process exited with code 1');
   });
 
   it("writes the one-off dyno's start and end to the app's log", async () => {
-    await herokuWithInput(['run', '-a', app.name, '--no-tty', '--', 'echo logged'], '');
+    await herokuWithInput(env, ['run', '-a', app.name, '--no-tty', '--', 'echo logged'], '');
     await waitForLines(daemon, app.id, [
       /^app\[api\]: Starting process with command `echo logged` by user /,
       /^heroku\[run\.\d{4}\]: Awaiting client$/,
@@ -81,10 +62,10 @@ describe('heroku run (attached)', () => {
 describe('heroku run:inside', () => {
   it("runs a command inside the running web dyno and passes its exit status", async () => {
     const [web] = await waitForDynos(daemon, app.name, ['web.1'], 'up');
-    const ok = await herokuWithInput(['run:inside', 'web.1', '-a', app.name, '--exit-code', '--', 'echo hi from $DYNO; test -f /app/web.py'], '');
+    const ok = await herokuWithInput(env, ['run:inside', 'web.1', '-a', app.name, '--exit-code', '--', 'echo hi from $DYNO; test -f /app/web.py'], '');
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('hi from web.1');
-    const failed = await herokuWithInput(['run:inside', 'web.1', '-a', app.name, '--exit-code', '--', 'echo failing; (exit 7)'], '');
+    const failed = await herokuWithInput(env, ['run:inside', 'web.1', '-a', app.name, '--exit-code', '--', 'echo failing; (exit 7)'], '');
     expect(failed.code).toBe(7);
     expect(failed.stdout).toContain('failing');
     // The dyno itself was not touched.
@@ -93,7 +74,7 @@ describe('heroku run:inside', () => {
   });
 
   it('pipes stdin into the command', async () => {
-    const result = await herokuWithInput(['run:inside', 'web.1', '-a', app.name, '--exit-code', '--', 'tr a-z A-Z'], 'piped words\n');
+    const result = await herokuWithInput(env, ['run:inside', 'web.1', '-a', app.name, '--exit-code', '--', 'tr a-z A-Z'], 'piped words\n');
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('PIPED WORDS');
   });
@@ -101,7 +82,7 @@ describe('heroku run:inside', () => {
 
 describe('heroku labs:enable log-runtime-metrics', () => {
   it("makes the running web dyno write Heroku's memory and load lines", async () => {
-    const enabled = await herokuWithInput(['labs:enable', 'log-runtime-metrics', '-a', app.name], '');
+    const enabled = await herokuWithInput(env, ['labs:enable', 'log-runtime-metrics', '-a', app.name], '');
     expect(enabled.code, enabled.stderr).toBe(0);
     const [web] = await waitForDynos(daemon, app.name, ['web.1'], 'up');
     const dyno = `heroku\\.${app.id}\\.${web?.id ?? ''}`;
@@ -112,7 +93,7 @@ describe('heroku labs:enable log-runtime-metrics', () => {
           `sample#memory_swap=\\d+\\.\\d\\dMB sample#memory_pgpgin=\\d+pages sample#memory_pgpgout=\\d+pages sample#memory_quota=512\\.00MB$`,
       ),
     ]);
-    const disabled = await herokuWithInput(['labs:disable', 'log-runtime-metrics', '-a', app.name], '');
+    const disabled = await herokuWithInput(env, ['labs:disable', 'log-runtime-metrics', '-a', app.name], '');
     expect(disabled.code, disabled.stderr).toBe(0);
   });
 });

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BERTH_MAIN, HEROKU_BIN, runHeroku, sandboxedCliEnv, startTestDaemon, stripAnsi, type CliEnv, type TestDaemon } from '../support/daemon.js';
+import { BERTH_MAIN, herokuWithInput, runHeroku, sandboxedCliEnv, startTestDaemon, stripAnsi, type CliEnv, type TestDaemon } from '../support/daemon.js';
 import { api, fixtureRepo, git, releases, remoteLines, runGit } from '../git/helpers.js';
 
 let daemon: TestDaemon;
@@ -19,24 +19,6 @@ const APP = 'boxed';
 function berth(args: readonly string[], cwd: string) {
   const result = spawnSync(process.execPath, [BERTH_MAIN, ...args], { cwd, env: { ...env, ...daemon.berthEnv }, encoding: 'utf8', timeout: 60_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** Runs the heroku CLI with `input` on its stdin (a pipe: `heroku run --no-tty` ends it with EOT). */
-function herokuWithInput(args: readonly string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(HEROKU_BIN, args, { env: { FORCE_COLOR: '0', NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
 }
 
 function viaRouter(timeoutMs = 5000): Promise<{ status: number; body: string }> {
@@ -139,7 +121,7 @@ describe('container stack: heroku.yml push to serving', () => {
   });
 
   it('heroku run runs a one-off dyno in the web image', async () => {
-    const run = await herokuWithInput(['run', '-a', APP, '--no-tty', '--exit-code', '--', 'echo "one-off in $(pwd) as $DYNO"'], '');
+    const run = await herokuWithInput(env, ['run', '-a', APP, '--no-tty', '--exit-code', '--', 'echo "one-off in $(pwd) as $DYNO"'], '');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/one-off in \/srv\/app as run\.\d+/);
   });

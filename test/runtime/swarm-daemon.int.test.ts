@@ -4,12 +4,11 @@
 // router, a crash restarts with Heroku's lines, a restarted daemon adopts the running services, one-offs run (detached
 // as a swarm job, attached on the manager), `heroku run:inside` reaches a dyno on either node, and a node that leaves
 // has its dyno started again on a node that is up.
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, createApp, fixture, waitFor, type AppJson } from '../support/build.js';
-import { HEROKU_BIN, sandboxedCliEnv, startTestDaemon, type TestDaemon } from '../support/daemon.js';
+import { herokuWithInput, sandboxedCliEnv, startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { freePort } from '../support/ports.js';
 import { stopTestNode, useTestSwarm, type TestSwarm } from '../support/swarm.js';
 import { loadSettings } from '../../src/settings.js';
@@ -54,24 +53,6 @@ function get(): Promise<{ status: number; body: string }> {
     });
     req.on('error', reject);
     req.end();
-  });
-}
-
-/** The real heroku CLI against the daemon, with `input` on a piped stdin. */
-function heroku(args: readonly string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(HEROKU_BIN, args, { env: { FORCE_COLOR: '0', NO_COLOR: '1', ...sandboxedCliEnv(daemon) }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input);
   });
 }
 
@@ -179,12 +160,12 @@ describe('Berth on a Docker Swarm (BERTH_RUNTIME=swarm)', () => {
   });
 
   it('heroku run (attached, pinned to the manager) and heroku run:inside a web dyno on either node', async () => {
-    const run = await heroku(['run', '-a', app.name, '--no-tty', '--exit-code', '--', 'cat; echo done-$DYNO'], 'some input\n');
+    const run = await herokuWithInput(sandboxedCliEnv(daemon), ['run', '-a', app.name, '--no-tty', '--exit-code', '--', 'cat; echo done-$DYNO'], 'some input\n');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('some input\n');
     expect(run.stdout).toMatch(/done-run\.\d{4}/);
     for (const dyno of ['web.1', 'web.2']) {
-      const inside = await heroku(['run:inside', dyno, '-a', app.name, '--exit-code', '--', 'echo hi from $DYNO; (exit 7)'], '');
+      const inside = await herokuWithInput(sandboxedCliEnv(daemon), ['run:inside', dyno, '-a', app.name, '--exit-code', '--', 'echo hi from $DYNO; (exit 7)'], '');
       expect(inside.code, inside.stderr).toBe(7);
       expect(inside.stdout).toContain(`hi from ${dyno}`);
     }

@@ -283,6 +283,24 @@ let sandboxCounter = 0;
  * `!heroku git:credentials` helper resolves), the `berth env` variables, a temp HOME with XDG dirs and the ToS
  * marker, no proxies, no host CA variables except through the daemon's NODE_EXTRA_CA_CERTS bundle.
  */
+/** Runs the real heroku CLI in `env` with `input` on its stdin (a pipe, not a terminal: `heroku run --no-tty` ends it with EOT). */
+export function herokuWithInput(env: CliEnv, args: readonly string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(HEROKU_BIN, args, { env: { FORCE_COLOR: '0', NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input);
+  });
+}
+
 export function sandboxedCliEnv(daemon: TestDaemon, extra: Readonly<Record<string, string>> = {}): CliEnv {
   sandboxCounter += 1;
   const home = mkdtempSync(join(daemon.rootDir, `home-${sandboxCounter}-`));
